@@ -1,0 +1,772 @@
+"""Normalization: checked records -> one tidy table of outcome entries.
+
+This is the one place where
+
+* outcome names go through the synonyms table (extendable in ``synth.yaml``),
+* a printed ``percent`` becomes an event count (the integers whose percentage
+  rounds to the printed value at its printed precision),
+* median units become months (``NR`` kept as "not reached", never a number),
+* ratios go to the log scale with their SE from the CI (or a two-sided p).
+
+:func:`load_review` reads a whole studies directory, collects every problem
+in every file, and either raises :class:`~synthesis.errors.RecordError` or
+returns a :class:`Review`.  ``Review.entries`` is a tuple of frozen
+:class:`Entry` rows; ``Review.frame()`` is the same table as a pandas
+DataFrame (pandas is imported only there, to keep ``synth pool`` fast).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from synthesis.errors import Problem, RecordError, SynthError
+from synthesis.records import (
+    NOT_REACHED,
+    UNIT_ALIASES,
+    UNITS,
+    LineDict,
+    Study,
+    discover,
+    is_int,
+    is_number,
+    parse_p,
+    parse_study,
+    read_yaml,
+    suggest,
+    type_name,
+)
+
+# ---------------------------------------------------------------------------
+# Outcome synonyms
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "ORR": (
+        "overall response rate",
+        "overall response",
+        "objective response rate",
+        "objective response",
+        "response rate",
+        "best overall response",
+    ),
+    "CR": (
+        "complete remission",
+        "complete response",
+        "complete remission rate",
+        "complete response rate",
+    ),
+    "CR/CRi": (
+        "CR/CRi",
+        "CR or CRi",
+        "CR+CRi",
+        "CR + CRi",
+        "CRc",
+        "composite complete remission",
+        "complete remission with or without incomplete hematologic recovery",
+        "complete response or complete response with incomplete hematologic recovery",
+    ),
+    "CRi": ("complete remission with incomplete hematologic recovery",),
+    "PR": ("partial response", "partial remission"),
+    "MRD-": ("MRD negativity", "MRD negative", "MRD-negative", "MRD negative rate"),
+    "OS": ("overall survival",),
+    "PFS": ("progression-free survival", "progression free survival"),
+    "EFS": ("event-free survival", "event free survival"),
+    "DFS": ("disease-free survival", "disease free survival"),
+    "RFS": ("relapse-free survival", "recurrence-free survival", "relapse free survival"),
+    "DOR": ("duration of response", "DoR"),
+    "TTP": ("time to progression",),
+    "NRM": ("non-relapse mortality", "non relapse mortality"),
+    "Mortality": ("mortality", "death", "deaths", "all-cause mortality"),
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", name.strip().lower())
+
+
+class Synonyms:
+    """Case-insensitive outcome-name lookup: any synonym -> the canonical name."""
+
+    def __init__(self, extra: dict[str, Iterable[str]] | None = None) -> None:
+        table: dict[str, str] = {}
+        merged = {k: list(v) for k, v in SYNONYMS.items()}
+        for canon, names in (extra or {}).items():
+            merged.setdefault(canon, []).extend(names)
+        for canon, names in merged.items():
+            table[_key(canon)] = canon
+            for n in names:
+                table[_key(n)] = canon
+        self._table = table
+
+    def canonical(self, name: str) -> str:
+        return self._table.get(_key(name), name.strip())
+
+    def known(self) -> list[str]:
+        return sorted(set(self._table.values()))
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+
+def z_quantile(level: float) -> float:
+    """Two-sided normal critical value for a confidence level (scipy.special.ndtri)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(1.0 - (1.0 - level) / 2.0))
+
+
+def printed_decimals(raw: str | None, value: float) -> int:
+    """Decimal places as printed in the record (``46.70`` -> 2), falling back to repr."""
+    text = (raw if raw is not None else repr(value)).strip()
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return 0
+    return max(0, -int(exponent)) if isinstance(exponent, int) else 0
+
+
+def events_from_percent(percent: float, total: int, decimals: int) -> list[int]:
+    """Every integer count whose percentage of *total* rounds to *percent*.
+
+    A printed value p with d decimals stands for the interval
+    [p - 0.5 * 10^-d, p + 0.5 * 10^-d] (both ends allowed, since authors round
+    half up or half to even).  Exact decimal arithmetic avoids float edge effects.
+    """
+    half = Decimal(5) * Decimal(10) ** (-(decimals + 1))
+    p = Decimal(str(percent))
+    low, high = (p - half) * total / 100, (p + half) * total / 100
+    first = max(0, math.ceil(low))
+    last = min(total, math.floor(high))
+    return list(range(first, last + 1))
+
+
+def se_from_ci(low: float, high: float, level: float, *, log: bool) -> float:
+    """SE on the analysis scale from a symmetric CI: (U - L) / (2 z); log scale for ratios."""
+    z = z_quantile(level)
+    if log:
+        return (math.log(high) - math.log(low)) / (2.0 * z)
+    return (high - low) / (2.0 * z)
+
+
+def se_from_p(estimate: float, p: float, *, log: bool) -> float | None:
+    """SE from a two-sided Wald p-value: |est| / z(1 - p/2); None when undefined."""
+    from scipy.special import ndtri
+
+    if not 0.0 < p < 1.0:
+        return None
+    z = float(ndtri(1.0 - p / 2.0))
+    effect = math.log(estimate) if log else estimate
+    if z <= 0 or effect == 0:
+        return None
+    return abs(effect) / z
+
+
+MONTHS_PER = {"months": 1.0, "weeks": 7.0 / 30.4375, "days": 1.0 / 30.4375, "years": 12.0}
+
+
+# ---------------------------------------------------------------------------
+# The tidy entry
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One normalized outcome entry: a row of the review's tidy table."""
+
+    study: str
+    outcome: str  # canonical name
+    outcome_raw: str
+    kind: str  # binary | median | ratio | generic
+    arm: str | None
+    arm_label: str | None
+    arm_role: str | None
+    file: str
+    line: int
+    year: int
+    label: str  # "Yoon 2025"
+    # binary
+    events: int | None = None
+    total: int | None = None
+    percent: float | None = None
+    events_from_percent: bool = False
+    # median (months)
+    median: float | None = None
+    not_reached: bool = False
+    median_ci_low: float | None = None
+    median_ci_high: float | None = None
+    n: int | None = None
+    unit: str | None = None
+    # ratio
+    ratio_type: str | None = None  # hr | or | rr
+    ratio: float | None = None
+    # ratio & generic: analysis scale
+    yi: float | None = None
+    se: float | None = None
+    se_source: str | None = None  # "ci" | "p" | "se"
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    scale: str | None = None
+    # common
+    p: float | None = None
+    p_text: str | None = None
+    timepoint: str | None = None
+    contrast: str | None = None
+    adjusted: bool | None = None
+    quote: str | None = None
+    note: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        tags = row.pop("tags")
+        for key, value in tags.items():
+            row[f"tag:{key}"] = value
+        return row
+
+
+@dataclass(frozen=True)
+class Review:
+    """A loaded, checked, normalized review."""
+
+    root: Path
+    studies: tuple[Study, ...]
+    entries: tuple[Entry, ...]
+    warnings: tuple[Problem, ...]
+    synonyms: Synonyms
+
+    def frame(self):  # -> pandas.DataFrame
+        """The tidy table of entries (one row per outcome entry; tags as ``tag:NAME`` columns)."""
+        import pandas as pd
+
+        return pd.DataFrame([e.as_row() for e in self.entries])
+
+    def study(self, study_id: str) -> Study:
+        for s in self.studies:
+            if s.id == study_id:
+                return s
+        raise KeyError(study_id)
+
+    def outcomes(self) -> list[str]:
+        return sorted({e.outcome for e in self.entries})
+
+
+# ---------------------------------------------------------------------------
+# Configuration (synth.yaml)
+
+
+@dataclass(frozen=True)
+class Config:
+    studies: Path | None
+    synonyms: dict[str, tuple[str, ...]]
+    file: Path | None
+
+
+def read_config(root: Path) -> Config:
+    """Read ``synth.yaml`` in *root* if present (keys: ``studies``, ``synonyms``)."""
+    path = root / "synth.yaml"
+    if not path.is_file():
+        return Config(studies=None, synonyms={}, file=None)
+    problems: list[Problem] = []
+    doc = read_yaml(path, str(path), problems)
+    if doc is None and not problems:
+        doc = LineDict()
+    if isinstance(doc, LineDict):
+        for key in doc:
+            if key not in ("studies", "synonyms"):
+                problems.append(
+                    Problem(
+                        str(path),
+                        doc.lines[key],
+                        key,
+                        f"unknown setting{suggest(key, ('studies', 'synonyms'))}",
+                    )
+                )
+        studies = doc.get("studies")
+        if studies is not None and not isinstance(studies, str):
+            problems.append(Problem(str(path), doc.lines["studies"], "studies", "must be a path"))
+        synonyms: dict[str, tuple[str, ...]] = {}
+        raw = doc.get("synonyms") or {}
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    str(path), doc.lines["synonyms"], "synonyms", "must map NAME: [synonym, ...]"
+                )
+            )
+        else:
+            for canon, names in raw.items():
+                if isinstance(names, str):
+                    names = [names]
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    problems.append(
+                        Problem(
+                            str(path),
+                            raw.lines.get(canon, doc.line),
+                            f"synonyms.{canon}",
+                            "must be a list of names",
+                        )
+                    )
+                    continue
+                synonyms[str(canon)] = tuple(names)
+    elif doc is not None:
+        problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
+    if problems:
+        raise RecordError(problems)
+    studies_path = (root / doc["studies"]) if isinstance(doc, dict) and doc.get("studies") else None
+    return Config(studies=studies_path, synonyms=synonyms, file=path)
+
+
+def bundled_studies() -> Path:
+    """The example review shipped at the repository root."""
+    return Path(__file__).resolve().parent.parent / "studies"
+
+
+def resolve_studies_dir(studies: str | Path | None, *, root: Path | None = None) -> Path:
+    """--studies, else ``studies:`` in synth.yaml, else ``./studies``, else the bundled review."""
+    root = Path.cwd() if root is None else root
+    if studies is not None:
+        path = Path(studies)
+        if not path.is_dir():
+            raise SynthError(f"{path}: studies directory not found")
+        return path
+    config = read_config(root)
+    if config.studies is not None:
+        if not config.studies.is_dir():
+            raise SynthError(f"{config.file}: studies: directory {config.studies} not found")
+        return config.studies
+    here = root / "studies"
+    if here.is_dir():
+        return here
+    bundled = bundled_studies()
+    if bundled.is_dir():
+        return bundled
+    raise SynthError("no studies/ directory here; pass --studies DIR")
+
+
+# ---------------------------------------------------------------------------
+# Loading a review
+
+
+def load_review(studies: str | Path | None = None, *, root: str | Path | None = None) -> Review:
+    """Read, check and normalize every record under the studies directory.
+
+    Raises :class:`RecordError` carrying every problem (errors and warnings)
+    if any record has an error; otherwise the returned review carries the warnings.
+    """
+    root_path = Path.cwd() if root is None else Path(root)
+    studies_dir = resolve_studies_dir(studies, root=root_path)
+    config = read_config(root_path)
+    synonyms = Synonyms(config.synonyms)
+    problems: list[Problem] = []
+    parsed: list[Study] = []
+    files = discover(studies_dir)
+    for path in files:
+        shown = _shown(path)
+        doc = read_yaml(path, shown, problems)
+        if doc is None:
+            continue
+        study = parse_study(doc, shown, problems)
+        if study is not None:
+            parsed.append(study)
+    # Duplicate ids across files: name both places.
+    first: dict[str, Study] = {}
+    unique: list[Study] = []
+    for study in parsed:
+        if study.id in first:
+            other = first[study.id]
+            problems.append(
+                Problem(
+                    study.file,
+                    study.lines.get("id", study.line),
+                    "id",
+                    f"duplicate id '{study.id}' (also in {other.file}:"
+                    f"{other.lines.get('id', other.line)})",
+                )
+            )
+        else:
+            first[study.id] = study
+            unique.append(study)
+    entries: list[Entry] = []
+    for study in unique:
+        entries.extend(normalize_study(study, synonyms, problems))
+    if not files:
+        problems.append(
+            Problem(str(studies_dir), None, "studies", "no *.yaml or *.yml study records found")
+        )
+    if any(p.severity == "error" for p in problems):
+        raise RecordError(sorted(problems, key=_problem_order))
+    return Review(
+        root=studies_dir,
+        studies=tuple(unique),
+        entries=tuple(entries),
+        warnings=tuple(sorted(problems, key=_problem_order)),
+        synonyms=synonyms,
+    )
+
+
+def _problem_order(p: Problem) -> tuple[str, int, str]:
+    return (p.file, p.line or 0, p.field)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def normalize_study(study: Study, synonyms: Synonyms, problems: list[Problem]) -> list[Entry]:
+    """Entries of one study, normalized; consistency problems are appended."""
+    out: list[Entry] = []
+    for oc in study.outcomes:
+        entry = _normalize_entry(study, oc, synonyms, problems)
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
+def _normalize_entry(study, oc, synonyms: Synonyms, problems: list[Problem]) -> Entry | None:
+    v = oc.values
+    prefix = f"outcomes[{oc.index}]"
+    start = len(problems)
+
+    def problem(key: str, message: str, severity: str = "error") -> None:
+        problems.append(
+            Problem(study.file, oc.lines.get(key, oc.line), f"{prefix}.{key}", message, severity)
+        )
+
+    arm = study.arm(oc.arm) if oc.arm else None
+    common: dict[str, Any] = {
+        "study": study.id,
+        "outcome": synonyms.canonical(oc.name),
+        "outcome_raw": oc.name,
+        "kind": oc.kind,
+        "arm": None
+        if arm is None or (arm.implicit and oc.kind in ("ratio", "generic"))
+        else arm.id,
+        "arm_label": arm.label if arm else None,
+        "arm_role": arm.role if arm else None,
+        "file": study.file,
+        "line": oc.line,
+        "year": study.year,
+        "label": study.first_author_year,
+        "timepoint": None if v.get("timepoint") is None else str(v["timepoint"]),
+        "quote": None if v.get("quote") is None else str(v["quote"]),
+        "note": None if v.get("note") is None else str(v["note"]),
+        "tags": dict(study.tags),
+    }
+    if "p" in v:
+        p, op, _ = parse_p(v["p"])
+        common["p"] = p
+        common["p_text"] = str(v["p"]) if op or isinstance(v["p"], str) else None
+
+    if oc.kind == "binary":
+        fields = _binary(study, oc, arm, problem)
+    elif oc.kind == "median":
+        fields = _median(study, oc, arm, problem)
+    elif oc.kind == "ratio":
+        fields = _ratio(oc, problem, common.get("p"), common.get("p_text"))
+    else:
+        fields = _generic(oc, problem)
+    if fields is None or any(p.severity == "error" for p in problems[start:]):
+        return None
+    return Entry(**common, **fields)
+
+
+def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
+    v = oc.values
+    ok = True
+    total = v.get("total")
+    if "total" in v:
+        if not (is_int(total) and int(total) > 0):
+            problem("total", f"must be a whole number > 0, got {type_name(total)}")
+            ok = False
+    else:
+        total = arm.n if arm is not None and arm.n is not None else None
+        if total is None and (arm is None or arm.implicit):
+            total = study.n
+    events = v.get("events")
+    if "events" in v and not (is_int(events) and int(events) >= 0):
+        problem("events", f"must be a whole number >= 0, got {type_name(events)}")
+        ok = False
+    percent = v.get("percent")
+    if "percent" in v and not (is_number(percent) and 0 <= float(percent) <= 100):
+        problem("percent", f"must be a number from 0 to 100, got {type_name(percent)}")
+        ok = False
+    if not ok:
+        return None
+    if total is None:
+        where = f"arm '{arm.id}' has no n" if arm is not None and not arm.implicit else "no n"
+        problem(
+            "total",
+            f"missing: give total (the denominator) or the arm's n ({where})",
+        )
+        return None
+    total = int(total)
+    from_percent = False
+    if events is not None:
+        events = int(events)
+        if events > total:
+            problem("events", f"{events} events is more than the total of {total}")
+            return None
+    if percent is not None:
+        decimals = printed_decimals(oc.raw.get("percent"), float(percent))
+        candidates = events_from_percent(float(percent), total, decimals)
+        printed = oc.raw.get("percent", str(percent))
+        if events is not None:
+            if events not in candidates:
+                problem(
+                    "percent",
+                    f"{printed}% does not match events/total = {events}/{total} "
+                    f"({100 * events / total:.{max(decimals, 1)}f}%)",
+                )
+                return None
+        elif not candidates:
+            problem(
+                "percent",
+                f"no whole number of events out of {total} gives {printed}% "
+                f"(nearest: {_nearest_note(float(percent), total, decimals)})",
+            )
+            return None
+        else:
+            events = min(candidates, key=lambda e: (abs(100 * e / total - float(percent)), e))
+            from_percent = True
+            if len(candidates) > 1:
+                listed = " or ".join(f"{c}/{total}" for c in candidates)
+                problem(
+                    "percent",
+                    f"{printed}% of {total} could be {listed}; using the nearest, "
+                    f"{events}/{total} ({100 * events / total:.2f}%) - give events to settle it",
+                    "warning",
+                )
+    return {
+        "events": events,
+        "total": total,
+        "percent": None if percent is None else float(percent),
+        "events_from_percent": from_percent,
+        "n": total,
+    }
+
+
+def _nearest_note(percent: float, total: int, decimals: int) -> str:
+    below = math.floor(percent * total / 100)
+    options = [e for e in (below, below + 1) if 0 <= e <= total]
+    return ", ".join(f"{e}/{total} = {100 * e / total:.{decimals + 1}f}%" for e in options)
+
+
+def _ci_pair(oc, problem, *, positive: bool, allow_nr: bool) -> tuple[Any, Any] | None:
+    ci = oc.values.get("ci")
+    if ci is None:
+        return None
+    if not (isinstance(ci, list) and len(ci) == 2):
+        problem("ci", f"must be [low, high], got {type_name(ci)}")
+        return None
+    low, high = ci
+    for bound, name in ((low, "low"), (high, "high")):
+        if allow_nr and isinstance(bound, str) and bound.strip().upper() == NOT_REACHED:
+            continue
+        if not is_number(bound):
+            problem("ci", f"{name} bound must be a number, got {type_name(bound)}")
+            return None
+        if positive and float(bound) <= 0:
+            problem("ci", f"{name} bound must be > 0 for a ratio, got {bound}")
+            return None
+    if is_number(low) and is_number(high) and float(low) > float(high):
+        problem("ci", f"low bound {low} is above high bound {high}")
+        return None
+    return low, high
+
+
+def _ci_level(oc, problem) -> float:
+    level = oc.values.get("ci_level", 0.95)
+    if not (is_number(level) and 0 < float(level) < 1):
+        hint = (
+            f"; did you mean {float(level) / 100:g}?"
+            if is_number(level) and 1 < level < 100
+            else ""
+        )
+        problem("ci_level", f"must be a proportion between 0 and 1 such as 0.95{hint}")
+        return 0.95
+    if "ci_level" in oc.values and "ci" not in oc.values:
+        problem("ci_level", "given without a ci; it has no effect", "warning")
+    return float(level)
+
+
+def _median(study, oc, arm, problem) -> dict[str, Any] | None:
+    v = oc.values
+    unit = v.get("unit", "months")
+    unit_key = str(unit).strip().lower()
+    unit_key = UNIT_ALIASES.get(unit_key, unit_key)
+    if unit_key not in UNITS:
+        problem(
+            "unit",
+            f"unknown unit '{unit}'; use one of {', '.join(UNITS)}{suggest(str(unit), UNITS)}",
+        )
+        return None
+    factor = MONTHS_PER[unit_key]
+    median = v.get("median")
+    not_reached = isinstance(median, str) and median.strip().upper() == NOT_REACHED
+    if not not_reached and not (is_number(median) and float(median) > 0):
+        problem("median", f"must be a number > 0 or 'NR' (not reached), got {type_name(median)}")
+        return None
+    ci = _ci_pair(oc, problem, positive=False, allow_nr=True)
+    if "ci" in v and ci is None:
+        return None
+    _ci_level(oc, problem)
+    low = high = None
+    if ci is not None:
+        low = None if not is_number(ci[0]) else float(ci[0]) * factor
+        high = None if not is_number(ci[1]) else float(ci[1]) * factor
+        if low is None:
+            problem("ci", "the low bound cannot be 'NR'")
+            return None
+        if not not_reached and not (
+            float(ci[0]) <= float(median) and (high is None or float(median) <= float(ci[1]))
+        ):
+            problem("ci", f"[{ci[0]}, {ci[1]}] does not contain the median {median}")
+            return None
+    n = v.get("n")
+    if "n" in v and not (is_int(n) and int(n) > 0):
+        problem("n", f"must be a whole number > 0, got {type_name(n)}")
+        return None
+    if n is None:
+        n = arm.n if arm is not None and arm.n is not None else None
+        if n is None and (arm is None or arm.implicit):
+            n = study.n
+    return {
+        "median": None if not_reached else float(median) * factor,
+        "not_reached": not_reached,
+        "median_ci_low": low,
+        "median_ci_high": high,
+        "n": None if n is None else int(n),
+        "unit": unit_key,
+    }
+
+
+def _ratio(oc, problem, p: float | None, p_text: str | None) -> dict[str, Any] | None:
+    v = oc.values
+    ratio_type = next(k for k in ("hr", "or", "rr") if k in v)
+    ratio = v[ratio_type]
+    if not (is_number(ratio) and float(ratio) > 0):
+        problem(ratio_type, f"a ratio must be a number > 0, got {type_name(ratio)}")
+        return None
+    ratio = float(ratio)
+    level = _ci_level(oc, problem)
+    ci = _ci_pair(oc, problem, positive=True, allow_nr=False)
+    if "ci" in v and ci is None:
+        return None
+    se = None
+    source = None
+    if ci is not None:
+        low, high = float(ci[0]), float(ci[1])
+        if not low <= ratio <= high:
+            problem("ci", f"[{ci[0]}, {ci[1]}] does not contain the estimate {v[ratio_type]}")
+            return None
+        if low == high:
+            problem("ci", "low and high bounds are equal; the SE would be 0")
+            return None
+        se = se_from_ci(low, high, level, log=True)
+        source = "ci"
+        mid = 0.5 * (math.log(low) + math.log(high))
+        half = 0.5 * (math.log(high) - math.log(low))
+        if abs(math.log(ratio) - mid) > 0.25 * half:
+            problem(
+                "ci",
+                f"the estimate {v[ratio_type]} is far from the CI's geometric midpoint "
+                f"{math.exp(mid):.3g}; check for a typo (or an asymmetric interval)",
+                "warning",
+            )
+        if p is not None and p_text is None and 0 < p < 1 and ratio != 1:
+            implied = se_from_p(ratio, p, log=True)
+            if implied is not None and not 0.5 < implied / se < 2.0:
+                problem(
+                    "p",
+                    f"p = {p} implies a log-scale SE of {implied:.3g}, the CI one of {se:.3g}; "
+                    "check both",
+                    "warning",
+                )
+    else:
+        low = high = None
+        if p is not None and p_text is None:
+            se = se_from_p(ratio, p, log=True)
+            source = "p" if se is not None else None
+        if se is None:
+            why = f"p is only given as a bound ('{p_text}')" if p_text else "no ci and no exact p"
+            problem(
+                ratio_type,
+                f"cannot be pooled: {why}; its SE is unknown",
+                "warning",
+            )
+    adjusted = v.get("adjusted")
+    if adjusted is not None and not isinstance(adjusted, bool):
+        problem("adjusted", f"must be true or false, got {type_name(adjusted)}")
+        return None
+    contrast = v.get("contrast")
+    return {
+        "ratio_type": ratio_type,
+        "ratio": ratio,
+        "yi": math.log(ratio),
+        "se": se,
+        "se_source": source,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_level": level if ci is not None else None,
+        "contrast": None if contrast is None else str(contrast),
+        "adjusted": adjusted,
+        "n": None,
+    }
+
+
+def _generic(oc, problem) -> dict[str, Any] | None:
+    v = oc.values
+    estimate = v.get("estimate")
+    if not is_number(estimate):
+        problem("estimate", f"must be a number, got {type_name(estimate)}")
+        return None
+    estimate = float(estimate)
+    level = _ci_level(oc, problem)
+    ci = _ci_pair(oc, problem, positive=False, allow_nr=False)
+    if "ci" in v and ci is None:
+        return None
+    se = v.get("se")
+    source = None
+    if se is not None:
+        if not (is_number(se) and float(se) > 0):
+            problem("se", f"must be a number > 0, got {type_name(se)}")
+            return None
+        se = float(se)
+        source = "se"
+    low = high = None
+    if ci is not None:
+        low, high = float(ci[0]), float(ci[1])
+        if not low <= estimate <= high:
+            problem("ci", f"[{ci[0]}, {ci[1]}] does not contain the estimate {v['estimate']}")
+            return None
+        if se is None:
+            if low == high:
+                problem("ci", "low and high bounds are equal; the SE would be 0")
+                return None
+            se = se_from_ci(low, high, level, log=False)
+            source = "ci"
+    if se is None:
+        problem("se", "missing: a generic estimate needs se or ci to be pooled", "warning")
+    scale = v.get("scale")
+    n = v.get("n")
+    if "n" in v and not (is_int(n) and int(n) > 0):
+        problem("n", f"must be a whole number > 0, got {type_name(n)}")
+        return None
+    return {
+        "yi": estimate,
+        "se": se,
+        "se_source": source,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_level": level if ci is not None else None,
+        "scale": None if scale is None else str(scale),
+        "n": None if n is None else int(n),
+    }
