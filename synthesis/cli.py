@@ -154,3 +154,104 @@ def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
         click.echo(render.csv_text(headers, rows), nl=False)
     else:
         click.echo(render.text_table(headers, rows))
+
+
+@main.command()
+@click.option(
+    "--outcome",
+    required=True,
+    metavar="NAME",
+    help="Outcome to pool (synonyms allowed: 'overall response rate' = ORR).",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(
+        ["PLO", "PFT", "PAS", "PR", "RR", "OR", "RD", "HR", "GEN", "MED"], case_sensitive=False
+    ),
+    default=None,
+    help="Effect measure (metafor codes). Default: PLO for counts, else what most studies give.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(
+        ["REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE", "GLMM", "WM", "MM"],
+        case_sensitive=False,
+    ),
+    default=None,
+    help="tau² estimator (default REML); GLMM for PLO; WM (default) or MM for medians.",
+)
+@click.option(
+    "--ci",
+    "ci",
+    type=click.Choice(["wald", "hksj"], case_sensitive=False),
+    default="wald",
+    show_default=True,
+    help="CI for the pooled estimate: Wald z or Hartung-Knapp-Sidik-Jonkman t(k-1).",
+)
+@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--by", default=None, metavar="TAG", help="Subgroup analysis by a study tag.")
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="TAG=VALUE",
+    help="Keep only studies with this tag value (repeatable).",
+)
+@studies_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "md"]),
+    default="table",
+    show_default=True,
+)
+def pool(
+    outcome: str,
+    measure: str | None,
+    method: str | None,
+    ci: str,
+    level: float,
+    by: str | None,
+    where: tuple[str, ...],
+    studies: str | None,
+    fmt: str,
+) -> None:
+    """Pool one outcome across studies (random effects, metafor's numbers).
+
+    Prints per-study estimates with weights, the pooled estimate with its CI and
+    prediction interval, and heterogeneity (tau², I², H², Q). Warnings go to stderr
+    (and into the JSON's "warnings").
+
+    \b
+    Examples:
+      synth pool --outcome ORR
+      synth pool --outcome ORR --measure PFT --method DL --ci hksj
+      synth pool --outcome ORR --by disease --format md
+      synth pool --outcome OS --measure MED --format json
+      synth pool --outcome CR --where disease=ANKL --level 0.90
+    """
+    from synthesis import render
+    from synthesis.analysis import pool as pool_outcome
+    from synthesis.normalize import load_review
+
+    with user_errors():
+        review = load_review(studies)
+        result = pool_outcome(
+            review,
+            outcome=outcome,
+            measure=measure,
+            method=method,
+            ci=ci.lower(),
+            level=level,
+            by=by,
+            where=where,
+        )
+    echo_warnings(review.warnings)
+    echo_warnings(list(result.warnings))
+    if fmt == "json":
+        click.echo(render.json_text(result.to_dict()))
+    elif fmt == "csv":
+        click.echo(render.pool_csv(result), nl=False)
+    elif fmt == "md":
+        click.echo(render.pool_markdown(result))
+    else:
+        click.echo(render.pool_table(result))

@@ -27,6 +27,7 @@ from typing import Any
 
 from synthesis.errors import Problem, RecordError, SynthError
 from synthesis.records import (
+    ID_PATTERN,
     NOT_REACHED,
     UNIT_ALIASES,
     UNITS,
@@ -363,37 +364,46 @@ def load_review(studies: str | Path | None = None, *, root: str | Path | None = 
     config = read_config(root_path)
     synonyms = Synonyms(config.synonyms)
     problems: list[Problem] = []
-    parsed: list[Study] = []
+    parsed: list[tuple[Study, bool]] = []  # (study, sound?)
+    first: dict[str, tuple[str, int]] = {}  # id -> (file, line) where first seen
     files = discover(studies_dir)
     for path in files:
         shown = _shown(path)
         doc = read_yaml(path, shown, problems)
         if doc is None:
             continue
-        study = parse_study(doc, shown, problems)
-        if study is not None:
-            parsed.append(study)
-    # Duplicate ids across files: name both places.
-    first: dict[str, Study] = {}
-    unique: list[Study] = []
-    for study in parsed:
-        if study.id in first:
-            other = first[study.id]
-            problems.append(
-                Problem(
-                    study.file,
-                    study.lines.get("id", study.line),
-                    "id",
-                    f"duplicate id '{study.id}' (also in {other.file}:"
-                    f"{other.lines.get('id', other.line)})",
+        start = len(problems)
+        # partial: a record with errors is still checked entry by entry, so that
+        # one run reports every problem; only sound records make the review.
+        study = parse_study(doc, shown, problems, partial=True)
+        sound = not _has_error(problems, start)
+        # Duplicate ids across files (even in records with other errors): name both places.
+        study_id = doc.get("id") if isinstance(doc, LineDict) else None
+        if isinstance(study_id, str) and ID_PATTERN.match(study_id):
+            line = doc.lines.get("id", doc.line)
+            if study_id in first:
+                other_file, other_line = first[study_id]
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        "id",
+                        f"duplicate id '{study_id}' (also in {other_file}:{other_line})",
+                    )
                 )
-            )
-        else:
-            first[study.id] = study
-            unique.append(study)
+                sound = False
+            else:
+                first[study_id] = (shown, line)
+        if study is not None:
+            parsed.append((study, sound))
     entries: list[Entry] = []
-    for study in unique:
-        entries.extend(normalize_study(study, synonyms, problems))
+    unique: list[Study] = []
+    for study, sound in parsed:
+        start = len(problems)
+        study_entries = normalize_study(study, synonyms, problems)
+        if sound and not _has_error(problems, start):
+            entries.extend(study_entries)
+            unique.append(study)
     if not files:
         problems.append(
             Problem(str(studies_dir), None, "studies", "no *.yaml or *.yml study records found")
@@ -407,6 +417,10 @@ def load_review(studies: str | Path | None = None, *, root: str | Path | None = 
         warnings=tuple(sorted(problems, key=_problem_order)),
         synonyms=synonyms,
     )
+
+
+def _has_error(problems: list[Problem], start: int) -> bool:
+    return any(p.severity == "error" for p in problems[start:])
 
 
 def _problem_order(p: Problem) -> tuple[str, int, str]:
@@ -564,7 +578,8 @@ def _ci_pair(oc, problem, *, positive: bool, allow_nr: bool) -> tuple[Any, Any] 
     if ci is None:
         return None
     if not (isinstance(ci, list) and len(ci) == 2):
-        problem("ci", f"must be [low, high], got {type_name(ci)}")
+        got = f"a list of {len(ci)}" if isinstance(ci, list) else type_name(ci)
+        problem("ci", f"must be two bounds [low, high], got {got}")
         return None
     low, high = ci
     for bound, name in ((low, "low"), (high, "high")):
@@ -590,7 +605,10 @@ def _ci_level(oc, problem) -> float:
             if is_number(level) and 1 < level < 100
             else ""
         )
-        problem("ci_level", f"must be a proportion between 0 and 1 such as 0.95{hint}")
+        problem(
+            "ci_level",
+            f"must be a proportion between 0 and 1 such as 0.95, got {type_name(level)}{hint}",
+        )
         return 0.95
     if "ci_level" in oc.values and "ci" not in oc.values:
         problem("ci_level", "given without a ci; it has no effect", "warning")
@@ -696,7 +714,12 @@ def _ratio(oc, problem, p: float | None, p_text: str | None) -> dict[str, Any] |
             se = se_from_p(ratio, p, log=True)
             source = "p" if se is not None else None
         if se is None:
-            why = f"p is only given as a bound ('{p_text}')" if p_text else "no ci and no exact p"
+            if p_text:
+                why = f"p is only given as a bound ('{p_text}')"
+            elif p is not None:
+                why = f"p = {p:g} with {ratio_type.upper()} {ratio:g} gives no SE"
+            else:
+                why = "no ci and no exact p"
             problem(
                 ratio_type,
                 f"cannot be pooled: {why}; its SE is unknown",

@@ -234,6 +234,13 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or str(exc)
+        context = exc.context if exc.problem else None
+        if context:
+            start = exc.context_mark.line + 1 if exc.context_mark is not None else None
+            where = f" that starts at line {start}" if start is not None and start != line else ""
+            what = f"{what} ({context}{where})"
+        if line is not None and "\t" in _leading_space(text, line):
+            what += "; the line is indented with a tab: YAML indents with spaces"
         if isinstance(exc, yaml.constructor.ConstructorError):
             what = f"{what} (only plain YAML is allowed: no Python or custom tags)"
         problems.append(Problem(shown, line, "yaml", f"invalid YAML: {what}"))
@@ -248,6 +255,15 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
             Problem(shown, line, key, "duplicate key; each field may appear once per mapping")
         )
     return doc
+
+
+def _leading_space(text: str, line: int) -> str:
+    """The indentation of line *line* (1-based) of *text*, '' past the end."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    row = lines[line - 1]
+    return row[: len(row) - len(row.lstrip())]
 
 
 def suggest(name: str, choices: tuple[str, ...] | list[str]) -> str:
@@ -299,11 +315,20 @@ def type_name(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    return repr(value)
 
 
-def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
-    """Check one parsed document against the record schema; None if unusable."""
+def parse_study(
+    doc: Any, shown: str, problems: list[Problem], *, partial: bool = False
+) -> Study | None:
+    """Check one parsed document against the record schema; None if it has an error.
+
+    With ``partial=True`` a record whose errors lie only in study-level fields
+    or in single outcome entries (not in ``n`` or ``arms``, on which every entry
+    depends) is still returned, holding its sound entries, so that the caller
+    can check those too and report every problem of the file in one run.
+    Such a study must never reach an analysis.
+    """
     if not isinstance(doc, LineDict):
         problems.append(
             Problem(
@@ -314,7 +339,7 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
             )
         )
         return None
-    n_before = len([p for p in problems if p.severity == "error"])
+    start = len(problems)
     where = doc.lines
 
     def line_of(key: str) -> int:
@@ -331,11 +356,14 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
 
     study_id = doc.get("id")
     if "id" in doc and not (isinstance(study_id, str) and ID_PATTERN.match(study_id)):
-        err(
-            "id",
-            f"must match [A-Za-z0-9][A-Za-z0-9._-]* (letters, digits, '.', '_', '-'), "
-            f"got {type_name(study_id)}",
-        )
+        if is_number(study_id):
+            err("id", f"got the number {study_id!r}; put it in quotes to use it as an id")
+        else:
+            err(
+                "id",
+                f"must match [A-Za-z0-9][A-Za-z0-9._-]* (letters, digits, '.', '_', '-'), "
+                f"got {type_name(study_id)}",
+            )
     citation = doc.get("citation")
     if "citation" in doc and not (isinstance(citation, str) and citation.strip()):
         err("citation", f"must be non-empty text, got {type_name(citation)}")
@@ -376,12 +404,15 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
                     tags[str(key)] = str(value).lower() if isinstance(value, bool) else str(value)
 
     n = doc.get("n")
-    if "n" in doc and not (is_int(n) and int(n) > 0):
+    n_ok = "n" not in doc or (is_int(n) and int(n) > 0)
+    if not n_ok:
         err("n", f"must be a positive whole number of patients, got {type_name(n)}")
         n = None
     n = int(n) if n is not None else None
 
+    arms_start = len(problems)
     arms = _parse_arms(doc, shown, n, problems)
+    arms_ok = not _has_error(problems, arms_start)
     outcomes: list[OutcomeEntry] = []
     raw_outcomes = doc.get("outcomes")
     if "outcomes" not in doc:
@@ -403,7 +434,7 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
             if entry is not None:
                 outcomes.append(entry)
 
-    if len([p for p in problems if p.severity == "error"]) > n_before:
+    if _has_error(problems, start) and not (partial and n_ok and arms_ok):
         return None
     meta = {
         key: doc[key]
@@ -422,9 +453,9 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
         if key in doc
     }
     return Study(
-        id=study_id,
-        citation=citation.strip(),
-        year=int(year),
+        id=study_id if isinstance(study_id, str) else str(study_id),
+        citation=citation.strip() if isinstance(citation, str) else "",
+        year=int(year) if is_int(year) else 0,
         arms=arms,
         outcomes=tuple(outcomes),
         tags=tags,
@@ -434,6 +465,11 @@ def parse_study(doc: Any, shown: str, problems: list[Problem]) -> Study | None:
         lines=dict(where),
         meta=meta,
     )
+
+
+def _has_error(problems: list[Problem], start: int) -> bool:
+    """Whether an error was appended to *problems* at or after index *start*."""
+    return any(p.severity == "error" for p in problems[start:])
 
 
 def _parse_arms(
@@ -461,7 +497,7 @@ def _parse_arms(
             continue
         _unknown_fields(item, ARM_FIELDS, shown, f"{prefix}.", problems)
         arm_id = item.get("id")
-        ok = True
+        ok = True  # the id is usable
         if arm_id is None:
             problems.append(Problem(shown, item.line, f"{prefix}.id", "required field is missing"))
             ok = False
@@ -497,7 +533,7 @@ def _parse_arms(
                     f"must be a positive whole number of patients, got {type_name(arm_n)}",
                 )
             )
-            ok = False
+            arm_n = None
         role = item.get("role")
         if "role" in item and role not in ROLES:
             problems.append(
@@ -509,11 +545,11 @@ def _parse_arms(
                     f"{suggest(str(role), ROLES)}",
                 )
             )
-            ok = False
+            role = None
         label = item.get("label")
         if "label" in item and not isinstance(label, (str, int, float)):
             problems.append(Problem(shown, item.lines["label"], f"{prefix}.label", "must be text"))
-            ok = False
+            label = None
         if ok:
             arms.append(
                 Arm(
@@ -581,7 +617,12 @@ def _parse_outcome(
 
     kinds = [k for k, markers in KIND_MARKERS.items() if any(m in item for m in markers)]
     kind = kinds[0] if len(kinds) == 1 else None
-    if not kinds:
+    markers = [m for ms in KIND_MARKERS.values() for m in ms]
+    misspelt_marker = any(
+        key not in OUTCOME_FIELDS and difflib.get_close_matches(key, markers, n=1, cutoff=0.6)
+        for key in item
+    )
+    if not kinds and not misspelt_marker:
         err(
             "name",
             "no data: give events/percent (binary), median, hr/or/rr (ratio) or estimate (generic)",

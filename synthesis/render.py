@@ -111,3 +111,262 @@ def entry_data(entry: Any) -> str:
     if entry.se is not None:
         text += f" (SE {entry.se:.3g})"
     return text
+
+
+# ---------------------------------------------------------------------------
+# Pooled results
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def _ci(low: Any, high: Any, digits: int = 3) -> str:
+    if low is None or high is None:
+        return ""
+    return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return ""
+    return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+def result_title(result: Any) -> str:
+    from synthesis.analysis import MEASURE_NAMES, METHOD_NAMES
+
+    ci_name = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
+    model = "common effect" if result.method == "FE" else "random effects"
+    if result.measure == "MED":
+        return (
+            f"{result.outcome}: {MEASURE_NAMES[result.measure]}, "
+            f"{METHOD_NAMES.get(result.method, result.method)}, {_pct(result.level)} CI"
+        )
+    return (
+        f"{result.outcome}: {MEASURE_NAMES[result.measure]} ({result.measure}), {model}, "
+        f"{METHOD_NAMES.get(result.method, result.method)} ({result.method}), "
+        f"{ci_name} {_pct(result.level)} CI"
+    )
+
+
+def heterogeneity_line(result: Any) -> str:
+    h = result.heterogeneity
+    if result.measure == "MED" or h.Q is None:
+        return "Heterogeneity: not estimable" + (" (k = 1)" if result.k == 1 else "")
+    parts = []
+    if h.tau2 is not None:
+        tau2 = f"tau² = {fmt(h.tau2, 4)}"
+        if h.tau2_ci_low is not None and h.tau2_ci_high is not None:
+            tau2 += f" {_ci(h.tau2_ci_low, h.tau2_ci_high, 4)}"
+        parts.append(tau2)
+    if h.I2 is not None:
+        parts.append(f"I² = {h.I2:.1f}%")
+    if h.H2 is not None:
+        parts.append(f"H² = {h.H2:.2f}")
+    parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, p = {_p(h.Q_p)})")
+    return "Heterogeneity: " + "; ".join(parts)
+
+
+def overall_line(result: Any) -> str:
+    if result.statistic is None:
+        return ""
+    stat = f"t({result.df})" if result.df is not None else "z"
+    return f"Test of overall effect: {stat} = {result.statistic:.2f}, p = {_p(result.p_value)}"
+
+
+def _study_rows(result: Any) -> list[list[Any]]:
+    return [
+        [s.label, s.data, fmt(s.estimate), _ci(s.ci_low, s.ci_high), f"{s.weight:.1f}%"]
+        for s in result.studies
+    ]
+
+
+def _block_rows(result: Any, name: str) -> list[list[Any]]:
+    rows = _study_rows(result)
+    rows.append(
+        [
+            name,
+            f"k = {result.k}",
+            fmt(result.estimate),
+            _ci(result.ci_low, result.ci_high),
+            "100.0%",
+        ]
+    )
+    if result.pi_low is not None:
+        rows.append(["  prediction interval", "", "", _ci(result.pi_low, result.pi_high), ""])
+    return rows
+
+
+def _pooled_name(result: Any) -> str:
+    if result.measure == "MED":
+        return "Pooled median"
+    return "Pooled (common effect)" if result.method == "FE" else "Pooled (random effects)"
+
+
+def pool_table(result: Any) -> str:
+    """Aligned text: per-study rows with weights, the pooled row, PI, heterogeneity."""
+    headers = ["study", "data", "estimate", f"{_pct(result.level)} CI", "weight"]
+    numeric = [False, False, True, False, True]
+    out = [result_title(result), ""]
+    if result.subgroups:
+        rows: list[list[Any]] = []
+        for g in result.subgroups:
+            rows.append([f"{result.by} = {g.value}", "", "", "", ""])
+            rows.extend(_block_rows(g, f"  subtotal ({g.method})"))
+            rows.append(["", "", "", "", ""])
+        rows.append(
+            [
+                _pooled_name(result),
+                f"k = {result.k}",
+                fmt(result.estimate),
+                _ci(result.ci_low, result.ci_high),
+                "",
+            ]
+        )
+        if result.pi_low is not None:
+            rows.append(["  prediction interval", "", "", _ci(result.pi_low, result.pi_high), ""])
+        out.append(text_table(headers, rows, numeric=numeric))
+    else:
+        out.append(text_table(headers, _block_rows(result, _pooled_name(result)), numeric=numeric))
+    out.append("")
+    out.append(heterogeneity_line(result))
+    line = overall_line(result)
+    if line:
+        out.append(line)
+    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
+        t = result.subgroup_test
+        out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})")
+    return "\n".join(out)
+
+
+def pool_markdown(result: Any) -> str:
+    """A Markdown section a committee can paste into a report."""
+    headers = ["Study", "Data", "Estimate", f"{_pct(result.level)} CI", "Weight"]
+    rows: list[list[Any]] = []
+    blocks = result.subgroups or (result,)
+    for g in blocks:
+        if result.subgroups:
+            rows.append([f"**{result.by} = {g.value}**", "", "", "", ""])
+        rows.extend(_study_rows(g))
+        name = f"Subtotal ({g.method})" if result.subgroups else _pooled_name(g)
+        rows.append(
+            [
+                f"**{name}**",
+                f"k = {g.k}",
+                f"**{fmt(g.estimate)}**",
+                _ci(g.ci_low, g.ci_high),
+                "100.0%",
+            ]
+        )
+        if g.pi_low is not None:
+            rows.append(["Prediction interval", "", "", _ci(g.pi_low, g.pi_high), ""])
+    if result.subgroups:
+        rows.append(
+            [
+                f"**{_pooled_name(result)}**",
+                f"k = {result.k}",
+                f"**{fmt(result.estimate)}**",
+                _ci(result.ci_low, result.ci_high),
+                "",
+            ]
+        )
+    lines = [
+        f"**{result_title(result)}**",
+        "",
+        md_table(headers, rows),
+        "",
+        heterogeneity_line(result),
+    ]
+    if overall_line(result):
+        lines += ["", overall_line(result)]
+    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
+        t = result.subgroup_test
+        lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})"]
+    if result.warnings:
+        lines += ["", *[f"- Warning: {w}" for w in result.warnings]]
+    return "\n".join(lines)
+
+
+POOL_CSV_HEADERS = (
+    "row",
+    "subgroup",
+    "id",
+    "arm",
+    "label",
+    "data",
+    "n",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "yi",
+    "vi",
+    "weight",
+    "tau2",
+    "I2",
+    "Q",
+    "Q_p",
+)
+
+
+def pool_csv(result: Any) -> str:
+    """One row per study, then one per pooled estimate (subgroups first), full precision."""
+    rows: list[list[Any]] = []
+    blocks = result.subgroups or (result,)
+    for g in blocks:
+        sub = g.value if result.subgroups else None
+        for s in g.studies:
+            rows.append(
+                [
+                    "study",
+                    sub,
+                    s.id,
+                    s.arm,
+                    s.label,
+                    s.data,
+                    s.n,
+                    s.estimate,
+                    s.ci_low,
+                    s.ci_high,
+                    None,
+                    None,
+                    s.yi,
+                    s.vi,
+                    s.weight,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
+            )
+        if result.subgroups:
+            rows.append(_pooled_csv_row(g, "subgroup", sub))
+    rows.append(_pooled_csv_row(result, "pooled", None))
+    return csv_text(POOL_CSV_HEADERS, rows)
+
+
+def _pooled_csv_row(r: Any, kind: str, sub: str | None) -> list[Any]:
+    h = r.heterogeneity
+    return [
+        kind,
+        sub,
+        None,
+        None,
+        _pooled_name(r),
+        f"k = {r.k}",
+        r.participants,
+        r.estimate,
+        r.ci_low,
+        r.ci_high,
+        r.pi_low,
+        r.pi_high,
+        r.model_scale.estimate,
+        None,
+        100.0,
+        h.tau2,
+        h.I2,
+        h.Q,
+        h.Q_p,
+    ]
