@@ -9,3 +9,17 @@ The flow reads from the module names:
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+__all__ = ["load_review", "pool"]
+
+
+def __getattr__(name: str):  # lazy: `import synthesis` stays cheap
+    if name == "pool":
+        from synthesis.analysis import pool
+
+        return pool
+    if name == "load_review":
+        from synthesis.normalize import load_review
+
+        return load_review
+    raise AttributeError(f"module 'synthesis' has no attribute {name!r}")

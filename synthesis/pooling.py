@@ -263,11 +263,10 @@ def _solve_q(
     ok = ~active
     if active.any():
         a = np.flatnonzero(active)
-        lo = xs[a].copy()  # Q(lo) > target
-        root, okb = _bracket(
+        root, okb = _root_search(
             lambda t, sel: _gen_q(ys[a][sel], vs[a][sel], ms[a][sel], t)[0] - ts[a][sel],
-            lo,
-            np.maximum(lo, sc[a]),
+            xs[a].copy(),  # Q > target here: the search goes up
+            sc[a],
         )
         xs[a] = root
         ok[a] = okb
@@ -276,52 +275,62 @@ def _solve_q(
     return x, conv
 
 
-def _bracket(func, lo: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorized root of a function positive at ``lo`` and negative far to the right.
+def _root_search(func, x0: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorized bracketing search for a down-crossing (+ to -) of ``func`` near ``x0 >= 0``.
 
-    ``func(t, sel)`` evaluates the function for the rows ``sel`` at ``t``. The upper end
-    is found by doubling from ``start``; the root by bisection interleaved with Illinois
-    (modified false position) steps.
+    ``func(t, sel)`` evaluates the function for the rows ``sel`` at ``t``. Where the
+    function is positive at ``x0`` the upper end is found by doubling; where it is not,
+    the lower end is found by halving towards 0 (no positive value above 1e-30 * scale
+    means the down-crossing is at the bound: the root is 0). The root is then refined by
+    bisection interleaved with Illinois (modified false position) steps.
+    Returns (root, ok).
     """
-    n = lo.size
-    all_rows = np.arange(n)
-    hi = np.where(start > lo, start, lo + 1.0) * 2.0
-    f_lo = func(lo, all_rows)
-    f_hi = func(hi, all_rows)
-    for _ in range(2000):
-        grow = f_hi > 0
-        if not grow.any():
+    n = x0.size
+    rows = np.arange(n)
+    x0 = np.where(x0 > 0, x0, scale)
+    f0 = func(x0, rows)
+    lo, hi = x0.copy(), x0.copy()
+    f_lo, f_hi = f0.copy(), f0.copy()
+    at_zero = np.zeros(n, dtype=bool)
+    up = f0 > 0
+    for _ in range(2100):  # doubling: the functions used here are < 0 far to the right
+        g = np.flatnonzero(up & (f_hi > 0) & np.isfinite(hi))
+        if g.size == 0:
             break
-        g = np.flatnonzero(grow)
-        lo[g] = hi[g]
-        f_lo[g] = f_hi[g]
+        lo[g], f_lo[g] = hi[g], f_hi[g]
         hi[g] = hi[g] * 2.0
         f_hi[g] = func(hi[g], g)
-    ok = f_hi <= 0
+    for _ in range(110):  # halving towards the 0 bound
+        g = np.flatnonzero(~up & ~at_zero & (f_lo <= 0))
+        if g.size == 0:
+            break
+        hi[g], f_hi[g] = lo[g], f_lo[g]
+        lo[g] = lo[g] * 0.5
+        f_lo[g] = func(lo[g], g)
+        at_zero[g] = lo[g] < 1e-30 * scale[g]
+    ok = (f_lo > 0) & (f_hi <= 0) | at_zero
     side = np.zeros(n)
     for it in range(_BRACKET_MAXITER):
-        width = hi - lo
-        live = ok & (width > _REL_TOL * np.maximum(hi, 1e-300)) & (f_lo != 0) & (f_hi != 0)
+        live = ok & ~at_zero & (hi - lo > _REL_TOL * hi) & (f_hi != 0)
         if not live.any():
             break
         g = np.flatnonzero(live)
+        mid = 0.5 * (lo[g] + hi[g])
         if it % 2 == 0:
-            denom = f_lo[g] - f_hi[g]
-            t = np.where(denom != 0, lo[g] + f_lo[g] * (hi[g] - lo[g]) / denom, np.nan)
-            bad = ~((t > lo[g]) & (t < hi[g]))
-            t = np.where(bad, 0.5 * (lo[g] + hi[g]), t)
+            t = lo[g] + f_lo[g] * (hi[g] - lo[g]) / (f_lo[g] - f_hi[g])
+            t = np.where((t > lo[g]) & (t < hi[g]), t, mid)
         else:
-            t = 0.5 * (lo[g] + hi[g])
+            t = mid
         ft = func(t, g)
         pos = ft > 0
         gp, gn = g[pos], g[~pos]
         lo[gp], f_lo[gp] = t[pos], ft[pos]
         hi[gn], f_hi[gn] = t[~pos], ft[~pos]
-        # Illinois: halve the function value at the end that stayed put twice in a row
+        # Illinois: halve the stored value at the end that stayed put twice in a row
         f_hi[gp] = np.where(side[gp] > 0, 0.5 * f_hi[gp], f_hi[gp])
         f_lo[gn] = np.where(side[gn] < 0, 0.5 * f_lo[gn], f_lo[gn])
         side[gp], side[gn] = 1.0, -1.0
-    root = np.where(f_lo == 0, lo, np.where(f_hi == 0, hi, 0.5 * (lo + hi)))
+    root = np.where(at_zero, 0.0, np.where(f_hi == 0, hi, 0.5 * (lo + hi)))
     return root, ok
 
 
@@ -417,21 +426,13 @@ def _fisher(
         ok[zero] = True
     if not ok.all():
         a = np.flatnonzero(~ok)
-        s0, _ = _score_ml_reml(ys[a], vs[a], ms[a], np.zeros(a.size), reml)
-        inner = s0 > 0
-        res = np.zeros(a.size)
-        okb = np.ones(a.size, dtype=bool)
-        if inner.any():
-            b = a[inner]
-            root, okr = _bracket(
-                lambda tt, sel: _score_ml_reml(ys[b][sel], vs[b][sel], ms[b][sel], tt, reml)[0],
-                np.zeros(b.size),
-                np.maximum(t[b], sc[b]),
-            )
-            res[inner] = root
-            okb[inner] = okr
-        t[a] = res
-        ok[a] = okb
+        root, okr = _root_search(
+            lambda tt, sel: _score_ml_reml(ys[a][sel], vs[a][sel], ms[a][sel], tt, reml)[0],
+            t[a].copy(),
+            sc[a],
+        )
+        t[a] = root
+        ok[a] = okr
     # metafor's ll0check: prefer tau2 = 0 when its likelihood is higher (by > tol)
     pos = t > 0
     if pos.any():

@@ -412,7 +412,13 @@ def parse_study(
 
     arms_start = len(problems)
     arms = _parse_arms(doc, shown, n, problems)
-    arms_ok = not _has_error(problems, arms_start)
+    # A wrong role or label leaves the arm usable; any other arm error (id, n,
+    # an unknown field) could make the entries that depend on it fail for no
+    # reason of their own, so such a record is not checked entry by entry.
+    arms_ok = not any(
+        p.severity == "error" and not p.field.endswith((".role", ".label"))
+        for p in problems[arms_start:]
+    )
     outcomes: list[OutcomeEntry] = []
     raw_outcomes = doc.get("outcomes")
     if "outcomes" not in doc:
