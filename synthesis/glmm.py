@@ -112,6 +112,7 @@ class _Data:
         self.x = x
         self.n = n
         self.sat = _xlogy(x, x / n) + _xlogy(n - x, (n - x) / n)
+        self.b_last = np.zeros_like(x)  # last conditional modes on the b = theta*u scale
 
     def devres(self, eta: np.ndarray) -> np.ndarray:
         """Binomial deviance residuals d_i(eta) = 2 n_i [y log(y/mu) + ...]."""
@@ -132,7 +133,8 @@ def _modes(d: _Data, theta: float, beta: float) -> np.ndarray:
         return np.zeros_like(x)
     a, b = theta * (x - n), theta * x
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    u = np.zeros_like(x)
+    # warm start from the previous evaluation (the bracket keeps it safe)
+    u = np.clip(d.b_last / theta, lo, hi)
     for _ in range(200):
         eta = beta + theta * u
         h = u - theta * (x - n * _expit(eta))
@@ -144,10 +146,14 @@ def _modes(d: _Data, theta: float, beta: float) -> np.ndarray:
         bad = ~((unew > lo) & (unew < hi))
         if np.any(bad):
             unew = np.where(bad, 0.5 * (lo + hi), unew)
-        step = np.max(np.abs(unew - u) / (1.0 + np.abs(u)))
+        step = float(np.max(np.abs(unew - u) / (1.0 + np.abs(u))))
         u = unew
-        if step < 1e-15 or np.all(h == 0):
+        if step < 1e-13:
+            # Newton converges quadratically: one more step reaches rounding level
+            eta = beta + theta * u
+            u = u - (u - theta * (x - n * _expit(eta))) / (1.0 + theta * theta * n * _mu1mu(eta))
             break
+    d.b_last = theta * u
     return u
 
 
@@ -413,9 +419,13 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
             p_opt, fval, converged = _newton(f, p_nm)
             if f_nm < fval:
                 p_opt, fval = p_nm, f_nm
-        # the boundary tau = 0 (f is even in theta, so theta = 0 is stationary)
+        # the boundary tau = 0 (f is even in theta, so theta = 0 is stationary;
+        # Newton only approaches it, like lme4's check.boundary take it when
+        # it is as good up to rounding)
         f_zero = f(np.array([0.0, beta_fe]))
-        if f_zero <= fval:
+        if f_zero <= fval or (
+            abs(p_opt[0]) < 1e-4 and f_zero <= fval + 1e-10 * (1.0 + abs(fval))
+        ):
             p_opt, fval = np.array([0.0, beta_fe]), f_zero
         theta, beta = abs(float(p_opt[0])), float(p_opt[1])
         if not converged:
@@ -425,6 +435,10 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     p_hat = np.array([theta, beta])
     se = math.nan
     hess = _deriv12_hessian(f, p_hat, fval)
+    if constant:
+        # exact: at theta = 0 the Hessian is diagonal and beta's block is
+        # 2 * sum(n p (1 - p)) (the binomial GLM's information)
+        hess = np.array([[hess[0, 0], 0.0], [0.0, 2.0 * float(np.sum(n * _mu1mu(np.full(k, beta))))]])
     try:
         inv = np.linalg.inv(hess)
         v_beta = 2.0 * float(inv[1, 1])

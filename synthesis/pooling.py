@@ -580,6 +580,7 @@ def _fit_arrays(
     estimate = mu_c + ybar
     se_wald = np.sqrt(1.0 / sw)
     weights = 100.0 * w / sw[:, None]
+    weights = np.where(multi[:, None], weights, np.where(msk, 100.0, 0.0))  # k = 1: exactly 100
 
     use_t = (ci == "hksj") & multi
     hksj_fallback = np.full(m, ci == "hksj") & ~multi

@@ -9,6 +9,7 @@ check appends to a list of :class:`~synthesis.errors.Problem` and the caller
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -207,7 +208,11 @@ def discover(studies_dir: Path) -> list[Path]:
 
 def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
     """Parse one file; on failure append a problem and return None."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(shown, None, "file", f"cannot be read: {exc.strerror or exc}"))
+        return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -235,10 +240,13 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or str(exc)
         context = exc.context if exc.problem else None
-        if context:
+        if context and context.startswith("while"):
+            # "found unexpected end of stream (while scanning a quoted scalar that starts at line 3)"
             start = exc.context_mark.line + 1 if exc.context_mark is not None else None
             where = f" that starts at line {start}" if start is not None and start != line else ""
             what = f"{what} ({context}{where})"
+        elif context:  # "expected a single document in the stream, but found another document"
+            what = f"{context}, {what}"
         if line is not None and "\t" in _leading_space(text, line):
             what += "; the line is indented with a tab: YAML indents with spaces"
         if isinstance(exc, yaml.constructor.ConstructorError):
@@ -247,6 +255,11 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(shown, None, "yaml", f"invalid YAML: {exc}"))
+        return None
+    except RecursionError:
+        problems.append(
+            Problem(shown, None, "yaml", "invalid YAML: nested too deeply to be a study record")
+        )
         return None
     finally:
         loader.dispose()
@@ -315,6 +328,8 @@ def type_name(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"a date ({value.isoformat()})"
     return repr(value)
 
 
