@@ -353,6 +353,22 @@ def _binom_dev(x: np.ndarray, n: np.ndarray, mu: np.ndarray) -> float:
     return float(np.sum(2 * n * (_xlogy(y, y / mu) + _xlogy(1 - y, (1 - y) / (1 - mu)))))
 
 
+def _heterogeneity_tests(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
+    """metafor's QE.Wld and QE.LRT for rma.glmm(measure="PLO").
+
+    QE.Wld is the Wald test that the k - 1 study contrasts of the saturated
+    GLM are 0, b2' V22^{-1} b2, which equals sum W_i (eta_i - eta_w)^2 with
+    glm's working weights W_i; QE.LRT = deviance(FE) - deviance(saturated).
+    """
+    eta_sat, w_sat = _glm_saturated(x, n)
+    eta_bar = float(np.sum(w_sat * eta_sat) / np.sum(w_sat))
+    qe_wld = max(float(np.sum(w_sat * (eta_sat - eta_bar) ** 2)), 0.0)
+    p_fe = float(x.sum() / n.sum())
+    mu_sat = _expit(eta_sat)
+    qe_lrt = max(_binom_dev(x, n, np.full(x.size, p_fe)) - _binom_dev(x, n, mu_sat), 0.0)
+    return qe_wld, qe_lrt
+
+
 # --------------------------------------------------------------------------- #
 
 
@@ -384,12 +400,7 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     vi = 1.0 / (x + cc) + 1.0 / (n - x + cc)
 
     # fixed-effect and saturated binomial GLMs: heterogeneity tests
-    p_fe = float(x.sum() / n.sum())
-    eta_sat, w_sat = _glm_saturated(x, n)
-    eta_bar = float(np.sum(w_sat * eta_sat) / np.sum(w_sat))
-    qe_wld = max(float(np.sum(w_sat * (eta_sat - eta_bar) ** 2)), 0.0)
-    mu_sat = _expit(eta_sat)
-    qe_lrt = max(_binom_dev(x, n, np.full(k, p_fe)) - _binom_dev(x, n, mu_sat), 0.0)
+    qe_wld, qe_lrt = _heterogeneity_tests(x, n)
     q_df = k - 1
     qp_wld = float(chdtrc(q_df, qe_wld))
     qp_lrt = float(chdtrc(q_df, qe_lrt))
@@ -398,6 +409,7 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     def f(p: np.ndarray) -> float:
         return _deviance(d, float(p[0]), float(p[1]))
 
+    p_fe = float(x.sum() / n.sum())
     beta_fe = math.log(p_fe / (1.0 - p_fe))
     constant = bool(np.all(x * n[0] == x[0] * n))
     if constant:
