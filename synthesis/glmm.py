@@ -289,6 +289,7 @@ def _deriv12_hessian(f, p: np.ndarray, fx: float, delta: float = _DERIV12_DELTA)
         ps[j] -= delta
         hess[j, j] = f(pa) / delta**2 - 2 * fx / (delta * delta) + f(ps) / delta**2
         for i in range(j):
+
             def at(si: float, sj: float, i: int = i, j: int = j) -> float:
                 q = p.copy()
                 q[i] += si * delta
@@ -435,9 +436,7 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
         # Newton only approaches it, like lme4's check.boundary take it when
         # it is as good up to rounding)
         f_zero = f(np.array([0.0, beta_fe]))
-        if f_zero <= fval or (
-            abs(p_opt[0]) < 1e-4 and f_zero <= fval + 1e-10 * (1.0 + abs(fval))
-        ):
+        if f_zero <= fval or (abs(p_opt[0]) < 1e-4 and f_zero <= fval + 1e-10 * (1.0 + abs(fval))):
             p_opt, fval = np.array([0.0, beta_fe]), f_zero
         theta, beta = abs(float(p_opt[0])), float(p_opt[1])
         if not converged:
@@ -450,7 +449,9 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     if constant:
         # exact: at theta = 0 the Hessian is diagonal and beta's block is
         # 2 * sum(n p (1 - p)) (the binomial GLM's information)
-        hess = np.array([[hess[0, 0], 0.0], [0.0, 2.0 * float(np.sum(n * _mu1mu(np.full(k, beta))))]])
+        hess = np.array(
+            [[hess[0, 0], 0.0], [0.0, 2.0 * float(np.sum(n * _mu1mu(np.full(k, beta))))]]
+        )
     try:
         inv = np.linalg.inv(hess)
         v_beta = 2.0 * float(inv[1, 1])

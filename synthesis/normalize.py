@@ -161,7 +161,7 @@ def se_from_p(estimate: float, p: float, *, log: bool) -> float | None:
 
     if not 0.0 < p < 1.0:
         return None
-    z = float(ndtri(1.0 - p / 2.0))
+    z = -float(ndtri(p / 2.0))  # = ndtri(1 - p/2), without losing digits when p is small
     effect = math.log(estimate) if log else estimate
     if z <= 0 or effect == 0:
         return None
@@ -548,7 +548,9 @@ def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
             )
             return None
         else:
-            events = min(candidates, key=lambda e: (abs(100 * e / total - float(percent)), e))
+            # nearest in exact arithmetic (a tie goes to the smaller count)
+            exact = Decimal(str(percent)) * total
+            events = min(candidates, key=lambda e: (abs(100 * e - exact), e))
             from_percent = True
             if len(candidates) > 1:
                 listed = " or ".join(f"{c}/{total}" for c in candidates)

@@ -639,10 +639,7 @@ def _parse_outcome(
     kinds = [k for k, markers in KIND_MARKERS.items() if any(m in item for m in markers)]
     kind = kinds[0] if len(kinds) == 1 else None
     markers = [m for ms in KIND_MARKERS.values() for m in ms]
-    misspelt_marker = any(
-        key not in OUTCOME_FIELDS and difflib.get_close_matches(key, markers, n=1, cutoff=0.6)
-        for key in item
-    )
+    misspelt_marker = any(key not in OUTCOME_FIELDS and suggest(key, markers) for key in item)
     if not kinds and not misspelt_marker:
         err(
             "name",

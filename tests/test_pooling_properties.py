@@ -81,7 +81,7 @@ def test_basic_invariants(data, method, ci, level) -> None:
     if len(yi) >= 2:
         assert 0 <= f.I2 <= 100
         if method == "FE":  # metafor's FE H2 is Q/(k-1): below 1 when Q < k-1
-            assert f.H2 == pytest.approx(f.Q / (len(yi) - 1), rel=1e-12, abs=1e-300)
+            assert math.isclose(f.H2, f.Q / (len(yi) - 1), rel_tol=1e-12)
         else:
             assert f.H2 >= 1 - 1e-12
         assert f.Q >= 0 and f.Q_df == len(yi) - 1
@@ -178,7 +178,7 @@ def test_batch_rows_equal_single_fits(rows, method, ci) -> None:
 
 @SETTINGS
 @given(data=studies(min_k=2), method=st.sampled_from(("REML", "ML", "PM", "EB")))
-def test_fallback_solver_agrees(data, method, monkeypatch_newton=None) -> None:
+def test_fallback_solver_agrees(data, method) -> None:
     """The bracketing fallback finds the same tau2 as Fisher scoring / Newton."""
     yi, vi = data
     y = np.asarray(yi)[None, :] * 2.0
@@ -207,7 +207,7 @@ def test_identical_yi_gives_zero_tau2_without_warnings() -> None:
                 f = fit(yi, vi, method=method, ci=ci)
                 no_nan(f)
                 assert f.estimate == pytest.approx(0.4)
-                assert f.Q == pytest.approx(0.0, abs=1e-15)
+                assert abs(f.Q) <= 1e-15
                 assert f.I2 == 0.0
                 if method != "FE":
                     assert f.tau2 == 0.0

@@ -100,7 +100,7 @@ summarise_fe <- function(res) {
     # saturated model = the FE binomial deviance
     deviance_objective = num(deviance(res$res.FE)),
     deviance_conditional = num(deviance(res$res.FE)),
-    lme4_hessian = NULL,
+    lme4_hessian = NA,
     yi = unname(as.numeric(res$yi)), vi = unname(as.numeric(res$vi))
   )
 }
@@ -113,9 +113,9 @@ for (d in datasets) {
   if (constant) {
     res_t <- rma.glmm(measure = "PLO", xi = xi, ni = ni, method = "FE", retfit = TRUE)
     entry_t <- summarise_fe(res_t)
-    entry_d <- NULL
+    entry_d <- NA
     r_call <- fe_call
-    r_call_d <- NULL
+    r_call_d <- NA
   } else {
     res_t <- rma.glmm(measure = "PLO", xi = xi, ni = ni, control = tight_ctrl, retfit = TRUE)
     res_d <- rma.glmm(measure = "PLO", xi = xi, ni = ni, retfit = TRUE)
