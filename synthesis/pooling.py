@@ -208,12 +208,18 @@ def _rowsum(a: np.ndarray) -> np.ndarray:
     return a.sum(axis=1)
 
 
-def _weights(v: np.ndarray, mask: np.ndarray, tau2: np.ndarray) -> np.ndarray:
-    return np.where(mask, 1.0 / (v + tau2[:, None]), 0.0)
+def _weights(v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray) -> np.ndarray:
+    w = 1.0 / (v + tau2[:, None])
+    return w if mask is None else np.where(mask, w, 0.0)
+
+
+def _take(mask: np.ndarray | None, rows) -> np.ndarray | None:
+    """Rows of a cell mask; ``None`` (every cell real, the fast path) stays ``None``."""
+    return None if mask is None else mask[rows]
 
 
 def _gen_q(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray, tau2: np.ndarray
+    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generalized Q(tau2) = sum w (y - mu_w)^2 and its derivative -sum w^2 (y - mu_w)^2."""
     w = _weights(v, mask, tau2)
@@ -227,7 +233,7 @@ def _gen_q(
 def _solve_q(
     y: np.ndarray,
     v: np.ndarray,
-    mask: np.ndarray,
+    mask: np.ndarray | None,
     target: np.ndarray,
     rows: np.ndarray,
     scale: np.ndarray,
@@ -244,14 +250,15 @@ def _solve_q(
     idx = np.flatnonzero(rows)
     if idx.size == 0:
         return x, np.ones(m, dtype=bool)
-    ys, vs, ms, ts, sc = y[idx], v[idx], mask[idx], target[idx], scale[idx]
+    ys, vs, ms, ts, sc = y[idx], v[idx], _take(mask, idx), target[idx], scale[idx]
     xs = np.zeros(idx.size)
     active = np.ones(idx.size, dtype=bool)
     for _ in range(_NEWTON_MAXITER):
         a = np.flatnonzero(active)
         if a.size == 0:
             break
-        q, dq = _gen_q(ys[a], vs[a], ms[a], xs[a])
+        rs = slice(None) if a.size == idx.size else a  # a view while every row is live
+        q, dq = _gen_q(ys[rs], vs[rs], _take(ms, rs), xs[a])
         f = q - ts[a]
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(dq < 0, f / -dq, 0.0)
@@ -264,7 +271,9 @@ def _solve_q(
     if active.any():
         a = np.flatnonzero(active)
         root, okb = _root_search(
-            lambda t, sel: _gen_q(ys[a][sel], vs[a][sel], ms[a][sel], t)[0] - ts[a][sel],
+            lambda t, sel: (
+                _gen_q(ys[a][sel], vs[a][sel], _take(_take(ms, a), sel), t)[0] - ts[a][sel]
+            ),
             xs[a].copy(),  # Q > target here: the search goes up
             sc[a],
         )
@@ -335,7 +344,7 @@ def _root_search(func, x0: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _score_ml_reml(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray, tau2: np.ndarray, reml: bool
+    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray, reml: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """(score, expected information) for ML/REML, in metafor's Fisher scoring form."""
     w = _weights(v, mask, tau2)
@@ -353,14 +362,17 @@ def _score_ml_reml(
 
 
 def _loglik(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray, tau2: np.ndarray, reml: bool
+    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray, reml: bool
 ) -> np.ndarray:
     """(Restricted) log-likelihood up to terms that do not depend on tau2."""
     w = _weights(v, mask, tau2)
     sw = _rowsum(w)
     mu = _rowsum(w * y) / sw
     r = y - mu[:, None]
-    ll = -0.5 * _rowsum(np.where(mask, np.log(v + tau2[:, None]), 0.0)) - 0.5 * _rowsum(w * r * r)
+    logv = np.log(v + tau2[:, None])
+    if mask is not None:
+        logv = np.where(mask, logv, 0.0)
+    ll = -0.5 * _rowsum(logv) - 0.5 * _rowsum(w * r * r)
     if reml:
         ll = ll - 0.5 * np.log(sw)
     return ll
@@ -369,7 +381,7 @@ def _loglik(
 def _fisher(
     y: np.ndarray,
     v: np.ndarray,
-    mask: np.ndarray,
+    mask: np.ndarray | None,
     start: np.ndarray,
     rows: np.ndarray,
     scale: np.ndarray,
@@ -383,7 +395,7 @@ def _fisher(
     idx = np.flatnonzero(rows)
     if idx.size == 0:
         return tau2, conv
-    ys, vs, ms, sc = y[idx], v[idx], mask[idx], scale[idx]
+    ys, vs, ms, sc = y[idx], v[idx], _take(mask, idx), scale[idx]
     t = start[idx].astype(float).copy()
     active = np.ones(idx.size, dtype=bool)
     prev = np.full(idx.size, np.inf)
@@ -391,7 +403,8 @@ def _fisher(
         a = np.flatnonzero(active)
         if a.size == 0:
             break
-        score, info = _score_ml_reml(ys[a], vs[a], ms[a], t[a], reml)
+        rs = slice(None) if a.size == idx.size else a  # a view while every row is live
+        score, info = _score_ml_reml(ys[rs], vs[rs], _take(ms, rs), t[a], reml)
         with np.errstate(divide="ignore", invalid="ignore"):
             adj = score / info
         adj = np.where(np.isfinite(adj), adj, 0.0)
@@ -427,7 +440,9 @@ def _fisher(
     if not ok.all():
         a = np.flatnonzero(~ok)
         root, okr = _root_search(
-            lambda tt, sel: _score_ml_reml(ys[a][sel], vs[a][sel], ms[a][sel], tt, reml)[0],
+            lambda tt, sel: _score_ml_reml(
+                ys[a][sel], vs[a][sel], _take(_take(ms, a), sel), tt, reml
+            )[0],
             t[a].copy(),
             sc[a],
         )
@@ -437,8 +452,8 @@ def _fisher(
     pos = t > 0
     if pos.any():
         p = np.flatnonzero(pos)
-        ll0 = _loglik(ys[p], vs[p], ms[p], np.zeros(p.size), reml)
-        ll1 = _loglik(ys[p], vs[p], ms[p], t[p], reml)
+        ll0 = _loglik(ys[p], vs[p], _take(ms, p), np.zeros(p.size), reml)
+        ll1 = _loglik(ys[p], vs[p], _take(ms, p), t[p], reml)
         t[p[ll0 - ll1 > _LL0_TOL]] = 0.0
     tau2[idx] = t
     conv[idx] = ok
@@ -531,6 +546,7 @@ def _fit_arrays(
     m = y.shape[0]
     k = msk.sum(axis=1)
     kf = k.astype(float)
+    hm = None if msk.all() else msk  # helpers skip the masking when every cell is real
     multi = k >= 2
     km1 = np.maximum(kf - 1.0, 1.0)  # k - 1, guarded for k = 1 rows
     alpha = 1.0 - level
@@ -560,21 +576,21 @@ def _fit_arrays(
         tau2 = (_rowsum(yc * yc) - _rowsum(v * msk) * (kf - 1.0) / kf) / km1
     elif method == "SJ":
         t0 = _rowsum(yc * yc) / kf
-        q_t0, _ = _gen_q(yc, v, msk, t0)
+        q_t0, _ = _gen_q(yc, v, hm, t0)
         tau2 = t0 * q_t0 / km1
     elif method in ("PM", "EB"):
         target = kf - 1.0
         rows = multi & (q_fe > target)
-        tau2, converged = _solve_q(yc, v, msk, target, rows, vscale)
+        tau2, converged = _solve_q(yc, v, hm, target, rows, vscale)
     else:  # ML, REML
         he = (_rowsum(yc * yc) - _rowsum(v * msk) * (kf - 1.0) / kf) / km1
         tau2, converged = _fisher(
-            yc, v, msk, np.maximum(he, 0.0), multi, vscale, method == "REML", maxiter
+            yc, v, hm, np.maximum(he, 0.0), multi, vscale, method == "REML", maxiter
         )
     tau2 = np.where(multi & np.isfinite(tau2), np.maximum(tau2, 0.0), 0.0)
 
     # the pooled estimate
-    w = _weights(v, msk, tau2)
+    w = _weights(v, hm, tau2)
     sw = _rowsum(w)
     mu_c = _rowsum(w * yc) / sw
     estimate = mu_c + ybar
@@ -632,7 +648,7 @@ def _fit_arrays(
     tau2_hi = nan.copy()
     ci_null = np.zeros(m, dtype=bool)
     if tau2_ci and method != "FE" and multi.any():
-        tau2_lo, tau2_hi, ci_null, conv_ci = _qprofile(yc, v, msk, km1, tau2, multi, alpha, vscale)
+        tau2_lo, tau2_hi, ci_null, conv_ci = _qprofile(yc, v, hm, km1, tau2, multi, alpha, vscale)
         converged = converged & conv_ci
 
     return BatchFit(
@@ -669,7 +685,7 @@ def _fit_arrays(
 def _qprofile(
     yc: np.ndarray,
     v: np.ndarray,
-    msk: np.ndarray,
+    msk: np.ndarray | None,
     df: np.ndarray,
     tau2: np.ndarray,
     rows: np.ndarray,
