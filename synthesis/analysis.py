@@ -163,6 +163,7 @@ class PoolResult:
     by: str | None = None
     value: str | None = None
     where: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # facts worth reporting that are not warnings (GLMM's LRT ...)
 
     @property
     def participants(self) -> int | None:
@@ -202,6 +203,7 @@ class PoolResult:
                 self.subgroup_test.to_dict() if self.subgroup_test is not None else None
             )
         out["warnings"] = list(self.warnings)
+        out["notes"] = list(self.notes)
         out["converged"] = self.converged
         out["participants"] = self.participants
         if self.where:
@@ -635,6 +637,7 @@ def _result_from_fit(
         studies=studies,
         warnings=tuple(dict.fromkeys(warnings)),
         converged=res.converged,
+        notes=res.info,
         by=by,
         value=value,
         where=where,

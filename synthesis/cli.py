@@ -247,6 +247,8 @@ def pool(
         )
     echo_warnings(review.warnings)
     echo_warnings(list(result.warnings))
+    for group in result.subgroups or ():
+        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))
     elif fmt == "csv":

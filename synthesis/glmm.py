@@ -488,14 +488,12 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     wt = 1.0 / (vi + tau2)
     weights = tuple(float(v) for v in 100.0 * wt / wt.sum())
 
-    notes.append(
+    info = (
         f"likelihood-ratio test for heterogeneity QE.LRT = {qe_lrt:.6g} "
-        f"(df = {q_df}), p = {qp_lrt:.6g}; Q is the Wald-type test QE.Wld"
-    )
-    notes.append(f"-2 log-likelihood (lme4 nAGQ = {N_AGQ}, relative to saturated) = {fval:.10g}")
-    notes.append(
+        f"(df = {q_df}), p = {qp_lrt:.6g}; Q is the Wald-type test QE.Wld",
+        f"-2 log-likelihood (lme4 nAGQ = {N_AGQ}, relative to saturated) = {fval:.10g}",
         "study weights are not defined by the GLMM; shown: percent of 1/(vi + tau2) "
-        "with escalc vi (add 1/2 to 0/all-event studies)"
+        "with escalc vi (add 1/2 to 0/all-event studies)",
     )
 
     return Fit(
@@ -524,4 +522,5 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
         weights=weights,
         converged=converged,
         notes=tuple(notes),
+        info=info,
     )

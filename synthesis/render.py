@@ -212,7 +212,7 @@ def pool_table(result: Any) -> str:
     if result.subgroups:
         rows: list[list[Any]] = []
         for g in result.subgroups:
-            rows.append([f"{result.by} = {g.value}", "", "", "", ""])
+            rows.append([f"{g.by} = {g.value}", "", "", "", ""])
             rows.extend(_block_rows(g, f"  subtotal ({g.method})"))
             rows.append(["", "", "", "", ""])
         rows.append(
@@ -237,6 +237,7 @@ def pool_table(result: Any) -> str:
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
         out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})")
+    out.extend(f"Note: {n}" for n in result.notes)
     return "\n".join(out)
 
 
@@ -247,7 +248,7 @@ def pool_markdown(result: Any) -> str:
     blocks = result.subgroups or (result,)
     for g in blocks:
         if result.subgroups:
-            rows.append([f"**{result.by} = {g.value}**", "", "", "", ""])
+            rows.append([f"**{g.by} = {g.value}**", "", "", "", ""])
         rows.extend(_study_rows(g))
         name = f"Subtotal ({g.method})" if result.subgroups else _pooled_name(g)
         rows.append(
@@ -283,8 +284,9 @@ def pool_markdown(result: Any) -> str:
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
         lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})"]
-    if result.warnings:
+    if result.warnings or result.notes:
         lines += ["", *[f"- Warning: {w}" for w in result.warnings]]
+        lines += [f"- Note: {n}" for n in result.notes]
     return "\n".join(lines)
 
 

@@ -55,7 +55,8 @@ class Fit:
     Q_p: float | None
     weights: tuple[float, ...]  # percent, same order as the input studies; sums to 100
     converged: bool = True
-    notes: tuple[str, ...] = field(default=())  # human-readable remarks from the fitter
+    notes: tuple[str, ...] = field(default=())  # caveats from the fitter (shown as warnings)
+    info: tuple[str, ...] = field(default=())  # extra facts (e.g. GLMM's LRT), not warnings
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -73,4 +74,5 @@ class Fit:
         d = self.to_dict()
         d.pop("weights")
         d.pop("notes")
+        d.pop("info")
         return pd.DataFrame([d])

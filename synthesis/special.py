@@ -583,7 +583,7 @@ def chdtri(v, p):
 # --------------------------------------------------------------------------- incomplete beta
 
 
-def _beta_pref(a, b, x, y, lx, ly):
+def _beta_pref(a, b, x, y, lx, ly, lam):
     """x**a y**b / B(a, b) with y = 1 - x (DiDonato & Morris ``brcomp`` style).
 
     With x0 = a/(a+b), y0 = b/(a+b), lambda = a - (a+b) x = (a+b) y - b:
@@ -592,7 +592,6 @@ def _beta_pref(a, b, x, y, lx, ly):
     lx, ly are log x, log y computed accurately by the caller.
     """
     apb = a + b
-    lam = np.where(x <= y, a - apb * x, apb * y - b)
     e1 = -lam / a
     e2 = lam / b
     lapb = np.log(apb)
@@ -603,47 +602,65 @@ def _beta_pref(a, b, x, y, lx, ly):
     return scale * np.exp(a * u + b * v + corr)
 
 
-def _beta_cf(a, b, x):
-    """NR3 ``betacf``: continued fraction for I_x(a, b) a / pref (modified Lentz)."""
-    n = a.size
-    out = np.empty(n)
-    idx = np.arange(n)
+def _bfrac(a, b, x, y, lam):
+    """Continued fraction for I_x(a, b) / (x**a y**b / B(a, b)), for lam >= 0.
+
+    DiDonato & Morris (1992), TOMS 708 ``BFRAC``: the NR3 / DLMF 8.17.22 fraction with
+    each step's numerator and denominator rescaled, written through
+    lam + 1 = (a + 1) - (a + b) x, so forming 1 - (a + b) x / (a + 1) (which cancels
+    badly near the mean for large a) is avoided.  lam = a - (a + b) x = (a + b) y - b
+    must be computed by the caller from the smaller (exact) one of x, y.
+    """
+    n_el = a.size
+    out = np.empty(n_el)
+    idx = np.arange(n_el)
     aa, bb, xx = a.copy(), b.copy(), x.copy()
-    qab = aa + bb
-    qap = aa + 1.0
-    qam = aa - 1.0
-    c = np.ones(n)
-    d = 1.0 - qab * xx / qap
-    d = np.where(np.abs(d) < _FPMIN, _FPMIN, d)
-    d = 1.0 / d
-    h = d.copy()
-    for m in range(1, _MAXIT_CF):
-        m2 = 2 * m
-        an = m * (bb - m) * xx / ((qam + m2) * (aa + m2))
-        d = 1.0 + an * d
-        d = np.where(np.abs(d) < _FPMIN, _FPMIN, d)
-        c = 1.0 + an / c
-        c = np.where(np.abs(c) < _FPMIN, _FPMIN, c)
-        d = 1.0 / d
-        h *= d * c
-        an = -(aa + m) * (qab + m) * xx / ((aa + m2) * (qap + m2))
-        d = 1.0 + an * d
-        d = np.where(np.abs(d) < _FPMIN, _FPMIN, d)
-        c = 1.0 + an / c
-        c = np.where(np.abs(c) < _FPMIN, _FPMIN, c)
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        done = np.abs(delta - 1.0) <= _EPS
+    c = 1.0 + lam
+    c0 = bb / aa
+    c1 = 1.0 + 1.0 / aa
+    yp1 = y + 1.0
+    p = np.ones(n_el)
+    s = aa + 1.0
+    an = np.zeros(n_el)
+    bn = np.ones(n_el)
+    anp1 = np.ones(n_el)
+    bnp1 = c / c1
+    r = c1 / c
+    for n in range(1, _MAXIT_CF):
+        t = n / aa
+        w = n * (bb - n) * xx
+        e = aa / s
+        alpha = p * (p + c0) * e * e * (w * xx)
+        e = (1.0 + t) / (c1 + t + t)
+        beta = n + w / s + e * (c + n * yp1)
+        p = 1.0 + t
+        s = s + 2.0
+        t = alpha * an + beta * anp1
+        an = anp1
+        anp1 = t
+        t = alpha * bn + beta * bnp1
+        bn = bnp1
+        bnp1 = t
+        r0 = r
+        r = anp1 / bnp1
+        done = ~(np.abs(r - r0) > _EPS * r)  # also stops on nan
+        an = an / bnp1
+        bn = bn / bnp1
+        anp1 = r
+        bnp1 = np.ones_like(r)
         if done.any():
-            out[idx[done]] = h[done]
+            out[idx[done]] = r[done]
             keep = ~done
-            idx, aa, bb, xx = idx[keep], aa[keep], bb[keep], xx[keep]
-            qab, qap, qam, c, d, h = qab[keep], qap[keep], qam[keep], c[keep], d[keep], h[keep]
+            idx, aa, bb, xx, c, c0, c1, yp1 = (
+                idx[keep], aa[keep], bb[keep], xx[keep], c[keep], c0[keep], c1[keep], yp1[keep]
+            )
+            p, s, an, bn, anp1, bnp1, r = (
+                p[keep], s[keep], an[keep], bn[keep], anp1[keep], bnp1[keep], r[keep]
+            )
             if idx.size == 0:
                 break
     else:  # pragma: no cover
-        out[idx] = h
+        out[idx] = r
     return out
 
 
@@ -651,18 +668,22 @@ def _ibeta(a, b, x, y, lx, ly):
     """(I_x(a, b), 1 - I_x(a, b), x**a y**b / B(a, b)) for flat arrays, 0 < x < 1.
 
     y = 1 - x, lx = log x and ly = log y must each be accurate (the caller knows how).
+    The fraction is evaluated on the side of the mean where it converges
+    (lam >= 0), using I_x(a, b) = 1 - I_y(b, a) on the other side.
     """
-    pref = _beta_pref(a, b, x, y, lx, ly)
+    apb = a + b
+    lam = np.where(x <= y, a - apb * x, apb * y - b)
+    pref = _beta_pref(a, b, x, y, lx, ly, lam)
     I = np.empty_like(x)  # noqa: E741
     J = np.empty_like(x)
-    direct = x * (a + b + 2.0) < a + 1.0
+    direct = lam >= 0
     if direct.any():
-        i = pref[direct] * _beta_cf(a[direct], b[direct], x[direct]) / a[direct]
+        i = pref[direct] * _bfrac(a[direct], b[direct], x[direct], y[direct], lam[direct])
         I[direct] = i
         J[direct] = 1.0 - i
     swap = ~direct
     if swap.any():
-        j = pref[swap] * _beta_cf(b[swap], a[swap], y[swap]) / b[swap]
+        j = pref[swap] * _bfrac(b[swap], a[swap], y[swap], x[swap], -lam[swap])
         J[swap] = j
         I[swap] = 1.0 - j
     return I, J, pref
