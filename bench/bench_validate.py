@@ -67,7 +67,7 @@ def record(i: int, rng: random.Random) -> str:
         unit = rng.choice(["months", "weeks", "days", "years"])
         median = round(rng.uniform(1, 40), 1)
         lines.append(
-            f"  - name: OS\n"
+            "  - name: OS\n"
             + (f"    arm: {arm}\n" if arm else "")
             + f"    median: {median}\n    unit: {unit}\n"
             f"    ci: [{round(median * 0.6, 1)}, {round(median * 1.5, 1)}]"

@@ -761,7 +761,7 @@ def _analyse(
 
 def _subgroup_test(groups: list[PoolResult]) -> SubgroupTest:
     """Q between subgroup estimates (FE meta-analysis of them), df = groups - 1 (R meta, RevMan)."""
-    from scipy.special import chdtrc
+    from synthesis.special import chdtrc
 
     est = np.array([g.model_scale.estimate for g in groups if g.model_scale.se is not None], float)
     se = np.array([g.model_scale.se for g in groups if g.model_scale.se is not None], float)

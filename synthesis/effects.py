@@ -28,7 +28,7 @@ The Freeman-Tukey double arcsine transform is Freeman & Tukey (1950), Ann. Math.
 Statist. 21:607-611; its inverse is Miller (1978), Am. Stat. 32:138, here with the
 harmonic mean of the sample sizes as metafor's ``transf.ipft.hm``.
 
-Only numpy and :mod:`scipy.special` are imported at module level.
+Only numpy and :mod:`synthesis.special` (scipy.special look-alikes) are imported at module level.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
+from synthesis import special
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -81,7 +81,7 @@ Deliberate deviations (all at rounding level)
 k = 1: the study's median, no interval (R would return a zero-width interval).
 
 Only numpy is imported at module level (cold-start budget); the normal
-quantile comes from ``scipy.special.ndtri``.
+quantile comes from ``synthesis.special.ndtri`` (same as scipy.special.ndtri).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from scipy import special
+from synthesis import special
 
 from synthesis.results import clean
 

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
+from synthesis.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
 
 from synthesis.results import Fit
 

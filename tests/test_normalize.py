@@ -183,7 +183,11 @@ def test_not_reached(tmp_path: Path) -> None:
         "  - {name: OS, median: nr, ci: [10, NR], unit: weeks}\n"
         "  - {name: OS, median: 5.5, ci: [3.1, NR]}\n",
     )
-    assert [(e.not_reached, e.median) for e in entries] == [(True, None), (True, None), (False, 5.5)]
+    assert [(e.not_reached, e.median) for e in entries] == [
+        (True, None),
+        (True, None),
+        (False, 5.5),
+    ]
     assert entries[1].median_ci_low == pytest.approx(70 / DAYS_PER_MONTH)
     assert entries[1].median_ci_high is None
     assert (entries[2].median_ci_low, entries[2].median_ci_high) == (3.1, None)
@@ -397,10 +401,10 @@ def test_reconstruction_contains_the_true_count(
     assert printed_decimals(text, float(text)) == decimals
     candidates = events_from_percent(float(text), total, decimals)
     assert events in candidates
-    half = Fraction(1, 2 * 10**decimals)
-    assert candidates == [
-        c for c in range(total + 1) if abs(Fraction(100 * c, total) - shown) <= half
-    ]
+    # |100 c / total - k / 10^d| <= 1 / (2 * 10^d), in integers: |200 c 10^d - 2 k total| <= total
+    k = int(shown * 10**decimals)
+    scale = 200 * 10**decimals
+    assert candidates == [c for c in range(total + 1) if abs(scale * c - 2 * k * total) <= total]
     if total <= 100 * 10**decimals:
         assert candidates == [events]
 
@@ -447,3 +451,15 @@ def test_frame_has_one_row_per_entry_and_tag_columns(tmp_path: Path) -> None:
     assert {"study", "events", "total", "median", "yi", "se", "file", "line"} <= set(frame.columns)
     assert review.outcomes() == ["ORR", "OS"]
     assert review.study("t").n == 30
+
+
+def test_reconstruction_exhaustive_for_small_totals() -> None:
+    """Every count of every total up to 150, printed at 0, 1 and 2 decimals (half up)."""
+    for total in range(1, 151):
+        for events in range(total + 1):
+            for decimals in (0, 1, 2):
+                text = as_text(printed(events, total, decimals, half_even=False), decimals)
+                candidates = events_from_percent(float(text), total, decimals)
+                assert events in candidates, (events, total, text)
+                if total <= 100 * 10**decimals:
+                    assert candidates == [events], (events, total, text)

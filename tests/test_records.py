@@ -372,7 +372,8 @@ def test_year_as_a_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_arm_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = HEADER + (
-        "arms:\n  - {id: a, n: 5}\n  - {id: a, n: 5}\n  - {label: c}\n  - x\n  - {id: d, colour: 1}\n"
+        "arms:\n  - {id: a, n: 5}\n  - {id: a, n: 5}\n  - {label: c}\n  - x\n"
+        "  - {id: d, colour: 1}\n"
         "outcomes: []\n"
     )
     assert lines_for(tmp_path, monkeypatch, text) == [
