@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
+
 from synthesis import special
 
 if TYPE_CHECKING:  # pragma: no cover

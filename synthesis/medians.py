@@ -93,8 +93,8 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from synthesis import special
 
+from synthesis import special
 from synthesis.results import clean
 
 METHODS: tuple[str, ...] = ("WM", "MM")

@@ -43,9 +43,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from synthesis.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
 
 from synthesis.results import Fit
+from synthesis.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = [
     "CI_METHODS",
