@@ -96,8 +96,15 @@ class StudyResult:
         }
 
 
+class _Flat:
+    """to_dict() for a flat frozen dataclass of numbers: NaN -> None."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: clean(getattr(self, k)) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class ModelScale:
+class ModelScale(_Flat):
     estimate: float | None
     se: float | None
     ci_low: float | None
@@ -105,12 +112,9 @@ class ModelScale:
     pi_low: float | None
     pi_high: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: clean(getattr(self, k)) for k in self.__dataclass_fields__}
-
 
 @dataclass(frozen=True)
-class Heterogeneity:
+class Heterogeneity(_Flat):
     tau2: float | None
     tau2_ci_low: float | None
     tau2_ci_high: float | None
@@ -121,18 +125,12 @@ class Heterogeneity:
     Q_df: int | None
     Q_p: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: clean(getattr(self, k)) for k in self.__dataclass_fields__}
-
 
 @dataclass(frozen=True)
-class SubgroupTest:
+class SubgroupTest(_Flat):
     Q: float | None
     df: int | None
     p: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"Q": clean(self.Q), "df": self.df, "p": clean(self.p)}
 
 
 @dataclass(frozen=True)
