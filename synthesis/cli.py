@@ -35,7 +35,7 @@ class ProblemsReported(click.ClickException):
             click.echo(str(problem), file=out)
         files = {p.file for p in errors}
         click.echo(
-            f"synth: {len(errors)} error(s) in {len(files)} file(s); nothing was pooled",
+            f"synth: {len(errors)} error(s) in {len(files)} file(s); fix them and run again",
             file=out,
         )
 
@@ -113,8 +113,9 @@ def validate(studies: str | None) -> None:
         review = load_review(studies)
     echo_warnings(review.warnings)
     n_out = len(review.outcomes())
+    n_rec = len(review.studies)
     click.echo(
-        f"OK: {len(review.studies)} records, {len(review.entries)} outcome entries "
+        f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
     )

@@ -23,7 +23,14 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {self.field}: {prefix}{self.message}"
+        # One problem, one line: a line break quoted from a record is shown as \n.
+        return _one_line(f"{where}: {self.field}: {prefix}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    if "\n" in text or "\r" in text:
+        return text.replace("\r", "\\r").replace("\n", "\\n")
+    return text
 
 
 class SynthError(Exception):

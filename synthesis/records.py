@@ -80,29 +80,11 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    out = LineDict()
-    out.line = node.start_mark.line + 1
-    out.lines = {}
-    out.raw = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
-            key = str(key)
-        if key in out:
-            loader.duplicates.append((key, key_node.start_mark.line + 1))
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
-        if isinstance(value_node, yaml.ScalarNode):
-            out.raw[key] = value_node.value
-    return out
+    return _build(loader, node, {})
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.lines = [child.start_mark.line + 1 for child in node.value]
-    return out
+    return _build(loader, node, {})
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
@@ -127,16 +109,21 @@ def _build(loader: _LineLoader, node: yaml.Node, memo: dict[int, Any]) -> Any:
         key = (node.tag, node.value)
         value = _SCALARS.get(key, _MISSING)
         if value is _MISSING:
-            value = loader.construct_object(node)
+            value = _construct(loader, node)
             immutable = value is None or type(value) in (str, int, float, bool)
-            if immutable and len(_SCALARS) < _PLAIN_TAGS_MAX:
+            if immutable and len(node.value) <= 40 and len(_SCALARS) < _PLAIN_TAGS_MAX:
                 _SCALARS[key] = value
         return value
     done = memo.get(id(node), _MISSING)  # an alias: the same node again
     if done is not _MISSING:
         return done
     if cls is yaml.MappingNode and node.tag == _MAP_TAG:
+        # Merge keys (<<: *base) put the merged pairs first; a key written here may
+        # override one of them, but not another key written here.
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)
+        first_explicit = len(node.value) - explicit
+        written: set[str] = set()
         out = LineDict()
         memo[id(node)] = out
         out.line = node.start_mark.line + 1
@@ -145,14 +132,19 @@ def _build(loader: _LineLoader, node: yaml.Node, memo: dict[int, Any]) -> Any:
         out.lines = lines
         out.raw = raw
         scalars = _SCALARS
-        for key_node, value_node in node.value:
-            key = scalars.get((key_node.tag, key_node.value), _MISSING)
-            if key is _MISSING or key_node.__class__ is not yaml.ScalarNode:
+        for i, (key_node, value_node) in enumerate(node.value):
+            if key_node.__class__ is yaml.ScalarNode:
+                key = scalars.get((key_node.tag, key_node.value), _MISSING)
+                if key is _MISSING:
+                    key = _build(loader, key_node, memo)
+            else:  # a list or mapping as a key: allowed by YAML, never a field name
                 key = _build(loader, key_node, memo)
             if not isinstance(key, str):
                 key = str(key)
-            if key in out:
-                loader.duplicates.append((key, key_node.start_mark.line + 1))
+            if i >= first_explicit:
+                if key in written:
+                    loader.duplicates.append((key, key_node.start_mark.line + 1))
+                written.add(key)
             lines[key] = key_node.start_mark.line + 1
             if value_node.__class__ is yaml.ScalarNode:
                 raw[key] = value_node.value
@@ -168,9 +160,28 @@ def _build(loader: _LineLoader, node: yaml.Node, memo: dict[int, Any]) -> Any:
         seq.lines = [child.start_mark.line + 1 for child in node.value]
         seq.extend(_build(loader, child, memo) for child in node.value)
         return seq
-    value = loader.construct_object(node, deep=True)
+    value = _construct(loader, node)
     memo[id(node)] = value
     return value
+
+
+def _construct(loader: _LineLoader, node: yaml.Node) -> Any:
+    """The safe constructor's value for *node*; a value it cannot convert is a YAML error."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError) as exc:  # year: 2024-13-45, n: !!int ten
+        kind = _TAG_NAMES.get(node.tag, node.tag)
+        raise yaml.MarkedYAMLError(
+            problem=f"cannot read {node.value!r} as {kind} ({exc})", problem_mark=node.start_mark
+        ) from None
+
+
+_TAG_NAMES = {
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:int": "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true/false",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -388,6 +399,9 @@ def suggest(name: str, choices: tuple[str, ...] | list[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
+_PLAIN_KEY = re.compile(r"[^\s:'\"]+")
+
+
 def _unknown_fields(
     mapping: LineDict,
     allowed: tuple[str, ...],
@@ -400,11 +414,12 @@ def _unknown_fields(
         return
     for key in mapping:
         if key not in allowed:
+            shown_key = key if _PLAIN_KEY.fullmatch(key) else repr(key)  # '' or 'a: b'
             problems.append(
                 Problem(
                     shown,
                     mapping.lines.get(key, mapping.line),
-                    f"{prefix}{key}",
+                    f"{prefix}{shown_key}",
                     f"unknown field{suggest(key, allowed)}",
                 )
             )
@@ -430,11 +445,15 @@ def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, str):
-        return f"text '{value}'"
+        return f"text '{value if len(value) <= 60 else value[:57] + '...'}'"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, bytes):
+        return "binary data"
     if isinstance(value, (datetime.date, datetime.datetime)):
         return f"a date ({value.isoformat()})"
     return repr(value)

@@ -37,7 +37,7 @@ def run(*args: str) -> Result:
 
 
 def trailer(n_errors: int, n_files: int) -> str:
-    return f"synth: {n_errors} error(s) in {n_files} file(s); nothing was pooled"
+    return f"synth: {n_errors} error(s) in {n_files} file(s); fix them and run again"
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_validate_warning(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = run("validate", "--studies", "warn")
     assert result.exit_code == 0
     assert result.stderr == WARN[name] + "\n"
-    assert result.stdout.startswith("OK: 1 records, ")
+    assert result.stdout.startswith("OK: 1 record, ")
     assert result.stdout.endswith(", 1 warning\n")
 
 

@@ -553,3 +553,98 @@ def test_arbitrary_records_give_problems_not_tracebacks(record: dict) -> None:
                 assert PROBLEM_LINE.match(str(p).replace(str(root), "ROOT")), str(p)
         else:
             assert all(p.severity == "warning" for p in review.warnings)
+
+
+def test_complex_keys_and_aliases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """YAML allows a list as a key and aliases; neither breaks the reader."""
+    text = HEADER + (
+        "? [a, b]\n: 1\n"
+        "arms:\n  - &arm {id: a, n: 10}\n"
+        "outcomes:\n  - &orr {name: ORR, events: 3}\n  - *orr\n"
+    )
+    assert lines_for(tmp_path, monkeypatch, text) == [
+        "s/r.yaml:4: \"['a', 'b']\": unknown field",
+    ]
+
+
+def test_merge_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEADER + (
+        "n: 20\noutcomes:\n  - &base {name: ORR, total: 20, events: 3}\n"
+        "  - {<<: *base, events: 25}\n"
+    )
+    assert lines_for(tmp_path, monkeypatch, text) == [
+        "s/r.yaml:7: outcomes[1].events: 25 events is more than the total of 20",
+    ]
+
+
+def test_same_scalars_in_many_files_keep_their_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scalars are converted once per (tag, text): a quoted "12" stays text, a plain 12 a number."""
+    write(tmp_path, "a.yaml", 'id: "2024"\ncitation: x\nyear: 2024\noutcomes: []\n')
+    write(tmp_path, "b.yaml", 'id: b\ncitation: "2024"\nyear: "2024"\noutcomes: []\n')
+    monkeypatch.chdir(tmp_path)
+    assert [str(p) for p in problems_of("s", tmp_path)] == [
+        "s/b.yaml:3: year: must be an integer year such as 2025, got text '2024'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "year: 2024-13-45\n",
+            "s/r.yaml:3: yaml: invalid YAML: cannot read '2024-13-45' as a date "
+            "(month must be in 1..12)",
+        ),
+        (
+            "year: !!int twenty\n",
+            "s/r.yaml:3: yaml: invalid YAML: cannot read 'twenty' as an integer "
+            "(invalid literal for int() with base 10: 'twenty')",
+        ),
+        ("year: 2024\nauthors: !!set {a, b}\n", "s/r.yaml:4: authors: must be a list of names"),
+        (
+            "year: 2024\nn: !!set {a, b}\n",
+            "s/r.yaml:4: n: must be a positive whole number of patients, got a set",
+        ),
+    ],
+)
+def test_values_yaml_cannot_convert(
+    text: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = "id: t\ncitation: x\n" + text + "outcomes: []\n"
+    assert lines_for(tmp_path, monkeypatch, record) == [expected]
+
+
+YAMLISH = st.text(
+    alphabet=st.sampled_from(list(":-[]{},'\"!&*#|>%@`?<=~ \n\t\r0123456789.eEabnNrRyx_\\/")),
+    max_size=120,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tail=YAMLISH, whole=YAMLISH)
+def test_arbitrary_text_gives_problems_not_tracebacks(tail: str, whole: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "s").mkdir()
+        (root / "s" / "a.yaml").write_text(HEADER + "outcomes:\n  - " + tail, encoding="utf-8")
+        (root / "s" / "b.yaml").write_text(whole, encoding="utf-8")
+        try:
+            load_review(root / "s", root=root)
+        except RecordError as exc:
+            for p in exc.problems:
+                assert LOOSE_LINE.match(str(p).replace(str(root), "ROOT")), str(p)
+
+
+# FILE(:LINE): FIELD: problem, where FIELD may be any key the user wrote (shown quoted)
+LOOSE_LINE = re.compile(r"^ROOT/s/[ab]\.yaml(:\d+)?: [^\s:'\"]*('.*'|\".*\")?: \S.*$")
+
+
+def test_odd_keys_are_quoted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEADER + '"": 1\n"a b": 2\n0: 3\noutcomes: []\n'
+    assert lines_for(tmp_path, monkeypatch, text) == [
+        "s/r.yaml:4: '': unknown field",
+        "s/r.yaml:5: 'a b': unknown field",
+        "s/r.yaml:6: 0: unknown field",
+    ]

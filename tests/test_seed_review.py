@@ -29,11 +29,7 @@ NUMBER_FIELDS = ("events", "percent", "total", "median", "hr", "or", "rr", "esti
 # Numbers in the seed records that are neither in the entry's quote nor in its note.
 # Each is a gap in the record, listed here so that the test fails when the record
 # changes (fixed: remove the line; new gap: explain it in the note instead).
-KNOWN_UNEXPLAINED: set[tuple[str, int, str, str]] = {
-    # Mortality 61.1% of 72: 72 is the cohort size ("72 patients who underwent HSCT2")
-    # but the entry has no note saying the denominator is the whole cohort.
-    ("hsct2-2025-al.yaml", 1, "total", "72"),
-}
+KNOWN_UNEXPLAINED: set[tuple[str, int, str, str]] = set()
 
 
 def source_of(record: Path) -> Path:
