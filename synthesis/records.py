@@ -206,6 +206,10 @@ STUDY_FIELDS = (
     "outcomes",
     "note",
 )
+# Optional descriptive fields, kept as they are on Study.meta.
+META_FIELDS = tuple(
+    f for f in STUDY_FIELDS if f not in ("id", "citation", "year", "tags", "n", "arms", "outcomes")
+)
 ARM_FIELDS = ("id", "label", "n", "role", "note")
 COMMON_OUTCOME_FIELDS = ("name", "arm", "quote", "timepoint", "p", "note")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -583,22 +587,7 @@ def parse_study(
 
     if _has_error(problems, start) and not (partial and n_ok and arms_ok):
         return None
-    meta = {
-        key: doc[key]
-        for key in (
-            "label",
-            "doi",
-            "pmid",
-            "url",
-            "title",
-            "authors",
-            "journal",
-            "design",
-            "population",
-            "note",
-        )
-        if key in doc
-    }
+    meta = {key: doc[key] for key in META_FIELDS if key in doc}
     return Study(
         id=study_id if isinstance(study_id, str) else str(study_id),
         citation=citation.strip() if isinstance(citation, str) else "",
