@@ -385,6 +385,20 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
     config = read_config(root_path)
     synonyms = Synonyms(config.synonyms)
     problems: list[Problem] = []
+    if (
+        studies is None
+        and studies_dir == bundled_studies()
+        and not (root_path / "studies").is_dir()
+    ):
+        problems.append(
+            Problem(
+                str(studies_dir),
+                None,
+                "studies",
+                "no studies/ folder here; using the bundled example review (pass --studies DIR)",
+                "warning",
+            )
+        )
     parsed: list[tuple[Study, bool]] = []  # (study, sound?)
     first: dict[str, tuple[str, int]] = {}  # id -> (file, line) where first seen
     files = discover(studies_dir)
