@@ -9,6 +9,7 @@ pymare at module level: ``synth pool`` must start fast.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -342,7 +343,8 @@ def _dedupe(entries: list[Entry], warnings: list[str]) -> list[Entry]:
 def _select_rows(entries: list[Entry], measure: str, level: float, warnings: list[str]) -> _Rows:
     if measure in PROPORTION_MEASURES:
         chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
-        multi = sorted({e.study for e in chosen if sum(c.study == e.study for c in chosen) > 1})
+        per_study = Counter(e.study for e in chosen)
+        multi = sorted(study for study, count in per_study.items() if count > 1)
         if multi:
             warnings.append(
                 f"arms of the same study enter as separate rows ({', '.join(multi)}); "

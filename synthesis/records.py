@@ -316,7 +316,7 @@ class Study:
 def discover(studies_dir: Path) -> list[Path]:
     """Every ``*.yaml``/``*.yml`` under *studies_dir*, recursively, in a stable order."""
     files = [p for p in studies_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    return sorted(files)
+    return sorted(files, key=str)
 
 
 def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
