@@ -1,3 +1,3 @@
 from synthesis.cli import main
 
-main()
+main(prog_name="synth")

@@ -166,19 +166,14 @@ def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
 )
 @click.option(
     "--measure",
-    type=click.Choice(
-        ["PLO", "PFT", "PAS", "PR", "RR", "OR", "RD", "HR", "GEN", "MED"], case_sensitive=False
-    ),
     default=None,
+    metavar="[PLO|PFT|PAS|PR|RR|OR|RD|HR|GEN|MED]",
     help="Effect measure (metafor codes). Default: PLO for counts, else what most studies give.",
 )
 @click.option(
     "--method",
-    type=click.Choice(
-        ["REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE", "GLMM", "WM", "MM"],
-        case_sensitive=False,
-    ),
     default=None,
+    metavar="[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|WM|MM]",
     help="tau² estimator (default REML); GLMM for PLO; WM (default) or MM for medians.",
 )
 @click.option(

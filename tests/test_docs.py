@@ -1,0 +1,93 @@
+"""The README tells the truth: its commands run, and its printed output is what synth prints.
+
+In the spirit of sqlite-utils, whose docs are checked against ``--help``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from synthesis.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```(sh|console)\n(.*?)```", README, flags=re.S)
+
+
+def _commands() -> list[str]:
+    out = []
+    for _lang, body in BLOCKS:
+        for line in body.splitlines():
+            line = line.removeprefix("$ ")
+            if line.startswith("synth "):
+                out.append(line.split("  #")[0].strip())
+    return out
+
+
+def _run(command: str):
+    args = shlex.split(command)[1:]
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the README's commands run from the repository root
+    try:
+        return CliRunner().invoke(main, args)
+    finally:
+        os.chdir(cwd)
+
+
+def test_readme_has_the_two_setup_commands_and_ci_runs_the_second() -> None:
+    install = (
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/synth pool --outcome ORR"
+    )
+    test = (
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    )
+    assert install in README
+    assert test in README
+    assert test in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_readme_command_runs(command: str) -> None:
+    result = _run(command)
+    assert result.exit_code == 0, f"{command}\n{result.stderr}"
+
+
+@pytest.mark.parametrize(
+    "command", ["synth pool --outcome ORR", "synth studies --outcome ORR", "synth validate"]
+)
+def test_printed_output_in_readme_is_current(command: str) -> None:
+    block = next(body for lang, body in BLOCKS if lang == "console" and f"$ {command}\n" in body)
+    shown = block.split(f"$ {command}\n", 1)[1].split("\n$ ", 1)[0].rstrip("\n").splitlines()
+    result = _run(command)
+    # The README shows stdout, and those stderr lines (warnings) it chooses to show.
+    shown_out = [line for line in shown if ": warning: " not in line]
+    shown_err = [line for line in shown if ": warning: " in line]
+    assert shown_out == result.stdout.splitlines()
+    assert set(shown_err) <= set(result.stderr.splitlines())
+
+
+def test_every_command_is_documented_in_help_with_an_example() -> None:
+    for name in main.commands:
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Examples:" in result.output, name
+        assert f"synth {name}" in result.output, name
+
+
+def test_pool_help_lists_every_contract_option() -> None:
+    help_text = CliRunner().invoke(main, ["pool", "--help"]).output
+    for option in (
+        "--outcome", "--measure", "--method", "--ci", "--level", "--by", "--where",
+        "--studies", "--format",
+    ):  # fmt: skip
+        assert option in help_text
+    for code in ("PLO", "PFT", "PAS", "PR", "RR", "OR", "RD", "HR", "GEN", "MED"):
+        assert code in help_text
+    for code in ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE", "GLMM", "WM", "MM"):
+        assert code in help_text
