@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 from synthesis.errors import Problem, RecordError, SynthError
@@ -44,6 +43,7 @@ from synthesis.records import (
     suggest,
     type_name,
 )
+from synthesis.special import ndtri
 
 # ---------------------------------------------------------------------------
 # Outcome synonyms
@@ -121,16 +121,13 @@ class Synonyms:
 # Numbers
 
 
-_NORMAL = NormalDist()
-
-
 def z_quantile(level: float) -> float:
     """Two-sided normal critical value for a confidence level: qnorm(1 - (1 - level) / 2).
 
-    ``statistics.NormalDist`` (Wichura's AS 241, within 2e-15 of scipy's ndtri) rather
-    than scipy, whose import alone takes longer than validating a whole review.
+    From :mod:`synthesis.special` (Wichura's AS 241, as scipy's ndtri), not scipy,
+    whose import alone takes longer than validating a whole review.
     """
-    return _NORMAL.inv_cdf(1.0 - (1.0 - level) / 2.0)
+    return -float(ndtri((1.0 - level) / 2.0))
 
 
 def printed_decimals(raw: str | None, value: float) -> int:
@@ -170,7 +167,7 @@ def se_from_p(estimate: float, p: float, *, log: bool) -> float | None:
     """SE from a two-sided Wald p-value: |est| / z(1 - p/2); None when undefined."""
     if not 0.0 < p < 1.0:
         return None
-    z = -_NORMAL.inv_cdf(p / 2.0)  # = qnorm(1 - p/2), without losing digits when p is small
+    z = -float(ndtri(p / 2.0))  # = qnorm(1 - p/2), without losing digits when p is small
     effect = math.log(estimate) if log else estimate
     if z <= 0 or effect == 0:
         return None
