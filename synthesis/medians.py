@@ -88,14 +88,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
 from synthesis import special
-from synthesis.results import clean
+from synthesis.results import clean_dict
 
 METHODS: tuple[str, ...] = ("WM", "MM")
 
@@ -117,13 +117,7 @@ class MedianPool:
     norm_approx: bool = True  # pool.med's norm.approx
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in asdict(self).items():
-            if isinstance(value, (tuple, list)):
-                out[key] = [clean(v) for v in value]
-            else:
-                out[key] = clean(value)
-        return out
+        return clean_dict(self)
 
     def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
         import pandas as pd

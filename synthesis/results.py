@@ -27,6 +27,17 @@ def clean(value: Any) -> Any:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
+def clean_dict(result: Any) -> dict[str, Any]:
+    """``asdict`` of a flat result dataclass, JSON-safe (NaN -> None, tuples -> lists)."""
+    out: dict[str, Any] = {}
+    for key, value in asdict(result).items():
+        if isinstance(value, (tuple, list)):
+            out[key] = [clean(v) for v in value]
+        else:
+            out[key] = clean(value)
+    return out
+
+
 @dataclass(frozen=True)
 class Fit:
     """One fitted meta-analysis on the model scale (what metafor's ``rma`` reports)."""
@@ -59,14 +70,7 @@ class Fit:
     info: tuple[str, ...] = field(default=())  # extra facts (e.g. GLMM's LRT), not warnings
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        out: dict[str, Any] = {}
-        for key, value in d.items():
-            if isinstance(value, (tuple, list)):
-                out[key] = [clean(v) for v in value]
-            else:
-                out[key] = clean(value)
-        return out
+        return clean_dict(self)
 
     def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
         import pandas as pd
