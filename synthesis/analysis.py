@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -875,12 +875,8 @@ def pool(
         extra.append(f"studies without a '{by}' tag form the subgroup '(none)'")
     if len(groups) < 2:
         extra.append(f"only one subgroup of {by}; no test for subgroup differences")
-    return PoolResult(
-        **{
-            f: getattr(overall, f)
-            for f in overall.__dataclass_fields__
-            if f not in ("subgroups", "subgroup_test", "warnings")
-        },
+    return replace(
+        overall,
         warnings=tuple(dict.fromkeys(list(overall.warnings) + extra)),
         subgroups=tuple(groups),
         subgroup_test=test,

@@ -1,0 +1,71 @@
+"""``synth validate`` and ``synth studies``: the records layer on the command line."""
+
+from __future__ import annotations
+
+import click
+
+from synthesis.cli import echo_warnings, main, studies_option, user_errors
+
+
+@main.command()
+@studies_option
+def validate(studies: str | None) -> None:
+    """Check every study record; exit 0 with a one-line summary when all are sound.
+
+    Every problem in every file is printed as FILE:LINE: FIELD: problem and the
+    exit status is 2. Warnings (legal but doubtful values) are printed and do not
+    change the exit status.
+
+    \b
+    Examples:
+      synth validate
+      synth validate --studies my-review/studies
+    """
+    from synthesis.normalize import load_review
+
+    with user_errors():
+        review = load_review(studies)
+    echo_warnings(review.warnings)
+    n_out = len(review.outcomes())
+    n_rec = len(review.studies)
+    click.echo(
+        f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
+        f"({n_out} outcome{'s' if n_out != 1 else ''}), "
+        f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
+    )
+
+
+@main.command("studies")
+@studies_option
+@click.option(
+    "--outcome", default=None, metavar="NAME", help="Only this outcome (synonyms allowed)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
+    """List what each study reports, by outcome: what is available to pool.
+
+    \b
+    Examples:
+      synth studies
+      synth studies --outcome "overall survival" --format csv
+    """
+    from synthesis import render
+    from synthesis.normalize import load_review
+    from synthesis.overview import overview
+
+    with user_errors():
+        review = load_review(studies)
+        headers, rows = overview(review, outcome=outcome)
+    echo_warnings(review.warnings)
+    if fmt == "json":
+        click.echo(render.json_text([dict(zip(headers, r, strict=True)) for r in rows]))
+    elif fmt == "csv":
+        click.echo(render.csv_text(headers, rows), nl=False)
+    else:
+        click.echo(render.text_table(headers, rows))
