@@ -127,10 +127,11 @@ def _ci(low: Any, high: Any, digits: int = 3) -> str:
     return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
-def _p(p: float | None) -> str:
+def p_text(p: float | None) -> str:
+    """'p = 0.0127' or 'p < 0.0001' ('' when there is no p)."""
     if p is None:
         return ""
-    return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
+    return "p < 0.0001" if p < 1e-4 else f"p = {p:.4f}"
 
 
 def result_title(result: Any) -> str:
@@ -164,7 +165,7 @@ def heterogeneity_line(result: Any) -> str:
         parts.append(f"I² = {h.I2:.1f}%")
     if h.H2 is not None:
         parts.append(f"H² = {h.H2:.2f}")
-    parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, p = {_p(h.Q_p)})")
+    parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, {p_text(h.Q_p)})")
     return "Heterogeneity: " + "; ".join(parts)
 
 
@@ -172,7 +173,7 @@ def overall_line(result: Any) -> str:
     if result.statistic is None:
         return ""
     stat = f"t({result.df})" if result.df is not None else "z"
-    return f"Test of overall effect: {stat} = {result.statistic:.2f}, p = {_p(result.p_value)}"
+    return f"Test of overall effect: {stat} = {result.statistic:.2f}, {p_text(result.p_value)}"
 
 
 def _study_rows(result: Any) -> list[list[Any]]:
@@ -236,7 +237,7 @@ def pool_table(result: Any) -> str:
         out.append(line)
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
-        out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})")
+        out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
     out.extend(f"Note: {n}" for n in result.notes)
     return "\n".join(out)
 
@@ -283,7 +284,7 @@ def pool_markdown(result: Any) -> str:
         lines += ["", overall_line(result)]
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
-        lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, p = {_p(t.p)})"]
+        lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})"]
     if result.warnings or result.notes:
         lines += ["", *[f"- Warning: {w}" for w in result.warnings]]
         lines += [f"- Note: {n}" for n in result.notes]
