@@ -146,4 +146,4 @@ def main() -> None:
 
 # Commands register themselves on ``main`` when their module is imported; the
 # modules import their own heavy dependencies inside the command body.
-from synthesis.cli import pool, records  # noqa: E402, F401
+from synthesis.cli import extract, forest, pool, records, summary  # noqa: E402, F401

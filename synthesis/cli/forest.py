@@ -1,0 +1,121 @@
+"""``synth forest``: one outcome pooled, drawn as a forest plot (PNG, SVG or PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from synthesis.cli import (
+    UserError,
+    echo_warnings,
+    force_option,
+    main,
+    selection_options,
+    user_errors,
+)
+
+SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+@main.command()
+@selection_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the plot; the format follows the suffix: .png, .svg or .pdf.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["year", "estimate", "listed"]),
+    default="year",
+    show_default=True,
+    help="Order of the studies (within each subgroup).",
+)
+@click.option(
+    "--favours",
+    nargs=2,
+    default=None,
+    metavar="LEFT RIGHT",
+    help="Labels under the axis, left and right of the line of no effect (comparative measures).",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(200, 1200),
+    default=200,
+    show_default=True,
+    help="Resolution of a PNG (200 to 1200).",
+)
+@force_option
+def forest(
+    outcome: str,
+    measure: str | None,
+    method: str | None,
+    ci: str,
+    level: float,
+    by: str | None,
+    where: tuple[str, ...],
+    studies: str | None,
+    output: str,
+    sort: str,
+    favours: tuple[str, str] | None,
+    dpi: int,
+    force: bool,
+) -> None:
+    """Draw a forest plot of one outcome (the analysis of 'synth pool').
+
+    Per study: label, data, estimate [CI], weight and a square sized by weight with
+    its CI (arrows where it leaves the axis); the pooled diamond, the prediction
+    interval as a bar under it, the line of no effect for comparative measures, and
+    a footer with tau², I², Q and the method. With --by, one block per subgroup and
+    the test for subgroup differences.
+
+    \b
+    Examples:
+      synth forest --outcome ORR -o forest-orr.png
+      synth forest --outcome OS --measure HR --favours "L-ASNase" "other" -o os-hr.pdf
+      synth forest --outcome ORR --by disease --sort estimate -o orr-by-disease.svg
+      synth forest --outcome OS --measure MED -o os-median.png --force
+    """
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UserError(
+            f"{output}: unknown plot format '{suffix or '(no suffix)'}'; "
+            "end the file name with .png, .svg or .pdf"
+        )
+    fmt = SUFFIXES[suffix]
+    if Path(output).exists() and not force:  # before the work; write_atomic checks again
+        raise UserError(f"{Path(output)}: already exists; use --force to overwrite it")
+
+    from synthesis.analysis import pool as pool_outcome
+    from synthesis.forest import forest_image
+    from synthesis.io import write_atomic
+    from synthesis.normalize import load_review
+
+    with user_errors():
+        review = load_review(studies)
+        result = pool_outcome(
+            review,
+            outcome=outcome,
+            measure=measure,
+            method=method,
+            ci=ci.lower(),
+            level=level,
+            by=by,
+            where=where,
+        )
+        image = forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi)
+        path = write_atomic(output, image.data, force=force)
+    echo_warnings(review.warnings)
+    echo_warnings(list(result.warnings))
+    for group in result.subgroups or ():
+        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
+    echo_warnings(list(image.layout.warnings))
+    if fmt == "png":
+        size = f"{image.width_px}x{image.height_px} px"
+    else:
+        size = f"{image.width_in:.1f}x{image.height_in:.1f} in"
+    click.echo(f"wrote {path} ({result.outcome}, k = {result.k}, {size})")

@@ -1,0 +1,1371 @@
+"""``synth extract``: draft a study record from the plain text of an abstract.
+
+The promise is the opposite of a language model's: the draft may miss a number,
+but every number it writes is in the text, and the outcome entry that holds it
+carries a ``quote`` that is an exact substring of the input (kept as character
+offsets into the original string, never into a normalised copy).
+
+The pipeline is a series of small pure functions over the text:
+
+1. :func:`sentences` splits the text into sentences with their offsets and drops
+   the ones written mostly in CJK characters (the seed abstracts repeat their text
+   in Chinese: a number must not be read twice because of that);
+2. :func:`find_citation` reads the citation line (journal, year, volume, pages),
+   the DOI and the PMID; :func:`find_cohort` the total cohort size;
+3. per sentence, regular expressions find outcome terms (ORR, CR, OS, ...) and
+   values (percent and/or events/total, medians with unit and CI, "not reached",
+   hazard and odds ratios with CI and p), and attach values to terms by position;
+   two-arm comparisons ("46.7% vs. 21.4%") are attached to arms only when the text
+   defines exactly two arms, else they are listed as skipped;
+4. conflicts (the same outcome, arm and timepoint twice) keep the first entry and
+   list the other as a comment.
+
+Whatever is doubtful is left out and listed in the draft as a ``# skipped:`` or
+``# ambiguous:`` comment, so the reviewer sees it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from synthesis.errors import SynthError
+from synthesis.records import ID_PATTERN, WHOLE_COHORT
+
+# ---------------------------------------------------------------------------
+# Reading the input
+
+
+def read_abstract(path: str | Path) -> str:
+    """The text of an abstract file; a clear :class:`SynthError` for anything that is not text."""
+    p = Path(path)
+    if p.is_dir():
+        raise SynthError(f"{p}: is a folder; give the abstract's text file")
+    if not p.exists():
+        raise SynthError(f"{p}: file not found")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise SynthError(f"{p}: cannot be read: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        raise SynthError(
+            f"{p}: binary file (NUL byte at offset {at}); give the abstract as plain UTF-8 text"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SynthError(
+            f"{p}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the abstract as UTF-8 text"
+        ) from None
+    if not text.strip():
+        raise SynthError(f"{p}: file is empty; expected the text of an abstract")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Result types
+
+
+@dataclass(frozen=True)
+class DraftEntry:
+    """One outcome entry: its data fields in record order, the quote and its span."""
+
+    name: str
+    fields: tuple[tuple[str, Any], ...]  # e.g. (("events", 5), ("total", 6), ("percent", 83.3))
+    quote: str
+    span: tuple[int, int]  # text[span[0]:span[1]] == quote
+    arm: str | None = None
+    timepoint: str | None = None
+    note: str | None = None
+    todo: str | None = None  # a comment line shown above the entry
+
+    def get(self, key: str) -> Any:
+        for k, v in self.fields:
+            if k == key:
+                return v
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.arm is not None:
+            out["arm"] = self.arm
+        out.update(self.fields)
+        if self.timepoint is not None:
+            out["timepoint"] = self.timepoint
+        out["quote"] = self.quote
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class DraftArm:
+    id: str
+    label: str
+    n: int | None
+    quote: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A drafted study record with its provenance and everything left out."""
+
+    study_id: str
+    source_name: str | None
+    citation: str | None
+    year: int | None
+    doi: str | None
+    pmid: str | None
+    journal: str | None
+    n: int | None
+    n_quote: str | None
+    arms: tuple[DraftArm, ...]
+    entries: tuple[DraftEntry, ...]
+    comments: tuple[str, ...]  # "skipped: ..." / "ambiguous: ..."
+    missing: tuple[str, ...]  # required fields the text does not give
+
+    def record(self) -> dict[str, Any]:
+        """The record as a plain mapping (what ``yaml.safe_load(to_yaml())`` gives)."""
+        out: dict[str, Any] = {"id": self.study_id}
+        if self.citation is not None:
+            out["citation"] = self.citation
+        if self.year is not None:
+            out["year"] = self.year
+        for key in ("doi", "pmid", "journal"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        if self.n is not None:
+            out["n"] = self.n
+        if self.arms:
+            arms: list[dict[str, Any]] = []
+            if self.n is not None or any(e.arm == WHOLE_COHORT for e in self.entries):
+                arms.append({"id": WHOLE_COHORT, **({"n": self.n} if self.n else {})})
+            for a in self.arms:
+                arms.append({"id": a.id, "label": a.label, **({"n": a.n} if a.n else {})})
+            out["arms"] = arms
+        out["outcomes"] = [e.as_dict() for e in self.entries]
+        return out
+
+    def to_yaml(self) -> str:
+        """The draft as YAML text with the reviewer's comments in place."""
+        return _render(self)
+
+
+# ---------------------------------------------------------------------------
+# Sentences
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str  # == source[start:end]
+
+
+_CJK = re.compile(
+    r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|(?<=[。！？；])|\n+")
+_ABBREVIATIONS = frozenset(
+    [
+        "vs",
+        "e.g",
+        "i.e",
+        "al",
+        "fig",
+        "figs",
+        "no",
+        "nos",
+        "approx",
+        "ca",
+        "dr",
+        "st",
+        "mr",
+        "ms",
+        "et",
+        "cf",
+        "resp",
+        "ref",
+        "vol",
+        "pp",
+    ]
+)
+
+
+def _cjk_share(text: str) -> float:
+    cjk = len(_CJK.findall(text))
+    letters = sum(1 for ch in text if ch.isalpha())
+    return cjk / letters if letters else 0.0
+
+
+def sentences(text: str) -> tuple[list[Sentence], int]:
+    """English sentences of *text* with offsets, and how many CJK sentences were dropped."""
+    out: list[Sentence] = []
+    dropped = 0
+    start = 0
+    pieces: list[tuple[int, int]] = []
+    for m in _BOUNDARY.finditer(text):
+        end = m.start()
+        before = text[start:end].rstrip()
+        if m.group(0).strip() == "" and "\n" not in m.group(0):
+            last = re.search(r"(\S+)\.$", before)
+            word = last.group(1).lower().lstrip("([") if last else ""
+            if word in _ABBREVIATIONS or re.fullmatch(r"[a-z]", word):
+                continue  # "vs. 21.4%", "Yoon S. E."
+        pieces.append((start, end))
+        start = m.end()
+    pieces.append((start, len(text)))
+    for a, b in pieces:
+        chunk = text[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        a, b = a + lead, a + len(chunk.rstrip())
+        if a >= b:
+            continue
+        if _cjk_share(text[a:b]) > 0.2:
+            dropped += 1
+            continue
+        out.append(Sentence(a, b, text[a:b]))
+    return out, dropped
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+NUM = r"\d+(?:[.·]\d+)?"
+_WORD_UNITS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_WORD_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(
+        [
+            "twenty",
+            "thirty",
+            "forty",
+            "fifty",
+            "sixty",
+            "seventy",
+            "eighty",
+            "ninety",
+        ]
+    )
+}
+WORD_NUM = (
+    r"(?:(?:" + "|".join(_WORD_TENS) + r")(?:[- ](?:" + "|".join(list(_WORD_UNITS)[1:10]) + r"))?"
+    r"|" + "|".join(sorted(_WORD_UNITS, key=len, reverse=True)) + r")"
+)
+INT = r"\d{1,3}(?:,\d{3})+|\d+"
+
+
+def word_value(text: str) -> int | None:
+    """'Forty-six' -> 46, 'seven' -> 7; None if not a number word."""
+    words = re.split(r"[- ]", text.strip().lower())
+    if len(words) == 1:
+        w = words[0]
+        return _WORD_UNITS.get(w, _WORD_TENS.get(w))
+    if len(words) == 2 and words[0] in _WORD_TENS and words[1] in _WORD_UNITS:
+        return _WORD_TENS[words[0]] + _WORD_UNITS[words[1]]
+    return None
+
+
+def int_value(text: str) -> int | None:
+    t = text.strip()
+    if re.fullmatch(INT, t):
+        return int(t.replace(",", ""))
+    return word_value(t)
+
+
+def num_text(text: str) -> str:
+    """A printed number as YAML number text: '0·65' -> '0.65', '.049' -> '0.049'."""
+    t = text.strip().replace("·", ".")
+    if t.startswith("."):
+        t = "0" + t
+    return t
+
+
+def num_value(text: str) -> int | float:
+    t = num_text(text)
+    return int(t) if re.fullmatch(r"\d+", t) else float(t)
+
+
+class Num(float):
+    """A float that remembers its printed text (so 46.70 is written as 46.70)."""
+
+    text: str
+
+    def __new__(cls, printed: str) -> Num:
+        obj = super().__new__(cls, float(num_text(printed)))
+        obj.text = num_text(printed)
+        return obj
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def number(printed: str) -> int | Num:
+    t = num_text(printed)
+    return int(t) if re.fullmatch(r"\d+", t) else Num(printed)
+
+
+# ---------------------------------------------------------------------------
+# Citation
+
+
+_CITATION = re.compile(
+    r"(?m)^[ \t]*(?:\d+\.\s+)?(?P<journal>[A-Z][A-Za-z&.\-' ]{1,80}?)\.?\s+"
+    r"(?P<year>(?:19|20)\d{2})(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?\s*;\s*"
+    r"(?P<vol>\d+)(?:\s*\((?P<issue>[^)\n]{1,12})\))?(?:\s*:\s*(?P<pages>[A-Za-z]?\d+(?:[-–][A-Za-z]?\d+)?))?"
+)
+_DOI = re.compile(
+    r"(?i)\b(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s\"<>]+?)(?=[.,;]?(?:\s|$))"
+)
+_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+
+
+@dataclass(frozen=True)
+class Citation:
+    text: str | None
+    journal: str | None
+    year: int | None
+    doi: str | None
+    pmid: str | None
+
+
+def find_citation(text: str) -> Citation:
+    m = _CITATION.search(text)
+    doi = _DOI.search(text)
+    pmid = _PMID.search(text)
+    if m is None:
+        return Citation(
+            None, None, None, doi.group(1) if doi else None, pmid.group(1) if pmid else None
+        )
+    return Citation(
+        text=text[m.start("journal") : m.end()].strip(),
+        journal=m.group("journal").strip().rstrip("."),
+        year=int(m.group("year")),
+        doi=doi.group(1) if doi else None,
+        pmid=pmid.group(1) if pmid else None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Cohort size
+
+_PEOPLE = r"(?:patients|cases|subjects|participants|adults|children|individuals|people|pts)"
+_NUMBER = rf"(?:{INT}|{WORD_NUM})"
+_COHORT_PATTERNS = (
+    # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
+    re.compile(
+        rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
+        rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of)"
+        rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{_NUMBER})\s+"
+        rf"(?:[\w/+-]+\s+){{0,4}}?{_PEOPLE}\b"
+    ),
+    # "seven patients with newly diagnosed ANKL were enrolled"
+    re.compile(
+        rf"(?i)(?<![\w/.,])(?P<n>{_NUMBER})\s+(?:[\w/+-]+\s+){{0,3}}?{_PEOPLE}\b[^.;]{{0,80}}?"
+        rf"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
+        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
+    ),
+    # "patients with B-cell ALL treated with blinatumomab (n = 132)"
+    re.compile(rf"(?i)\b{_PEOPLE}\b[^.;()]{{0,80}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
+)
+_SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
+
+
+def find_cohort(sents: list[Sentence]) -> tuple[int | None, Sentence | None, list[str]]:
+    """The total cohort: the first cohort phrase in text order; other candidates as comments."""
+    found: list[tuple[int, int, Sentence]] = []
+    for s in sents:
+        for pattern in _COHORT_PATTERNS:
+            for m in pattern.finditer(s.text):
+                if (
+                    _SUBSET_BEFORE.search(s.text[: m.start("n")])
+                    and pattern is not _COHORT_PATTERNS[0]
+                ):
+                    continue
+                if (
+                    pattern is _COHORT_PATTERNS[2]
+                    and re.search(
+                        r"(?i)\b(?:to|or|versus|vs\.?|aged?|older|younger)\b|\(",
+                        m.group(0)[: m.start("n") - m.start()].rsplit("(", 1)[0],
+                    )
+                ) or re.search(
+                    r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$", s.text[: m.start()]
+                ):
+                    continue  # "assigned to A (n = 60)", "patients aged 60 or older (n = 18)"
+                value = int_value(m.group("n"))
+                if value is None or value <= 0:
+                    continue
+                found.append((s.start + m.start("n"), value, s))
+    if not found:
+        return None, None, []
+    found.sort(key=lambda t: t[0])
+    _, n, sent = found[0]
+    return n, sent, []
+
+
+# ---------------------------------------------------------------------------
+# Outcome terms
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    kind: str  # "binary" | "time"
+    start: int
+    end: int
+
+
+_TERM_SPECS: tuple[tuple[str, str, str], ...] = (
+    # (canonical name, kind, regex) - tried together, leftmost-longest wins
+    (
+        "CR/CRi",
+        "binary",
+        r"(?:CR\s*/\s*CRi|CR\s*\+\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
+        r"|complete (?:remission|response)(?:\s*\(CR\))?\s+(?:or|and|with or without|/)\s+"
+        r"(?:CR|complete (?:remission|response))\s+with\s+incomplete\s+"
+        r"(?:hematologic\s+|haematologic\s+|blood\s+count\s+|count\s+)?recovery(?:\s*\(CRi\))?)",
+    ),
+    (
+        "CRi",
+        "binary",
+        r"(?:complete (?:remission|response) with incomplete "
+        r"(?:hematologic |haematologic |blood count |count )?recovery|\bCRi\b)",
+    ),
+    (
+        "CR",
+        "binary",
+        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR\b(?:\s+rates?)?)",
+    ),
+    ("PR", "binary", r"(?:(?i:partial (?:remission|response))|\bPR\b)"),
+    (
+        "ORR",
+        "binary",
+        r"(?:(?i:(?:overall|objective|best overall|best) response(?:\s+rates?)?|response rates?)"
+        r"|\bORR\b)",
+    ),
+    (
+        "MRD-",
+        "binary",
+        r"(?:(?i:MRD[- ]negativ(?:e|ity)(?:\s+rates?)?|undetectable MRD|MRD negativity)|\buMRD\b)",
+    ),
+    ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
+    ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
+    ("OS", "time", r"(?:(?i:overall survival)|\bOS\b)"),
+    ("PFS", "time", r"(?:(?i:progression[- ]free survival)|\bPFS\b)"),
+    ("EFS", "time", r"(?:(?i:event[- ]free survival)|\bEFS\b)"),
+    ("DFS", "time", r"(?:(?i:disease[- ]free survival)|\bDFS\b)"),
+    ("RFS", "time", r"(?:(?i:(?:relapse|recurrence)[- ]free survival)|\bRFS\b)"),
+    ("LFS", "time", r"(?:(?i:leuka?emia[- ]free survival)|\bLFS\b)"),
+    ("DOR", "time", r"(?:(?i:duration of (?:the )?(?:overall )?response)|\bDo?R\b)"),
+    ("TTP", "time", r"(?:(?i:time to progression)|\bTTP\b)"),
+    ("GRFS", "time", r"(?:(?i:GVHD[- ]free,?\s+relapse[- ]free survival)|\bGRFS\b)"),
+    ("OS", "time", r"(?i:survival)"),
+    ("OS", "death", r"(?i:\bdeath\b)"),
+)
+_TERMS = [(name, kind, re.compile(rx)) for name, kind, rx in _TERM_SPECS]
+
+
+def find_terms(text: str) -> list[Term]:
+    """Outcome terms in *text*, leftmost-longest, non-overlapping."""
+    found: list[Term] = []
+    for name, kind, rx in _TERMS:
+        for m in rx.finditer(text):
+            found.append(Term(name, kind, m.start(), m.end()))
+    found.sort(key=lambda t: (t.start, -(t.end - t.start)))
+    out: list[Term] = []
+    for t in found:
+        if out and t.start < out[-1].end:
+            continue
+        out.append(t)
+    # "complete response (CR)" / "overall response rate (ORR)": the abbreviation repeats the term
+    merged: list[Term] = []
+    for t in out:
+        if (
+            merged
+            and t.name == merged[-1].name
+            and re.fullmatch(r"\s*\(\s*", text[merged[-1].end : t.start])
+        ):
+            close = re.match(r"\s*\)", text[t.end :])
+            end = t.end + (close.end() if close else 0)
+            merged[-1] = Term(t.name, t.kind, merged[-1].start, end)
+            continue
+        merged.append(t)
+    return merged
+
+
+# ---------------------------------------------------------------------------
+# Value patterns
+
+_PCT = rf"(?P<pct>{NUM})\s?%"
+_K = r"(?P<k>\d+)"
+_N = r"(?P<n>\d+)"
+_NOUN = r"(?:\s+(?:patients?|cases?|subjects?|participants?|evaluable|pts))?"
+_BINARY_PATTERNS = (
+    re.compile(rf"{_PCT}\s*[(\[]\s*{_K}\s*/\s*{_N}{_NOUN}\s*[)\];,]"),
+    re.compile(rf"{_PCT}\s*[(\[]\s*{_K}\s+(?:of|out of)\s+{_N}{_NOUN}\s*[)\];,]"),
+    re.compile(
+        rf"(?<![\d/.])\b{_K}\s*/\s*{_N}(?![\d/]|[.·]\d)[^()\[\]]{{0,25}}?[(\[]\s*{_PCT}\s*[)\]]"
+    ),
+    re.compile(
+        rf"(?<![\d.·])\b{_K}\s+(?:of|out of)\s+{_N}\b(?![.·]\d)"
+        rf"(?:\s+\w+){{0,2}}?\s*[(\[]\s*{_PCT}\s*[)\]]"
+    ),
+    re.compile(
+        rf"(?<![\d/.])\b{_K}\s*/\s*{_N}(?![\d/]|[.·]\d)(?!\s*(?:years|months|days|weeks|mg))"
+    ),
+    re.compile(
+        rf"(?i)(?<![\d.])\b(?P<k>\d+|{WORD_NUM})\s+(?:of|out of)\s+(?:the\s+)?"
+        rf"(?P<n>\d+|{WORD_NUM})\b(?![.·]\d)"
+        rf"(?!\s*(?:years|months|days|weeks|mg))(?=\s+(?:evaluable\s+|treated\s+)?{_PEOPLE}|[\s),.;])"
+    ),
+    re.compile(
+        rf"(?i)(?<![\d.,/])\b(?P<k>\d+|{WORD_NUM})\s*(?:patients?|cases?|pts)?\s*[(\[]\s*{_PCT}\s*[)\]]"
+    ),
+    re.compile(rf"(?<![\d.,/·])\b{_PCT}(?!\s*(?:CI\b|confidence|C\.I\.|of (?:the )?(?:CI)))"),
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value found in a sentence: binary (events/total/percent) or time (median)."""
+
+    kind: str  # "binary" | "median"
+    start: int
+    end: int
+    fields: tuple[tuple[str, Any], ...]
+
+
+def find_binary_values(text: str) -> list[Value]:
+    found: list[Value] = []
+    taken: list[tuple[int, int]] = []
+    for rx in _BINARY_PATTERNS:
+        for m in rx.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            if _ci_level_at(text, m):
+                continue
+            g = m.groupdict()
+            fields: list[tuple[str, Any]] = []
+            k = int_value(g["k"]) if g.get("k") else None
+            n = int_value(g["n"]) if g.get("n") else None
+            if g.get("n") is not None and (n is None or k is None or n <= 0 or k > n):
+                continue
+            if k is not None:
+                fields.append(("events", k))
+            if n is not None:
+                fields.append(("total", n))
+            if g.get("pct"):
+                pct = number(g["pct"])
+                if float(pct) > 100:
+                    continue
+                fields.append(("percent", pct))
+            taken.append((m.start(), m.end()))
+            found.append(Value("binary", m.start(), m.end(), tuple(fields)))
+    found.sort(key=lambda v: v.start)
+    return found
+
+
+def _ci_level_at(text: str, m: re.Match[str]) -> bool:
+    """A percent that is a CI level ("95% CI") or part of a range/CI of percents."""
+    after = text[m.end() : m.end() + 30]
+    before = text[max(0, m.start() - 20) : m.start()]
+    if re.match(r"\s*(?:CI\b|confidence|C\.I\.|credible|prediction)", after, re.I):
+        return True
+    if re.search(r"(?:CI|confidence interval|range|IQR)\s*[:=,]?\s*$", before, re.I):
+        return True
+    return bool(re.match(r"\s*(?:-|–|—|to)\s*\d", after))
+
+
+# ---------------------------------------------------------------------------
+# Medians
+
+_UNIT = r"(?P<unit>days?|weeks?|months?|years?|mo|mos|wk|wks|yrs?)\b"
+_UNIT_NAMES = {
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "year": "years",
+    "mo": "months",
+    "mos": "months",
+    "wk": "weeks",
+    "wks": "weeks",
+    "yr": "years",
+    "yrs": "years",
+}
+_NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
+_CI_BODY = (
+    rf"(?:(?P<lvl>\d+(?:\.\d+)?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.)(?:\s*\[CI\])?"
+    rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<hi>{NUM}|{_NR})"
+)
+_MEDIAN_VALUE = re.compile(
+    rf"(?P<v>{NUM}|{_NR})(?:\s*[(\[]\s*{_CI_BODY}\s*[)\]])?(?:\s*{_UNIT})?"
+    rf"(?:\s*[(\[;,]\s*{_CI_BODY.replace('?P<', '?P<b')}\s*[)\]]?)?"
+)
+
+
+def _unit(text: str | None) -> str | None:
+    if text is None:
+        return None
+    t = text.lower()
+    return _UNIT_NAMES.get(t, t if t in ("days", "weeks", "months", "years") else None)
+
+
+# ---------------------------------------------------------------------------
+# Ratios
+
+_RATIO = re.compile(
+    rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
+    rf"(?:\s*\((?:a?HR|a?OR|RR)\))?(?:\s+for\s+(?P<for>[^,;:()=\d]{{1,40}}?))?"
+    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?![\d.%])"
+    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{_CI_BODY}|(?P<ulo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
+    rf"(?![\d.%]))?"
+    rf"(?:\s*[;,)\]]?\s*[;,]?\s*(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+)
+_RATIO_KIND = {"hazard": "hr", "odds": "or", "relative": "rr", "risk": "rr"}
+
+
+def _ratio_kind(text: str) -> str:
+    t = text.lower().lstrip("a")
+    if t.startswith("h"):
+        return "hr"
+    if t.startswith("o"):
+        return "or"
+    return "rr"
+
+
+# ---------------------------------------------------------------------------
+# Extraction
+
+
+@dataclass
+class _State:
+    """Mutable accumulator used only inside :func:`extract`."""
+
+    entries: list[DraftEntry] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    t = " ".join(text.split())
+    return t if len(t) <= limit else t[: limit - 3] + "..."
+
+
+_BASELINE = re.compile(r"(?i)\b(?:before|prior to|at diagnosis|at baseline|at enrol?lment)\b")
+_TIMEPOINT = re.compile(
+    r"^(?P<tp>(?:After|At|By|Following)\s+(?:the\s+)?(?:\w+[- ]){0,3}?"
+    r"(?:cycles?|courses?|months?|weeks?|years?|days?|induction|consolidation)"
+    r"(?:\s+of\s+(?:therapy|treatment|induction))?)\s*,"
+)
+_AFTER_VERB = re.compile(
+    r"^\s*(?:patients?|cases?|pts)?\s*[)\]]?\s*(?:with|achieved|achieving|"
+    r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
+)
+_GROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+)
+_SUBGROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
+    r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
+)
+_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:with|to))\s*", re.I)
+
+
+def _timepoint(sent: Sentence) -> str | None:
+    m = _TIMEPOINT.match(sent.text)
+    return m.group("tp") if m else None
+
+
+def _entry(
+    name: str,
+    fields: list[tuple[str, Any]],
+    sent: Sentence,
+    *,
+    arm: str | None = None,
+    timepoint: str | None = None,
+    note: str | None = None,
+    todo: str | None = None,
+) -> DraftEntry:
+    return DraftEntry(
+        name=name,
+        fields=tuple(fields),
+        quote=sent.text,
+        span=(sent.start, sent.end),
+        arm=arm,
+        timepoint=timepoint,
+        note=note,
+        todo=todo,
+    )
+
+
+def _binary_entries(
+    sent: Sentence, terms: list[Term], values: list[Value], state: _State, arms: list[DraftArm]
+) -> None:
+    text = sent.text
+    bterms = [t for t in terms if t.kind == "binary"]
+    if not bterms or not values:
+        return
+    if _BASELINE.search(text):
+        for v in values:
+            state.comments.append(
+                f'skipped (baseline?): "{_short(text[v.start : v.end])}" in "{_short(text)}"'
+            )
+        return
+    tp = _timepoint(sent)
+    used: set[int] = set()
+    i = 0
+    while i < len(values):
+        v = values[i]
+        # value followed by "with CR" / "achieved CR": that term or nothing
+        after = text[v.end :]
+        verb = _AFTER_VERB.match(after)
+        if verb:
+            rest = verb.end()
+            nxt = next((t for t in bterms if t.start >= v.end), None)
+            if nxt is not None and re.fullmatch(
+                r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
+            ):
+                _add_binary(nxt.name, v, sent, state, tp)
+                used.add(bterms.index(nxt))
+                i += 1
+                continue
+            if "total" not in dict(v.fields):
+                i += 1
+                continue
+        # "60% in the A group", "45% in patients with TP53 mutation": a subgroup, not the cohort
+        if _GROUP_AFTER.match(after) or (
+            _SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields)
+        ):
+            state.comments.append(
+                f'skipped (subgroup): "{_short(text[v.start : v.end + 60])}" in "{_short(text)}"'
+            )
+            i += 1
+            continue
+        # comparison "A% vs. B%"
+        if i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start]):
+            term = _preceding(bterms, v.start, text, used)
+            pair = (v, values[i + 1])
+            if term is None or len(arms) != 2:
+                state.comments.append(
+                    "skipped (two-arm comparison, arms not identified): "
+                    f'"{_short(text[v.start : values[i + 1].end])}" in "{_short(text)}"'
+                )
+            else:
+                for arm, val in zip(arms, pair, strict=True):
+                    _add_binary(term.name, val, sent, state, tp, arm=arm.id)
+            i += 2
+            continue
+        # "ORR and CR rates were 80% and 50%, respectively"
+        run = _term_run(bterms, v.start, text, used)
+        if len(run) > 1:
+            listed = _value_list(values, i, text)
+            if (
+                len(listed) == len(run)
+                and "respectively" in text[values[i + len(listed) - 1].end :]
+            ):
+                for term, val in zip(run, listed, strict=True):
+                    _add_binary(term.name, val, sent, state, tp)
+                    used.add(bterms.index(term))
+            else:
+                state.comments.append(
+                    "ambiguous (several outcomes for these numbers): "
+                    f'"{_short(text[run[0].start : listed[-1].end])}"'
+                )
+            i += len(listed)
+            continue
+        if len(run) == 1:
+            _add_binary(run[0].name, v, sent, state, tp)
+            used.add(bterms.index(run[0]))
+        i += 1
+
+
+def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term | None:
+    run = _term_run(terms, pos, text, used)
+    return run[0] if len(run) == 1 else None
+
+
+def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Term]:
+    """Unused terms before *pos* that no other value separates from it (within 90 chars)."""
+    before = [(i, t) for i, t in enumerate(terms) if t.end <= pos and i not in used]
+    if not before:
+        return []
+    _, last = before[-1]
+    gap = text[last.end : pos]
+    if len(gap) > 90 or re.search(r"\d", re.sub(r"\([A-Za-z/+ ]*\)", "", gap)):
+        return []
+    run = [last]
+    for j in range(len(before) - 2, -1, -1):
+        _, t = before[j]
+        between = text[t.end : run[0].start]
+        if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", between):
+            run.insert(0, t)
+        else:
+            break
+    return run
+
+
+def _value_list(values: list[Value], i: int, text: str) -> list[Value]:
+    out = [values[i]]
+    j = i + 1
+    while j < len(values) and re.fullmatch(
+        r"\s*(?:,|and|,\s*and)\s*", text[values[j - 1].end : values[j].start]
+    ):
+        out.append(values[j])
+        j += 1
+    return out
+
+
+def _add_binary(
+    name: str,
+    v: Value,
+    sent: Sentence,
+    state: _State,
+    timepoint: str | None,
+    *,
+    arm: str | None = None,
+) -> None:
+    fields = list(v.fields)
+    d = dict(fields)
+    note = None
+    if "percent" in d and "total" in d:
+        from synthesis.normalize import events_from_percent, printed_decimals
+
+        pct = d["percent"]
+        decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+        if d["events"] not in events_from_percent(float(pct), d["total"], decimals):
+            note = (
+                f"printed {_printed(pct)}% does not fit {d['events']}/{d['total']} "
+                f"({100 * d['events'] / d['total']:.1f}%); events and total left out"
+            )
+            fields = [("percent", pct)]
+    state.entries.append(_entry(name, fields, sent, arm=arm, timepoint=timepoint, note=note))
+
+
+def _printed(value: Any) -> str:
+    return value.text if isinstance(value, Num) else str(value)
+
+
+def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list[DraftArm]) -> None:
+    text = sent.text
+    tterms = [t for t in terms if t.kind == "time"]
+    for m in re.finditer(r"(?i)\bmedian\b", text):
+        # the run of time terms right after "median" (a few words allowed in between)
+        first = next((t for t in tterms if t.start >= m.end()), None)
+        if first is None or not re.fullmatch(
+            r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
+        ):
+            continue
+        run = [first]
+        for t in tterms:
+            if t.start > run[-1].end and re.fullmatch(
+                r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
+                text[run[-1].end : t.start],
+            ):
+                run.append(t)
+        gap = re.match(
+            r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s*\((?=\s*\d))?"
+            r"(?:\s+(?:for|in|of|among)\s+(?:all\s+)?(?:the\s+)?"
+            r"(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+            r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
+            r"(?:\s*(?:been|not been)\b)?\s*",
+            text[run[-1].end :],
+        )
+        pos = run[-1].end + (gap.end() if gap else 0)
+        vals: list[re.Match[str]] = []
+        seps: list[str] = []
+        while True:
+            vm = _MEDIAN_VALUE.match(text, pos)
+            if vm is None or vm.end() == vm.start():
+                break
+            vals.append(vm)
+            sep = re.match(r"\s*(?:,\s*and|,|and|vs\.?|versus|compared with)\s*", text[vm.end() :])
+            if sep is None:
+                break
+            seps.append(sep.group(0).strip())
+            pos = vm.end() + sep.end()
+        if not vals:
+            continue
+        unit = next((_unit(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
+        is_nr = [re.fullmatch(_NR, v.group("v")) is not None for v in vals]
+        if unit is None and not all(is_nr):
+            state.comments.append(f'skipped (median without a unit): "{_short(text)}"')
+            continue
+        compare = any(s.lower().startswith(("vs", "versus", "compared")) for s in seps)
+        tp = _timepoint(sent)
+        if compare:
+            if len(run) != 1 or len(vals) != 2 or len(arms) != 2:
+                state.comments.append(
+                    "skipped (two-arm comparison, arms not identified): "
+                    f'"{_short(text[vals[0].start() : vals[-1].end()])}" in "{_short(text)}"'
+                )
+                continue
+            for arm, vm in zip(arms, vals, strict=True):
+                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id)
+            continue
+        if len(run) == len(vals):
+            pairs = list(zip(run, vals, strict=True))
+        elif len(vals) == 1 and all(is_nr):
+            pairs = [(t, vals[0]) for t in run]
+        else:
+            state.comments.append(
+                f'ambiguous (medians do not pair with outcomes): "{_short(text)}"'
+            )
+            continue
+        if len(pairs) > 1 and len(vals) > 1 and "respectively" not in text[vals[-1].end() :]:
+            state.comments.append(f'ambiguous (medians without "respectively"): "{_short(text)}"')
+            continue
+        for term, vm in pairs:
+            _add_median(term.name, vm, unit, sent, state, tp, single_ci=len(vals) == 1)
+    # "not reached" left over in a sentence about survival: say so
+    if (
+        tterms
+        and re.search(r"(?i)not\s+(?:yet\s+)?reached", text)
+        and not any(e.quote == text and e.get("median") == "NR" for e in state.entries)
+    ):
+        state.comments.append(f'skipped ("not reached" for a subgroup?): "{_short(text)}"')
+
+
+def _add_median(
+    name: str,
+    vm: re.Match[str],
+    unit: str | None,
+    sent: Sentence,
+    state: _State,
+    timepoint: str | None,
+    *,
+    arm: str | None = None,
+    single_ci: bool = True,
+) -> None:
+    raw = vm.group("v")
+    median: Any = "NR" if re.fullmatch(_NR, raw) else number(raw)
+    fields: list[tuple[str, Any]] = [("median", median)]
+    lo = vm.group("lo") or vm.group("blo")
+    hi = vm.group("hi") or vm.group("bhi")
+    lvl = vm.group("lvl") or vm.group("blvl")
+    note = None
+    if lo is not None and single_ci:
+        hi_v: Any = "NR" if re.fullmatch(_NR, hi) else number(hi)
+        lo_v = number(lo)
+        ok = median == "NR" or (
+            float(lo_v) <= float(median) and (hi_v == "NR" or float(median) <= float(hi_v))
+        )
+        if ok and hi_v != "NR" and float(lo_v) > float(hi_v):
+            ok = False
+        if ok:
+            fields.append(("ci", [lo_v, hi_v]))
+            if lvl is not None and float(lvl) != 95:
+                fields.append(("ci_level", Num(str(float(lvl) / 100))))
+        else:
+            note = "the printed interval does not contain the median; left out"
+    fields.append(("unit", unit or "months"))
+    state.entries.append(_entry(name, fields, sent, arm=arm, timepoint=timepoint, note=note))
+
+
+def _ratio_entries(sent: Sentence, terms: list[Term], state: _State) -> None:
+    text = sent.text
+    for m in _RATIO.finditer(text):
+        kind = _ratio_kind(m.group("kind"))
+        value = number(m.group("v"))
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        note = None
+        lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
+        if lo is None and m.group("ulo") is not None:
+            lo, hi = m.group("ulo"), m.group("uhi")
+            note = "CI level not printed; the default 0.95 is assumed"
+        if lo is not None:
+            if re.fullmatch(_NR, hi):
+                state.comments.append(f'skipped (ratio CI with NR): "{_short(text)}"')
+                continue
+            lo_v, hi_v = number(lo), number(hi)
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                shown = _short(text[m.start() : m.end()])
+                state.comments.append(f'skipped (ratio outside its CI, misread?): "{shown}"')
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if lvl is not None and float(lvl) != 95:
+                fields.append(("ci_level", Num(str(float(lvl) / 100))))
+        if float(value) <= 0:
+            continue
+        if m.group("p") is not None:
+            op = m.group("op")
+            p_text = num_text(m.group("p"))
+            if float(p_text) > 1:
+                continue
+            fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
+        name = _ratio_outcome(text, terms, m)
+        if name is None:
+            state.comments.append(
+                f'skipped (ratio without a named outcome): "{_short(text[m.start() : m.end()])}"'
+            )
+            continue
+        if re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) or m.group("kind").startswith("a"):
+            fields.append(("adjusted", True))
+        state.entries.append(_entry(name, fields, sent, note=note))
+
+
+def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
+    if m.group("for"):
+        inner = find_terms(m.group("for"))
+        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", m.group("for")):
+            return "PFS"
+        if inner:
+            return inner[0].name
+        return None
+    kind = _ratio_kind(m.group("kind"))
+    wanted = ("time", "death") if kind == "hr" else ("binary",)
+    before = [t for t in terms if t.end <= m.start() and t.kind in wanted]
+    if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
+        return before[-1].name  # "improved PFS (HR 0.61 ...)"
+    names = {t.name for t in terms if t.kind in wanted and not t.start <= m.start() < t.end}
+    return names.pop() if len(names) == 1 else None
+
+
+# ---------------------------------------------------------------------------
+# Arms
+
+_ARM_PAIR = re.compile(
+    rf"(?P<l1>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*\(\s*[nN]\s*=\s*(?P<n1>{INT})\s*\)"
+    rf"\s*(?:,?\s*(?:vs\.?|versus|or|and|compared with)\s+)(?:the\s+|to\s+)?"
+    rf"(?P<l2>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*\(\s*[nN]\s*=\s*(?P<n2>{INT})\s*\)"
+)
+_ARM_STOP = re.compile(
+    r"(?i)^(?:.*\b(?:to|receive|received|receiving|with|either|the|in|of|into|between|were|"
+    r"patients|randomi[sz]ed|assigned)\s+)"
+)
+
+
+def find_arms(sents: list[Sentence]) -> tuple[list[DraftArm], list[str]]:
+    """Two arms defined as "A (n = 30) vs B (n = 14)" (or "randomized to A (n = ..) or B ..")."""
+    found: list[tuple[DraftArm, DraftArm]] = []
+    for s in sents:
+        for m in _ARM_PAIR.finditer(s.text):
+            labels = [_ARM_STOP.sub("", m.group(g)).strip() for g in ("l1", "l2")]
+            if not all(labels):
+                continue
+            ids = [_slug(x) for x in labels]
+            if ids[0] == ids[1] or WHOLE_COHORT in ids:
+                continue
+            found.append(
+                tuple(  # type: ignore[arg-type]
+                    DraftArm(i, lab, int_value(m.group(g)), s.text, (s.start, s.end))
+                    for i, lab, g in zip(ids, labels, ("n1", "n2"), strict=True)
+                )
+            )
+    if len(found) >= 1 and all({a.id for a in f} == {a.id for a in found[0]} for f in found):
+        return list(found[0]), []
+    return [], [f'ambiguous (several group definitions): "{_short(f[0].quote)}"' for f in found]
+
+
+def _slug(label: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9]+", "-", label.lower()).strip("-")[:32].strip("-")
+    return s or "arm"
+
+
+# ---------------------------------------------------------------------------
+# Putting it together
+
+
+def _study_id(study_id: str | None, source_name: str | None) -> str:
+    if study_id:
+        return study_id
+    if source_name:
+        stem = Path(source_name).stem
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")
+        if slug and ID_PATTERN.match(slug):
+            return slug
+    return "draft"
+
+
+def extract(text: str, *, study_id: str | None = None, source_name: str | None = None) -> Draft:
+    """Draft a study record from an abstract's text (see the module docstring)."""
+    if study_id is not None and not ID_PATTERN.match(study_id):
+        raise SynthError(
+            f"--id: {study_id!r} is not a valid id ([A-Za-z0-9][A-Za-z0-9._-]*: "
+            "letters, digits, '.', '_', '-')"
+        )
+    sents, dropped = sentences(text)
+    cit = find_citation(text)
+    n, n_sent, cohort_comments = find_cohort(sents)
+    arms, arm_comments = find_arms(sents)
+    state = _State()
+    state.comments.extend(cohort_comments)
+    state.comments.extend(arm_comments)
+    if dropped:
+        state.comments.append(
+            f"skipped: {dropped} sentence(s) mostly in CJK script (a translation is not read twice)"
+        )
+    for s in sents:
+        terms = find_terms(s.text)
+        if not terms:
+            continue
+        _ratio_entries(s, terms, state)
+        # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
+        # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)
+        ratio_spans = [(m.start(), m.end()) for m in _RATIO.finditer(s.text)]
+        median_spans = [
+            (m.start(), m.end())
+            for m in re.finditer(r"(?i)\bmedian\b[^;()\d]{0,60}\d[^;)]{0,30}", s.text)
+        ]
+        values = [
+            v
+            for v in find_binary_values(s.text)
+            if not any(a <= v.start < b for a, b in ratio_spans)
+            and not _median_context(s.text, v, median_spans)
+        ]
+        _binary_entries(s, terms, values, state, arms)
+        _median_entries(s, terms, state, arms)
+    entries = _resolve(state.entries, state.comments, arms, n)
+    used_arms = {e.arm for e in entries if e.arm}
+    if arms and not (used_arms - {WHOLE_COHORT}):
+        state.comments.append(
+            "skipped (groups defined but no outcome compares them): "
+            + ", ".join(f"{a.label} (n = {a.n})" for a in arms)
+        )
+        arms = []
+        entries = [e for e in entries if e.arm is None]
+    if arms:
+        entries = [
+            e
+            if e.arm is not None or e.fields[0][0] in ("hr", "or", "rr")
+            else replace(e, arm=WHOLE_COHORT)
+            for e in entries
+        ]
+    missing = tuple(
+        key for key, value in (("citation", cit.text), ("year", cit.year)) if value is None
+    )
+    entries = [_check_total(e, n, arms) for e in entries]
+    return Draft(
+        study_id=_study_id(study_id, source_name),
+        source_name=source_name,
+        citation=cit.text,
+        year=cit.year,
+        doi=cit.doi,
+        pmid=cit.pmid,
+        journal=cit.journal,
+        n=n,
+        n_quote=n_sent.text if n_sent else None,
+        arms=tuple(arms),
+        entries=tuple(entries),
+        comments=tuple(dict.fromkeys(state.comments)),
+        missing=missing,
+    )
+
+
+def _median_context(text: str, v: Value, spans: list[tuple[int, int]]) -> bool:
+    """A percent-free number inside a 'median ...' clause is not a count."""
+    d = dict(v.fields)
+    return "percent" not in d and any(a <= v.start < b for a, b in spans)
+
+
+def _resolve(
+    entries: list[DraftEntry], comments: list[str], arms: list[DraftArm], n: int | None
+) -> list[DraftEntry]:
+    """One entry per (outcome, arm, timepoint, kind of data); the others become comments."""
+    out: list[DraftEntry] = []
+    seen: dict[tuple[Any, ...], DraftEntry] = {}
+    for e in entries:
+        key = (e.name, e.arm, e.timepoint, e.fields[0][0])
+        if key in seen:
+            first = seen[key]
+            same = first.fields == e.fields
+            what = "repeated" if same else "ambiguous (a second value for the same outcome)"
+            shown = ", ".join(f"{k}: {_yaml_value(v)}" for k, v in e.fields)
+            comments.append(f'{what}: {e.name} {shown} in "{_short(e.quote)}"')
+            continue
+        seen[key] = e
+        out.append(e)
+    return out
+
+
+def _check_total(e: DraftEntry, n: int | None, arms: list[DraftArm]) -> DraftEntry:
+    """A count or percent without its denominator: fine if the cohort's n reproduces it."""
+    d = dict(e.fields)
+    if ("percent" not in d and "events" not in d) or "total" in d:
+        return e
+    from synthesis.normalize import events_from_percent, printed_decimals
+
+    default = n
+    if e.arm not in (None, WHOLE_COHORT):
+        default = next((a.n for a in arms if a.id == e.arm), None)
+    fits = default is not None
+    if fits and "percent" in d:
+        pct = d["percent"]
+        decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+        candidates = events_from_percent(float(pct), default, decimals)
+        fits = bool(candidates) and ("events" not in d or d["events"] in candidates)
+    elif fits:
+        fits = d["events"] <= default
+    if fits and "percent" in d:
+        return e
+    # the text does not give the denominator: a placeholder that validate names
+    fields = [*e.fields, ("total", None)]
+    todo = "TODO fill in: total (the denominator is not printed with this number)"
+    return replace(e, fields=tuple(fields), todo=todo)
+
+
+# ---------------------------------------------------------------------------
+# YAML output
+
+_YAML_PRINTABLE = re.compile(
+    r"[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    r"\U00010000-\U0010ffff]"
+)
+
+
+def yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar that reads back as exactly *text*."""
+    out = ['"']
+    for ch in text:
+        if _YAML_PRINTABLE.fullmatch(ch):
+            out.append(ch)
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def _yaml_value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if isinstance(value, Num):
+        return value.text
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_/.+-]*", text) and text.lower() not in (
+        "yes",
+        "no",
+        "on",
+        "off",
+        "true",
+        "false",
+        "null",
+        "y",
+        "n",
+    ):
+        return text
+    return yaml_string(text)
+
+
+def _comment(text: str) -> str:
+    """One comment line: whitespace runs as one space, unprintable characters escaped."""
+    flat = " ".join(unicodedata.normalize("NFC", text).split())
+    return "".join(
+        ch if ch in '"\\' or _YAML_PRINTABLE.fullmatch(ch) else f"\\u{ord(ch):04x}" for ch in flat
+    )
+
+
+_VALIDATE_MESSAGES = {
+    "citation": "citation: required field is missing",
+    "year": "year: required field is missing",
+}
+
+
+def _render(d: Draft) -> str:
+    lines: list[str] = []
+    source = d.source_name or "the given text"
+    lines.append(f"# Drafted by `synth extract` from {_comment(source)}.")
+    lines.append("# DRAFT: check every number against the abstract before saving it as a record.")
+    for key in d.missing:
+        lines.append(
+            f"# TODO fill in: {key} (not found in the text; synth validate reports "
+            f'"{_VALIDATE_MESSAGES[key]}")'
+        )
+    for c in d.comments:
+        lines.append(f"# {_comment(c)}")
+    lines.append(f"id: {_yaml_value(d.study_id)}")
+    if d.citation is not None:
+        lines.append(f"citation: {yaml_string(d.citation)}")
+    if d.year is not None:
+        lines.append(f"year: {d.year}")
+    if d.doi is not None:
+        lines.append(f"doi: {yaml_string(d.doi)}")
+    if d.pmid is not None:
+        lines.append(f"pmid: {yaml_string(d.pmid)}")
+    if d.journal is not None:
+        lines.append(f"journal: {yaml_string(d.journal)}")
+    if d.n is not None:
+        lines.append(f"n: {d.n}  # {_comment(_short(d.n_quote or '', 200))}")
+    record = d.record()
+    if "arms" in record:
+        lines.append("arms:")
+        by_id = {a.id: a for a in d.arms}
+        for arm in record["arms"]:
+            body = ", ".join(f"{k}: {_yaml_value(v)}" for k, v in arm.items())
+            src = by_id.get(arm["id"])
+            tail = f"  # {_comment(_short(src.quote, 200))}" if src else ""
+            lines.append(f"  - {{{body}}}{tail}")
+    if not d.entries:
+        lines.append("outcomes: []")
+    else:
+        lines.append("outcomes:")
+    for e in d.entries:
+        if e.todo:
+            lines.append(f"  # {e.todo}")
+        first = True
+        for key, value in e.as_dict().items():
+            text = (
+                yaml_string(value) if key in ("quote", "note", "timepoint") else _yaml_value(value)
+            )
+            lines.append(f"  {'- ' if first else '  '}{key}: {text}")
+            first = False
+    return "\n".join(lines) + "\n"
+
+
+def iter_numbers(text: str) -> Iterator[float]:
+    """Every number printed in *text* (for checks: a drafted number must be among them)."""
+    for m in re.finditer(rf"[.·]?{NUM}", text):
+        try:
+            yield float(num_text(m.group(0)))
+        except ValueError:
+            continue

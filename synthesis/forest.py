@@ -1,0 +1,905 @@
+"""Forest plots: a pooled result -> a layout (pure data) -> a figure (PNG, SVG, PDF).
+
+Two layers:
+
+1. :func:`forest_layout` turns a :class:`~synthesis.analysis.PoolResult` into a
+   :class:`ForestLayout`: the rows in the order they are drawn (studies, subgroup
+   headers and subtotals, pooled diamonds, prediction intervals), their texts, their
+   coordinates on the plotting scale, the axis (scale, limits, ticks, line of no
+   effect), the "favours" labels and the footer.  No matplotlib here, so tests and
+   other renderers can check exactly what a plot shows.
+2. :func:`draw_forest` draws a layout with matplotlib (a bare ``Figure`` on the Agg
+   canvas: pyplot and the user's rcParams are left alone); :func:`forest_image` and
+   :func:`forest_bytes` return the file's bytes.
+
+The whole plot is drawn with matplotlib rather than with the ``forestplot`` package:
+importing ``forestplot`` changes process-wide state (``warnings.filterwarnings("ignore")``
+in ``forestplot/graph_utils.py``, ``np.seterr(all="ignore")`` and
+``rcParams["font.monospace"]`` in ``forestplot/plot.py``), it measures text on
+``plt.gcf()`` (the pyplot figure, not the one being drawn), it places rows on a
+categorical y axis keyed by the label text (two rows with the same label, or two empty
+spacer rows, fall on one line), it draws one marker size for every row (no squares
+sized by weight), no diamonds, no prediction intervals and no arrows, and it aligns its
+text columns by padding strings with spaces in a monospaced font.
+
+Coordinates on the "plotting scale" are the values on the axis's own data scale: the
+reporting scale (a ratio, a proportion 0-1, months), with a log axis for ratios.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from synthesis.errors import SynthError
+from synthesis.render import fmt, heterogeneity_line, overall_line, p_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from synthesis.analysis import PoolResult, StudyResult
+
+MINUS = "\u2212"
+SORTS = ("year", "estimate", "listed")
+FORMATS = ("png", "svg", "pdf")
+ROW_KINDS = (
+    "study",
+    "subgroup-header",
+    "subgroup-pooled",
+    "subgroup-pi",
+    "subgroup-heterogeneity",
+    "pooled",
+    "pi",
+    "blank",
+)
+RATIO = ("HR", "OR", "RR")
+PROPORTION = ("PLO", "PFT", "PAS", "PR")
+DIFFERENCE = ("RD", "GEN")
+
+AXIS_LABELS = {
+    "PLO": "Proportion",
+    "PFT": "Proportion",
+    "PAS": "Proportion",
+    "PR": "Proportion",
+    "RR": "Risk ratio (log scale)",
+    "OR": "Odds ratio (log scale)",
+    "HR": "Hazard ratio (log scale)",
+    "RD": "Risk difference",
+    "GEN": "Estimate",
+    "MED": "Median (months)",
+}
+ESTIMATE_NAMES = {
+    "PLO": "Proportion",
+    "PFT": "Proportion",
+    "PAS": "Proportion",
+    "PR": "Proportion",
+    "RR": "RR",
+    "OR": "OR",
+    "HR": "HR",
+    "RD": "RD",
+    "GEN": "Estimate",
+    "MED": "Median",
+}
+DATA_HEADERS = {
+    "PLO": "Events/Total",
+    "PFT": "Events/Total",
+    "PAS": "Events/Total",
+    "PR": "Events/Total",
+    "RR": "Events/Total (exp. vs ctrl)",
+    "OR": "Events/Total (exp. vs ctrl)",
+    "RD": "Events/Total (exp. vs ctrl)",
+    "HR": "Reported",
+    "GEN": "Reported",
+    "MED": "Reported",
+}
+SCALE_NOTES = {
+    "PLO": "proportions pooled on the logit scale",
+    "PFT": "proportions pooled on the Freeman-Tukey double arcsine scale",
+    "PAS": "proportions pooled on the arcsine scale",
+    "PR": "raw proportions pooled",
+    "RR": "pooled on the log scale",
+    "OR": "pooled on the log scale",
+    "HR": "pooled on the log scale",
+}
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    """One line of a forest plot, top to bottom.
+
+    ``kind`` is one of :data:`ROW_KINDS`.  ``x`` is the point estimate, ``lo``/``hi``
+    the extent drawn (the interval clipped to the axis limits; ``arrow_left`` and
+    ``arrow_right`` say where it was clipped), ``ci_low``/``ci_high`` the interval as
+    computed (for a ``pi`` row: the prediction interval).  A pooled row's diamond has
+    its vertices at ``(lo, x, hi)``.  ``size`` is a study square's side relative to the
+    largest square in the plot (area proportional to weight); 0 means no square.
+    """
+
+    kind: str
+    label: str = ""
+    data: str = ""
+    estimate_text: str = ""
+    weight_text: str = ""
+    x: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    weight: float | None = None
+    size: float = 0.0
+    arrow_left: bool = False
+    arrow_right: bool = False
+    bold: bool = False
+    study_id: str | None = None
+    subgroup: str | None = None
+
+    @property
+    def diamond(self) -> tuple[float, float, float] | None:
+        """(left, centre, right) of a pooled row's diamond on the plotting scale."""
+        if self.kind not in ("pooled", "subgroup-pooled") or self.x is None:
+            return None
+        if self.lo is None or self.hi is None:
+            return (self.x, self.x, self.x)
+        return (self.lo, self.x, self.hi)
+
+
+@dataclass(frozen=True)
+class ForestLayout:
+    """Everything a forest plot shows, as data (no matplotlib)."""
+
+    title: str
+    outcome: str
+    measure: str
+    k: int
+    rows: tuple[ForestRow, ...]
+    headers: tuple[str, str, str, str]  # study, data, estimate [CI], weight
+    scale: str  # "log" or "linear"
+    xlim: tuple[float, float]
+    ticks: tuple[float, ...]
+    tick_labels: tuple[str, ...]
+    xlabel: str
+    null_line: float | None
+    pooled_line: float | None
+    favours: tuple[str, str] | None
+    footer: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per plot row (pandas imported lazily)."""
+        import pandas as pd
+
+        records = []
+        for i, row in enumerate(self.rows):
+            rec = asdict(row)
+            rec["row"] = i
+            records.append(rec)
+        frame = pd.DataFrame(records)
+        return frame[["row", *[c for c in frame.columns if c != "row"]]]
+
+
+@dataclass(frozen=True)
+class ForestImage:
+    """A drawn forest plot: the file's bytes and its size."""
+
+    data: bytes
+    fmt: str
+    width_in: float
+    height_in: float
+    dpi: int
+    layout: ForestLayout
+
+    @property
+    def width_px(self) -> int:
+        return int(self.width_in * self.dpi)
+
+    @property
+    def height_px(self) -> int:
+        return int(self.height_in * self.dpi)
+
+
+# ---------------------------------------------------------------------------
+# Layout (pure data)
+
+
+def _digits(measure: str) -> int:
+    return 1 if measure == "MED" else 2
+
+
+def _num(value: float | None, digits: int) -> str:
+    """A number as printed in the plot: fixed decimals (two significant digits for a
+    positive value that would print as zero), a true minus sign; 'NR' for None."""
+    if value is None:
+        return "NR"
+    text = f"{value:.{digits}f}"
+    if value > 0 and float(text) == 0:
+        text = f"{value:.2g}"
+    return text.replace("-", MINUS)
+
+
+def _estimate_text(est: float | None, lo: float | None, hi: float | None, digits: int) -> str:
+    if est is None:
+        return "NR"
+    text = _num(est, digits)
+    if lo is None and hi is None:
+        return text
+    return f"{text} [{_num(lo, digits)}, {_num(hi, digits)}]"
+
+
+def _interval_text(lo: float | None, hi: float | None, digits: int) -> str:
+    return f"[{_num(lo, digits)}, {_num(hi, digits)}]"
+
+
+def _sorted_studies(studies: Sequence[StudyResult], sort: str) -> list[StudyResult]:
+    if sort == "listed":
+        return list(studies)
+    if sort == "year":
+        return sorted(studies, key=lambda s: s.year)
+    # estimate: ascending, studies without an estimate last (stable otherwise)
+    return sorted(
+        studies,
+        key=lambda s: (s.estimate is None, s.estimate if s.estimate is not None else 0.0),
+    )
+
+
+def _pooled_label(result: PoolResult, *, subtotal: bool) -> str:
+    if result.measure == "MED":
+        name = f"median of medians ({result.method})"
+        return f"Subtotal, {name}" if subtotal else f"Pooled {name}"
+    model = "common effect" if result.method == "FE" else "random effects"
+    return f"Subtotal ({model})" if subtotal else f"Pooled ({model}, {result.method})"
+
+
+def _pooled_data(result: PoolResult) -> str:
+    n = result.participants
+    return f"k = {result.k}" + (f", n = {n}" if n is not None else "")
+
+
+def _short_heterogeneity(result: PoolResult) -> str:
+    """R meta's per-subgroup line: 'Heterogeneity: I² = 12.3%, τ² = 0.0123, p = 0.3318'."""
+    h = result.heterogeneity
+    if result.measure == "MED" or h.Q is None or result.k < 2:
+        return ""
+    parts = []
+    if h.I2 is not None:
+        parts.append(f"I² = {h.I2:.1f}%")
+    if h.tau2 is not None:
+        parts.append(f"τ² = {fmt(h.tau2, 4)}")
+    if h.Q_p is not None:
+        parts.append(p_text(h.Q_p))
+    return "Heterogeneity: " + ", ".join(parts)
+
+
+def _method_line(result: PoolResult) -> str:
+    from synthesis.analysis import METHOD_NAMES
+
+    pct = f"{100 * result.level:g}%"
+    if result.measure == "MED":
+        return f"Method: {METHOD_NAMES.get(result.method, result.method)}; {pct} CI"
+    ci = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
+    if result.method == "FE":
+        model = "common-effect (inverse-variance) model"
+    elif result.method == "GLMM":
+        model = "random-effects logistic-normal model (GLMM, maximum likelihood)"
+    else:
+        name = METHOD_NAMES.get(result.method, result.method)
+        model = f"random-effects model, τ² by {name} ({result.method})"
+    line = f"Method: {model}; {ci} {pct} CI"
+    note = SCALE_NOTES.get(result.measure)
+    if note:
+        line += f"; {note}"
+    return line
+
+
+def _study_row(s: StudyResult, digits: int, subgroup: str | None) -> ForestRow:
+    return ForestRow(
+        kind="study",
+        label=s.label,
+        data=s.data,
+        estimate_text=_estimate_text(s.estimate, s.ci_low, s.ci_high, digits),
+        weight_text=f"{s.weight:.1f}%" if s.weight is not None else "",
+        x=s.estimate,
+        ci_low=s.ci_low,
+        ci_high=s.ci_high,
+        weight=s.weight,
+        study_id=s.id if s.arm is None else f"{s.id}/{s.arm}",
+        subgroup=subgroup,
+    )
+
+
+def _block(
+    result: PoolResult, *, sort: str, digits: int, subgroup: str | None, subtotal: bool
+) -> list[ForestRow]:
+    rows = [_study_row(s, digits, subgroup) for s in _sorted_studies(result.studies, sort)]
+    if not subtotal:
+        rows.append(ForestRow(kind="blank"))
+    rows.append(
+        ForestRow(
+            kind="subgroup-pooled" if subtotal else "pooled",
+            label=_pooled_label(result, subtotal=subtotal),
+            data=_pooled_data(result),
+            estimate_text=_estimate_text(result.estimate, result.ci_low, result.ci_high, digits),
+            weight_text="100.0%" if subtotal or not result.subgroups else "",
+            x=result.estimate,
+            ci_low=result.ci_low,
+            ci_high=result.ci_high,
+            bold=True,
+            subgroup=subgroup,
+        )
+    )
+    if result.pi_low is not None and result.pi_high is not None:
+        rows.append(
+            ForestRow(
+                kind="subgroup-pi" if subtotal else "pi",
+                label="Prediction interval",
+                estimate_text=_interval_text(result.pi_low, result.pi_high, digits),
+                ci_low=result.pi_low,
+                ci_high=result.pi_high,
+                subgroup=subgroup,
+            )
+        )
+    if subtotal:
+        het = _short_heterogeneity(result)
+        if het:
+            rows.append(ForestRow(kind="subgroup-heterogeneity", label=het, subgroup=subgroup))
+    return rows
+
+
+def _nice_step(span: float, target: int = 5) -> float:
+    raw = span / target
+    mag = 10.0 ** math.floor(math.log10(raw))
+    for mult in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if mult * mag >= raw * (1 - 1e-9):
+            return mult * mag
+    return 10.0 * mag  # pragma: no cover
+
+
+def _linear_axis(
+    must: list[float], want: list[float], *, floor: float | None, ceil: float | None
+) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """Nice linear limits holding every ``must`` value and the ``want`` values within reason."""
+    lo, hi = min(must), max(must)
+    span = max(hi - lo, 1e-9)
+    # study intervals may widen the axis up to one core span on each side; beyond, arrows
+    slack = max(span, abs(hi), abs(lo), 1e-9)
+    w_lo = min([*want, lo])
+    w_hi = max([*want, hi])
+    lo = max(w_lo, lo - slack)
+    hi = min(w_hi, hi + slack)
+    if floor is not None:
+        lo = max(lo, floor)
+    if ceil is not None:
+        hi = min(hi, ceil)
+    if hi - lo < 1e-9:
+        pad = abs(lo) * 0.5 or 1.0
+        lo, hi = lo - pad, hi + pad
+        if floor is not None:
+            lo = max(lo, floor)
+    step = _nice_step(hi - lo)
+    lo_n = math.floor(lo / step + 1e-9) * step
+    hi_n = math.ceil(hi / step - 1e-9) * step
+    n = round((hi_n - lo_n) / step)
+    ticks = tuple(round(lo_n + i * step, 10) + 0.0 for i in range(n + 1))
+    return (ticks[0], ticks[-1]), ticks
+
+
+def _log_candidates(lo: float, hi: float) -> list[float]:
+    """1-2-5 values per decade from below ``lo`` to above ``hi``."""
+    out = []
+    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 2):
+        for m in (1.0, 2.0, 5.0):
+            out.append(float(f"{m}e{e}"))
+    return out
+
+
+def _log_axis(
+    must: list[float], want: list[float]
+) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """Log limits at 1-2-5 values holding ``must`` (and at least [0.5, 2]) and the ``want``
+    values (study intervals) up to a factor of 2 beyond; beyond that, arrows."""
+    lo, hi = min([*must, 0.5]), max([*must, 2.0])
+    lo = max(min([*want, lo]), lo / 2.0)
+    hi = min(max([*want, hi]), hi * 2.0)
+    lo, hi = max(lo, 1e-3), min(hi, 1e3)
+    cands = _log_candidates(lo, hi)
+    lim_lo = max(c for c in cands if c <= lo * (1 + 1e-9))
+    lim_hi = min(c for c in cands if c >= hi * (1 - 1e-9))
+    ticks = [c for c in cands if lim_lo <= c <= lim_hi]
+    if len(ticks) > 7:  # powers of ten (1 always), and the ends where they do not crowd them
+        inner = [c for c in ticks if abs(math.log10(c) - round(math.log10(c))) < 1e-9]
+        if len(inner) > 6:
+            inner = [c for c in inner if round(math.log10(c)) % 2 == 0]
+        room = 0.12 * math.log10(lim_hi / lim_lo)  # about an eighth of the axis
+        ends = [
+            end
+            for end in (lim_lo, lim_hi)
+            if end not in inner and min(abs(math.log10(end / c)) for c in inner) > room
+        ]
+        ticks = sorted({*inner, *ends})
+    return (lim_lo, lim_hi), tuple(ticks)
+
+
+def _tick_label(value: float) -> str:
+    return f"{value:g}".replace("-", MINUS)
+
+
+def _clip(
+    row: ForestRow, xlim: tuple[float, float]
+) -> tuple[float | None, float | None, bool, bool]:
+    """The part of a row's interval inside the axis, and whether it was cut (arrows)."""
+    lo, hi = row.ci_low, row.ci_high
+    if lo is None and hi is None:
+        return None, None, False, False
+    left = right = False
+    if lo is None:  # lower limit not reported / not reached: draw to the axis edge
+        lo, left = xlim[0], True
+    if hi is None:
+        hi, right = xlim[1], True
+    if lo < xlim[0]:
+        lo, left = xlim[0], True
+    if hi > xlim[1]:
+        hi, right = xlim[1], True
+    lo = min(max(lo, xlim[0]), xlim[1])
+    hi = max(min(hi, xlim[1]), xlim[0])
+    return lo, hi, left, right
+
+
+def forest_layout(
+    result: PoolResult,
+    *,
+    sort: str = "year",
+    favours: Sequence[str] | None = None,
+) -> ForestLayout:
+    """The content of a forest plot of ``result``: rows, axis, labels, footer.
+
+    ``sort``: ``"year"`` (default; ties keep the listed order), ``"estimate"``
+    (ascending, within each subgroup) or ``"listed"`` (the result's order).
+    ``favours``: two labels (left, right of the line of no effect); drawn for
+    comparative measures only (a warning in :attr:`ForestLayout.warnings` otherwise).
+    """
+    if sort not in SORTS:
+        raise SynthError(f"--sort {sort}: use one of {', '.join(SORTS)}")
+    measure = result.measure
+    digits = _digits(measure)
+    warnings: list[str] = []
+
+    rows: list[ForestRow] = []
+    if result.subgroups:
+        for g in result.subgroups:
+            name = f"{g.by} = {g.value}"
+            rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
+            rows.extend(_block(g, sort=sort, digits=digits, subgroup=name, subtotal=True))
+            rows.append(ForestRow(kind="blank"))
+        rows.extend(
+            r
+            for r in _block(result, sort=sort, digits=digits, subgroup=None, subtotal=False)
+            if r.kind not in ("study", "blank")
+        )
+    else:
+        rows = _block(result, sort=sort, digits=digits, subgroup=None, subtotal=False)
+
+    # axis
+    null: float | None
+    if measure in RATIO:
+        null, scale = 1.0, "log"
+    elif measure in DIFFERENCE:
+        null, scale = 0.0, "linear"
+    else:
+        null, scale = None, "linear"
+    must: list[float] = []
+    want: list[float] = []
+    for r in rows:
+        if r.kind == "study":
+            if r.x is not None:
+                must.append(r.x)
+            want.extend(v for v in (r.ci_low, r.ci_high) if v is not None)
+        elif r.kind in ("pooled", "subgroup-pooled", "pi", "subgroup-pi"):
+            must.extend(v for v in (r.x, r.ci_low, r.ci_high) if v is not None)
+    if null is not None:
+        must.append(null)
+    if not must:
+        must = want[:] or [0.0, 1.0]
+    if measure in RATIO:
+        must = [v for v in must if v > 0] or [1.0]
+        xlim, ticks = _log_axis(must, [v for v in want if v > 0])
+    elif measure in PROPORTION:
+        lo_all = min([*must, *want, 0.0])
+        hi_all = max([*must, *want, 1.0])
+        if lo_all >= 0.0 and hi_all <= 1.0:
+            xlim, ticks = (0.0, 1.0), (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+        else:  # a raw-proportion (PR) interval beyond [0, 1]
+            xlim, ticks = _linear_axis([*must, 0.0, 1.0], want, floor=None, ceil=None)
+    elif measure == "RD":
+        xlim, ticks = _linear_axis(must, want, floor=-1.0, ceil=1.0)
+    elif measure == "MED":
+        xlim, ticks = _linear_axis([*must, 0.0], want, floor=0.0, ceil=None)
+    else:
+        xlim, ticks = _linear_axis(must, want, floor=None, ceil=None)
+
+    # sizes (area proportional to weight, relative to the largest study in the plot)
+    weights = [r.weight for r in rows if r.kind == "study" and r.weight and r.x is not None]
+    top = max(weights) if weights else None
+    drawn: list[ForestRow] = []
+    for r in rows:
+        lo, hi, left, right = _clip(r, xlim)
+        size = 0.0
+        inside = r.x is not None and xlim[0] <= r.x <= xlim[1]
+        if r.kind == "study" and inside and r.weight and top:
+            size = math.sqrt(r.weight / top)
+        drawn.append(
+            ForestRow(
+                kind=r.kind,
+                label=r.label,
+                data=r.data,
+                estimate_text=r.estimate_text,
+                weight_text=r.weight_text,
+                x=r.x,
+                lo=lo,
+                hi=hi,
+                ci_low=r.ci_low,
+                ci_high=r.ci_high,
+                weight=r.weight,
+                size=size,
+                arrow_left=left,
+                arrow_right=right,
+                bold=r.bold,
+                study_id=r.study_id,
+                subgroup=r.subgroup,
+            )
+        )
+
+    fav: tuple[str, str] | None = None
+    if favours is not None:
+        if len(favours) != 2:
+            raise SynthError("--favours takes two labels: LEFT RIGHT")
+        if null is None:
+            warnings.append(
+                f"--favours is for comparative measures; {measure} has no line of no effect, "
+                "so the labels are not drawn"
+            )
+        else:
+            fav = (str(favours[0]), str(favours[1]))
+
+    footer = [heterogeneity_line(result).replace("tau²", "τ²")]
+    if measure not in PROPORTION and measure != "MED":
+        line = overall_line(result)
+        if line:
+            footer.append(line)
+    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
+        t = result.subgroup_test
+        footer.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
+    footer.append(_method_line(result))
+    if result.subgroups:
+        footer.append("Study weights are percentages within each subgroup.")
+
+    pct = f"{100 * result.level:g}%"
+    title = result.outcome
+    if result.subgroups:
+        title += f" by {result.subgroups[0].by}"
+    if result.where:
+        title += f" ({', '.join(result.where)})"
+    return ForestLayout(
+        title=title,
+        outcome=result.outcome,
+        measure=measure,
+        k=result.k,
+        rows=tuple(drawn),
+        headers=("Study", DATA_HEADERS[measure], f"{ESTIMATE_NAMES[measure]} [{pct} CI]", "Weight"),
+        scale=scale,
+        xlim=(float(xlim[0]), float(xlim[1])),
+        ticks=tuple(float(t) for t in ticks),
+        tick_labels=tuple(_tick_label(t) for t in ticks),
+        xlabel=AXIS_LABELS[measure],
+        null_line=null,
+        pooled_line=result.estimate,
+        favours=fav,
+        footer=tuple(footer),
+        warnings=tuple(warnings),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Drawing (matplotlib imported here only)
+
+# Okabe-Ito blue for squares, black lines and diamonds, vermillion prediction intervals.
+SQUARE_COLOUR = "#0072B2"
+LINE_COLOUR = "#000000"
+DIAMOND_COLOUR = "#000000"
+SUBDIAMOND_COLOUR = "#7F7F7F"
+PI_COLOUR = "#D55E00"
+GUIDE_COLOUR = "#999999"
+
+FONT_SIZE = 9.0  # table text, points
+SMALL_SIZE = 8.0  # footer, axis, per-subgroup heterogeneity
+TITLE_SIZE = 11.0
+ROW_HEIGHT = 0.21  # inches per row
+PLOT_WIDTH = 3.0  # inches for the plot column
+GAP = 0.22  # inches between text columns
+MARGIN = 0.2  # inches around the figure
+MAX_SQUARE = 0.78  # largest square's side as a fraction of the row height
+MIN_SQUARE_PT = 3.0
+
+
+def _rc() -> dict[str, Any]:
+    return {
+        "svg.fonttype": "path",
+        "svg.hashsalt": "synth-forest",
+        "pdf.fonttype": 42,
+        "font.family": "DejaVu Sans",
+        "axes.unicode_minus": True,
+        "path.simplify": False,
+    }
+
+
+def draw_forest(layout: ForestLayout, *, dpi: int = 200) -> Figure:
+    """Draw ``layout`` on a new matplotlib Figure (Agg canvas; pyplot is not used).
+
+    The height follows the number of rows; column widths follow the measured text.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(_rc()):
+        return _draw(layout, dpi)
+
+
+def _draw(layout: ForestLayout, dpi: int) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Polygon, Rectangle
+    from matplotlib.ticker import NullLocator
+    from matplotlib.transforms import blended_transform_factory
+
+    fig = Figure(figsize=(8.0, 4.0), dpi=dpi, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    regular = FontProperties(family="DejaVu Sans", size=FONT_SIZE)
+    bold = FontProperties(family="DejaVu Sans", size=FONT_SIZE, weight="bold")
+    small = FontProperties(family="DejaVu Sans", size=SMALL_SIZE)
+    title_font = FontProperties(family="DejaVu Sans", size=TITLE_SIZE, weight="bold")
+
+    def width(text: str, prop: FontProperties) -> float:
+        if not text:
+            return 0.0
+        w, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+        return w / dpi
+
+    rows = layout.rows
+    n = len(rows)
+    spanning = ("subgroup-heterogeneity", "subgroup-header")
+
+    def col_width(i: int) -> float:
+        cells = [width(layout.headers[i], bold)]
+        for r in rows:
+            if r.kind in spanning and i == 0:
+                continue
+            text = (r.label, r.data, r.estimate_text, r.weight_text)[i]
+            cells.append(width(text, bold if r.bold and i in (0, 2) else regular))
+        return max(cells)
+
+    w_label, w_data, w_est, w_weight = (col_width(i) for i in range(4))
+    # header and heterogeneity lines may run over the data column, not into the plot
+    span_w = max(
+        [width(r.label, bold if r.bold else small) for r in rows if r.kind in spanning] or [0.0]
+    )
+    w_data = max(w_data, span_w - w_label - GAP)
+    plot_w = PLOT_WIDTH
+    footer_w = max([width(t, small) for t in layout.footer] + [width(layout.title, title_font)])
+
+    x_label = MARGIN
+    x_data = x_label + w_label + GAP
+    x_plot = x_data + w_data + GAP
+    x_est = x_plot + plot_w + GAP + w_est  # right edge (right-aligned)
+    x_weight = x_est + GAP + w_weight  # right edge
+    fig_w = x_weight + MARGIN
+    if footer_w + 2 * MARGIN > fig_w:  # widen the plot column rather than clip the footer
+        extra = footer_w + 2 * MARGIN - fig_w
+        plot_w += extra
+        x_est += extra
+        x_weight += extra
+        fig_w += extra
+
+    line_h = SMALL_SIZE * 1.45 / 72
+    title_h = 0.42
+    header_h = ROW_HEIGHT * 1.4
+    axis_h = 0.32 + (line_h if layout.favours else 0.0) + line_h + 0.08
+    footer_h = 0.12 + line_h * len(layout.footer)
+    rows_h = ROW_HEIGHT * max(n, 1)
+    fig_h = MARGIN + title_h + header_h + rows_h + axis_h + footer_h + MARGIN
+    # whole pixels (half a pixel over, so that the renderer's truncation is exact)
+    fig_w = (math.ceil(fig_w * dpi) + 0.5) / dpi
+    fig_h = (math.ceil(fig_h * dpi) + 0.5) / dpi
+    fig.set_size_inches(fig_w, fig_h)
+
+    bottom = MARGIN + footer_h + axis_h
+    ax = fig.add_axes(
+        (x_plot / fig_w, bottom / fig_h, plot_w / fig_w, rows_h / fig_h), facecolor="none"
+    )
+    ax.set_xscale(layout.scale)
+    ax.set_xlim(*layout.xlim)
+    ax.set_ylim(max(n, 1) - 0.5, -0.5)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.spines["bottom"].set_linewidth(0.8)
+    ax.set_yticks([])
+    ax.set_xticks(list(layout.ticks))
+    ax.set_xticklabels(list(layout.tick_labels), fontsize=SMALL_SIZE)
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.tick_params(axis="x", length=3, width=0.8, pad=2)
+
+    # text columns: x in inches from the figure's left edge, y in rows
+    tr = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
+
+    def put(x: float, y: float, text: str, prop: FontProperties, ha: str = "left", **kw: Any):
+        if text:
+            fig.text(
+                x,
+                y,
+                text,
+                transform=tr,
+                fontproperties=prop,
+                ha=ha,
+                va="center_baseline",
+                parse_math=False,
+                **kw,
+            )
+
+    header_y = -0.5 - header_h / ROW_HEIGHT / 2
+    put(x_label, header_y, layout.headers[0], bold)
+    put(x_data, header_y, layout.headers[1], bold)
+    put(x_est, header_y, layout.headers[2], bold, ha="right")
+    put(x_weight, header_y, layout.headers[3], bold, ha="right")
+    fig.add_artist(
+        Line2D([MARGIN, fig_w - MARGIN], [-0.5, -0.5], transform=tr, color=LINE_COLOUR, lw=0.6)
+    )
+    fig.text(
+        MARGIN / fig_w,
+        1 - MARGIN / fig_h,
+        layout.title,
+        fontproperties=title_font,
+        ha="left",
+        va="top",
+        parse_math=False,
+    )
+
+    for y, r in enumerate(rows):
+        if r.kind == "subgroup-heterogeneity":
+            put(x_label, y, r.label, small, color="#333333")
+            continue
+        label_prop = bold if r.bold else regular
+        put(x_label, y, r.label, label_prop, style="italic" if r.kind.endswith("pi") else None)
+        put(x_data, y, r.data, regular)
+        put(x_est, y, r.estimate_text, bold if r.bold else regular, ha="right")
+        put(x_weight, y, r.weight_text, regular, ha="right")
+
+    # guides: line of no effect, dotted line at the overall pooled estimate
+    if layout.null_line is not None:
+        ax.axvline(layout.null_line, color=LINE_COLOUR, lw=0.8, zorder=1)
+    if layout.pooled_line is not None:
+        lo_x, hi_x = layout.xlim
+        if lo_x <= layout.pooled_line <= hi_x:
+            ax.axvline(layout.pooled_line, color=GUIDE_COLOUR, lw=0.7, ls=(0, (2, 2)), zorder=0.5)
+
+    row_pt = ROW_HEIGHT * 72
+    for y, r in enumerate(rows):
+        if r.kind == "study":
+            if r.lo is not None and r.hi is not None:
+                ax.plot([r.lo, r.hi], [y, y], color=LINE_COLOUR, lw=0.9, zorder=3,
+                        solid_capstyle="butt")  # fmt: skip
+                for flag, at, marker in ((r.arrow_left, r.lo, "<"), (r.arrow_right, r.hi, ">")):
+                    if flag:
+                        ax.plot([at], [y], marker=marker, color=LINE_COLOUR, ms=4.5, zorder=3,
+                                clip_on=False, mew=0)  # fmt: skip
+            if r.x is not None and r.size > 0:
+                side = max(MIN_SQUARE_PT, r.size * MAX_SQUARE * row_pt)
+                ax.plot([r.x], [y], marker="s", ms=side, mew=0, color=SQUARE_COLOUR, zorder=2,
+                        clip_on=False)  # fmt: skip
+        elif r.kind in ("pooled", "subgroup-pooled") and r.x is not None:
+            colour = DIAMOND_COLOUR if r.kind == "pooled" else SUBDIAMOND_COLOUR
+            left, centre, right = r.diamond or (r.x, r.x, r.x)
+            if left == right:
+                ax.plot([r.x], [y], marker="D", ms=6, color=colour, mec=LINE_COLOUR, zorder=4)
+            else:
+                half = 0.36
+                ax.add_patch(
+                    Polygon(
+                        [(left, y), (centre, y - half), (right, y), (centre, y + half)],
+                        closed=True,
+                        facecolor=colour,
+                        edgecolor=LINE_COLOUR,
+                        lw=0.6,
+                        zorder=4,
+                    )
+                )
+        elif r.kind in ("pi", "subgroup-pi") and r.lo is not None and r.hi is not None:
+            half = 0.13
+            ax.add_patch(
+                Rectangle(
+                    (r.lo, y - half),
+                    r.hi - r.lo,
+                    2 * half,
+                    facecolor=PI_COLOUR,
+                    edgecolor="none",
+                    zorder=4,
+                )
+            )
+            for flag, at, marker in ((r.arrow_left, r.lo, "<"), (r.arrow_right, r.hi, ">")):
+                if flag:
+                    ax.plot([at], [y], marker=marker, color=PI_COLOUR, ms=5, zorder=4,
+                            clip_on=False, mew=0)  # fmt: skip
+
+    # below the axis: favours labels, then the axis label
+    axis_top = bottom  # inches from the bottom of the figure
+    tick_space = 0.30
+    y_in = axis_top - tick_space
+    fig_in = fig.dpi_scale_trans
+    if layout.favours is not None and layout.null_line is not None:
+        null_disp = ax.transData.transform((layout.null_line, 0))[0]
+        null_in = fig_in.inverted().transform((null_disp, 0))[0]
+        fig.text(null_in - 0.06, y_in, f"\u2190 {layout.favours[0]}", transform=fig_in,
+                 fontproperties=small, ha="right", va="top", parse_math=False)  # fmt: skip
+        fig.text(null_in + 0.06, y_in, f"{layout.favours[1]} \u2192", transform=fig_in,
+                 fontproperties=small, ha="left", va="top", parse_math=False)  # fmt: skip
+        y_in -= line_h
+    fig.text(x_plot + plot_w / 2, y_in, layout.xlabel, transform=fig_in, fontproperties=small,
+             ha="center", va="top", parse_math=False)  # fmt: skip
+
+    y_in = MARGIN + footer_h - 0.06
+    for line in layout.footer:
+        fig.text(MARGIN, y_in, line, transform=fig_in, fontproperties=small, ha="left", va="top",
+                 parse_math=False)  # fmt: skip
+        y_in -= line_h
+    return fig
+
+
+def forest_image(
+    result: PoolResult,
+    *,
+    fmt: str,
+    sort: str = "year",
+    favours: Sequence[str] | None = None,
+    dpi: int = 200,
+) -> ForestImage:
+    """A forest plot of ``result`` as a file's bytes (``fmt``: png, svg or pdf) and its size."""
+    if fmt not in FORMATS:
+        raise SynthError(f"unknown plot format '{fmt}': use one of {', '.join(FORMATS)}")
+    layout = forest_layout(result, sort=sort, favours=favours)
+    import io
+
+    import matplotlib
+
+    with matplotlib.rc_context(_rc()):
+        fig = _draw(layout, dpi)
+        w, h = fig.get_size_inches()
+        buf = io.BytesIO()
+        metadata: dict[str, Any]
+        if fmt == "svg":
+            metadata = {"Date": None}
+        elif fmt == "pdf":
+            metadata = {"CreationDate": None, "ModDate": None}
+        else:
+            metadata = {}
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
+    return ForestImage(
+        data=buf.getvalue(),
+        fmt=fmt,
+        width_in=float(w),
+        height_in=float(h),
+        dpi=dpi,
+        layout=layout,
+    )
+
+
+def forest_bytes(
+    result: PoolResult,
+    *,
+    fmt: str,
+    sort: str = "year",
+    favours: Sequence[str] | None = None,
+    dpi: int = 200,
+) -> bytes:
+    """A forest plot of ``result`` as PNG, SVG (fonts as paths, deterministic) or PDF bytes."""
+    return forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi).data

@@ -1,0 +1,354 @@
+"""``synth report``: one self-contained HTML file covering every outcome of a review.
+
+The summary of findings at the top; per poolable outcome a section (a page when
+printed) with its forest plot as inline SVG, the pooled numbers, heterogeneity,
+warnings and the per-study data with each number's source quote and record
+FILE:LINE; outcomes that cannot be pooled with the reason; the settings at the
+bottom.  Inline CSS only: no scripts, no external files, nothing fetched on load.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from html import escape
+from pathlib import Path
+
+from synthesis.analysis import MEASURE_NAMES, METHOD_NAMES, PoolResult, StudyResult
+from synthesis.errors import SynthError
+from synthesis.normalize import Entry, Review, load_review
+from synthesis.records import WHOLE_COHORT
+from synthesis.render import heterogeneity_line, overall_line, result_title
+from synthesis.summary import (
+    DASH,
+    TABLE_CSS,
+    SummaryRow,
+    SummaryTable,
+    estimate_text,
+    html_fragment,
+    i2_text,
+    interval_text,
+    k_text,
+    summarize,
+    tau2_text,
+    value_text,
+)
+
+CSS = (
+    """
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; font-size: 11pt;
+       color: #111; margin: 2em auto; max-width: 1100px; padding: 0 1.5em; line-height: 1.35; }
+h1 { font-size: 20pt; margin-bottom: 0.2em; }
+h2 { font-size: 15pt; border-bottom: 2px solid #333; padding-bottom: 0.15em; margin-top: 1.6em; }
+h3 { font-size: 12pt; margin: 1em 0 0.3em; }
+p.meta, p.model { color: #444; font-size: 10pt; margin: 0.2em 0; }
+figure.forest { margin: 0.8em 0; }
+figure.forest svg { display: block; max-width: 100%; height: auto; }
+table.numbers { border-collapse: collapse; font-size: 10.5pt; }
+table.numbers th { text-align: left; font-weight: normal; color: #444; padding: 2px 12px 2px 0; }
+table.numbers td { padding: 2px 0; }
+ul.warnings { background: #fff6e0; border-left: 4px solid #d08a00; padding: 0.4em 0.4em 0.4em 2em;
+              font-size: 10pt; margin: 0.4em 0; }
+ul.notes { font-size: 10pt; }
+table.studies { border-collapse: collapse; font-size: 9pt; width: 100%; }
+table.studies th, table.studies td { border: 1px solid #aaa; padding: 3px 5px;
+                                     vertical-align: top; }
+table.studies th { background: #eee; text-align: left; }
+table.studies td.num, table.studies td.data { text-align: right; white-space: nowrap; }
+table.studies td.data { text-align: left; }
+table.studies td.quote { font-style: italic; }
+table.studies td.src { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
+                       word-break: break-all; }
+table.studies tr.pooled td { font-weight: bold; background: #f4f4f4; }
+span.note { display: block; font-style: normal; color: #555; margin-top: 0.2em; }
+dl.settings { display: grid; grid-template-columns: max-content auto; gap: 2px 14px;
+              font-size: 10pt; }
+dl.settings dt { color: #444; }
+dl.settings dd { margin: 0; }
+ol.references, ul.record-warnings { font-size: 9pt; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; }
+  section.outcome { break-before: page; page-break-before: always; }
+  section#settings { break-before: page; page-break-before: always; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr, figure.forest, div.keep { break-inside: avoid; page-break-inside: avoid; }
+  /* A plot of many studies is scaled down to fit one A4 page rather than cut. */
+  figure.forest svg { max-height: 240mm; width: auto; }
+  thead { display: table-header-group; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+    + TABLE_CSS
+)
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+# ---------------------------------------------------------------------------
+# The forest plot, inlined
+
+
+_DECL = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.S)
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def inline_svg(data: bytes | str, *, prefix: str) -> str:
+    """An SVG file's text ready to sit inside HTML: no XML declaration or DOCTYPE,
+    and every ``id`` (with the references to it) prefixed so that several plots
+    in one page do not share ids."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    text = _DECL.sub("", text).strip()
+    ids = set(_ID.findall(text))
+    if ids:
+        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+        text = re.sub(rf'\bid="({names})"', rf'id="{prefix}-\1"', text)
+        text = re.sub(rf"#({names})(?=[\"')])", rf"#{prefix}-\1", text)
+    return text
+
+
+def forest_svg(result: PoolResult, *, prefix: str) -> str:
+    """The outcome's forest plot as inline SVG, or a line saying why there is none."""
+    from synthesis.forest import forest_bytes
+
+    try:
+        data = forest_bytes(result, fmt="svg")
+    except SynthError as exc:
+        return f'<p class="no-plot">No forest plot: {escape(str(exc))}</p>'
+    svg = inline_svg(data, prefix=prefix)
+    label = f"Forest plot of {result.outcome}"
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+    return f'<figure class="forest">\n{svg}\n</figure>'
+
+
+# ---------------------------------------------------------------------------
+# One outcome
+
+
+def _entries_by_place(review: Review) -> dict[tuple[str, int], Entry]:
+    return {(e.file, e.line): e for e in review.entries}
+
+
+def _arm_text(study: StudyResult, entry: Entry | None) -> str:
+    if entry is not None and entry.arm not in (None, WHOLE_COHORT):
+        return entry.arm_label or entry.arm or ""
+    if study.arm not in (None, WHOLE_COHORT):
+        return study.arm or ""
+    return "all"
+
+
+def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
+    places = _entries_by_place(review)
+    pct = _pct(result.level)
+    heads = ["Study", "Arm", "Data", f"Estimate [{pct} CI]", "Weight", "Source quote", "Record"]
+    out = ['<table class="studies">', "<thead><tr>"]
+    out += [f"<th>{escape(h)}</th>" for h in heads]
+    out.append("</tr></thead><tbody>")
+    for s in sorted(result.studies, key=lambda s: s.year):  # the forest plot's order
+        entry = places.get((s.file, s.line))
+        label = entry.label if entry is not None else s.label
+        est = value_text(result.measure, s.estimate)
+        ci = interval_text(result.measure, s.ci_low, s.ci_high)
+        if ci != DASH:
+            est += " " + ci.removesuffix(" mo")
+        quote = entry.quote if entry is not None and entry.quote else ""
+        quote_html = f"“{escape(quote)}”" if quote else DASH
+        if entry is not None and entry.note:
+            quote_html += f'<span class="note">Note: {escape(entry.note)}</span>'
+        weight = DASH if s.weight is None else f"{s.weight:.1f}%"
+        out.append(
+            "<tr>"
+            f"<td>{escape(label)}</td>"
+            f"<td>{escape(_arm_text(s, entry))}</td>"
+            f'<td class="data">{escape(s.data)}</td>'
+            f'<td class="num">{escape(est)}</td>'
+            f'<td class="num">{escape(weight)}</td>'
+            f'<td class="quote">{quote_html}</td>'
+            f'<td class="src">{escape(f"{s.file}:{s.line}")}</td>'
+            "</tr>"
+        )
+    pooled = "Pooled median" if result.measure == "MED" else "Pooled"
+    out.append(
+        '<tr class="pooled">'
+        f"<td>{escape(pooled)}</td><td></td>"
+        f'<td class="data">k = {result.k}</td>'
+        f'<td class="num">{escape(estimate_text(row))}</td><td class="num">100.0%</td>'
+        "<td></td><td></td></tr>"
+    )
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _numbers(result: PoolResult, row: SummaryRow) -> str:
+    pct = _pct(result.level)
+    pairs = [
+        (
+            "Pooled estimate",
+            estimate_text(row) + (f"  ({pct} CI)" if row.ci_low is not None else ""),
+        ),
+        (f"{pct} prediction interval", interval_text(result.measure, row.pi_low, row.pi_high)),
+        ("k", k_text(row)),
+        ("Participants", DASH if row.participants is None else str(row.participants)),
+    ]
+    overall = overall_line(result)
+    if overall:
+        pairs.append(("Test of overall effect", overall.removeprefix("Test of overall effect: ")))
+    pairs.append(("Heterogeneity", heterogeneity_line(result).removeprefix("Heterogeneity: ")))
+    if row.I2 is not None or row.tau2 is not None:
+        pairs.append(("I² / τ²", f"{i2_text(row)} / {tau2_text(row)}"))
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pairs)
+    return f'<table class="numbers">{body}</table>'
+
+
+def outcome_section(row: SummaryRow, review: Review, *, number: int) -> str:
+    """The HTML section of one pooled outcome."""
+    result = row.result
+    assert result is not None
+    anchor = f"outcome-{number}"
+    parts = [
+        f'<section class="outcome" id="{anchor}">',
+        f"<h2>{number}. {escape(row.outcome)}</h2>",
+        f'<p class="model">{escape(result_title(result))}</p>',
+        forest_svg(result, prefix=f"f{number}"),
+        '<div class="keep">',
+        "<h3>Pooled result</h3>",
+        _numbers(result, row),
+        "</div>",
+    ]
+    if row.warnings:
+        parts.append(
+            '<div class="keep"><h3>Warnings</h3><ul class="warnings">'
+            + "".join(f"<li>{escape(w)}</li>" for w in row.warnings)
+            + "</ul></div>"
+        )
+    if result.notes:
+        parts.append(
+            '<ul class="notes">'
+            + "".join(f"<li>Note: {escape(n)}</li>" for n in result.notes)
+            + "</ul>"
+        )
+    parts.append("<h3>Study data</h3>")
+    parts.append(_study_table(result, row, review))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# The document
+
+
+def _not_pooled(table: SummaryTable) -> str:
+    rows = table.not_pooled
+    if not rows:
+        return ""
+    items = "".join(
+        f"<li><strong>{escape(r.outcome)}</strong>: {escape(r.error or '')}</li>" for r in rows
+    )
+    return (
+        '<section id="not-pooled"><h2>Outcomes not pooled</h2>'
+        f'<ul class="not-pooled">{items}</ul></section>'
+    )
+
+
+def _settings(table: SummaryTable, review: Review) -> str:
+    s = table.settings
+    method = s.method or "each measure's default (REML; weighted median WM for medians)"
+    ci = (
+        "Hartung-Knapp-Sidik-Jonkman t(k-1)"
+        if s.ci_method == "hksj"
+        else "Wald z (medians: sign-test)"
+    )
+    pairs = [
+        ("Model", "random effects"),
+        ("Method", method),
+        ("CI method", ci),
+        ("Level", _pct(s.level)),
+        ("Studies folder", s.studies),
+        ("Records", f"{s.records} study records, {s.entries} outcome entries"),
+        ("synth version", s.version),
+    ]
+    for r in table.rows:
+        if r.measure is None:
+            what = f"not pooled ({r.error})"
+        else:
+            method_name = METHOD_NAMES.get(r.method or "", r.method or "")
+            what = f"{r.measure} ({MEASURE_NAMES[r.measure]}), {r.method} ({method_name})"
+        pairs.append((f"Outcome {r.outcome}", what))
+    body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pairs)
+    out = ['<section id="settings">', "<h2>Settings</h2>", f'<dl class="settings">{body}</dl>']
+    if table.record_warnings:
+        out.append("<h3>Warnings from reading the records</h3>")
+        out.append(
+            '<ul class="record-warnings">'
+            + "".join(f"<li>{escape(str(p))}</li>" for p in table.record_warnings)
+            + "</ul>"
+        )
+    out.append("<h3>Studies in the review</h3>")
+    refs = []
+    for st in review.studies:
+        doi = st.meta.get("doi")
+        text = f"{st.first_author_year}: {st.citation}"
+        if doi:
+            text += f" doi:{doi}"
+        refs.append(f"<li>{escape(text)} <code>{escape(f'{st.file}:{st.line}')}</code></li>")
+    out.append('<ol class="references">' + "".join(refs) + "</ol>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def report_html(table: SummaryTable, *, review: Review, title: str | None = None) -> str:
+    """The report of a computed summary table (``review`` supplies quotes and citations)."""
+    folder = table.settings.studies
+    title = title or f"Evidence synthesis: {Path(folder).name or folder}"
+    pooled = table.pooled
+    today = _dt.date.today().isoformat()
+    meta = (
+        f"Generated {today} by synth {table.settings.version} from {folder} "
+        f"({table.settings.records} records); {len(pooled)} outcome"
+        f"{'' if len(pooled) == 1 else 's'} pooled, {len(table.not_pooled)} not poolable."
+    )
+    contents = "".join(
+        f'<li><a href="#outcome-{i}">{escape(r.outcome)}</a></li>' for i, r in enumerate(pooled, 1)
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">{escape(meta)}</p>',
+        "</header>",
+        '<section id="summary">',
+        "<h2>Summary of findings</h2>",
+        html_fragment(table),
+        f'<nav class="contents"><h3>Outcomes</h3><ol>{contents}</ol></nav>' if pooled else "",
+        "</section>",
+        _not_pooled(table),
+    ]
+    parts += [outcome_section(r, review, number=i) for i, r in enumerate(pooled, 1)]
+    parts += [_settings(table, review), "</body>", "</html>"]
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def build_report(
+    review: Review | None = None,
+    *,
+    method: str | None = None,
+    ci: str = "wald",
+    level: float = 0.95,
+    studies: str | Path | None = None,
+    title: str | None = None,
+) -> str:
+    """The whole report as one HTML string (the library function behind ``synth report``)."""
+    if review is None:
+        review = load_review(studies)
+    table = summarize(review, method=method, ci=ci, level=level)
+    return report_html(table, review=review, title=title)
