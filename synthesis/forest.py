@@ -205,17 +205,26 @@ class ForestImage:
 
 
 def _digits(measure: str) -> int:
-    return 1 if measure == "MED" else 2
+    """Decimals shown for ``measure``; negative for ratios and proportions (see _num)."""
+    if measure == "MED":
+        return 1
+    return 2 if measure in ("RD", "GEN") else -2
 
 
 def _num(value: float | None, digits: int) -> str:
-    """A number as printed in the plot: fixed decimals (two significant digits for a
-    positive value that would print as zero), a true minus sign; 'NR' for None."""
+    """A number as printed in the plot: fixed decimals, a true minus sign, 'NR' for None.
+
+    ``digits`` < 0 marks a ratio or proportion (``-digits`` decimals), where a positive
+    value that would print as zero gets two significant digits instead (HR 0.0040, not
+    0.00). Differences keep fixed decimals, and a value that rounds to zero prints
+    without a sign (0.00, never -0.00).
+    """
     if value is None:
         return "NR"
-    text = f"{value:.{digits}f}"
-    if value > 0 and float(text) == 0:
-        text = f"{value:.2g}"
+    places = abs(digits)
+    text = f"{value:.{places}f}"
+    if float(text) == 0:
+        text = f"{value:.2g}" if digits < 0 and value > 0 else f"{0:.{places}f}"
     return text.replace("-", MINUS)
 
 

@@ -541,3 +541,15 @@ def test_pool_never_imports_plotting() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_numbers_in_the_plot_differences_never_show_minus_zero() -> None:
+    from synthesis.forest import _digits, _num
+
+    assert _num(0.0045, _digits("RD")) == "0.00"
+    assert _num(-0.0045, _digits("RD")) == "0.00"
+    assert _num(-0.0451, _digits("RD")) == "\u22120.05"
+    assert _num(0.0045, _digits("HR")) == "0.0045"  # a ratio never prints as 0.00
+    assert _num(0.996, _digits("PLO")) == "1.00"
+    assert _num(11.04, _digits("MED")) == "11.0"
+    assert _num(None, _digits("MED")) == "NR"
