@@ -550,12 +550,7 @@ def _result_from_fit(
         n = np.array([x for x in rows.n if x], dtype=float)
         harmonic = float(len(n) / np.sum(1.0 / n)) if len(n) else None
     k = len(rows.yi)
-    if k == 1:
-        warnings.append(
-            "only 1 study: the pooled estimate is that study's own; heterogeneity cannot be "
-            "estimated"
-        )
-    elif k == 2 and method not in ("FE",):
+    if k == 2 and method not in ("FE",):
         warnings.append(
             "k = 2: tau² is very imprecise and no prediction interval is given (needs k >= 3)"
         )
@@ -671,8 +666,6 @@ def _pool_medians(
     ns = np.array([e.n if e.n is not None else 1 for e in usable], dtype=float)
     res = pool_medians(medians, ns, method=method, level=level)
     warnings.extend(res.notes)
-    if len(usable) == 1:
-        warnings.append("only 1 study: the pooled median is that study's own")
     studies = tuple(
         StudyResult(
             id=e.study,

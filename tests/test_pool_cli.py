@@ -123,7 +123,7 @@ def test_k1_gives_the_study_estimate_and_null_heterogeneity() -> None:
     assert math.isclose(out["estimate"], 5 / 6, rel_tol=1e-12)
     assert out["pi_low"] is None and out["pi_high"] is None
     assert all(v is None for v in out["heterogeneity"].values())
-    assert any("only 1 study" in w for w in out["warnings"])
+    assert any(w.startswith("k = 1: the pooled estimate") for w in out["warnings"])
     # The reporting-scale CI is the Wald CI on the logit scale (a pooled estimate).
     se = math.sqrt(1 / 5 + 1 / 1)
     lo = 1 / (1 + math.exp(-(math.log(5) - 1.959963984540054 * se)))
