@@ -105,3 +105,25 @@ def test_pool_help_lists_every_contract_option() -> None:
         assert code in help_text
     for code in ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE", "GLMM", "WM", "MM"):
         assert code in help_text
+
+
+def test_summary_table_in_readme_is_current() -> None:
+    result = _run("synth table")
+    assert result.exit_code == 0
+    lines = result.stdout.rstrip("\n").splitlines()
+    assert len(lines) > 10
+    start = README.index(lines[0])
+    assert README[start:].startswith("\n".join(lines) + "\n")
+
+
+def test_readme_forest_image_is_the_documented_command_s_output(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    command = next(c for c in _commands() if c.startswith("synth forest") and "docs/" in c)
+    assert _run(command, tmp_path).exit_code == 0
+    committed = ROOT / "docs" / "forest-orr.png"
+    assert f"]({committed.relative_to(ROOT)})" in README
+    fresh = tmp_path / committed.name
+    assert committed.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Same picture size as the command draws today (the layout has not drifted).
+    assert matplotlib.image.imread(committed).shape == matplotlib.image.imread(fresh).shape

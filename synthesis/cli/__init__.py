@@ -141,6 +141,10 @@ def main() -> None:
       synth validate
       synth studies
       synth pool --outcome ORR
+      synth forest --outcome ORR -o forest-orr.png
+      synth table
+      synth report -o report.html
+      synth extract abstract.txt -o studies/new-study.yaml
     """
 
 
