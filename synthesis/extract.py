@@ -15,10 +15,18 @@ The pipeline is a series of small pure functions over the text:
 3. per sentence, regular expressions find outcome terms (ORR, CR, OS, ...) and
    values (percent and/or events/total, medians with unit and CI, "not reached",
    hazard and odds ratios with CI and p), and attach values to terms by position;
-   two-arm comparisons ("46.7% vs. 21.4%") are attached to arms only when the text
-   defines exactly two arms, else they are listed as skipped;
-4. conflicts (the same outcome, arm and timepoint twice) keep the first entry and
-   list the other as a comment.
+   :func:`find_arms` reads the arms from the sentence that allocates patients to them
+   ("randomized to A (n = 143) or B (n = 68)", "A (130), B (127), or C (129)", "150 and
+   151 patients were assigned to A and B, respectively", "either A or B"); a value goes
+   to an arm only when the text says which ("7.7 months in the A group", "with A versus
+   ... with B", "for A and B, respectively", arms named in order before "x% vs y%");
+   values of subgroups ("in patients with ...", "subset analysis"), of a change ("from
+   72% to 93%") or of an arm that is not identified are listed as skipped;
+4. a percent takes its ``total`` from the arm's n, or from the cohort's n when no other
+   cohort size is stated, if that n reproduces it (the quote then runs from the sentence
+   that states the n to the rate); a percent that no stated n reproduces is skipped;
+5. conflicts (the same outcome, arm and timepoint twice) keep the first entry and
+   list the other as a comment; several ratios for one outcome are kept (contrasts).
 
 Whatever is doubtful is left out and listed in the draft as a ``# skipped:`` or
 ``# ambiguous:`` comment, so the reviewer sees it.
@@ -173,7 +181,10 @@ class Sentence:
 _CJK = re.compile(
     r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]"
 )
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|(?<=[。！？；])|\n+")
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|(?<=[。！？；])|\n+"
+    r"|(?:(?<=[a-z]{3}\.)|(?<=\)\.))(?=[A-Z][a-z]{2})"  # "phase III study.Three hundred"
+)
 _ABBREVIATIONS = frozenset(
     [
         "vs",
@@ -240,6 +251,7 @@ def sentences(text: str) -> tuple[list[Sentence], int]:
 # Numbers
 
 NUM = r"\d+(?:[.·]\d+)?"
+_PAREN = r"\((?:[^()]|\([^()]*\))*\)"  # one level of nesting: "(60 mg/m(2) every 3 weeks)"
 _WORD_UNITS = {
     w: i
     for i, w in enumerate(
@@ -282,21 +294,34 @@ _WORD_TENS = {
         ]
     )
 }
-WORD_NUM = (
+_BELOW_100 = (
     r"(?:(?:" + "|".join(_WORD_TENS) + r")(?:[- ](?:" + "|".join(list(_WORD_UNITS)[1:10]) + r"))?"
     r"|" + "|".join(sorted(_WORD_UNITS, key=len, reverse=True)) + r")"
+)
+# "Three hundred eighty-six", "One hundred and twelve", "forty-two", "seven"
+WORD_NUM = (
+    r"(?:(?:" + "|".join(list(_WORD_UNITS)[1:10]) + r")\s+hundred"
+    r"(?:\s+(?:and\s+)?" + _BELOW_100 + r")?\b|" + _BELOW_100 + r")"
 )
 INT = r"\d{1,3}(?:,\d{3})+|\d+"
 
 
 def word_value(text: str) -> int | None:
-    """'Forty-six' -> 46, 'seven' -> 7; None if not a number word."""
-    words = re.split(r"[- ]", text.strip().lower())
+    """'Forty-six' -> 46, 'seven' -> 7, 'Three hundred eighty-six' -> 386; None otherwise."""
+    words = [w for w in re.split(r"[- ]+", text.strip().lower()) if w and w != "and"]
+    value = 0
+    if len(words) >= 2 and words[1] == "hundred":
+        if words[0] not in _WORD_UNITS or _WORD_UNITS[words[0]] == 0:
+            return None
+        value, words = 100 * _WORD_UNITS[words[0]], words[2:]
+        if not words:
+            return value
     if len(words) == 1:
         w = words[0]
-        return _WORD_UNITS.get(w, _WORD_TENS.get(w))
+        below = _WORD_UNITS.get(w, _WORD_TENS.get(w))
+        return None if below is None else value + below
     if len(words) == 2 and words[0] in _WORD_TENS and words[1] in _WORD_UNITS:
-        return _WORD_TENS[words[0]] + _WORD_UNITS[words[1]]
+        return value + _WORD_TENS[words[0]] + _WORD_UNITS[words[1]]
     return None
 
 
@@ -385,35 +410,51 @@ def find_citation(text: str) -> Citation:
 
 _PEOPLE = r"(?:patients|cases|subjects|participants|adults|children|individuals|people|pts)"
 _NUMBER = rf"(?:{INT}|{WORD_NUM})"
+# words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
+_FILLER = r"(?:(?!(?:and|or|to|of)\b)[A-Za-z\u00c0-\u024f][\w/+-]*\s+)"
 _COHORT_PATTERNS = (
     # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of)"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{_NUMBER})\s+"
-        rf"(?:[\w/+-]+\s+){{0,4}}?{_PEOPLE}\b"
+        rf"{_FILLER}{{0,4}}?{_PEOPLE}\b"
     ),
     # "seven patients with newly diagnosed ANKL were enrolled"
     re.compile(
-        rf"(?i)(?<![\w/.,])(?P<n>{_NUMBER})\s+(?:[\w/+-]+\s+){{0,3}}?{_PEOPLE}\b[^.;]{{0,80}}?"
+        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{_NUMBER})\s+{_FILLER}{{0,3}}?{_PEOPLE}\b[^.;]{{0,120}}?"
         rf"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
         rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
     re.compile(rf"(?i)\b{_PEOPLE}\b[^.;()]{{0,80}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
+    # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it)
+    re.compile(rf"(?i)^(?P<n>{_NUMBER})\s+{_FILLER}{{0,3}}?{_PEOPLE}\s+(?:received|underwent)\b"),
 )
 _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
+# "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
+_SENTENCE_OF = re.compile(r"(?i)^\s*of\s+(?:the\s+)?$")
 
 
-def find_cohort(sents: list[Sentence]) -> tuple[int | None, Sentence | None, list[str]]:
-    """The total cohort: the first cohort phrase in text order; other candidates as comments."""
-    found: list[tuple[int, int, Sentence]] = []
+@dataclass(frozen=True)
+class Cohort:
+    n: int | None
+    sentence: Sentence | None
+    single: bool  # no other "N patients were ..." size in the text: a safe denominator
+
+
+def find_cohort(sents: list[Sentence]) -> Cohort:
+    """The total cohort: the first cohort phrase in text order."""
+    found: list[tuple[int, int, Sentence, bool]] = []
     for s in sents:
         for pattern in _COHORT_PATTERNS:
             for m in pattern.finditer(s.text):
+                prefix = s.text[: m.start("n")]
+                frame = _SENTENCE_OF.match(prefix) is not None
                 if (
-                    _SUBSET_BEFORE.search(s.text[: m.start("n")])
+                    _SUBSET_BEFORE.search(prefix)
                     and pattern is not _COHORT_PATTERNS[0]
+                    and not frame
                 ):
                     continue
                 if (
@@ -422,19 +463,32 @@ def find_cohort(sents: list[Sentence]) -> tuple[int | None, Sentence | None, lis
                         r"(?i)\b(?:to|or|versus|vs\.?|aged?|older|younger)\b|\(",
                         m.group(0)[: m.start("n") - m.start()].rsplit("(", 1)[0],
                     )
-                ) or re.search(
-                    r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$", s.text[: m.start()]
+                ) or (
+                    re.search(
+                        r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$",
+                        s.text[: m.start()],
+                    )
+                    and not frame
                 ):
                     continue  # "assigned to A (n = 60)", "patients aged 60 or older (n = 18)"
+                if re.search(r"(?i)\b(?!(?:19|20)\d\d\b)\d+\s*(?:,|and|or)\s*$", prefix) or (
+                    pattern is _COHORT_PATTERNS[1]
+                    and re.search(
+                        rf"(?i)\b(?:and|or)\s+{_NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
+                    )
+                ):
+                    continue  # "150 and 151 patients", "46 with AML and 26 with ALL": parts
+                strong = pattern is not _COHORT_PATTERNS[2]
                 value = int_value(m.group("n"))
                 if value is None or value <= 0:
                     continue
-                found.append((s.start + m.start("n"), value, s))
+                found.append((s.start + m.start("n"), value, s, strong))
     if not found:
-        return None, None, []
+        return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])
-    _, n, sent = found[0]
-    return n, sent, []
+    _, n, sent, _ = found[0]
+    others = {v for _, v, _, strong in found[1:] if strong and v != n}
+    return Cohort(n, sent, not others)
 
 
 # ---------------------------------------------------------------------------
@@ -454,10 +508,14 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR/CRi",
         "binary",
-        r"(?:CR\s*/\s*CRi|CR\s*\+\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
-        r"|complete (?:remission|response)(?:\s*\(CR\))?\s+(?:or|and|with or without|/)\s+"
-        r"(?:CR|complete (?:remission|response))\s+with\s+incomplete\s+"
-        r"(?:hematologic\s+|haematologic\s+|blood\s+count\s+|count\s+)?recovery(?:\s*\(CRi\))?)",
+        r"(?:CR\s*/\s*CRi|CR\s*(?:\+|plus)\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
+        r"|(?i:complete (?:remission|response))(?:\s*\(CR\))?"
+        r"\s+(?:or|and|with or without|/|\+|plus)\s+"
+        r"(?:CR|(?i:complete (?:remission|response)))\s+with\s+incomplete\s+"
+        r"(?:hematologic\s+|haematologic\s+|blood\s+count\s+|count\s+)?recovery(?:\s*\(CRi\))?"
+        r"(?:\s+rates?)?"
+        r"|(?i:complete (?:remission|response) with (?:full,?\s+)?partial,?\s+or\s+"
+        r"incom-?plete (?:hematologic |haematologic )?recovery))",
     ),
     (
         "CRi",
@@ -468,7 +526,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR",
         "binary",
-        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR\b(?:\s+rates?)?)",
+        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR1?\b(?:\s+rates?)?)",
     ),
     ("PR", "binary", r"(?:(?i:partial (?:remission|response))|\bPR\b)"),
     (
@@ -480,7 +538,8 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "MRD-",
         "binary",
-        r"(?:(?i:MRD[- ]negativ(?:e|ity)(?:\s+rates?)?|undetectable MRD|MRD negativity)|\buMRD\b)",
+        r"(?:(?i:MRD[- ]negativ(?:e|ity)(?:\s+rates?)?|undetectable MRD|MRD negativity"
+        r"|complete MRD response\b)|\buMRD\b)",
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
@@ -490,8 +549,13 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     ("DFS", "time", r"(?:(?i:disease[- ]free survival)|\bDFS\b)"),
     ("RFS", "time", r"(?:(?i:(?:relapse|recurrence)[- ]free survival)|\bRFS\b)"),
     ("LFS", "time", r"(?:(?i:leuka?emia[- ]free survival)|\bLFS\b)"),
-    ("DOR", "time", r"(?:(?i:duration of (?:the )?(?:overall )?response)|\bDo?R\b)"),
-    ("TTP", "time", r"(?:(?i:time to progression)|\bTTP\b)"),
+    (
+        "DOR",
+        "time",
+        r"(?:(?i:duration of (?:the )?(?:overall )?(?:response|remission|complete remission))"
+        r"|(?i:duration of )(?:CR\s*(?:\+|/|or)\s*CRi|CR)\b|\bDo?R\b)",
+    ),
+    ("TTP", "time", r"(?:(?i:time[- ]to[- ]progression)|\bTTP\b)"),
     ("GRFS", "time", r"(?:(?i:GVHD[- ]free,?\s+relapse[- ]free survival)|\bGRFS\b)"),
     ("OS", "time", r"(?i:survival)"),
     ("OS", "death", r"(?i:\bdeath\b)"),
@@ -535,6 +599,11 @@ _K = r"(?P<k>\d+)"
 _N = r"(?P<n>\d+)"
 _NOUN = r"(?:\s+(?:patients?|cases?|subjects?|participants?|evaluable|pts))?"
 _BINARY_PATTERNS = (
+    # "Eighty-eight (78%) of 113 evaluable patients"
+    re.compile(
+        rf"(?i)(?<![\d.])\b(?P<k>\d+|{WORD_NUM})\s*[(\[]\s*{_PCT}\s*[)\]]\s+(?:of|out of)\s+"
+        rf"(?:the\s+)?(?P<n>\d+|{WORD_NUM})\b(?![.·]\d)"
+    ),
     re.compile(rf"{_PCT}\s*[(\[]\s*{_K}\s*/\s*{_N}{_NOUN}\s*[)\];,]"),
     re.compile(rf"{_PCT}\s*[(\[]\s*{_K}\s+(?:of|out of)\s+{_N}{_NOUN}\s*[)\];,]"),
     re.compile(
@@ -630,6 +699,7 @@ _NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
 _CI_BODY = (
     rf"(?:(?P<lvl>\d+(?:\.\d+)?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.)(?:\s*\[CI\])?"
     rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<hi>{NUM}|{_NR})"
+    rf"(?:\s*(?:months|weeks|days|years)\b)?"
 )
 _MEDIAN_VALUE = re.compile(
     rf"(?P<v>{NUM}|{_NR})(?:\s*[(\[]\s*{_CI_BODY}\s*[)\]])?(?:\s*{_UNIT})?"
@@ -649,7 +719,7 @@ def _unit(text: str | None) -> str | None:
 
 _RATIO = re.compile(
     rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
-    rf"(?:\s*\((?:a?HR|a?OR|RR)\))?(?:\s+for\s+(?P<for>[^,;:()=\d]{{1,40}}?))?"
+    rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?(?:\s+for\s+(?P<for>[^,;:()=\d]{{1,40}}?))?"
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?![\d.%])"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{_CI_BODY}|(?P<ulo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?![\d.%]))?"
@@ -691,7 +761,8 @@ _TIMEPOINT = re.compile(
     r"(?:\s+of\s+(?:therapy|treatment|induction))?)\s*,"
 )
 _AFTER_VERB = re.compile(
-    r"^\s*(?:patients?|cases?|pts)?\s*[)\]]?\s*(?:with|achieved|achieving|"
+    r"^\s*(?:of\s+(?:the\s+)?)?(?:(?:evaluable|treated|assessable)\s+)?(?:patients?|cases?|pts)?"
+    r"\s*(?:\([^()\d]*\))?\s*[)\]]?\s*(?:with|achieved|achieving|"
     r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
 )
 _GROUP_AFTER = re.compile(
@@ -702,7 +773,7 @@ _SUBGROUP_AFTER = re.compile(
     r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
     r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
 )
-_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.|compared (?:with|to))\s*", re.I)
+_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
 
 
 def _timepoint(sent: Sentence) -> str | None:
@@ -745,49 +816,92 @@ def _binary_entries(
                 f'skipped (baseline?): "{_short(text[v.start : v.end])}" in "{_short(text)}"'
             )
         return
+    if _SUBGROUP_SENTENCE.search(text[: values[0].start]):
+        state.comments.append(f'skipped (subgroup): "{_short(text)}"')
+        return
     tp = _timepoint(sent)
     used: set[int] = set()
+    last_pair: tuple[Term, int] | None = None
     i = 0
     while i < len(values):
         v = values[i]
-        # value followed by "with CR" / "achieved CR": that term or nothing
         after = text[v.end :]
+        # "from 72% to 93%": a change, not a rate of one group
+        if re.search(r"(?i)\bfrom\s*$", text[: v.start]) or (
+            i > 0 and re.fullmatch(r"(?i)\s*to\s*", text[values[i - 1].end : v.start])
+        ):
+            state.comments.append(f'skipped (a change "from ... to ..."): "{_short(text)}"')
+            i += 1
+            continue
+        # a survival term between the outcome and the value: "MRD negativity (DFS, 92%)"
+        prior = [t for t in terms if t.end <= v.start]
+        if prior and prior[-1].kind != "binary":
+            i += 1
+            continue
+        # value followed by "with CR" / "achieved CR": that term or nothing
         verb = _AFTER_VERB.match(after)
+        if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
+            verb = None  # "60% of patients with CR": a population, not the outcome
         if verb:
             rest = verb.end()
             nxt = next((t for t in bterms if t.start >= v.end), None)
             if nxt is not None and re.fullmatch(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
-                _add_binary(nxt.name, v, sent, state, tp)
+                _add_binary(nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp)
                 used.add(bterms.index(nxt))
                 i += 1
                 continue
             if "total" not in dict(v.fields):
                 i += 1
                 continue
-        # "60% in the A group", "45% in patients with TP53 mutation": a subgroup, not the cohort
-        if _GROUP_AFTER.match(after) or (
-            _SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields)
-        ):
-            state.comments.append(
-                f'skipped (subgroup): "{_short(text[v.start : v.end + 60])}" in "{_short(text)}"'
-            )
+        # "60% in the A group": the arm if it is one, else a subgroup
+        group = _GROUP_AFTER.match(after)
+        if group or (_SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields)):
+            arm = arm_of(group.group(0), arms) if group else None
+            term = _preceding(bterms, v.start, text, used)
+            if arm is not None and term is not None:
+                _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
+            else:
+                shown = _short(text[v.start : v.end + 60])
+                state.comments.append(f'skipped (subgroup): "{shown}" in "{_short(text)}"')
             i += 1
             continue
-        # comparison "A% vs. B%"
-        if i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start]):
+        # comparison "A% vs. B%", or "A% and B% for X and Y, respectively"
+        listed = _value_list(values, i, text) if i + 1 < len(values) else [v]
+        compare = i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start])
+        tail = _TRAILING_ARMS.match(text, listed[-1].end) if len(listed) > 1 else None
+        by_arm = tail is not None and tail.group("t1") is not None
+        if compare or by_arm:
+            pair = [v, values[i + 1]] if compare else listed
             term = _preceding(bterms, v.start, text, used)
-            pair = (v, values[i + 1])
-            if term is None or len(arms) != 2:
+            if (
+                term is None
+                and last_pair is not None
+                and not any(last_pair[1] <= t.start < v.start for t in terms)
+            ):
+                term = last_pair[0]  # "higher with A than with B (x vs y) or with C (x vs z)"
+            order: list[DraftArm] | None = None
+            if by_arm and tail is not None and len(pair) == 2:
+                a1, a2 = arm_of(tail.group("t1"), arms), arm_of(tail.group("t2"), arms)
+                if a1 is not None and a2 is None and len(arms) == 2:
+                    a2 = next(a for a in arms if a != a1)  # "for A plus X and X alone"
+                order = [a1, a2] if a1 and a2 and a1 != a2 else None
+            elif compare:
+                order = _arm_order(text[: v.start], 2, arms)
+            if term is None or order is None:
                 state.comments.append(
                     "skipped (two-arm comparison, arms not identified): "
-                    f'"{_short(text[v.start : values[i + 1].end])}" in "{_short(text)}"'
+                    f'"{_short(text[v.start : pair[-1].end])}" in "{_short(text)}"'
                 )
             else:
-                for arm, val in zip(arms, pair, strict=True):
-                    _add_binary(term.name, val, sent, state, tp, arm=arm.id)
-            i += 2
+                for arm, val in zip(order, pair, strict=True):
+                    _add_binary(
+                        term.name, val, sent, state, _timepoint_of(text, term) or tp, arm=arm.id
+                    )
+            if term is not None:
+                last_pair = (term, pair[-1].end)
+            i += len(pair)
             continue
         # "ORR and CR rates were 80% and 50%, respectively"
         run = _term_run(bterms, v.start, text, used)
@@ -811,6 +925,12 @@ def _binary_entries(
             _add_binary(run[0].name, v, sent, state, tp)
             used.add(bterms.index(run[0]))
         i += 1
+
+
+def _timepoint_of(text: str, term: Term) -> str | None:
+    """ "the post-ASCT CR rate": a timepoint written as a prefix of the outcome."""
+    m = re.search(r"(?i)\b((?:post|pre)[-\u2013]?\s?[A-Za-z]+)\s+$", text[: term.start])
+    return m.group(1) if m else None
 
 
 def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term | None:
@@ -879,44 +999,145 @@ def _printed(value: Any) -> str:
     return value.text if isinstance(value, Num) else str(value)
 
 
+_ARM_REF = r"[A-Za-z][\w/+-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z][\w/+-]*){0,2}?"
+_MEDIAN_GAP = re.compile(
+    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?(?:\s*\((?=\s*\d))?"
+    r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
+    r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
+    r"registration|treatment\s+start|start\s+of\s+treatment))?"
+    rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
+    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?))?)?"
+    r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
+    r"(?:\s*(?:been|not been)\b)?"
+    rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
+    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?\s*"
+)
+_VALUE_LABEL = re.compile(
+    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;().]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
+)
+_VALUE_SEP = re.compile(
+    r"\s*(?:,\s*and|,|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
+)
+_TRAILING_ARMS = re.compile(
+    rf"(?:\s*{_PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?))"
+    rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?"
+    rf"(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?))?)?"
+)
+_UNLABELLED_CI = re.compile(rf"\s*\(\s*(?P<lo>{NUM})\s*(?:-|–|—|−|to)\s*(?P<hi>{NUM})\s*\)")
+_SUBGROUP_SENTENCE = re.compile(
+    r"(?i)\b(?:subgroups?|subsets?|subset\s+analysis|subgroup\s+analysis)\b"
+    r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
+    r"(?:with|who|presenting|aged|older|younger|harbou?ring|having)\b"
+    r"|^(?:patients|those)\s+(?:with|who|aged|older|younger)\b"
+)
+
+
+def arm_of(ref: str, arms: list[DraftArm]) -> DraftArm | None:
+    """The arm a phrase names: most label words in common, and no tie."""
+    words = set(re.findall(r"[a-z][a-z0-9]*", ref.lower()))
+    scored = sorted(((len(arm_keys(a.label) & words), i) for i, a in enumerate(arms)), reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return arms[scored[0][1]]
+
+
+def _mentions(text: str, arms: list[DraftArm]) -> list[DraftArm]:
+    """Arms named in *text*, in order of first mention."""
+    out: list[DraftArm] = []
+    for chunk in re.split(
+        r"(?i)[,;()\[\]]|\b(?:than|vs\.?|versus|v\.|and|or|with|in|for|compared)\b", text
+    ):
+        arm = arm_of(chunk, arms)
+        if arm is not None and arm not in out:
+            out.append(arm)
+    return out
+
+
+def _arm_order(before: str, count: int, arms: list[DraftArm]) -> list[DraftArm] | None:
+    """The arms of *count* unlabelled values ("46.7% vs. 21.4%"), from the arms named before.
+
+    All arms named in order: that order; a pair among three arms: the first and the last
+    named ("higher with A than with B (x vs y) or with C (x vs z)"); only the first defined
+    arm named, or none named when the arms were defined with their sizes: definition order.
+    Anything else (only the second arm named, say) is unclear and gives None.
+    """
+    if len(arms) < 2 or count < 2 or count > len(arms):
+        return None
+    named = _mentions(before, arms)
+    if count == len(arms) and len(named) == len(arms):
+        return named
+    if count == 2 and len(named) >= 2:
+        return [named[0], named[-1]]
+    if count == len(arms) and named == [arms[0]]:
+        return list(arms)
+    if count == len(arms) and not named and all(a.n for a in arms):
+        return list(arms)
+    return None
+
+
 def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list[DraftArm]) -> None:
     text = sent.text
     tterms = [t for t in terms if t.kind == "time"]
     for m in re.finditer(r"(?i)\bmedian\b", text):
         # the run of time terms right after "median" (a few words allowed in between)
         first = next((t for t in tterms if t.start >= m.end()), None)
-        if first is None or not re.fullmatch(
+        if first is not None and re.fullmatch(
             r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
         ):
+            run = [first]
+            for t in tterms:
+                if t.start > run[-1].end and re.fullmatch(
+                    r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
+                    text[run[-1].end : t.start],
+                ):
+                    run.append(t)
+            after = run[-1].end
+        else:
+            # "PFS ... (median of 28 v 35 months)", "... and median duration of 39.4 months":
+            # the one survival outcome the sentence names
+            lead = re.match(r"\s+(?:duration\s+)?of\b", text[m.end() :])
+            names = {t.name for t in tterms if t.end <= m.start()}
+            if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
+                continue
+            run = [next(t for t in tterms if t.end <= m.start())]
+            after = m.end() + lead.end()
+        if _SUBGROUP_SENTENCE.search(text[: m.start()]):
+            state.comments.append(f'skipped (subgroup): "{_short(text)}"')
             continue
-        run = [first]
-        for t in tterms:
-            if t.start > run[-1].end and re.fullmatch(
-                r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
-                text[run[-1].end : t.start],
-            ):
-                run.append(t)
-        gap = re.match(
-            r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s*\((?=\s*\d))?"
-            r"(?:\s+(?:for|in|of|among)\s+(?:all\s+)?(?:the\s+)?"
-            r"(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
-            r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
-            r"(?:\s*(?:been|not been)\b)?\s*",
-            text[run[-1].end :],
-        )
-        pos = run[-1].end + (gap.end() if gap else 0)
+        gap = _MEDIAN_GAP.match(text, after)
+        pos = gap.end() if gap else after
         vals: list[re.Match[str]] = []
+        labels: list[str | None] = []
+        extra_ci: list[tuple[str, str] | None] = []
         seps: list[str] = []
         while True:
             vm = _MEDIAN_VALUE.match(text, pos)
             if vm is None or vm.end() == vm.start():
                 break
             vals.append(vm)
-            sep = re.match(r"\s*(?:,\s*and|,|and|vs\.?|versus|compared with)\s*", text[vm.end() :])
-            if sep is None:
+            end = vm.end()
+            ci = None
+            unl = _UNLABELLED_CI.match(text, end)
+            if unl and any(v.group("lvl") or v.group("blvl") for v in vals[:-1]):
+                ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
+                end = unl.end()
+            elif not (vm.group("lo") or vm.group("blo")):
+                skip = re.match(rf"\s*{_PAREN}", text[end:])
+                if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
+                    end += skip.end()  # a CI the pattern cannot read: left out
+            extra_ci.append(ci)
+            lab = _VALUE_LABEL.match(text, end)
+            labels.append(lab.group("lab") if lab else None)
+            if lab:
+                end = lab.end()
+            sep = _VALUE_SEP.match(text, end)
+            if sep is None or not _MEDIAN_VALUE.match(text, sep.end()):
+                pos = end
                 break
             seps.append(sep.group(0).strip())
-            pos = vm.end() + sep.end()
+            pos = sep.end()
         if not vals:
             continue
         unit = next((_unit(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
@@ -924,17 +1145,55 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
         if unit is None and not all(is_nr):
             state.comments.append(f'skipped (median without a unit): "{_short(text)}"')
             continue
-        compare = any(s.lower().startswith(("vs", "versus", "compared")) for s in seps)
         tp = _timepoint(sent)
-        if compare:
-            if len(run) != 1 or len(vals) != 2 or len(arms) != 2:
+        trailing = _TRAILING_ARMS.match(text, pos)
+        shown = _short(text[vals[0].start() : vals[-1].end()])
+        # which arm each value belongs to
+        targets: list[DraftArm] | None = None
+        if any(labels):
+            targets = []
+            for lab in labels:
+                arm = arm_of(lab, arms) if lab else None
+                if arm is None or arm in targets:
+                    targets = None
+                    break
+                targets.append(arm)
+            if targets is None:
                 state.comments.append(
-                    "skipped (two-arm comparison, arms not identified): "
-                    f'"{_short(text[vals[0].start() : vals[-1].end()])}" in "{_short(text)}"'
+                    f'skipped (median for a group that is not an arm): "{shown}" in '
+                    f'"{_short(text)}"'
                 )
                 continue
-            for arm, vm in zip(arms, vals, strict=True):
-                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id)
+        elif trailing and trailing.group("each") and len(vals) == 1 and arms:
+            targets = [arms[0]] * 0 + list(arms)
+            for arm in targets:
+                _add_median(run[0].name, vals[0], unit, sent, state, tp, arm=arm.id)
+            continue
+        elif len(vals) > 1 and len(run) == 1:
+            order: list[DraftArm] | None = None
+            if trailing and trailing.group("t1"):
+                a1, a2 = arm_of(trailing.group("t1"), arms), arm_of(trailing.group("t2"), arms)
+                order = [a1, a2] if a1 and a2 and a1 != a2 and len(vals) == 2 else None
+            elif gap and gap.group("pre1"):
+                a1, a2 = arm_of(gap.group("pre1"), arms), arm_of(gap.group("pre2"), arms)
+                order = [a1, a2] if a1 and a2 and a1 != a2 and len(vals) == 2 else None
+            else:
+                order = _arm_order(text[: vals[0].start()], len(vals), arms)
+            if order is None:
+                state.comments.append(
+                    f'skipped (two-arm comparison, arms not identified): "{shown}" in '
+                    f'"{_short(text)}"'
+                )
+                continue
+            targets = order
+        if targets is not None:
+            for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
+                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci)
+            continue
+        if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
+            gap and (gap.group("pre1") or gap.group("sub"))
+        ):
+            state.comments.append(f'skipped (median for a group): "{shown}" in "{_short(text)}"')
             continue
         if len(run) == len(vals):
             pairs = list(zip(run, vals, strict=True))
@@ -947,6 +1206,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
             continue
         if len(pairs) > 1 and len(vals) > 1 and "respectively" not in text[vals[-1].end() :]:
             state.comments.append(f'ambiguous (medians without "respectively"): "{_short(text)}"')
+            continue
+        if any(s.lower().startswith(("v", "compared")) for s in seps):
             continue
         for term, vm in pairs:
             _add_median(term.name, vm, unit, sent, state, tp, single_ci=len(vals) == 1)
@@ -969,6 +1230,7 @@ def _add_median(
     *,
     arm: str | None = None,
     single_ci: bool = True,
+    extra_ci: tuple[str, str] | None = None,
 ) -> None:
     raw = vm.group("v")
     median: Any = "NR" if re.fullmatch(_NR, raw) else number(raw)
@@ -976,6 +1238,8 @@ def _add_median(
     lo = vm.group("lo") or vm.group("blo")
     hi = vm.group("hi") or vm.group("bhi")
     lvl = vm.group("lvl") or vm.group("blvl")
+    if lo is None and extra_ci is not None:
+        lo, hi = extra_ci  # the level printed with the first value of the comparison
     note = None
     if lo is not None and single_ci:
         hi_v: Any = "NR" if re.fullmatch(_NR, hi) else number(hi)
@@ -1051,43 +1315,189 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
     if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
         return before[-1].name  # "improved PFS (HR 0.61 ...)"
     names = {t.name for t in terms if t.kind in wanted and not t.start <= m.start() < t.end}
-    return names.pop() if len(names) == 1 else None
+    if len(names) == 1:
+        return names.pop()
+    # "improved PFS from a median of 13 to 30 months (HR 0.45 ...) and OS from ... (HR 0.33":
+    # the nearest outcome before the ratio, when no other ratio or outcome comes between
+    if before and kind == "hr":
+        last = before[-1]
+        between = text[last.end : m.start()]
+        if (
+            len(between) <= 80
+            and not _RATIO.search(between)
+            and not any(last.end <= t.start < m.start() for t in terms)
+        ):
+            return last.name
+    return None
 
 
 # ---------------------------------------------------------------------------
 # Arms
 
-_ARM_PAIR = re.compile(
-    rf"(?P<l1>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*\(\s*[nN]\s*=\s*(?P<n1>{INT})\s*\)"
-    rf"\s*(?:,?\s*(?:vs\.?|versus|or|and|compared with)\s+)(?:the\s+|to\s+)?"
-    rf"(?P<l2>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*\(\s*[nN]\s*=\s*(?P<n2>{INT})\s*\)"
+_ARM_ITEM = re.compile(
+    rf"(?P<l>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*"
+    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts))?\s*\)"
+)
+_ARM_SEP = re.compile(
+    r"\s*(?:,\s*(?:or|and)?|or|and|vs\.?|versus|compared\s+with)\s+(?:with\s+)?(?:the\s+|to\s+)?"
+)
+_ALLOCATION = re.compile(
+    r"(?i)\b(?:randomi[sz]ed|randomly\s+assigned|allocated|assigned|randomi[sz]ation)\b"
 )
 _ARM_STOP = re.compile(
     r"(?i)^(?:.*\b(?:to|receive|received|receiving|with|either|the|in|of|into|between|were|"
-    r"patients|randomi[sz]ed|assigned)\s+)"
+    r"patients|randomi[sz]ed|assigned|allocated)\s+)"
+)
+_ARM_RESPECTIVELY = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+and\s+(?P<n2>{INT})\s+{_PEOPLE}\s+were\s+(?:\w+\s+)?"
+    rf"(?:assigned|allocated|randomi[sz]ed)\s+to\s+(?:receive\s+)?"
+    rf"(?P<l1>[A-Za-z][\w+/-]*)(?:\s*{_PAREN})?\s+and\s+(?P<l2>[A-Za-z][\w+/-]*)"
+    rf"(?:\s*{_PAREN})?,?\s+respectively"
+)
+_ARM_ASSIGNED = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+(?:were\s+)?(?:assigned|allocated|randomi[sz]ed)\s+to\s+"
+    rf"(?P<l1>[A-Za-z][\w+/-]*)\s*(?:,|vs\.?|versus|and)\s+(?P<n2>{INT})\s+(?:were\s+)?"
+    rf"(?:assigned|allocated|randomi[sz]ed)\s+to\s+(?P<l2>[A-Za-z][\w+/-]*)"
+)
+_LABEL = r"[A-Za-z][\w-]*(?:\s+(?:plus|\+|and)\s+[A-Za-z][\w-]*)?"
+_LABEL2 = (
+    rf"{_LABEL}(?:\s+(?!(?:or|and|in|with|for|plus|at|on|vs|versus|was|were|is|are|as|by|from|"
+    rf"to|the|a|an|every|daily|orally|intravenously|alone|group|arm)\b)[A-Za-z][\w-]*)?"
+)
+_ARM_EITHER = re.compile(
+    rf"(?i:randomi[sz]ed|randomly\s+assigned|allocated|assigned)\b[^.;]{{0,100}}?\bto\s+"
+    rf"(?:receive\s+)?(?:either\s+)?(?P<l1>{_LABEL2})(?:\s*{_PAREN})?"
+    rf"(?P<mid>[^;]{{0,100}}?)\s+or\s+(?P<l2>{_LABEL2})"
+)
+_ARM_VERSUS = re.compile(rf"\b(?P<l1>{_LABEL})\s+(?:versus|vs\.?)\s+(?P<l2>{_LABEL2})")
+_GENERIC = frozenset(
+    re.findall(
+        r"\w+",
+        "therapy treatment induction maintenance consolidation regimen regimens arm arms group "
+        "groups standard care dose doses high low the either alone plus and with of or to in "
+        "single agent monotherapy daily orally oral intravenously weekly cycle cycles patients "
+        "trial phase second first line",
+    )
 )
 
 
-def find_arms(sents: list[Sentence]) -> tuple[list[DraftArm], list[str]]:
-    """Two arms defined as "A (n = 30) vs B (n = 14)" (or "randomized to A (n = ..) or B ..")."""
-    found: list[tuple[DraftArm, DraftArm]] = []
-    for s in sents:
-        for m in _ARM_PAIR.finditer(s.text):
-            labels = [_ARM_STOP.sub("", m.group(g)).strip() for g in ("l1", "l2")]
-            if not all(labels):
-                continue
-            ids = [_slug(x) for x in labels]
-            if ids[0] == ids[1] or WHOLE_COHORT in ids:
-                continue
-            found.append(
-                tuple(  # type: ignore[arg-type]
-                    DraftArm(i, lab, int_value(m.group(g)), s.text, (s.start, s.end))
-                    for i, lab, g in zip(ids, labels, ("n1", "n2"), strict=True)
-                )
+def arm_keys(label: str) -> frozenset[str]:
+    """The words of an arm label that name it ("rituximab plus bendamustine" -> both drugs)."""
+    words = re.findall(r"[a-z][a-z0-9]*", label.lower())
+    return frozenset(w for w in words if w not in _GENERIC and len(w) >= 2)
+
+
+def _arm(label: str, n: int | None, s: Sentence) -> DraftArm:
+    return DraftArm(_slug(label), label, n, s.text, (s.start, s.end))
+
+
+def _arms_with_n(s: Sentence) -> list[list[DraftArm]]:
+    """Arm definitions with sizes in one sentence (two or three arms)."""
+    out: list[list[DraftArm]] = []
+    text = s.text
+    for m in _ARM_RESPECTIVELY.finditer(text):
+        out.append(
+            [
+                _arm(m.group("l1"), int_value(m.group("n1")), s),
+                _arm(m.group("l2"), int_value(m.group("n2")), s),
+            ]
+        )
+    for m in _ARM_ASSIGNED.finditer(text):
+        out.append(
+            [
+                _arm(m.group("l1"), int_value(m.group("n1")), s),
+                _arm(m.group("l2"), int_value(m.group("n2")), s),
+            ]
+        )
+    items = list(_ARM_ITEM.finditer(text))
+    groups: list[list[re.Match[str]]] = []
+    for m in items:
+        lead = re.match(r"(?i)(?:(?:or|and|vs\.?|versus|compared|with|the|to)\s+)*", m.group("l"))
+        gap = text[groups[-1][-1].end() : m.start("l")] + lead.group(0) if groups else ""
+        if (
+            groups
+            and re.fullmatch(
+                r"(?i)\s*,?\s*(?:(?:or|and|vs\.?|versus|compared|with|the|to)\s+)*", gap
             )
-    if len(found) >= 1 and all({a.id for a in f} == {a.id for a in found[0]} for f in found):
-        return list(found[0]), []
-    return [], [f'ambiguous (several group definitions): "{_short(f[0].quote)}"' for f in found]
+            and (lead.group(0) or "," in gap)
+        ):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    for g in groups:
+        if not 2 <= len(g) <= 3:
+            continue
+        bare = any(m.group("eq") is None and m.group("pts") is None for m in g)
+        if bare and not _ALLOCATION.search(text[: g[0].start("n")]):
+            continue  # "(35)" is a size only in an allocation sentence
+        arms: list[DraftArm] = []
+        for k, m in enumerate(g):
+            label = m.group("l")
+            if k > 0:
+                label = re.sub(r"(?i)^(?:or|and|vs\.?|versus|with|the|to)\s+", "", label)
+            label = _ARM_STOP.sub("", label).strip()
+            if not label:
+                break
+            arms.append(_arm(label, int_value(m.group("n")), s))
+        else:
+            out.append(arms)
+    return out
+
+
+def _arms_without_n(s: Sentence) -> list[list[DraftArm]]:
+    out: list[list[DraftArm]] = []
+    for rx in (_ARM_EITHER, _ARM_VERSUS):
+        for m in rx.finditer(s.text):
+            if rx is _ARM_EITHER and re.match(r"\s*with\b", m.group("mid") or ""):
+                continue  # "induction therapy with A or B": the label is not the arm
+            if rx is _ARM_VERSUS and not re.search(
+                r"(?i)\b(?:compare[ds]?|comparing|randomi[sz]ed|trial|phase)\b", s.text
+            ):
+                continue
+            out.append([_arm(m.group("l1"), None, s), _arm(m.group("l2"), None, s)])
+    return out
+
+
+def find_arms(sents: list[Sentence]) -> tuple[list[DraftArm], list[str]]:
+    """The study's arms, from the sentence that allocates patients to them.
+
+    With sizes: "randomized to A (n = 30) or B (n = 14)", "A (271 patients) or B (134
+    patients)", "allocated to A (130), B (127), or C (129)", "150 and 151 patients were
+    assigned to A and B, respectively", "(110 assigned to A vs 112 assigned to B)".
+    Without sizes (only when no sizes are given anywhere): "randomized to receive either
+    A or B", a title's "A versus B". Definitions that disagree give no arms.
+    """
+    for finder in (_arms_with_n, _arms_without_n):
+        found: list[list[DraftArm]] = []
+        for s in sents:
+            for arms in finder(s):
+                ids = [a.id for a in arms]
+                keys = [arm_keys(a.label) for a in arms]
+                if len(set(ids)) != len(ids) or WHOLE_COHORT in ids or not all(keys):
+                    continue
+                nested = any(
+                    k1 <= k2 or k2 <= k1 for i, k1 in enumerate(keys) for k2 in keys[i + 1 :]
+                )
+                if nested and finder is _arms_without_n:
+                    continue  # "bortezomib plus dexamethasone versus bortezomib": unclear
+                found.append(arms)
+        if not found:
+            continue
+        if finder is _arms_with_n:
+            if all([a.id for a in f] == [a.id for a in found[0]] for f in found):
+                return list(found[0]), []
+            return [], [
+                f'ambiguous (several group definitions): "{_short(f[0].quote)}"' for f in found
+            ]
+        first = found[0]
+        if all(
+            len(f) == len(first)
+            and all(arm_keys(a.label) & arm_keys(b.label) for a, b in zip(f, first, strict=True))
+            for f in found
+        ):
+            return list(first), []
+        return [], []
+    return [], []
 
 
 def _slug(label: str) -> str:
@@ -1119,10 +1529,10 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         )
     sents, dropped = sentences(text)
     cit = find_citation(text)
-    n, n_sent, cohort_comments = find_cohort(sents)
+    cohort = find_cohort(sents)
+    n, n_sent = cohort.n, cohort.sentence
     arms, arm_comments = find_arms(sents)
     state = _State()
-    state.comments.extend(cohort_comments)
     state.comments.extend(arm_comments)
     if dropped:
         state.comments.append(
@@ -1167,7 +1577,8 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     missing = tuple(
         key for key, value in (("citation", cit.text), ("year", cit.year)) if value is None
     )
-    entries = [_check_total(e, n, arms) for e in entries]
+    checked = [_check_total(e, text, cohort, arms, state.comments) for e in entries]
+    entries = [e for e in checked if e is not None]
     return Draft(
         study_id=_study_id(study_id, source_name),
         source_name=source_name,
@@ -1198,7 +1609,12 @@ def _resolve(
     out: list[DraftEntry] = []
     seen: dict[tuple[Any, ...], DraftEntry] = {}
     for e in entries:
-        key = (e.name, e.arm, e.timepoint, e.fields[0][0])
+        key: tuple[Any, ...] = (e.name, e.arm, e.timepoint, e.fields[0][0])
+        if e.fields[0][0] in ("hr", "or", "rr"):
+            # several ratios for one outcome are several contrasts (arms, subgroups, analyses)
+            key = (*key, repr(e.fields))
+            if any(k[:4] == key[:4] for k in seen):
+                e = replace(e, note=e.note or "another ratio for this outcome: name its contrast")
         if key in seen:
             first = seen[key]
             same = first.fields == e.fields
@@ -1211,26 +1627,55 @@ def _resolve(
     return out
 
 
-def _check_total(e: DraftEntry, n: int | None, arms: list[DraftArm]) -> DraftEntry:
-    """A count or percent without its denominator: fine if the cohort's n reproduces it."""
+def _check_total(
+    e: DraftEntry, text: str, cohort: Cohort, arms: list[DraftArm], comments: list[str]
+) -> DraftEntry | None:
+    """A count or percent without its denominator.
+
+    A percent takes the arm's n (or, for the whole cohort, the cohort's n when the text
+    gives no other candidate size) as its ``total`` when that n reproduces it; the quote
+    then runs from the sentence that states the n to the one with the rate, so that it
+    holds every number of the entry. A percent that no stated denominator reproduces is
+    left out (its population is not known); a count keeps a ``total: null`` placeholder.
+    """
     d = dict(e.fields)
     if ("percent" not in d and "events" not in d) or "total" in d:
         return e
+    if e.note and e.note.startswith("printed"):
+        return e  # its own printed count did not fit: the reviewer decides
     from synthesis.normalize import events_from_percent, printed_decimals
 
-    default = n
+    default: int | None = cohort.n if cohort.single else None
+    source: tuple[int, int] | None = (
+        (cohort.sentence.start, cohort.sentence.end) if cohort.sentence else None
+    )
     if e.arm not in (None, WHOLE_COHORT):
-        default = next((a.n for a in arms if a.id == e.arm), None)
-    fits = default is not None
-    if fits and "percent" in d:
+        arm = next((a for a in arms if a.id == e.arm), None)
+        default = arm.n if arm else None
+        source = arm.span if arm else None
+    fits = default is not None and default > 0
+    if fits and default is not None and "percent" in d:
         pct = d["percent"]
         decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
         candidates = events_from_percent(float(pct), default, decimals)
         fits = bool(candidates) and ("events" not in d or d["events"] in candidates)
-    elif fits:
+    elif fits and default is not None:
         fits = d["events"] <= default
-    if fits and "percent" in d:
-        return e
+    if fits and "percent" in d and source is not None and default is not None:
+        span = (min(e.span[0], source[0]), max(e.span[1], source[1]))
+        fields = [*e.fields, ("total", default)]
+        note = e.note
+        if span != e.span:
+            where = "the arm's n" if e.arm not in (None, WHOLE_COHORT) else "the cohort's n"
+            note = f"total = {where}, stated apart from the rate"
+        return replace(e, fields=tuple(fields), quote=text[span[0] : span[1]], span=span, note=note)
+    if "events" not in d:
+        shown = ", ".join(f"{k}: {_yaml_value(v)}" for k, v in e.fields)
+        comments.append(
+            f"skipped (a percent whose denominator is not stated): {e.name} {shown} in "
+            f'"{_short(e.quote)}"'
+        )
+        return None
     # the text does not give the denominator: a placeholder that validate names
     fields = [*e.fields, ("total", None)]
     todo = "TODO fill in: total (the denominator is not printed with this number)"

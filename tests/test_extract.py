@@ -70,6 +70,18 @@ Q4B = (
     "independent predictor for survival."
 )
 T1 = "After one cycle of therapy"
+Q2_N = (
+    "This study retrospectively reviewed the outcomes of adult patients with B-cell ALL treated "
+    "with blinatumomab (n = 132) for either r/r (n = 103) or MRD+ disease (n = 29) at the "
+    "authors' center (2013-2021) and analyzed factors associated with treatment response and "
+    "EMD failure."
+)
+Q4_N = (
+    "In the current study, we retrospectively analyzed the data of 72 patients who underwent "
+    "HSCT2. Forty-six patients with AML and 26 patients with ALL were included in the study. "
+    "Before undergoing HSCT2, 47 % of patients were in complete remission. Median follow-up was "
+    "8 (1-109) months. "
+)
 
 SEED_DRAFTS = {
     "000_244762762bdf14ab": {
@@ -129,7 +141,15 @@ SEED_DRAFTS = {
         "doi": "10.1002/cncr.33967",
         "journal": "Cancer",
         "n": 132,
-        "outcomes": [{"name": "ORR", "percent": 64, "quote": "The overall response rate was 64%."}],
+        "outcomes": [
+            {
+                "name": "ORR",
+                "percent": 64,
+                "total": 132,
+                "quote": Q2_N + "\nThe overall response rate was 64%.",
+                "note": "total = the cohort's n, stated apart from the rate",
+            }
+        ],
     },
     "003_fca298863009f8f5": {
         "id": "003_fca298863009f8f5",
@@ -147,7 +167,13 @@ SEED_DRAFTS = {
         "id": "004_66c6b2c3d55f6255",
         "n": 72,
         "outcomes": [
-            {"name": "Mortality", "percent": 61.1, "quote": Q4A},
+            {
+                "name": "Mortality",
+                "percent": 61.1,
+                "total": 72,
+                "quote": Q4_N + Q4A,
+                "note": "total = the cohort's n, stated apart from the rate",
+            },
             {"name": "OS", "median": 11, "ci": [1, 22.9], "unit": "months", "quote": Q4A},
             {
                 "name": "OS",
@@ -586,3 +612,183 @@ def test_group_percent_without_arms_is_skipped() -> None:
     draft = extract("We enrolled 50 patients. ORR was 60% in the A group and 40% in the B group.")
     assert draft.entries == ()
     assert draft.comments[0].startswith('skipped (subgroup): "60% in the A group')
+
+
+# ---------------------------------------------------------------------------
+# Phrasings of real trial abstracts (round 1); each sentence written here, not copied
+
+
+def arm_entries(text: str) -> tuple[dict, list[tuple]]:
+    rec = yaml.safe_load(extract(text).to_yaml())
+    got = [
+        (
+            e["name"],
+            e.get("arm"),
+            e.get("percent", e.get("median", e.get("hr"))),
+            e.get("total", e.get("ci")),
+        )
+        for e in rec["outcomes"]
+    ]
+    return rec, got
+
+
+def test_cohort_in_words_with_hundreds_and_no_space_after_the_period() -> None:
+    draft = extract("A phase 3 study.Three hundred twelve patients with lymphoma were included.")
+    assert draft.n == 312
+    assert extract("One hundred and forty-nine adults were enrolled.").n == 149
+
+
+def test_rates_for_two_arms_respectively_take_the_arm_sizes() -> None:
+    text = (
+        "Patients (N = 90) were randomized to drugone (n = 60) or placebo (n = 30). "
+        "Complete remission (CR) plus CR with incomplete blood count recovery rates were 40% "
+        "and 10% for drugone plus azacitidine and azacitidine alone, respectively."
+    )
+    rec, got = arm_entries(text)
+    assert rec["n"] == 90
+    assert got == [("CR/CRi", "drugone", 40, 60), ("CR/CRi", "placebo", 10, 30)]
+    quote = rec["outcomes"][0]["quote"]
+    assert quote.startswith("Patients (N = 90)") and quote.endswith("respectively.")
+
+
+def test_medians_labelled_by_group_and_bracketed_hr() -> None:
+    text = (
+        "Of the 180 patients who were randomly assigned to receive drugtwo (120 patients) or "
+        "chemotherapy (60 patients), 170 received treatment. The median overall survival was "
+        "9.1 months in the drugtwo group and 6.2 months in the chemotherapy group "
+        "(hazard ratio [HR], 0.70; 95% CI, 0.55 to 0.90; P = .004)."
+    )
+    rec, got = arm_entries(text)
+    assert [(a["id"], a.get("n")) for a in rec["arms"]] == [
+        ("all", 180),
+        ("drugtwo", 120),
+        ("chemotherapy", 60),
+    ]
+    assert got == [
+        ("OS", None, 0.70, [0.55, 0.90]),
+        ("OS", "drugtwo", 9.1, None),
+        ("OS", "chemotherapy", 6.2, None),
+    ]
+    assert rec["outcomes"][0]["p"] == 0.004
+
+
+def test_arm_sizes_respectively_and_v_comparisons() -> None:
+    text = (
+        "Overall, 80 and 81 patients were randomly assigned to alphanib (10 mg daily) and "
+        "betaxel (75 mg/m(2) every 3 weeks), respectively. Median PFS for alphanib versus "
+        "betaxel was 4.0 v 3.1 months (HR, 0.80; 95% CI, 0.62 to 1.03; P = .08), and median "
+        "OS was 11.5 v 10.2 months (HR, 0.95; 95% CI, 0.70 to 1.29; P = .74), respectively."
+    )
+    rec, got = arm_entries(text)
+    assert "n" not in rec  # 161 would be derived
+    assert [(a["id"], a.get("n")) for a in rec["arms"]] == [("alphanib", 80), ("betaxel", 81)]
+    assert sorted(got, key=str) == sorted(
+        [
+            ("PFS", None, 0.80, [0.62, 1.03]),
+            ("OS", None, 0.95, [0.70, 1.29]),
+            ("PFS", "alphanib", 4.0, None),
+            ("PFS", "betaxel", 3.1, None),
+            ("OS", "alphanib", 11.5, None),
+            ("OS", "betaxel", 10.2, None),
+        ],
+        key=str,
+    )
+
+
+def test_middle_dot_decimals_and_values_labelled_with_the_arm() -> None:
+    text = (
+        "In all, 150 patients were enrolled (74 assigned to gammacil vs 76 assigned to deltinib). "
+        "Median overall survival was 9·1 months (95% CI 7·0-11·2) with gammacil versus 6·3 months "
+        "(5·1-7·5) with deltinib (adjusted HR 0·70, 95% CI 0·52-0·94; p=0·02)."
+    )
+    _, got = arm_entries(text)
+    assert got == [
+        ("OS", None, 0.70, [0.52, 0.94]),
+        ("OS", "gammacil", 9.1, [7.0, 11.2]),
+        ("OS", "deltinib", 6.3, [5.1, 7.5]),
+    ]
+
+
+def test_three_arms_pairwise_rates_and_medians_in_definition_order() -> None:
+    text = (
+        "Three hundred patients were allocated to ABC (100), AB (101), or XYZ (99). "
+        "The CR rate was higher with ABC than with AB (30% vs 15%, P = .01) or with XYZ "
+        "(30% vs 20%, P = .05). The median PFS was longer with ABC (40.1 vs 30.2 vs 28.3 months)."
+    )
+    _, got = arm_entries(text)
+    assert got == [
+        ("CR", "abc", 30, 100),
+        ("CR", "ab", 15, 101),
+        ("CR", "xyz", 20, 99),
+        ("PFS", "abc", 40.1, None),
+        ("PFS", "ab", 30.2, None),
+        ("PFS", "xyz", 28.3, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # only the second arm is named before the values: which value is whose is unclear
+        "The ORR was higher in the betamab arm (30% vs 50%).",
+        # a subgroup, not the arms
+        "In patients with TP53 mutation, the ORR was 30% vs 50%.",
+        "A benefit was seen in patients with del(17p) (median PFS, 12 v 22 months).",
+        # a change, not one group's rate
+        "MRD negativity increased from 60% to 80% after cycle 2.",
+        # the value belongs to the survival term in between
+        "Patients who achieved MRD negativity did well (DFS, 90%).",
+    ],
+)
+def test_unclear_group_values_are_skipped(sentence: str) -> None:
+    text = "Randomized to alphamab (n = 40) or betamab (n = 40). " + sentence
+    draft = extract(text)
+    assert [e for e in draft.entries if e.get("percent") or e.get("median")] == []
+
+
+def test_percent_that_no_stated_denominator_gives_is_left_out() -> None:
+    draft = extract("Forty-one patients were enrolled. The CR rate was 50%. The ORR was 61%.")
+    assert [(e.name, e.get("percent"), e.get("total")) for e in draft.entries] == [("ORR", 61, 41)]
+    assert any("denominator is not stated" in c and "CR percent: 50" in c for c in draft.comments)
+
+
+def test_counts_in_words_before_percent_and_composite_terms() -> None:
+    text = (
+        "One hundred twenty patients received drugthree. Ninety (75%) of 120 evaluable patients "
+        "achieved a complete MRD response. A total of 120 patients were evaluated, 60 (50.0%) "
+        "achieved CR1. The median duration of CR + CRi (all patients) was 10.5 months. The median "
+        "OS from relapse was 0.6 years. The median time-to-progression was 7.5 months."
+    )
+    rec, got = arm_entries(text)
+    assert rec["n"] == 120
+    assert got == [
+        ("MRD-", None, 75, 120),
+        ("CR", None, 50.0, 120),
+        ("DOR", None, 10.5, None),
+        ("OS", None, 0.6, None),
+        ("TTP", None, 7.5, None),
+    ]
+
+
+def test_subgroup_hazard_ratios_are_kept_with_the_nearest_outcome() -> None:
+    text = (
+        "In high-risk patients, drugfour improved PFS from a median of 10 to 20 months (HR, 0.50; "
+        "95% CI, 0.30 to 0.80; P = .004) and OS from a median of 15 to 40 months (HR, 0.40; "
+        "95% CI, 0.20 to 0.70; P < .001)."
+    )
+    _, got = arm_entries(text)
+    assert got == [("PFS", None, 0.50, [0.30, 0.80]), ("OS", None, 0.40, [0.20, 0.70])]
+
+
+def test_scorer_proportion_is_one_fact_events_or_percent() -> None:
+    measure = _measure_module()
+    expected = {"id": "x", "n": 45, "outcomes": [{"name": "CR", "events": 10, "total": 45}]}
+    drafted = {"id": "x", "n": 45, "outcomes": [{"name": "CR", "percent": 22.2, "total": 45}]}
+    result = measure.compare("x", expected, drafted)
+    assert result.wrong == [] and result.missed == []
+    drafted["outcomes"][0]["percent"] = 22.4  # 10/45 = 22.22%: not this proportion
+    result = measure.compare("x", expected, drafted)
+    assert [f.key for f, _ in result.wrong] == [("CR", "all", "proportion")]
+    both = {"name": "CR", "events": 10, "percent": 22.2, "total": 45}
+    result = measure.compare("x", expected, {"id": "x", "n": 45, "outcomes": [both]})
+    assert result.wrong == [] and result.missed == []
