@@ -9,13 +9,8 @@ from pathlib import Path
 from synthesis.errors import SynthError
 
 
-def write_atomic(path: str | Path, data: bytes | str, *, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder.
-
-    Refuses (``SynthError``) when ``path`` exists and ``force`` is false, or when
-    its folder does not exist.  The file appears complete or not at all: the
-    temporary file is renamed over the target with :func:`os.replace`.
-    """
+def check_target(path: str | Path, *, force: bool = False) -> Path:
+    """The checks of :func:`write_atomic`, for a command to make before its work."""
     target = Path(path)
     if target.is_dir():
         raise SynthError(f"{target}: is a folder; give a file name")
@@ -24,6 +19,18 @@ def write_atomic(path: str | Path, data: bytes | str, *, force: bool = False) ->
     folder = target.parent
     if not folder.is_dir():
         raise SynthError(f"{target}: folder {folder} does not exist")
+    return target
+
+
+def write_atomic(path: str | Path, data: bytes | str, *, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    Refuses (``SynthError``) when ``path`` exists and ``force`` is false, or when
+    its folder does not exist.  The file appears complete or not at all: the
+    temporary file is renamed over the target with :func:`os.replace`.
+    """
+    target = check_target(path, force=force)
+    folder = target.parent
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

@@ -76,6 +76,19 @@ def studies_option(f: F) -> F:
     )(f)
 
 
+ci_option = click.option(
+    "--ci",
+    "ci",
+    type=click.Choice(["wald", "hksj"], case_sensitive=False),
+    default="wald",
+    show_default=True,
+    help="CI for the pooled estimate: Wald z or Hartung-Knapp-Sidik-Jonkman t(k-1).",
+)
+level_option = click.option(
+    "--level", type=float, default=0.95, show_default=True, help="Confidence level."
+)
+
+
 def selection_options(f: F) -> F:
     """The options that choose an analysis, shared by ``pool`` and ``forest``."""
     options = [
@@ -98,17 +111,8 @@ def selection_options(f: F) -> F:
             metavar="[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|WM|MM]",
             help="tau² estimator (default REML); GLMM for PLO; WM (default) or MM for medians.",
         ),
-        click.option(
-            "--ci",
-            "ci",
-            type=click.Choice(["wald", "hksj"], case_sensitive=False),
-            default="wald",
-            show_default=True,
-            help="CI for the pooled estimate: Wald z or Hartung-Knapp-Sidik-Jonkman t(k-1).",
-        ),
-        click.option(
-            "--level", type=float, default=0.95, show_default=True, help="Confidence level."
-        ),
+        ci_option,
+        level_option,
         click.option("--by", default=None, metavar="TAG", help="Subgroup analysis by a study tag."),
         click.option(
             "--where",
@@ -121,6 +125,43 @@ def selection_options(f: F) -> F:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def pooled(
+    *,
+    studies: str | None,
+    outcome: str,
+    measure: str | None,
+    method: str | None,
+    ci: str,
+    level: float,
+    by: str | None,
+    where: tuple[str, ...],
+) -> tuple[Any, Any]:
+    """Load the review and pool one outcome (the options of ``selection_options``).
+
+    Returns ``(review, result)`` after printing every warning on stderr.
+    """
+    from synthesis.analysis import pool as pool_outcome
+    from synthesis.normalize import load_review
+
+    with user_errors():
+        review = load_review(studies)
+        result = pool_outcome(
+            review,
+            outcome=outcome,
+            measure=measure,
+            method=method,
+            ci=ci.lower(),
+            level=level,
+            by=by,
+            where=where,
+        )
+    echo_warnings(review.warnings)
+    echo_warnings(list(result.warnings))
+    for group in result.subgroups or ():
+        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
+    return review, result
 
 
 def force_option(f: F) -> F:

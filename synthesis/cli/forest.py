@@ -11,6 +11,7 @@ from synthesis.cli import (
     echo_warnings,
     force_option,
     main,
+    pooled,
     selection_options,
     user_errors,
 )
@@ -87,32 +88,26 @@ def forest(
             "end the file name with .png, .svg or .pdf"
         )
     fmt = SUFFIXES[suffix]
-    if Path(output).exists() and not force:  # before the work; write_atomic checks again
-        raise UserError(f"{Path(output)}: already exists; use --force to overwrite it")
-
-    from synthesis.analysis import pool as pool_outcome
-    from synthesis.forest import forest_image
-    from synthesis.io import write_atomic
-    from synthesis.normalize import load_review
+    from synthesis.io import check_target, write_atomic
 
     with user_errors():
-        review = load_review(studies)
-        result = pool_outcome(
-            review,
-            outcome=outcome,
-            measure=measure,
-            method=method,
-            ci=ci.lower(),
-            level=level,
-            by=by,
-            where=where,
-        )
+        check_target(output, force=force)  # before the work; write_atomic checks again
+
+    from synthesis.forest import forest_image
+
+    _, result = pooled(
+        studies=studies,
+        outcome=outcome,
+        measure=measure,
+        method=method,
+        ci=ci,
+        level=level,
+        by=by,
+        where=where,
+    )
+    with user_errors():
         image = forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi)
         path = write_atomic(output, image.data, force=force)
-    echo_warnings(review.warnings)
-    echo_warnings(list(result.warnings))
-    for group in result.subgroups or ():
-        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
     echo_warnings(list(image.layout.warnings))
     if fmt == "png":
         size = f"{image.width_px}x{image.height_px} px"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from synthesis.cli import echo_warnings, main, selection_options, user_errors
+from synthesis.cli import main, pooled, selection_options
 
 
 @main.command()
@@ -42,25 +42,17 @@ def pool(
       synth pool --outcome CR --where disease=ANKL --level 0.90
     """
     from synthesis import render
-    from synthesis.analysis import pool as pool_outcome
-    from synthesis.normalize import load_review
 
-    with user_errors():
-        review = load_review(studies)
-        result = pool_outcome(
-            review,
-            outcome=outcome,
-            measure=measure,
-            method=method,
-            ci=ci.lower(),
-            level=level,
-            by=by,
-            where=where,
-        )
-    echo_warnings(review.warnings)
-    echo_warnings(list(result.warnings))
-    for group in result.subgroups or ():
-        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
+    _, result = pooled(
+        studies=studies,
+        outcome=outcome,
+        measure=measure,
+        method=method,
+        ci=ci,
+        level=level,
+        by=by,
+        where=where,
+    )
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))
     elif fmt == "csv":

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from synthesis.cli import (
+    ci_option,
     echo_warnings,
     force_option,
+    level_option,
     main,
     studies_option,
     user_errors,
@@ -25,17 +27,8 @@ def analysis_options(f):  # type: ignore[no-untyped-def]
             help="tau² estimator for every outcome it applies to (default REML; medians: WM). "
             "Where it does not apply, the outcome's default is used and the row says so.",
         ),
-        click.option(
-            "--ci",
-            "ci",
-            type=click.Choice(["wald", "hksj"], case_sensitive=False),
-            default="wald",
-            show_default=True,
-            help="CI for pooled estimates: Wald z or Hartung-Knapp-Sidik-Jonkman t(k-1).",
-        ),
-        click.option(
-            "--level", type=float, default=0.95, show_default=True, help="Confidence level."
-        ),
+        ci_option,
+        level_option,
         studies_option,
     ]
     for option in reversed(options):
@@ -124,12 +117,13 @@ def report(
       synth report -o report.html --force --title "ANKL review, May 2025"
       synth report -o report.html --method PM --ci hksj --studies studies/
     """
-    from synthesis.io import write_atomic
+    from synthesis.io import check_target, write_atomic
     from synthesis.normalize import load_review
     from synthesis.report import report_html
     from synthesis.summary import summarize
 
     with user_errors():
+        check_target(output, force=force)  # before the work; write_atomic checks again
         review = load_review(studies)
         summary = summarize(review, method=method, ci=ci, level=level)
         text = report_html(summary, review=review, title=title)
