@@ -26,7 +26,13 @@ The pipeline is a series of small pure functions over the text:
    cohort size is stated, if that n reproduces it (the quote then runs from the sentence
    that states the n to the rate); a percent that no stated n reproduces is skipped;
 5. conflicts (the same outcome, arm and timepoint twice) keep the first entry and
-   list the other as a comment; several ratios for one outcome are kept (contrasts).
+   list the other as a comment; several ratios for one outcome are kept (contrasts);
+   a ratio between groups defined by a factor ("Patients with prior surgery had longer
+   PFS (HR ...)") carries that phrase, verbatim, as its ``contrast``;
+6. outcomes with no canonical name (VGPR, stable disease, "MRD-negative CR", ...) are
+   recognised only so that their numbers go to no other outcome; the cohort ``n`` is left
+   out when a sentence gives rival sizes, and a median's own "(n = X)", a size "in each
+   arm" or a count of screened patients is never taken for it.
 
 Whatever is doubtful is left out and listed in the draft as a ``# skipped:`` or
 ``# ambiguous:`` comment, so the reviewer sees it.
@@ -411,7 +417,7 @@ def find_citation(text: str) -> Citation:
 _PEOPLE = r"(?:patients|cases|subjects|participants|adults|children|individuals|people|pts)"
 _NUMBER = rf"(?:{INT}|{WORD_NUM})"
 # words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
-_FILLER = r"(?:(?!(?:and|or|to|of)\b)[A-Za-z\u00c0-\u024f][\w/+-]*\s+)"
+_FILLER = r"(?:(?!(?:and|or|to|of)\b)(?:[A-Za-z\u00c0-\u024f][\w/+-]*|\([A-Za-z][\w/+-]*\))\s+)"
 _COHORT_PATTERNS = (
     # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
     re.compile(
@@ -427,13 +433,13 @@ _COHORT_PATTERNS = (
         rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
-    re.compile(rf"(?i)\b{_PEOPLE}\b[^.;()]{{0,80}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
+    re.compile(rf"(?i)\b{_PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
     # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it)
     re.compile(rf"(?i)^(?P<n>{_NUMBER})\s+{_FILLER}{{0,3}}?{_PEOPLE}\s+(?:received|underwent)\b"),
 )
 _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
 # "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
-_SENTENCE_OF = re.compile(r"(?i)^\s*of\s+(?:the\s+)?$")
+_SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
 
 
 @dataclass(frozen=True)
@@ -441,6 +447,7 @@ class Cohort:
     n: int | None
     sentence: Sentence | None
     single: bool  # no other "N patients were ..." size in the text: a safe denominator
+    ambiguous: Sentence | None = None  # a sentence with two rival cohort sizes
 
 
 def find_cohort(sents: list[Sentence]) -> Cohort:
@@ -451,6 +458,17 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
             for m in pattern.finditer(s.text):
                 prefix = s.text[: m.start("n")]
                 frame = _SENTENCE_OF.match(prefix) is not None
+                subset = re.search(rf"(?i)\b(?P<k>{_NUMBER})\s+of\s+(?:the\s+)?$", prefix)
+                if pattern is not _COHORT_PATTERNS[1]:
+                    subset = None
+                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or re.match(
+                    r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)",
+                    s.text[m.end() :],
+                ):
+                    continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
+                clause = re.split(r"[,;:]", s.text[: m.start()])[-1]
+                if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):
+                    continue  # "median OS of all relapsed patients (n = 228)": that median's n
                 if (
                     _SUBSET_BEFORE.search(prefix)
                     and pattern is not _COHORT_PATTERNS[0]
@@ -476,19 +494,70 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and re.search(
                         rf"(?i)\b(?:and|or)\s+{_NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
                     )
+                    and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
                 ):
                     continue  # "150 and 151 patients", "46 with AML and 26 with ALL": parts
                 strong = pattern is not _COHORT_PATTERNS[2]
                 value = int_value(m.group("n"))
+                start = m.start("n")
+                if subset is not None:
+                    # "493 of 601 patients were randomized": the 493 were
+                    value, start = int_value(subset.group("k")), subset.start("k")
                 if value is None or value <= 0:
                     continue
-                found.append((s.start + m.start("n"), value, s, strong))
+                found.append((s.start + start, value, s, strong))
     if not found:
         return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])
-    _, n, sent, _ = found[0]
+    pos, n, sent, _ = found[0]
+    if _parallel_count(sent, pos - sent.start, n):
+        return Cohort(None, None, False, sent)
     others = {v for _, v, _, strong in found[1:] if strong and v != n}
     return Cohort(n, sent, not others)
+
+
+def _parts_of(text: str, n: int | None) -> bool:
+    """ "44 patients, 10 from A and 34 from B, were enrolled": a breakdown that sums to n."""
+    m = re.search(
+        rf"(?i),\s*(?P<a>{_NUMBER})\s+[^,;\d]{{0,40}}?\band\s+(?P<b>{_NUMBER})\s+[^,;\d]*,", text
+    )
+    if m is None or n is None:
+        return False
+    a, b = int_value(m.group("a")), int_value(m.group("b"))
+    return a is not None and b is not None and a + b == n
+
+
+_LOOSE_COUNT = re.compile(
+    rf"(?i)(?<![\w.,/(])(?P<n>{_NUMBER})\s+(?:[^\s,;.\d]+\s+){{0,6}}?{_PEOPLE}\b"
+)
+
+
+def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
+    """Another count of people beside the cohort's in its sentence, not a part of it.
+
+    "A total of 264 patients received A, and a total of 187 patients received B": which,
+    if either, is the cohort is not clear. A count introduced as a part ("of the 120
+    patients, 100 ...", "46 with AML and 26 ...", a sentence framed "Of N patients") is not
+    a rival.
+    """
+    if _SENTENCE_OF.match(sent.text[:at]):
+        return False
+    for m in _LOOSE_COUNT.finditer(sent.text):
+        value = int_value(m.group("n"))
+        if m.start("n") == at or value is None or value == n:
+            continue
+        before = sent.text[: m.start("n")]
+        if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
+            continue
+        if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
+            continue  # "24 patients (54%) were papillary type": a share of the cohort
+        if re.search(
+            r"(?i)(?:(?<!total )(?<!series )(?<!cohort )\bof|\bamong|\bin)\s+(?:the\s+)?$",
+            before,
+        ):
+            continue
+        return True
+    return False
 
 
 # ---------------------------------------------------------------------------
@@ -510,7 +579,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         "binary",
         r"(?:CR\s*/\s*CRi|CR\s*(?:\+|plus)\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
         r"|(?i:complete (?:remission|response))(?:\s*\(CR\))?"
-        r"\s+(?:or|and|with or without|/|\+|plus)\s+"
+        r"(?:\s*(?:/|\+)\s*|\s+(?:or|and|with or without|plus)\s+)"
         r"(?:CR|(?i:complete (?:remission|response)))\s+with\s+incomplete\s+"
         r"(?:hematologic\s+|haematologic\s+|blood\s+count\s+|count\s+)?recovery(?:\s*\(CRi\))?"
         r"(?:\s+rates?)?"
@@ -538,8 +607,20 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "MRD-",
         "binary",
-        r"(?:(?i:MRD[- ]negativ(?:e|ity)(?:\s+rates?)?|undetectable MRD|MRD negativity"
+        r"(?:(?i:(?:MRD|(?:minimal|measurable) residual disease)[- ]negativ(?:e|ity)"
+        r"(?:\s*\(MRD-?\))?(?:\s+(?:achievement\s+)?rates?)?|undetectable MRD|MRD negativity"
         r"|complete MRD response\b)|\buMRD\b)",
+    ),
+    # outcomes with no canonical name: a value next to them belongs to none of the above
+    (
+        "",
+        "other",
+        r"(?:(?i:MRD[- ]?(?:negative\s+)?(?:complete (?:remission|response)|CR\b)"
+        r"|(?:complete (?:remission|response)|CR) with (?:MRD negativity|negative MRD"
+        r"|undetectable MRD)|very good partial (?:remission|response)|minor response"
+        r"|stable disease|disease control(?: rate)?|clinical benefit(?: rate)?"
+        r"|(?:stringent|near|marrow) complete (?:remission|response)"
+        r"|hematologic improvement)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
@@ -676,7 +757,7 @@ def _ci_level_at(text: str, m: re.Match[str]) -> bool:
         return True
     if re.search(r"(?:CI|confidence interval|range|IQR)\s*[:=,]?\s*$", before, re.I):
         return True
-    return bool(re.match(r"\s*(?:-|–|—|to)\s*\d", after))
+    return bool(re.match(r"\s*(?:-|‐|‑|–|—|to)\s*\d", after))
 
 
 # ---------------------------------------------------------------------------
@@ -697,8 +778,8 @@ _UNIT_NAMES = {
 }
 _NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
 _CI_BODY = (
-    rf"(?:(?P<lvl>\d+(?:\.\d+)?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.)(?:\s*\[CI\])?"
-    rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<hi>{NUM}|{_NR})"
+    rf"(?:(?P<lvl>\d+(?:\.\d+)?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.)(?:\s*\[(?:\d+(?:\.\d+)?\s?%\s*)?CI\])?"
+    rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM}|{_NR})"
     rf"(?:\s*(?:months|weeks|days|years)\b)?"
 )
 _MEDIAN_VALUE = re.compile(
@@ -720,9 +801,9 @@ def _unit(text: str | None) -> str | None:
 _RATIO = re.compile(
     rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
     rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?(?:\s+for\s+(?P<for>[^,;:()=\d]{{1,40}}?))?"
-    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?![\d.%])"
-    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{_CI_BODY}|(?P<ulo>{NUM})\s*(?:-|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
-    rf"(?![\d.%]))?"
+    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
+    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{_CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
+    rf"(?!\d|[.·]\d|%))?"
     rf"(?:\s*[;,)\]]?\s*[;,]?\s*(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
 )
 _RATIO_KIND = {"hazard": "hr", "odds": "or", "relative": "rr", "risk": "rr"}
@@ -819,6 +900,16 @@ def _binary_entries(
     if _SUBGROUP_SENTENCE.search(text[: values[0].start]):
         state.comments.append(f'skipped (subgroup): "{_short(text)}"')
         return
+    group = _GROUP_BEFORE.search(text[: values[0].start])
+    sentence_arm: DraftArm | None = None
+    if group is not None:
+        sentence_arm = arm_of(group.group("g"), arms)
+        if sentence_arm is None:
+            state.comments.append(
+                f'skipped (values of a group that is not an identified arm, "{group.group(0)}"): '
+                f'"{_short(text)}"'
+            )
+            return
     tp = _timepoint(sent)
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
@@ -922,9 +1013,31 @@ def _binary_entries(
             i += len(listed)
             continue
         if len(run) == 1:
-            _add_binary(run[0].name, v, sent, state, tp)
+            listed = _value_list(values, i, text)
+            if len(listed) > 1:
+                # "The ORR of A and B were 67.8% and 55.6%": one outcome, several groups
+                state.comments.append(
+                    "skipped (several values for one outcome, groups not identified): "
+                    f'"{_short(text[run[0].start : listed[-1].end])}"'
+                )
+                i += len(listed)
+                continue
+            arm_id = sentence_arm.id if sentence_arm is not None else None
+            _add_binary(run[0].name, v, sent, state, tp, arm=arm_id)
             used.add(bterms.index(run[0]))
         i += 1
+
+
+_POPULATION_BEFORE = re.compile(
+    r"(?i)\b(?:patients|those|subjects|participants)\s+(?:who|that)\s+(?:\w+\s+){1,2}"
+    r"(?:an?\s+|the\s+)?$"
+)
+# "in the 2-mg cohort", "In the 4-mg cohort,": the group a sentence's values belong to
+_GROUP_BEFORE = re.compile(
+    r"(?i)\b(?:in|among|for)\s+(?:the\s+)?(?P<g>(?:(?!(?:each|both|all|two|three|either|"
+    r"the|this|our|whole|entire|overall|total|study|same|other)\b)[\w+/-]+\s+){1,4}?)"
+    r"(?:cohort|arm|group)s?\b"
+)
 
 
 def _timepoint_of(text: str, term: Term) -> str | None:
@@ -944,6 +1057,8 @@ def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Te
     if not before:
         return []
     _, last = before[-1]
+    if _POPULATION_BEFORE.search(text[: last.start]):
+        return []  # "Of the 34 patients who obtained CR, 16 (47%) remain ...": a population
     gap = text[last.end : pos]
     if len(gap) > 90 or re.search(r"\d", re.sub(r"\([A-Za-z/+ ]*\)", "", gap)):
         return []
@@ -1025,7 +1140,7 @@ _TRAILING_ARMS = re.compile(
     rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?"
     rf"(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?))?)?"
 )
-_UNLABELLED_CI = re.compile(rf"\s*\(\s*(?P<lo>{NUM})\s*(?:-|–|—|−|to)\s*(?P<hi>{NUM})\s*\)")
+_UNLABELLED_CI = re.compile(rf"\s*\(\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*\)")
 _SUBGROUP_SENTENCE = re.compile(
     r"(?i)\b(?:subgroups?|subsets?|subset\s+analysis|subgroup\s+analysis)\b"
     r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
@@ -1259,7 +1374,57 @@ def _add_median(
     state.entries.append(_entry(name, fields, sent, arm=arm, timepoint=timepoint, note=note))
 
 
-def _ratio_entries(sent: Sentence, terms: list[Term], state: _State) -> None:
+_ANALYSIS = (
+    r"(?:(?:In|On|After|By|Using)\s+(?:a\s+|the\s+)?(?:multivariate|multivariable|univariate)"
+    r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
+)
+# the patient groups a ratio compares when they are defined by a factor, not by treatment
+_FACTOR_CONTRASTS = (
+    # "Elevated EBV DNA was associated with inferior PFS (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were)\s+(?:\w+\s+)?"
+        r"(?:associated|correlated)\s+with\b"
+    ),
+    # "TP53 mutation predicted shorter overall survival (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:predicted|was\s+an?\s+"
+        r"(?:independent\s+)?(?:predictor|prognostic\s+factor))\b"
+    ),
+    # "Patients with prior nephrectomy had longer PFS (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>(?:Patients|Those)\s+(?:with|without|who)\b[^,;()]{{1,60}}?)"
+        r"\s+(?:had|showed|experienced)\b"
+    ),
+    # "Compared to the favorable group, the poor prognosis group had shorter PFS (HR ...)"
+    re.compile(
+        r"^(?P<c>Compared\s+(?:to|with)\s+[^,;()]{1,60}?,\s*[^,;()]{1,60}?)\s+"
+        r"(?:had|showed|experienced)\b"
+    ),
+    # "For the comparison with the historical cohort, the hazard ratio ..."
+    re.compile(r"^For\s+the\s+(?P<c>comparison\s+(?:with|to|between)\s+[^,;()]{1,60}?),"),
+    # "After multivariate analysis ECOG (HR: 2.142 ...)"
+    re.compile(
+        r"(?i:multivariate|multivariable)\s+analys[ie]s,?\s+(?P<c>[A-Za-z][^,;()]{0,40}?)\s*"
+        r"[(\[]\s*(?=$)"
+    ),
+)
+
+
+def _factor_contrast(text: str, m: re.Match[str], arms: list[DraftArm]) -> str | None:
+    """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
+    before = text[: m.start()]
+    for rx in _FACTOR_CONTRASTS:
+        c = rx.search(before)
+        if c is None:
+            continue
+        contrast = c.group("c").strip()
+        if arms and _mentions(before, arms):
+            return None  # the sentence names the arms: a treatment contrast
+        return contrast
+    return None
+
+
+def _ratio_entries(sent: Sentence, terms: list[Term], state: _State, arms: list[DraftArm]) -> None:
     text = sent.text
     for m in _RATIO.finditer(text):
         kind = _ratio_kind(m.group("kind"))
@@ -1296,6 +1461,9 @@ def _ratio_entries(sent: Sentence, terms: list[Term], state: _State) -> None:
                 f'skipped (ratio without a named outcome): "{_short(text[m.start() : m.end()])}"'
             )
             continue
+        contrast = _factor_contrast(text, m, arms)
+        if contrast is not None:
+            fields.append(("contrast", contrast))
         if re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) or m.group("kind").startswith("a"):
             fields.append(("adjusted", True))
         state.entries.append(_entry(name, fields, sent, note=note))
@@ -1304,6 +1472,8 @@ def _ratio_entries(sent: Sentence, terms: list[Term], state: _State) -> None:
 def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
     if m.group("for"):
         inner = find_terms(m.group("for"))
+        if inner and inner[0].kind == "other":
+            return None  # "odds ratio for MRD-negative complete response": no canonical name
         if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", m.group("for")):
             return "PFS"
         if inner:
@@ -1311,6 +1481,13 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
         return None
     kind = _ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
+    nearest = [t for t in terms if t.end <= m.start() and t.kind in (*wanted, "other")]
+    if (
+        nearest
+        and nearest[-1].kind == "other"
+        and not _RATIO.search(text[nearest[-1].end : m.start()])
+    ):
+        return None  # "MRD- complete response rates (22% vs 8%; OR, 3.55)": not CR, not MRD-
     before = [t for t in terms if t.end <= m.start() and t.kind in wanted]
     if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
         return before[-1].name  # "improved PFS (HR 0.61 ...)"
@@ -1533,6 +1710,10 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     n, n_sent = cohort.n, cohort.sentence
     arms, arm_comments = find_arms(sents)
     state = _State()
+    if cohort.ambiguous is not None:
+        state.comments.append(
+            f'ambiguous (several cohort sizes; n left out): "{_short(cohort.ambiguous.text)}"'
+        )
     state.comments.extend(arm_comments)
     if dropped:
         state.comments.append(
@@ -1542,7 +1723,7 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         terms = find_terms(s.text)
         if not terms:
             continue
-        _ratio_entries(s, terms, state)
+        _ratio_entries(s, terms, state, arms)
         # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
         # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)
         ratio_spans = [(m.start(), m.end()) for m in _RATIO.finditer(s.text)]
@@ -1613,7 +1794,7 @@ def _resolve(
         if e.fields[0][0] in ("hr", "or", "rr"):
             # several ratios for one outcome are several contrasts (arms, subgroups, analyses)
             key = (*key, repr(e.fields))
-            if any(k[:4] == key[:4] for k in seen):
+            if any(k[:4] == key[:4] for k in seen) and e.get("contrast") is None:
                 e = replace(e, note=e.note or "another ratio for this outcome: name its contrast")
         if key in seen:
             first = seen[key]

@@ -180,6 +180,7 @@ SEED_DRAFTS = {
                 "hr": 2.142,
                 "ci": [1.061, 4.326],
                 "p": 0.034,
+                "contrast": "ECOG",
                 "adjusted": True,
                 "quote": Q4B,
             },
@@ -792,3 +793,139 @@ def test_scorer_proportion_is_one_fact_events_or_percent() -> None:
     both = {"name": "CR", "events": 10, "percent": 22.2, "total": 45}
     result = measure.compare("x", expected, {"id": "x", "n": 45, "outcomes": [both]})
     assert result.wrong == [] and result.missed == []
+
+
+# ---------------------------------------------------------------------------
+# Round 2 rules (sentences written for these tests)
+
+
+def test_cr_slash_cri_without_spaces_is_the_composite() -> None:
+    text = (
+        "We randomized 80 adults to drugsix (n = 40) or chemotherapy (n = 40). The complete "
+        "remission (CR)/complete remission with incomplete count recovery (CRi) rate was higher "
+        "with drugsix versus chemotherapy (60.0% vs 25.0%)."
+    )
+    _, got = arm_entries(text)
+    assert got == [("CR/CRi", "drugsix", 60.0, 40), ("CR/CRi", "chemotherapy", 25.0, 40)]
+
+
+def test_outcomes_without_a_canonical_name_take_no_value() -> None:
+    text = (
+        "Forty patients were enrolled. Responses were very good partial response (VGPR) in 8 (20%) "
+        "and stable disease in 10 (25%). The odds ratio for MRD-negative complete response was "
+        "2.50 (95% CI, 1.20-5.10)."
+    )
+    rec, got = arm_entries(text)
+    assert rec["n"] == 40 and got == []
+
+
+def test_mrd_negative_spelled_out_and_a_bracketed_ci_label() -> None:
+    text = (
+        "A total of 50 patients were treated. The measurable residual disease-negative (MRD-) "
+        "rate improved (odds ratio [OR], 3.10; 95% confidence interval [95% CI], 1.40-6.90)."
+    )
+    _, got = arm_entries(text)
+    assert got == [("MRD-", None, None, [1.40, 6.90])]
+    assert yaml.safe_load(extract(text).to_yaml())["outcomes"][0]["or"] == 3.10
+
+
+def test_a_ci_printed_with_unicode_hyphens() -> None:
+    text = "Median PFS was 9.1 months (95% CI, 7.0\u20109.9); HR, 0.70; 95% CI, 0.55\u20110.89."
+    rec = yaml.safe_load(extract(text).to_yaml())
+    assert [(e.get("median", e.get("hr")), e.get("ci")) for e in rec["outcomes"]] == [
+        (0.70, [0.55, 0.89]),
+        (9.1, [7.0, 9.9]),
+    ]
+
+
+def test_cohort_randomized_out_of_screened_is_the_randomized_count() -> None:
+    draft = extract(
+        "In total, 210 of 260 screened patients were randomized to drugseven or placebo."
+    )
+    assert draft.n == 210
+
+
+def test_a_median_s_own_n_is_not_the_cohort() -> None:
+    text = (
+        "Of 500 registered patients, some relapsed. Median OS of the relapsed patients "
+        "(n = 120) was 8.5 months."
+    )
+    assert extract(text).n is None
+
+
+def test_a_size_per_arm_is_not_the_total() -> None:
+    text = "Twenty patients were enrolled in each arm. The overall response rate was 40%."
+    draft = extract(text)
+    assert draft.n is None and draft.entries == ()
+
+
+def test_two_parallel_counts_make_the_cohort_ambiguous() -> None:
+    text = (
+        "A total of 90 patients received drugeight upfront, and a total of 70 patients received "
+        "it at relapse. The ORR was 50%."
+    )
+    draft = extract(text)
+    assert draft.n is None
+    assert any(c.startswith("ambiguous (several cohort sizes") for c in draft.comments)
+
+
+def test_values_of_a_group_that_is_not_an_arm_are_skipped() -> None:
+    text = (
+        "Sixty patients were enrolled. In the 10-mg cohort, partial response (PR) occurred in "
+        "6 (20%) patients."
+    )
+    draft = extract(text)
+    assert draft.entries == ()
+    assert any("not an identified arm" in c for c in draft.comments)
+
+
+def test_one_outcome_with_two_values_for_unnamed_groups_is_skipped() -> None:
+    text = (
+        "A total of 100 patients were analyzed. The ORR of early and late use were 60% (30/50) "
+        "and 40% (20/50), respectively."
+    )
+    draft = extract(text)
+    assert draft.entries == ()
+
+
+def test_a_count_among_patients_defined_by_the_outcome_is_not_its_rate() -> None:
+    text = (
+        "We enrolled 80 patients. Of the 30 patients who reached CR, 12 (40%) stayed in "
+        "remission at 2 years."
+    )
+    draft = extract(text)
+    assert all(e.name != "CR" or e.get("events") != 12 for e in draft.entries)
+
+
+def test_ratio_between_groups_defined_by_a_factor_keeps_its_contrast_verbatim() -> None:
+    text = (
+        "A total of 60 patients were analyzed. Patients with bulky disease had shorter PFS "
+        "(HR, 2.20; 95% CI, 1.10 to 4.40; p = 0.02). Compared with low-risk patients, "
+        "high-risk patients had shorter OS (HR, 3.00; 95% CI, 1.50 to 6.00)."
+    )
+    rec = yaml.safe_load(extract(text).to_yaml())
+    ratios = [(e["name"], e["hr"], e.get("contrast")) for e in rec["outcomes"] if "hr" in e]
+    assert ratios == [
+        ("PFS", 2.20, "Patients with bulky disease"),
+        ("OS", 3.00, "Compared with low-risk patients, high-risk patients"),
+    ]
+    for _, _, contrast in ratios:
+        assert contrast in text
+
+
+def test_cohort_size_with_a_breakdown_that_sums_to_it() -> None:
+    text = (
+        "Thirty patients with myeloma, 12 from site one and 18 from site two, were included; "
+        "9 patients (30%) had renal failure. The overall response rate was 50%."
+    )
+    draft = extract(text)
+    assert draft.n == 30
+    assert [(e.name, e.get("percent"), e.get("total")) for e in draft.entries] == [("ORR", 50, 30)]
+
+
+def test_cohort_n_after_a_long_population_phrase() -> None:
+    text = (
+        "This report describes survival in patients with relapsed/refractory follicular "
+        "lymphoma after two prior lines of systemic therapy (N = 75) treated with drugnine."
+    )
+    assert extract(text).n == 75
