@@ -900,7 +900,9 @@ def _binary_entries(
     if _SUBGROUP_SENTENCE.search(text[: values[0].start]):
         state.comments.append(f'skipped (subgroup): "{_short(text)}"')
         return
-    group = _GROUP_BEFORE.search(text[: values[0].start])
+    group = _group_frame(text)
+    if group is None or group.end() > values[0].start:
+        group = _GROUP_BEFORE.search(text[: values[0].start])
     sentence_arm: DraftArm | None = None
     if group is not None:
         sentence_arm = arm_of(group.group("g"), arms)
@@ -1040,6 +1042,25 @@ _GROUP_BEFORE = re.compile(
 )
 
 
+# "Among 36 patients on the 1000 mg arm, ...", "In patients receiving A, ...": the sentence
+# is about one group's members (an arm if it names one, else a subpopulation)
+_GROUP_MEMBERS = re.compile(
+    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|of)\s+(?:the\s+)?(?:{_NUMBER}\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:patients|subjects|participants|pts)\s+(?:on|in|receiving|given|"
+    r"treated\s+(?:on|in|with)|assigned\s+to|randomi[sz]ed\s+to)\s+(?:the\s+)?"
+    r"(?P<g>[^,;()]{1,40}?)(?:\s+(?:cohort|arm|group)s?)?\s*,"
+)
+# "In the 4-mg cohort, ...": a sentence that opens with its group
+_GROUP_OPENING = re.compile(
+    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?" + _GROUP_BEFORE.pattern.removeprefix("(?i)") + r"\s*,"
+)
+
+
+def _group_frame(text: str) -> re.Match[str] | None:
+    """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
+    return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
+
+
 def _timepoint_of(text: str, term: Term) -> str | None:
     """ "the post-ASCT CR rate": a timepoint written as a prefix of the outcome."""
     m = re.search(r"(?i)\b((?:post|pre)[-\u2013]?\s?[A-Za-z]+)\s+$", text[: term.start])
@@ -1084,6 +1105,28 @@ def _value_list(values: list[Value], i: int, text: str) -> list[Value]:
     return out
 
 
+_LANDMARK_OUTCOMES = frozenset({"Mortality", "NRM"})
+_DURATION = rf"(?:{_NUMBER}|\d+(?:\.\d+)?)[-\s‐‑–]?(?:days?|weeks?|months?|years?|d|wk|mo|yr)\b"
+# "4-week mortality", "induction (8-week) mortality", "60 day NRM"
+_LANDMARK_BEFORE = re.compile(rf"(?i)(?:\b{_DURATION}|\(\s*{_DURATION}\s*\))\s*$")
+# "mortality ... at 60 days", "(10% vs 13% at 60 days)", "within 30 days", "by day 100"
+_LANDMARK_AFTER = re.compile(rf"(?i)\b(?:at|by|within)\s+(?:{_DURATION}|day\s+\d+\b)")
+
+
+def _landmark(text: str, name: str, v: Value) -> bool:
+    """A rate at a fixed time ("4-week mortality was 26%"): a landmark, not a proportion."""
+    terms = find_terms(text)
+    before = [t for t in terms if t.name == name and t.end <= v.start]
+    if not before:
+        return False
+    term = before[-1]
+    if _LANDMARK_BEFORE.search(text, 0, term.start):
+        return True
+    later = [t.start for t in terms if t.start >= v.end]
+    stop = min([len(text), *later, *(i for i in (text.find(";", v.end),) if i >= 0)])
+    return _LANDMARK_AFTER.search(text, term.end, stop) is not None
+
+
 def _add_binary(
     name: str,
     v: Value,
@@ -1093,6 +1136,12 @@ def _add_binary(
     *,
     arm: str | None = None,
 ) -> None:
+    if name in _LANDMARK_OUTCOMES and _landmark(sent.text, name, v):
+        shown = _short(sent.text[v.start : v.end])
+        state.comments.append(
+            f'skipped (a landmark rate, {name} at a fixed time): "{shown}" in "{_short(sent.text)}"'
+        )
+        return
     fields = list(v.fields)
     d = dict(fields)
     note = None
@@ -1146,6 +1195,9 @@ _SUBGROUP_SENTENCE = re.compile(
     r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
     r"(?:with|who|presenting|aged|older|younger|harbou?ring|having)\b"
     r"|^(?:patients|those)\s+(?:with|who|aged|older|younger)\b"
+    # "Excluding patients with favorable karyotypes, the CR rate was 45%": a subpopulation
+    r"|\b(?:excluding|except(?:\s+for)?|apart\s+from|other\s+than)\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:patients|those|cases|subjects)\b"
 )
 
 
@@ -1221,6 +1273,17 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
         if _SUBGROUP_SENTENCE.search(text[: m.start()]):
             state.comments.append(f'skipped (subgroup): "{_short(text)}"')
             continue
+        frame = _group_frame(text)
+        frame_arm: DraftArm | None = None
+        if frame is not None and frame.end() <= m.start():
+            frame_arm = arm_of(frame.group("g"), arms)
+            if frame_arm is None:
+                # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
+                state.comments.append(
+                    f"skipped (median of a group that is not an identified arm, "
+                    f'"{_short(frame.group(0))}"): "{_short(text)}"'
+                )
+                continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
         vals: list[re.Match[str]] = []
@@ -1263,6 +1326,11 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
         tp = _timepoint(sent)
         trailing = _TRAILING_ARMS.match(text, pos)
         shown = _short(text[vals[0].start() : vals[-1].end()])
+        if frame_arm is not None and (any(labels) or len(vals) != len(run)):
+            state.comments.append(
+                f'skipped (medians in a sentence about one group): "{shown}" in "{_short(text)}"'
+            )
+            continue
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         if any(labels):
@@ -1279,7 +1347,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
                     f'"{_short(text)}"'
                 )
                 continue
-        elif trailing and trailing.group("each") and len(vals) == 1 and arms:
+        elif trailing and trailing.group("each") and len(vals) == 1 and arms and frame_arm is None:
             targets = [arms[0]] * 0 + list(arms)
             for arm in targets:
                 _add_median(run[0].name, vals[0], unit, sent, state, tp, arm=arm.id)
@@ -1324,8 +1392,9 @@ def _median_entries(sent: Sentence, terms: list[Term], state: _State, arms: list
             continue
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             continue
+        arm_id = frame_arm.id if frame_arm is not None else None
         for term, vm in pairs:
-            _add_median(term.name, vm, unit, sent, state, tp, single_ci=len(vals) == 1)
+            _add_median(term.name, vm, unit, sent, state, tp, arm=arm_id, single_ci=len(vals) == 1)
     # "not reached" left over in a sentence about survival: say so
     if (
         tterms
@@ -1424,6 +1493,12 @@ def _factor_contrast(text: str, m: re.Match[str], arms: list[DraftArm]) -> str |
     return None
 
 
+# "0.63-1.03" right after the number a ratio reads: that number opens a range (a CI)
+_RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
+# "95% CI for the hazard ratio": what follows is the interval, not the estimate
+_CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
+
+
 def _ratio_entries(sent: Sentence, terms: list[Term], state: _State, arms: list[DraftArm]) -> None:
     text = sent.text
     for m in _RATIO.finditer(text):
@@ -1435,6 +1510,14 @@ def _ratio_entries(sent: Sentence, terms: list[Term], state: _State, arms: list[
         if lo is None and m.group("ulo") is not None:
             lo, hi = m.group("ulo"), m.group("uhi")
             note = "CI level not printed; the default 0.95 is assumed"
+        if lo is None and (
+            _RANGE_NEXT.match(text, m.end("v")) or _CI_FOR.search(text, 0, m.start())
+        ):
+            # "95% confidence interval for hazard ratio 0.63-1.03": a CI with no estimate;
+            # its lower bound is not the ratio, so nothing is drafted
+            shown = _short(text[max(0, m.start() - 40) : m.end() + 12])
+            state.comments.append(f'skipped (a ratio CI without its estimate): "{shown}"')
+            continue
         if lo is not None:
             if re.fullmatch(_NR, hi):
                 state.comments.append(f'skipped (ratio CI with NR): "{_short(text)}"')
@@ -1710,6 +1793,16 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     n, n_sent = cohort.n, cohort.sentence
     arms, arm_comments = find_arms(sents)
     state = _State()
+    sized = [a.n for a in arms if a.n]
+    if n is not None and len(sized) >= 2 and n in sized:
+        # "CPX-351 (n = 217) or ven/aza (n = 439)": the first size read is one group's,
+        # and no total is printed (a sum would be a derived number): n left out
+        state.comments.append(
+            f"skipped (n = {n} is one group's size, no total printed; n left out): "
+            f'"{_short(n_sent.text if n_sent else "")}"'
+        )
+        cohort = Cohort(None, None, False)
+        n, n_sent = None, None
     if cohort.ambiguous is not None:
         state.comments.append(
             f'ambiguous (several cohort sizes; n left out): "{_short(cohort.ambiguous.text)}"'

@@ -929,3 +929,85 @@ def test_cohort_n_after_a_long_population_phrase() -> None:
         "lymphoma after two prior lines of systemic therapy (N = 75) treated with drugnine."
     )
     assert extract(text).n == 75
+
+
+# ---------------------------------------------------------------------------
+# Round 3 rules: no estimate from a CI, subpopulations, landmark mortality, group sizes
+
+
+def test_a_ratio_ci_without_its_estimate_gives_no_ratio() -> None:
+    text = (
+        "We randomized 200 patients to drug X or drug Y. Overall survival was similar "
+        "(99% confidence interval for the hazard ratio 0.71-1.12)."
+    )
+    draft = extract(text)
+    assert not any(e.fields[0][0] == "hr" for e in draft.entries)
+    assert any("ratio CI without its estimate" in c for c in draft.comments)
+
+
+def test_a_ratio_followed_by_a_range_is_a_ci_bound_not_an_estimate() -> None:
+    text = "A total of 90 patients were treated. The hazard ratio 0.55-0.98 favoured PFS."
+    draft = extract(text)
+    assert not any(e.fields[0][0] == "hr" for e in draft.entries)
+
+
+def test_rates_of_a_subpopulation_left_by_exclusion_are_skipped() -> None:
+    text = (
+        "We reviewed 300 patients with lymphoma. Excluding patients with central nervous "
+        "system disease, the complete response rate was 52%."
+    )
+    draft = extract(text)
+    assert draft.n == 300
+    assert draft.entries == ()
+    assert any("subgroup" in c for c in draft.comments)
+
+
+def test_landmark_mortality_is_skipped() -> None:
+    text = (
+        "A total of 150 patients were analyzed. The complete remission rate was 60%. "
+        "Induction (4-week) mortality was 8%. Mortality at 90 days was 15%. Early mortality "
+        "was 11% (within 30 days)."
+    )
+    draft = extract(text)
+    assert [(e.name, e.get("percent")) for e in draft.entries] == [("CR", 60)]
+    assert sum("landmark" in c for c in draft.comments) >= 2
+
+
+def test_mortality_without_a_fixed_time_is_kept() -> None:
+    text = "A total of 40 patients were analyzed. Mortality at last follow-up was 55%."
+    draft = extract(text)
+    assert [(e.name, e.get("percent"), e.get("total")) for e in draft.entries] == [
+        ("Mortality", 55, 40)
+    ]
+
+
+def test_values_among_the_members_of_an_unidentified_arm_are_skipped() -> None:
+    text = (
+        "Forty patients were enrolled. Among 25 patients on the high-dose arm, the ORR was "
+        "72%, median PFS was 2.1 years and median OS was not reached."
+    )
+    draft = extract(text)
+    assert draft.entries == ()
+    assert any("not an identified arm" in c for c in draft.comments)
+
+
+def test_a_median_in_a_sentence_opening_with_an_arm_goes_to_that_arm() -> None:
+    text = (
+        "A total of 120 patients were randomly assigned to drugzumab (n = 60) or placebo "
+        "(n = 60). The response rate was 40% with drugzumab and 20% with placebo. "
+        "In the drugzumab arm, median PFS was 10.2 months."
+    )
+    rec = yaml.safe_load(extract(text).to_yaml())
+    medians = [(e["name"], e.get("arm"), e["median"]) for e in rec["outcomes"] if "median" in e]
+    assert medians == [("PFS", "drugzumab", 10.2)]
+
+
+def test_two_group_sizes_without_a_total_leave_n_out() -> None:
+    text = (
+        "We compared patients treated with drugzumab (n = 120) or placebo (n = 95). Median overall "
+        "survival was 14.0 months with drugzumab and 11.5 months with placebo."
+    )
+    draft = extract(text)
+    assert draft.n is None
+    assert sorted(a.n for a in draft.arms) == [95, 120]
+    assert any("one group's size" in c for c in draft.comments)
