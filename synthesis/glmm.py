@@ -373,6 +373,11 @@ def _heterogeneity_tests(x: np.ndarray, n: np.ndarray) -> tuple[float, float]:
 # --------------------------------------------------------------------------- #
 
 
+# tau (logit scale) beyond which the fit is reported as not identified: a between-study
+# SD of 10 logits spreads study proportions from 1e-9 to 1 - 1e-9.
+TAU_NOT_IDENTIFIED = 10.0
+
+
 def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: float = 0.95) -> Fit:
     """Fit ``rma.glmm(measure="PLO", xi=events, ni=total)`` (metafor defaults).
 
@@ -434,9 +439,11 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
                 p_opt, fval = p_nm, f_nm
         # the boundary tau = 0 (f is even in theta, so theta = 0 is stationary;
         # Newton only approaches it, like lme4's check.boundary take it when
-        # it is as good up to rounding)
+        # it is as good up to rounding). Where the deviance is flat in theta
+        # (e.g. three studies of n = 1) an interior theta gains nothing
+        # measurable and its Hessian is singular (lme4 warns so): take tau = 0.
         f_zero = f(np.array([0.0, beta_fe]))
-        if f_zero <= fval or (abs(p_opt[0]) < 1e-4 and f_zero <= fval + 1e-10 * (1.0 + abs(fval))):
+        if f_zero <= fval + 1e-9 * (1.0 + abs(fval)):
             p_opt, fval = np.array([0.0, beta_fe]), f_zero
         theta, beta = abs(float(p_opt[0])), float(p_opt[1])
         if not converged:
@@ -468,6 +475,13 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
         notes.append("finite-difference Hessian not positive definite: SE from RX (as lme4)")
 
     tau2 = theta * theta
+    if theta > TAU_NOT_IDENTIFIED:
+        notes.append(
+            f"tau² = {tau2:.4g} on the logit scale: the GLMM likelihood keeps rising as tau² "
+            "grows, so tau² and the SE are not identified by these data (lme4 agrees only "
+            "roughly, and its SE changes with the order of the studies); use --method REML, "
+            "or more or larger studies"
+        )
     crit = float(ndtri(1.0 - (1.0 - level) / 2.0))
     zval = beta / se
     pval = float(2.0 * ndtr(-abs(zval)))

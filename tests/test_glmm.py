@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from synthesis.glmm import _heterogeneity_tests, fit_glmm_plo, glmm_deviance
@@ -180,6 +180,8 @@ studies = st.lists(
 
 
 @settings(max_examples=25, deadline=None)
+@example(data=[(0, 1), (0, 1), (1, 1)], seed=0)  # flat in tau: lme4 warns, boundary tau = 0
+@example(data=[(0, 1), (1, 1), (0, 4)], seed=0)  # tau² not identified (runs off to ~1e4)
 @given(data=studies, seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_order_invariance_and_tau2_nonnegative(data: list[tuple[int, int]], seed: int) -> None:
     xi = [a for a, _ in data]
@@ -195,6 +197,14 @@ def test_order_invariance_and_tau2_nonnegative(data: list[tuple[int, int]], seed
     perm = np.random.default_rng(seed).permutation(len(xi))
     fit2 = fit_glmm_plo([xi[i] for i in perm], [ni[i] for i in perm])
     t = tol("glmm")
+    unidentified = [n for n in fit.notes if "not identified" in n]
+    assert unidentified == [n for n in fit2.notes if "not identified" in n]
+    if unidentified:
+        # tau² runs off to ~1e4 (0/1, 1/1, 0/4): the likelihood is flat, and lme4's own SE
+        # changes with the order too (metafor 3.8.1: se 10.165 vs 10.083 for the two
+        # orders of that example). The fit says so; the numbers cannot be order-free.
+        assert fit.tau > 10 and fit2.tau > 10
+        return
     for attr in ("estimate", "se", "tau2", "Q", "I2"):
         a, b = getattr(fit, attr), getattr(fit2, attr)
         assert np.isclose(a, b, rtol=t.rtol, atol=1e-7), (attr, a, b)
@@ -217,3 +227,20 @@ def test_import_does_not_load_scipy_optimize() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert out.stdout.strip() == ""
+
+
+def test_flat_likelihood_takes_the_boundary_like_lme4() -> None:
+    # metafor 3.8.1: rma.glmm(measure = "PLO", xi = c(0, 0, 1), ni = c(1, 1, 1)) gives
+    # tau² 0.0000 (tau 0.0006) and estimate -0.6931 = logit(1/3), with lme4's warning
+    # "Hessian is numerically singular". The deviance is flat in tau near 0.
+    fit = fit_glmm_plo([0, 0, 1], [1, 1, 1])
+    assert fit.tau2 == 0.0
+    assert fit.estimate == pytest.approx(math.log(1 / 2), rel=1e-12)
+
+
+def test_runaway_tau2_is_reported_as_not_identified() -> None:
+    # metafor 3.8.1: rma.glmm(measure = "PLO", xi = c(0, 1, 0), ni = c(1, 1, 4)):
+    # tau² 17880, estimate -13.17; our optimum: tau² ~ 1.8e4 as well.
+    fit = fit_glmm_plo([0, 1, 0], [1, 1, 4])
+    assert fit.tau2 > 1e4
+    assert any("not identified" in n for n in fit.notes)
