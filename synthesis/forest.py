@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
-from synthesis.render import fmt, heterogeneity_line, overall_line, p_text
+from synthesis.render import fmt, heterogeneity_line, level_text, overall_line, p_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -284,7 +284,7 @@ def _short_heterogeneity(result: PoolResult) -> str:
 def _method_line(result: PoolResult) -> str:
     from synthesis.analysis import METHOD_NAMES
 
-    pct = f"{100 * result.level:g}%"
+    pct = level_text(result.level)
     if result.measure == "MED":
         return f"Method: {METHOD_NAMES.get(result.method, result.method)}; {pct} CI"
     ci = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
@@ -537,27 +537,7 @@ def forest_layout(
         inside = r.x is not None and xlim[0] <= r.x <= xlim[1]
         if r.kind == "study" and inside and r.weight and top:
             size = math.sqrt(r.weight / top)
-        drawn.append(
-            ForestRow(
-                kind=r.kind,
-                label=r.label,
-                data=r.data,
-                estimate_text=r.estimate_text,
-                weight_text=r.weight_text,
-                x=r.x,
-                lo=lo,
-                hi=hi,
-                ci_low=r.ci_low,
-                ci_high=r.ci_high,
-                weight=r.weight,
-                size=size,
-                arrow_left=left,
-                arrow_right=right,
-                bold=r.bold,
-                study_id=r.study_id,
-                subgroup=r.subgroup,
-            )
-        )
+        drawn.append(replace(r, lo=lo, hi=hi, size=size, arrow_left=left, arrow_right=right))
 
     fav: tuple[str, str] | None = None
     if favours is not None:
@@ -583,7 +563,7 @@ def forest_layout(
     if result.subgroups:
         footer.append("Study weights are percentages within each subgroup.")
 
-    pct = f"{100 * result.level:g}%"
+    pct = level_text(result.level)
     title = result.outcome
     if result.subgroups:
         title += f" by {result.subgroups[0].by}"

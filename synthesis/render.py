@@ -117,7 +117,8 @@ def entry_data(entry: Any) -> str:
 # Pooled results
 
 
-def _pct(level: float) -> str:
+def level_text(level: float) -> str:
+    """A confidence level as people write it: 0.95 -> '95%'."""
     return f"{100 * level:g}%"
 
 
@@ -142,12 +143,12 @@ def result_title(result: Any) -> str:
     if result.measure == "MED":
         return (
             f"{result.outcome}: {MEASURE_NAMES[result.measure]}, "
-            f"{METHOD_NAMES.get(result.method, result.method)}, {_pct(result.level)} CI"
+            f"{METHOD_NAMES.get(result.method, result.method)}, {level_text(result.level)} CI"
         )
     return (
         f"{result.outcome}: {MEASURE_NAMES[result.measure]} ({result.measure}), {model}, "
         f"{METHOD_NAMES.get(result.method, result.method)} ({result.method}), "
-        f"{ci_name} {_pct(result.level)} CI"
+        f"{ci_name} {level_text(result.level)} CI"
     )
 
 
@@ -207,7 +208,7 @@ def _pooled_name(result: Any) -> str:
 
 def pool_table(result: Any) -> str:
     """Aligned text: per-study rows with weights, the pooled row, PI, heterogeneity."""
-    headers = ["study", "data", "estimate", f"{_pct(result.level)} CI", "weight"]
+    headers = ["study", "data", "estimate", f"{level_text(result.level)} CI", "weight"]
     numeric = [False, False, True, False, True]
     out = [result_title(result), ""]
     if result.subgroups:
@@ -244,7 +245,7 @@ def pool_table(result: Any) -> str:
 
 def pool_markdown(result: Any) -> str:
     """A Markdown section a committee can paste into a report."""
-    headers = ["Study", "Data", "Estimate", f"{_pct(result.level)} CI", "Weight"]
+    headers = ["Study", "Data", "Estimate", f"{level_text(result.level)} CI", "Weight"]
     rows: list[list[Any]] = []
     blocks = result.subgroups or (result,)
     for g in blocks:

@@ -18,7 +18,7 @@ from synthesis.analysis import MEASURE_NAMES, METHOD_NAMES, PoolResult, StudyRes
 from synthesis.errors import SynthError
 from synthesis.normalize import Entry, Review, load_review
 from synthesis.records import WHOLE_COHORT
-from synthesis.render import heterogeneity_line, overall_line, result_title
+from synthesis.render import heterogeneity_line, level_text, overall_line, result_title
 from synthesis.summary import (
     DASH,
     TABLE_CSS,
@@ -83,10 +83,6 @@ ol.references, ul.record-warnings { font-size: 9pt; }
 )
 
 
-def _pct(level: float) -> str:
-    return f"{100 * level:g}%"
-
-
 # ---------------------------------------------------------------------------
 # The forest plot, inlined
 
@@ -141,7 +137,7 @@ def _arm_text(study: StudyResult, entry: Entry | None) -> str:
 
 def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
     places = _entries_by_place(review)
-    pct = _pct(result.level)
+    pct = level_text(result.level)
     heads = ["Study", "Arm", "Data", f"Estimate [{pct} CI]", "Weight", "Source quote", "Record"]
     out = ['<table class="studies">', "<thead><tr>"]
     out += [f"<th>{escape(h)}</th>" for h in heads]
@@ -182,7 +178,7 @@ def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
 
 
 def _numbers(result: PoolResult, row: SummaryRow) -> str:
-    pct = _pct(result.level)
+    pct = level_text(result.level)
     pairs = [
         (
             "Pooled estimate",
@@ -264,7 +260,7 @@ def _settings(table: SummaryTable, review: Review) -> str:
         ("Model", "random effects"),
         ("Method", method),
         ("CI method", ci),
-        ("Level", _pct(s.level)),
+        ("Level", level_text(s.level)),
         ("Studies folder", s.studies),
         ("Records", f"{s.records} study records, {s.entries} outcome entries"),
         ("synth version", s.version),

@@ -26,7 +26,7 @@ from synthesis.analysis import (
 )
 from synthesis.errors import Problem, SynthError
 from synthesis.normalize import Entry, Review, load_review
-from synthesis.render import csv_text, json_text, md_escape, md_table
+from synthesis.render import csv_text, json_text, level_text, md_escape, md_table
 from synthesis.render import fmt as fmt_number
 from synthesis.results import clean
 
@@ -363,10 +363,6 @@ def summarize(
 # Numbers for people
 
 
-def _pct(level: float) -> str:
-    return f"{100 * level:g}%"
-
-
 def value_text(measure: str | None, value: float | None) -> str:
     """One estimate as printed: 0.518 (proportions), 0.78 (ratios), 11.0 mo (medians)."""
     if value is None:
@@ -430,7 +426,7 @@ def method_text(row: SummaryRow) -> str:
 
 
 def headers(level: float) -> list[str]:
-    pct = _pct(level)
+    pct = level_text(level)
     return [
         "Outcome",
         "Measure",
@@ -483,7 +479,7 @@ def caption(table: SummaryTable) -> str:
     ci = "Hartung-Knapp-Sidik-Jonkman" if s.ci_method == "hksj" else "Wald"
     return (
         f"Summary of findings: {len(table.rows)} outcome(s) from {s.records} record(s); "
-        f"random effects, {method}; {ci} {_pct(s.level)} CI; PI = prediction interval. "
+        f"random effects, {method}; {ci} {level_text(s.level)} CI; PI = prediction interval. "
         "Proportions as 0-1, ratios as ratios, medians in months."
     )
 
