@@ -117,7 +117,7 @@ def main() -> None:
             print(f"{'ratio synth / metafor':<58} {ours / r:.3f}")
 
     print("\n== in process")
-    from synthesis.pooling import fit, fit_batch
+    from synthesis.models.core import fit, fit_batch
 
     rng = np.random.default_rng(7)
     k = 1_000_000

@@ -110,7 +110,7 @@ def time_subprocess(folder: Path, runs: int) -> tuple[float, str]:
 
 
 def time_in_process(folder: Path, runs: int) -> float:
-    from synthesis.normalize import load_review
+    from synthesis.records.review import load_review
 
     load_review(folder, root=folder)  # warm imports (scipy, yaml) once
     times = []
@@ -147,7 +147,7 @@ def main() -> None:
         print(f"goal: {args.records} records in < {GOAL_SECONDS:.0f} s -> {verdict} the goal")
 
         if args.profile:
-            from synthesis.normalize import load_review
+            from synthesis.records.review import load_review
 
             profiler = cProfile.Profile()
             profiler.enable()

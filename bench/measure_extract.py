@@ -87,8 +87,9 @@ from click.testing import CliRunner
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synthesis.cli import main
-from synthesis.normalize import MONTHS_PER, Synonyms, events_from_percent, printed_decimals
-from synthesis.records import UNIT_ALIASES
+
+from synthesis.records.normalize import MONTHS_PER, Synonyms, events_from_percent, printed_decimals
+from synthesis.records.schema import UNIT_ALIASES
 
 CATEGORIES = (
     "cohort size",

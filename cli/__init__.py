@@ -142,8 +142,8 @@ def pooled(
 
     Returns ``(review, result)`` after printing every warning on stderr.
     """
-    from synthesis.analysis import pool as pool_outcome
-    from synthesis.normalize import load_review
+    from synthesis.analyses.pool import pool as pool_outcome
+    from synthesis.records.review import load_review
 
     with user_errors():
         review = load_review(studies)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from synthesis.cli import force_option, main, user_errors
 
 

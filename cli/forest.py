@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
 from synthesis.cli import (
     UserError,
     echo_warnings,
@@ -93,7 +92,7 @@ def forest(
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
 
-    from synthesis.forest import forest_image
+    from synthesis.plots.forest import forest_image
 
     _, result = pooled(
         studies=studies,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from synthesis.cli import main, pooled, selection_options
 
 
@@ -41,7 +40,7 @@ def pool(
       synth pool --outcome OS --measure MED --format json
       synth pool --outcome CR --where disease=ANKL --level 0.90
     """
-    from synthesis import render
+    from synthesis.render import text as render
 
     _, result = pooled(
         studies=studies,

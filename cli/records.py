@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from synthesis.cli import echo_warnings, main, studies_option, user_errors
 
 
@@ -21,7 +20,7 @@ def validate(studies: str | None) -> None:
       synth validate
       synth validate --studies my-review/studies
     """
-    from synthesis.normalize import load_review
+    from synthesis.records.review import load_review
 
     with user_errors():
         review = load_review(studies)
@@ -55,9 +54,9 @@ def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
       synth studies
       synth studies --outcome "overall survival" --format csv
     """
-    from synthesis import render
-    from synthesis.normalize import load_review
-    from synthesis.overview import overview
+    from synthesis.analyses.overview import overview
+    from synthesis.records.review import load_review
+    from synthesis.render import text as render
 
     with user_errors():
         review = load_review(studies)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-
 from synthesis.cli import (
     ci_option,
     echo_warnings,
@@ -74,7 +73,7 @@ def table(
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
     """
-    from synthesis.summary import render, summarize
+    from synthesis.analyses.summary import render, summarize
 
     with user_errors():
         result = summarize(outcomes=outcomes, method=method, ci=ci, level=level, studies=studies)
@@ -117,10 +116,10 @@ def report(
       synth report -o report.html --force --title "ANKL review, May 2025"
       synth report -o report.html --method PM --ci hksj --studies studies/
     """
+    from synthesis.analyses.summary import summarize
     from synthesis.io import check_target, write_atomic
-    from synthesis.normalize import load_review
-    from synthesis.report import report_html
-    from synthesis.summary import summarize
+    from synthesis.records.review import load_review
+    from synthesis.render.report import report_html
 
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again

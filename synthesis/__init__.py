@@ -15,11 +15,11 @@ __all__ = ["load_review", "pool"]
 
 def __getattr__(name: str):  # lazy: `import synthesis` stays cheap
     if name == "pool":
-        from synthesis.analysis import pool
+        from synthesis.analyses.pool import pool
 
         return pool
     if name == "load_review":
-        from synthesis.normalize import load_review
+        from synthesis.records.review import load_review
 
         return load_review
     raise AttributeError(f"module 'synthesis' has no attribute {name!r}")

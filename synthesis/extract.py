@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from synthesis.errors import SynthError
-from synthesis.records import ID_PATTERN, WHOLE_COHORT
+from synthesis.records.schema import ID_PATTERN, WHOLE_COHORT
 
 # ---------------------------------------------------------------------------
 # Reading the input
@@ -1146,7 +1146,7 @@ def _add_binary(
     d = dict(fields)
     note = None
     if "percent" in d and "total" in d:
-        from synthesis.normalize import events_from_percent, printed_decimals
+        from synthesis.records.normalize import events_from_percent, printed_decimals
 
         pct = d["percent"]
         decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
@@ -1917,7 +1917,7 @@ def _check_total(
         return e
     if e.note and e.note.startswith("printed"):
         return e  # its own printed count did not fit: the reviewer decides
-    from synthesis.normalize import events_from_percent, printed_decimals
+    from synthesis.records.normalize import events_from_percent, printed_decimals
 
     default: int | None = cohort.n if cohort.single else None
     source: tuple[int, int] | None = (

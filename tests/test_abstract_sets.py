@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthesis.normalize import load_review
+from synthesis.records.review import load_review
 
 SETS = Path(__file__).resolve().parent / "data" / "abstracts"
 FOLDERS = sorted(p for p in SETS.iterdir() if p.is_dir())

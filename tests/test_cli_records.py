@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
 from synthesis.cli import main
-from synthesis.overview import HEADERS
+
+from synthesis.analyses.overview import HEADERS
 from tests.fixtures.expected import BAD, BAD_DIR, GROUPS, HERE, WARN, WARN_DIR
 
 REPO = Path(__file__).resolve().parent.parent
@@ -336,7 +336,7 @@ READ_ONLY = [
 
 def test_read_only_commands_leave_the_seed_review_untouched(in_repo: Path) -> None:
     before = snapshot(REPO / "studies")
-    assert len(before) == 5
+    assert len([name for name in before if name.endswith(".yaml")]) == 5
     for args in READ_ONLY:
         assert run(*args, "--studies", "studies").exit_code == 0, args
         assert run(*args).exit_code == 0, args  # the default folder

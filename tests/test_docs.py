@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from synthesis.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

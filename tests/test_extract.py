@@ -13,11 +13,11 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from synthesis.cli import main
+
 from synthesis.errors import RecordError, SynthError
 from synthesis.extract import extract, iter_numbers, read_abstract, yaml_string
-from synthesis.normalize import load_review
+from synthesis.records.review import load_review
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "tests" / "data" / "abstracts" / "seeds"

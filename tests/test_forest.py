@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
-from synthesis.analysis import PoolResult, pool
 from synthesis.cli import main
+
+from synthesis.analyses.pool import PoolResult, pool
 from synthesis.errors import SynthError
-from synthesis.forest import (
+from synthesis.plots.forest import (
     ForestLayout,
     draw_forest,
     forest_bytes,
     forest_image,
     forest_layout,
 )
-from synthesis.normalize import load_review
-from synthesis.render import fmt, p_text
+from synthesis.records.review import load_review
+from synthesis.render.text import fmt, p_text
 from tests.synthetic import write_review
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -534,7 +534,7 @@ def test_pool_never_imports_plotting() -> None:
         "import sys; from click.testing import CliRunner; from synthesis.cli import main; "
         f"r = CliRunner().invoke(main, ['pool', '--outcome', 'ORR', '--studies', {STUDIES!r}]); "
         "assert r.exit_code == 0, r.output; "
-        "print(sorted(m for m in ('matplotlib', 'forestplot', 'synthesis.forest') "
+        "print(sorted(m for m in ('matplotlib', 'forestplot', 'synthesis.plots.forest') "
         "if m in sys.modules))"
     )
     out = subprocess.run(
@@ -544,7 +544,7 @@ def test_pool_never_imports_plotting() -> None:
 
 
 def test_numbers_in_the_plot_differences_never_show_minus_zero() -> None:
-    from synthesis.forest import _digits, _num
+    from synthesis.plots.forest import _digits, _num
 
     assert _num(0.0045, _digits("RD")) == "0.00"
     assert _num(-0.0045, _digits("RD")) == "0.00"

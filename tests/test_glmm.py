@@ -1,4 +1,4 @@
-"""synthesis.glmm against metafor::rma.glmm(measure="PLO") (lme4::glmer, nAGQ = 7).
+"""synthesis.models.glmm against metafor::rma.glmm(measure="PLO") (lme4::glmer, nAGQ = 7).
 
 Reference: tests/reference/glmm_reference.json, written by
 tests/reference/glmm_reference.R (each data set records its exact R call).
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from synthesis.glmm import _heterogeneity_tests, fit_glmm_plo, glmm_deviance
+from synthesis.models.glmm import _heterogeneity_tests, fit_glmm_plo, glmm_deviance
 from tests.tolerances import tol
 
 REF_PATH = Path(__file__).parent / "reference" / "glmm_reference.json"
@@ -215,7 +215,7 @@ def test_order_invariance_and_tau2_nonnegative(data: list[tuple[int, int]], seed
 
 def test_import_does_not_load_scipy_optimize() -> None:
     code = (
-        "import sys; import synthesis.glmm; "
+        "import sys; import synthesis.models.glmm; "
         "bad = [m for m in ('scipy.optimize', 'scipy.stats', 'pandas', 'statsmodels') "
         "if m in sys.modules]; print(','.join(bad))"
     )

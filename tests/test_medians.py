@@ -1,4 +1,4 @@
-"""Tests for synthesis.medians (port of metamedian ``pool.med``, R/pool.med.R).
+"""Tests for synthesis.models.medians (port of metamedian ``pool.med``, R/pool.med.R).
 
 Reference values are derived by hand in the comments (cumulative weights,
 order-statistic positions); the normal quantile z = qnorm(0.975) is written out.
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthesis.medians import MedianPool, pool_medians
+from synthesis.models.medians import MedianPool, pool_medians
 from tests.tolerances import tol
 
 CF = tol("closed_form")
@@ -222,7 +222,7 @@ def test_to_dict_and_frame() -> None:
 
 def test_cold_import_does_not_load_heavy_modules() -> None:
     code = (
-        "import sys, synthesis.medians\n"
+        "import sys, synthesis.models.medians\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] == 'pandas' "
         "or m.startswith(('scipy.stats', 'scipy.optimize'))]\n"
         "print(','.join(heavy))\n"

@@ -19,18 +19,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from synthesis.errors import RecordError
-from synthesis.normalize import (
+from synthesis.records.normalize import (
     MONTHS_PER,
     Entry,
-    Review,
     Synonyms,
     events_from_percent,
-    load_review,
     printed_decimals,
     se_from_ci,
     se_from_p,
     z_quantile,
 )
+from synthesis.records.review import Review, load_review
 
 Z95 = 1.959963984540054
 Z90 = 1.6448536269514722

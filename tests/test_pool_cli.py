@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from synthesis.cli import main
+
 from tests.tolerances import tol
 
 ROOT = Path(__file__).resolve().parent.parent

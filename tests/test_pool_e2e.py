@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from synthesis.cli import main
 
 import synthesis
-from synthesis.cli import main
 from tests.tolerances import tol
 
 REF = json.loads((Path(__file__).parent / "reference" / "rma_reference.json").read_text())

@@ -1,4 +1,4 @@
-"""Cross-checks of synthesis.pooling against PyMARE and statsmodels.
+"""Cross-checks of synthesis.models.core against PyMARE and statsmodels.
 
 Where a library defines a quantity differently, the test asserts the difference that
 definition predicts (and says why) instead of skipping it.
@@ -16,7 +16,7 @@ from pymare import Dataset
 from pymare.estimators import DerSimonianLaird, Hedges, VarianceBasedLikelihoodEstimator
 from statsmodels.stats.meta_analysis import combine_effects
 
-from synthesis.pooling import fit
+from synthesis.models.core import fit
 from tests.tolerances import tol
 
 REFERENCE = Path(__file__).parent / "reference" / "rma_reference.json"

@@ -1,4 +1,4 @@
-"""Property tests for synthesis.pooling (hypothesis)."""
+"""Property tests for synthesis.models.core (hypothesis)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from synthesis import pooling
-from synthesis.pooling import CI_METHODS, METHODS, fit, fit_batch
-from synthesis.results import Fit
+from synthesis.models import core as pooling
+from synthesis.models.core import CI_METHODS, METHODS, fit, fit_batch
+from synthesis.models.results import Fit
 
 # iterative solvers stop at ~1e-14 relative steps; order changes only move rounding
 ORDER_RTOL = 1e-9

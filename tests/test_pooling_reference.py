@@ -1,4 +1,4 @@
-"""synthesis.pooling against metafor 3.8 (tests/reference/rma_reference.json).
+"""synthesis.models.core against metafor 3.8 (tests/reference/rma_reference.json).
 
 The JSON is produced by ``Rscript tests/reference/rma_reference.R``; these tests never
 call R. It holds what metafor reports; the contract's null rules (tau2 for FE, PI for
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthesis.pooling import CLOSED_FORM_METHODS, ITERATIVE_METHODS, METHODS, fit, fit_batch
+from synthesis.models.core import CLOSED_FORM_METHODS, ITERATIVE_METHODS, METHODS, fit, fit_batch
 from tests.tolerances import tol
 
 REFERENCE = Path(__file__).parent / "reference" / "rma_reference.json"

@@ -19,17 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from synthesis.errors import Problem, RecordError, SynthError
-from synthesis.normalize import load_review
-from synthesis.records import (
-    LineDict,
-    LineList,
-    is_int,
-    is_number,
-    parse_p,
-    read_yaml,
-    suggest,
-    type_name,
-)
+from synthesis.records.review import load_review
+from synthesis.records.schema import is_int, is_number, parse_p, suggest, type_name
+from synthesis.records.yamlio import LineDict, LineList, read_yaml
 from tests.fixtures.expected import BAD, BAD_DIR, GROUPS, HERE, WARN, WARN_DIR
 
 # FILE:LINE: FIELD: problem (LINE where known), the contract's section 4

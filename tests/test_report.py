@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from synthesis.cli import main
-from synthesis.normalize import load_review
-from synthesis.report import build_report, inline_svg
-from synthesis.summary import summarize, synth_version
+
+from synthesis.analyses.summary import summarize, synth_version
+from synthesis.records.review import load_review
+from synthesis.render.report import build_report, inline_svg
 from tests.synthetic import write_review
 
 ROOT = Path(__file__).resolve().parent.parent

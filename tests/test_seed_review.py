@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from synthesis.cli import main
-from synthesis.normalize import Entry, Review, load_review
+
+from synthesis.records.normalize import Entry
+from synthesis.records.review import Review, load_review
 
 REPO = Path(__file__).resolve().parent.parent
 STUDIES = REPO / "studies"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from synthesis.analysis import MEASURE_NAMES, PoolResult, pool
 from synthesis.cli import main
-from synthesis.normalize import load_review
-from synthesis.summary import ROW_FIELDS, SummaryRow, render, summarize
+
+from synthesis.analyses.pool import MEASURE_NAMES, PoolResult, pool
+from synthesis.analyses.summary import ROW_FIELDS, SummaryRow, render, summarize
+from synthesis.records.review import load_review
 from tests.synthetic import write_review
 
 ROOT = Path(__file__).resolve().parent.parent

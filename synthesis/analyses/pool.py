@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from synthesis import effects
+from synthesis.effects import escalc as effects
 from synthesis.errors import SynthError
-from synthesis.normalize import Entry, Review, load_review
-from synthesis.records import WHOLE_COHORT
-from synthesis.render import entry_data
-from synthesis.results import Fit, clean
+from synthesis.models.results import Fit, clean
+from synthesis.records.normalize import Entry
+from synthesis.records.review import Review, load_review
+from synthesis.records.schema import WHOLE_COHORT
+from synthesis.render.text import entry_data
 
 PROPORTION_MEASURES = ("PLO", "PFT", "PAS", "PR")
 TWO_ARM_MEASURES = ("RR", "OR", "RD")
@@ -247,7 +248,7 @@ def _apply_where(entries: list[Entry], review: Review, where: Sequence[str]) -> 
     known_tags = sorted({t for s in review.studies for t in s.tags})
     for tag, _ in conditions:
         if tag not in known_tags:
-            from synthesis.records import suggest
+            from synthesis.records.schema import suggest
 
             raise SynthError(
                 f"--where {tag}=...: no study has a tag '{tag}'"
@@ -521,12 +522,12 @@ def _fit_rows(
         if ci != "wald":
             raise SynthError("--ci hksj is not defined for --method GLMM; use --ci wald")
         if k >= 2:
-            from synthesis.glmm import fit_glmm_plo
+            from synthesis.models.glmm import fit_glmm_plo
 
             return fit_glmm_plo(rows.events, rows.totals, level=level)
         warnings.append("GLMM needs at least 2 studies; the single study is shown as it is")
         method = "FE"
-    from synthesis.pooling import fit
+    from synthesis.models.core import fit
 
     return fit(rows.yi, rows.vi, method=method, ci=ci, level=level)
 
@@ -642,7 +643,7 @@ def _result_from_fit(
 def _pool_medians(
     entries: list[Entry], outcome: str, method: str, level: float, warnings: list[str], **meta: Any
 ) -> PoolResult:
-    from synthesis.medians import pool_medians
+    from synthesis.models.medians import pool_medians
 
     chosen = _dedupe([e for e in entries if e.kind == "median"], warnings)
     nr = [e for e in chosen if e.not_reached]
@@ -837,7 +838,7 @@ def pool(
         return overall
     known_tags = sorted({t for s in review.studies for t in s.tags})
     if by not in known_tags:
-        from synthesis.records import suggest
+        from synthesis.records.schema import suggest
 
         raise SynthError(
             f"--by {by}: no study has a tag '{by}'{suggest(by, known_tags)} "

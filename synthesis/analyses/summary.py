@@ -4,7 +4,7 @@
 default measure (and the default method unless one is given) and returns a
 frozen :class:`SummaryTable`.  An outcome that cannot be pooled gets a row that
 says why.  The ``*_text`` functions render the table as Markdown, CSV, HTML or
-JSON; :mod:`synthesis.report` reuses the HTML table and the number formatting.
+JSON; :mod:`synthesis.render.report` reuses the HTML table and the number formatting.
 No pandas or matplotlib at module level.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthesis.analysis import (
+from synthesis.analyses.pool import (
     MEASURE_NAMES,
     MEDIAN_METHODS,
     RE_METHODS,
@@ -25,10 +25,11 @@ from synthesis.analysis import (
     pool,
 )
 from synthesis.errors import Problem, SynthError
-from synthesis.normalize import Entry, Review, load_review
-from synthesis.render import csv_text, json_text, level_text, md_escape, md_table
-from synthesis.render import fmt as fmt_number
-from synthesis.results import clean
+from synthesis.models.results import clean
+from synthesis.records.normalize import Entry
+from synthesis.records.review import Review, load_review
+from synthesis.render.text import csv_text, json_text, level_text, md_escape, md_table
+from synthesis.render.text import fmt as fmt_number
 
 PROPORTIONS = ("PLO", "PFT", "PAS", "PR")
 RATIOS = ("HR", "OR", "RR")

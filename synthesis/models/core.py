@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthesis.results import Fit
+from synthesis.models.results import Fit
 from synthesis.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = [

@@ -69,7 +69,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from synthesis.results import Fit
+from synthesis.models.results import Fit
 
 __all__ = ["fit_glmm_plo", "glmm_deviance"]
 

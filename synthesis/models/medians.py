@@ -95,7 +95,7 @@ from typing import Any
 import numpy as np
 
 from synthesis import special
-from synthesis.results import clean_dict
+from synthesis.models.results import clean_dict
 
 METHODS: tuple[str, ...] = ("WM", "MM")
 

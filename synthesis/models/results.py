@@ -2,7 +2,7 @@
 
 Every field that does not exist for an analysis is ``None``, never NaN.
 All numbers here are on the *analysis* (model) scale; the reporting scale is
-applied by :mod:`synthesis.analysis`.
+applied by :mod:`synthesis.analyses.pool`.
 """
 
 from __future__ import annotations

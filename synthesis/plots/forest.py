@@ -34,13 +34,13 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
-from synthesis.render import fmt, heterogeneity_line, level_text, overall_line, p_text
+from synthesis.render.text import fmt, heterogeneity_line, level_text, overall_line, p_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from synthesis.analysis import PoolResult, StudyResult
+    from synthesis.analyses.pool import PoolResult, StudyResult
 
 MINUS = "\u2212"
 SORTS = ("year", "estimate", "listed")
@@ -282,7 +282,7 @@ def _short_heterogeneity(result: PoolResult) -> str:
 
 
 def _method_line(result: PoolResult) -> str:
-    from synthesis.analysis import METHOD_NAMES
+    from synthesis.analyses.pool import METHOD_NAMES
 
     pct = level_text(result.level)
     if result.measure == "MED":

@@ -17,29 +17,22 @@ DataFrame (pandas is imported only there, to keep ``synth pool`` fast).
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-from synthesis.errors import Problem, RecordError, SynthError
-from synthesis.records import (
-    ID_PATTERN,
+from synthesis.errors import Problem
+from synthesis.records.schema import (
     NOT_REACHED,
     UNIT_ALIASES,
     UNITS,
-    LineDict,
     Study,
-    discover,
     is_int,
     is_number,
     parse_p,
-    parse_study,
-    read_yaml,
     suggest,
     type_name,
 )
@@ -235,236 +228,6 @@ class Entry:
         for key, value in tags.items():
             row[f"tag:{key}"] = value
         return row
-
-
-@dataclass(frozen=True)
-class Review:
-    """A loaded, checked, normalized review."""
-
-    root: Path
-    studies: tuple[Study, ...]
-    entries: tuple[Entry, ...]
-    warnings: tuple[Problem, ...]
-    synonyms: Synonyms
-
-    def frame(self):  # -> pandas.DataFrame
-        """The tidy table of entries (one row per outcome entry; tags as ``tag:NAME`` columns)."""
-        import pandas as pd
-
-        return pd.DataFrame([e.as_row() for e in self.entries])
-
-    def study(self, study_id: str) -> Study:
-        for s in self.studies:
-            if s.id == study_id:
-                return s
-        raise KeyError(study_id)
-
-    def outcomes(self) -> list[str]:
-        return sorted({e.outcome for e in self.entries})
-
-
-# ---------------------------------------------------------------------------
-# Configuration (synth.yaml)
-
-
-@dataclass(frozen=True)
-class Config:
-    studies: Path | None
-    synonyms: dict[str, tuple[str, ...]]
-    file: Path | None
-
-
-def read_config(root: Path) -> Config:
-    """Read ``synth.yaml`` in *root* if present (keys: ``studies``, ``synonyms``)."""
-    path = root / "synth.yaml"
-    if not path.is_file():
-        return Config(studies=None, synonyms={}, file=None)
-    problems: list[Problem] = []
-    doc = read_yaml(path, str(path), problems)
-    if doc is None and not problems:
-        doc = LineDict()
-    if isinstance(doc, LineDict):
-        for key in doc:
-            if key not in ("studies", "synonyms"):
-                problems.append(
-                    Problem(
-                        str(path),
-                        doc.lines[key],
-                        key,
-                        f"unknown setting{suggest(key, ('studies', 'synonyms'))}",
-                    )
-                )
-        studies = doc.get("studies")
-        if studies is not None and not isinstance(studies, str):
-            problems.append(Problem(str(path), doc.lines["studies"], "studies", "must be a path"))
-        synonyms: dict[str, tuple[str, ...]] = {}
-        raw = doc.get("synonyms") or {}
-        if not isinstance(raw, dict):
-            problems.append(
-                Problem(
-                    str(path), doc.lines["synonyms"], "synonyms", "must map NAME: [synonym, ...]"
-                )
-            )
-        else:
-            for canon, names in raw.items():
-                if isinstance(names, str):
-                    names = [names]
-                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                    problems.append(
-                        Problem(
-                            str(path),
-                            raw.lines.get(canon, doc.line),
-                            f"synonyms.{canon}",
-                            "must be a list of names",
-                        )
-                    )
-                    continue
-                synonyms[str(canon)] = tuple(names)
-    elif doc is not None:
-        problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
-    if problems:
-        raise RecordError(problems)
-    studies_path = (root / doc["studies"]) if isinstance(doc, dict) and doc.get("studies") else None
-    return Config(studies=studies_path, synonyms=synonyms, file=path)
-
-
-def bundled_studies() -> Path:
-    """The example review shipped at the repository root."""
-    return Path(__file__).resolve().parent.parent / "studies"
-
-
-def resolve_studies_dir(studies: str | Path | None, *, root: Path | None = None) -> Path:
-    """--studies, else ``studies:`` in synth.yaml, else ``./studies``, else the bundled review."""
-    root = Path.cwd() if root is None else root
-    if studies is not None:
-        path = Path(studies)
-        if not path.is_dir():
-            raise SynthError(f"{path}: studies directory not found")
-        return path
-    config = read_config(root)
-    if config.studies is not None:
-        if not config.studies.is_dir():
-            raise SynthError(f"{config.file}: studies: directory {config.studies} not found")
-        return config.studies
-    here = root / "studies"
-    if here.is_dir():
-        return here
-    bundled = bundled_studies()
-    if bundled.is_dir():
-        return bundled
-    raise SynthError("no studies/ directory here; pass --studies DIR")
-
-
-# ---------------------------------------------------------------------------
-# Loading a review
-
-
-def load_review(studies: str | Path | None = None, *, root: str | Path | None = None) -> Review:
-    """Read, check and normalize every record under the studies directory.
-
-    Raises :class:`RecordError` carrying every problem (errors and warnings)
-    if any record has an error; otherwise the returned review carries the warnings.
-    """
-    # Reading a review allocates many small containers and frees none of them:
-    # the cyclic garbage collector would only re-scan them (about 10% of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _load_review(studies, root)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
-    root_path = Path.cwd() if root is None else Path(root)
-    studies_dir = resolve_studies_dir(studies, root=root_path)
-    config = read_config(root_path)
-    synonyms = Synonyms(config.synonyms)
-    problems: list[Problem] = []
-    if (
-        studies is None
-        and studies_dir == bundled_studies()
-        and not (root_path / "studies").is_dir()
-    ):
-        problems.append(
-            Problem(
-                str(studies_dir),
-                None,
-                "studies",
-                "no studies/ folder here; using the bundled example review (pass --studies DIR)",
-                "warning",
-            )
-        )
-    parsed: list[tuple[Study, bool]] = []  # (study, sound?)
-    first: dict[str, tuple[str, int]] = {}  # id -> (file, line) where first seen
-    files = discover(studies_dir)
-    base = Path(_shown(studies_dir))
-    for path in files:
-        shown = str(base / path.relative_to(studies_dir))
-        doc = read_yaml(path, shown, problems)
-        if doc is None:
-            continue
-        start = len(problems)
-        # partial: a record with errors is still checked entry by entry, so that
-        # one run reports every problem; only sound records make the review.
-        study = parse_study(doc, shown, problems, partial=True)
-        sound = not _has_error(problems, start)
-        # Duplicate ids across files (even in records with other errors): name both places.
-        study_id = doc.get("id") if isinstance(doc, LineDict) else None
-        if isinstance(study_id, str) and ID_PATTERN.match(study_id):
-            line = doc.lines.get("id", doc.line)
-            if study_id in first:
-                other_file, other_line = first[study_id]
-                problems.append(
-                    Problem(
-                        shown,
-                        line,
-                        "id",
-                        f"duplicate id '{study_id}' (also in {other_file}:{other_line})",
-                    )
-                )
-                sound = False
-            else:
-                first[study_id] = (shown, line)
-        if study is not None:
-            parsed.append((study, sound))
-    entries: list[Entry] = []
-    unique: list[Study] = []
-    for study, sound in parsed:
-        start = len(problems)
-        study_entries = normalize_study(study, synonyms, problems)
-        if sound and not _has_error(problems, start):
-            entries.extend(study_entries)
-            unique.append(study)
-    if not files:
-        problems.append(
-            Problem(str(studies_dir), None, "studies", "no *.yaml or *.yml study records found")
-        )
-    if any(p.severity == "error" for p in problems):
-        raise RecordError(sorted(problems, key=_problem_order))
-    return Review(
-        root=studies_dir,
-        studies=tuple(unique),
-        entries=tuple(entries),
-        warnings=tuple(sorted(problems, key=_problem_order)),
-        synonyms=synonyms,
-    )
-
-
-def _has_error(problems: list[Problem], start: int) -> bool:
-    return any(p.severity == "error" for p in problems[start:])
-
-
-def _problem_order(p: Problem) -> tuple[str, int, str]:
-    return (p.file, p.line or 0, p.field)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def normalize_study(study: Study, synonyms: Synonyms, problems: list[Problem]) -> list[Entry]:

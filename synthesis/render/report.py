@@ -14,12 +14,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from synthesis.analysis import MEASURE_NAMES, METHOD_NAMES, PoolResult, StudyResult
-from synthesis.errors import SynthError
-from synthesis.normalize import Entry, Review, load_review
-from synthesis.records import WHOLE_COHORT
-from synthesis.render import heterogeneity_line, level_text, overall_line, result_title
-from synthesis.summary import (
+from synthesis.analyses.pool import MEASURE_NAMES, METHOD_NAMES, PoolResult, StudyResult
+from synthesis.analyses.summary import (
     DASH,
     TABLE_CSS,
     SummaryRow,
@@ -33,6 +29,11 @@ from synthesis.summary import (
     tau2_text,
     value_text,
 )
+from synthesis.errors import SynthError
+from synthesis.records.normalize import Entry
+from synthesis.records.review import Review, load_review
+from synthesis.records.schema import WHOLE_COHORT
+from synthesis.render.text import heterogeneity_line, level_text, overall_line, result_title
 
 CSS = (
     """
@@ -107,7 +108,7 @@ def inline_svg(data: bytes | str, *, prefix: str) -> str:
 
 def forest_svg(result: PoolResult, *, prefix: str) -> str:
     """The outcome's forest plot as inline SVG, or a line saying why there is none."""
-    from synthesis.forest import forest_bytes
+    from synthesis.plots.forest import forest_bytes
 
     try:
         data = forest_bytes(result, fmt="svg")

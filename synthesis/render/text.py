@@ -136,7 +136,7 @@ def p_text(p: float | None) -> str:
 
 
 def result_title(result: Any) -> str:
-    from synthesis.analysis import MEASURE_NAMES, METHOD_NAMES
+    from synthesis.analyses.pool import MEASURE_NAMES, METHOD_NAMES
 
     ci_name = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
     model = "common effect" if result.method == "FE" else "random effects"

@@ -1,0 +1,1 @@
+"""The bundled example review: five study records, installed as ``synthesis.studies``."""
