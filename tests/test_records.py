@@ -132,7 +132,7 @@ def test_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_utf16_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = (HEADER + "outcomes: []\n").encode("utf-16")
     assert lines_for(tmp_path, monkeypatch, data) == [
-        "s/r.yaml:1: file: not UTF-8 text (byte 0xff at offset 0); save the file as UTF-8"
+        "s/r.yaml:1: file: the file is UTF-16 (little-endian) text; save it as UTF-8"
     ]
 
 
@@ -146,10 +146,10 @@ def test_unreadable_file_is_a_problem_not_a_traceback(
 ) -> None:
     path = write(tmp_path, "r.yaml", HEADER + "outcomes: []\n")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     problems: list[Problem] = []
     assert read_yaml(path, "s/r.yaml", problems) is None
     assert [str(p) for p in problems] == ["s/r.yaml: file: cannot be read: Permission denied"]
@@ -158,10 +158,29 @@ def test_unreadable_file_is_a_problem_not_a_traceback(
 def test_deep_nesting_is_a_problem_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # synth's own bound (32 levels) comes before any YAML library's: the same message
+    # and line whatever PyYAML or libyaml version is installed.
     text = HEADER + "outcomes: " + "[" * 5000 + "]" * 5000 + "\n"
     assert lines_for(tmp_path, monkeypatch, text) == [
-        "s/r.yaml: yaml: invalid YAML: nested too deeply to be a study record"
+        "s/r.yaml:4: yaml: invalid YAML: nested more than 32 levels deep; a study record needs 4"
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "outcomes:\n" + "".join("  " * i + "- \n" for i in range(1, 200)),  # block lists
+        "outcomes: " + "- " * 3000 + "x\n",  # compact nested lists on one line
+        "outcomes: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n",
+    ],
+)
+def test_deep_block_nesting_is_one_problem_with_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    """Behaviour, not wording: one problem naming the file and a line, no traceback."""
+    lines = lines_for(tmp_path, monkeypatch, HEADER + body)
+    assert len(lines) == 1
+    assert re.match(r"s/r\.yaml:\d+: yaml: invalid YAML: ", lines[0]), lines
 
 
 def test_two_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
