@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli import force_option, main, user_errors
+from synthesis.cli.common import force_option, main, user_errors
 
 
 @main.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from synthesis.cli import (
+from synthesis.cli.common import (
     UserError,
     echo_warnings,
     force_option,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli import main, pooled, selection_options
+from synthesis.cli.common import main, pooled, selection_options
 
 
 @main.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli import echo_warnings, main, studies_option, user_errors
+from synthesis.cli.common import echo_warnings, main, studies_option, user_errors
 
 
 @main.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli import (
+from synthesis.cli.common import (
     ci_option,
     echo_warnings,
     force_option,
@@ -73,7 +73,8 @@ def table(
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
     """
-    from synthesis.analyses.summary import render, summarize
+    from synthesis.analyses.summary import summarize
+    from synthesis.render.sof import render
 
     with user_errors():
         result = summarize(outcomes=outcomes, method=method, ci=ci, level=level, studies=studies)

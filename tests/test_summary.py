@@ -13,9 +13,11 @@ import pytest
 from click.testing import CliRunner
 from synthesis.cli import main
 
-from synthesis.analyses.pool import MEASURE_NAMES, PoolResult, pool
-from synthesis.analyses.summary import ROW_FIELDS, SummaryRow, render, summarize
+from synthesis.analyses.pool import PoolResult, pool
+from synthesis.analyses.summary import ROW_FIELDS, SummaryRow, summarize
+from synthesis.measures import MEASURE_NAMES
 from synthesis.records.review import load_review
+from synthesis.render.sof import render
 from tests.synthetic import write_review
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from synthesis.errors import SynthError
-from synthesis.records.normalize import Entry
+from synthesis.records.normalize import Entry, entry_data
 from synthesis.records.review import Review
-from synthesis.render.text import entry_data
 
 HEADERS = ("outcome", "study", "label", "arm", "role", "kind", "data", "n", "poolable_as", "source")
 

@@ -19,45 +19,18 @@ import numpy as np
 
 from synthesis.effects import escalc as effects
 from synthesis.errors import SynthError
+from synthesis.measures import (
+    CI_METHODS,
+    MEASURE_CODES,
+    MEDIAN_METHODS,
+    PROPORTION_MEASURES,
+    RE_METHODS,
+    TWO_ARM_MEASURES,
+)
 from synthesis.models.results import Fit, clean
-from synthesis.records.normalize import Entry
+from synthesis.records.normalize import Entry, entry_data
 from synthesis.records.review import Review, load_review
 from synthesis.records.schema import WHOLE_COHORT
-from synthesis.render.text import entry_data
-
-PROPORTION_MEASURES = ("PLO", "PFT", "PAS", "PR")
-TWO_ARM_MEASURES = ("RR", "OR", "RD")
-RATIO_MEASURES = ("HR", "OR", "RR")
-MEASURES = ("PLO", "PFT", "PAS", "PR", "RR", "OR", "RD", "HR", "GEN", "MED")
-RE_METHODS = ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE")
-MEDIAN_METHODS = ("WM", "MM")
-CI_METHODS = ("wald", "hksj")
-MEASURE_NAMES = {
-    "PLO": "logit proportion",
-    "PFT": "Freeman-Tukey double arcsine proportion",
-    "PAS": "arcsine proportion",
-    "PR": "raw proportion",
-    "RR": "risk ratio",
-    "OR": "odds ratio",
-    "RD": "risk difference",
-    "HR": "hazard ratio",
-    "GEN": "generic estimate",
-    "MED": "median (months)",
-}
-METHOD_NAMES = {
-    "REML": "restricted maximum likelihood",
-    "DL": "DerSimonian-Laird",
-    "PM": "Paule-Mandel",
-    "ML": "maximum likelihood",
-    "HE": "Hedges",
-    "SJ": "Sidik-Jonkman",
-    "HS": "Hunter-Schmidt",
-    "EB": "empirical Bayes",
-    "FE": "fixed (common) effect",
-    "GLMM": "logistic-normal GLMM (ML)",
-    "WM": "weighted median of medians",
-    "MM": "median of medians",
-}
 
 
 @dataclass(frozen=True)
@@ -810,8 +783,8 @@ def pool(
         measure, notes = default_measure(entries)
         warnings.extend(notes)
     measure = measure.upper()
-    if measure not in MEASURES:
-        raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURES)}")
+    if measure not in MEASURE_CODES:
+        raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
     if method is None:
         method = "WM" if measure == "MED" else "REML"
     method = method.upper()

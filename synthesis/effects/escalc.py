@@ -41,6 +41,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from synthesis import special
+from synthesis.measures import (
+    BACK_TRANSFORM_MEASURES,
+    PROPORTION_MEASURES,
+    RATIO_MEASURES,
+    TWO_ARM_MEASURES,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -60,21 +66,6 @@ __all__ = [
     "two_arm",
     "z_crit",
 ]
-
-PROPORTION_MEASURES: tuple[str, ...] = ("PLO", "PFT", "PAS", "PR")
-TWO_ARM_MEASURES: tuple[str, ...] = ("RR", "OR", "RD")
-RATIO_MEASURES: tuple[str, ...] = ("HR", "OR", "RR")
-BACK_TRANSFORM_MEASURES: tuple[str, ...] = (
-    "PLO",
-    "PFT",
-    "PAS",
-    "PR",
-    "RR",
-    "OR",
-    "RD",
-    "HR",
-    "GEN",
-)
 
 #: escalc's default continuity correction (``add = 1/2``).
 CONTINUITY_ADD = 0.5

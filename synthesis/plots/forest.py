@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
+from synthesis.measures import MEASURES, METHOD_NAMES
 from synthesis.render.text import fmt, heterogeneity_line, level_text, overall_line, p_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,55 +56,6 @@ ROW_KINDS = (
     "pi",
     "blank",
 )
-RATIO = ("HR", "OR", "RR")
-PROPORTION = ("PLO", "PFT", "PAS", "PR")
-DIFFERENCE = ("RD", "GEN")
-
-AXIS_LABELS = {
-    "PLO": "Proportion",
-    "PFT": "Proportion",
-    "PAS": "Proportion",
-    "PR": "Proportion",
-    "RR": "Risk ratio (log scale)",
-    "OR": "Odds ratio (log scale)",
-    "HR": "Hazard ratio (log scale)",
-    "RD": "Risk difference",
-    "GEN": "Estimate",
-    "MED": "Median (months)",
-}
-ESTIMATE_NAMES = {
-    "PLO": "Proportion",
-    "PFT": "Proportion",
-    "PAS": "Proportion",
-    "PR": "Proportion",
-    "RR": "RR",
-    "OR": "OR",
-    "HR": "HR",
-    "RD": "RD",
-    "GEN": "Estimate",
-    "MED": "Median",
-}
-DATA_HEADERS = {
-    "PLO": "Events/Total",
-    "PFT": "Events/Total",
-    "PAS": "Events/Total",
-    "PR": "Events/Total",
-    "RR": "Events/Total (exp. vs ctrl)",
-    "OR": "Events/Total (exp. vs ctrl)",
-    "RD": "Events/Total (exp. vs ctrl)",
-    "HR": "Reported",
-    "GEN": "Reported",
-    "MED": "Reported",
-}
-SCALE_NOTES = {
-    "PLO": "proportions pooled on the logit scale",
-    "PFT": "proportions pooled on the Freeman-Tukey double arcsine scale",
-    "PAS": "proportions pooled on the arcsine scale",
-    "PR": "raw proportions pooled",
-    "RR": "pooled on the log scale",
-    "OR": "pooled on the log scale",
-    "HR": "pooled on the log scale",
-}
 
 
 @dataclass(frozen=True)
@@ -282,8 +234,6 @@ def _short_heterogeneity(result: PoolResult) -> str:
 
 
 def _method_line(result: PoolResult) -> str:
-    from synthesis.analyses.pool import METHOD_NAMES
-
     pct = level_text(result.level)
     if result.measure == "MED":
         return f"Method: {METHOD_NAMES.get(result.method, result.method)}; {pct} CI"
@@ -296,7 +246,7 @@ def _method_line(result: PoolResult) -> str:
         name = METHOD_NAMES.get(result.method, result.method)
         model = f"random-effects model, τ² by {name} ({result.method})"
     line = f"Method: {model}; {ci} {pct} CI"
-    note = SCALE_NOTES.get(result.measure)
+    note = MEASURES[result.measure].scale_note
     if note:
         line += f"; {note}"
     return line
@@ -491,9 +441,9 @@ def forest_layout(
 
     # axis
     null: float | None
-    if measure in RATIO:
+    if MEASURES[measure].log:
         null, scale = 1.0, "log"
-    elif measure in DIFFERENCE:
+    elif measure in ("RD", "GEN"):
         null, scale = 0.0, "linear"
     else:
         null, scale = None, "linear"
@@ -510,10 +460,10 @@ def forest_layout(
         must.append(null)
     if not must:
         must = want[:] or [0.0, 1.0]
-    if measure in RATIO:
+    if MEASURES[measure].log:
         must = [v for v in must if v > 0] or [1.0]
         xlim, ticks = _log_axis(must, [v for v in want if v > 0])
-    elif measure in PROPORTION:
+    elif MEASURES[measure].family == "proportion":
         lo_all = min([*must, *want, 0.0])
         hi_all = max([*must, *want, 1.0])
         if lo_all >= 0.0 and hi_all <= 1.0:
@@ -552,7 +502,7 @@ def forest_layout(
             fav = (str(favours[0]), str(favours[1]))
 
     footer = [heterogeneity_line(result).replace("tau²", "τ²")]
-    if measure not in PROPORTION and measure != "MED":
+    if MEASURES[measure].family not in ("proportion", "median"):
         line = overall_line(result)
         if line:
             footer.append(line)
@@ -575,12 +525,17 @@ def forest_layout(
         measure=measure,
         k=result.k,
         rows=tuple(drawn),
-        headers=("Study", DATA_HEADERS[measure], f"{ESTIMATE_NAMES[measure]} [{pct} CI]", "Weight"),
+        headers=(
+            "Study",
+            MEASURES[measure].data_header,
+            f"{MEASURES[measure].estimate_name} [{pct} CI]",
+            "Weight",
+        ),
         scale=scale,
         xlim=(float(xlim[0]), float(xlim[1])),
         ticks=tuple(float(t) for t in ticks),
         tick_labels=tuple(_tick_label(t) for t in ticks),
-        xlabel=AXIS_LABELS[measure],
+        xlabel=MEASURES[measure].axis_label,
         null_line=null,
         pooled_line=result.estimate,
         favours=fav,

@@ -594,3 +594,32 @@ def _generic(oc, problem) -> dict[str, Any] | None:
         "scale": None if scale is None else str(scale),
         "n": None if n is None else int(n),
     }
+
+
+def entry_data(entry: Entry) -> str:
+    """What a record says, in one short string.
+
+    '14/30', 'median 11 mo [1, 22.9]', 'HR 2.14 [1.06, 4.33]'.
+    """
+    if entry.kind == "binary":
+        text = f"{entry.events}/{entry.total}"
+        if entry.events_from_percent:
+            text += f" (from {entry.percent:g}%)"
+        return text
+    if entry.kind == "median":
+        text = "median NR" if entry.not_reached else f"median {entry.median:.3g} mo"
+        if entry.median_ci_low is not None:
+            high = "NR" if entry.median_ci_high is None else f"{entry.median_ci_high:.3g}"
+            text += f" [{entry.median_ci_low:.3g}, {high}]"
+        return text
+    if entry.kind == "ratio":
+        text = f"{entry.ratio_type.upper()} {entry.ratio:g}"
+        if entry.ci_low is not None:
+            text += f" [{entry.ci_low:g}, {entry.ci_high:g}]"
+        elif entry.p is not None:
+            text += f" (p = {entry.p_text or entry.p})"
+        return text
+    text = f"{entry.yi:g}"
+    if entry.se is not None:
+        text += f" (SE {entry.se:.3g})"
+    return text

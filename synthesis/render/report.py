@@ -14,25 +14,23 @@ import re
 from html import escape
 from pathlib import Path
 
-from synthesis.analyses.pool import MEASURE_NAMES, METHOD_NAMES, PoolResult, StudyResult
-from synthesis.analyses.summary import (
-    DASH,
+from synthesis.analyses.pool import PoolResult, StudyResult
+from synthesis.analyses.summary import DASH, SummaryRow, SummaryTable, summarize
+from synthesis.errors import SynthError
+from synthesis.measures import MEASURE_NAMES, METHOD_NAMES
+from synthesis.records.normalize import Entry
+from synthesis.records.review import Review, load_review
+from synthesis.records.schema import WHOLE_COHORT
+from synthesis.render.sof import (
     TABLE_CSS,
-    SummaryRow,
-    SummaryTable,
     estimate_text,
     html_fragment,
     i2_text,
     interval_text,
     k_text,
-    summarize,
     tau2_text,
     value_text,
 )
-from synthesis.errors import SynthError
-from synthesis.records.normalize import Entry
-from synthesis.records.review import Review, load_review
-from synthesis.records.schema import WHOLE_COHORT
 from synthesis.render.text import heterogeneity_line, level_text, overall_line, result_title
 
 CSS = (

@@ -12,6 +12,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from synthesis.measures import MEASURE_NAMES, METHOD_NAMES
+
 
 def fmt(value: Any, digits: int = 3) -> str:
     """A number for people: fixed digits, '' for None."""
@@ -84,35 +86,6 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-def entry_data(entry: Any) -> str:
-    """What a record says, in one short string.
-
-    '14/30', 'median 11 mo [1, 22.9]', 'HR 2.14 [1.06, 4.33]'.
-    """
-    if entry.kind == "binary":
-        text = f"{entry.events}/{entry.total}"
-        if entry.events_from_percent:
-            text += f" (from {entry.percent:g}%)"
-        return text
-    if entry.kind == "median":
-        text = "median NR" if entry.not_reached else f"median {entry.median:.3g} mo"
-        if entry.median_ci_low is not None:
-            high = "NR" if entry.median_ci_high is None else f"{entry.median_ci_high:.3g}"
-            text += f" [{entry.median_ci_low:.3g}, {high}]"
-        return text
-    if entry.kind == "ratio":
-        text = f"{entry.ratio_type.upper()} {entry.ratio:g}"
-        if entry.ci_low is not None:
-            text += f" [{entry.ci_low:g}, {entry.ci_high:g}]"
-        elif entry.p is not None:
-            text += f" (p = {entry.p_text or entry.p})"
-        return text
-    text = f"{entry.yi:g}"
-    if entry.se is not None:
-        text += f" (SE {entry.se:.3g})"
-    return text
-
-
 # ---------------------------------------------------------------------------
 # Pooled results
 
@@ -136,8 +109,6 @@ def p_text(p: float | None) -> str:
 
 
 def result_title(result: Any) -> str:
-    from synthesis.analyses.pool import MEASURE_NAMES, METHOD_NAMES
-
     ci_name = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
     model = "common effect" if result.method == "FE" else "random effects"
     if result.measure == "MED":

@@ -1,0 +1,189 @@
+"""What every ``synth`` command shares: the ``main`` group, options, error handling.
+
+Library exceptions become :class:`click.ClickException` subclasses with exit
+status 2 and one ``FILE:LINE: FIELD: problem`` line per problem on stderr.
+Heavy modules (matplotlib, statsmodels, pymare, pandas) are never imported here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any, TypeVar
+
+import click
+
+from synthesis.errors import Problem, RecordError, SynthError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ProblemsReported(click.ClickException):
+    """Bad input: every problem on its own line, exit status 2, no traceback."""
+
+    exit_code = 2
+
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        out = file if file is not None else sys.stderr
+        errors = [p for p in self.problems if p.severity == "error"]
+        for problem in self.problems:
+            click.echo(str(problem), file=out)
+        files = {p.file for p in errors}
+        click.echo(
+            f"synth: {len(errors)} error(s) in {len(files)} file(s); fix them and run again",
+            file=out,
+        )
+
+
+class UserError(click.ClickException):
+    """A user-facing error without a file position (exit status 2)."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"synth: {self.message}", file=file if file is not None else sys.stderr)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn library exceptions into click exceptions (sqlite-utils style)."""
+    try:
+        yield
+    except RecordError as exc:
+        raise ProblemsReported(exc.problems) from None
+    except SynthError as exc:
+        raise UserError(str(exc)) from None
+
+
+def echo_warnings(warnings: tuple[Problem, ...] | list[Problem] | list[str]) -> None:
+    for w in warnings:
+        click.echo(str(w) if isinstance(w, Problem) else f"synth: warning: {w}", err=True)
+
+
+def studies_option(f: F) -> F:
+    return click.option(
+        "--studies",
+        "studies",
+        type=click.Path(file_okay=False, path_type=str),
+        default=None,
+        metavar="DIR",
+        help="Folder of *.yaml study records (default: studies/, or 'studies:' in synth.yaml).",
+    )(f)
+
+
+ci_option = click.option(
+    "--ci",
+    "ci",
+    type=click.Choice(["wald", "hksj"], case_sensitive=False),
+    default="wald",
+    show_default=True,
+    help="CI for the pooled estimate: Wald z or Hartung-Knapp-Sidik-Jonkman t(k-1).",
+)
+level_option = click.option(
+    "--level", type=float, default=0.95, show_default=True, help="Confidence level."
+)
+
+
+def selection_options(f: F) -> F:
+    """The options that choose an analysis, shared by ``pool`` and ``forest``."""
+    options = [
+        click.option(
+            "--outcome",
+            required=True,
+            metavar="NAME",
+            help="Outcome to pool (synonyms allowed: 'overall response rate' = ORR).",
+        ),
+        click.option(
+            "--measure",
+            default=None,
+            metavar="[PLO|PFT|PAS|PR|RR|OR|RD|HR|GEN|MED]",
+            help="Effect measure (metafor codes). Default: PLO for counts, "
+            "else what most studies give.",
+        ),
+        click.option(
+            "--method",
+            default=None,
+            metavar="[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|WM|MM]",
+            help="tau² estimator (default REML); GLMM for PLO; WM (default) or MM for medians.",
+        ),
+        ci_option,
+        level_option,
+        click.option("--by", default=None, metavar="TAG", help="Subgroup analysis by a study tag."),
+        click.option(
+            "--where",
+            multiple=True,
+            metavar="TAG=VALUE",
+            help="Keep only studies with this tag value (repeatable).",
+        ),
+        studies_option,
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def pooled(
+    *,
+    studies: str | None,
+    outcome: str,
+    measure: str | None,
+    method: str | None,
+    ci: str,
+    level: float,
+    by: str | None,
+    where: tuple[str, ...],
+) -> tuple[Any, Any]:
+    """Load the review and pool one outcome (the options of ``selection_options``).
+
+    Returns ``(review, result)`` after printing every warning on stderr.
+    """
+    from synthesis.analyses.pool import pool as pool_outcome
+    from synthesis.records.review import load_review
+
+    with user_errors():
+        review = load_review(studies)
+        result = pool_outcome(
+            review,
+            outcome=outcome,
+            measure=measure,
+            method=method,
+            ci=ci.lower(),
+            level=level,
+            by=by,
+            where=where,
+        )
+    echo_warnings(review.warnings)
+    echo_warnings(list(result.warnings))
+    for group in result.subgroups or ():
+        echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
+    return review, result
+
+
+def force_option(f: F) -> F:
+    return click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="synth", prog_name="synth")
+def main() -> None:
+    """synth: evidence synthesis from YAML study records.
+
+    \b
+    Records (one YAML file per study) -> validation -> effect sizes ->
+    random-effects pooling (metafor's numbers) -> tables, JSON, plots.
+
+    \b
+    Examples:
+      synth validate
+      synth studies
+      synth pool --outcome ORR
+      synth forest --outcome ORR -o forest-orr.png
+      synth table
+      synth report -o report.html
+      synth extract abstract.txt -o studies/new-study.yaml
+    """

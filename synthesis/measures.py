@@ -1,0 +1,224 @@
+"""The one registry of measures and methods: codes, names, scales, labels, valid methods.
+
+Every other module asks here (effect sizes, pooling, the summary table, plots, text),
+so a new measure is one :class:`Measure` row, not an edit in four places. Pure data:
+importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BACK_TRANSFORM_MEASURES",
+    "CI_METHODS",
+    "MEASURES",
+    "MEASURE_CODES",
+    "MEASURE_NAMES",
+    "MEDIAN_METHODS",
+    "METHOD_NAMES",
+    "PROPORTION_MEASURES",
+    "RATIO_MEASURES",
+    "RE_METHODS",
+    "TWO_ARM_MEASURES",
+    "Measure",
+    "measure",
+]
+
+#: tau² estimators of the random-effects model (``FE``: common effect, tau² = 0).
+RE_METHODS: tuple[str, ...] = ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB", "FE")
+#: Pooled medians: sample-size weighted median of medians, and the plain median of medians.
+MEDIAN_METHODS: tuple[str, ...] = ("WM", "MM")
+#: Confidence intervals: Wald z, or Hartung-Knapp-Sidik-Jonkman t (metafor ``test="knha"``).
+CI_METHODS: tuple[str, ...] = ("wald", "hksj")
+
+METHOD_NAMES: dict[str, str] = {
+    "REML": "restricted maximum likelihood",
+    "DL": "DerSimonian-Laird",
+    "PM": "Paule-Mandel",
+    "ML": "maximum likelihood",
+    "HE": "Hedges",
+    "SJ": "Sidik-Jonkman",
+    "HS": "Hunter-Schmidt",
+    "EB": "empirical Bayes",
+    "FE": "fixed (common) effect",
+    "GLMM": "logistic-normal GLMM (ML)",
+    "WM": "weighted median of medians",
+    "MM": "median of medians",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One effect measure: how it is named, pooled, drawn and tested.
+
+    ``family``: ``proportion`` (one arm), ``two_arm`` (experimental vs control counts),
+    ``ratio`` (reported HR/OR/RR), ``generic`` or ``median``. ``log``: pooled on the
+    log scale and drawn on a log axis. ``null``: the value of no effect on the
+    reporting scale (None for single-arm measures: there is nothing to test against).
+    ``digits``: decimals for estimates in every output.
+    """
+
+    code: str
+    name: str  # how it is computed ("logit proportion")
+    short: str  # what a reader calls it ("proportion")
+    family: str
+    log: bool
+    null: float | None
+    axis_label: str
+    estimate_name: str
+    data_header: str
+    scale_note: str | None
+    methods: tuple[str, ...]
+    ci_methods: tuple[str, ...] = CI_METHODS
+    digits: int = 3
+    back_transform: bool = True  # effects.back_transform knows it
+
+    @property
+    def default_method(self) -> str:
+        return self.methods[0]
+
+
+_PROPORTION = dict(
+    short="proportion",
+    family="proportion",
+    log=False,
+    null=None,
+    axis_label="Proportion",
+    estimate_name="Proportion",
+    data_header="Events/Total",
+)
+_TWO_ARM_HEADER = "Events/Total (exp. vs ctrl)"
+
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure(
+            "PLO",
+            "logit proportion",
+            **_PROPORTION,
+            scale_note="proportions pooled on the logit scale",
+            methods=(*RE_METHODS, "GLMM"),
+        ),
+        Measure(
+            "PFT",
+            "Freeman-Tukey double arcsine proportion",
+            **_PROPORTION,
+            scale_note="proportions pooled on the Freeman-Tukey double arcsine scale",
+            methods=RE_METHODS,
+        ),
+        Measure(
+            "PAS",
+            "arcsine proportion",
+            **_PROPORTION,
+            scale_note="proportions pooled on the arcsine scale",
+            methods=RE_METHODS,
+        ),
+        Measure(
+            "PR",
+            "raw proportion",
+            **_PROPORTION,
+            scale_note="raw proportions pooled",
+            methods=RE_METHODS,
+        ),
+        Measure(
+            "RR",
+            "risk ratio",
+            "risk ratio",
+            "two_arm",
+            True,
+            1.0,
+            "Risk ratio (log scale)",
+            "RR",
+            _TWO_ARM_HEADER,
+            "pooled on the log scale",
+            RE_METHODS,
+            digits=2,
+        ),
+        Measure(
+            "OR",
+            "odds ratio",
+            "odds ratio",
+            "two_arm",
+            True,
+            1.0,
+            "Odds ratio (log scale)",
+            "OR",
+            _TWO_ARM_HEADER,
+            "pooled on the log scale",
+            RE_METHODS,
+            digits=2,
+        ),
+        Measure(
+            "RD",
+            "risk difference",
+            "risk difference",
+            "two_arm",
+            False,
+            0.0,
+            "Risk difference",
+            "RD",
+            _TWO_ARM_HEADER,
+            None,
+            RE_METHODS,
+        ),
+        Measure(
+            "HR",
+            "hazard ratio",
+            "hazard ratio",
+            "ratio",
+            True,
+            1.0,
+            "Hazard ratio (log scale)",
+            "HR",
+            "Reported",
+            "pooled on the log scale",
+            RE_METHODS,
+            digits=2,
+        ),
+        Measure(
+            "GEN",
+            "generic estimate",
+            "estimate",
+            "generic",
+            False,
+            0.0,
+            "Estimate",
+            "Estimate",
+            "Reported",
+            None,
+            RE_METHODS,
+        ),
+        Measure(
+            "MED",
+            "median (months)",
+            "median",
+            "median",
+            False,
+            None,
+            "Median (months)",
+            "Median",
+            "Reported",
+            None,
+            MEDIAN_METHODS,
+            ci_methods=("wald",),
+            digits=1,
+            back_transform=False,
+        ),
+    )
+}
+
+MEASURE_CODES: tuple[str, ...] = tuple(MEASURES)
+MEASURE_NAMES: dict[str, str] = {c: m.name for c, m in MEASURES.items()}
+PROPORTION_MEASURES: tuple[str, ...] = tuple(
+    c for c, m in MEASURES.items() if m.family == "proportion"
+)
+TWO_ARM_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.family == "two_arm")
+#: Measures that records can give as a reported ratio (hr/or/rr with a CI or p).
+RATIO_MEASURES: tuple[str, ...] = ("HR", "OR", "RR")
+BACK_TRANSFORM_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.back_transform)
+
+
+def measure(code: str) -> Measure:
+    """The registry row of *code* (KeyError for an unknown code)."""
+    return MEASURES[code]
