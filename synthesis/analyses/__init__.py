@@ -1,0 +1,1 @@
+"""Analyses built on the pooling core: sensitivity, influence and small-study checks."""
