@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -316,6 +317,16 @@ def test_identical_estimates_hksj_no_nan(method: str) -> None:
         assert row.cooks_distance is None and row.cov_ratio is None and row.dffits is None
     assert all(p.x == 0.0 and p.y is None for p in res.baujat.points)
     assert res.influence.warnings and res.baujat.warnings
+
+
+@pytest.mark.parametrize("ci", CI_METHODS)
+def test_no_floating_point_warnings(ci: str) -> None:
+    """A subnormal Q (yi 1e-160 apart) once raised an overflow warning in FE's I2."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = sensitivity(yi=[0.0, 1e-160, 0.0], vi=[1.0, 1.0, 2.0], method="FE", ci_method=ci)
+    no_nan(res)
+    assert all(s.I2 == 0.0 for s in res.cumulative.steps[1:])
 
 
 def test_bad_input_raises() -> None:

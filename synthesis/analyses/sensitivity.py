@@ -382,7 +382,10 @@ def _deleted_batch(y: np.ndarray, v: np.ndarray, method: str, ci: str, level: fl
     mask = np.vstack([~np.eye(k, dtype=bool), np.ones((1, k), dtype=bool)])
     yy = np.broadcast_to(y, (k + 1, k))
     vv = np.broadcast_to(v, (k + 1, k))
-    return fit_batch(yy, vv, method=method, ci=ci, level=level, mask=mask, tau2_ci=False)
+    # pooling's FE I2 = 100 (Q - df) / Q overflows to -inf for a subnormal Q (> 0) and
+    # is then clipped to 0, the right value; only the RuntimeWarning is silenced
+    with np.errstate(over="ignore"):
+        return fit_batch(yy, vv, method=method, ci=ci, level=level, mask=mask, tau2_ci=False)
 
 
 # --------------------------------------------------------------------------- leave-one-out
@@ -639,7 +642,8 @@ def _cumulative(
     mask = np.tril(np.ones((k, k), dtype=bool))
     yy = np.broadcast_to(y[idx], (k, k))
     vv = np.broadcast_to(v[idx], (k, k))
-    b = fit_batch(yy, vv, method=method, ci=ci_method, level=level, mask=mask, tau2_ci=False)
+    with np.errstate(over="ignore"):  # see _deleted_batch
+        b = fit_batch(yy, vv, method=method, ci=ci_method, level=level, mask=mask, tau2_ci=False)
     rows = slice(0, k)
     cols = _columns(b, rows)
     steps = tuple(
