@@ -1,1 +1,1 @@
-"""effects"""
+"""Effect sizes from normalized entries, as metafor's escalc (escalc)."""

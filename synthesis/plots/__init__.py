@@ -1,1 +1,1 @@
-"""plots"""
+"""Plots: forest plots and the axis and text pieces they share (matplotlib, imported lazily)."""

@@ -1,1 +1,1 @@
-"""records"""
+"""Records: YAML read with lines (yamlio), checked (schema), normalized (normalize), loaded (review)."""
