@@ -408,7 +408,7 @@ def _cmh(a, b, c, d, notes: list[str]) -> dict[str, Any]:
     n = n1 + n2
     xt, yt = a + c, b + d
     out: dict[str, Any] = {}
-    den = float(((n1 / n) * (n2 / n) * (xt * (yt / (n - 1)))).sum()) if n.min() > 1 else 0.0
+    den = float(((n1 / n) * (n2 / n) * (xt * (yt / (n - 1)))).sum())  # N >= 2: both arms > 0
     if xt.sum() == 0 or yt.sum() == 0 or not den > 0:
         notes.append(
             "the Cochran-Mantel-Haenszel test does not exist: no table has both events and "

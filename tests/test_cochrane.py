@@ -396,6 +396,17 @@ def test_mh_bcg_hand_check() -> None:
     assert math.isclose(res.se, math.sqrt(var), rel_tol=1e-14)
 
 
+def test_mh_result_frame_and_dict() -> None:
+    case = next(c for c in MH if c["id"] == "bcg-MH-OR")
+    res = run_mh(case)
+    frame = res.to_frame()
+    assert frame.shape[0] == 1
+    assert math.isclose(frame["estimate"].iloc[0], case["estimate"], rel_tol=1e-12)
+    d = res.to_dict()
+    assert d["tau2"] is None and d["pi_low"] is None and len(d["weights"]) == case["k"]
+    assert res.warnings == res.notes
+
+
 def test_mh_invalid_input() -> None:
     with pytest.raises(ValueError, match="negative"):
         mantel_haenszel(measure="OR", ai=[-1], bi=[2], ci=[1], di=[1])
