@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthesis.models_continuous import continuous_problems, hedges_correction, md, smd
-from synthesis.models_mh import MHResult, escalc_2x2, mantel_haenszel, peto
-from synthesis.pooling import CLOSED_FORM_METHODS, METHODS, fit
-from synthesis.prediction import pi_t, pi_t_batch
+from synthesis.effects.continuous import continuous_problems, hedges_correction, md, smd
+from synthesis.models.core import CLOSED_FORM_METHODS, METHODS, fit
+from synthesis.models.mh import MHResult, escalc_2x2, mantel_haenszel, peto
+from synthesis.models.prediction import pi_t, pi_t_batch
 from synthesis.special import ndtri
 from tests.tolerances import tol
 

@@ -1,1 +1,1 @@
-"""Records: YAML read with lines (yamlio), checked (schema), normalized (normalize), loaded (review)."""
+"""Records: YAML read with lines (yamlio), checked (schema), normalized, loaded (review)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from synthesis.results import clean_dict
+from synthesis.models.results import clean_dict
 from synthesis.special import stdtrit
 
 __all__ = ["PredictionInterval", "pi_t", "pi_t_batch"]

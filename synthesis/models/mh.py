@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from synthesis.results import clean_dict
+from synthesis.models.results import clean_dict
 from synthesis.special import chdtrc, ndtr, ndtri
 
 __all__ = ["MH_MEASURES", "MHResult", "escalc_2x2", "mantel_haenszel", "peto"]
