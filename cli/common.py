@@ -157,7 +157,9 @@ def pooled(
             by=by,
             where=where,
         )
-    echo_warnings(review.warnings)
+    echo_warnings(review.general_warnings)
+    for line in result.record_warnings:  # already "FILE:LINE: FIELD: warning: ..."
+        click.echo(line, err=True)
     echo_warnings(list(result.warnings))
     for group in result.subgroups or ():
         echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])

@@ -52,6 +52,9 @@ class StudyResult:
     file: str
     line: int
     tags: dict[str, str] = field(default_factory=dict)
+    # the record entries this row was computed from (experimental then control for a
+    # two-arm comparison): later analyses and the report start from them, not (file, line)
+    entries: tuple[Entry, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +140,31 @@ class PoolResult:
     value: str | None = None
     where: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # facts worth reporting that are not warnings (GLMM's LRT ...)
+    harmonic_n: float | None = None  # PFT back-transform (Miller 1978): harmonic mean of n
+
+    @property
+    def record_warnings(self) -> tuple[str, ...]:
+        """Warnings from reading the entries this result uses (``FILE:LINE: FIELD: ...``)."""
+        seen = dict.fromkeys(w for s in self.studies for e in s.entries for w in e.warnings)
+        for group in self.subgroups or ():
+            seen.update(dict.fromkeys(group.record_warnings))
+        return tuple(seen)
+
+    @property
+    def yi(self) -> np.ndarray:
+        """The analysis-scale effect sizes the model was fitted on, in row order."""
+        return np.array([np.nan if s.yi is None else s.yi for s in self.studies], dtype=float)
+
+    @property
+    def vi(self) -> np.ndarray:
+        """The sampling variances the model was fitted on (NaN for medians)."""
+        return np.array([np.nan if s.vi is None else s.vi for s in self.studies], dtype=float)
+
+    def back(self, value: float | None) -> float | None:
+        """*value* on the analysis scale, back on the reporting scale of this result."""
+        if self.measure == "MED":
+            return value
+        return _back(self.measure, value, self.harmonic_n)
 
     @property
     def participants(self) -> int | None:
@@ -175,7 +203,7 @@ class PoolResult:
             out["subgroup_test"] = (
                 self.subgroup_test.to_dict() if self.subgroup_test is not None else None
             )
-        out["warnings"] = list(self.warnings)
+        out["warnings"] = [*self.record_warnings, *self.warnings]
         out["notes"] = list(self.notes)
         out["converged"] = self.converged
         out["participants"] = self.participants
@@ -277,6 +305,7 @@ class _Rows:
     arms: tuple[str | None, ...]
     events: np.ndarray | None = None
     totals: np.ndarray | None = None
+    sources: tuple[tuple[Entry, ...], ...] = ()  # the entries behind each row
 
 
 def _dedupe(entries: list[Entry], warnings: list[str]) -> list[Entry]:
@@ -349,6 +378,7 @@ def _select_rows(entries: list[Entry], measure: str, level: float, warnings: lis
             arms=tuple(e.arm for e in chosen),
             events=events,
             totals=totals,
+            sources=tuple((e,) for e in chosen),
         )
     if measure in ("HR", "OR", "RR", "RD"):
         return _select_comparative(entries, measure, level, warnings)
@@ -376,6 +406,7 @@ def _select_rows(entries: list[Entry], measure: str, level: float, warnings: lis
             n=tuple(e.n for e in chosen),
             data=tuple(entry_data(e) for e in chosen),
             arms=tuple(None for _ in chosen),
+            sources=tuple((e,) for e in chosen),
         )
     raise SynthError(f"unknown measure {measure}")
 
@@ -383,7 +414,7 @@ def _select_rows(entries: list[Entry], measure: str, level: float, warnings: lis
 def _select_comparative(
     entries: list[Entry], measure: str, level: float, warnings: list[str]
 ) -> _Rows:
-    rows: list[tuple[Entry, float, float, float, float, float, str, int | None]] = []
+    rows: list[tuple[tuple[Entry, ...], float, float, float, float, float, str, int | None]] = []
     by_study: dict[str, list[Entry]] = {}
     for e in entries:
         by_study.setdefault(e.study, []).append(e)
@@ -415,7 +446,7 @@ def _select_comparative(
             data = f"{a.events}/{a.total} vs {c.events}/{c.total}"
             rows.append(
                 (
-                    a,
+                    (a, c),
                     float(eff.yi[0]),
                     float(eff.vi[0]),
                     float(eff.estimate[0]),
@@ -446,7 +477,7 @@ def _select_comparative(
             )
             rows.append(
                 (
-                    e,
+                    (e,),
                     float(eff.yi[0]),
                     float(eff.vi[0]),
                     float(eff.estimate[0]),
@@ -463,7 +494,8 @@ def _select_comparative(
     if skipped:
         warnings.append(f"left out of {measure}: {'; '.join(skipped)}")
     return _Rows(
-        entries=tuple(r[0] for r in rows),
+        entries=tuple(r[0][0] for r in rows),
+        sources=tuple(r[0] for r in rows),
         yi=np.array([r[1] for r in rows], float),
         vi=np.array([r[2] for r in rows], float),
         estimate=np.array([r[3] for r in rows], float),
@@ -554,9 +586,11 @@ def _result_from_fit(
             file=e.file,
             line=e.line,
             tags=dict(e.tags),
+            entries=src,
         )
-        for e, arm, data, est, lo, hi, y, v, w, n in zip(
+        for e, src, arm, data, est, lo, hi, y, v, w, n in zip(
             rows.entries,
+            rows.sources,
             rows.arms,
             rows.data,
             rows.estimate,
@@ -610,6 +644,7 @@ def _result_from_fit(
         by=by,
         value=value,
         where=where,
+        harmonic_n=harmonic,
     )
 
 
@@ -658,6 +693,7 @@ def _pool_medians(
             file=e.file,
             line=e.line,
             tags=dict(e.tags),
+            entries=(e,),
         )
         for e, w in zip(usable, res.weights, strict=True)
     )

@@ -196,22 +196,6 @@ def _method_for(measure: str, method: str | None, ci: str) -> tuple[str | None, 
     return method, ci, notes
 
 
-def _record_warnings(review: Review, result: PoolResult) -> list[str]:
-    """The warnings from reading the records that concern the entries this result uses."""
-    used = {(s.file, s.line) for s in result.studies}
-    by_file: dict[str, list[int]] = {}
-    for e in review.entries:
-        by_file.setdefault(e.file, []).append(e.line)
-    out = []
-    for p in review.warnings:
-        if p.line is None or not p.field.startswith("outcomes[") or p.file not in by_file:
-            continue
-        starts = [line for line in by_file[p.file] if line <= p.line]
-        if starts and (p.file, max(starts)) in used:
-            out.append(str(p))
-    return out
-
-
 def _participants(review: Review, result: PoolResult) -> int | None:
     """Participants behind the result: the rows' n, else (ratios) the studies' n."""
     if result.participants is not None:
@@ -257,7 +241,7 @@ def _row(review: Review, outcome: str, method: str | None, ci: str, level: float
             error=_why_not(str(exc), entries),
         )
     h = result.heterogeneity
-    warnings = [*notes, *result.warnings, *_record_warnings(review, result)]
+    warnings = [*notes, *result.warnings, *result.record_warnings]
     return SummaryRow(
         outcome=result.outcome,
         measure=result.measure,

@@ -221,9 +221,14 @@ class Entry:
     quote: str | None = None
     note: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    index: int = 0  # position in the record's outcomes list
+    # warnings from reading this entry ("FILE:LINE: FIELD: warning: ..."): they travel with
+    # the entry into every result that uses it, and only there
+    warnings: tuple[str, ...] = ()
 
     def as_row(self) -> dict[str, Any]:
         row = asdict(self)
+        row.pop("warnings")
         tags = row.pop("tags")
         for key, value in tags.items():
             row[f"tag:{key}"] = value
@@ -272,6 +277,7 @@ def _normalize_entry(
         "quote": None if v.get("quote") is None else str(v["quote"]),
         "note": None if v.get("note") is None else str(v["note"]),
         "tags": dict(study.tags),
+        "index": oc.index,
     }
     if "p" in v:
         p, op, _ = parse_p(v["p"])

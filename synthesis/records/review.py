@@ -8,7 +8,8 @@ file, and either raises :class:`~synthesis.errors.RecordError` or returns a
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from synthesis.errors import Problem, RecordError, SynthError
@@ -26,6 +27,8 @@ class Review:
     entries: tuple[Entry, ...]
     warnings: tuple[Problem, ...]
     synonyms: Synonyms
+    # warnings about no single entry (a study, the folder); the rest travel with entries
+    general_warnings: tuple[Problem, ...] = ()
     _by_id: dict[str, Study] = field(init=False, repr=False, compare=False)
 
     def frame(self):  # -> pandas.DataFrame
@@ -227,13 +230,44 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
         )
     if any(p.severity == "error" for p in problems):
         raise RecordError(sorted(problems, key=_problem_order))
+    warnings = tuple(sorted(problems, key=_problem_order))
+    entries, general = _attach_warnings(entries, warnings)
     return Review(
         root=studies_dir,
         studies=tuple(unique),
         entries=tuple(entries),
-        warnings=tuple(sorted(problems, key=_problem_order)),
+        warnings=warnings,
         synonyms=synonyms,
+        general_warnings=general,
     )
+
+
+_ENTRY_FIELD = re.compile(r"outcomes\[(\d+)\]")
+
+
+def _attach_warnings(
+    entries: list[Entry], warnings: tuple[Problem, ...]
+) -> tuple[list[Entry], tuple[Problem, ...]]:
+    """Give each entry the warnings about it; return the rest (about studies, the review).
+
+    A warning belongs to the entry whose ``outcomes[i]`` its field names, so it is shown
+    with the results that use that entry and nowhere else (one dictionary pass).
+    """
+    index = {(e.file, e.index): i for i, e in enumerate(entries)}
+    attached: dict[int, list[str]] = {}
+    general: list[Problem] = []
+    for w in warnings:
+        match = _ENTRY_FIELD.match(w.field)
+        at = index.get((w.file, int(match.group(1)))) if match else None
+        if at is None:
+            general.append(w)
+        else:
+            attached.setdefault(at, []).append(str(w))
+    out = [
+        replace(e, warnings=tuple(attached[i])) if i in attached else e
+        for i, e in enumerate(entries)
+    ]
+    return out, tuple(general)
 
 
 def _has_error(problems: list[Problem], start: int) -> bool:

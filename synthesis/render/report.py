@@ -122,10 +122,6 @@ def forest_svg(result: PoolResult, *, prefix: str) -> str:
 # One outcome
 
 
-def _entries_by_place(review: Review) -> dict[tuple[str, int], Entry]:
-    return {(e.file, e.line): e for e in review.entries}
-
-
 def _arm_text(study: StudyResult, entry: Entry | None) -> str:
     if entry is not None and entry.arm not in (None, WHOLE_COHORT):
         return entry.arm_label or entry.arm or ""
@@ -135,14 +131,13 @@ def _arm_text(study: StudyResult, entry: Entry | None) -> str:
 
 
 def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
-    places = _entries_by_place(review)
     pct = level_text(result.level)
     heads = ["Study", "Arm", "Data", f"Estimate [{pct} CI]", "Weight", "Source quote", "Record"]
     out = ['<table class="studies">', "<thead><tr>"]
     out += [f"<th>{escape(h)}</th>" for h in heads]
     out.append("</tr></thead><tbody>")
     for s in sorted(result.studies, key=lambda s: s.year):  # the forest plot's order
-        entry = places.get((s.file, s.line))
+        entry = s.entries[0] if s.entries else None
         label = entry.label if entry is not None else s.label
         est = value_text(result.measure, s.estimate)
         ci = interval_text(result.measure, s.ci_low, s.ci_high)
