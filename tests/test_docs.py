@@ -51,9 +51,9 @@ def _run(command: str, out_dir: Path | None = None):
 
 INSTALL = (
     "apt-get update && apt-get install -y chromium && python3 -m venv .venv "
-    "&& .venv/bin/pip install -e '.[test]'"
+    "&& .venv/bin/pip install -c constraints.txt -e '.[test]'"
 )
-TEST = ".venv/bin/python -m pytest"
+TEST = ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/python -m pytest"
 
 
 def test_readme_has_the_two_setup_commands_and_ci_runs_them() -> None:
