@@ -1,0 +1,1 @@
+"""Analyses built on the pooled model: small-study effects and publication bias."""
