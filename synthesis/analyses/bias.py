@@ -69,6 +69,8 @@ _TRIMFILL_MAXITER = 100  # trimfill.rma.uni's default maxiter
 _LL0_TOL = _EPS**0.25  # rma.uni's control$tol, used by its ll0check
 _FISHER_THRESHOLD = 1e-12
 _FISHER_MAXITER = 10_000
+_KENDALL_DIRECT = 150  # exact convolution up to this n, then moving sums (O(n^3) overall)
+_KENDALL_R_MAX = 170  # R's pkendall divides by gamma(n + 1), which overflows for n > 170
 
 
 # --------------------------------------------------------------------------- results
@@ -347,7 +349,9 @@ def egger(
     design = np.column_stack([np.ones(k), x])
     res = sm.WLS(y, design, weights=1.0 / v).fit()
     df = k - 2
-    if not (res.scale > 0 and np.all(np.isfinite(res.bse)) and res.bse[1] > 0):
+    f = np.asarray(res.fittedvalues)
+    # summary.lm's "essentially perfect fit" criterion
+    if not float(res.scale) >= (f.mean() ** 2 + f.var(ddof=1)) * 1e-30:
         return NotRun(
             "egger",
             k,
@@ -388,7 +392,16 @@ def _kendall_pmf(n: int) -> np.ndarray:
     """
     p = np.ones(1)
     for i in range(2, n + 1):
-        p = np.convolve(p, np.full(i, 1.0 / i))
+        if i <= _KENDALL_DIRECT:
+            p = np.convolve(p, np.full(i, 1.0 / i))
+            continue
+        # moving sum of width i through a cumulative sum: O(len) instead of O(len * i);
+        # the lower half is accurate (small partial sums), the upper half is its mirror
+        c = np.concatenate([[0.0], np.cumsum(p)])
+        j = np.arange(p.size + i - 1)
+        p = (c[np.minimum(j + 1, p.size)] - c[np.maximum(j - i + 1, 0)]) / i
+        half = p.size // 2
+        p[p.size - half :] = p[:half][::-1]
     p.flags.writeable = False
     return p
 
@@ -447,6 +460,12 @@ def rank_test(
         q = (s + n_pairs) // 2  # concordant pairs, R's round((tau + 1) n (n - 1) / 4)
         pmf = _kendall_pmf(k)
         tail = float(np.sum(pmf[q:])) if 2 * q > n_pairs else float(np.sum(pmf[: q + 1]))
+        if k > _KENDALL_R_MAX:
+            warnings = (
+                *warnings,
+                f"k = {k} > {_KENDALL_R_MAX}: metafor's exact p is NaN here (n! overflows in "
+                "R's pkendall); synth gives the exact p from the same distribution",
+            )
         return RankTest(
             k=k, tau=tau, p_value=min(2.0 * tail, 1.0), exact=True, statistic=float(q),
             warnings=warnings,

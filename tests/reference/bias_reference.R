@@ -259,6 +259,19 @@ add_dataset("k60-GEN", "yi = 0.3 + 0.4 sin(1.7 i) + 0.8 sqrt(vi), vi = 0.01 + i/
                    "vi=0.01 + i/300, ni=round(2000/(1 + i)))"),
             k60, "round(2000/(1+i))", k_note = "k = 60, no ties: exact Kendall p for n >= 50",
             use_methods = c("FE", "DL", "REML"))
+# The same construction for k = 160 (exact; synth's moving-sum branch of the Kendall
+# distribution) and k = 200 (metafor's exact p is NaN: pkendall divides by gamma(201) = Inf).
+for (kk in c(160, 200)) {
+  i <- seq_len(kk)
+  add_dataset(sprintf("k%d-GEN", kk),
+              sprintf("yi = 0.3 + 0.4 sin(1.7 i) + 0.8 sqrt(vi), vi = 0.01 + i/300, i = 1..%d", kk),
+              sprintf(paste0("i <- 1:%d; data.frame(yi=0.3 + 0.4*sin(1.7*i) + 0.8*sqrt(0.01 + i/300), ",
+                             "vi=0.01 + i/300, ni=round(2000/(1 + i)))"), kk),
+              data.frame(yi = 0.3 + 0.4 * sin(1.7 * i) + 0.8 * sqrt(0.01 + i / 300),
+                         vi = 0.01 + i / 300, ni = round(2000 / (1 + i))),
+              "round(2000/(1+i))", k_note = sprintf("k = %d, no ties", kk),
+              use_methods = "FE")
+}
 # Negated hackshaw: the mirror image fills on the right (same k0 as the original).
 add_dataset("hackshaw1998-neg", "dat.hackshaw1998 with yi negated",
             "data.frame(yi=-dat.hackshaw1998$yi, vi=dat.hackshaw1998$vi, ni=dat.hackshaw1998$cases)",
