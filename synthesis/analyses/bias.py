@@ -1,0 +1,789 @@
+"""Small-study effects and publication bias, as metafor 3.8 computes them.
+
+For an intercept-only ``rma(yi, vi, method=...)`` model (contract section 5):
+
+:func:`egger`
+    ``regtest(model = "lm", predictor = ...)``: weighted least squares of ``yi`` on the
+    predictor (``sei``, ``vi``, ``ninv`` = 1/n, ``sqrtninv`` = 1/sqrt(n)) with weights
+    ``1/vi`` and an estimated dispersion ("multiplicative dispersion"), t test of the
+    slope with k - 2 df. The intercept is the limit estimate (the effect as the
+    predictor -> 0), with its t interval at ``level`` (Egger et al. 1997, BMJ 315:629).
+:func:`rank_test`
+    ``ranktest``: Kendall's tau between the standardized deviates
+    ``(yi - theta_FE) / sqrt(vi - 1/sum(1/vi))`` and ``vi`` (Begg & Mazumdar 1994,
+    Biometrics 50:1088). metafor calls ``cor.test(..., method = "kendall", exact = TRUE)``,
+    so the p value comes from the exact null distribution of Kendall's statistic for any
+    k when there are no ties, and from the tie-corrected normal approximation (no
+    continuity correction) otherwise.
+:func:`trim_and_fill`
+    ``trimfill.rma.uni`` (Duval & Tweedie 2000, Biometrics 56:455; JASA 95:89): the
+    iterative L0/R0 algorithm; the side is the one metafor picks (``"right"`` when the
+    slope of ``rma(yi, vi, mods = sqrt(vi), method = method)`` is negative, else
+    ``"left"``) unless given. The model is then refitted on the k + k0 rows.
+:func:`fail_safe_n`
+    ``fsn``: Rosenthal (Stouffer, one-sided ``alpha``), Orwin (unweighted mean effect,
+    target half of it by default), Rosenberg (weighted, two-sided ``alpha``).
+
+A test that cannot be run returns :class:`NotRun` (falsy, ``to_dict()`` is ``None``) with
+the reason; a test run on fewer than 10 studies carries a low-power warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from synthesis.models.core import METHODS, fit
+from synthesis.models.results import Fit, clean, clean_dict
+from synthesis.special import ndtr, ndtri
+
+__all__ = [
+    "ESTIMATORS",
+    "LOW_POWER_K",
+    "PREDICTORS",
+    "SIDES",
+    "FailSafeN",
+    "NotRun",
+    "RankTest",
+    "RegressionTest",
+    "TrimFill",
+    "egger",
+    "fail_safe_n",
+    "rank_test",
+    "trim_and_fill",
+]
+
+PREDICTORS: tuple[str, ...] = ("sei", "vi", "ninv", "sqrtninv")
+ESTIMATORS: tuple[str, ...] = ("L0", "R0")
+SIDES: tuple[str, ...] = ("left", "right")
+LOW_POWER_K = 10  # contract section 5: fewer studies than this -> low-power warning
+
+_EPS = float(np.finfo(float).eps)
+_QR_TOL = 1e-7  # lm()'s rank tolerance (dqrdc2), used by regtest's full-rank check
+_TRIMFILL_MAXITER = 100  # trimfill.rma.uni's default maxiter
+_LL0_TOL = _EPS**0.25  # rma.uni's control$tol, used by its ll0check
+_FISHER_THRESHOLD = 1e-12
+_FISHER_MAXITER = 10_000
+_KENDALL_DIRECT = 150  # exact convolution up to this n, then moving sums (O(n^3) overall)
+_KENDALL_R_MAX = 170  # R's pkendall divides by gamma(n + 1), which overflows for n > 170
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class NotRun:
+    """A test that could not be run: JSON ``null`` with ``reason`` in the warnings."""
+
+    test: str  # "egger", "rank_test", "trim_and_fill", "fail_safe_n"
+    k: int
+    reason: str
+
+    def __bool__(self) -> bool:
+        return False
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return (self.reason,)
+
+    def to_dict(self) -> None:
+        return None
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
+        import pandas as pd
+
+        return pd.DataFrame([{"test": self.test, "k": self.k, "reason": self.reason}])
+
+
+@dataclass(frozen=True)
+class RegressionTest:
+    """``regtest(model = "lm")``: the Egger-type regression test."""
+
+    model: str  # "lm"
+    predictor: str
+    k: int
+    level: float
+    statistic: float  # t of the slope
+    df: int  # k - 2
+    p_value: float
+    limit_estimate: float  # intercept: the effect as the predictor -> 0
+    limit_ci_low: float
+    limit_ci_high: float
+    limit_se: float
+    slope: float
+    slope_se: float
+    dispersion: float  # residual variance of the weighted regression (s^2)
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return clean_dict(self)
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
+        import pandas as pd
+
+        d = self.to_dict()
+        d.pop("warnings")
+        return pd.DataFrame([d])
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """``ranktest``: Begg and Mazumdar's rank correlation test."""
+
+    k: int
+    tau: float  # Kendall's tau-b
+    p_value: float  # two-sided
+    exact: bool  # exact null distribution (no ties) or normal approximation (ties)
+    statistic: float  # exact: T = number of concordant pairs; otherwise z
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return clean_dict(self)
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
+        import pandas as pd
+
+        d = self.to_dict()
+        d.pop("warnings")
+        return pd.DataFrame([d])
+
+
+@dataclass(frozen=True)
+class TrimFill:
+    """``trimfill``: estimated missing studies and the model refitted with them."""
+
+    estimator: str  # "L0" or "R0"
+    side: str  # side on which studies are filled: "left" or "right"
+    side_given: bool  # False: chosen from the sign of the Egger-type slope (as metafor)
+    k: int  # observed studies
+    k0: int  # estimated missing studies
+    se_k0: float | None
+    p_k0: float | None  # R0 only: metafor's p value for k0 (0.5 ** (k0 + 1))
+    filled_yi: tuple[float, ...]  # model scale, in metafor's order
+    filled_vi: tuple[float, ...]
+    model: Fit  # refitted on k + k0 rows (the original model when k0 = 0)
+    iterations: int
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "estimator": self.estimator,
+            "side": self.side,
+            "side_given": self.side_given,
+            "k": self.k,
+            "k0": self.k0,
+            "se_k0": clean(self.se_k0),
+            "p_k0": clean(self.p_k0),
+            "filled": [
+                {"yi": clean(y), "vi": clean(v)}
+                for y, v in zip(self.filled_yi, self.filled_vi, strict=True)
+            ],
+            "model": self.model.to_dict(),
+            "iterations": self.iterations,
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily), one row per filled study
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "filled": range(1, self.k0 + 1),
+                "yi": list(self.filled_yi),
+                "vi": list(self.filled_vi),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class FailSafeN:
+    """``fsn``: Rosenthal's, Orwin's and Rosenberg's fail-safe numbers."""
+
+    k: int
+    alpha: float
+    rosenthal_n: int
+    rosenthal_p: float  # one-sided Stouffer p of the observed studies
+    orwin_n: int | None  # None when the target is 0 (n would be infinite)
+    orwin_target: float  # model scale, sign-adjusted as metafor does
+    orwin_mean: float  # unweighted mean effect
+    rosenberg_n: int
+    rosenberg_p: float  # two-sided p of the fixed-effect estimate
+    rosenberg_mean: float  # inverse-variance weighted mean effect
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rosenthal": {"n": self.rosenthal_n, "p": clean(self.rosenthal_p)},
+            "orwin": {
+                "n": self.orwin_n,
+                "target": clean(self.orwin_target),
+                "mean": clean(self.orwin_mean),
+            },
+            "rosenberg": {
+                "n": self.rosenberg_n,
+                "p": clean(self.rosenberg_p),
+                "mean": clean(self.rosenberg_mean),
+            },
+            "k": self.k,
+            "alpha": self.alpha,
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {"type": "Rosenthal", "n": self.rosenthal_n, "p": self.rosenthal_p,
+                 "target": None, "mean": None},
+                {"type": "Orwin", "n": self.orwin_n, "p": None, "target": self.orwin_target,
+                 "mean": self.orwin_mean},
+                {"type": "Rosenberg", "n": self.rosenberg_n, "p": self.rosenberg_p,
+                 "target": None, "mean": self.rosenberg_mean},
+            ]
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _arrays(yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.ndarray):
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    if y.ndim != 1 or v.ndim != 1 or y.shape != v.shape:
+        raise ValueError("yi and vi must be 1-D sequences of the same length")
+    if y.size == 0:
+        raise ValueError("k = 0: no studies")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+        raise ValueError("yi and vi must be finite")
+    if np.any(v <= 0):
+        raise ValueError("every vi must be > 0")
+    return y, v
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+
+
+def _low_power(k: int, what: str) -> tuple[str, ...]:
+    if k >= LOW_POWER_K:
+        return ()
+    return (
+        f"{what} with only {k} studies (fewer than {LOW_POWER_K}): the test has low power, "
+        "so a non-significant result does not rule out small-study effects",
+    )
+
+
+def _fsnum(x: float) -> int | None:
+    """metafor's rounding of a fail-safe N: ceiling, unless within sqrt(eps) of an integer."""
+    if math.isinf(x):
+        return None
+    if abs(x - round(x)) >= _EPS**0.5:
+        return math.ceil(x)
+    return round(x)
+
+
+def _rank_deficient(x: np.ndarray) -> bool:
+    """lm(yi ~ cbind(1, x) - 1) drops x: its norm after removing the mean is < 1e-7 of its norm."""
+    return float(np.linalg.norm(x - x.mean())) < _QR_TOL * float(np.linalg.norm(x))
+
+
+# --------------------------------------------------------------------------- Egger
+
+
+def egger(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    ni: Sequence[float | None] | np.ndarray | None = None,
+    predictor: str = "sei",
+    level: float = 0.95,
+) -> RegressionTest | NotRun:
+    """metafor ``regtest(model = "lm", predictor = predictor)`` on ``rma(yi, vi, level=...)``.
+
+    ``ni`` (sample sizes) is needed for the ``ninv``/``sqrtninv`` predictors only.
+    Not run when k < 3 (no residual degrees of freedom), when the predictor is the same
+    for every study (metafor: "Model matrix no longer of full rank"), when a needed
+    sample size is missing, or when the studies lie exactly on a line.
+    """
+    import statsmodels.api as sm
+
+    y, v = _arrays(yi, vi)
+    k = int(y.size)
+    if predictor not in PREDICTORS:
+        raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must be in (0, 1)")
+    if k < 3:
+        return NotRun("egger", k, f"Egger's regression test needs at least 3 studies (k = {k})")
+    if predictor == "sei":
+        x = np.sqrt(v)
+    elif predictor == "vi":
+        x = v.copy()
+    else:
+        n = None if ni is None else np.array([np.nan if a is None else a for a in ni], dtype=float)
+        if n is None or n.shape != y.shape or not np.all(np.isfinite(n)) or np.any(n <= 0):
+            if n is not None and n.shape != y.shape:
+                raise ValueError("ni must have one entry per study")
+            return NotRun(
+                "egger",
+                k,
+                f"Egger's regression test with predictor {predictor} needs every study's "
+                "sample size (n)",
+            )
+        x = 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
+    if _rank_deficient(x):
+        what = {"sei": "standard error", "vi": "variance"}.get(predictor, "sample size")
+        return NotRun(
+            "egger",
+            k,
+            f"Egger's regression test cannot be run: every study has the same {what}, so the "
+            "predictor cannot be separated from the intercept",
+        )
+    design = np.column_stack([np.ones(k), x])
+    res = sm.WLS(y, design, weights=1.0 / v).fit()
+    df = k - 2
+    f = np.asarray(res.fittedvalues)
+    # summary.lm's "essentially perfect fit" criterion
+    if not float(res.scale) >= (f.mean() ** 2 + f.var(ddof=1)) * 1e-30:
+        return NotRun(
+            "egger",
+            k,
+            "Egger's regression test cannot be run: the studies lie exactly on a line "
+            "(zero residual variance)",
+        )
+    lo, hi = res.conf_int(alpha=1.0 - level)[0]
+    return RegressionTest(
+        model="lm",
+        predictor=predictor,
+        k=k,
+        level=level,
+        statistic=float(res.tvalues[1]),
+        df=df,
+        p_value=float(res.pvalues[1]),
+        limit_estimate=float(res.params[0]),
+        limit_ci_low=float(lo),
+        limit_ci_high=float(hi),
+        limit_se=float(res.bse[0]),
+        slope=float(res.params[1]),
+        slope_se=float(res.bse[1]),
+        dispersion=float(res.scale),
+        warnings=_low_power(k, "Egger's regression test"),
+    )
+
+
+# --------------------------------------------------------------------------- rank test
+
+
+@functools.lru_cache(maxsize=64)
+def _kendall_pmf(n: int) -> np.ndarray:
+    """Null distribution of the number of concordant pairs among n untied observations.
+
+    It is the distribution of the number of inversions of a random permutation (Mahonian
+    numbers / n!): the convolution of uniform distributions on {0, ..., i - 1},
+    i = 1..n. All terms are positive, so tail probabilities keep full relative accuracy.
+    R's ``pkendall`` (``ckendall`` counts / n!) is the same distribution.
+    """
+    p = np.ones(1)
+    for i in range(2, n + 1):
+        if i <= _KENDALL_DIRECT:
+            p = np.convolve(p, np.full(i, 1.0 / i))
+            continue
+        # moving sum of width i through a cumulative sum: O(len) instead of O(len * i);
+        # the lower half is accurate (small partial sums), the upper half is its mirror
+        c = np.concatenate([[0.0], np.cumsum(p)])
+        j = np.arange(p.size + i - 1)
+        p = (c[np.minimum(j + 1, p.size)] - c[np.maximum(j - i + 1, 0)]) / i
+        half = p.size // 2
+        p[p.size - half :] = p[:half][::-1]
+    p.flags.writeable = False
+    return p
+
+
+def _tie_sizes(x: np.ndarray) -> np.ndarray:
+    _, counts = np.unique(x, return_counts=True)
+    return counts[counts > 1].astype(float)
+
+
+def rank_test(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    method: str = "REML",
+) -> RankTest | NotRun:
+    """metafor ``ranktest(rma(yi, vi, method = method))``.
+
+    ``method`` is accepted for a uniform interface: metafor's ranktest uses the
+    fixed-effect (inverse-variance) estimate whatever the model's tau2 estimator.
+    Not run when k < 3 (with 2 studies tau is +-1 and the exact p is always 1) or when
+    every study has the same variance (Kendall's tau is undefined).
+    """
+    _check_method(method)
+    y, v = _arrays(yi, vi)
+    k = int(y.size)
+    if k < 3:
+        return NotRun(
+            "rank_test",
+            k,
+            f"the rank correlation test needs at least 3 studies (k = {k}; with 2 studies "
+            "tau is +-1 and p is always 1)",
+        )
+    w = 1.0 / v
+    theta = float(np.sum(w * y) / np.sum(w))
+    vb = 1.0 / float(np.sum(w))
+    ystar = (y - theta) / np.sqrt(v - vb)
+    sx = np.sign(ystar[:, None] - ystar[None, :])
+    sy = np.sign(v[:, None] - v[None, :])
+    upper = np.triu(np.ones((k, k), dtype=bool), 1)
+    n_x = int(np.count_nonzero(sx[upper]))  # pairs not tied in ystar
+    n_y = int(np.count_nonzero(sy[upper]))
+    if n_x == 0 or n_y == 0:
+        what = "variance" if n_y == 0 else "standardized deviate"
+        return NotRun(
+            "rank_test",
+            k,
+            f"the rank correlation test cannot be run: every study has the same {what}, so "
+            "Kendall's tau is undefined",
+        )
+    s = int(np.sum(sx[upper] * sy[upper]))  # concordant - discordant
+    tau = s / math.sqrt(n_x * n_y)
+    n_pairs = k * (k - 1) // 2
+    ties = n_x < n_pairs or n_y < n_pairs
+    warnings = _low_power(k, "the rank correlation test")
+    if not ties:
+        q = (s + n_pairs) // 2  # concordant pairs, R's round((tau + 1) n (n - 1) / 4)
+        pmf = _kendall_pmf(k)
+        tail = float(np.sum(pmf[q:])) if 2 * q > n_pairs else float(np.sum(pmf[: q + 1]))
+        if k > _KENDALL_R_MAX:
+            warnings = (
+                *warnings,
+                f"k = {k} > {_KENDALL_R_MAX}: metafor's exact p is NaN here (n! overflows in "
+                "R's pkendall); synth gives the exact p from the same distribution",
+            )
+        return RankTest(
+            k=k, tau=tau, p_value=min(2.0 * tail, 1.0), exact=True, statistic=float(q),
+            warnings=warnings,
+        )  # fmt: skip
+    tx = _tie_sizes(ystar)
+    ty = _tie_sizes(v)
+    n = float(k)
+    v0 = n * (n - 1) * (2 * n + 5)
+    vt = float(np.sum(tx * (tx - 1) * (2 * tx + 5)))
+    vu = float(np.sum(ty * (ty - 1) * (2 * ty + 5)))
+    v1 = float(np.sum(tx * (tx - 1))) * float(np.sum(ty * (ty - 1)))
+    v2 = float(np.sum(tx * (tx - 1) * (tx - 2))) * float(np.sum(ty * (ty - 1) * (ty - 2)))
+    var_s = (v0 - vt - vu) / 18 + v1 / (2 * n * (n - 1)) + v2 / (9 * n * (n - 1) * (n - 2))
+    z = s / math.sqrt(var_s)
+    p = 2.0 * float(ndtr(-abs(z)))
+    return RankTest(
+        k=k,
+        tau=tau,
+        p_value=min(p, 1.0),
+        exact=False,
+        statistic=z,
+        warnings=(
+            *warnings,
+            "tied values: the rank correlation test uses the normal approximation "
+            "(no exact p value with ties)",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- trim and fill
+
+
+def _mr_slope(y: np.ndarray, v: np.ndarray, method: str) -> float:
+    """Slope of ``rma.uni(yi, vi, mods = sqrt(vi), method = method)`` (metafor 3.8).
+
+    trimfill.rma.uni picks the side from its sign. The residual tau2 estimators are
+    metafor's for a k x 2 design X = [1, sqrt(vi)] (P = W - W X (X'WX)^-1 X'W):
+    FE 0; HS (y'Py - k)/sum w; DL (y'Py - (k-2))/tr P (w = 1/vi); HE (y'(I-H)y -
+    tr((I-H)V))/(k-2); SJ t0 y'P(t0)y/(k-2), t0 = mean((y - ybar)^2); PM root of
+    y'P(t)y = k - 2; ML/REML/EB Fisher scoring from max(0, HE) with step halving at 0,
+    and ML/REML's ll0check. Iterations run to a 1e-12 change (metafor's default is
+    1e-5); only the sign is used.
+    """
+    k = y.size
+    p = 2
+    x_mat = np.column_stack([np.ones(k), np.sqrt(v)])
+    ymc = y - y.mean()
+
+    def proj(w: np.ndarray) -> np.ndarray:
+        wx = w[:, None] * x_mat
+        return np.diag(w) - wx @ np.linalg.solve(x_mat.T @ wx, wx.T)
+
+    def quad(pm: np.ndarray) -> float:
+        return float(ymc @ pm @ ymc)
+
+    tau2 = 0.0
+    if method == "HS":
+        w = 1.0 / v
+        tau2 = (quad(proj(w)) - k) / float(np.sum(w))
+    elif method == "DL":
+        pm = proj(1.0 / v)
+        tau2 = (quad(pm) - (k - p)) / float(np.trace(pm))
+    elif method == "SJ":
+        t0 = float(np.mean(ymc**2))
+        tau2 = t0 * quad(proj(1.0 / (v + t0))) / (k - p)
+    elif method == "PM":
+        tau2 = _pm_root(lambda t: quad(proj(1.0 / (v + t))) - (k - p))
+    elif method in ("HE", "ML", "REML", "EB"):
+        hat = x_mat @ np.linalg.solve(x_mat.T @ x_mat, x_mat.T)
+        resid = np.eye(k) - hat
+        tau2 = (quad(resid) - float(np.sum(np.diag(resid) * v))) / (k - p)
+        if method != "HE":
+            tau2 = _fisher_mr(ymc, v, x_mat, proj, method, max(0.0, tau2))
+    tau2 = max(0.0, tau2)
+    w = 1.0 / (v + tau2)
+    wx = w[:, None] * x_mat
+    beta = np.linalg.solve(x_mat.T @ wx, wx.T @ y)
+    return float(beta[1])
+
+
+def _pm_root(func) -> float:
+    """Root of the decreasing Q(tau2) - (k - p) on [0, inf); 0 when Q(0) is below target."""
+    from scipy.optimize import brentq
+
+    if func(0.0) < 0:
+        return 0.0
+    hi = 100.0
+    while func(hi) > 0:
+        hi *= 10.0
+        if hi > 1e300:
+            return hi
+    return float(brentq(func, 0.0, hi, xtol=1e-14, rtol=4 * _EPS, maxiter=1000))
+
+
+def _fisher_mr(ymc, v, x_mat, proj, method: str, tau2: float) -> float:
+    k, p = x_mat.shape
+    for _ in range(_FISHER_MAXITER):
+        w = 1.0 / (v + tau2)
+        pm = proj(w)
+        if method == "ML":
+            adj = (float(ymc @ pm @ pm @ ymc) - float(np.sum(w))) / float(np.sum(w**2))
+        elif method == "REML":
+            pp = pm @ pm
+            adj = (float(ymc @ pp @ ymc) - float(np.trace(pm))) / float(np.trace(pp))
+        else:  # EB
+            adj = (float(ymc @ pm @ ymc) * k / (k - p) - k) / float(np.sum(w))
+        if not math.isfinite(adj):
+            adj = 0.0
+        while tau2 + adj < 0:
+            adj /= 2
+        old, tau2 = tau2, tau2 + adj
+        if abs(old - tau2) <= _FISHER_THRESHOLD:
+            break
+    if method in ("ML", "REML") and tau2 > 0:
+
+        def loglik(t: float) -> float:
+            w = 1.0 / (v + t)
+            wx = w[:, None] * x_mat
+            xwx = x_mat.T @ wx
+            beta = np.linalg.solve(xwx, wx.T @ ymc)
+            r = ymc - x_mat @ beta
+            ll = -0.5 * float(np.sum(np.log(v + t))) - 0.5 * float(np.sum(w * r * r))
+            if method == "REML":
+                ll -= 0.5 * float(np.linalg.slogdet(xwx)[1])
+            return ll
+
+        if loglik(0.0) - loglik(tau2) > _LL0_TOL and tau2 > _FISHER_THRESHOLD:
+            tau2 = 0.0
+    return tau2
+
+
+def trim_and_fill(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    method: str = "REML",
+    ci_method: str = "wald",
+    level: float = 0.95,
+    estimator: str = "L0",
+    side: str | None = None,
+) -> TrimFill | NotRun:
+    """metafor ``trimfill(rma(yi, vi, method = method), estimator = ..., side = ...)``.
+
+    The refitted model uses ``ci_method`` and ``level``, as
+    ``trimfill(res, test = res$test, level = ...)`` does; metafor's bare ``trimfill(res)``
+    refits with a z test at 95% whatever the model had (the two agree for "wald", 0.95).
+    Not run when k < 3, when the side must be chosen but every study has the same
+    variance (metafor stops: the slope is not estimable), or when the algorithm does not
+    converge within metafor's 100 iterations.
+    """
+    _check_method(method)
+    y0, v0 = _arrays(yi, vi)
+    k = int(y0.size)
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {estimator!r}; expected one of {ESTIMATORS}")
+    if side is not None and side not in SIDES:
+        raise ValueError(f"unknown side {side!r}; expected 'left', 'right' or None")
+    if k < 3:
+        return NotRun("trim_and_fill", k, f"trim and fill needs at least 3 studies (k = {k})")
+    side_given = side is not None
+    if side is None:
+        if _rank_deficient(np.sqrt(v0)):
+            return NotRun(
+                "trim_and_fill",
+                k,
+                "trim and fill cannot choose the side: every study has the same variance, so "
+                "the funnel-asymmetry slope is not estimable; give the side (left or right)",
+            )
+        side = "right" if _mr_slope(y0, v0, method) < 0 else "left"
+
+    y = -y0 if side == "right" else y0.copy()
+    order = np.argsort(y, kind="stable")  # R's sort(): radix, stable
+    y = y[order]
+    v = v0[order]
+    k0_prev, k0, iterations = -1, 0, 0
+    se_k0 = float("nan")
+    beta = 0.0
+    yc = y
+    while k0 != k0_prev:
+        k0_prev = k0
+        iterations += 1
+        if iterations > _TRIMFILL_MAXITER:
+            return NotRun(
+                "trim_and_fill",
+                k,
+                f"trim and fill did not converge in {_TRIMFILL_MAXITER} iterations",
+            )
+        beta = fit(y[: k - k0], v[: k - k0], method=method, tau2_ci=False).estimate
+        yc = y - beta
+        ranks = np.empty(k)
+        ranks[np.argsort(np.abs(yc), kind="stable")] = np.arange(1, k + 1)  # ties: "first"
+        signed = np.sign(yc) * ranks
+        if estimator == "R0":
+            neg = signed[signed < 0]
+            if neg.size == 0:
+                return NotRun(
+                    "trim_and_fill",
+                    k,
+                    "trim and fill (R0) failed: no study lies below the trimmed estimate",
+                )
+            k0_raw = (k - float(np.max(-neg))) - 1
+            se_k0 = math.sqrt(2 * max(0.0, k0_raw) + 2)
+        else:
+            s_r = float(np.sum(signed[signed > 0]))
+            k0_raw = (4 * s_r - k * (k + 1)) / (2 * k - 1)
+            var_sr = (
+                k * (k + 1) * (2 * k + 1)
+                + 10 * k0_raw**3
+                + 27 * k0_raw**2
+                + 17 * k0_raw
+                - 18 * k * k0_raw**2
+                - 18 * k * k0_raw
+                + 6 * k**2 * k0_raw
+            ) / 24
+            se_k0 = 4 * math.sqrt(var_sr) / (2 * k - 1) if var_sr >= 0 else float("nan")
+        k0 = max(0, round(k0_raw))  # R's round(): half to even, as Python's
+        se_k0 = max(0.0, se_k0) if not math.isnan(se_k0) else se_k0
+
+    warnings = list(_low_power(k, "trim and fill"))
+    if k0 > 0:
+        # metafor: yi.c <- yi.c - beta (left) or -(yi.c - beta) (right); filled = -yi.c[tail]
+        tail = yc[k - k0 :] - beta
+        filled_y = tail if side == "right" else -tail
+        filled_v = v[k - k0 :]
+        model = fit(
+            np.concatenate([y0, filled_y]),
+            np.concatenate([v0, filled_v]),
+            method=method,
+            ci=ci_method,
+            level=level,
+        )
+    else:
+        filled_y = filled_v = np.empty(0)
+        model = fit(y0, v0, method=method, ci=ci_method, level=level)
+    if math.isnan(se_k0):
+        se_k0_out = None
+        warnings.append("the standard error of k0 is not defined for these data")
+    else:
+        se_k0_out = se_k0
+    return TrimFill(
+        estimator=estimator,
+        side=side,
+        side_given=side_given,
+        k=k,
+        k0=int(k0),
+        se_k0=se_k0_out,
+        p_k0=0.5 ** (k0 + 1) if estimator == "R0" else None,
+        filled_yi=tuple(float(a) for a in filled_y),
+        filled_vi=tuple(float(a) for a in filled_v),
+        model=model,
+        iterations=iterations,
+        warnings=tuple(warnings) + model.notes,
+    )
+
+
+# --------------------------------------------------------------------------- fail-safe N
+
+
+def fail_safe_n(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    method: str = "REML",
+    target: float | None = None,
+    alpha: float = 0.05,
+) -> FailSafeN:
+    """metafor ``fsn(yi, vi, type = ...)`` for Rosenthal, Orwin and Rosenberg.
+
+    ``target`` is Orwin's target effect on the model scale (the caller converts a
+    reporting-scale value); by default half the unweighted mean effect, as metafor. Its
+    sign is made to match the mean effect's, as metafor does. ``method`` is accepted for
+    a uniform interface: metafor's fsn does not use the model's tau2 estimator.
+    """
+    _check_method(method)
+    y, v = _arrays(yi, vi)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError("alpha must be in (0, 1)")
+    k = int(y.size)
+    warnings: list[str] = []
+    # Rosenthal (Stouffer): one-sided alpha
+    z_avg = abs(float(np.sum(y / np.sqrt(v))) / math.sqrt(k))
+    rosenthal_p = float(ndtr(-z_avg))
+    z_alpha = -float(ndtri(alpha))
+    rosenthal = _fsnum(max(0.0, k * (z_avg / z_alpha) ** 2 - k))
+    # Orwin: unweighted mean effect
+    mean_es = float(np.mean(y))
+    tgt = mean_es / 2 if target is None else float(target)
+    if tgt == 0:
+        orwin: int | None = None
+        warnings.append(
+            "Orwin's fail-safe N is infinite: the target effect is 0"
+            + (" (the mean effect is 0)" if target is None else "")
+        )
+    else:
+        if np.sign(tgt) != np.sign(mean_es):
+            tgt = -tgt
+        orwin = _fsnum(max(0.0, k * (mean_es - tgt) / tgt))
+    # Rosenberg: weighted (fixed-effect) mean, two-sided alpha
+    w = 1.0 / v
+    sw = float(np.sum(w))
+    swy = float(np.sum(w * y))
+    mean_w = swy / sw
+    z = mean_w / math.sqrt(1.0 / sw)
+    rosenberg_p = 2.0 * float(ndtr(-abs(z)))
+    w_p = (swy / -float(ndtri(alpha / 2))) ** 2 - sw
+    rosenberg = _fsnum(max(0.0, k * w_p / sw))
+    if k == 1:
+        warnings.append("fail-safe N from a single study")
+    return FailSafeN(
+        k=k,
+        alpha=alpha,
+        rosenthal_n=int(rosenthal),  # finite: k (z/z_alpha)^2 - k
+        rosenthal_p=rosenthal_p,
+        orwin_n=orwin,
+        orwin_target=tgt,
+        orwin_mean=mean_es,
+        rosenberg_n=int(rosenberg),
+        rosenberg_p=rosenberg_p,
+        rosenberg_mean=mean_w,
+        warnings=tuple(warnings),
+    )
