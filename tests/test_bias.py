@@ -654,7 +654,11 @@ def test_trim_and_fill_invariances(data, method: str, estimator: str) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(st.floats(0.01, 1.0), min_size=1, max_size=8, unique=True),
+    # distances on a 1e-3 grid: two nearly equal distances (1.0 and 0.9999999999999999)
+    # are a tie that rounding breaks either way, which is not a symmetric funnel
+    st.lists(st.integers(10, 1000), min_size=1, max_size=8, unique=True).map(
+        lambda xs: [x / 1000 for x in xs]
+    ),
     st.floats(-1, 1),
     st.sampled_from(["FE", "DL", "REML"]),
 )

@@ -336,9 +336,11 @@ def test_percent_errors(tmp_path: Path) -> None:
         "  - {name: ORR, events: 15, percent: 46.7, total: 30}\n",
     ) == [
         "outcomes[0].percent: no whole number of events out of 10 gives 33.3% "
-        "(nearest: 3/10 = 30.00%, 4/10 = 40.00%)",
+        "(nearest: 3/10 = 30.00%, 4/10 = 40.00%); check the total, or record the count the "
+        "paper gives as events, with a note saying how the percent was printed",
         "outcomes[1].percent: no whole number of events out of 30 gives 46.70% "
-        "(nearest: 14/30 = 46.667%, 15/30 = 50.000%)",
+        "(nearest: 14/30 = 46.667%, 15/30 = 50.000%); check the total, or record the count the "
+        "paper gives as events, with a note saying how the percent was printed",
         "outcomes[2].percent: 46.7% does not match events/total = 15/30 (50.0%)",
     ]
 

@@ -133,19 +133,20 @@ def printed_decimals(raw: str | None, value: float) -> int:
     return max(0, -int(exponent)) if isinstance(exponent, int) else 0
 
 
-def events_from_percent(percent: float, total: int, decimals: int) -> list[int]:
+def events_from_percent(percent: float, total: int, decimals: int) -> range:
     """Every integer count whose percentage of *total* rounds to *percent*.
 
     A printed value p with d decimals stands for the interval
     [p - 0.5 * 10^-d, p + 0.5 * 10^-d] (both ends allowed, since authors round
     half up or half to even).  Exact decimal arithmetic avoids float edge effects.
+    Closed form: a ``range`` (O(1) in memory and time, whatever the total).
     """
-    half = Decimal(5) * Decimal(10) ** (-(decimals + 1))
+    half = Decimal(5) * Decimal(10) ** (-(min(decimals, 12) + 1))
     p = Decimal(str(percent))
     low, high = (p - half) * total / 100, (p + half) * total / 100
     first = max(0, math.ceil(low))
     last = min(total, math.floor(high))
-    return list(range(first, last + 1))
+    return range(first, last + 1)
 
 
 def se_from_ci(low: float, high: float, level: float, *, log: bool) -> float:
@@ -327,6 +328,10 @@ def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
         )
         return None
     total = int(total)
+    if "total" in v and not _total_fits(
+        study, arm, total, events, v.get("note"), v.get("quote"), problem
+    ):
+        return None
     from_percent = False
     if events is not None:
         events = int(events)
@@ -349,7 +354,9 @@ def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
             problem(
                 "percent",
                 f"no whole number of events out of {total} gives {printed}% "
-                f"(nearest: {_nearest_note(float(percent), total, decimals)})",
+                f"(nearest: {_nearest_note(float(percent), total, decimals)}); check the "
+                "total, or record the count the paper gives as events, with a note saying "
+                "how the percent was printed",
             )
             return None
         else:
@@ -358,7 +365,12 @@ def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
             events = min(candidates, key=lambda e: (abs(100 * e - exact), e))
             from_percent = True
             if len(candidates) > 1:
-                listed = " or ".join(f"{c}/{total}" for c in candidates)
+                listed = (
+                    " or ".join(f"{c}/{total}" for c in candidates)
+                    if len(candidates) <= 4
+                    else f"any of {len(candidates):,} counts from {candidates[0]} to "
+                    f"{candidates[-1]} out of {total}"
+                )
                 problem(
                     "percent",
                     f"{printed}% of {total} could be {listed}; using the nearest, "
@@ -372,6 +384,37 @@ def _binary(study, oc, arm, problem) -> dict[str, Any] | None:
         "events_from_percent": from_percent,
         "n": total,
     }
+
+
+def _total_fits(study, arm, total: int, events, note, quote, problem) -> bool:
+    """A stated ``total`` against the size of its arm (or of the study, for one cohort).
+
+    More than the arm holds is impossible (an error); fewer is a subset such as the
+    evaluable patients (a warning, so the reviewer confirms it).
+    """
+    if arm is not None and not arm.implicit:
+        size, whose = arm.n, f"arm '{arm.id}' has n = {arm.n}"
+    else:
+        size, whose = study.n, f"the study has n = {study.n}"
+    if size is None or total == size:
+        return True
+    if total > size:
+        problem(
+            "total",
+            f"{total} is more than the {size} patients it is drawn from ({whose}); "
+            "correct the total or the n",
+        )
+        return False
+    if note or (quote and re.search(rf"(?<![\d.]){total}(?![\d]|\.\d)", quote)):
+        return True  # the reviewer's note or the quoted text accounts for the subset
+    what = "events" if events is not None else "the percent"
+    problem(
+        "total",
+        f"{total} is fewer than the {size} patients ({whose}): {what} counted among a "
+        "subset (evaluable patients?); say so in a note, or drop total to use n",
+        "warning",
+    )
+    return True
 
 
 def _nearest_note(percent: float, total: int, decimals: int) -> str:
@@ -399,13 +442,19 @@ def _ci_pair(oc, problem, *, positive: bool, allow_nr: bool) -> tuple[Any, Any] 
             problem("ci", f"{name} bound must be > 0 for a ratio, got {bound}")
             return None
     if is_number(low) and is_number(high) and float(low) > float(high):
-        problem("ci", f"low bound {low} is above high bound {high}")
+        problem("ci", f"low bound {low} is above high bound {high}; swap them: [{high}, {low}]")
         return None
     return low, high
 
 
 def _ci_level(oc, problem) -> float:
     level = oc.values.get("ci_level", 0.95)
+    if is_number(level) and 0 < float(level) < 0.5:
+        problem(
+            "ci_level",
+            f"{level} is below 0.5; a reported CI is 0.90, 0.95 or 0.99 - give it as such",
+        )
+        return 0.95
     if not (is_number(level) and 0 < float(level) < 1):
         hint = (
             f"; did you mean {float(level) / 100:g}?"
@@ -532,6 +581,8 @@ def _ratio(oc, problem, p: float | None, p_text: str | None) -> dict[str, Any] |
                 f"cannot be pooled: {why}; its SE is unknown",
                 "warning",
             )
+    if se is not None and not _se_fits(se, problem, "ci" if source == "ci" else "p"):
+        return None
     adjusted = v.get("adjusted")
     if adjusted is not None and not isinstance(adjusted, bool):
         problem("adjusted", f"must be true or false, got {type_name(adjusted)}")
@@ -550,6 +601,24 @@ def _ratio(oc, problem, p: float | None, p_text: str | None) -> dict[str, Any] |
         "adjusted": adjusted,
         "n": None,
     }
+
+
+#: Bounds of a standard error on the analysis scale: the variance (SE²), its inverse
+#: (the weight) and weight x estimate² stay finite and normal in double precision.
+SE_MIN, SE_MAX = 1e-50, 1e50
+
+
+def _se_fits(se: float, problem, key: str) -> bool:
+    if SE_MIN <= se <= SE_MAX:
+        return True
+    where = {"ci": "the CI gives", "p": "the p-value gives", "se": "the"}[key]
+    size = "small" if se < SE_MIN else "large"
+    problem(
+        key,
+        f"{where} SE {se:.3g} is too {size} to pool (weights 1/SE² must stay finite: "
+        f"SE from {SE_MIN:g} to {SE_MAX:g}); check the number",
+    )
+    return False
 
 
 def _generic(oc, problem) -> dict[str, Any] | None:
@@ -585,6 +654,8 @@ def _generic(oc, problem) -> dict[str, Any] | None:
             source = "ci"
     if se is None:
         problem("se", "missing: a generic estimate needs se or ci to be pooled", "warning")
+    elif not _se_fits(se, problem, source or "se"):
+        return None
     scale = v.get("scale")
     n = v.get("n")
     if "n" in v and not (is_int(n) and int(n) > 0):

@@ -183,18 +183,29 @@ def _unknown_fields(
             )
 
 
+#: Largest magnitude of any number in a record: far beyond any clinical quantity, and
+#: small enough that squares, products and sums of them stay finite in double precision.
+MAX_MAGNITUDE = 1e50
+#: Largest whole number (a count, a cohort size): more than any trial or registry holds.
+MAX_COUNT = 1_000_000_000
+
+
 def is_number(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    """A finite number a record may hold (bounded: see :data:`MAX_MAGNITUDE`)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_MAGNITUDE
+    return math.isfinite(value) and abs(value) <= MAX_MAGNITUDE
 
 
 def is_int(value: Any) -> bool:
+    """A whole number a record may hold as a count (at most :data:`MAX_COUNT`)."""
     if isinstance(value, bool):
         return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, int):
+        return abs(value) <= MAX_COUNT
+    return isinstance(value, float) and value.is_integer() and abs(value) <= MAX_COUNT
 
 
 def type_name(value: Any) -> str:
@@ -214,6 +225,18 @@ def type_name(value: Any) -> str:
         return "binary data"
     if isinstance(value, (datetime.date, datetime.datetime)):
         return f"a date ({value.isoformat()})"
+    if isinstance(value, int) and abs(value) > MAX_COUNT:
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        shown = f"{value:.3e}" if digits < 300 else f"a number of about {digits} digits"
+        return f"{shown}, above the largest count synth accepts ({MAX_COUNT:,})"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and (
+        abs(value) > MAX_COUNT
+    ):
+        return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value!r} (not a finite number)"
+    if isinstance(value, float) and abs(value) > MAX_MAGNITUDE:
+        return f"{value:g}, beyond the largest magnitude synth accepts ({MAX_MAGNITUDE:g})"
     return repr(value)
 
 
