@@ -297,7 +297,7 @@ def test_printed_decimals() -> None:
     ],
 )
 def test_events_from_percent(percent: float, total: int, decimals: int, candidates: list) -> None:
-    assert events_from_percent(percent, total, decimals) == candidates
+    assert list(events_from_percent(percent, total, decimals)) == candidates
 
 
 def test_percent_entries(tmp_path: Path) -> None:
@@ -405,9 +405,11 @@ def test_reconstruction_contains_the_true_count(
     # |100 c / total - k / 10^d| <= 1 / (2 * 10^d), in integers: |200 c 10^d - 2 k total| <= total
     k = int(shown * 10**decimals)
     scale = 200 * 10**decimals
-    assert candidates == [c for c in range(total + 1) if abs(scale * c - 2 * k * total) <= total]
+    assert list(candidates) == [
+        c for c in range(total + 1) if abs(scale * c - 2 * k * total) <= total
+    ]
     if total <= 100 * 10**decimals:
-        assert candidates == [events]
+        assert list(candidates) == [events]
 
 
 @settings(max_examples=500, deadline=None)
@@ -463,4 +465,12 @@ def test_reconstruction_exhaustive_for_small_totals() -> None:
                 candidates = events_from_percent(float(text), total, decimals)
                 assert events in candidates, (events, total, text)
                 if total <= 100 * 10**decimals:
-                    assert candidates == [events], (events, total, text)
+                    assert list(candidates) == [events], (events, total, text)
+
+
+def test_events_from_percent_is_closed_form_for_huge_totals() -> None:
+    """A total of 10^9 (the largest count) gives a range, not a list of every candidate."""
+    got = events_from_percent(50.0, 1_000_000_000, 0)
+    # [49.5%, 50.5%] of 10^9 = [495,000,000, 505,000,000]: 10,000,001 counts, held as a range
+    assert isinstance(got, range)
+    assert (got.start, got.stop, len(got)) == (495_000_000, 505_000_001, 10_000_001)
