@@ -973,7 +973,8 @@ def _prepare_design(X: np.ndarray | Sequence, msk: np.ndarray) -> np.ndarray:
     if Xa.ndim != 3 or Xa.shape[1] != K or Xa.shape[0] not in (1, m) or Xa.shape[2] < 1:
         raise ValueError(f"X must have shape (K, p) or (m, K, p) with K = {K}, got {Xa.shape}")
     p = Xa.shape[2]
-    if not np.isfinite(Xa[np.broadcast_to(msk[:, :, None], (m, K, p))]).all():
+    real = np.broadcast_to(msk[:, :, None], (m, K, p))
+    if not np.isfinite(np.broadcast_to(Xa, (m, K, p))[real]).all():
         raise ValueError("X contains non-finite values in real cells")
     k = msk.sum(axis=1)
     if (k <= p).any():
@@ -982,12 +983,17 @@ def _prepare_design(X: np.ndarray | Sequence, msk: np.ndarray) -> np.ndarray:
             f"k <= p in analysis row(s) {bad}: a meta-regression with {p} coefficients "
             f"needs at least {p + 1} studies"
         )
-    Xm = np.where(msk[:, :, None], Xa, 0.0)
+    # masked cells carry weight 0 in every solve; a shared X stays shared
+    if Xa.shape[0] == 1 and np.isfinite(Xa).all():
+        Xm = Xa[0]
+        xtx = np.einsum("kp,mk,kq->mpq", Xm, msk.astype(float), Xm)
+    else:
+        Xm = np.where(real, Xa, 0.0)
+        xtx = np.swapaxes(Xm, 1, 2) @ Xm
     # metafor: any eigenvalue of X'X <= evtol (1e-7) -> "Model matrix not of full rank"
-    ev = np.linalg.eigvalsh(np.swapaxes(Xm, 1, 2) @ Xm)
-    if (ev[:, 0] <= 1e-7).any():
+    if (np.linalg.eigvalsh(xtx)[:, 0] <= 1e-7).any():
         raise ValueError("the design matrix X is not of full rank (metafor: evtol 1e-7)")
-    return Xm[0] if Xa.shape[0] == 1 else Xm
+    return Xm
 
 
 def fit_batch_regression(
