@@ -5,32 +5,49 @@
 analyses may have different numbers of studies (ragged ``k``). All work is done on
 whole arrays; the only Python loops run over iterations of the iterative solvers.
 :func:`fit` is the one-analysis convenience wrapper returning :class:`~synthesis.results.Fit`.
+:func:`fit_batch_regression` is the same core with a design matrix ``X`` (``(K, p)``
+shared, or ``(m, K, p)``, e.g. permuted rows): ``rma.uni(yi, vi, mods = X)``.
 
 Definitions follow ``metafor::rma.uni`` (3.8), ``predict.rma`` and ``confint.rma.uni``
-(``type="QP"``) for the intercept-only model (``p = 1``):
+(``type="QP"``). With moderators, P = W - W X (X'WX)^-1 X'W is the residual projector,
+Q(t) = y'P y with W = diag(1/(vi + t)) (the generalized Q; QE = Q(0)), r the weighted
+residuals and p the number of columns of X; the intercept-only model is p = 1, where
+P y = w (y - mu_w) and the linear algebra reduces to sums:
 
 ``FE``    tau2 = 0.
-``DL``    (Q - (k-1)) / (sum w - sum w^2 / sum w), w = 1/vi.
-``HE``    (sum (yi - mean y)^2 - sum vi (k-1)/k) / (k-1).
-``HS``    (Q - k) / sum w.
-``SJ``    t0 * Q(t0) / (k-1), t0 = sum (yi - mean y)^2 / k (= var(yi) (k-1)/k), where
-          Q(t) is the generalized Q statistic with weights 1/(vi + t).  Closed form.
-``PM``    root of Q(tau2) = k-1 (0 when Q(0) < k-1).
-``EB``    metafor's Fisher-type iteration tau2 += (Q(tau2) k/(k-1) - k) / sum w has the
-          same fixed point as PM in the intercept-only model (Q(tau2) = k-1), so EB is
-          solved with the PM solver; the two agree with metafor to its convergence.
-``ML``    root of sum w^2 r^2 - sum w (score), by Fisher scoring from max(0, HE).
-``REML``  root of sum w^2 r^2 - tr(P) (score), by Fisher scoring from max(0, HE).
+``DL``    (QE - (k-p)) / tr(P), W = diag(1/vi).  p = 1: tr(P) = sum w - sum w^2 / sum w.
+``HE``    (RSS - tr(P V)) / (k-p) with the unweighted (OLS) projector.
+          p = 1: (sum (yi - mean y)^2 - sum vi (k-1)/k) / (k-1).
+``HS``    (QE - k) / sum w.
+``SJ``    t0 * Q(t0) / (k-p), t0 = sum (yi - mean y)^2 / k (= var(yi) (k-1)/k, the
+          intercept-only start even with moderators).  Closed form (one step).
+``PM``    root of Q(tau2) = k-p (0 when QE < k-p).
+``EB``    metafor's Fisher-type iteration tau2 += (Q(tau2) k/(k-p) - k) / sum w has the
+          same fixed point as PM (Q(tau2) = k-p), so EB is solved with the PM solver;
+          the two agree with metafor to its convergence.
+``ML``    root of y'PPy - sum w (score), by Fisher scoring (information sum w^2) from
+          max(0, HE).
+``REML``  root of y'PPy - tr(P) (score), by Fisher scoring (information tr(PP)) from
+          max(0, HE).
 Every estimate is truncated at 0. ML/REML repeat metafor's step halving at the 0 bound
 and its ``ll0check`` (tau2 = 0 when the (restricted) likelihood at 0 is higher by more
-than ``.Machine$double.eps^0.25``).
+than ``.Machine$double.eps^0.25``). As metafor, tau2 is estimated from yi centred at
+their mean (``Ymc``) and the coefficients from the uncentred yi. With moderators the
+weighted least squares are solved by a QR decomposition of sqrt(W) X (metafor's
+``.invcalc``): leverages give diag(P), R gives (X'WX)^-1 and log det(X'WX).
 
-``Q(tau2)`` is convex and decreasing in tau2 (a partial minimum over mu of a jointly
-convex quadratic-over-linear function), so Newton's method started at 0 on
+``Q(tau2)`` is convex and decreasing in tau2 (a partial minimum over the coefficients of
+a jointly convex quadratic-over-linear function), so Newton's method started at 0 on
 ``Q(tau2) = c`` climbs monotonically to the unique root without overshooting; PM, EB and
 the Q-profile confidence interval for tau2 use that.  Rows that do not converge within
 the iteration budget fall back to bisection with false-position (Illinois) steps on the
 same estimating equation; ``converged`` is False only if that fails too.
+
+Tests (``test = "z"`` / ``"knha"``): z, or t on k-p df with vb scaled by
+s2w = RSS/(k-p) (0 when RSS <= eps); the omnibus QM = b' vb^-1 b over ``btt`` (all
+coefficients but the intercept), chi-square on m df, or QM/m against F(m, k-p).
+Heterogeneity: QE on k-p df, I2 = 100 tau2/(vt + tau2) and H2 = tau2/vt + 1 with
+vt = (k-p)/tr(P) (FE: I2 = (QE - (k-p))/QE, H2 = QE/(k-p)).
 
 Arrays in :class:`BatchFit` hold NaN where a value does not exist (tau2 for FE, a PI
 when k < 3, heterogeneity when k = 1); :meth:`BatchFit.fit` turns them into ``None``.
