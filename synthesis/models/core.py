@@ -5,32 +5,49 @@
 analyses may have different numbers of studies (ragged ``k``). All work is done on
 whole arrays; the only Python loops run over iterations of the iterative solvers.
 :func:`fit` is the one-analysis convenience wrapper returning :class:`~synthesis.results.Fit`.
+:func:`fit_batch_regression` is the same core with a design matrix ``X`` (``(K, p)``
+shared, or ``(m, K, p)``, e.g. permuted rows): ``rma.uni(yi, vi, mods = X)``.
 
 Definitions follow ``metafor::rma.uni`` (3.8), ``predict.rma`` and ``confint.rma.uni``
-(``type="QP"``) for the intercept-only model (``p = 1``):
+(``type="QP"``). With moderators, P = W - W X (X'WX)^-1 X'W is the residual projector,
+Q(t) = y'P y with W = diag(1/(vi + t)) (the generalized Q; QE = Q(0)), r the weighted
+residuals and p the number of columns of X; the intercept-only model is p = 1, where
+P y = w (y - mu_w) and the linear algebra reduces to sums:
 
 ``FE``    tau2 = 0.
-``DL``    (Q - (k-1)) / (sum w - sum w^2 / sum w), w = 1/vi.
-``HE``    (sum (yi - mean y)^2 - sum vi (k-1)/k) / (k-1).
-``HS``    (Q - k) / sum w.
-``SJ``    t0 * Q(t0) / (k-1), t0 = sum (yi - mean y)^2 / k (= var(yi) (k-1)/k), where
-          Q(t) is the generalized Q statistic with weights 1/(vi + t).  Closed form.
-``PM``    root of Q(tau2) = k-1 (0 when Q(0) < k-1).
-``EB``    metafor's Fisher-type iteration tau2 += (Q(tau2) k/(k-1) - k) / sum w has the
-          same fixed point as PM in the intercept-only model (Q(tau2) = k-1), so EB is
-          solved with the PM solver; the two agree with metafor to its convergence.
-``ML``    root of sum w^2 r^2 - sum w (score), by Fisher scoring from max(0, HE).
-``REML``  root of sum w^2 r^2 - tr(P) (score), by Fisher scoring from max(0, HE).
+``DL``    (QE - (k-p)) / tr(P), W = diag(1/vi).  p = 1: tr(P) = sum w - sum w^2 / sum w.
+``HE``    (RSS - tr(P V)) / (k-p) with the unweighted (OLS) projector.
+          p = 1: (sum (yi - mean y)^2 - sum vi (k-1)/k) / (k-1).
+``HS``    (QE - k) / sum w.
+``SJ``    t0 * Q(t0) / (k-p), t0 = sum (yi - mean y)^2 / k (= var(yi) (k-1)/k, the
+          intercept-only start even with moderators).  Closed form (one step).
+``PM``    root of Q(tau2) = k-p (0 when QE < k-p).
+``EB``    metafor's Fisher-type iteration tau2 += (Q(tau2) k/(k-p) - k) / sum w has the
+          same fixed point as PM (Q(tau2) = k-p), so EB is solved with the PM solver;
+          the two agree with metafor to its convergence.
+``ML``    root of y'PPy - sum w (score), by Fisher scoring (information sum w^2) from
+          max(0, HE).
+``REML``  root of y'PPy - tr(P) (score), by Fisher scoring (information tr(PP)) from
+          max(0, HE).
 Every estimate is truncated at 0. ML/REML repeat metafor's step halving at the 0 bound
 and its ``ll0check`` (tau2 = 0 when the (restricted) likelihood at 0 is higher by more
-than ``.Machine$double.eps^0.25``).
+than ``.Machine$double.eps^0.25``). As metafor, tau2 is estimated from yi centred at
+their mean (``Ymc``) and the coefficients from the uncentred yi. With moderators the
+weighted least squares are solved by a QR decomposition of sqrt(W) X (metafor's
+``.invcalc``): leverages give diag(P), R gives (X'WX)^-1 and log det(X'WX).
 
-``Q(tau2)`` is convex and decreasing in tau2 (a partial minimum over mu of a jointly
-convex quadratic-over-linear function), so Newton's method started at 0 on
+``Q(tau2)`` is convex and decreasing in tau2 (a partial minimum over the coefficients of
+a jointly convex quadratic-over-linear function), so Newton's method started at 0 on
 ``Q(tau2) = c`` climbs monotonically to the unique root without overshooting; PM, EB and
 the Q-profile confidence interval for tau2 use that.  Rows that do not converge within
 the iteration budget fall back to bisection with false-position (Illinois) steps on the
 same estimating equation; ``converged`` is False only if that fails too.
+
+Tests (``test = "z"`` / ``"knha"``): z, or t on k-p df with vb scaled by
+s2w = RSS/(k-p) (0 when RSS <= eps); the omnibus QM = b' vb^-1 b over ``btt`` (all
+coefficients but the intercept), chi-square on m df, or QM/m against F(m, k-p).
+Heterogeneity: QE on k-p df, I2 = 100 tau2/(vt + tau2) and H2 = tau2/vt + 1 with
+vt = (k-p)/tr(P) (FE: I2 = (QE - (k-p))/QE, H2 = QE/(k-p)).
 
 Arrays in :class:`BatchFit` hold NaN where a value does not exist (tau2 for FE, a PI
 when k < 3, heterogeneity when k = 1); :meth:`BatchFit.fit` turns them into ``None``.
@@ -41,11 +58,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from synthesis.models.results import Fit
-from synthesis.special import chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
+from synthesis.special import betainc, chdtrc, chdtri, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = [
     "CI_METHODS",
@@ -53,8 +71,10 @@ __all__ = [
     "ITERATIVE_METHODS",
     "METHODS",
     "BatchFit",
+    "BatchRegression",
     "fit",
     "fit_batch",
+    "fit_batch_regression",
 ]
 
 METHODS: tuple[str, ...] = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
@@ -218,25 +238,72 @@ def _take(mask: np.ndarray | None, rows) -> np.ndarray | None:
     return None if mask is None else mask[rows]
 
 
-def _gen_q(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Generalized Q(tau2) = sum w (y - mu_w)^2 and its derivative -sum w^2 (y - mu_w)^2."""
-    w = _weights(v, mask, tau2)
-    sw = _rowsum(w)
-    mu = _rowsum(w * y) / sw
-    wr = w * (y - mu[:, None])
-    wr2 = wr * (y - mu[:, None])
-    return _rowsum(wr2), -_rowsum(wr * wr)
+class _Data(NamedTuple):
+    """What the tau2 estimating equations see: centred ``y``, ``v``, mask, design.
+
+    ``mask`` is ``None`` when every cell is real; ``X`` is ``None`` for the intercept-only
+    model (``p = 1``, solved by sums), else ``(K, p)`` shared by every row or ``(m, K, p)``.
+    """
+
+    y: np.ndarray
+    v: np.ndarray
+    mask: np.ndarray | None
+    X: np.ndarray | None
+
+    def take(self, rows) -> _Data:
+        X = self.X if self.X is None or self.X.ndim == 2 else self.X[rows]
+        return _Data(self.y[rows], self.v[rows], _take(self.mask, rows), X)
+
+
+class _Wls(NamedTuple):
+    """Weighted least squares of ``y`` on ``X`` by the QR decomposition of ``sqrt(W) X``."""
+
+    q: np.ndarray  # (m, K, p): orthonormal columns; q[i]q[i]' is the weighted hat matrix
+    r: np.ndarray  # (m, p, p): R'R = X'WX
+    coef: np.ndarray  # (m, p)
+    resid: np.ndarray  # (m, K): y - X coef (also in masked cells, where w = 0)
+
+    @property
+    def hat(self) -> np.ndarray:
+        """Leverages h_i = w_i x_i'(X'WX)^-1 x_i, so that diag(P) = w (1 - h)."""
+        return (self.q * self.q).sum(axis=2)
+
+    def vcov(self) -> np.ndarray:
+        """(X'WX)^-1 = R^-1 R^-T."""
+        rinv = np.linalg.inv(self.r)
+        return rinv @ np.swapaxes(rinv, 1, 2)
+
+    def logdet(self) -> np.ndarray:
+        """log det(X'WX)."""
+        return 2.0 * np.log(np.abs(np.diagonal(self.r, axis1=1, axis2=2))).sum(axis=1)
+
+
+def _wls(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> _Wls:
+    sw = np.sqrt(w)
+    q, r = np.linalg.qr(sw[:, :, None] * X)
+    qty = np.einsum("mkp,mk->mp", q, sw * y)
+    coef = np.linalg.solve(r, qty[:, :, None])[:, :, 0]
+    resid = y - (X @ coef[:, :, None])[:, :, 0]
+    return _Wls(q, r, coef, resid)
+
+
+def _gen_q(d: _Data, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Generalized Q(tau2) = y'P y (P: residual projector, weights 1/(v + tau2)) and its
+    derivative -y'PP y; for the intercept-only model sum w (y - mu_w)^2, -sum w^2 (y - mu_w)^2."""
+    w = _weights(d.v, d.mask, tau2)
+    if d.X is None:
+        sw = _rowsum(w)
+        mu = _rowsum(w * d.y) / sw
+        wr = w * (d.y - mu[:, None])
+        wr2 = wr * (d.y - mu[:, None])
+        return _rowsum(wr2), -_rowsum(wr * wr)
+    res = _wls(w, d.X, d.y)
+    wr = w * res.resid
+    return _rowsum(wr * res.resid), -_rowsum(wr * wr)
 
 
 def _solve_q(
-    y: np.ndarray,
-    v: np.ndarray,
-    mask: np.ndarray | None,
-    target: np.ndarray,
-    rows: np.ndarray,
-    scale: np.ndarray,
+    d: _Data, target: np.ndarray, rows: np.ndarray, scale: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Root of Q(tau2) = target for the rows flagged in ``rows`` (requires Q(0) > target).
 
@@ -244,13 +311,13 @@ def _solve_q(
     fallback for rows that exhaust the Newton budget. Returns (root, converged); rows not
     flagged get 0.
     """
-    m = y.shape[0]
+    m = d.y.shape[0]
     x = np.zeros(m)
     conv = ~rows.copy()
     idx = np.flatnonzero(rows)
     if idx.size == 0:
         return x, np.ones(m, dtype=bool)
-    ys, vs, ms, ts, sc = y[idx], v[idx], _take(mask, idx), target[idx], scale[idx]
+    ds, ts, sc = d.take(idx), target[idx], scale[idx]
     xs = np.zeros(idx.size)
     active = np.ones(idx.size, dtype=bool)
     for _ in range(_NEWTON_MAXITER):
@@ -258,7 +325,7 @@ def _solve_q(
         if a.size == 0:
             break
         rs = slice(None) if a.size == idx.size else a  # a view while every row is live
-        q, dq = _gen_q(ys[rs], vs[rs], _take(ms, rs), xs[a])
+        q, dq = _gen_q(ds.take(rs), xs[a])
         f = q - ts[a]
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(dq < 0, f / -dq, 0.0)
@@ -270,10 +337,9 @@ def _solve_q(
     ok = ~active
     if active.any():
         a = np.flatnonzero(active)
+        da = ds.take(a)
         root, okb = _root_search(
-            lambda t, sel: (
-                _gen_q(ys[a][sel], vs[a][sel], _take(_take(ms, a), sel), t)[0] - ts[a][sel]
-            ),
+            lambda t, sel: _gen_q(da.take(sel), t)[0] - ts[a][sel],
             xs[a].copy(),  # Q > target here: the search goes up
             sc[a],
         )
@@ -343,68 +409,68 @@ def _root_search(func, x0: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, n
     return root, ok
 
 
-def _score_ml_reml(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray, reml: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """(score, expected information) for ML/REML, in metafor's Fisher scoring form."""
-    w = _weights(v, mask, tau2)
+def _score_ml_reml(d: _Data, tau2: np.ndarray, reml: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(score, expected information) for ML/REML, in metafor's Fisher scoring form:
+    ML (y'PPy - sum w, sum w^2), REML (y'PPy - tr P, tr PP)."""
+    w = _weights(d.v, d.mask, tau2)
     sw = _rowsum(w)
     w2 = w * w
     sw2 = _rowsum(w2)
-    mu = _rowsum(w * y) / sw
-    r = y - mu[:, None]
-    ypp = _rowsum(w2 * r * r)  # Y'PPY
+    if d.X is None:
+        mu = _rowsum(w * d.y) / sw
+        r = d.y - mu[:, None]
+        ypp = _rowsum(w2 * r * r)  # Y'PPY
+        if reml:
+            trp = sw - sw2 / sw
+            trpp = sw2 - 2.0 * _rowsum(w2 * w) / sw + (sw2 / sw) ** 2
+            return ypp - trp, trpp
+        return ypp - sw, sw2
+    res = _wls(w, d.X, d.y)
+    wr = w * res.resid
+    ypp = _rowsum(wr * wr)
     if reml:
-        trp = sw - sw2 / sw
-        trpp = sw2 - 2.0 * _rowsum(w2 * w) / sw + (sw2 / sw) ** 2
+        h = res.hat
+        trp = _rowsum(w * (1.0 - h))
+        qwq = np.einsum("mkp,mk,mkq->mpq", res.q, w, res.q)
+        trpp = _rowsum(w2 * (1.0 - 2.0 * h)) + (qwq * qwq).sum(axis=(1, 2))
         return ypp - trp, trpp
     return ypp - sw, sw2
 
 
-def _loglik(
-    y: np.ndarray, v: np.ndarray, mask: np.ndarray | None, tau2: np.ndarray, reml: bool
-) -> np.ndarray:
+def _loglik(d: _Data, tau2: np.ndarray, reml: bool) -> np.ndarray:
     """(Restricted) log-likelihood up to terms that do not depend on tau2."""
-    w = _weights(v, mask, tau2)
-    sw = _rowsum(w)
-    mu = _rowsum(w * y) / sw
-    r = y - mu[:, None]
-    logv = np.log(v + tau2[:, None])
-    if mask is not None:
-        logv = np.where(mask, logv, 0.0)
+    w = _weights(d.v, d.mask, tau2)
+    logv = np.log(d.v + tau2[:, None])
+    if d.mask is not None:
+        logv = np.where(d.mask, logv, 0.0)
+    if d.X is None:
+        sw = _rowsum(w)
+        mu = _rowsum(w * d.y) / sw
+        r = d.y - mu[:, None]
+        logdet = np.log(sw)
+    else:
+        res = _wls(w, d.X, d.y)
+        r = res.resid
+        logdet = res.logdet()
     ll = -0.5 * _rowsum(logv) - 0.5 * _rowsum(w * r * r)
     if reml:
-        ll = ll - 0.5 * np.log(sw)
+        ll = ll - 0.5 * logdet
     return ll
 
 
-def _fisher(
-    y: np.ndarray,
-    v: np.ndarray,
-    mask: np.ndarray | None,
-    start: np.ndarray,
-    rows: np.ndarray,
-    scale: np.ndarray,
-    reml: bool,
-    maxiter: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """ML/REML tau2 by metafor's Fisher scoring, with bracketing fallback."""
-    m = y.shape[0]
-    tau2 = np.zeros(m)
-    conv = np.ones(m, dtype=bool)
-    idx = np.flatnonzero(rows)
-    if idx.size == 0:
-        return tau2, conv
-    ys, vs, ms, sc = y[idx], v[idx], _take(mask, idx), scale[idx]
-    t = start[idx].astype(float).copy()
-    active = np.ones(idx.size, dtype=bool)
-    prev = np.full(idx.size, np.inf)
+def _fisher_steps(
+    d: _Data, t: np.ndarray, scale: np.ndarray, reml: bool, maxiter: int
+) -> np.ndarray:
+    """metafor's Fisher scoring from ``t`` (updated in place); returns the converged rows."""
+    n = t.size
+    active = np.ones(n, dtype=bool)
+    prev = np.full(n, np.inf)
     for _ in range(maxiter):
         a = np.flatnonzero(active)
         if a.size == 0:
             break
-        rs = slice(None) if a.size == idx.size else a  # a view while every row is live
-        score, info = _score_ml_reml(ys[rs], vs[rs], _take(ms, rs), t[a], reml)
+        rs = slice(None) if a.size == n else a  # a view while every row is live
+        score, info = _score_ml_reml(d.take(rs), t[a], reml)
         with np.errstate(divide="ignore", invalid="ignore"):
             adj = score / info
         adj = np.where(np.isfinite(adj), adj, 0.0)
@@ -425,26 +491,43 @@ def _fisher(
         t[a] = new
         # converged: a step below 1e-14 relative (absolute floor 1e-16 * typical vi), or
         # steps no longer shrinking once at the rounding-noise level (1e-9 relative)
-        big = np.maximum(new, 1e-2 * sc[a])
+        big = np.maximum(new, 1e-2 * scale[a])
         done = (change <= _REL_TOL * big) | ((change >= prev[a]) & (change <= 1e-9 * big))
         prev[a] = change
         active[a[done]] = False
-    ok = ~active
+    return ~active
+
+
+def _fisher(
+    d: _Data,
+    start: np.ndarray,
+    rows: np.ndarray,
+    scale: np.ndarray,
+    reml: bool,
+    maxiter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """ML/REML tau2 by metafor's Fisher scoring, with bracketing fallback and ll0check."""
+    m = d.y.shape[0]
+    tau2 = np.zeros(m)
+    conv = np.ones(m, dtype=bool)
+    idx = np.flatnonzero(rows)
+    if idx.size == 0:
+        return tau2, conv
+    ds, sc = d.take(idx), scale[idx]
+    t = start[idx].astype(float).copy()
+    ok = _fisher_steps(ds, t, sc, reml, maxiter)
     # rows heading for the 0 bound: set exactly 0 when the score at 0 is <= 0
     near0 = t <= 1e-8 * sc
     if near0.any():
-        s0, _ = _score_ml_reml(ys, vs, ms, np.zeros(idx.size), reml)
+        s0, _ = _score_ml_reml(ds, np.zeros(idx.size), reml)
         zero = near0 & (s0 <= 0)
         t[zero] = 0.0
         ok[zero] = True
     if not ok.all():
         a = np.flatnonzero(~ok)
+        da = ds.take(a)
         root, okr = _root_search(
-            lambda tt, sel: _score_ml_reml(
-                ys[a][sel], vs[a][sel], _take(_take(ms, a), sel), tt, reml
-            )[0],
-            t[a].copy(),
-            sc[a],
+            lambda tt, sel: _score_ml_reml(da.take(sel), tt, reml)[0], t[a].copy(), sc[a]
         )
         t[a] = root
         ok[a] = okr
@@ -452,12 +535,129 @@ def _fisher(
     pos = t > 0
     if pos.any():
         p = np.flatnonzero(pos)
-        ll0 = _loglik(ys[p], vs[p], _take(ms, p), np.zeros(p.size), reml)
-        ll1 = _loglik(ys[p], vs[p], _take(ms, p), t[p], reml)
+        dp = ds.take(p)
+        ll0 = _loglik(dp, np.zeros(p.size), reml)
+        ll1 = _loglik(dp, t[p], reml)
         t[p[ll0 - ll1 > _LL0_TOL]] = 0.0
     tau2[idx] = t
     conv[idx] = ok
     return tau2, conv
+
+
+# --------------------------------------------------------------------------- the pieces
+
+
+class _FeQ(NamedTuple):
+    """Fixed-effect (w = 1/vi) quantities: Q (QE with moderators), tr(P), sum w."""
+
+    q: np.ndarray
+    trp: np.ndarray
+    sw: np.ndarray
+
+
+def _fe_quantities(d: _Data, msk: np.ndarray) -> _FeQ:
+    w0 = np.where(msk, 1.0 / d.v, 0.0)
+    s1 = _rowsum(w0)
+    if d.X is None:
+        s2 = _rowsum(w0 * w0)
+        mu0 = _rowsum(w0 * d.y) / s1
+        r0 = d.y - mu0[:, None]
+        return _FeQ(np.maximum(0.0, _rowsum(w0 * r0 * r0 * msk)), s1 - s2 / s1, s1)
+    res = _wls(w0, d.X, d.y)
+    q = np.maximum(0.0, _rowsum(w0 * res.resid * res.resid))
+    return _FeQ(q, _rowsum(w0 * (1.0 - res.hat)), s1)
+
+
+def _hedges(d: _Data, msk: np.ndarray, kf: np.ndarray, kmp: np.ndarray) -> np.ndarray:
+    """HE: (RSS - tr(PV)) / (k - p), P the unweighted (OLS) residual projector."""
+    if d.X is None:
+        return (_rowsum(d.y * d.y) - _rowsum(d.v * msk) * (kf - 1.0) / kf) / kmp
+    res = _wls(msk.astype(float), d.X, d.y)
+    rss = _rowsum(msk * res.resid * res.resid)
+    trpv = _rowsum(msk * (1.0 - res.hat) * d.v)
+    return (rss - trpv) / kmp
+
+
+def _estimate_tau2(
+    d: _Data,
+    msk: np.ndarray,
+    p: int,
+    method: str,
+    fe: _FeQ,
+    rows: np.ndarray,
+    vscale: np.ndarray,
+    maxiter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """tau2 by ``method`` as metafor's rma.uni (with moderators when ``d.X`` is set),
+    truncated at 0; rows not flagged in ``rows`` (k = 1) get 0. Returns (tau2, converged)."""
+    m = d.y.shape[0]
+    kf = msk.sum(axis=1).astype(float)
+    kmp = np.maximum(kf - p, 1.0)  # k - p, guarded for k = 1 rows
+    converged = np.ones(m, dtype=bool)
+    if method == "FE":
+        tau2 = np.zeros(m)
+    elif method == "DL":
+        tau2 = (fe.q - (kf - p)) / fe.trp
+    elif method == "HS":
+        tau2 = (fe.q - kf) / fe.sw
+    elif method == "HE":
+        tau2 = _hedges(d, msk, kf, kmp)
+    elif method == "SJ":  # one step from the intercept-only start var(yi) (k-1)/k
+        t0 = _rowsum(d.y * d.y) / kf
+        q_t0, _ = _gen_q(d, t0)
+        tau2 = t0 * q_t0 / kmp
+    elif method in ("PM", "EB"):  # EB's iteration has PM's fixed point Q(tau2) = k - p
+        target = kf - p
+        tau2, converged = _solve_q(d, target, rows & (fe.q > target), vscale)
+    else:  # ML, REML from max(0, HE)
+        start = np.maximum(_hedges(d, msk, kf, kmp), 0.0)
+        tau2, converged = _fisher(d, start, rows, vscale, method == "REML", maxiter)
+    tau2 = np.where(rows & np.isfinite(tau2), np.maximum(tau2, 0.0), 0.0)
+    return tau2, converged
+
+
+class _Het(NamedTuple):
+    tau2: np.ndarray
+    Q: np.ndarray
+    Q_df: np.ndarray
+    Q_p: np.ndarray
+    I2: np.ndarray
+    H2: np.ndarray
+
+
+def _heterogeneity(
+    fe: _FeQ, kf: np.ndarray, p: int, tau2: np.ndarray, method: str, rows: np.ndarray
+) -> _Het:
+    """Q (QE), I2, H2 as metafor (i2def 1: vt = (k - p) / tr(P)); NaN outside ``rows``."""
+    kmp = np.maximum(kf - p, 1.0)
+    q_p = chdtrc(kmp, fe.q)
+    if method == "FE":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            i2 = np.where(fe.q > 0, np.maximum(0.0, 100.0 * (fe.q - (kf - p)) / fe.q), 0.0)
+        h2 = fe.q / kmp
+        tau2_out = np.full(kf.shape, np.nan)
+    else:
+        vt = (kf - p) / fe.trp
+        i2 = 100.0 * tau2 / (vt + tau2)
+        h2 = tau2 / vt + 1.0
+        tau2_out = np.where(rows, tau2, np.nan)
+
+    def only(a: np.ndarray) -> np.ndarray:
+        return np.where(rows, a, np.nan)
+
+    return _Het(tau2_out, only(fe.q), only(kf - p), only(q_p), only(i2), only(h2))
+
+
+def _two_sided(stat: np.ndarray, df: np.ndarray, use_t: np.ndarray) -> np.ndarray:
+    absz = -np.abs(stat)
+    return np.where(use_t, 2.0 * stdtr(df, absz), 2.0 * ndtr(absz))
+
+
+def _ratio(est: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """est / se with metafor's limits at se = 0: +-inf, and 0 for 0 / 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = est / se
+    return np.where(se > 0, stat, np.where(est == 0, 0.0, np.copysign(np.inf, est)))
 
 
 # --------------------------------------------------------------------------- main
@@ -532,6 +732,75 @@ def fit_batch(
         return _fit_arrays(y, v, msk, method, ci, level, tau2_ci, _maxiter)
 
 
+class _Pooled(NamedTuple):
+    estimate: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    df: np.ndarray
+    p_value: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    crit: np.ndarray
+    weights: np.ndarray
+    hksj_fallback: np.ndarray
+    hksj_zero_scale: np.ndarray
+
+
+def _pool_intercept(
+    yc: np.ndarray,
+    ybar: np.ndarray,
+    v: np.ndarray,
+    msk: np.ndarray,
+    tau2: np.ndarray,
+    ci: str,
+    level: float,
+) -> _Pooled:
+    """The intercept-only fixed-effects solve (pooled estimate) and its z or knha test."""
+    kf = msk.sum(axis=1).astype(float)
+    multi = kf >= 2
+    km1 = np.maximum(kf - 1.0, 1.0)
+    w = _weights(v, None if msk.all() else msk, tau2)
+    sw = _rowsum(w)
+    mu_c = _rowsum(w * yc) / sw
+    estimate = mu_c + ybar
+    se_wald = np.sqrt(1.0 / sw)
+    weights = 100.0 * w / sw[:, None]
+    weights = np.where(multi[:, None], weights, np.where(msk, 100.0, 0.0))  # k = 1: exactly 100
+
+    use_t = (ci == "hksj") & multi
+    rc = yc - mu_c[:, None]
+    rss = _rowsum(w * rc * rc)
+    s2w = np.where(rss <= _EPS, 0.0, rss / km1)  # metafor: RSS.knha <= eps -> s2w = 0
+    se = np.where(use_t, np.sqrt(s2w / sw), se_wald)
+    alpha = 1.0 - level
+    crit = np.where(use_t, stdtrit(km1, 1.0 - alpha / 2.0), ndtri(1.0 - alpha / 2.0))
+    stat = _ratio(estimate, se)
+    p_value = _two_sided(stat, km1, use_t)
+    p_value = np.where((se == 0) & (estimate == 0), 1.0, p_value)
+    return _Pooled(
+        estimate=estimate,
+        se=se,
+        statistic=stat,
+        df=np.where(use_t, kf - 1.0, np.nan),
+        p_value=p_value,
+        ci_low=estimate - crit * se,
+        ci_high=estimate + crit * se,
+        crit=crit,
+        weights=weights,
+        hksj_fallback=np.full(kf.shape, ci == "hksj") & ~multi,
+        hksj_zero_scale=use_t & (s2w == 0.0),
+    )
+
+
+def _centre(y: np.ndarray, v: np.ndarray, msk: np.ndarray):
+    """Rows centred at their arithmetic mean (metafor's Ymc), the mean, a typical vi."""
+    kf = msk.sum(axis=1).astype(float)
+    ybar = _rowsum(y) / kf
+    yc = np.where(msk, y - ybar[:, None], 0.0)
+    vscale = _rowsum(v * msk) / kf  # typical sampling variance, for absolute tolerances
+    return yc, ybar, vscale
+
+
 def _fit_arrays(
     y: np.ndarray,
     v: np.ndarray,
@@ -543,112 +812,29 @@ def _fit_arrays(
     maxiter: int,
 ) -> BatchFit:
     """The body of :func:`fit_batch` on validated arrays (masked cells: y = 0, v = 1)."""
-    m = y.shape[0]
     k = msk.sum(axis=1)
     kf = k.astype(float)
-    hm = None if msk.all() else msk  # helpers skip the masking when every cell is real
     multi = k >= 2
-    km1 = np.maximum(kf - 1.0, 1.0)  # k - 1, guarded for k = 1 rows
-    alpha = 1.0 - level
-
-    # centre each row at its arithmetic mean (metafor's Ymc) for numerical accuracy
-    ybar = _rowsum(y) / kf
-    yc = np.where(msk, y - ybar[:, None], 0.0)
-    vscale = _rowsum(v * msk) / kf  # typical sampling variance, for absolute tolerances
-
-    # fixed-effect (w = 1/vi) quantities: Q, tr(P)
-    w0 = np.where(msk, 1.0 / v, 0.0)
-    s1 = _rowsum(w0)
-    s2 = _rowsum(w0 * w0)
-    mu0 = _rowsum(w0 * yc) / s1
-    r0 = yc - mu0[:, None]
-    q_fe = np.maximum(0.0, _rowsum(w0 * r0 * r0 * msk))
-    trp_fe = s1 - s2 / s1
-
-    converged = np.ones(m, dtype=bool)
-    if method == "FE":
-        tau2 = np.zeros(m)
-    elif method == "DL":
-        tau2 = (q_fe - (kf - 1.0)) / trp_fe
-    elif method == "HS":
-        tau2 = (q_fe - kf) / s1
-    elif method == "HE":
-        tau2 = (_rowsum(yc * yc) - _rowsum(v * msk) * (kf - 1.0) / kf) / km1
-    elif method == "SJ":
-        t0 = _rowsum(yc * yc) / kf
-        q_t0, _ = _gen_q(yc, v, hm, t0)
-        tau2 = t0 * q_t0 / km1
-    elif method in ("PM", "EB"):
-        target = kf - 1.0
-        rows = multi & (q_fe > target)
-        tau2, converged = _solve_q(yc, v, hm, target, rows, vscale)
-    else:  # ML, REML
-        he = (_rowsum(yc * yc) - _rowsum(v * msk) * (kf - 1.0) / kf) / km1
-        tau2, converged = _fisher(
-            yc, v, hm, np.maximum(he, 0.0), multi, vscale, method == "REML", maxiter
-        )
-    tau2 = np.where(multi & np.isfinite(tau2), np.maximum(tau2, 0.0), 0.0)
-
-    # the pooled estimate
-    w = _weights(v, hm, tau2)
-    sw = _rowsum(w)
-    mu_c = _rowsum(w * yc) / sw
-    estimate = mu_c + ybar
-    se_wald = np.sqrt(1.0 / sw)
-    weights = 100.0 * w / sw[:, None]
-    weights = np.where(multi[:, None], weights, np.where(msk, 100.0, 0.0))  # k = 1: exactly 100
-
-    use_t = (ci == "hksj") & multi
-    hksj_fallback = np.full(m, ci == "hksj") & ~multi
-    rc = yc - mu_c[:, None]
-    rss = _rowsum(w * rc * rc)
-    s2w = np.where(rss <= _EPS, 0.0, rss / km1)  # metafor: RSS.knha <= eps -> s2w = 0
-    se = np.where(use_t, np.sqrt(s2w / sw), se_wald)
-    hksj_zero_scale = use_t & (s2w == 0.0)
-    df = np.where(use_t, kf - 1.0, np.nan)
-    crit = np.where(use_t, stdtrit(km1, 1.0 - alpha / 2.0), ndtri(1.0 - alpha / 2.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = estimate / se
-    stat = np.where(se > 0, stat, np.where(estimate == 0, 0.0, np.copysign(np.inf, estimate)))
-    absz = -np.abs(stat)
-    p_value = np.where(use_t, 2.0 * stdtr(km1, absz), 2.0 * ndtr(absz))
-    p_value = np.where((se == 0) & (estimate == 0), 1.0, p_value)
-    ci_low = estimate - crit * se
-    ci_high = estimate + crit * se
-
-    # heterogeneity
-    nan = np.full(m, np.nan)
-    q_out = np.where(multi, q_fe, np.nan)
-    q_df = np.where(multi, kf - 1.0, np.nan)
-    q_p = np.where(multi, chdtrc(km1, q_fe), np.nan)
-    if method == "FE":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            i2 = np.where(q_fe > 0, np.maximum(0.0, 100.0 * (q_fe - (kf - 1.0)) / q_fe), 0.0)
-        h2 = q_fe / km1
-        tau2_out = nan.copy()
-    else:
-        vt = (kf - 1.0) / trp_fe
-        i2 = 100.0 * tau2 / (vt + tau2)
-        h2 = tau2 / vt + 1.0
-        tau2_out = np.where(multi, tau2, np.nan)
-    i2 = np.where(multi, i2, np.nan)
-    h2 = np.where(multi, h2, np.nan)
+    yc, ybar, vscale = _centre(y, v, msk)
+    d = _Data(yc, v, None if msk.all() else msk, None)
+    fe = _fe_quantities(d, msk)
+    tau2, converged = _estimate_tau2(d, msk, 1, method, fe, multi, vscale, maxiter)
+    pooled = _pool_intercept(yc, ybar, v, msk, tau2, ci, level)
+    het = _heterogeneity(fe, kf, 1, tau2, method, multi)
 
     # prediction interval: metafor predict(); none for FE or k < 3 (contract)
-    if method == "FE":
-        pi_low = pi_high = nan.copy()
-    else:
-        half = crit * np.sqrt(se * se + tau2)
-        has_pi = k >= 3
-        pi_low = np.where(has_pi, estimate - half, np.nan)
-        pi_high = np.where(has_pi, estimate + half, np.nan)
+    pi_low = pi_high = np.full(k.shape, np.nan)
+    if method != "FE":
+        half = pooled.crit * np.sqrt(pooled.se * pooled.se + tau2)
+        pi_low = np.where(k >= 3, pooled.estimate - half, np.nan)
+        pi_high = np.where(k >= 3, pooled.estimate + half, np.nan)
 
     # Q-profile CI for tau2 (confint.rma.uni, type="QP")
-    tau2_lo = nan.copy()
-    tau2_hi = nan.copy()
-    ci_null = np.zeros(m, dtype=bool)
+    tau2_lo = tau2_hi = np.full(k.shape, np.nan)
+    ci_null = np.zeros(k.shape, dtype=bool)
     if tau2_ci and method != "FE" and multi.any():
-        tau2_lo, tau2_hi, ci_null, conv_ci = _qprofile(yc, v, hm, km1, tau2, multi, alpha, vscale)
+        km1 = np.maximum(kf - 1.0, 1.0)
+        tau2_lo, tau2_hi, ci_null, conv_ci = _qprofile(d, km1, tau2, multi, 1.0 - level, vscale)
         converged = converged & conv_ci
 
     return BatchFit(
@@ -656,36 +842,34 @@ def _fit_arrays(
         ci_method=ci,
         level=level,
         k=k,
-        estimate=estimate,
-        se=se,
-        ci_low=ci_low,
-        ci_high=ci_high,
+        estimate=pooled.estimate,
+        se=pooled.se,
+        ci_low=pooled.ci_low,
+        ci_high=pooled.ci_high,
         pi_low=pi_low,
         pi_high=pi_high,
-        statistic=stat,
-        df=df,
-        p_value=p_value,
-        tau2=tau2_out,
+        statistic=pooled.statistic,
+        df=pooled.df,
+        p_value=pooled.p_value,
+        tau2=het.tau2,
         tau2_ci_low=tau2_lo,
         tau2_ci_high=tau2_hi,
-        I2=i2,
-        H2=h2,
-        Q=q_out,
-        Q_df=q_df,
-        Q_p=q_p,
-        weights=weights,
+        I2=het.I2,
+        H2=het.H2,
+        Q=het.Q,
+        Q_df=het.Q_df,
+        Q_p=het.Q_p,
+        weights=pooled.weights,
         mask=msk,
         converged=converged,
-        hksj_fallback=hksj_fallback,
-        hksj_zero_scale=hksj_zero_scale,
+        hksj_fallback=pooled.hksj_fallback,
+        hksj_zero_scale=pooled.hksj_zero_scale,
         tau2_ci_null=ci_null,
     )
 
 
 def _qprofile(
-    yc: np.ndarray,
-    v: np.ndarray,
-    msk: np.ndarray | None,
+    d: _Data,
     df: np.ndarray,
     tau2: np.ndarray,
     rows: np.ndarray,
@@ -693,24 +877,24 @@ def _qprofile(
     scale: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """confint.rma.uni(type="QP"): bounds in [0, max(100, 10 tau2)] as metafor has them."""
-    m = yc.shape[0]
+    m = d.y.shape[0]
     crit_u = chdtri(df, alpha / 2.0)  # upper quantile -> lower bound
     crit_l = chdtri(df, 1.0 - alpha / 2.0)  # lower quantile -> upper bound
     tmax = np.maximum(100.0, 10.0 * tau2)
-    q0, _ = _gen_q(yc, v, msk, np.zeros(m))
-    qmax, _ = _gen_q(yc, v, msk, tmax)
+    q0, _ = _gen_q(d, np.zeros(m))
+    qmax, _ = _gen_q(d, tmax)
 
     # upper bound
     ub_null = rows & (q0 < crit_l)
     ub_cap = rows & ~ub_null & (qmax > crit_l)
     ub_solve = rows & ~ub_null & ~ub_cap
-    ub, ok_u = _solve_q(yc, v, msk, crit_l, ub_solve, scale)
+    ub, ok_u = _solve_q(d, crit_l, ub_solve, scale)
     ub = np.where(ub_null, 0.0, np.where(ub_cap, tmax, ub))
     # lower bound
     lb_cap = rows & (qmax > crit_u)
     lb_zero = rows & ~lb_cap & (q0 < crit_u)
     lb_solve = rows & ~lb_cap & ~lb_zero
-    lb, ok_l = _solve_q(yc, v, msk, crit_u, lb_solve, scale)
+    lb, ok_l = _solve_q(d, crit_u, lb_solve, scale)
     lb = np.where(lb_zero, 0.0, np.where(lb_cap, tmax, lb))
     ub = np.where(lb_cap, tmax, ub)
     lb = np.where(rows, lb, np.nan)
@@ -739,3 +923,232 @@ def fit(
         raise ValueError("k = 0: no studies to pool")
     batch = fit_batch(y[None, :], v[None, :], method=method, ci=ci, level=level, tau2_ci=tau2_ci)
     return batch.fit(0)
+
+
+# --------------------------------------------------------------------------- meta-regression
+
+
+@dataclass(frozen=True, eq=False)
+class BatchRegression:
+    """Results of :func:`fit_batch_regression`: ``m`` mixed-effects meta-regressions.
+
+    Per analysis (row) and coefficient (column): ``coef``, ``se``, ``statistic`` (z, or t
+    under knha), ``p_value``, ``ci_low``, ``ci_high``, all ``(m, p)``; ``vcov`` ``(m, p, p)``.
+    ``QM`` is metafor's omnibus test of the coefficients ``btt`` (chi-square with ``QM_df``,
+    or under knha F with ``QM_df`` and ``QM_df2``; NaN where metafor gives NA: a knha
+    scale factor of 0). ``tau2`` (NaN for FE), ``I2``, ``H2``, ``QE``, ``QE_df``, ``QE_p``
+    are the residual heterogeneity. ``fitted`` and ``residuals`` are ``(m, K)``, 0 in masked
+    cells. ``df`` is k - p under knha and NaN for z tests.
+    """
+
+    method: str
+    ci_method: str
+    level: float
+    btt: tuple[int, ...]
+    k: np.ndarray
+    p: int
+    coef: np.ndarray
+    se: np.ndarray
+    statistic: np.ndarray
+    p_value: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    vcov: np.ndarray
+    df: np.ndarray
+    QM: np.ndarray
+    QM_df: int
+    QM_df2: np.ndarray
+    QM_p: np.ndarray
+    tau2: np.ndarray
+    I2: np.ndarray
+    H2: np.ndarray
+    QE: np.ndarray
+    QE_df: np.ndarray
+    QE_p: np.ndarray
+    fitted: np.ndarray
+    residuals: np.ndarray
+    mask: np.ndarray
+    converged: np.ndarray
+    zero_scale: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.k.shape[0])
+
+
+def _intercept_columns(X: np.ndarray, msk: np.ndarray) -> np.ndarray:
+    """Columns equal to 1 in every real cell of every row (metafor's .is.intercept)."""
+    Xb = np.broadcast_to(X, (*msk.shape, X.shape[-1]))
+    return np.all(np.abs(Xb - 1.0) < 1e-8, axis=(0, 1), where=msk[:, :, None])
+
+
+def _prepare_design(X: np.ndarray | Sequence, msk: np.ndarray) -> np.ndarray:
+    """Validate a (K, p) or (m, K, p) design against the cell mask (k > p, full rank)."""
+    Xa = np.asarray(X, dtype=float)
+    m, K = msk.shape
+    if Xa.ndim == 2:
+        Xa = Xa[None]
+    if Xa.ndim != 3 or Xa.shape[1] != K or Xa.shape[0] not in (1, m) or Xa.shape[2] < 1:
+        raise ValueError(f"X must have shape (K, p) or (m, K, p) with K = {K}, got {Xa.shape}")
+    p = Xa.shape[2]
+    real = np.broadcast_to(msk[:, :, None], (m, K, p))
+    if not np.isfinite(np.broadcast_to(Xa, (m, K, p))[real]).all():
+        raise ValueError("X contains non-finite values in real cells")
+    k = msk.sum(axis=1)
+    if (k <= p).any():
+        bad = np.flatnonzero(k <= p)[:5].tolist()
+        raise ValueError(
+            f"k <= p in analysis row(s) {bad}: a meta-regression with {p} coefficients "
+            f"needs at least {p + 1} studies"
+        )
+    # masked cells carry weight 0 in every solve; a shared X stays shared
+    if Xa.shape[0] == 1 and np.isfinite(Xa).all():
+        Xm = Xa[0]
+        xtx = np.einsum("kp,mk,kq->mpq", Xm, msk.astype(float), Xm)
+    else:
+        Xm = np.where(real, Xa, 0.0)
+        xtx = np.swapaxes(Xm, 1, 2) @ Xm
+    # metafor: any eigenvalue of X'X <= evtol (1e-7) -> "Model matrix not of full rank"
+    if (np.linalg.eigvalsh(xtx)[:, 0] <= 1e-7).any():
+        raise ValueError("the design matrix X is not of full rank (metafor: evtol 1e-7)")
+    return Xm
+
+
+def fit_batch_regression(
+    yi: np.ndarray,
+    vi: np.ndarray,
+    X: np.ndarray,
+    *,
+    method: str = "REML",
+    ci: str = "wald",
+    level: float = 0.95,
+    mask: np.ndarray | None = None,
+    btt: Sequence[int] | None = None,
+    _maxiter: int = _FISHER_MAXITER,
+) -> BatchRegression:
+    """Fit ``m`` meta-regressions ``yi ~ X`` at once (metafor ``rma.uni`` with ``mods``).
+
+    ``yi``, ``vi``, ``mask``: ``(m, K)`` as in :func:`fit_batch`; ``X``: the design
+    matrix, ``(K, p)`` shared by every row or ``(m, K, p)`` (e.g. rows of X permuted),
+    with the intercept as a column of ones where the model has one. ``btt``: 0-based
+    columns tested by QM (default: every column except an intercept, all if p = 1, as
+    metafor). Every row needs k > p and a full-rank X. ``ci="hksj"`` is metafor's
+    ``test="knha"``: t tests with k - p df and an F omnibus test.
+    """
+    method = method.upper()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if ci not in CI_METHODS:
+        raise ValueError(f"unknown ci {ci!r}; expected 'wald' or 'hksj'")
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    y, v, msk = _prepare(yi, vi, mask)
+    Xm = _prepare_design(X, msk)
+    p = Xm.shape[-1]
+    if btt is None:
+        is_int = _intercept_columns(Xm, msk)
+        btt = [j for j in range(p) if not is_int[j]] if p > 1 and is_int.any() else range(p)
+    btt_t = tuple(sorted({int(j) for j in btt}))
+    if not btt_t or btt_t[0] < 0 or btt_t[-1] >= p:
+        raise ValueError(f"btt must name columns 0..{p - 1}, got {list(btt)}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _regression_arrays(y, v, msk, Xm, method, ci, level, btt_t, _maxiter)
+
+
+def _regression_arrays(
+    y: np.ndarray,
+    v: np.ndarray,
+    msk: np.ndarray,
+    X: np.ndarray,
+    method: str,
+    ci: str,
+    level: float,
+    btt: tuple[int, ...],
+    maxiter: int,
+) -> BatchRegression:
+    """The body of :func:`fit_batch_regression` on validated arrays."""
+    k = msk.sum(axis=1)
+    kf = k.astype(float)
+    p = X.shape[-1]
+    every = np.ones(k.shape, dtype=bool)
+    yc, _, vscale = _centre(y, v, msk)
+    d = _Data(yc, v, None if msk.all() else msk, X)
+    fe = _fe_quantities(d, msk)
+    tau2, converged = _estimate_tau2(d, msk, p, method, fe, every, vscale, maxiter)
+    # the fixed-effects solve, on the uncentred yi as metafor
+    w = _weights(v, d.mask, tau2)
+    res = _wls(w, X, y)
+    rss = _rowsum(w * res.resid * res.resid)
+    t = _coef_tests(res.coef, res.vcov(), rss, kf, p, ci, level, btt)
+    het = _heterogeneity(fe, kf, p, tau2, method, every)
+    fitted = np.where(msk, y - res.resid, 0.0)
+    return BatchRegression(
+        method=method,
+        ci_method=ci,
+        level=level,
+        btt=btt,
+        k=k,
+        p=p,
+        coef=res.coef,
+        **t,
+        tau2=het.tau2,
+        I2=het.I2,
+        H2=het.H2,
+        QE=het.Q,
+        QE_df=het.Q_df,
+        QE_p=het.Q_p,
+        fitted=fitted,
+        residuals=np.where(msk, res.resid, 0.0),
+        mask=msk,
+        converged=converged,
+    )
+
+
+def _coef_tests(
+    coef: np.ndarray,
+    vcov: np.ndarray,
+    rss: np.ndarray,
+    kf: np.ndarray,
+    p: int,
+    ci: str,
+    level: float,
+    btt: tuple[int, ...],
+) -> dict[str, np.ndarray | int]:
+    """Per-coefficient z/t tests and CIs and the omnibus QM, as rma.uni (test z / knha)."""
+    knha = ci == "hksj"
+    kmp = kf - p
+    s2w = np.where(rss <= _EPS, 0.0, rss / kmp) if knha else np.ones(kf.shape)
+    se = np.sqrt(s2w[:, None] * np.diagonal(vcov, axis1=1, axis2=2))
+    stat = _ratio(coef, se)
+    use_t = np.full(se.shape, knha)
+    p_value = _two_sided(stat, kmp[:, None], use_t)
+    p_value = np.where((se == 0) & (coef == 0), 1.0, p_value)
+    alpha = 1.0 - level
+    crit = stdtrit(kmp, 1.0 - alpha / 2.0) if knha else np.full(kf.shape, ndtri(1.0 - alpha / 2))
+    # QM = b' V^-1 b over btt; with knha V = s2w (X'WX)^-1, so divide the unscaled form
+    b = coef[:, btt]
+    sub = vcov[:, btt][:, :, btt]
+    qm = (b * np.linalg.solve(sub, b[:, :, None])[:, :, 0]).sum(axis=1)
+    m_df = len(btt)
+    if knha:
+        qm = np.where(s2w > 0, qm / s2w, np.nan) / m_df
+        x = kmp / (kmp + m_df * qm)
+        qm_p = np.where(qm > 0, betainc(kmp / 2.0, m_df / 2.0, x), 1.0)
+        qm_df2 = kmp
+    else:
+        qm_p = chdtrc(float(m_df), qm)
+        qm_df2 = np.full(kf.shape, np.nan)
+    return {
+        "se": se,
+        "statistic": stat,
+        "p_value": p_value,
+        "ci_low": coef - crit[:, None] * se,
+        "ci_high": coef + crit[:, None] * se,
+        "vcov": s2w[:, None, None] * vcov,
+        "df": np.where(knha, kmp, np.nan),
+        "QM": qm,
+        "QM_df": m_df,
+        "QM_df2": qm_df2,
+        "QM_p": np.where(np.isnan(qm), np.nan, qm_p),
+        "zero_scale": s2w == 0.0,
+    }

@@ -229,8 +229,11 @@ def type_name(value: Any) -> str:
         digits = int(abs(value).bit_length() * 0.30103) + 1
         shown = f"{value:.3e}" if digits < 300 else f"a number of about {digits} digits"
         return f"{shown}, above the largest count synth accepts ({MAX_COUNT:,})"
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and (
-        abs(value) > MAX_COUNT
+    if (
+        isinstance(value, float)
+        and math.isfinite(value)
+        and value.is_integer()
+        and (abs(value) > MAX_COUNT)
     ):
         return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
     if isinstance(value, float) and not math.isfinite(value):
