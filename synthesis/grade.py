@@ -839,10 +839,6 @@ def _interval(lo: float, hi: float) -> str:
     return f"{_num(lo)} to {_num(hi)}"
 
 
-def _levels_word(n: int) -> str:
-    return {0: "not rated down", 1: "one level", 2: "two levels"}[n]
-
-
 def _risk_of_bias(
     weights: Sequence[float] | None, levels: Sequence[str | None] | None
 ) -> tuple[DomainRating, float]:
@@ -1062,7 +1058,7 @@ def _imprecision(
             assessed=False,
         )
     n = min(2, ci_part + ois_part)
-    return DomainRating(n, "; ".join(parts) + f": {_levels_word(n)}")
+    return DomainRating(n, "; ".join(parts))
 
 
 def _publication_bias(k: int, bias_tests: Mapping[str, Any] | None) -> DomainRating:
