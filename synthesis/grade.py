@@ -443,6 +443,7 @@ class ReviewerJudgements:
 
 
 REVIEWER_FIELDS: tuple[str, ...] = (*DOMAINS, *UPGRADES, "control_risk", "threshold", "start")
+MISSING_REASON = "required field is missing: every reviewer judgement needs its reason"
 
 
 def _type_name(value: Any) -> str:
@@ -486,8 +487,9 @@ def check_reviewer(
     shown = str(path)
     problems: list[Problem] = []
 
-    def add(fieldpath: str, message: str) -> None:
-        problems.append(Problem(shown, line_of(fieldpath), fieldpath, message))
+    def add(fieldpath: str, message: str, at: str | None = None) -> None:
+        line = line_of(at if at is not None else fieldpath)  # a missing key: its parent's
+        problems.append(Problem(shown, line, fieldpath, message))
 
     if not isinstance(value, Mapping):
         add(
@@ -547,7 +549,7 @@ def check_reviewer(
 
 
 def _check_entry(
-    item: Any, where: str, word: str, add: Callable[[str, str], None]
+    item: Any, where: str, word: str, add: Callable[..., None]
 ) -> tuple[int, str] | None:
     example = f'{{{word}: 1, reason: "..."}}'
     if not isinstance(item, Mapping):
@@ -563,7 +565,11 @@ def _check_entry(
             ok = False
     levels = item.get(word)
     if word not in item:
-        add(f"{where}.{word}", f"required field is missing (0, 1 or 2 levels); e.g. {example}")
+        add(
+            f"{where}.{word}",
+            f"required field is missing (0, 1 or 2 levels); e.g. {example}",
+            at=where,
+        )
         ok = False
     elif isinstance(levels, bool) or not (
         _is_number(levels) and float(levels).is_integer() and 0 <= levels <= 2
@@ -572,10 +578,7 @@ def _check_entry(
         ok = False
     reason = item.get("reason")
     if "reason" not in item:
-        add(
-            f"{where}.reason",
-            "required field is missing: every reviewer judgement needs its reason",
-        )
+        add(f"{where}.reason", MISSING_REASON, at=where)
         ok = False
     elif not isinstance(reason, str) or not reason.strip():
         add(
@@ -588,7 +591,7 @@ def _check_entry(
     return int(levels), reason.strip()
 
 
-def _check_start(item: Any, where: str, add: Callable[[str, str], None]) -> tuple[str, str] | None:
+def _check_start(item: Any, where: str, add: Callable[..., None]) -> tuple[str, str] | None:
     if not isinstance(item, Mapping):
         add(where, f'expected {{level: high|low, reason: "..."}}, got {_type_name(item)}')
         return None
@@ -599,14 +602,11 @@ def _check_start(item: Any, where: str, add: Callable[[str, str], None]) -> tupl
             ok = False
     level = item.get("level")
     if level not in ("high", "low"):
-        add(f"{where}.level", f"must be high or low, got {_type_name(level)}")
+        add(f"{where}.level", f"must be high or low, got {_type_name(level)}", at=where)
         ok = False
     reason = item.get("reason")
     if "reason" not in item:
-        add(
-            f"{where}.reason",
-            "required field is missing: every reviewer judgement needs its reason",
-        )
+        add(f"{where}.reason", MISSING_REASON, at=where)
         ok = False
     elif not isinstance(reason, str) or not reason.strip():
         add(f"{where}.reason", f"must be non-empty text saying why, got {_type_name(reason)}")
