@@ -1137,7 +1137,7 @@ def _large_effect(
         return UpgradeRating(
             0, "not considered: a single study (GRADE 9 asks for at least two)", assessed=False
         )
-    if ci is not None and null is not None and min(ci) <= null <= max(ci):
+    if ci is not None and None not in ci and null is not None and min(ci) <= null <= max(ci):
         return UpgradeRating(0, f"not large: the 95% CI includes the null ({_num(null)})")
     size = estimate if estimate >= 1 else 1 / estimate
     shown = f"{measure} = {_num(estimate)}"
