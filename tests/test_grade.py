@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthesis.errors import SynthError
-from synthesis.grade import (
+from synthesis.analyses.grade import (
     DOMAINS,
     RULES,
     SOURCES,
@@ -32,8 +31,8 @@ from synthesis.grade import (
     ois_continuous,
     round_half_up,
 )
-from synthesis.grade_docx import sof_docx
-from synthesis.grade_render import render, render_csv, render_html, render_md, sof_table
+from synthesis.errors import SynthError
+from synthesis.render.grade import render, render_csv, render_html, render_md, sof_docx, sof_table
 
 
 def clean_rct(**changes):

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthesis.rob import (
+from synthesis.plots.rob import (
+    PALETTES,
+    figure_bytes,
+    rob_figure,
+    summary_figure,
+    traffic_light_figure,
+)
+from synthesis.records.rob import (
     GRADE_ROB_SCALE,
     TOOLS,
     check_risk_of_bias,
@@ -16,13 +23,6 @@ from synthesis.rob import (
     nos_overall,
     to_grade_level,
     tool_named,
-)
-from synthesis.rob_plot import (
-    PALETTES,
-    figure_bytes,
-    rob_figure,
-    summary_figure,
-    traffic_light_figure,
 )
 
 # A stub of the loader's line map: known fields have their own line, the rest the

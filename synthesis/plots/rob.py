@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from synthesis.rob import GRADE_ROB_SCALE, SYMBOLS, TOOLS, RiskOfBias, Tool
+from synthesis.records.rob import GRADE_ROB_SCALE, SYMBOLS, TOOLS, RiskOfBias, Tool
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

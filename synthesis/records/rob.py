@@ -36,7 +36,7 @@ The tools (with the references their domains and scales come from):
 Every tool's levels map onto GRADE's risk-of-bias scale ``low < some concerns < high <
 critical`` (ROBINS-I moderate ~ some concerns, serious ~ high; NOS good/fair/poor ~
 low/some concerns/high; "no information" and QUADAS-2 "unclear" map to None and some
-concerns respectively), which is what :mod:`synthesis.grade` reads.
+concerns respectively), which is what :mod:`synthesis.analyses.grade` reads.
 """
 
 from __future__ import annotations
