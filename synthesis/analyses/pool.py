@@ -9,6 +9,7 @@ pymare at module level: ``synth pool`` must start fast.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -440,9 +441,12 @@ def _select_comparative(
             if bool(eff.corrected[0]):
                 warnings.append(f"{study}: 0.5 added to every cell (a zero cell) for {measure}")
             if getattr(eff, "double_zero", None) is not None and bool(eff.double_zero[0]):
-                warnings.append(
-                    f"{study}: no events in either arm; it carries almost no information"
+                what = (
+                    "no events in either arm"
+                    if a.events == 0 and c.events == 0
+                    else "every patient had the event in both arms"
                 )
+                warnings.append(f"{study}: {what}; it carries almost no information")
             data = f"{a.events}/{a.total} vs {c.events}/{c.total}"
             rows.append(
                 (
@@ -537,6 +541,18 @@ def _fit_rows(
     return fit(rows.yi, rows.vi, method=method, ci=ci, level=level)
 
 
+def _check_finite(res: Fit, method: str) -> None:
+    """The pooling layer never emits a wrong number silently: a non-finite estimate, SE or
+    CI (an overflow the record bounds did not foresee) is an error that says so."""
+    values = (res.estimate, res.se, res.ci_low, res.ci_high)
+    if all(v is not None and math.isfinite(v) for v in values):
+        return
+    raise SynthError(
+        f"the {method} fit gave a non-finite estimate or CI (the arithmetic overflowed); "
+        "check the studies' estimates and SEs for typos, or try --method DL"
+    )
+
+
 def _result_from_fit(
     *,
     outcome: str,
@@ -551,6 +567,7 @@ def _result_from_fit(
     value: str | None = None,
     where: tuple[str, ...] = (),
 ) -> PoolResult:
+    _check_finite(res, method)
     harmonic = None
     if measure == "PFT":
         n = np.array([x for x in rows.n if x], dtype=float)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -285,6 +286,9 @@ def _normalize_entry(
         common["p"] = p
         common["p_text"] = str(v["p"]) if op or isinstance(v["p"], str) else None
 
+    odd = _odd_characters(oc.name)
+    if odd is not None:
+        problem("name", odd, "warning")
     if oc.kind == "binary":
         fields = _binary(study, oc, arm, problem)
     elif oc.kind == "median":
@@ -296,6 +300,41 @@ def _normalize_entry(
     if fields is None or any(p.severity == "error" for p in problems[start:]):
         return None
     return Entry(**common, **fields)
+
+
+# Letters of other scripts that look like Latin ones (the usual homoglyphs in names).
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТХаеорсухіІјЈѕЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοκνρτυχ",
+    "ABEKMHOPCTXaeopcyxiIjJsSABEZHIKMNOPTYXokvptux",
+)
+
+
+def _odd_characters(name: str) -> str | None:
+    """A warning for an outcome name with invisible characters or look-alike letters.
+
+    'ORR\u200b' or 'ОRR' (Cyrillic О) would silently become outcomes of their own.
+    """
+    invisible = [ch for ch in name if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn")]
+    if invisible:
+        ch = invisible[0]
+        what = unicodedata.name(ch, "unnamed")
+        return (
+            f"contains an invisible character (U+{ord(ch):04X} {what}); it would be an outcome "
+            "of its own - delete the character (retype the name)"
+        )
+    foreign = [
+        ch for ch in name if ch.isalpha() and ord(ch) > 0x7F and ch.translate(_LOOKALIKE) != ch
+    ]
+    if foreign and any(ch.isascii() and ch.isalpha() for ch in name):
+        ch = foreign[0]
+        what = unicodedata.name(ch, "unnamed").title()
+        looks = name.translate(_LOOKALIKE)
+        return (
+            f"'{name}' mixes scripts: {what} (U+{ord(ch):04X}) looks like Latin "
+            f"'{ch.translate(_LOOKALIKE)}', so '{name}' would be an outcome apart from "
+            f"'{looks}' - retype the name in Latin letters"
+        )
+    return None
 
 
 def _binary(study, oc, arm, problem) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from synthesis.errors import Problem, RecordError, SynthError
-from synthesis.records.normalize import Entry, Synonyms, normalize_study
+from synthesis.records.normalize import SYNONYMS, Entry, Synonyms, normalize_study
 from synthesis.records.schema import ID_PATTERN, Study, parse_study, suggest, type_name
 from synthesis.records.yamlio import LineDict, discover, read_yaml
 
@@ -57,6 +57,7 @@ class Config:
     studies: Path | None
     synonyms: dict[str, tuple[str, ...]]
     file: Path | None
+    warnings: tuple[Problem, ...] = ()
 
 
 def read_config(root: Path) -> Config:
@@ -65,9 +66,11 @@ def read_config(root: Path) -> Config:
     if not path.is_file():
         return Config(studies=None, synonyms={}, file=None)
     problems: list[Problem] = []
-    doc = read_yaml(path, str(path), problems)
+    warnings: list[Problem] = []
+    doc = read_yaml(path, str(path), problems, empty_ok=True)
     if doc is None and not problems:
         doc = LineDict()
+        doc.line, doc.lines, doc.raw = 1, {}, {}
     if isinstance(doc, LineDict):
         for key in doc:
             if key not in ("studies", "synonyms"):
@@ -105,12 +108,33 @@ def read_config(root: Path) -> Config:
                     )
                     continue
                 synonyms[str(canon)] = tuple(names)
+                warnings.extend(_remapped_builtins(str(path), raw, str(canon), names))
     elif doc is not None:
         problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
     if problems:
         raise RecordError(problems)
     studies_path = (root / doc["studies"]) if isinstance(doc, dict) and doc.get("studies") else None
-    return Config(studies=studies_path, synonyms=synonyms, file=path)
+    return Config(studies=studies_path, synonyms=synonyms, file=path, warnings=tuple(warnings))
+
+
+def _remapped_builtins(file: str, raw: LineDict, canon: str, names: list[str]) -> list[Problem]:
+    """Warnings for synonyms that take a built-in outcome name away from its outcome."""
+    builtin = Synonyms()
+    out = []
+    for name in names:
+        current = builtin.canonical(name)
+        if current != canon and (current in SYNONYMS or name.strip() != current):
+            out.append(
+                Problem(
+                    file,
+                    raw.lines.get(canon, raw.line),
+                    f"synonyms.{canon}",
+                    f"'{name}' is the built-in outcome {current}; mapping it to {canon} merges "
+                    f"two different outcomes - remove '{name}' from the list unless you mean it",
+                    "warning",
+                )
+            )
+    return out
 
 
 def bundled_studies() -> Path:
@@ -168,7 +192,7 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
     studies_dir = resolve_studies_dir(studies, root=root_path)
     config = read_config(root_path)
     synonyms = Synonyms(config.synonyms)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(config.warnings)
     if (
         studies is None
         and studies_dir == bundled_studies()

@@ -367,8 +367,11 @@ def discover(studies_dir: Path) -> list[Path]:
     return sorted(files, key=str)
 
 
-def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
+def read_yaml(path: Path, shown: str, problems: list[Problem], *, empty_ok: bool = False) -> Any:
     """Parse one file; on failure append a problem and return None.
+
+    ``empty_ok``: an empty or comment-only file is no problem (settings files); it
+    reads as None.
 
     Bounded before anything is built: the file's size, control characters, the
     nesting of flow collections, then the composed graph's depth and alias expansion.
@@ -382,7 +385,8 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
     if not text.strip() or all(
         not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
     ):
-        problems.append(Problem(shown, None, "file", "file is empty; expected a study record"))
+        if not empty_ok:
+            problems.append(Problem(shown, None, "file", "file is empty; expected a study record"))
         return None
     bad = _control_character(text)
     if bad is not None:
