@@ -127,3 +127,128 @@ def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert lines_for(tmp_path, monkeypatch, text) == [
         "s/r.yaml: file: larger than 5 MB; a study record is a few kB (is this the right file?)"
     ]
+
+
+# ------------------------------------------------------------------ numbers (items 2, 3, 8)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # item 8: a cohort of 10^300 with a percent (was an OverflowError)
+            "n: 1.0e+300\noutcomes:\n  - {name: ORR, percent: 50}\n",
+            "s/r.yaml:4: n: must be a positive whole number of patients, got 1e+300, far beyond "
+            "any number synth accepts (counts up to 1,000,000,000, other numbers up to 1e+50)",
+        ),
+        (  # item 8: counts of 10^400 (passed validate, overflowed in pool)
+            "outcomes:\n  - {name: ORR, events: 1" + "0" * 400 + ", total: 2" + "0" * 400 + "}\n",
+            "s/r.yaml:5: outcomes[0].total: must be a whole number > 0, got a number of about "
+            "401 digits, above the largest count synth accepts (1,000,000,000)",
+        ),
+        (  # item 8: a CI level of 1e-17 (was a ZeroDivisionError)
+            "outcomes:\n  - {name: OS, hr: 0.8, ci: [0.6, 1.1], ci_level: 1.0e-17}\n",
+            "s/r.yaml:5: outcomes[0].ci_level: 1e-17 is below 0.5; a reported CI is 0.90, 0.95 "
+            "or 0.99 - give it as such",
+        ),
+        (  # item 3: an SE whose square underflows (pooled to p = 0.0 silently)
+            "outcomes:\n  - {name: X, estimate: 0.3, se: 1.0e-160}\n",
+            "s/r.yaml:5: outcomes[0].se: the SE 1e-160 is too small to pool (weights 1/SE² "
+            "must stay finite: SE from 1e-50 to 1e+50); check the number",
+        ),
+        (  # item 3: an estimate of 1e308 (passed validate, crashed pool, table, report)
+            "outcomes:\n  - {name: X, estimate: 1.0e+308, se: 1}\n",
+            "s/r.yaml:5: outcomes[0].estimate: must be a number, got 1e+308, far beyond any "
+            "number synth accepts (counts up to 1,000,000,000, other numbers up to 1e+50)",
+        ),
+        (  # item 2: a total above its arm's n is impossible
+            "arms:\n  - {id: a, n: 10}\noutcomes:\n"
+            "  - {name: ORR, arm: a, events: 12, total: 15}\n",
+            "s/r.yaml:7: outcomes[0].total: 15 is more than the 10 patients it is drawn from "
+            "(arm 'a' has n = 10); correct the total or the n",
+        ),
+    ],
+)
+def test_numbers_the_arithmetic_cannot_carry_are_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
+    assert expected in lines_for(tmp_path, monkeypatch, HEADER + text)
+
+
+def test_a_subset_total_without_note_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        HEADER
+        + "arms:\n  - {id: a, n: 40}\noutcomes:\n  - {name: ORR, arm: a, percent: 50, total: 30}\n"
+    )
+    assert lines_for(tmp_path, monkeypatch, text) == [
+        "s/r.yaml:7: outcomes[0].total: warning: 30 is fewer than the 40 patients (arm 'a' has "
+        "n = 40): the percent counted among a subset (evaluable patients?); say so in a note, or "
+        "drop total to use n"
+    ]
+    with_note = text.replace("total: 30}", "total: 30, note: 30 evaluable}")
+    assert lines_for(tmp_path, monkeypatch, with_note) == []
+
+
+def test_a_percent_of_a_billion_is_closed_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was a MemoryError: every candidate count was listed."""
+    text = HEADER + "n: 1000000000\noutcomes:\n  - {name: ORR, percent: 50}\n"
+    (line,) = lines_for(tmp_path, monkeypatch, text)
+    assert line == (
+        "s/r.yaml:6: outcomes[0].percent: warning: 50% of 1000000000 could be any of 10,000,001 "
+        "counts from 495000000 to 505000000 out of 1000000000; using the nearest, "
+        "500000000/1000000000 (50.00%) - give events to settle it"
+    )
+
+
+# --------------------------------------------------------------------------- names (item 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "ORR\u200b",
+            "s/r.yaml:6: outcomes[0].name: warning: contains an invisible character (U+200B "
+            "ZERO WIDTH SPACE); it would be an outcome of its own - delete the character "
+            "(retype the name)",
+        ),
+        (
+            "\u041eRR",
+            "s/r.yaml:6: outcomes[0].name: warning: '\u041eRR' mixes scripts: Cyrillic Capital "
+            "Letter O (U+041E) looks like Latin 'O', so '\u041eRR' would be an outcome apart "
+            "from 'ORR' - retype the name in Latin letters",
+        ),
+    ],
+)
+def test_lookalike_outcome_names_are_warned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, expected: str
+) -> None:
+    text = HEADER + f'n: 10\noutcomes:\n  - {{name: "{name}", events: 3}}\n'
+    assert lines_for(tmp_path, monkeypatch, text) == [expected]
+
+
+def test_synonyms_that_take_a_builtin_name_are_warned(tmp_path: Path) -> None:
+    from synthesis.records.review import load_review
+
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "r.yaml").write_text(HEADER + "n: 10\noutcomes: []\n")
+    (tmp_path / "synth.yaml").write_text("synonyms:\n  ORR: [OS, response]\n")
+    review = load_review(tmp_path / "s", root=tmp_path)
+    assert [str(w) for w in review.warnings] == [
+        f"{tmp_path / 'synth.yaml'}:2: synonyms.ORR: warning: 'OS' is the built-in outcome OS; "
+        "mapping it to ORR merges two different outcomes - remove 'OS' from the list unless "
+        "you mean it"
+    ]
+
+
+@pytest.mark.parametrize("content", ["", "# nothing here yet\n\n# still nothing\n"])
+def test_an_empty_settings_file_is_no_settings(tmp_path: Path, content: str) -> None:
+    from synthesis.records.review import load_review
+
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "r.yaml").write_text(HEADER + "n: 10\noutcomes: []\n")
+    (tmp_path / "synth.yaml").write_text(content)
+    assert load_review(tmp_path / "s", root=tmp_path).warnings == ()

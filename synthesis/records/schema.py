@@ -229,17 +229,15 @@ def type_name(value: Any) -> str:
         digits = int(abs(value).bit_length() * 0.30103) + 1
         shown = f"{value:.3e}" if digits < 300 else f"a number of about {digits} digits"
         return f"{shown}, above the largest count synth accepts ({MAX_COUNT:,})"
-    if (
-        isinstance(value, float)
-        and math.isfinite(value)
-        and value.is_integer()
-        and (abs(value) > MAX_COUNT)
-    ):
-        return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
     if isinstance(value, float) and not math.isfinite(value):
         return f"{value!r} (not a finite number)"
     if isinstance(value, float) and abs(value) > MAX_MAGNITUDE:
-        return f"{value:g}, beyond the largest magnitude synth accepts ({MAX_MAGNITUDE:g})"
+        return (
+            f"{value:g}, far beyond any number synth accepts (counts up to {MAX_COUNT:,}, "
+            f"other numbers up to {MAX_MAGNITUDE:g})"
+        )
+    if isinstance(value, float) and value.is_integer() and abs(value) > MAX_COUNT:
+        return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
     return repr(value)
 
 
