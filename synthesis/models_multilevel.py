@@ -92,6 +92,7 @@ _LOG2PI = math.log(2.0 * math.pi)
 _MAXITER = 200
 _XTOL = 1e-12  # relative Newton step at which the iteration counts as converged
 _ACCEPT_TOL = 1e-6  # a stalled iteration still counts as converged below this step
+_ZERO_SNAP = 1e-14  # a variance component below 1e-14 * mean(vi) is the bound 0
 _FINAL_GAIN = 1e-10  # predicted log-likelihood gain below which Newton steps are trusted
 
 
@@ -364,7 +365,13 @@ def _maximize(
     gradient, which converges quadratically to ~1e-15 relative where a comparison of
     log-likelihood values could not get past ~1e-8.
     """
-    theta = np.where(free, np.maximum(theta0, 0.0), theta0).astype(float)
+    floor = _ZERO_SNAP * scale
+
+    def snap(x: np.ndarray) -> np.ndarray:
+        # the bound: below the rounding level of a variance of this scale, a value is 0
+        return np.where(x <= floor, 0.0, x)
+
+    theta = np.where(free, snap(theta0), theta0).astype(float)
     st = model.state(theta)
     prev_size = math.inf
     for it in range(1, _MAXITER + 1):
@@ -378,7 +385,7 @@ def _maximize(
         size = float(rel_step.max())
         gain = 0.5 * float(np.dot(direction, st.grad))
         if newton and gain <= _FINAL_GAIN * (1.0 + abs(st.loglik)):
-            cand = np.where(work, np.maximum(theta + direction, 0.0), theta)
+            cand = np.where(work, snap(theta + direction), theta)
             theta, st = cand, model.state(cand)
             # done when the step is negligible, or stops shrinking at the rounding floor
             if size <= _XTOL or (size <= _ACCEPT_TOL and size >= 0.5 * prev_size):
@@ -389,7 +396,7 @@ def _maximize(
         for d in (direction, fallback):
             alpha = 1.0
             while alpha > 1e-12:
-                cand = np.where(work, np.maximum(theta + alpha * d, 0.0), theta)
+                cand = np.where(work, snap(theta + alpha * d), theta)
                 if model.loglik(cand) >= st.loglik:
                     accepted = True
                     break
@@ -401,6 +408,8 @@ def _maximize(
             return theta, st, size <= _ACCEPT_TOL, it
         theta = cand
         st = model.state(theta)
+        if size <= _XTOL:
+            return theta, st, True, it
         prev_size = math.inf
     return theta, st, False, _MAXITER
 
@@ -412,6 +421,42 @@ def _initial_total(y: np.ndarray, v: np.ndarray) -> float:
     res = y - mu
     var = float(np.dot(res - res.mean(), res - res.mean()) / (y.size - 1))
     return max(0.002, var - 1.0 / float(np.mean(w)))
+
+
+def _starts(
+    model: _Model, free: np.ndarray, theta_fixed: np.ndarray, scale: float
+) -> list[np.ndarray]:
+    """Starting points: metafor's, plus the local maxima of the log-likelihood along rays.
+
+    The (restricted) likelihood of variance components can have more than one local
+    maximum (e.g. one at 0 and one inside), and a single start may end at the lower one.
+    So the log-likelihood is scanned on a geometric grid of totals s_c + s_r (0, and
+    1e-4 .. 1 times max(2 var(y), mean(vi)), 14 values) along the rays s_c / (s_c + s_r) in
+    {0, 1/4, 1/2, 3/4, 1} (only the free directions); every local maximum along a ray is a
+    start, as is metafor's own start (``_initial_total`` split equally).
+    """
+    total = _initial_total(model.y, model.v)
+    hi = max(2.0 * float(np.var(model.y)), scale)
+    grid = np.concatenate(([0.0], hi * np.logspace(-4.0, 0.0, 13)))
+    if free.all():
+        rays = (0.0, 0.25, 0.5, 0.75, 1.0)
+        first = np.array([total / 2.0, total / 2.0])
+    else:
+        rays = (0.0,)
+        first = np.where(free, total, theta_fixed)
+    starts = [first]
+    for frac in rays:
+        points = [
+            np.where(free, np.array([frac * t, (1.0 - frac) * t]) if free.all() else t, theta_fixed)
+            for t in grid
+        ]
+        ll = np.array([model.loglik(p) for p in points])
+        for i, p in enumerate(points):
+            left = ll[i - 1] if i > 0 else -np.inf
+            right = ll[i + 1] if i + 1 < ll.size else -np.inf
+            if ll[i] >= left and ll[i] >= right:
+                starts.append(p)
+    return starts
 
 
 # --------------------------------------------------------------------------- fitting
@@ -521,23 +566,15 @@ def fit_multilevel(
         )
 
     free = ~fixed
-    total = _initial_total(model.y, v)
-    if free.all():
-        starts = [(total / 2, total / 2), (total, 0.0), (0.0, total), (0.0, 0.0)]
-    else:
-        starts = [(total, total), (0.0, 0.0)]
     best = None
-    converged_all = True
     iterations = 0
-    for start in starts:
-        theta0 = np.where(free, np.array(start), theta_fixed)
+    for theta0 in _starts(model, free, theta_fixed, scale):
         theta, st, ok, its = _maximize(model, theta0, free, scale)
         iterations += its
         if best is None or st.loglik > best[1].loglik:
             best = (theta, st, ok)
     assert best is not None
-    theta, st, converged = best
-    converged_all = converged
+    theta, st, converged_all = best
     if split:
         theta = np.array([theta[1] / 2.0, theta[1] / 2.0])
         st = model.state(theta)

@@ -223,6 +223,12 @@ grid("row-at-zero", "constructed: equal rows within clusters",
         c(0.2, 0.21, 1.0, 1.02, -0.5, -0.49, 0.6, 0.6, 0.3),
         c(0.04, 0.05, 0.06, 0.04, 0.05, 0.08, 0.05, 0.06, 0.07)))
 
+# one cluster, ML likelihood with two local maxima (tau2 = 0 and tau2 ~ 0.1): rma.mv
+# finds the higher one, rma.uni(method = "ML") stops at 0 (its log-likelihood is lower)
+grid("onecluster-bimodal", "constructed: ML likelihood with a local maximum at 0",
+     mk(rep("a", 12), c(0, 0, 0, 1, 1, 1, 1, 1, 0, 1, 1, 2),
+        c(rep(1, 8), 0.015625, 1, 1, 1)))
+
 # ---------------------------------------------------------------- write
 meta <- list(
   generator = "tests/reference/multilevel_reference.R",
