@@ -80,7 +80,7 @@ from typing import Any
 
 import numpy as np
 
-from synthesis.results import Fit, clean
+from synthesis.results import Fit
 from synthesis.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = ["CI_METHODS", "METHODS", "MultilevelFit", "VarianceComponent", "fit_multilevel"]
@@ -97,6 +97,14 @@ _FINAL_GAIN = 1e-10  # predicted log-likelihood gain below which Newton steps ar
 
 
 # --------------------------------------------------------------------------- results
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe scalar: NaN/inf -> None, numpy scalars -> Python ones."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    x = float(value)
+    return None if math.isnan(x) or math.isinf(x) else x
 
 
 @dataclass(frozen=True)
