@@ -35,9 +35,11 @@ memory, no k x k matrix.  With ``P = V^-1 - V^-1 1 1' V^-1 / (1' V^-1 1)`` and
 ``loglik`` equals ``logLik(res)``).  The maximum over ``s_c, s_r >= 0`` is found by a
 projected Newton method with an active set for the bound at 0 (Fisher-scoring steps where
 the Hessian is not negative definite, step halving on the log-likelihood), started from
-metafor's initial values and from both faces of the boundary; the best end point is kept.
-It stops when the Newton step is below 1e-12 relative, far tighter than metafor's
-``nlminb`` defaults (which leave the variance components off by up to ~1e-6 relative).
+metafor's initial values and from every local maximum of a coarse likelihood scan along
+rays of fixed s_c : s_r (the likelihood can have two local maxima); the best end point is
+kept.  It stops when the Newton step is below 1e-12 relative, far tighter than metafor's
+``nlminb`` defaults (which leave the variance components off by up to ~3e-5 relative on
+2,000 rows, ~1e-6 on small data).
 
 Reported, as metafor does for this model (p = 1 fixed effect):
 
