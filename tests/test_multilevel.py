@@ -1,4 +1,4 @@
-"""synthesis.models_multilevel against metafor 3.8 rma.mv (reference/multilevel_reference.json).
+"""synthesis.models.multilevel against metafor 3.8 rma.mv (reference/multilevel_reference.json).
 
 The JSON is produced by ``Rscript tests/reference/multilevel_reference.R`` (every case
 carries its exact R call); these tests never call R.  metafor optimizes on log(sigma2), so
@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from synthesis.models_multilevel import (
+from synthesis.models.core import fit as fit_rma
+from synthesis.models.multilevel import (
     MultilevelFit,
     _codes,
     _Model,
     fit_multilevel,
 )
-from synthesis.pooling import fit as fit_rma
 from tests.tolerances import tol
 
 REFERENCE = Path(__file__).parent / "reference" / "multilevel_reference.json"
@@ -331,7 +331,7 @@ def test_cluster_component_forced_to_zero_is_rma_uni(data, method):
 
 
 def test_rma_uni_local_maximum():
-    """One cluster, ML: rma.uni (and synthesis.pooling, which follows it) stops at the local
+    """One cluster, ML: rma.uni (and synthesis.models.core, which follows it) stops at the local
     maximum tau2 = 0; rma.mv and fit_multilevel find the global one (reference case)."""
     c = BY_ID["onecluster-bimodal-ML-wald"]
     f = fitted(c)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from synthesis.models_multilevel import fit_multilevel
+from synthesis.models.multilevel import fit_multilevel
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages({library(metafor); library(jsonlite)})

@@ -82,7 +82,7 @@ from typing import Any
 
 import numpy as np
 
-from synthesis.results import Fit
+from synthesis.models.results import Fit
 from synthesis.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = ["CI_METHODS", "METHODS", "MultilevelFit", "VarianceComponent", "fit_multilevel"]
