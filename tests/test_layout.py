@@ -181,3 +181,24 @@ def test_the_installed_wheel_pools_the_bundled_review_from_an_empty_folder(
     assert run.returncode == 0, run.stderr
     assert '"outcome": "ORR"' in run.stdout and '"k": 4' in run.stdout
     assert "using the bundled example review" in run.stderr
+
+
+HEAVY = ("statsmodels", "pymare", "forestplot", "matplotlib", "scipy", "pandas", "docx")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_synth_pool_imports_no_heavy_package(fmt: str) -> None:
+    """The everyday command's cold start: none of the heavy packages is imported."""
+    code = (
+        "import sys; from synthesis.cli import main\n"
+        "try:\n"
+        f"    main(['pool', '--outcome', 'ORR', '--format', '{fmt}'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"
