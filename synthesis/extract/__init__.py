@@ -1,0 +1,40 @@
+"""``synth extract``: draft a study record from the plain text of an abstract.
+
+The promise is the opposite of a language model's: the draft may miss a number, but
+every number it writes is in the text, and the outcome entry that holds it carries a
+``quote`` that is an exact substring of the input (kept as character offsets into the
+original string, never into a normalised copy). Whatever is doubtful is left out and
+listed in the draft as a ``# skipped:`` or ``# ambiguous:`` comment.
+
+Modules, each testable alone:
+
+* :mod:`.source`: reading the file (regular files of at most 1 MB, UTF-8);
+* :mod:`.text`: sentences with offsets, printed numbers;
+* :mod:`.citation`: citation line, DOI, PMID;
+* :mod:`.numbers`: outcome terms and the values a sentence prints;
+* :mod:`.groups`: the cohort and the arms or cohorts compared;
+* :mod:`.attribution`: which outcome and arm each value is for;
+* :mod:`.assemble`: the pipeline and the checks across entries;
+* :mod:`.comments`: the YAML text with its comments;
+* :mod:`.provenance`: checking quotes against their source text.
+"""
+
+from __future__ import annotations
+
+from .assemble import extract
+from .comments import yaml_string
+from .groups import DraftArm
+from .model import Draft, DraftEntry
+from .provenance import iter_numbers
+from .source import MAX_BYTES, read_abstract
+
+__all__ = [
+    "MAX_BYTES",
+    "Draft",
+    "DraftArm",
+    "DraftEntry",
+    "extract",
+    "iter_numbers",
+    "read_abstract",
+    "yaml_string",
+]

@@ -1,0 +1,213 @@
+"""Record assembly: the pipeline from text to :class:`Draft`, and the checks across entries.
+
+1. :func:`.text.split_text` splits the text into sentences with their offsets and drops
+   the ones written mostly in CJK characters (the seed abstracts repeat their text in
+   Chinese: a number must not be read twice because of that);
+2. :func:`.citation.find_citation` reads the citation line, the DOI and the PMID;
+   :func:`.groups.find_cohort` the total cohort size, :func:`.groups.find_arms` the arms;
+3. per sentence, :mod:`.attribution` attaches the values :mod:`.numbers` finds to outcomes
+   and arms;
+4. a percent takes its ``total`` from the arm's n, or from the cohort's n when no other
+   cohort size is stated, if that n reproduces it;
+5. conflicts (the same outcome, arm and timepoint twice) keep the first entry and list the
+   other as a comment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from synthesis.errors import SynthError
+from synthesis.normalize import events_from_percent, printed_decimals
+from synthesis.records import ID_PATTERN, WHOLE_COHORT
+
+from .attribution import State, binary_entries, median_context, median_entries, ratio_entries
+from .citation import find_citation
+from .comments import yaml_value
+from .groups import Cohort, DraftArm, find_arms, find_cohort
+from .model import Draft, DraftEntry
+from .numbers import RATIO, find_binary_values, find_terms
+from .text import short, split_text
+
+
+def _study_id(study_id: str | None, source_name: str | None) -> str:
+    if study_id:
+        return study_id
+    if source_name:
+        stem = Path(source_name).stem
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")
+        if slug and ID_PATTERN.match(slug):
+            return slug
+    return "draft"
+
+
+def extract(text: str, *, study_id: str | None = None, source_name: str | None = None) -> Draft:
+    """Draft a study record from an abstract's text (see the module docstring)."""
+    if study_id is not None and not ID_PATTERN.match(study_id):
+        raise SynthError(
+            f"--id: {study_id!r} is not a valid id ([A-Za-z0-9][A-Za-z0-9._-]*: "
+            "letters, digits, '.', '_', '-')"
+        )
+    split = split_text(text)
+    sents, dropped = split.sentences, split.cjk_dropped
+    cit = find_citation(text)
+    cohort = find_cohort(sents)
+    n, n_sent = cohort.n, cohort.sentence
+    arms, arm_comments = find_arms(sents)
+    state = State()
+    sized = [a.n for a in arms if a.n]
+    if n is not None and len(sized) >= 2 and n in sized:
+        # "CPX-351 (n = 217) or ven/aza (n = 439)": the first size read is one group's,
+        # and no total is printed (a sum would be a derived number): n left out
+        state.comments.append(
+            f"skipped (n = {n} is one group's size, no total printed; n left out): "
+            f'"{short(n_sent.text if n_sent else "")}"'
+        )
+        cohort = Cohort(None, None, False)
+        n, n_sent = None, None
+    if cohort.ambiguous is not None:
+        state.comments.append(
+            f'ambiguous (several cohort sizes; n left out): "{short(cohort.ambiguous.text)}"'
+        )
+    state.comments.extend(arm_comments)
+    if dropped:
+        state.comments.append(
+            f"skipped: {dropped} sentence(s) mostly in CJK script (a translation is not read twice)"
+        )
+    for s in sents:
+        terms = find_terms(s.text)
+        if not terms:
+            continue
+        ratio_entries(s, terms, state, arms)
+        # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
+        # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)
+        ratio_spans = [(m.start(), m.end()) for m in RATIO.finditer(s.text)]
+        median_spans = [
+            (m.start(), m.end())
+            for m in re.finditer(r"(?i)\bmedian\b[^;()\d]{0,60}\d[^;)]{0,30}", s.text)
+        ]
+        values = [
+            v
+            for v in find_binary_values(s.text)
+            if not any(a <= v.start < b for a, b in ratio_spans)
+            and not median_context(s.text, v, median_spans)
+        ]
+        binary_entries(s, terms, values, state, arms)
+        median_entries(s, terms, state, arms)
+    entries = _resolve(state.entries, state.comments, arms, n)
+    used_arms = {e.arm for e in entries if e.arm}
+    if arms and not (used_arms - {WHOLE_COHORT}):
+        state.comments.append(
+            "skipped (groups defined but no outcome compares them): "
+            + ", ".join(f"{a.label} (n = {a.n})" for a in arms)
+        )
+        arms = []
+        entries = [e for e in entries if e.arm is None]
+    if arms:
+        entries = [
+            e
+            if e.arm is not None or e.fields[0][0] in ("hr", "or", "rr")
+            else replace(e, arm=WHOLE_COHORT)
+            for e in entries
+        ]
+    missing = tuple(
+        key for key, value in (("citation", cit.text), ("year", cit.year)) if value is None
+    )
+    checked = [_check_total(e, text, cohort, arms, state.comments) for e in entries]
+    entries = [e for e in checked if e is not None]
+    return Draft(
+        study_id=_study_id(study_id, source_name),
+        source_name=source_name,
+        citation=cit.text,
+        year=cit.year,
+        doi=cit.doi,
+        pmid=cit.pmid,
+        journal=cit.journal,
+        n=n,
+        n_quote=n_sent.text if n_sent else None,
+        arms=tuple(arms),
+        entries=tuple(entries),
+        comments=tuple(dict.fromkeys(state.comments)),
+        missing=missing,
+    )
+
+
+def _resolve(
+    entries: list[DraftEntry], comments: list[str], arms: list[DraftArm], n: int | None
+) -> list[DraftEntry]:
+    """One entry per (outcome, arm, timepoint, kind of data); the others become comments."""
+    out: list[DraftEntry] = []
+    seen: dict[tuple[Any, ...], DraftEntry] = {}
+    for e in entries:
+        key: tuple[Any, ...] = (e.name, e.arm, e.timepoint, e.fields[0][0])
+        if e.fields[0][0] in ("hr", "or", "rr"):
+            # several ratios for one outcome are several contrasts (arms, subgroups, analyses)
+            key = (*key, repr(e.fields))
+            if any(k[:4] == key[:4] for k in seen) and e.get("contrast") is None:
+                e = replace(e, note=e.note or "another ratio for this outcome: name its contrast")
+        if key in seen:
+            first = seen[key]
+            same = first.fields == e.fields
+            what = "repeated" if same else "ambiguous (a second value for the same outcome)"
+            shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
+            comments.append(f'{what}: {e.name} {shown} in "{short(e.quote)}"')
+            continue
+        seen[key] = e
+        out.append(e)
+    return out
+
+
+def _check_total(
+    e: DraftEntry, text: str, cohort: Cohort, arms: list[DraftArm], comments: list[str]
+) -> DraftEntry | None:
+    """A count or percent without its denominator.
+
+    A percent takes the arm's n (or, for the whole cohort, the cohort's n when the text
+    gives no other candidate size) as its ``total`` when that n reproduces it; the quote
+    then runs from the sentence that states the n to the one with the rate, so that it
+    holds every number of the entry. A percent that no stated denominator reproduces is
+    left out (its population is not known); a count keeps a ``total: null`` placeholder.
+    """
+    d = dict(e.fields)
+    if ("percent" not in d and "events" not in d) or "total" in d:
+        return e
+    if e.note and e.note.startswith("printed"):
+        return e  # its own printed count did not fit: the reviewer decides
+    default: int | None = cohort.n if cohort.single else None
+    source: tuple[int, int] | None = (
+        (cohort.sentence.start, cohort.sentence.end) if cohort.sentence else None
+    )
+    if e.arm not in (None, WHOLE_COHORT):
+        arm = next((a for a in arms if a.id == e.arm), None)
+        default = arm.n if arm else None
+        source = arm.span if arm else None
+    fits = default is not None and default > 0
+    if fits and default is not None and "percent" in d:
+        pct = d["percent"]
+        decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+        candidates = events_from_percent(float(pct), default, decimals)
+        fits = bool(candidates) and ("events" not in d or d["events"] in candidates)
+    elif fits and default is not None:
+        fits = d["events"] <= default
+    if fits and "percent" in d and source is not None and default is not None:
+        span = (min(e.span[0], source[0]), max(e.span[1], source[1]))
+        fields = [*e.fields, ("total", default)]
+        note = e.note
+        if span != e.span:
+            where = "the arm's n" if e.arm not in (None, WHOLE_COHORT) else "the cohort's n"
+            note = f"total = {where}, stated apart from the rate"
+        return replace(e, fields=tuple(fields), quote=text[span[0] : span[1]], span=span, note=note)
+    if "events" not in d:
+        shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
+        comments.append(
+            f"skipped (a percent whose denominator is not stated): {e.name} {shown} in "
+            f'"{short(e.quote)}"'
+        )
+        return None
+    # the text does not give the denominator: a placeholder that validate names
+    fields = [*e.fields, ("total", None)]
+    todo = "TODO fill in: total (the denominator is not printed with this number)"
+    return replace(e, fields=tuple(fields), todo=todo)
