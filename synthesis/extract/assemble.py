@@ -26,11 +26,12 @@ from synthesis.records import ID_PATTERN, WHOLE_COHORT
 
 from .attribution import State, binary_entries, median_context, median_entries, ratio_entries
 from .citation import find_citation
-from .comments import yaml_value
-from .groups import Cohort, DraftArm, find_arms, find_cohort
+from .cohort import Cohort, find_cohort
+from .comments import unread_numbers, yaml_value
+from .groups import DraftArm, find_groups
 from .model import Draft, DraftEntry
-from .numbers import RATIO, find_binary_values, find_terms
-from .text import short, split_text
+from .numbers import RATIO, Term, find_binary_values, find_terms
+from .text import MAX_SENTENCE, short, split_text
 
 
 def _study_id(study_id: str | None, source_name: str | None) -> str:
@@ -44,6 +45,19 @@ def _study_id(study_id: str | None, source_name: str | None) -> str:
     return "draft"
 
 
+MAX_CHARS = 1_000_000  # as read_abstract's byte limit
+# A sentence of an abstract names a handful of outcomes and a few dozen numbers (at most 6
+# and 28 in the 65 development abstracts); a "sentence" with many more is a table or
+# junk, and reading it would cost time that grows with the square of its size.
+MAX_TERMS = 24
+MAX_NUMBERS = 80
+_ANY_NUMBER = re.compile(r"\d+")
+
+
+def _dense(text: str, terms: list[Term]) -> bool:
+    return len(terms) > MAX_TERMS or len(_ANY_NUMBER.findall(text)) > MAX_NUMBERS
+
+
 def extract(text: str, *, study_id: str | None = None, source_name: str | None = None) -> Draft:
     """Draft a study record from an abstract's text (see the module docstring)."""
     if study_id is not None and not ID_PATTERN.match(study_id):
@@ -51,14 +65,23 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             f"--id: {study_id!r} is not a valid id ([A-Za-z0-9][A-Za-z0-9._-]*: "
             "letters, digits, '.', '_', '-')"
         )
+    if len(text) > MAX_CHARS:
+        raise SynthError(
+            f"the text has {len(text):,} characters, over the {MAX_CHARS:,}-character (1 MB) "
+            "limit for an abstract; give the abstract's text only"
+        )
     split = split_text(text)
-    sents, dropped = split.sentences, split.cjk_dropped
+    sents = split.sentences
+    terms_of = {id(s): find_terms(s.text) for s in sents}
+    dense = [s for s in sents if _dense(s.text, terms_of[id(s)])]
+    if dense:
+        sents = [s for s in sents if not _dense(s.text, terms_of[id(s)])]
     cit = find_citation(text)
     cohort = find_cohort(sents)
     n, n_sent = cohort.n, cohort.sentence
-    arms, arm_comments = find_arms(sents)
+    groups = find_groups(sents, text)
     state = State()
-    sized = [a.n for a in arms if a.n]
+    sized = [a.n for a in groups.arms if a.n]
     if n is not None and len(sized) >= 2 and n in sized:
         # "CPX-351 (n = 217) or ven/aza (n = 439)": the first size read is one group's,
         # and no total is printed (a sum would be a derived number): n left out
@@ -72,16 +95,27 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         state.comments.append(
             f'ambiguous (several cohort sizes; n left out): "{short(cohort.ambiguous.text)}"'
         )
-    state.comments.extend(arm_comments)
-    if dropped:
+    state.comments.extend(groups.comments)
+    if split.cut:
         state.comments.append(
-            f"skipped: {dropped} sentence(s) mostly in CJK script (a translation is not read twice)"
+            f"skipped: {split.cut} run(s) of over {MAX_SENTENCE:,} characters without a sentence "
+            "end, read in pieces (check the text was pasted whole)"
+        )
+    if dense:
+        state.note(
+            f"skipped: {len(dense)} sentence(s) with more than {MAX_TERMS} outcome terms or "
+            f'{MAX_NUMBERS} numbers, not prose (a table?), not read: "{short(dense[0].text, 80)}"'
+        )
+    if split.cjk_dropped:
+        state.comments.append(
+            f"skipped: {split.cjk_dropped} sentence(s) mostly in CJK script (a translation is "
+            "not read twice)"
         )
     for s in sents:
-        terms = find_terms(s.text)
+        terms = terms_of[id(s)]
         if not terms:
             continue
-        ratio_entries(s, terms, state, arms)
+        ratio_entries(s, terms, state, groups)
         # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
         # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)
         ratio_spans = [(m.start(), m.end()) for m in RATIO.finditer(s.text)]
@@ -95,9 +129,10 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             if not any(a <= v.start < b for a, b in ratio_spans)
             and not median_context(s.text, v, median_spans)
         ]
-        binary_entries(s, terms, values, state, arms)
-        median_entries(s, terms, state, arms)
-    entries = _resolve(state.entries, state.comments, arms, n)
+        binary_entries(s, terms, values, state, groups)
+        median_entries(s, terms, state, groups)
+    entries = _resolve(state.entries, state.comments, n)
+    arms = list(groups.arms)
     used_arms = {e.arm for e in entries if e.arm}
     if arms and not (used_arms - {WHOLE_COHORT}):
         state.comments.append(
@@ -116,8 +151,13 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     missing = tuple(
         key for key, value in (("citation", cit.text), ("year", cit.year)) if value is None
     )
-    checked = [_check_total(e, text, cohort, arms, state.comments) for e in entries]
+    unsized = _unsized_comparisons(entries, arms)
+    checked = [_check_total(e, text, cohort, arms, state.comments, unsized) for e in entries]
+    for e, kept in zip(entries, checked, strict=True):
+        if kept is None:
+            state.covered.extend(e.values)  # its comment names it
     entries = [e for e in checked if e is not None]
+    state.comments.extend(unread_numbers(text, sents, terms_of, entries, state.covered))
     return Draft(
         study_id=_study_id(study_id, source_name),
         source_name=source_name,
@@ -135,18 +175,39 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     )
 
 
-def _resolve(
-    entries: list[DraftEntry], comments: list[str], arms: list[DraftArm], n: int | None
-) -> list[DraftEntry]:
+def _unsized_comparisons(entries: list[DraftEntry], arms: list[DraftArm]) -> dict[int, str]:
+    """Rates compared in one sentence where some group has no stated size: id -> that group.
+
+    "30 received A, showing higher response rates (46.7% vs. 21.4%) than non-A regimens":
+    when one group's denominator is not printed, the other rate's is not safe either
+    (both are often of the evaluable patients); neither takes a total.
+    """
+    size = {a.id: a.n for a in arms}
+    label = {a.id: a.label for a in arms}
+    by_place: dict[tuple[str, tuple[int, int]], list[DraftEntry]] = {}
+    for e in entries:
+        if e.arm not in (None, WHOLE_COHORT) and e.fields[0][0] in ("events", "percent"):
+            by_place.setdefault((e.name, e.span), []).append(e)
+    out: dict[int, str] = {}
+    for group in by_place.values():
+        missing = [x for x in group if not size.get(x.arm or "")]
+        if len(group) > 1 and missing:
+            for e in group:
+                out[id(e)] = label.get(missing[0].arm or "", missing[0].arm or "")
+    return out
+
+
+def _resolve(entries: list[DraftEntry], comments: list[str], n: int | None) -> list[DraftEntry]:
     """One entry per (outcome, arm, timepoint, kind of data); the others become comments."""
     out: list[DraftEntry] = []
     seen: dict[tuple[Any, ...], DraftEntry] = {}
+    ratio_keys: set[tuple[Any, ...]] = set()
     for e in entries:
         key: tuple[Any, ...] = (e.name, e.arm, e.timepoint, e.fields[0][0])
         if e.fields[0][0] in ("hr", "or", "rr"):
             # several ratios for one outcome are several contrasts (arms, subgroups, analyses)
             key = (*key, repr(e.fields))
-            if any(k[:4] == key[:4] for k in seen) and e.get("contrast") is None:
+            if key[:4] in ratio_keys and e.get("contrast") is None:
                 e = replace(e, note=e.note or "another ratio for this outcome: name its contrast")
         if key in seen:
             first = seen[key]
@@ -156,12 +217,18 @@ def _resolve(
             comments.append(f'{what}: {e.name} {shown} in "{short(e.quote)}"')
             continue
         seen[key] = e
+        ratio_keys.add(key[:4])
         out.append(e)
     return out
 
 
 def _check_total(
-    e: DraftEntry, text: str, cohort: Cohort, arms: list[DraftArm], comments: list[str]
+    e: DraftEntry,
+    text: str,
+    cohort: Cohort,
+    arms: list[DraftArm],
+    comments: list[str],
+    unsized: dict[int, str],
 ) -> DraftEntry | None:
     """A count or percent without its denominator.
 
@@ -184,6 +251,8 @@ def _check_total(
         arm = next((a for a in arms if a.id == e.arm), None)
         default = arm.n if arm else None
         source = arm.span if arm else None
+    if id(e) in unsized:
+        default = None
     fits = default is not None and default > 0
     if fits and default is not None and "percent" in d:
         pct = d["percent"]
@@ -202,10 +271,11 @@ def _check_total(
         return replace(e, fields=tuple(fields), quote=text[span[0] : span[1]], span=span, note=note)
     if "events" not in d:
         shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
-        comments.append(
-            f"skipped (a percent whose denominator is not stated): {e.name} {shown} in "
-            f'"{short(e.quote)}"'
-        )
+        why = "a percent whose denominator is not stated"
+        if id(e) in unsized:
+            why = f"a rate compared with {unsized[id(e)]}, whose size is not stated"
+        where = f" ({e.arm})" if e.arm not in (None, WHOLE_COHORT) else ""
+        comments.append(f'skipped ({why}): {e.name}{where} {shown} in "{short(e.quote)}"')
         return None
     # the text does not give the denominator: a placeholder that validate names
     fields = [*e.fields, ("total", None)]

@@ -1,9 +1,25 @@
-"""Attribution: which outcome, which arm and which timepoint each value of a sentence is for.
+"""Attribution: which outcome, which group and which timepoint each value of a sentence is for.
 
 Three readers work on one sentence at a time, over the terms and values that
 :mod:`.numbers` found in it: proportions (:func:`binary_entries`), medians
-(:func:`median_entries`) and ratios (:func:`ratio_entries`). A value goes to an arm only
-when the sentence's structure says which; otherwise it is left out with a comment.
+(:func:`median_entries`) and ratios (:func:`ratio_entries`). Values go to groups by the
+sentence's structure (:func:`assign`):
+
+* a value labelled with its group: "7.7 months in the A group", "28.4 months for KdD vs
+  15.2 months for Kd", "RVd-Elo = 31 mos.", "41% (POM+LoDEX) and 48% (POM)";
+* a list "x vs y", "x and y ..., respectively" for the groups listed after it ("for A and
+  B, respectively") or named in the sentence in that order ("higher with A than with B (x
+  vs y)");
+* a sentence about one group: "In the 4-mg cohort, ...", "Among 36 patients on the A arm";
+
+and, inferred rather than stated (drafted with a ``# check:`` comment that says how):
+
+* a list "x vs y" in a sentence that names only the first group: the second value is the
+  other group's;
+* a list in a sentence that names no group: the groups in the order the allocation
+  defined them.
+
+A value that cannot be tied to one group is left out with a ``# skipped:`` comment.
 """
 
 from __future__ import annotations
@@ -14,66 +30,112 @@ from typing import Any
 
 from synthesis.normalize import events_from_percent, printed_decimals
 
-from .groups import GROUP_BEFORE, DraftArm, arm_of, arm_order, group_frame, mentions
+from .groups import DraftArm, Groups
 from .model import DraftEntry
-from .numbers import (
-    MEDIAN_VALUE,
-    NR,
-    RATIO,
-    Term,
-    Value,
-    find_terms,
-    number,
-    ratio_kind,
-    unit_name,
-)
-from .text import NUM, NUMBER, PAREN, Num, Sentence, num_text, short
+from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kind, unit_name
+from .text import NUM, NUMBER, PAREN, Num, Sentence, num_text, number, short
+
+Span = tuple[int, int]
 
 
 @dataclass
 class State:
-    """Mutable accumulator used only inside :func:`extract`."""
+    """What the readers have drafted and said so far (used only inside one extraction)."""
 
     entries: list[DraftEntry] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    covered: list[Span] = field(default_factory=list)  # absolute spans a comment accounts for
 
+    def note(self, comment: str, *spans: Span) -> None:
+        """A comment, and the spans of the text (absolute offsets) it speaks for."""
+        self.comments.append(comment)
+        self.covered.extend(spans)
+
+
+def _skip(
+    state: State, sent: Sentence, reason: str, a: int | None = None, b: int | None = None
+) -> None:
+    """``skipped (reason): "value" in "sentence"`` (or the whole sentence when no span)."""
+    text = sent.text
+    if a is None or b is None:
+        state.note(f'skipped ({reason}): "{short(text)}"', (sent.start, sent.end))
+        return
+    state.note(
+        f'skipped ({reason}): "{short(text[a:b])}" in "{short(text)}"',
+        (sent.start + a, sent.start + b),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sentence context
 
 _BASELINE = re.compile(r"(?i)\b(?:before|prior to|at diagnosis|at baseline|at enrol?lment)\b")
 _TIMEPOINT = re.compile(
     r"^(?P<tp>(?:After|At|By|Following)\s+(?:the\s+)?(?:\w+[- ]){0,3}?"
     r"(?:cycles?|courses?|months?|weeks?|years?|days?|induction|consolidation)"
     r"(?:\s+of\s+(?:therapy|treatment|induction))?)\s*,"
+    r"|^(?P<tp2>At\s+(?:the\s+)?(?:interim|final|primary|updated)\s+(?:\w+\s+){0,2}?analys[ie]s)\b"
+    r"|^(?:An?|The)\s+(?P<tp3>(?:interim|final|primary|updated)\s+analys[ie]s)\b"
 )
-_AFTER_VERB = re.compile(
-    r"^\s*(?:of\s+(?:the\s+)?)?(?:(?:evaluable|treated|assessable)\s+)?(?:patients?|cases?|pts)?"
-    r"\s*(?:\([^()\d]*\))?\s*[)\]]?\s*(?:with|achieved|achieving|"
-    r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
+_SUBGROUP_SENTENCE = re.compile(
+    r"(?i)\b(?:subgroups?|subsets?|subset\s+analysis|subgroup\s+analysis)\b"
+    r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
+    r"(?:with|who|presenting|aged|older|younger|harbou?ring|having)\b"
+    r"|^(?:patients|those)\s+(?:with|who|aged|older|younger)\b"
+    # "Excluding patients with favorable karyotypes, the CR rate was 45%": a subpopulation
+    r"|\b(?:excluding|except(?:\s+for)?|apart\s+from|other\s+than)\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:patients|those|cases|subjects)\b"
 )
-_GROUP_AFTER = re.compile(
-    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
-    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+# "in the 2-mg cohort", "In the 4-mg cohort,": the group a sentence's values belong to
+GROUP_BEFORE = re.compile(
+    r"(?i)\b(?:in|among|for)\s+(?:the\s+)?(?P<g>(?:(?!(?:each|both|all|two|three|either|"
+    r"the|this|our|whole|entire|overall|total|study|same|other)\b)[\w+/-]+\s+){1,4}?)"
+    r"(?:cohort|arm|group)s?\b"
 )
-_SUBGROUP_AFTER = re.compile(
-    r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
-    r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
+# "Among 36 patients on the 1000 mg arm, ...", "In patients receiving A, ...": the sentence
+# is about one group's members (an arm if it names one, else a subpopulation)
+_GROUP_MEMBERS = re.compile(
+    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|of)\s+(?:the\s+)?(?:{NUMBER}\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:patients|subjects|participants|pts)\s+(?:on|in|receiving|given|"
+    r"treated\s+(?:on|in|with)|assigned\s+to|randomi[sz]ed\s+to)\s+(?:the\s+)?"
+    r"(?P<g>[^,;()]{1,40}?)(?:\s+(?:cohort|arm|group)s?)?\s*,"
 )
-_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
+# "In the 4-mg cohort, ...": a sentence that opens with its group
+_GROUP_OPENING = re.compile(
+    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?" + GROUP_BEFORE.pattern.removeprefix("(?i)") + r"\s*,"
+)
+
+
+def group_frame(text: str) -> re.Match[str] | None:
+    """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
+    return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
+
+
+# "Unplanned analysis with additional 6-month follow-up demonstrated median OS of ..."
+_FOLLOW_UP = re.compile(
+    r"(?i)\b(?:with|after)\s+(?:an?\s+)?(?P<tp>(?:additional|longer|extended|further)\s+"
+    r"(?:\d+[- ]month\s+)?follow[- ]up)"
+)
 
 
 def _timepoint(sent: Sentence) -> str | None:
     m = _TIMEPOINT.match(sent.text)
-    return m.group("tp") if m else None
+    if m is None:
+        f = _FOLLOW_UP.search(sent.text[:200])
+        return f.group("tp") if f else None
+    return m.group("tp") or m.group("tp2") or m.group("tp3")
 
 
 def _entry(
     name: str,
     fields: list[tuple[str, Any]],
     sent: Sentence,
+    spans: list[Span],
     *,
     arm: str | None = None,
     timepoint: str | None = None,
     note: str | None = None,
-    todo: str | None = None,
+    check: str | None = None,
 ) -> DraftEntry:
     return DraftEntry(
         name=name,
@@ -83,36 +145,215 @@ def _entry(
         arm=arm,
         timepoint=timepoint,
         note=note,
-        todo=todo,
+        check=check,
+        values=tuple((sent.start + a, sent.start + b) for a, b in spans),
     )
 
 
+# ---------------------------------------------------------------------------
+# Which group each value of a list belongs to
+
+_ARM_REF = r"[A-Za-z0-9][\w/+.-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z0-9][\w/+-]*){0,2}?"
+_TRAILING_ARMS = re.compile(
+    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?|cohorts?))"
+    rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
+    rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
+)
+_BETTER = re.compile(r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more)\b")
+_WORSE = re.compile(r"(?i)\b(?:lower|shorter|worse|inferior|poorer|fewer|less)\b")
+_ALLOCATED_KINDS = ("allocation with sizes", "allocation", "comparison")
+
+
+# "in the PAD arm", "with CVD": a name of a group that the model may not know
+_GROUP_NAME = re.compile(
+    r"(?i)\b(?:in|for|with|on)\s+the\s+(?P<g>[\w+/-]+(?:\s+[\w+/-]+){0,2}?)\s+"
+    r"(?:arm|group|cohort)s?\b"
+    r"|\b(?:with|after|for)\s+(?P<a>[A-Z][A-Za-z0-9+/-]{1,10})\b(?!\s+(?:of|and)\b)"
+)
+_NOT_A_GROUP = re.compile(
+    r"(?i)^(?:each|both|all|two|three|either|whole|entire|overall|total|study|same|other|"
+    r"two\s+\w+|treatment|control|experimental|(?:\w+\s+)?(?:CR|PR|ORR|OS|PFS|EFS|DFS|HR|CI|MRD|"
+    r"AEs?|IPI|ECOG|ISS|FLIPI|IQR|NR|ITT|MR|SD|VGPR|P))$"
+)
+
+
+def _unknown_group(groups: Groups, text: str) -> str | None:
+    """A group named in *text* that resolves to no arm (so no order can be inferred)."""
+    for m in _GROUP_NAME.finditer(text):
+        name = m.group("g") or m.group("a")
+        if _NOT_A_GROUP.match(name) or groups.resolve(name) is not None:
+            continue
+        if m.group("a") and not groups.keys(name):
+            continue
+        return name
+    return None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    arms: list[DraftArm] | None
+    check: str | None = None  # how an inferred order was inferred
+    why: str | None = None  # why no order could be given
+
+
+def _arm_pair(groups: Groups, a: str, b: str) -> list[DraftArm] | None:
+    """ "for A and B": both groups, "arms A and B" read as "arm A" and "arm B"."""
+    if re.fullmatch(r"(?i)arms?\s+[A-Za-z0-9]", a) and re.fullmatch(r"[A-Za-z0-9]", b):
+        a, b = f"arm {a.split()[-1]}", f"arm {b}"
+    a1, a2 = groups.resolve(a), groups.resolve(b)
+    if a1 is not None and a2 is None and len(groups.arms) == 2:
+        # "for A plus X and X alone": the other arm, when B names nothing of A
+        own = groups.arm_keys(a1) - groups.arm_keys(next(x for x in groups.arms if x is not a1))
+        if groups.keys(b) and not (groups.keys(b) & own):
+            a2 = next(x for x in groups.arms if x is not a1)
+    return [a1, a2] if a1 is not None and a2 is not None and a1 is not a2 else None
+
+
+def _direction_agrees(text: str, before: str, named: DraftArm, values: list[float]) -> bool:
+    """ "A had higher rates (x vs y)": the named group's value (the first) is the larger."""
+    if len(values) != 2:
+        return True
+    if _BETTER.search(before) and values[0] < values[1]:
+        return False
+    return not (_WORSE.search(before) and values[0] > values[1])
+
+
+def assign(
+    groups: Groups,
+    text: str,
+    first: int,
+    last: int,
+    count: int,
+    values: list[float],
+    *,
+    trailing: re.Match[str] | None = None,
+) -> Assignment:
+    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring)."""
+    arms = list(groups.arms)
+    if len(arms) < 2:
+        return Assignment(None, why="arms not identified")
+    if trailing is not None and trailing.group("t1"):
+        pair = _arm_pair(groups, trailing.group("t1"), trailing.group("t2"))
+        if pair is not None and count == 2:
+            return Assignment(pair)
+        return Assignment(None, why="groups named after the values are not the arms")
+    inside = [(a, b) for a, b in ((first, last),)]
+    named = [arm for a, b, arm in groups.named(text) if not any(x <= a < y for x, y in inside)]
+    distinct: list[DraftArm] = []
+    for arm in named:
+        if arm not in distinct:
+            distinct.append(arm)
+    if len(distinct) == count:
+        return Assignment(distinct)
+    if count == 2 and len(distinct) > 2:
+        # "higher with A than with B (x vs y) or with C (x vs z)": the pair around the values
+        before = groups.named_arms(text[:first])
+        after = groups.named_arms(text[last:])
+        if len(before) >= 2:
+            return Assignment([before[0], before[-1]])
+        if before and after and before[0] is not after[0]:
+            return Assignment([before[0], after[0]])
+        return Assignment(None, why="more groups named than values")
+    unknown = _unknown_group(groups, text)
+    if unknown is not None:
+        return Assignment(None, why=f'"{unknown}" is named, not an identified arm')
+    if len(distinct) == 1 and count == len(arms) > 2 and distinct[0] is arms[0]:
+        order = ", ".join(a.label for a in arms[1:])
+        return Assignment(
+            arms,
+            check=(
+                f"arms inferred: the first value is {arms[0].label}'s (named in the sentence), "
+                f"the others taken in the order the arms were defined ({order})"
+            ),
+        )
+    if count == 2 and len(distinct) == 1 and len(arms) == 2:
+        one = distinct[0]
+        other = next(a for a in arms if a is not one)
+        if one is not arms[0]:
+            return Assignment(
+                None, why=f"only {one.label} is named and the order of the values is not stated"
+            )
+        if not _direction_agrees(text, text[:first], one, values):
+            return Assignment(None, why=f"the values do not read as {one.label} first")
+        return Assignment(
+            [one, other],
+            check=(
+                f"arms inferred: the first value is {one.label}'s (named in the sentence), "
+                f"the second {other.label}'s (the other arm, not named)"
+            ),
+        )
+    if not distinct and count == len(arms) and groups.how in _ALLOCATED_KINDS:
+        order = ", ".join(a.label for a in arms)
+        return Assignment(
+            arms,
+            check=(
+                f"arms inferred: the sentence names no group; values taken in the order the "
+                f"arms were defined ({order})"
+            ),
+        )
+    return Assignment(None, why="arms not identified")
+
+
+# ---------------------------------------------------------------------------
+# Proportions
+
+_AFTER_VERB = re.compile(
+    r"^\s*(?:of\s+(?:the\s+)?)?(?:(?:evaluable|treated|assessable)\s+)?(?:patients?|cases?|pts)?"
+    r"\s*(?:\([^()\d]*\))?\s*[)\]]?\s*(?:with|achieved|achieving|"
+    r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
+)
+_GROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+)
+_PAREN_LABEL = re.compile(r"^\s*\(\s*(?P<g>[A-Za-z][^()\d;,]{0,40}?)\s*\)")
+_SUBGROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
+    r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
+)
+_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
+_LABEL_BEFORE = re.compile(rf"(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$")
+
+
+def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | None:
+    """ "(RVd 8%, RVd-Elo 16%)": the group printed right before a value."""
+    window = text[max(low, pos - 40) : pos]
+    m = _LABEL_BEFORE.search(window)
+    if m is None:
+        return None
+    lead = window[: m.start()]
+    if lead and not re.search(r"[(\[,;]\s*$", lead):
+        return None
+    return groups.resolve(m.group("g"))
+
+
 def binary_entries(
-    sent: Sentence, terms: list[Term], values: list[Value], state: State, arms: list[DraftArm]
+    sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
+    """Proportions of a sentence: outcome by the term before (or after) the value, group by
+    the sentence's structure."""
     text = sent.text
     bterms = [t for t in terms if t.kind == "binary"]
     if not bterms or not values:
         return
     if _BASELINE.search(text):
         for v in values:
-            state.comments.append(
-                f'skipped (baseline?): "{short(text[v.start : v.end])}" in "{short(text)}"'
-            )
+            _skip(state, sent, "baseline?", v.start, v.end)
         return
     if _SUBGROUP_SENTENCE.search(text[: values[0].start]):
-        state.comments.append(f'skipped (subgroup): "{short(text)}"')
+        _skip(state, sent, "subgroup")
         return
     group = group_frame(text)
     if group is None or group.end() > values[0].start:
         group = GROUP_BEFORE.search(text[: values[0].start])
     sentence_arm: DraftArm | None = None
     if group is not None:
-        sentence_arm = arm_of(group.group("g"), arms)
+        sentence_arm = groups.resolve(group.group("g"))
         if sentence_arm is None:
-            state.comments.append(
-                f'skipped (values of a group that is not an identified arm, "{group.group(0)}"): '
-                f'"{short(text)}"'
+            _skip(
+                state,
+                sent,
+                f'values of a group that is not an identified arm, "{group.group(0)}"',
             )
             return
     tp = _timepoint(sent)
@@ -123,10 +364,10 @@ def binary_entries(
         v = values[i]
         after = text[v.end :]
         # "from 72% to 93%": a change, not a rate of one group
-        if re.search(r"(?i)\bfrom\s*$", text[: v.start]) or (
+        if re.search(r"(?i)\bfrom\s*$", text[max(0, v.start - 10) : v.start]) or (
             i > 0 and re.fullmatch(r"(?i)\s*to\s*", text[values[i - 1].end : v.start])
         ):
-            state.comments.append(f'skipped (a change "from ... to ..."): "{short(text)}"')
+            _skip(state, sent, 'a change "from ... to ..."', v.start, v.end)
             i += 1
             continue
         # a survival term between the outcome and the value: "MRD negativity (DFS, 92%)"
@@ -144,23 +385,36 @@ def binary_entries(
             if nxt is not None and re.fullmatch(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
-                _add_binary(nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp)
+                _add_binary(
+                    nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                )
                 used.add(bterms.index(nxt))
                 i += 1
                 continue
             if "total" not in dict(v.fields):
                 i += 1
                 continue
-        # "60% in the A group": the arm if it is one, else a subgroup
-        group = _GROUP_AFTER.match(after)
-        if group or (_SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields)):
-            arm = arm_of(group.group(0), arms) if group else None
-            term = _preceding(bterms, v.start, text, used)
+        # "60% in the A group", "41% (POM+LoDEX)", "RVd 8%": the group if it is one
+        group_after = _GROUP_AFTER.match(after)
+        paren = _PAREN_LABEL.match(after)
+        labelled = groups.resolve(paren.group("g")) if paren and groups.arms else None
+        before_label = _label_before(groups, text, v.start, values[i - 1].end if i else 0)
+        if labelled is None and before_label is not None and groups.arms:
+            labelled = before_label
+        if (
+            group_after
+            or labelled is not None
+            or (_SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields))
+        ):
+            arm = groups.resolve(group_after.group(0)) if group_after else labelled
+            term = _preceding(bterms, v.start, text, used) or (
+                last_pair[0] if last_pair and labelled is not None else None
+            )
             if arm is not None and term is not None:
                 _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
+                last_pair = (term, v.end)
             else:
-                shown = short(text[v.start : v.end + 60])
-                state.comments.append(f'skipped (subgroup): "{shown}" in "{short(text)}"')
+                _skip(state, sent, "subgroup", v.start, min(len(text), v.end + 60))
             i += 1
             continue
         # comparison "A% vs. B%", or "A% and B% for X and Y, respectively"
@@ -168,52 +422,60 @@ def binary_entries(
         compare = i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start])
         tail = _TRAILING_ARMS.match(text, listed[-1].end) if len(listed) > 1 else None
         by_arm = tail is not None and tail.group("t1") is not None
-        if compare or by_arm:
+        respectively = len(listed) > 1 and "respectively" in text[listed[-1].end :]
+        run = _term_run(bterms, v.start, text, used)
+        if (
+            compare
+            or by_arm
+            or (respectively and len(run) <= 1 and len(listed) == len(groups.arms))
+        ):
             pair = [v, values[i + 1]] if compare else listed
-            term = _preceding(bterms, v.start, text, used)
+            term = run[0] if len(run) == 1 else None
             if (
                 term is None
                 and last_pair is not None
                 and not any(last_pair[1] <= t.start < v.start for t in terms)
             ):
                 term = last_pair[0]  # "higher with A than with B (x vs y) or with C (x vs z)"
-            order: list[DraftArm] | None = None
-            if by_arm and tail is not None and len(pair) == 2:
-                a1, a2 = arm_of(tail.group("t1"), arms), arm_of(tail.group("t2"), arms)
-                if a1 is not None and a2 is None and len(arms) == 2:
-                    a2 = next(a for a in arms if a != a1)  # "for A plus X and X alone"
-                order = [a1, a2] if a1 and a2 and a1 != a2 else None
-            elif compare:
-                order = arm_order(text[: v.start], 2, arms)
-            if term is None or order is None:
-                state.comments.append(
-                    "skipped (two-arm comparison, arms not identified): "
-                    f'"{short(text[v.start : pair[-1].end])}" in "{short(text)}"'
-                )
+            got = assign(
+                groups,
+                text,
+                v.start,
+                pair[-1].end,
+                len(pair),
+                [float(dict(x.fields).get("percent", 0)) for x in pair],
+                trailing=tail if by_arm else None,
+            )
+            if term is None or got.arms is None:
+                why = got.why if term is not None else "outcome not identified"
+                _skip(state, sent, f"two-arm comparison, {why}", v.start, pair[-1].end)
             else:
-                for arm, val in zip(order, pair, strict=True):
+                for arm, val in zip(got.arms, pair, strict=True):
                     _add_binary(
-                        term.name, val, sent, state, _timepoint_of(text, term) or tp, arm=arm.id
+                        term.name,
+                        val,
+                        sent,
+                        state,
+                        _timepoint_of(text, term) or tp,
+                        arm=arm.id,
+                        check=got.check,
                     )
             if term is not None:
                 last_pair = (term, pair[-1].end)
             i += len(pair)
             continue
         # "ORR and CR rates were 80% and 50%, respectively"
-        run = _term_run(bterms, v.start, text, used)
         if len(run) > 1:
             listed = _value_list(values, i, text)
-            if (
-                len(listed) == len(run)
-                and "respectively" in text[values[i + len(listed) - 1].end :]
-            ):
+            if len(listed) == len(run) and "respectively" in text[listed[-1].end :]:
                 for term, val in zip(run, listed, strict=True):
-                    _add_binary(term.name, val, sent, state, tp)
+                    _add_binary(term.name, val, sent, state, tp, arm=_id(sentence_arm))
                     used.add(bterms.index(term))
             else:
-                state.comments.append(
+                state.note(
                     "ambiguous (several outcomes for these numbers): "
-                    f'"{short(text[run[0].start : listed[-1].end])}"'
+                    f'"{short(text[run[0].start : listed[-1].end])}"',
+                    (sent.start + v.start, sent.start + listed[-1].end),
                 )
             i += len(listed)
             continue
@@ -221,16 +483,22 @@ def binary_entries(
             listed = _value_list(values, i, text)
             if len(listed) > 1:
                 # "The ORR of A and B were 67.8% and 55.6%": one outcome, several groups
-                state.comments.append(
-                    "skipped (several values for one outcome, groups not identified): "
-                    f'"{short(text[run[0].start : listed[-1].end])}"'
+                _skip(
+                    state,
+                    sent,
+                    "several values for one outcome, groups not identified",
+                    v.start,
+                    listed[-1].end,
                 )
                 i += len(listed)
                 continue
-            arm_id = sentence_arm.id if sentence_arm is not None else None
-            _add_binary(run[0].name, v, sent, state, tp, arm=arm_id)
+            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
             used.add(bterms.index(run[0]))
         i += 1
+
+
+def _id(arm: DraftArm | None) -> str | None:
+    return arm.id if arm is not None else None
 
 
 _POPULATION_BEFORE = re.compile(
@@ -241,7 +509,7 @@ _POPULATION_BEFORE = re.compile(
 
 def _timepoint_of(text: str, term: Term) -> str | None:
     """ "the post-ASCT CR rate": a timepoint written as a prefix of the outcome."""
-    m = re.search(r"(?i)\b((?:post|pre)[-\u2013]?\s?[A-Za-z]+)\s+$", text[: term.start])
+    m = re.search(r"(?i)\b((?:post|pre)[-\u2013]?\s?[A-Za-z]+)\s+$", text[: term.start][-40:])
     return m.group(1) if m else None
 
 
@@ -256,7 +524,7 @@ def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Te
     if not before:
         return []
     _, last = before[-1]
-    if _POPULATION_BEFORE.search(text[: last.start]):
+    if _POPULATION_BEFORE.search(text[max(0, last.start - 80) : last.start]):
         return []  # "Of the 34 patients who obtained CR, 16 (47%) remain ...": a population
     gap = text[last.end : pos]
     if len(gap) > 90 or re.search(r"\d", re.sub(r"\([A-Za-z/+ ]*\)", "", gap)):
@@ -288,7 +556,7 @@ _DURATION = rf"(?:{NUMBER}|\d+(?:\.\d+)?)[-\s‐‑–]?(?:days?|weeks?|months?|
 # "4-week mortality", "induction (8-week) mortality", "60 day NRM"
 _LANDMARK_BEFORE = re.compile(rf"(?i)(?:\b{_DURATION}|\(\s*{_DURATION}\s*\))\s*$")
 # "mortality ... at 60 days", "(10% vs 13% at 60 days)", "within 30 days", "by day 100"
-_LANDMARK_AFTER = re.compile(rf"(?i)\b(?:at|by|within)\s+(?:{_DURATION}|day\s+\d+\b)")
+_LANDMARK_AFTER = re.compile(rf"(?i)\b(?:at|by|within|through)\s+(?:{_DURATION}|day\s+\d+\b)")
 
 
 def _landmark(text: str, name: str, v: Value) -> bool:
@@ -298,7 +566,7 @@ def _landmark(text: str, name: str, v: Value) -> bool:
     if not before:
         return False
     term = before[-1]
-    if _LANDMARK_BEFORE.search(text, 0, term.start):
+    if _LANDMARK_BEFORE.search(text[max(0, term.start - 40) : term.start]):
         return True
     later = [t.start for t in terms if t.start >= v.end]
     stop = min([len(text), *later, *(i for i in (text.find(";", v.end),) if i >= 0)])
@@ -313,12 +581,10 @@ def _add_binary(
     timepoint: str | None,
     *,
     arm: str | None = None,
+    check: str | None = None,
 ) -> None:
     if name in _LANDMARK_OUTCOMES and _landmark(sent.text, name, v):
-        shown = short(sent.text[v.start : v.end])
-        state.comments.append(
-            f'skipped (a landmark rate, {name} at a fixed time): "{shown}" in "{short(sent.text)}"'
-        )
+        _skip(state, sent, f"a landmark rate, {name} at a fixed time", v.start, v.end)
         return
     fields = list(v.fields)
     d = dict(fields)
@@ -329,209 +595,365 @@ def _add_binary(
         if d["events"] not in events_from_percent(float(pct), d["total"], decimals):
             note = (
                 f"printed {_printed(pct)}% does not fit {d['events']}/{d['total']} "
-                f"({100 * d['events'] / d['total']:.1f}%); events and total left out"
+                f"({100 * d['events'] / d['total']:.1f}%); the count is kept, the percent left out"
             )
-            fields = [("percent", pct)]
-    state.entries.append(_entry(name, fields, sent, arm=arm, timepoint=timepoint, note=note))
+            fields = [("events", d["events"]), ("total", d["total"])]
+    state.entries.append(
+        _entry(
+            name,
+            fields,
+            sent,
+            [(v.start, v.end)],
+            arm=arm,
+            timepoint=timepoint,
+            note=note,
+            check=check,
+        )
+    )
 
 
 def _printed(value: Any) -> str:
     return value.text if isinstance(value, Num) else str(value)
 
 
-_ARM_REF = r"[A-Za-z][\w/+-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z][\w/+-]*){0,2}?"
+# ---------------------------------------------------------------------------
+# Medians
+
 _MEDIAN_GAP = re.compile(
-    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?(?:\s*\((?=\s*\d))?"
+    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?"
+    # "(PFS; primary end point; 13.3 vs 4.4 months"
+    r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d))?"
+    r"(?:\s*\((?=\s*\d))?"
     r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
     r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
     r"registration|treatment\s+start|start\s+of\s+treatment))?"
     rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
-    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?))?)?"
+    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
+    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b){_ARM_REF})"
+    r"(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b))?"
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
     r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
     r"(?:\s*(?:been|not been)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
-    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?\s*"
+    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?"
+    r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
     rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
-    r"(?=\s*(?:[,;().]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
+_PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?={NUM}|not\s|NR\b)")
 _VALUE_SEP = re.compile(
-    r"\s*(?:,\s*and|,|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
+    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
 )
-_TRAILING_ARMS = re.compile(
-    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?))"
-    rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?"
-    rf"(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?))?)?"
+_RESPECTIVELY_AFTER = re.compile(
+    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?))?"
+    r",?\s+respectively"
 )
-_UNLABELLED_CI = re.compile(rf"\s*\(\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*\)")
-_SUBGROUP_SENTENCE = re.compile(
-    r"(?i)\b(?:subgroups?|subsets?|subset\s+analysis|subgroup\s+analysis)\b"
-    r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
-    r"(?:with|who|presenting|aged|older|younger|harbou?ring|having)\b"
-    r"|^(?:patients|those)\s+(?:with|who|aged|older|younger)\b"
-    # "Excluding patients with favorable karyotypes, the CR rate was 45%": a subpopulation
-    r"|\b(?:excluding|except(?:\s+for)?|apart\s+from|other\s+than)\s+(?:the\s+)?"
-    r"(?:[\w-]+\s+){0,3}?(?:patients|those|cases|subjects)\b"
+_UNLABELLED_CI = re.compile(
+    rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
+_TIME_UNIT = re.compile(r"(?i)^\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
 
 
-def median_entries(sent: Sentence, terms: list[Term], state: State, arms: list[DraftArm]) -> None:
+@dataclass
+class _Medians:
+    """A run of median values read after an outcome: values, labels, CIs, separators."""
+
+    vals: list[re.Match[str]] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    extra_ci: list[tuple[str, str] | None] = field(default_factory=list)
+    seps: list[str] = field(default_factory=list)
+    end: int = 0
+
+
+def _read_medians(text: str, pos: int) -> _Medians:
+    out = _Medians(end=pos)
+    while True:
+        pre = _PRE_LABEL.match(text, pos)
+        vm = MEDIAN_VALUE.match(text, pre.end() if pre else pos)
+        if vm is None or vm.end() == vm.start():
+            break
+        out.vals.append(vm)
+        end = vm.end()
+        ci = None
+        unl = _UNLABELLED_CI.match(text, end)
+        if unl and any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1]):
+            ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
+            end = unl.end()
+        elif not (vm.group("lo") or vm.group("blo")):
+            skip = re.match(rf"\s*{PAREN}", text[end : end + 300])
+            if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
+                end += skip.end()  # a CI the pattern cannot read: left out
+        out.extra_ci.append(ci)
+        if not vm.group("unit"):
+            unit = _TIME_UNIT.match(text, end)
+            if unit is not None and len(out.vals) > 1:
+                end = unit.end()
+        lab = _VALUE_LABEL.match(text, end)
+        if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
+            lab = None  # "... months for A and B, respectively": the list's, not this value's
+        label = lab.group("lab") if lab else (pre.group("lab") if pre else None)
+        out.labels.append(label)
+        if lab:
+            end = lab.end()
+        sep = _VALUE_SEP.match(text, end)
+        out.end = end
+        if sep is None:
+            break
+        nxt = _PRE_LABEL.match(text, sep.end())
+        if not MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end()):
+            break
+        if sep.group(0).strip() == ";" and nxt is None:
+            break
+        out.seps.append(sep.group(0).strip())
+        pos = sep.end()
+    return out
+
+
+def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
+    """The time outcomes a "median" introduces, and where its values may start."""
+    first = next((t for t in tterms if t.start >= m.end()), None)
+    if first is not None and re.fullmatch(
+        r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
+    ):
+        run = [first]
+        for t in tterms:
+            if t.start > run[-1].end and re.fullmatch(
+                r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
+                text[run[-1].end : t.start],
+            ):
+                run.append(t)
+        return run, run[-1].end
+    # "PFS ... (median of 28 v 35 months)", "At IA of OS, median was 41.4": the one survival
+    # outcome the sentence names before
+    lead = re.match(r"\s+(?:duration\s+)?of\b|\s*(?:was|were|,)(?=\s)", text[m.end() :])
+    names = {t.name for t in tterms if t.end <= m.start()}
+    if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
+        return None
+    return [next(t for t in tterms if t.end <= m.start())], m.end() + (
+        lead.end() if lead.group(0).strip().startswith(("of", "duration")) else 0
+    )
+
+
+def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
+    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
     text = sent.text
     tterms = [t for t in terms if t.kind == "time"]
+    drafted_nr = False
     for m in re.finditer(r"(?i)\bmedian\b", text):
-        # the run of time terms right after "median" (a few words allowed in between)
-        first = next((t for t in tterms if t.start >= m.end()), None)
-        if first is not None and re.fullmatch(
-            r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
-        ):
-            run = [first]
-            for t in tterms:
-                if t.start > run[-1].end and re.fullmatch(
-                    r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
-                    text[run[-1].end : t.start],
-                ):
-                    run.append(t)
-            after = run[-1].end
-        else:
-            # "PFS ... (median of 28 v 35 months)", "... and median duration of 39.4 months":
-            # the one survival outcome the sentence names
-            lead = re.match(r"\s+(?:duration\s+)?of\b", text[m.end() :])
-            names = {t.name for t in tterms if t.end <= m.start()}
-            if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
-                continue
-            run = [next(t for t in tterms if t.end <= m.start())]
-            after = m.end() + lead.end()
+        found = _median_run(text, m, tterms)
+        if found is None:
+            continue
+        run, after = found
         if _SUBGROUP_SENTENCE.search(text[: m.start()]):
-            state.comments.append(f'skipped (subgroup): "{short(text)}"')
+            _skip(state, sent, "subgroup")
             continue
         frame = group_frame(text)
         frame_arm: DraftArm | None = None
         if frame is not None and frame.end() <= m.start():
-            frame_arm = arm_of(frame.group("g"), arms)
+            frame_arm = groups.resolve(frame.group("g"))
             if frame_arm is None:
                 # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
-                state.comments.append(
-                    f"skipped (median of a group that is not an identified arm, "
-                    f'"{short(frame.group(0))}"): "{short(text)}"'
+                _skip(
+                    state,
+                    sent,
+                    f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
                 )
                 continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
-        vals: list[re.Match[str]] = []
-        labels: list[str | None] = []
-        extra_ci: list[tuple[str, str] | None] = []
-        seps: list[str] = []
-        while True:
-            vm = MEDIAN_VALUE.match(text, pos)
-            if vm is None or vm.end() == vm.start():
-                break
-            vals.append(vm)
-            end = vm.end()
-            ci = None
-            unl = _UNLABELLED_CI.match(text, end)
-            if unl and any(v.group("lvl") or v.group("blvl") for v in vals[:-1]):
-                ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
-                end = unl.end()
-            elif not (vm.group("lo") or vm.group("blo")):
-                skip = re.match(rf"\s*{PAREN}", text[end:])
-                if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
-                    end += skip.end()  # a CI the pattern cannot read: left out
-            extra_ci.append(ci)
-            lab = _VALUE_LABEL.match(text, end)
-            labels.append(lab.group("lab") if lab else None)
-            if lab:
-                end = lab.end()
-            sep = _VALUE_SEP.match(text, end)
-            if sep is None or not MEDIAN_VALUE.match(text, sep.end()):
-                pos = end
-                break
-            seps.append(sep.group(0).strip())
-            pos = sep.end()
+        read = _read_medians(text, pos)
+        vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
             continue
+        a, b = vals[0].start(), vals[-1].end()
         unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
+        if unit is None:
+            tail = _TIME_UNIT.match(text, b)
+            unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else None
         is_nr = [re.fullmatch(NR, v.group("v")) is not None for v in vals]
         if unit is None and not all(is_nr):
-            state.comments.append(f'skipped (median without a unit): "{short(text)}"')
+            _skip(state, sent, "median without a unit", a, b)
             continue
         tp = _timepoint(sent)
-        trailing = _TRAILING_ARMS.match(text, pos)
-        shown = short(text[vals[0].start() : vals[-1].end()])
+        trailing = _TRAILING_ARMS.match(text, read.end)
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
-            state.comments.append(
-                f'skipped (medians in a sentence about one group): "{shown}" in "{short(text)}"'
-            )
+            _skip(state, sent, "medians in a sentence about one group", a, b)
             continue
+        if gap is not None and gap.group("pre") and labels and labels[0] is None and len(vals) > 1:
+            labels[0] = gap.group("pre")  # "median OS for KdD was 50.8 months vs 43.6 for Kd"
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
-        if any(labels):
+        check: str | None = None
+        if any(labels) and groups.arms:
             targets = []
             for lab in labels:
-                arm = arm_of(lab, arms) if lab else None
+                arm = groups.resolve(lab) if lab else None
                 if arm is None or arm in targets:
                     targets = None
                     break
                 targets.append(arm)
+            if (
+                targets is None
+                and len(vals) == 2
+                and len(groups.arms) == 2
+                and labels[0] is not None
+                and labels[1] is None
+            ):
+                known = next(groups.resolve(x) for x in labels if x)
+                if known is not None:
+                    other = next(x for x in groups.arms if x is not known)
+                    targets = [known if x else other for x in labels]
+                    check = (
+                        f"arm inferred: one value is labelled {known.label}, the other is "
+                        f"taken for {other.label} (the other arm)"
+                    )
             if targets is None:
-                state.comments.append(
-                    f'skipped (median for a group that is not an arm): "{shown}" in "{short(text)}"'
-                )
+                _skip(state, sent, "median for a group that is not an arm", a, b)
                 continue
-        elif trailing and trailing.group("each") and len(vals) == 1 and arms and frame_arm is None:
-            targets = [arms[0]] * 0 + list(arms)
-            for arm in targets:
+        elif (
+            trailing
+            and trailing.group("each")
+            and len(vals) == 1
+            and groups.arms
+            and frame_arm is None
+        ):
+            for arm in groups.arms:
                 _add_median(run[0].name, vals[0], unit, sent, state, tp, arm=arm.id)
             continue
         elif len(vals) > 1 and len(run) == 1:
-            order: list[DraftArm] | None = None
-            if trailing and trailing.group("t1"):
-                a1, a2 = arm_of(trailing.group("t1"), arms), arm_of(trailing.group("t2"), arms)
-                order = [a1, a2] if a1 and a2 and a1 != a2 and len(vals) == 2 else None
-            elif gap and gap.group("pre1"):
-                a1, a2 = arm_of(gap.group("pre1"), arms), arm_of(gap.group("pre2"), arms)
-                order = [a1, a2] if a1 and a2 and a1 != a2 and len(vals) == 2 else None
+            pair_trailing = trailing if trailing and trailing.group("t1") else None
+            if pair_trailing is None and gap is not None and gap.group("pre1"):
+                got_pair = _arm_pair(groups, gap.group("pre1"), gap.group("pre2"))
+                got = Assignment(got_pair, why="groups named are not the arms")
             else:
-                order = arm_order(text[: vals[0].start()], len(vals), arms)
-            if order is None:
-                state.comments.append(
-                    f'skipped (two-arm comparison, arms not identified): "{shown}" in '
-                    f'"{short(text)}"'
+                got = assign(
+                    groups,
+                    text,
+                    a,
+                    b,
+                    len(vals),
+                    [_median_number(v) for v in vals],
+                    trailing=pair_trailing,
                 )
+            if got.arms is None or len(got.arms) != len(vals):
+                _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
                 continue
-            targets = order
+            targets, check = got.arms, got.check
         if targets is not None:
             for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
-                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci)
+                _add_median(
+                    run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci, check=check
+                )
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
-            gap and (gap.group("pre1") or gap.group("sub"))
+            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
         ):
-            state.comments.append(f'skipped (median for a group): "{shown}" in "{short(text)}"')
+            _skip(state, sent, "median for a group", a, b)
             continue
         if len(run) == len(vals):
             pairs = list(zip(run, vals, strict=True))
         elif len(vals) == 1 and all(is_nr):
             pairs = [(t, vals[0]) for t in run]
         else:
-            state.comments.append(f'ambiguous (medians do not pair with outcomes): "{short(text)}"')
+            state.note(
+                f'ambiguous (medians do not pair with outcomes): "{short(text)}"',
+                (sent.start + a, sent.start + b),
+            )
             continue
-        if len(pairs) > 1 and len(vals) > 1 and "respectively" not in text[vals[-1].end() :]:
-            state.comments.append(f'ambiguous (medians without "respectively"): "{short(text)}"')
+        if len(pairs) > 1 and len(vals) > 1 and "respectively" not in text[b:]:
+            state.note(
+                f'ambiguous (medians without "respectively"): "{short(text)}"',
+                (sent.start + a, sent.start + b),
+            )
             continue
         if any(s.lower().startswith(("v", "compared")) for s in seps):
+            _skip(state, sent, "two-arm comparison, arms not identified", a, b)
             continue
-        arm_id = frame_arm.id if frame_arm is not None else None
         for term, vm in pairs:
-            _add_median(term.name, vm, unit, sent, state, tp, arm=arm_id, single_ci=len(vals) == 1)
+            _add_median(
+                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), single_ci=len(vals) == 1
+            )
+            drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
+    _labelled_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
-    if (
-        tterms
-        and re.search(r"(?i)not\s+(?:yet\s+)?reached", text)
-        and not any(e.quote == text and e.get("median") == "NR" for e in state.entries)
-    ):
-        state.comments.append(f'skipped ("not reached" for a subgroup?): "{short(text)}"')
+    if tterms and not drafted_nr:
+        for nr in re.finditer(r"(?i)not\s+(?:yet\s+)?reached", text):
+            if not _covered(state, sent.start + nr.start()):
+                _skip(state, sent, '"not reached" for a subgroup?', nr.start(), nr.end())
+
+
+def _covered(state: State, pos: int) -> bool:
+    return any(a <= pos < b for e in state.entries[-8:] for a, b in e.values) or any(
+        a <= pos < b for a, b in state.covered[-16:]
+    )
+
+
+def _median_number(vm: re.Match[str]) -> float:
+    raw = vm.group("v")
+    return float("inf") if re.fullmatch(NR, raw) else float(num_text(raw))
+
+
+# "(13 months for CPX-351 vs 11 months for ven/aza", "(19 months with fludarabine, 18 months
+# with chlorambucil", "[RVd-Elo = 68 mos, RVd = not reached": times labelled with their groups
+_LABELLED_TIME = re.compile(
+    rf"(?:(?P<pre>{_ARM_REF})\s*(?:=|:|,)\s*)?(?P<v>{NUM}|{NR})\s*"
+    r"(?P<unit>months?|mos?\.?|years?|weeks?|days?)?"
+    rf"(?:\s+(?:with|in|for)\s+(?:the\s+)?(?P<post>{_ARM_REF})(?:\s+(?:arm|group|cohort))?)?"
+)
+
+
+def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """Times of each group printed with the group's name, left after the median reader.
+
+    Read as medians of the one survival outcome the clause names; without the word
+    "median" the entry carries a ``# check:`` comment.
+    """
+    text = sent.text
+    if len(groups.arms) < 2 or not tterms:
+        return
+    for open_ in re.finditer(r"[(\[]", text):
+        start = open_.end()
+        if _covered(state, sent.start + start) or _covered(state, sent.start + start + 3):
+            continue
+        items: list[tuple[re.Match[str], DraftArm]] = []
+        pos = start
+        while len(items) < 4:
+            m = _LABELLED_TIME.match(text, pos)
+            if m is None or not (m.group("pre") or m.group("post")):
+                break
+            arm = groups.resolve(m.group("pre") or m.group("post"))
+            if arm is None or any(arm is x for _, x in items):
+                break
+            items.append((m, arm))
+            sep = re.match(r"\s*(?:,|;|vs\.?|versus|v\.?|and)\s*", text[m.end() : m.end() + 12])
+            if sep is None:
+                break
+            pos = m.end() + sep.end()
+        if len(items) != len(groups.arms):
+            continue
+        units = [m.group("unit") for m, _ in items if m.group("unit")]
+        if not units:
+            continue
+        unit = unit_name(
+            units[-1].rstrip(".").lower().replace("mos", "months").replace("mo", "months")
+        )
+        names = {t.name for t in tterms if t.end <= open_.start()}
+        if len(names) != 1:
+            continue
+        term = next(t for t in reversed(tterms) if t.end <= open_.start())
+        median_word = re.search(r"(?i)\bmedian\b", text[max(0, term.start - 40) : open_.start()])
+        check = None
+        if not median_word:
+            check = (
+                f"read as medians: the sentence gives a time per group for {term.name} "
+                'without the word "median"'
+            )
+        tp = _timepoint(sent)
+        for m, arm in items:
+            _add_median(term.name, m, unit or "months", sent, state, tp, arm=arm.id, check=check)
 
 
 def _add_median(
@@ -545,33 +967,50 @@ def _add_median(
     arm: str | None = None,
     single_ci: bool = True,
     extra_ci: tuple[str, str] | None = None,
+    check: str | None = None,
 ) -> None:
     raw = vm.group("v")
     median: Any = "NR" if re.fullmatch(NR, raw) else number(raw)
     fields: list[tuple[str, Any]] = [("median", median)]
-    lo = vm.group("lo") or vm.group("blo")
-    hi = vm.group("hi") or vm.group("bhi")
-    lvl = vm.group("lvl") or vm.group("blvl")
+    groups_ = vm.groupdict()
+    lo = groups_.get("lo") or groups_.get("blo")
+    hi = groups_.get("hi") or groups_.get("bhi")
+    lvl = groups_.get("lvl") or groups_.get("blvl")
     if lo is None and extra_ci is not None:
         lo, hi = extra_ci  # the level printed with the first value of the comparison
     note = None
-    if lo is not None and single_ci:
-        hi_v: Any = "NR" if re.fullmatch(NR, hi) else number(hi)
-        lo_v = number(lo)
-        ok = median == "NR" or (
-            float(lo_v) <= float(median) and (hi_v == "NR" or float(median) <= float(hi_v))
-        )
-        if ok and hi_v != "NR" and float(lo_v) > float(hi_v):
-            ok = False
-        if ok:
-            fields.append(("ci", [lo_v, hi_v]))
-            if lvl is not None and float(lvl) != 95:
-                fields.append(("ci_level", Num(str(float(lvl) / 100))))
+    if lo is not None and hi is not None and single_ci:
+        if re.fullmatch(NR, hi):
+            note = f"CI {num_text(lo)} to not reached: a limit that is not a number; left out"
         else:
-            note = "the printed interval does not contain the median; left out"
+            hi_v: Any = number(hi)
+            lo_v = number(lo)
+            ok = median == "NR" or float(lo_v) <= float(median) <= float(hi_v)
+            if ok and float(lo_v) > float(hi_v):
+                ok = False
+            if ok:
+                fields.append(("ci", [lo_v, hi_v]))
+                if lvl is not None and float(lvl) != 95:
+                    fields.append(("ci_level", Num(str(float(lvl) / 100))))
+            else:
+                note = "the printed interval does not contain the median; left out"
     fields.append(("unit", unit or "months"))
-    state.entries.append(_entry(name, fields, sent, arm=arm, timepoint=timepoint, note=note))
+    state.entries.append(
+        _entry(
+            name,
+            fields,
+            sent,
+            [(vm.start(), vm.end())],
+            arm=arm,
+            timepoint=timepoint,
+            note=note,
+            check=check,
+        )
+    )
 
+
+# ---------------------------------------------------------------------------
+# Ratios
 
 _ANALYSIS = (
     r"(?:(?:In|On|After|By|Using)\s+(?:a\s+|the\s+)?(?:multivariate|multivariable|univariate)"
@@ -609,15 +1048,39 @@ _FACTOR_CONTRASTS = (
 )
 
 
-def _factor_contrast(text: str, m: re.Match[str], arms: list[DraftArm]) -> str | None:
+# "although late relapse (HR 0.21 ...) was associated with lower mortality"
+_FACTOR_BEFORE_PAREN = re.compile(
+    r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
+    r"[(\[]\s*$"
+)
+_ASSOCIATED_AFTER = re.compile(
+    r"^[^()]{0,30}?[)\]]?\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|"
+    r"prognostic)"
+)
+# "the risk of mortality increased with age (HR, 1.25 ...)"
+_WITH_FACTOR = re.compile(
+    r"\b(?:increased|decreased|rose|fell|improved|worsened|higher|lower|shorter|longer)\s+with\s+"
+    r"(?:(?:increasing|higher|lower|older)\s+)?(?P<c>[A-Za-z][^,;()]{0,40}?)\s*[(\[]\s*$"
+)
+
+
+def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
+    if not (groups.arms and groups.named(before)):
+        near = before[-80:]
+        c = _FACTOR_BEFORE_PAREN.search(near)
+        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 80]):
+            return c.group("c").strip()
+        c = _WITH_FACTOR.search(near)
+        if c is not None:
+            return c.group("c").strip()
     for rx in _FACTOR_CONTRASTS:
         c = rx.search(before)
         if c is None:
             continue
         contrast = c.group("c").strip()
-        if arms and mentions(before, arms):
+        if groups.arms and groups.named(before):
             return None  # the sentence names the arms: a treatment contrast
         return contrast
     return None
@@ -629,7 +1092,8 @@ _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
 
 
-def ratio_entries(sent: Sentence, terms: list[Term], state: State, arms: list[DraftArm]) -> None:
+def ratio_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
+    """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed."""
     text = sent.text
     for m in RATIO.finditer(text):
         kind = ratio_kind(m.group("kind"))
@@ -639,23 +1103,29 @@ def ratio_entries(sent: Sentence, terms: list[Term], state: State, arms: list[Dr
         lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
         if lo is None and m.group("ulo") is not None:
             lo, hi = m.group("ulo"), m.group("uhi")
-            note = "CI level not printed; the default 0.95 is assumed"
+            lvl = m.group("lvl0")
+            if lvl is None:
+                note = "CI level not printed; the default 0.95 is assumed"
+        span = (m.start(), m.end())
         if lo is None and (
-            _RANGE_NEXT.match(text, m.end("v")) or _CI_FOR.search(text, 0, m.start())
+            _RANGE_NEXT.match(text, m.end("v"))
+            or _CI_FOR.search(text[max(0, m.start() - 40) : m.start()])
         ):
             # "95% confidence interval for hazard ratio 0.63-1.03": a CI with no estimate;
             # its lower bound is not the ratio, so nothing is drafted
             shown = short(text[max(0, m.start() - 40) : m.end() + 12])
-            state.comments.append(f'skipped (a ratio CI without its estimate): "{shown}"')
+            state.note(
+                f'skipped (a ratio CI without its estimate): "{shown}"',
+                (sent.start + m.start(), sent.start + m.end() + 12),
+            )
             continue
         if lo is not None:
             if re.fullmatch(NR, hi):
-                state.comments.append(f'skipped (ratio CI with NR): "{short(text)}"')
+                _skip(state, sent, "ratio CI with NR", *span)
                 continue
             lo_v, hi_v = number(lo), number(hi)
             if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
-                shown = short(text[m.start() : m.end()])
-                state.comments.append(f'skipped (ratio outside its CI, misread?): "{shown}"')
+                _skip(state, sent, "ratio outside its CI, misread?", *span)
                 continue
             fields.append(("ci", [lo_v, hi_v]))
             if lvl is not None and float(lvl) != 95:
@@ -670,16 +1140,20 @@ def ratio_entries(sent: Sentence, terms: list[Term], state: State, arms: list[Dr
             fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
         name = _ratio_outcome(text, terms, m)
         if name is None:
-            state.comments.append(
-                f'skipped (ratio without a named outcome): "{short(text[m.start() : m.end()])}"'
-            )
+            _skip(state, sent, "ratio without a named outcome", *span)
             continue
-        contrast = _factor_contrast(text, m, arms)
+        contrast = _factor_contrast(text, m, groups)
         if contrast is not None:
             fields.append(("contrast", contrast))
-        if re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) or m.group("kind").startswith("a"):
+        adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+        if adjusted or m.group("kind").startswith("a"):
             fields.append(("adjusted", True))
-        state.entries.append(_entry(name, fields, sent, note=note))
+        if adjusted and contrast is None and not groups.arms:
+            # a multivariate ratio in a study without arms compares the levels of a factor;
+            # without its contrast it would be pooled as a treatment effect
+            _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
+            continue
+        state.entries.append(_entry(name, fields, sent, [span], note=note))
 
 
 def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
@@ -694,17 +1168,26 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
         return None
     kind = ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
-    nearest = [t for t in terms if t.end <= m.start() and t.kind in (*wanted, "other")]
+
+    def fits(t: Term) -> bool:
+        # a hazard ratio of mortality is one of overall survival
+        return t.kind in wanted or (kind == "hr" and t.name == "Mortality")
+
+    nearest = [t for t in terms if t.end <= m.start() and (fits(t) or t.kind == "other")]
     if (
         nearest
         and nearest[-1].kind == "other"
         and not RATIO.search(text[nearest[-1].end : m.start()])
     ):
         return None  # "MRD- complete response rates (22% vs 8%; OR, 3.55)": not CR, not MRD-
-    before = [t for t in terms if t.end <= m.start() and t.kind in wanted]
+    before = [t for t in terms if t.end <= m.start() and fits(t)]
+
+    def name_of(t: Term) -> str:
+        return "OS" if t.name == "Mortality" and kind == "hr" else t.name
+
     if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
-        return before[-1].name  # "improved PFS (HR 0.61 ...)"
-    names = {t.name for t in terms if t.kind in wanted and not t.start <= m.start() < t.end}
+        return name_of(before[-1])  # "improved PFS (HR 0.61 ...)"
+    names = {name_of(t) for t in terms if fits(t) and not t.start <= m.start() < t.end}
     if len(names) == 1:
         return names.pop()
     # "improved PFS from a median of 13 to 30 months (HR 0.45 ...) and OS from ... (HR 0.33":
@@ -717,11 +1200,11 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
             and not RATIO.search(between)
             and not any(last.end <= t.start < m.start() for t in terms)
         ):
-            return last.name
+            return name_of(last)
     return None
 
 
-def median_context(text: str, v: Value, spans: list[tuple[int, int]]) -> bool:
+def median_context(text: str, v: Value, spans: list[Span]) -> bool:
     """A percent-free number inside a 'median ...' clause is not a count."""
     d = dict(v.fields)
     return "percent" not in d and any(a <= v.start < b for a, b in spans)

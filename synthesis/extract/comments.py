@@ -11,10 +11,11 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from .text import Num, short
+from .numbers import RATIO, Term, ci_level_at
+from .text import NUM, Num, Sentence, short
 
 if TYPE_CHECKING:
-    from .model import Draft
+    from .model import Draft, DraftEntry
 
 _YAML_PRINTABLE = re.compile(
     r"[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
@@ -126,6 +127,8 @@ def render(d: Draft) -> str:
     else:
         lines.append("outcomes:")
     for e in d.entries:
+        if e.check:
+            lines.append(f"  # check: {comment_line(e.check)}")
         if e.todo:
             lines.append(f"  # {e.todo}")
         first = True
@@ -136,3 +139,73 @@ def render(d: Draft) -> str:
             lines.append(f"  {'- ' if first else '  '}{key}: {text}")
             first = False
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Numbers that look like outcomes and were not drafted
+
+_PERCENT = re.compile(rf"(?<![\d.,/·]){NUM}\s?%")
+_TIME_VALUE = re.compile(
+    rf"(?<![\d.,/·\w-])(?:{NUM}|not\s+(?:yet\s+)?reached)(?:\s*(?:months?|mos?\.?|years?|weeks?|days?)\b)"
+)
+_NOT_AN_OUTCOME_TIME = re.compile(
+    r"(?i)(?:follow[- ]?up|\bage[ds]?\b|range|every|\bfor\b|\bat\b|within|after|\bby\b|\bday\b|IQR|"
+    r"interval|\bover\b|\bfrom\b|\bup\s+to\b|until|during|before|\bCI\b|duration\s+of\s+"
+    r"(?:treatment|therapy|exposure)|treatment\s+duration|\bin\b|-|–|\bto\b)\W{0,3}(?:[\w.]+\W{1,3}){0,2}$"
+)
+_TIME_TERMS = frozenset({"time", "death"})
+
+
+def _outcome_like(sent: Sentence, terms: list[Term]) -> list[tuple[int, int]]:
+    """Spans (in the sentence) of percents, survival times and ratios: numbers of outcomes."""
+    text = sent.text
+    out: list[tuple[int, int]] = []
+    if any(t.kind == "binary" for t in terms):
+        for m in _PERCENT.finditer(text):
+            if ci_level_at(text, m) or re.match(
+                r"\s*(?:-|‐|–|to)\s*\d", text[m.end() : m.end() + 8]
+            ):
+                continue
+            out.append((m.start(), m.end()))
+    if any(t.kind in _TIME_TERMS for t in terms):
+        for m in _TIME_VALUE.finditer(text):
+            if _NOT_AN_OUTCOME_TIME.search(text[max(0, m.start() - 30) : m.start()]):
+                continue
+            if re.match(
+                r"(?i)\s*(?:-|–|to)\s*\d|\s*(?:of\s+)?follow", text[m.end() : m.end() + 12]
+            ):
+                continue
+            out.append((m.start(), m.end()))
+    for m in RATIO.finditer(text):
+        out.append((m.start("v"), m.end("v")))
+    return out
+
+
+def unread_numbers(
+    text: str,
+    sents: list[Sentence],
+    terms_of: dict[int, list[Term]],
+    entries: list[DraftEntry],
+    covered: list[tuple[int, int]],
+) -> list[str]:
+    """A ``skipped`` comment for every outcome-like number no entry holds and no comment names."""
+    mask = bytearray(len(text) + 1)
+    for a, b in covered:
+        mask[a:b] = b"\x01" * (b - a)
+    for e in entries:
+        for a, b in e.values:
+            mask[a:b] = b"\x01" * (b - a)
+    out: list[str] = []
+    for s in sents:
+        terms = terms_of.get(id(s)) or []
+        if not terms:
+            continue
+        left = [
+            s.text[a:b]
+            for a, b in _outcome_like(s, terms)
+            if not any(mask[s.start + a : s.start + b])
+        ]
+        if left:
+            shown = ", ".join(f'"{x}"' for x in dict.fromkeys(left))
+            out.append(f'skipped (not tied to one outcome and group): {shown} in "{short(s.text)}"')
+    return out

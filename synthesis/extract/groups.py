@@ -1,411 +1,962 @@
-"""Groups: the cohort an abstract reports on, and the arms or cohorts it compares.
+"""Groups: the arms or cohorts an abstract compares, their sizes and every name they go by.
 
-:func:`find_cohort` reads the total cohort size; :func:`find_arms` reads the arms from
-the sentence that allocates patients to them; :func:`arm_of` tells which arm a phrase names.
+A :class:`Groups` model is read once per abstract (:func:`find_groups`) and then answers
+one question for the attribution: which group does this phrase name
+(:meth:`Groups.resolve`), and which groups does this sentence name, in order
+(:meth:`Groups.named`)?
+
+Where the groups come from, most trusted first:
+
+1. an allocation with sizes: "randomized to A (n = 30) or B (n = 14)", "A (130), B (127),
+   or C (129)", "150 and 151 patients were assigned to A and B, respectively", "240 to A
+   and 245 to B", "(377 A, 378 B)", "A n = 54, B n = 49", "217 patients who received A
+   and 439 who received B", "a total of 264 patients received A, and a total of 187
+   patients received B";
+2. an allocation without sizes: "randomized to receive either A or B";
+3. a comparison: "A versus B" (in a sentence about a trial or a comparison, or twice),
+   "compared A with B", "to A and B groups";
+4. dose cohorts named as such: "the 2-mg cohort" ... "the 4-mg cohort";
+5. two sized statements with different groups: "15 patients were randomized to 500 mg",
+   "among 36 patients on the 1000 mg arm";
+6. one sized group and its complement: "30 received L-ASNase-based regimens" ...
+   "non-L-ASNase regimens".
+
+Sizes are then filled from statements such as "277 (51.4%) underwent CHT" or "35 patients
+were enrolled in each cohort".
+
+A phrase names a group by its *keys*: the words of the group's label and aliases, cut to
+their first four letters ("surgery" and "surgical" agree), with abbreviations defined in
+the text expanded ("SC" -> "standard care"), generic words dropped ("therapy", "arm",
+"patients") and negations kept as one key ("no CHT", "non-L-ASNase", "did not receive").
+A phrase names the group whose keys it matches exactly, else the one with the most keys
+that no other group has (numbers and ordinals count double: "2-mg", "second-line"), and
+a phrase without a negation never names a negated group.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from synthesis.records import WHOLE_COHORT
 
 from .text import INT, NUM, NUMBER, PAREN, PEOPLE, Sentence, int_value, short
 
-# words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
-_FILLER = r"(?:(?!(?:and|or|to|of)\b)(?:[A-Za-z\u00c0-\u024f][\w/+-]*|\([A-Za-z][\w/+-]*\))\s+)"
-_COHORT_PATTERNS = (
-    # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
-    re.compile(
-        rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
-        rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of)"
-        rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
-        rf"{_FILLER}{{0,4}}?{PEOPLE}\b"
-    ),
-    # "seven patients with newly diagnosed ANKL were enrolled"
-    re.compile(
-        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\b[^.;]{{0,120}}?"
-        rf"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
-        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
-    ),
-    # "patients with B-cell ALL treated with blinatumomab (n = 132)"
-    re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
-    # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it)
-    re.compile(rf"(?i)^(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\s+(?:received|underwent)\b"),
+# ---------------------------------------------------------------------------
+# Keys: the words that name a group
+
+
+_GENERIC = frozenset(
+    [
+        "therapy",
+        "therapies",
+        "treatment",
+        "treatments",
+        "treated",
+        "induction",
+        "maintenance",
+        "consolidation",
+        "regimen",
+        "regimens",
+        "arm",
+        "arms",
+        "group",
+        "groups",
+        "cohort",
+        "cohorts",
+        "dose",
+        "doses",
+        "dosing",
+        "the",
+        "either",
+        "alone",
+        "plus",
+        "and",
+        "with",
+        "of",
+        "or",
+        "to",
+        "in",
+        "on",
+        "single",
+        "agent",
+        "monotherapy",
+        "daily",
+        "orally",
+        "oral",
+        "intravenously",
+        "intravenous",
+        "subcutaneous",
+        "weekly",
+        "cycle",
+        "cycles",
+        "course",
+        "courses",
+        "patients",
+        "patient",
+        "pts",
+        "subjects",
+        "cases",
+        "women",
+        "men",
+        "trial",
+        "phase",
+        "line",
+        "lines",
+        "based",
+        "containing",
+        "only",
+        "receive",
+        "received",
+        "receiving",
+        "undergo",
+        "underwent",
+        "who",
+        "that",
+        "were",
+        "was",
+        "those",
+        "mg",
+        "kg",
+        "m2",
+        "g",
+        "ug",
+        "mcg",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "once",
+        "twice",
+        "every",
+        "by",
+        "as",
+        "a",
+        "an",
+        "for",
+        "at",
+        "respectively",
+        "each",
+        "both",
+        "all",
+        "study",
+        "combination",
+        "combined",
+        "administered",
+        "given",
+        "treatment-naive",
+        "after",
+        "before",
+        "then",
+        "followed",
+    ]
 )
-_SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
-# "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
-_SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
+_NEGATION = frozenset({"no", "non", "not", "without", "never", "nonuse"})
+_ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth", "1st", "2nd", "3rd"})
+NEG = "~not"  # the key of a negation ("no CHT", "non-L-ASNase", "did not receive")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
-@dataclass(frozen=True)
-class Cohort:
-    n: int | None
-    sentence: Sentence | None
-    single: bool  # no other "N patients were ..." size in the text: a safe denominator
-    ambiguous: Sentence | None = None  # a sentence with two rival cohort sizes
+def _stem(word: str) -> str:
+    if word.isdigit() or word in _ORDINALS or len(word) <= 4:
+        return word
+    return word[:4]
 
 
-def find_cohort(sents: list[Sentence]) -> Cohort:
-    """The total cohort: the first cohort phrase in text order."""
-    found: list[tuple[int, int, Sentence, bool]] = []
-    for s in sents:
-        for pattern in _COHORT_PATTERNS:
-            for m in pattern.finditer(s.text):
-                prefix = s.text[: m.start("n")]
-                frame = _SENTENCE_OF.match(prefix) is not None
-                subset = re.search(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$", prefix)
-                if pattern is not _COHORT_PATTERNS[1]:
-                    subset = None
-                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or re.match(
-                    r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)",
-                    s.text[m.end() :],
-                ):
-                    continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
-                clause = re.split(r"[,;:]", s.text[: m.start()])[-1]
-                if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):
-                    continue  # "median OS of all relapsed patients (n = 228)": that median's n
-                if (
-                    _SUBSET_BEFORE.search(prefix)
-                    and pattern is not _COHORT_PATTERNS[0]
-                    and not frame
-                ):
-                    continue
-                if (
-                    pattern is _COHORT_PATTERNS[2]
-                    and re.search(
-                        r"(?i)\b(?:to|or|versus|vs\.?|aged?|older|younger)\b|\(",
-                        m.group(0)[: m.start("n") - m.start()].rsplit("(", 1)[0],
-                    )
-                ) or (
-                    re.search(
-                        r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$",
-                        s.text[: m.start()],
-                    )
-                    and not frame
-                ):
-                    continue  # "assigned to A (n = 60)", "patients aged 60 or older (n = 18)"
-                if re.search(r"(?i)\b(?!(?:19|20)\d\d\b)\d+\s*(?:,|and|or)\s*$", prefix) or (
-                    pattern is _COHORT_PATTERNS[1]
-                    and re.search(
-                        rf"(?i)\b(?:and|or)\s+{NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
-                    )
-                    and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
-                ):
-                    continue  # "150 and 151 patients", "46 with AML and 26 with ALL": parts
-                strong = pattern is not _COHORT_PATTERNS[2]
-                value = int_value(m.group("n"))
-                start = m.start("n")
-                if subset is not None:
-                    # "493 of 601 patients were randomized": the 493 were
-                    value, start = int_value(subset.group("k")), subset.start("k")
-                if value is None or value <= 0:
-                    continue
-                found.append((s.start + start, value, s, strong))
-    if not found:
-        return Cohort(None, None, False)
-    found.sort(key=lambda t: t[0])
-    pos, n, sent, _ = found[0]
-    if _parallel_count(sent, pos - sent.start, n):
-        return Cohort(None, None, False, sent)
-    others = {v for _, v, _, strong in found[1:] if strong and v != n}
-    return Cohort(n, sent, not others)
-
-
-def _parts_of(text: str, n: int | None) -> bool:
-    """ "44 patients, 10 from A and 34 from B, were enrolled": a breakdown that sums to n."""
-    m = re.search(
-        rf"(?i),\s*(?P<a>{NUMBER})\s+[^,;\d]{{0,40}}?\band\s+(?P<b>{NUMBER})\s+[^,;\d]*,", text
-    )
-    if m is None or n is None:
-        return False
-    a, b = int_value(m.group("a")), int_value(m.group("b"))
-    return a is not None and b is not None and a + b == n
-
-
-_LOOSE_COUNT = re.compile(
-    rf"(?i)(?<![\w.,/(])(?P<n>{NUMBER})\s+(?:[^\s,;.\d]+\s+){{0,6}}?{PEOPLE}\b"
-)
-
-
-def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
-    """Another count of people beside the cohort's in its sentence, not a part of it.
-
-    "A total of 264 patients received A, and a total of 187 patients received B": which,
-    if either, is the cohort is not clear. A count introduced as a part ("of the 120
-    patients, 100 ...", "46 with AML and 26 ...", a sentence framed "Of N patients") is not
-    a rival.
-    """
-    if _SENTENCE_OF.match(sent.text[:at]):
-        return False
-    for m in _LOOSE_COUNT.finditer(sent.text):
-        value = int_value(m.group("n"))
-        if m.start("n") == at or value is None or value == n:
+def word_keys(phrase: str) -> frozenset[str]:
+    """The keys of a phrase without abbreviations expanded (see the module docstring)."""
+    out: set[str] = set()
+    low = phrase.lower()
+    # "che-motherapy" (a line-break hyphen), "ide-cel": the joined word counts too
+    for joined in re.findall(r"[a-z]{2,}(?:-[a-z]{2,})+", low):
+        parts = joined.split("-")
+        if not all(p in _GENERIC or p in _NEGATION for p in parts):
+            out.add(_stem(joined.replace("-", "")))
+    for w in _WORD.findall(low):
+        if w in _NEGATION:
+            out.add(NEG)
+        elif w in _GENERIC or (len(w) == 1 and not w.isdigit()):
             continue
-        before = sent.text[: m.start("n")]
-        if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
-            continue
-        if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
-            continue  # "24 patients (54%) were papillary type": a share of the cohort
-        if re.search(
-            r"(?i)(?:(?<!total )(?<!series )(?<!cohort )\bof|\bamong|\bin)\s+(?:the\s+)?$",
-            before,
-        ):
-            continue
-        return True
-    return False
+        else:
+            out.add(_stem(w))
+    return frozenset(out)
+
+
+def _weight(key: str) -> int:
+    return 2 if key == NEG or key.isdigit() or key in _ORDINALS else 1
 
 
 # ---------------------------------------------------------------------------
-# Arms
+# Abbreviations defined in the text: "standard care (SC)", "idecabtagene vicleucel (ide-cel)"
+
+_SHORT_FORM = re.compile(r"\(\s*(?P<s>[A-Za-z][A-Za-z0-9+/-]{0,11})\s*[);,]")
+_WORD_BEFORE = re.compile(r"[A-Za-z0-9][\w+/-]*")
+
+
+def _norm(short_form: str) -> str:
+    return re.sub(r"[^a-z0-9+]", "", short_form.lower())
+
+
+def _long_form(words: list[str], short_form: str) -> str | None:
+    """The shortest run of the last *words* whose letters spell *short_form* (Schwartz-Hearst)."""
+    letters = [c for c in short_form.lower() if c.isalnum()]
+    if not letters or not letters[0].isalpha():
+        return None
+    limit = min(len(letters) + 5, 2 * len(letters) + 1)
+    for k in range(1, min(limit, len(words)) + 1):
+        run = words[-k:]
+        if run[0][0].lower() != letters[0]:
+            continue
+        text = " ".join(run).lower()
+        i = 0
+        for ch in text:
+            if i < len(letters) and ch == letters[i]:
+                i += 1
+        if i == len(letters):
+            return " ".join(run)
+    return None
+
+
+def find_abbreviations(text: str) -> dict[str, str]:
+    """Short form (normalised: lower case, letters, digits and '+') -> its long form."""
+    out: dict[str, str] = {}
+    for m in _SHORT_FORM.finditer(text):
+        form = m.group("s")
+        if not any(c.isupper() for c in form) and "-" not in form:
+            continue  # "(either)", "(range)": not an abbreviation
+        before = text[max(0, m.start() - 120) : m.start()]
+        before = re.split(r"[;:.()\[\]]", before)[-1]
+        words = _WORD_BEFORE.findall(before)[-12:]
+        long = _long_form(words, form) if words else None
+        if long is not None and len(long) > len(form):
+            out.setdefault(_norm(form), long)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The model
 
 
 @dataclass(frozen=True)
 class DraftArm:
+    """One arm or cohort: its id, printed label, size, and where the text defines it."""
+
     id: str
     label: str
     n: int | None
     quote: str
     span: tuple[int, int]
+    aliases: tuple[str, ...] = ()  # other names printed for it ("SC", "arm A", "no CHT")
 
 
-_ARM_ITEM = re.compile(
-    rf"(?P<l>[A-Za-z][\w+/-]*(?:\s+[\w+/-]+){{0,3}}?)\s*"
-    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts))?\s*\)"
-)
-_ARM_SEP = re.compile(
-    r"\s*(?:,\s*(?:or|and)?|or|and|vs\.?|versus|compared\s+with)\s+(?:with\s+)?(?:the\s+|to\s+)?"
-)
-_ALLOCATION = re.compile(
-    r"(?i)\b(?:randomi[sz]ed|randomly\s+assigned|allocated|assigned|randomi[sz]ation)\b"
-)
-_ARM_STOP = re.compile(
-    r"(?i)^(?:.*\b(?:to|receive|received|receiving|with|either|the|in|of|into|between|were|"
-    r"patients|randomi[sz]ed|assigned|allocated)\s+)"
-)
-_ARM_RESPECTIVELY = re.compile(
-    rf"(?i)\b(?P<n1>{INT})\s+and\s+(?P<n2>{INT})\s+{PEOPLE}\s+were\s+(?:\w+\s+)?"
-    rf"(?:assigned|allocated|randomi[sz]ed)\s+to\s+(?:receive\s+)?"
-    rf"(?P<l1>[A-Za-z][\w+/-]*)(?:\s*{PAREN})?\s+and\s+(?P<l2>[A-Za-z][\w+/-]*)"
-    rf"(?:\s*{PAREN})?,?\s+respectively"
-)
-_ARM_ASSIGNED = re.compile(
-    rf"(?i)\b(?P<n1>{INT})\s+(?:were\s+)?(?:assigned|allocated|randomi[sz]ed)\s+to\s+"
-    rf"(?P<l1>[A-Za-z][\w+/-]*)\s*(?:,|vs\.?|versus|and)\s+(?P<n2>{INT})\s+(?:were\s+)?"
-    rf"(?:assigned|allocated|randomi[sz]ed)\s+to\s+(?P<l2>[A-Za-z][\w+/-]*)"
-)
-_LABEL = r"[A-Za-z][\w-]*(?:\s+(?:plus|\+|and)\s+[A-Za-z][\w-]*)?"
-_LABEL2 = (
-    rf"{_LABEL}(?:\s+(?!(?:or|and|in|with|for|plus|at|on|vs|versus|was|were|is|are|as|by|from|"
-    rf"to|the|a|an|every|daily|orally|intravenously|alone|group|arm)\b)[A-Za-z][\w-]*)?"
-)
-_ARM_EITHER = re.compile(
-    rf"(?i:randomi[sz]ed|randomly\s+assigned|allocated|assigned)\b[^.;]{{0,100}}?\bto\s+"
-    rf"(?:receive\s+)?(?:either\s+)?(?P<l1>{_LABEL2})(?:\s*{PAREN})?"
-    rf"(?P<mid>[^;]{{0,100}}?)\s+or\s+(?P<l2>{_LABEL2})"
-)
-_ARM_VERSUS = re.compile(rf"\b(?P<l1>{_LABEL})\s+(?:versus|vs\.?)\s+(?P<l2>{_LABEL2})")
-_GENERIC = frozenset(
-    re.findall(
-        r"\w+",
-        "therapy treatment induction maintenance consolidation regimen regimens arm arms group "
-        "groups standard care dose doses high low the either alone plus and with of or to in "
-        "single agent monotherapy daily orally oral intravenously weekly cycle cycles patients "
-        "trial phase second first line",
-    )
+_ARM_LETTER = re.compile(r"(?i)\b(?:arm|group|cohort)\s+\(?([A-Za-z]|\d{1,2})\)?(?![\w-])")
+_ROLE_WORDS = {
+    "control": re.compile(r"(?i)\b(?:control|comparator|reference)\b"),
+    "experimental": re.compile(r"(?i)\b(?:experimental|investigational|intervention)\b"),
+}
+_CONTROL_LABEL = re.compile(
+    r"(?i)\b(?:placebo|control|standard|observation|best\s+supportive|usual\s+care|no|non|"
+    r"without|alone|only|deferred|conventional)\b"
 )
 
 
-def arm_keys(label: str) -> frozenset[str]:
-    """The words of an arm label that name it ("rituximab plus bendamustine" -> both drugs)."""
-    words = re.findall(r"[a-z][a-z0-9]*", label.lower())
-    return frozenset(w for w in words if w not in _GENERIC and len(w) >= 2)
+@dataclass(frozen=True)
+class Groups:
+    """The groups of an abstract and how phrases resolve to them (see the module docstring)."""
 
+    arms: tuple[DraftArm, ...] = ()
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
+    how: str | None = None  # "allocation with sizes", "allocation", "comparison", ...
+    comments: tuple[str, ...] = ()
 
-def _arm(label: str, n: int | None, s: Sentence) -> DraftArm:
-    return DraftArm(_slug(label), label, n, s.text, (s.start, s.end))
+    def keys(self, phrase: str) -> frozenset[str]:
+        """The keys of *phrase*, abbreviations expanded, "arm A" as the key ``arm:a``."""
+        out = set(word_keys(phrase))
+        for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9+/-]*", phrase):
+            long = self.abbreviations.get(_norm(w))
+            if long is not None:
+                out |= word_keys(long)
+                out.add(_norm(w))
+        for m in _ARM_LETTER.finditer(phrase):
+            out.add(f"arm:{m.group(1).lower()}")
+        for role, rx in _ROLE_WORDS.items():
+            if rx.search(phrase):
+                out.add(f"role:{role}")
+        return frozenset(out)
 
+    def arm_keys(self, arm: DraftArm) -> frozenset[str]:
+        out = set(self.keys(arm.label))
+        for alias in arm.aliases:
+            out |= self.keys(alias)
+        return frozenset(out) | self._roles().get(arm.id, frozenset())
 
-def _arms_with_n(s: Sentence) -> list[list[DraftArm]]:
-    """Arm definitions with sizes in one sentence (two or three arms)."""
-    out: list[list[DraftArm]] = []
-    text = s.text
-    for m in _ARM_RESPECTIVELY.finditer(text):
-        out.append(
-            [
-                _arm(m.group("l1"), int_value(m.group("n1")), s),
-                _arm(m.group("l2"), int_value(m.group("n2")), s),
-            ]
-        )
-    for m in _ARM_ASSIGNED.finditer(text):
-        out.append(
-            [
-                _arm(m.group("l1"), int_value(m.group("n1")), s),
-                _arm(m.group("l2"), int_value(m.group("n2")), s),
-            ]
-        )
-    items = list(_ARM_ITEM.finditer(text))
-    groups: list[list[re.Match[str]]] = []
-    for m in items:
-        lead = re.match(r"(?i)(?:(?:or|and|vs\.?|versus|compared|with|the|to)\s+)*", m.group("l"))
-        gap = text[groups[-1][-1].end() : m.start("l")] + lead.group(0) if groups else ""
-        if (
-            groups
-            and re.fullmatch(
-                r"(?i)\s*,?\s*(?:(?:or|and|vs\.?|versus|compared|with|the|to)\s+)*", gap
-            )
-            and (lead.group(0) or "," in gap)
-        ):
-            groups[-1].append(m)
-        else:
-            groups.append([m])
-    for g in groups:
-        if not 2 <= len(g) <= 3:
-            continue
-        bare = any(m.group("eq") is None and m.group("pts") is None for m in g)
-        if bare and not _ALLOCATION.search(text[: g[0].start("n")]):
-            continue  # "(35)" is a size only in an allocation sentence
-        arms: list[DraftArm] = []
-        for k, m in enumerate(g):
-            label = m.group("l")
-            if k > 0:
-                label = re.sub(r"(?i)^(?:or|and|vs\.?|versus|with|the|to)\s+", "", label)
-            label = _ARM_STOP.sub("", label).strip()
-            if not label:
-                break
-            arms.append(_arm(label, int_value(m.group("n")), s))
-        else:
-            out.append(arms)
-    return out
+    def _roles(self) -> dict[str, frozenset[str]]:
+        """'the control arm': the one arm whose label reads as a control, in a two-arm study."""
+        if len(self.arms) != 2:
+            return {}
+        control = [a for a in self.arms if _CONTROL_LABEL.search(" ".join((a.label, *a.aliases)))]
+        if len(control) != 1:
+            return {}
+        other = next(a for a in self.arms if a is not control[0])
+        return {
+            control[0].id: frozenset({"role:control"}),
+            other.id: frozenset({"role:experimental"}),
+        }
 
-
-def _arms_without_n(s: Sentence) -> list[list[DraftArm]]:
-    out: list[list[DraftArm]] = []
-    for rx in (_ARM_EITHER, _ARM_VERSUS):
-        for m in rx.finditer(s.text):
-            if rx is _ARM_EITHER and re.match(r"\s*with\b", m.group("mid") or ""):
-                continue  # "induction therapy with A or B": the label is not the arm
-            if rx is _ARM_VERSUS and not re.search(
-                r"(?i)\b(?:compare[ds]?|comparing|randomi[sz]ed|trial|phase)\b", s.text
-            ):
+    def resolve(self, phrase: str) -> DraftArm | None:
+        """The group *phrase* names, or None when it names none or cannot tell which."""
+        if not self.arms:
+            return None
+        keys = self.keys(phrase)
+        if not keys or keys == {NEG}:
+            return None
+        all_keys = [self.arm_keys(a) for a in self.arms]
+        exact = [a for a, k in zip(self.arms, all_keys, strict=True) if k == keys]
+        if len(exact) == 1:
+            return exact[0]
+        scores: list[int] = []
+        for i, k in enumerate(all_keys):
+            others = set().union(*(o for j, o in enumerate(all_keys) if j != i))
+            if NEG in k and NEG not in others and NEG not in keys:
+                scores.append(-1)  # "CHT" never names "no CHT"
                 continue
-            out.append([_arm(m.group("l1"), None, s), _arm(m.group("l2"), None, s)])
-    return out
+            scores.append(sum(_weight(x) for x in keys & (k - others)))
+        best = max(scores)
+        if best > 0:
+            top = [a for a, s in zip(self.arms, scores, strict=True) if s == best]
+            return top[0] if len(top) == 1 else None
+        # no distinctive key: the group whose keys cover the phrase with the fewest left over
+        cover = [
+            (len(k - keys), a)
+            for a, k, s in zip(self.arms, all_keys, scores, strict=True)
+            if s == 0 and keys <= k and (NEG in k) == (NEG in keys)
+        ]
+        if not cover:
+            return None
+        cover.sort(key=lambda t: t[0])
+        if len(cover) > 1 and cover[0][0] == cover[1][0]:
+            return None
+        return cover[0][1]
+
+    def named(self, text: str) -> list[tuple[int, int, DraftArm]]:
+        """The groups *text* names, in order, as (start, end, group); repeats merged."""
+        if not self.arms:
+            return []
+        vocabulary: set[str] = set().union(*(self.arm_keys(a) for a in self.arms))
+        out: list[tuple[int, int, DraftArm]] = []
+        for start, end in _name_runs(text):
+            phrase = text[start:end]
+            if not (self.keys(phrase) & vocabulary):
+                continue
+            arm = self.resolve(phrase)
+            if arm is None:
+                continue
+            if out and out[-1][2] is arm and not _SEPARATES.search(text[out[-1][1] : start]):
+                out[-1] = (out[-1][0], end, arm)
+                continue
+            out.append((start, end, arm))
+        return out
+
+    def named_arms(self, text: str) -> list[DraftArm]:
+        """The distinct groups *text* names, in order of first mention."""
+        out: list[DraftArm] = []
+        for _, _, arm in self.named(text):
+            if arm not in out:
+                out.append(arm)
+        return out
 
 
-def find_arms(sents: list[Sentence]) -> tuple[list[DraftArm], list[str]]:
-    """The study's arms, from the sentence that allocates patients to them.
+# a run of words that may name a group: split at separators and at words that join two
+# names ("A and B", "A vs. B", "A than B", "with A", "for A"), and at numbers with a unit
+_RUN_BREAK = re.compile(
+    r"(?i)[,;:()\[\]=]|\s(?:and|or|vs\.?|versus|v\.?|than|compared|with|for|in|to|from|of|"
+    r"among|was|were|is|are|had|has|at|by|while|whereas|but|respectively|plus\s+(?=\d))(?=\s)"
+    r"|\.(?=\s)|(?<![\w+/-])\d+(?:[.·]\d+)?\s*(?:%|months?|mos?\.?|years?|weeks?|days?)"
+)
+_SEPARATES = re.compile(r"(?i)[,;]|\b(?:and|or|vs|versus|than|compared)\b")
 
-    With sizes: "randomized to A (n = 30) or B (n = 14)", "A (271 patients) or B (134
-    patients)", "allocated to A (130), B (127), or C (129)", "150 and 151 patients were
-    assigned to A and B, respectively", "(110 assigned to A vs 112 assigned to B)".
-    Without sizes (only when no sizes are given anywhere): "randomized to receive either
-    A or B", a title's "A versus B". Definitions that disagree give no arms.
+
+def _name_runs(text: str) -> Iterable[tuple[int, int]]:
+    start = 0
+    for m in _RUN_BREAK.finditer(text):
+        if m.start() > start and text[start : m.start()].strip():
+            yield _trimmed(text, start, m.start())
+        start = m.end()
+    if text[start:].strip():
+        yield _trimmed(text, start, len(text))
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+# ---------------------------------------------------------------------------
+# Labels
+
+_LEAD = re.compile(
+    r"(?i)^(?:(?:to|receive|received|receiving|either|the|a|an|undergo|underwent|be|treated|"
+    r"treatment|therapy|induction|with|and|or|vs\.?|versus|compared|once-daily|twice-daily|"
+    r"daily|oral|orally|single-agent|intravenous|iv|first-line|initial|standard-of-care|"
+    r"conventional)\s+"
+    rf"|(?:[<≤>≥~]?\s*{NUM}(?:\s*[-–]\s*{NUM})?\s*(?:mg|g|µg|mcg|ug|mg/kg|mg/m2|mg/m\(2\)|"
+    r"mg/m²|iu|units?|%)?(?:/(?:m2|m\(2\)|kg|day|d|week))?\s+))+"
+)
+_CUT = re.compile(
+    r"(?i)\s(?:until|every|once|twice|daily|for|at|on|over|during|given|administered|"
+    r"intravenously|orally|subcutaneously|i\.v\.|iv|q\d+w|days?\s+\d|prior|which|who|that|as\s+"
+    r"(?!the\s+\w+-line)|in\s+(?:combination|patients|the)|followed)\b"
+    rf"|\s[<≤>≥~]?\s*{NUM}(?:\s*[-–]\s*{NUM})?\s*(?:mg|g|µg|mcg|ug|%|iu|units?)\b"
+    r"|\s*[(\[;]"
+)
+# "vincristine, doxorubicin, and dexamethasone": a list of drugs is one label
+_DRUG_LIST = re.compile(
+    r"^[A-Za-z][\w+/-]*(?:,\s+[A-Za-z][\w+/-]*){1,4},?\s+and\s+[A-Za-z][\w+/-]*"
+)
+_PAREN_ALIAS = re.compile(
+    r"\(\s*(?P<a>(?:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
+)
+_LABEL_WORDS = 6
+
+
+def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
+    """The name in an allocation segment and the names printed for it in parentheses.
+
+    "once-daily ibrutinib 420 mg until progression (n = 136)" -> "ibrutinib";
+    "first-line CT (FOLFIRI or FOLFOX4) plus B (arm A)" -> "CT plus B", ("arm A",).
     """
-    for finder in (_arms_with_n, _arms_without_n):
-        found: list[list[DraftArm]] = []
-        for s in sents:
-            for arms in finder(s):
-                ids = [a.id for a in arms]
-                keys = [arm_keys(a.label) for a in arms]
-                if len(set(ids)) != len(ids) or WHOLE_COHORT in ids or not all(keys):
-                    continue
-                nested = any(
-                    k1 <= k2 or k2 <= k1 for i, k1 in enumerate(keys) for k2 in keys[i + 1 :]
-                )
-                if nested and finder is _arms_without_n:
-                    continue  # "bortezomib plus dexamethasone versus bortezomib": unclear
-                found.append(arms)
-        if not found:
-            continue
-        if finder is _arms_with_n:
-            if all([a.id for a in f] == [a.id for a in found[0]] for f in found):
-                return list(found[0]), []
-            return [], [
-                f'ambiguous (several group definitions): "{short(f[0].quote)}"' for f in found
-            ]
-        first = found[0]
-        if all(
-            len(f) == len(first)
-            and all(arm_keys(a.label) & arm_keys(b.label) for a, b in zip(f, first, strict=True))
-            for f in found
-        ):
-            return list(first), []
-        return [], []
-    return [], []
+    s = " ".join(segment.split())
+    aliases = tuple(
+        m.group("a")
+        for m in _PAREN_ALIAS.finditer(s)
+        if re.search(r"[A-Z]|-|\b(?:arm|group|cohort)\b", m.group("a"))
+        and not re.fullmatch(r"(?i)n|CI|[A-Z]?\d+|Q\d+W|i\.?v\.?", m.group("a"))
+    )
+    s = re.sub(PAREN, " ", s)
+    s = " ".join(s.split())
+    s = _LEAD.sub("", s)
+    listed = _DRUG_LIST.match(s)
+    if listed is not None:
+        s = listed.group(0)
+    else:
+        cut = _CUT.search(s)
+        if cut is not None and cut.start() > 0:
+            s = s[: cut.start()]
+        s = s.split(",")[0]
+        s = " ".join(s.split()[:_LABEL_WORDS])
+    s = s.strip(" ,;:.-")
+    s = re.sub(r"(?i)\s+(?:and|or|with|the|to|plus)$", "", s)
+    if not s or not re.search(r"[A-Za-z0-9]", s):
+        return None, aliases
+    return s, aliases
 
 
-def _slug(label: str) -> str:
+def clean_label(segment: str) -> str | None:
+    """The name in an allocation segment (see :func:`label_and_aliases`)."""
+    return label_and_aliases(segment)[0]
+
+
+def slug(label: str) -> str:
     s = re.sub(r"[^A-Za-z0-9]+", "-", label.lower()).strip("-")[:32].strip("-")
     return s or "arm"
 
 
-def arm_of(ref: str, arms: list[DraftArm]) -> DraftArm | None:
-    """The arm a phrase names: most label words in common, and no tie."""
-    words = set(re.findall(r"[a-z][a-z0-9]*", ref.lower()))
-    scored = sorted(((len(arm_keys(a.label) & words), i) for i, a in enumerate(arms)), reverse=True)
-    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return None
-    return arms[scored[0][1]]
+# ---------------------------------------------------------------------------
+# Definitions
 
 
-def mentions(text: str, arms: list[DraftArm]) -> list[DraftArm]:
-    """Arms named in *text*, in order of first mention."""
-    out: list[DraftArm] = []
-    for chunk in re.split(
-        r"(?i)[,;()\[\]]|\b(?:than|vs\.?|versus|v\.|and|or|with|in|for|compared)\b", text
-    ):
-        arm = arm_of(chunk, arms)
-        if arm is not None and arm not in out:
-            out.append(arm)
+@dataclass(frozen=True)
+class _Def:
+    labels: tuple[str, ...]
+    sizes: tuple[int | None, ...]
+    sentence: Sentence
+    kind: str
+    aliases: tuple[tuple[str, ...], ...] = ()
+
+
+def _define(segments: list[str], sizes: list[int | None], s: Sentence, kind: str) -> _Def | None:
+    """A definition from raw segments, or None when one has no name."""
+    labels: list[str] = []
+    aliases: list[tuple[str, ...]] = []
+    for segment in segments:
+        label, alias = label_and_aliases(segment)
+        if label is None:
+            return None
+        labels.append(label)
+        aliases.append(alias)
+    return _Def(tuple(labels), tuple(sizes), s, kind, tuple(aliases))
+
+
+_ALLOCATION = re.compile(
+    r"(?i)\b(?:randomi[sz]ed|randomly\s+assigned|allocated|assigned|randomi[sz]ation|"
+    r"allocation)\b"
+)
+_ITEM = re.compile(
+    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
+)
+_ITEM_GAP = re.compile(
+    r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
+    r"(?:with\s+)?(?:the\s+|to\s+)?(?P<label>(?:[^;()]|" + PAREN + r"){1,120}?)\s*$"
+)
+_ANCHOR = re.compile(
+    r"(?i)\b(?:to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
+    r"to|into|comparing|compared|of)\s+(?=\S)|:\s*"
+)
+_WORDS = r"[A-Za-z][\w+/-]*(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,5}"
+_SHORT_WORDS = r"[A-Za-z][\w+/-]*(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,2}"
+
+
+def _first_segment(text: str, end: int) -> str:
+    """The label text before a first size item: from the last allocation anchor, or 4 words."""
+    window = text[max(0, end - 160) : end]
+    last = None
+    for last in _ANCHOR.finditer(window):  # noqa: B007 - the last anchor is wanted
+        pass
+    segment = window[last.end() :] if last is not None else ""
+    if not segment.strip() or len(segment) > 120:
+        words = re.findall(r"[A-Za-z][\w+/-]*", window)[-4:]
+        segment = " ".join(words)
+    return segment
+
+
+def _sized_lists(s: Sentence) -> list[_Def]:
+    """ "A (n = 30) or B (n = 14)", "A (130), B (127), or C (129)" (bare sizes: allocation)."""
+    text = s.text
+    chains: list[list[tuple[re.Match[str], str]]] = []
+    for m in _ITEM.finditer(text):
+        if chains:
+            prev = chains[-1][-1][0]
+            gap = _ITEM_GAP.match(text[prev.end() : m.start()])
+            if gap is not None:
+                chains[-1].append((m, gap.group("label")))
+                continue
+        chains.append([(m, _first_segment(text, m.start()))])
+    out: list[_Def] = []
+    for chain in chains:
+        if not 2 <= len(chain) <= 4:
+            continue
+        bare = any(m.group("eq") is None and m.group("pts") is None for m, _ in chain)
+        if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
+            continue  # "(35)" is a size only in an allocation sentence
+        d = _define(
+            [segment for _, segment in chain],
+            [int_value(m.group("n")) for m, _ in chain],
+            s,
+            "allocation with sizes",
+        )
+        if d is not None:
+            out.append(d)
     return out
 
 
-def arm_order(before: str, count: int, arms: list[DraftArm]) -> list[DraftArm] | None:
-    """The arms of *count* unlabelled values ("46.7% vs. 21.4%"), from the arms named before.
+_RESPECTIVELY = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+and\s+(?P<n2>{INT})\s+{PEOPLE}\s+were\s+(?:\w+\s+)?"
+    rf"(?:assigned|allocated|randomi[sz]ed)\s+to\s+(?:receive\s+)?"
+    rf"(?P<l1>{_SHORT_WORDS}(?:\s*{PAREN})?)\s+and\s+(?P<l2>{_SHORT_WORDS}(?:\s*{PAREN})?)"
+    rf",?\s+respectively"
+)
+_TO_ITEM = re.compile(
+    rf"(?i)(?<![\w.,])(?P<n>{INT})\s+(?:{PEOPLE}\s+)?(?:were\s+)?(?:(?:randomly\s+)?"
+    r"(?:assigned|allocated|randomi[sz]ed)\s+)?to\s+(?:receive\s+|undergo\s+)?(?:the\s+)?"
+    rf"(?P<l>{_WORDS})"
+)
+_TO_GAP = re.compile(r"(?i)^\s*(?:,\s*(?:and\s+)?|and\s+|vs\.?\s+|versus\s+|;\s*)$")
+_PAREN_SIZES = re.compile(
+    rf"\(\s*(?P<n1>{INT})\s+(?P<l1>{_SHORT_WORDS})\s*(?:,|;|and|vs\.?|versus)\s*"
+    rf"(?P<n2>{INT})\s+(?P<l2>{_SHORT_WORDS})\s*"
+    rf"(?:(?:,|;|and|,\s*and)\s*(?P<n3>{INT})\s+(?P<l3>{_SHORT_WORDS})\s*)?\)"
+)
+_N_EQUALS = re.compile(
+    rf"(?P<l>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*){{0,2}}?)\s*[:,]?\s+[nN]\s*=\s*"
+    rf"(?P<n>{INT})\b"
+)
+_WHO_RECEIVED = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+(?:{PEOPLE}\s+)?who\s+(?:received|underwent|were\s+treated\s+"
+    rf"with)\s+(?P<l1>{_SHORT_WORDS})\s*,?\s*and\s+(?P<n2>{INT})\s+(?:{PEOPLE}\s+)?who\s+"
+    rf"(?:received|underwent|were\s+treated\s+with)\s+(?P<l2>{_SHORT_WORDS})"
+)
+_RECEIVED = re.compile(
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?"
+    r"\b(?:received|underwent|were\s+treated\s+with)\s+(?P<l>[^,;.()]{1,60})"
+)
 
-    All arms named in order: that order; a pair among three arms: the first and the last
-    named ("higher with A than with B (x vs y) or with C (x vs z)"); only the first defined
-    arm named, or none named when the arms were defined with their sizes: definition order.
-    Anything else (only the second arm named, say) is unclear and gives None.
-    """
-    if len(arms) < 2 or count < 2 or count > len(arms):
+
+def _pairs(s: Sentence, rx: re.Pattern[str], kind: str) -> list[_Def]:
+    out: list[_Def] = []
+    for m in rx.finditer(s.text):
+        g = m.groupdict()
+        segments: list[str] = []
+        sizes: list[int | None] = []
+        for i in (1, 2, 3):
+            if g.get(f"l{i}") is None:
+                continue
+            segments.append(g[f"l{i}"])
+            sizes.append(int_value(g[f"n{i}"]) if g.get(f"n{i}") else None)
+        d = _define(segments, sizes, s, kind)
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _chain(s: Sentence, matches: list[re.Match[str]], kind: str) -> list[_Def]:
+    if not 2 <= len(matches) <= 4:
+        return []
+    d = _define(
+        [m.group("l") for m in matches], [int_value(m.group("n")) for m in matches], s, kind
+    )
+    return [d] if d is not None else []
+
+
+def _to_chains(s: Sentence) -> list[_Def]:
+    """ "240 to A and 245 to B", "289 patients were assigned to A and 294 patients to B"."""
+    text = s.text
+    if not _ALLOCATION.search(text):
+        return []
+    chains: list[list[re.Match[str]]] = []
+    for m in _TO_ITEM.finditer(text):
+        if chains and _TO_GAP.match(text[chains[-1][-1].end() : m.start()]):
+            chains[-1].append(m)
+        else:
+            chains.append([m])
+    return [d for chain in chains for d in _chain(s, chain, "allocation with sizes")]
+
+
+def _n_equals(s: Sentence) -> list[_Def]:
+    """ "RVd n = 54, RVd-Elo n = 49"."""
+    text = s.text
+    chain: list[re.Match[str]] = []
+    for m in _N_EQUALS.finditer(text):
+        if re.search(r"[(\[]\s*$", text[max(0, m.start() - 3) : m.start()]):
+            continue
+        gap = text[chain[-1].end() : m.start()] if chain else ""
+        if chain and not re.fullmatch(r"\s*[,;]\s*(?:and\s+)?", gap):
+            break
+        chain.append(m)
+    return _chain(s, chain, "allocation with sizes")
+
+
+def _parallel_received(s: Sentence) -> list[_Def]:
+    """ "A total of 264 patients received A, and a total of 187 patients received B"."""
+    found = list(_RECEIVED.finditer(s.text))
+    if not 2 <= len(found) <= 3:
+        return []
+    for a, b in itertools.pairwise(found):
+        if not re.fullmatch(
+            r"(?i)\s*,?\s*(?:and|while|whereas)\s+(?:a\s+total\s+of\s+)?",
+            s.text[a.end() : b.start("n")],
+        ):
+            return []
+    return _chain(s, found, "allocation with sizes")
+
+
+def _sized_definitions(s: Sentence) -> list[_Def]:
+    out = _sized_lists(s)
+    out += _pairs(s, _RESPECTIVELY, "allocation with sizes")
+    out += _to_chains(s)
+    if _ALLOCATION.search(s.text):
+        out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
+    out += _n_equals(s)
+    out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
+    out += _parallel_received(s)
+    return out
+
+
+# "randomized to receive either A or B", "randomly assigned to undergo A or to receive B"
+_EITHER = re.compile(
+    r"(?i:randomi[sz]ed|randomly\s+assigned|allocated|assigned)\b[^.;]{0,300}?"
+    r"\bto\s+(?:(?:receive|undergo|be\s+treated\s+with)\s+)?(?:either\s+)?"
+    r"(?P<a>(?:[^;()]|" + PAREN + r"){1,160}?)\s+or\s+(?:to\s+(?:receive|undergo)\s+)?"
+    r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:[;.]|,\s+(?:followed|and\s+then|with|"
+    r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
+)
+# "A versus B", "A vs. B", "compared A with B", "to A and B groups", "for the A and B groups"
+_VERSUS = re.compile(
+    rf"(?P<a>{_SHORT_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
+    rf"(?P<b>{_SHORT_WORDS}(?:\s*{PAREN})?)"
+)
+_COMPARED = re.compile(
+    r"(?i)\bcompar(?:e|ed|es|ing)\s+(?:the\s+\w+(?:\s+and\s+\w+)?\s+of\s+)?"
+    rf"(?:(?:first-line\s+)?(?:therapy|treatment)\s+with\s+)?(?P<a>{_SHORT_WORDS})\s+"
+    rf"(?:with|to|versus)\s+(?:those\s+of\s+)?(?P<b>{_SHORT_WORDS})"
+)
+_TO_GROUPS = re.compile(
+    rf"(?i)\b(?:to|for|in)\s+(?:the\s+)?(?P<a>{_SHORT_WORDS})\s+(?:and|or)\s+"
+    rf"(?P<b>{_SHORT_WORDS})\s+(?:groups?|arms?|cohorts?)\b"
+)
+_TRIAL_WORDS = re.compile(r"(?i)\b(?:compare[ds]?|comparing|randomi[sz]ed|trial|phase)\b")
+_OUTCOME_WORDS = re.compile(
+    r"(?i)\b(?:survival|response|remission|rate|rates|mortality|progression|OS|PFS|EFS|DFS|"
+    r"ORR|CR|HR|ratio|months?|years?|weeks?|days?|patients?|efficacy|safety|toxicity|"
+    r"outcomes?|results?|benefit|analysis|data|study|trial)\b"
+)
+# the left name of "A versus B" starts after these words ("trial of A versus B")
+_LEFT_START = re.compile(r"(?i)^.*\b(?:of|between|comparing|compare[ds]?|trial|study|with)\s+")
+
+
+def _unsized_definitions(s: Sentence) -> list[_Def]:
+    out: list[_Def] = []
+    for m in _EITHER.finditer(s.text):
+        d = _define([m.group("a"), m.group("b")], [None, None], s, "allocation")
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _comparison_definitions(s: Sentence) -> list[_Def]:
+    out: list[_Def] = []
+    trial = _TRIAL_WORDS.search(s.text) is not None
+    for rx in (_COMPARED, _TO_GROUPS, _VERSUS):
+        for m in rx.finditer(s.text):
+            left = _LEFT_START.sub("", m.group("a"))
+            d = _define([left, m.group("b")], [None, None], s, "comparison")
+            if d is None or any(_OUTCOME_WORDS.search(x) for x in d.labels):
+                continue
+            if not trial and rx is _VERSUS:
+                d = replace(d, kind="comparison (once)")
+            out.append(d)
+    return out
+
+
+# dose cohorts: "the 2-mg cohort", "the 1000 mg arm"
+_DOSE_COHORT = re.compile(
+    r"(?i)\b(?P<l>\d+(?:\.\d+)?(?:-|\s)?(?:mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?)\s+(?:cohort|arm)\b"
+)
+# "35 patients were enrolled in each cohort"
+_EACH = re.compile(
+    rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s+(?:were\s+)?(?:enrolled|treated|included|randomi[sz]ed)"
+    r"\s+(?:in|into|to|per)\s+(?:each|every)\s+(?:cohort|arm|group)\b"
+)
+# statements of one group's size
+_SIZE_STATEMENTS = (
+    re.compile(
+        rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:{PEOPLE}\s+)?"
+        r"(?:were\s+)?(?:randomi[sz]ed|randomly\s+assigned|assigned|allocated)\s+to\s+"
+        rf"(?:receive\s+)?(?:the\s+)?(?P<l>{_SHORT_WORDS})"
+    ),
+    re.compile(
+        rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:{PEOPLE}\s+)?"
+        rf"(?:received|underwent|were\s+treated\s+with)\s+(?P<l>{_SHORT_WORDS})"
+    ),
+    re.compile(
+        rf"(?i)\b(?:among|in|of)\s+(?:the\s+)?(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+"
+        rf"(?:on|in|receiving|treated\s+with|assigned\s+to)\s+(?:the\s+)?(?P<l>{_SHORT_WORDS})"
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Size:
+    n: int
+    label: str
+    sentence: Sentence
+    allocation: bool
+
+
+def _size_statements(sents: list[Sentence]) -> list[_Size]:
+    out: list[_Size] = []
+    for s in sents:
+        for i, rx in enumerate(_SIZE_STATEMENTS):
+            for m in rx.finditer(s.text):
+                n = int_value(m.group("n"))
+                label = clean_label(m.group("l"))
+                if n is None or n <= 0 or label is None:
+                    continue
+                out.append(_Size(n, label, s, i == 0))
+    return out
+
+
+def _arm(label: str, n: int | None, s: Sentence, aliases: tuple[str, ...] = ()) -> DraftArm:
+    """An arm; a letter or number it goes by is part of its label ("CT only (arm B)")."""
+    letter = next((a for a in aliases if _ARM_LETTER.fullmatch(a)), None)
+    shown = f"{label} ({letter})" if letter and letter.lower() not in label.lower() else label
+    return DraftArm(slug(label), shown, n, s.text, (s.start, s.end), aliases)
+
+
+def _valid(labels: tuple[str, ...], abbreviations: Mapping[str, str]) -> bool:
+    """Distinct ids, each label with keys of its own, none the reserved id."""
+    ids = [slug(label) for label in labels]
+    if len(set(ids)) != len(ids) or WHOLE_COHORT in ids:
+        return False
+    probe = Groups((), abbreviations)
+    keys = [probe.keys(label) for label in labels]
+    if not all(k - {NEG} for k in keys) and not all(keys):
+        return False
+    return len(set(keys)) == len(keys)
+
+
+def _same_groups(a: _Def, b: _Def, abbreviations: Mapping[str, str]) -> list[int] | None:
+    """How the labels of *b* map onto those of *a* (one to one), or None."""
+    if len(a.labels) != len(b.labels):
         return None
-    named = mentions(before, arms)
-    if count == len(arms) and len(named) == len(arms):
-        return named
-    if count == 2 and len(named) >= 2:
-        return [named[0], named[-1]]
-    if count == len(arms) and named == [arms[0]]:
-        return list(arms)
-    if count == len(arms) and not named and all(a.n for a in arms):
-        return list(arms)
+    model = Groups(tuple(_arm(label, None, a.sentence) for label in a.labels), abbreviations)
+    mapping = []
+    for label in b.labels:
+        arm = model.resolve(label)
+        if arm is None:
+            return None
+        mapping.append(model.arms.index(arm))
+    return mapping if sorted(mapping) == list(range(len(a.labels))) else None
+
+
+def find_groups(sents: list[Sentence], text: str) -> Groups:
+    """The groups of an abstract (see the module docstring)."""
+    abbreviations = find_abbreviations(text)
+    sized: list[_Def] = []
+    unsized: list[_Def] = []
+    compared: list[_Def] = []
+    for s in sents:
+        sized += [d for d in _sized_definitions(s) if _valid(d.labels, abbreviations)]
+        unsized += [d for d in _unsized_definitions(s) if _valid(d.labels, abbreviations)]
+        compared += [d for d in _comparison_definitions(s) if _valid(d.labels, abbreviations)]
+    statements = _size_statements(sents)
+    chosen: _Def | None = None
+    comments: list[str] = []
+    if sized:
+        agree = all(_same_groups(sized[0], d, abbreviations) is not None for d in sized[1:])
+        if not agree:
+            for d in sized:
+                comments.append(
+                    f'ambiguous (several group definitions): "{short(d.sentence.text)}"'
+                )
+            return Groups((), abbreviations, None, tuple(comments))
+        chosen = sized[0]
+    elif unsized:
+        chosen = unsized[0]
+    else:
+        chosen = _chosen_comparison(compared, abbreviations)
+        if chosen is None:
+            chosen = _cohort_definition(sents, statements, abbreviations)
+        if chosen is None:
+            chosen = _complement_definition(sents, statements, text, abbreviations)
+    if chosen is None:
+        return Groups((), abbreviations, None, tuple(comments))
+    aliases = chosen.aliases or tuple(() for _ in chosen.labels)
+    arms = [
+        _arm(label, n, chosen.sentence, alias)
+        for label, n, alias in zip(chosen.labels, chosen.sizes, aliases, strict=True)
+    ]
+    model = Groups(tuple(arms), abbreviations, chosen.kind)
+    # other definitions of the same groups: their labels are aliases
+    for d in (*sized, *unsized, *compared):
+        if d is chosen:
+            continue
+        mapping = _same_groups(chosen, d, abbreviations)
+        if mapping is None:
+            continue
+        extra = d.aliases or tuple(() for _ in d.labels)
+        for label, more, i in zip(d.labels, extra, mapping, strict=True):
+            for name in (label, *more):
+                if name.lower() != arms[i].label.lower() and name not in arms[i].aliases:
+                    arms[i] = replace(arms[i], aliases=(*arms[i].aliases, name))
+    model = Groups(tuple(arms), abbreviations, chosen.kind)
+    arms = _fill_sizes(model, sents, statements)
+    return Groups(tuple(arms), abbreviations, chosen.kind, tuple(comments))
+
+
+def _chosen_comparison(compared: list[_Def], abbreviations: Mapping[str, str]) -> _Def | None:
+    """The comparison named in a trial sentence, or twice; None when two disagree."""
+    trial = [d for d in compared if d.kind == "comparison"]
+    candidates = trial or [
+        d
+        for d in compared
+        if sum(_same_groups(d, o, abbreviations) is not None for o in compared) >= 2
+    ]
+    if not candidates:
+        return None
+    first = candidates[0]
+    if any(_same_groups(first, d, abbreviations) is None for d in candidates[1:]):
+        nested = False
+        if nested:
+            return None
+        return None
+    return first
+
+
+def _cohort_definition(
+    sents: list[Sentence], statements: list[_Size], abbreviations: Mapping[str, str]
+) -> _Def | None:
+    """Dose cohorts named as cohorts or arms, or two sized statements of different groups."""
+    labels: dict[str, Sentence] = {}
+    for s in sents:
+        for m in _DOSE_COHORT.finditer(s.text):
+            label = re.sub(r"(\d)(?:-|\s)?(mg|g|µg|mcg|ug)", r"\1 \2", m.group("l").lower())
+            labels.setdefault(label, s)
+        for m in re.finditer(r"(?i)\b(\d+)-\s+and\s+(\d+)-(mg|g)\s+(?:cohorts?|arms?)\b", s.text):
+            for k in (1, 2):
+                labels.setdefault(f"{m.group(k)} {m.group(3).lower()}", s)
+    if 2 <= len(labels) <= 4:
+        names = tuple(labels)
+        if _valid(names, abbreviations):
+            first = min(labels.values(), key=lambda s: s.start)
+            return _Def(names, (None,) * len(names), first, "cohorts")
+    allocated = [st for st in statements if st.allocation]
+    if allocated:
+        distinct: list[_Size] = []
+        probe = Groups((), abbreviations)
+        for st in statements:
+            k = probe.keys(st.label)
+            if k and all(not (k & probe.keys(o.label)) for o in distinct):
+                distinct.append(st)
+        if 2 <= len(distinct) <= 3:
+            names = tuple(st.label for st in distinct)
+            if _valid(names, abbreviations):
+                return _Def(names, (None,) * len(names), distinct[0].sentence, "cohorts")
     return None
 
 
-# "in the 2-mg cohort", "In the 4-mg cohort,": the group a sentence's values belong to
-GROUP_BEFORE = re.compile(
-    r"(?i)\b(?:in|among|for)\s+(?:the\s+)?(?P<g>(?:(?!(?:each|both|all|two|three|either|"
-    r"the|this|our|whole|entire|overall|total|study|same|other)\b)[\w+/-]+\s+){1,4}?)"
-    r"(?:cohort|arm|group)s?\b"
-)
+def _complement_definition(
+    sents: list[Sentence], statements: list[_Size], text: str, abbreviations: Mapping[str, str]
+) -> _Def | None:
+    """One sized group and its complement: "30 received A" ... "non-A regimens"."""
+    probe = Groups((), abbreviations)
+    for st in statements:
+        k = probe.keys(st.label)
+        if not k or NEG in k:
+            continue
+        for m in re.finditer(
+            r"(?i)\b(?:non-|no\s+|without\s+)(?P<l>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*){0,2})",
+            text,
+        ):
+            other = clean_label(m.group(0))
+            if other is None:
+                continue
+            ko = probe.keys(other)
+            if NEG in ko and ko - {NEG} and (ko - {NEG}) <= k:
+                return _Def((st.label, other), (None, None), st.sentence, "comparison")
+    return None
 
 
-# "Among 36 patients on the 1000 mg arm, ...", "In patients receiving A, ...": the sentence
-# is about one group's members (an arm if it names one, else a subpopulation)
-_GROUP_MEMBERS = re.compile(
-    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|of)\s+(?:the\s+)?(?:{NUMBER}\s+)?"
-    r"(?:[\w-]+\s+){0,2}?(?:patients|subjects|participants|pts)\s+(?:on|in|receiving|given|"
-    r"treated\s+(?:on|in|with)|assigned\s+to|randomi[sz]ed\s+to)\s+(?:the\s+)?"
-    r"(?P<g>[^,;()]{1,40}?)(?:\s+(?:cohort|arm|group)s?)?\s*,"
-)
-# "In the 4-mg cohort, ...": a sentence that opens with its group
-_GROUP_OPENING = re.compile(
-    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?" + GROUP_BEFORE.pattern.removeprefix("(?i)") + r"\s*,"
-)
-
-
-def group_frame(text: str) -> re.Match[str] | None:
-    """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
-    return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
+def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -> list[DraftArm]:
+    """Sizes stated apart from the definition: "277 (51.4%) underwent CHT", "35 in each cohort"."""
+    arms = list(model.arms)
+    for s in sents:
+        each = _EACH.search(s.text)
+        if each is not None:
+            n = int_value(each.group("n"))
+            if n:
+                arms = [
+                    a if a.n is not None else replace(a, n=n, quote=s.text, span=(s.start, s.end))
+                    for a in arms
+                ]
+    found: dict[str, list[_Size]] = {}
+    for st in statements:
+        arm = model.resolve(st.label)
+        if arm is not None:
+            found.setdefault(arm.id, []).append(st)
+    for i, a in enumerate(arms):
+        sizes = {st.n for st in found.get(a.id, [])}
+        if a.n is None and len(sizes) == 1:
+            st = found[a.id][0]
+            arms[i] = replace(
+                a, n=st.n, quote=st.sentence.text, span=(st.sentence.start, st.sentence.end)
+            )
+    return arms

@@ -23,6 +23,8 @@ class DraftEntry:
     timepoint: str | None = None
     note: str | None = None
     todo: str | None = None  # a comment line shown above the entry
+    check: str | None = None  # how something in the entry was inferred ("# check: ...")
+    values: tuple[tuple[int, int], ...] = ()  # offsets of the numbers it holds (not printed)
 
     def get(self, key: str) -> Any:
         for k, v in self.fields:

@@ -235,8 +235,9 @@ _UNIT_NAMES = {
 }
 NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
 CI_BODY = (
-    rf"(?:(?P<lvl>\d+(?:\.\d+)?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.)(?:\s*\[(?:\d+(?:\.\d+)?\s?%\s*)?CI\])?"
-    rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM}|{NR})"
+    r"(?:(?P<lvl>\d{1,2}(?:\.\d{1,3})?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.|Cl)"
+    r"(?:\s*\[(?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\]|\s*\(CI\))?"
+    rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM}|{NR})(?:\s*\[NR\])?"
     rf"(?:\s*(?:months|weeks|days|years)\b)?"
 )
 MEDIAN_VALUE = re.compile(
@@ -257,7 +258,9 @@ def unit_name(text: str | None) -> str | None:
 
 RATIO = re.compile(
     rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
-    rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?(?:\s+for\s+(?P<for>[^,;:()=\d]{{1,40}}?))?"
+    rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?"
+    r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
+    r"(?:\s+for\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"

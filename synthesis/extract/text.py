@@ -175,8 +175,9 @@ _BELOW_100 = (
     r"|" + "|".join(sorted(_WORD_UNITS, key=len, reverse=True)) + r")"
 )
 # "Three hundred eighty-six", "One hundred and twelve", "forty-two", "seven"
+# (the lookahead on the first letter lets the engine skip other words without trying them all)
 WORD_NUM = (
-    r"(?:(?:" + "|".join(list(_WORD_UNITS)[1:10]) + r")\s+hundred"
+    r"(?=[zotfsenZOTFSEN])(?:(?:" + "|".join(list(_WORD_UNITS)[1:10]) + r")\s+hundred"
     r"(?:\s+(?:and\s+)?" + _BELOW_100 + r")?\b|" + _BELOW_100 + r")"
 )
 INT = r"\d{1,3}(?:,\d{3})+|\d+"
