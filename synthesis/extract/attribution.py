@@ -25,7 +25,7 @@ A value that cannot be tied to one group is left out with a ``# skipped:`` comme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from synthesis.normalize import events_from_percent, printed_decimals
@@ -168,7 +168,8 @@ _ALLOCATED_KINDS = ("allocation with sizes", "allocation", "comparison")
 _GROUP_NAME = re.compile(
     r"(?i)\b(?:in|for|with|on)\s+the\s+(?P<g>[\w+/-]+(?:\s+[\w+/-]+){0,2}?)\s+"
     r"(?:arm|group|cohort)s?\b"
-    r"|\b(?:with|after|for)\s+(?P<a>[A-Z][A-Za-z0-9+/-]{1,10})\b(?!\s+(?:of|and)\b)"
+    r"|\b(?:with|after|for)\s+(?P<a>(?-i:[A-Z][A-Za-z0-9+/-]{1,10}))(?![\w+/-])"
+    r"(?!\s+(?:of|and)\b)"
 )
 _NOT_A_GROUP = re.compile(
     r"(?i)^(?:each|both|all|two|three|either|whole|entire|overall|total|study|same|other|"
@@ -187,6 +188,37 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
             continue
         return name
     return None
+
+
+# "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
+_P_AFTER = re.compile(
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*[;,(]?\s*(?:(?:two|one)-sided\s+)?"
+    rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
+)
+
+
+def _p_after(text: str, pos: int) -> Any:
+    """The p printed right after *pos* (a number, or text such as "<0.001"), else None."""
+    m = _P_AFTER.match(text, pos)
+    if m is None:
+        return None
+    p_text = num_text(m.group("p"))
+    if float(p_text) > 1:
+        return None
+    return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
+
+
+def _with_p(state: State, first: int, arm: str | None, p: Any) -> None:
+    """Put a comparison's p on its first arm's entry (the contract's place for it)."""
+    if p is None or first >= len(state.entries):
+        return
+    e = state.entries[first]
+    if e.arm != arm or e.get("p") is not None:
+        return
+    note = "p of the comparison between the arms"
+    state.entries[first] = replace(
+        e, fields=(*e.fields, ("p", p)), note=f"{e.note}; {note}" if e.note else note
+    )
 
 
 @dataclass(frozen=True)
@@ -450,6 +482,7 @@ def binary_entries(
                 why = got.why if term is not None else "outcome not identified"
                 _skip(state, sent, f"two-arm comparison, {why}", v.start, pair[-1].end)
             else:
+                first_entry = len(state.entries)
                 for arm, val in zip(got.arms, pair, strict=True):
                     _add_binary(
                         term.name,
@@ -460,6 +493,8 @@ def binary_entries(
                         arm=arm.id,
                         check=got.check,
                     )
+                if len(got.arms) == len(groups.arms):  # a pairwise p of three arms: no place
+                    _with_p(state, first_entry, got.arms[0].id, _p_after(text, pair[-1].end))
             if term is not None:
                 last_pair = (term, pair[-1].end)
             i += len(pair)
@@ -668,10 +703,16 @@ class _Medians:
     end: int = 0
 
 
-def _read_medians(text: str, pos: int) -> _Medians:
+def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
+    """ "RVd-Elo = 31 mos.", "KdD, not reached": a group's name printed before its value."""
+    m = _PRE_LABEL.match(text, pos)
+    return m if m is not None and groups.resolve(m.group("lab")) is not None else None
+
+
+def _read_medians(text: str, pos: int, groups: Groups) -> _Medians:
     out = _Medians(end=pos)
     while True:
-        pre = _PRE_LABEL.match(text, pos)
+        pre = _group_label(groups, text, pos)
         vm = MEDIAN_VALUE.match(text, pre.end() if pre else pos)
         if vm is None or vm.end() == vm.start():
             break
@@ -702,7 +743,7 @@ def _read_medians(text: str, pos: int) -> _Medians:
         out.end = end
         if sep is None:
             break
-        nxt = _PRE_LABEL.match(text, sep.end())
+        nxt = _group_label(groups, text, sep.end())
         if not MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end()):
             break
         if sep.group(0).strip() == ";" and nxt is None:
@@ -710,6 +751,11 @@ def _read_medians(text: str, pos: int) -> _Medians:
         out.seps.append(sep.group(0).strip())
         pos = sep.end()
     return out
+
+
+_CARRIED_MEDIAN = re.compile(
+    r"(?i)\bmedian\s+[\w-]+(?:\s+[\w-]+){0,2}\s*\(\s*\d[^()]{0,120}\)\s*,?\s*and\s+$"
+)
 
 
 def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
@@ -742,17 +788,25 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
     text = sent.text
     tterms = [t for t in terms if t.kind == "time"]
     drafted_nr = False
+    starts: list[tuple[int, list[Term], int]] = []
     for m in re.finditer(r"(?i)\bmedian\b", text):
         found = _median_run(text, m, tterms)
-        if found is None:
-            continue
-        run, after = found
-        if _SUBGROUP_SENTENCE.search(text[: m.start()]):
+        if found is not None:
+            starts.append((m.start(), *found))
+    for t in tterms:
+        # "median TTP (13.6 vs. 7.0 months; ...) and PFS (11.9 vs. 6.4 months)": "median" carries
+        if _CARRIED_MEDIAN.search(text[max(0, t.start - 160) : t.start]) and re.match(
+            r"\s*\((?=\s*\d)", text[t.end : t.end + 4]
+        ):
+            starts.append((t.start, [t], t.end))
+    starts.sort(key=lambda x: x[0])
+    for m_start, run, after in starts:
+        if _SUBGROUP_SENTENCE.search(text[:m_start]):
             _skip(state, sent, "subgroup")
             continue
         frame = group_frame(text)
         frame_arm: DraftArm | None = None
-        if frame is not None and frame.end() <= m.start():
+        if frame is not None and frame.end() <= m_start:
             frame_arm = groups.resolve(frame.group("g"))
             if frame_arm is None:
                 # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
@@ -764,7 +818,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
-        read = _read_medians(text, pos)
+        read = _read_medians(text, pos, groups)
         vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
             continue
@@ -843,10 +897,13 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 continue
             targets, check = got.arms, got.check
         if targets is not None:
+            first_entry = len(state.entries)
             for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
                 _add_median(
                     run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci, check=check
                 )
+            if len(vals) > 1 and len(vals) == len(groups.arms):
+                _with_p(state, first_entry, targets[0].id, _p_after(text, vals[-1].end()))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
             gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
@@ -905,19 +962,38 @@ _LABELLED_TIME = re.compile(
 )
 
 
+_UNLABELLED_TIMES = re.compile(
+    rf"\s*[(\[]\s*(?P<v1>{NUM}|{NR})\s*(?:months?|mos?\.?)?\s*(?:vs\.?|versus|v\.?)\s*"
+    rf"(?P<v2>{NUM}|{NR})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)\b"
+)
+
+
 def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
-    """Times of each group printed with the group's name, left after the median reader.
+    """Times per group left after the median reader: "(13 months for A vs 11 months for B)",
+    "[A = 68 mos, B = not reached]", "overall survival (9 vs. 2 months)".
 
     Read as medians of the one survival outcome the clause names; without the word
     "median" the entry carries a ``# check:`` comment.
     """
     text = sent.text
-    if len(groups.arms) < 2 or not tterms:
+    if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
         return
+    tp = _timepoint(sent)
     for open_ in re.finditer(r"[(\[]", text):
         start = open_.end()
         if _covered(state, sent.start + start) or _covered(state, sent.start + start + 3):
             continue
+        names = {t.name for t in tterms if t.end <= open_.start()}
+        if len(names) != 1:
+            continue
+        term = next(t for t in reversed(tterms) if t.end <= open_.start())
+        median_word = re.search(r"(?i)\bmedian\b", text[max(0, term.start - 40) : open_.start()])
+        check = None
+        if not median_word:
+            check = (
+                f"read as medians: the sentence gives a time per group for {term.name} "
+                'without the word "median"'
+            )
         items: list[tuple[re.Match[str], DraftArm]] = []
         pos = start
         while len(items) < 4:
@@ -932,33 +1008,78 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
             if sep is None:
                 break
             pos = m.end() + sep.end()
-        if len(items) != len(groups.arms):
+        if len(items) == len(groups.arms):
+            units = [m.group("unit") for m, _ in items if m.group("unit")]
+            if units:
+                unit = unit_name(units[-1].rstrip(".").lower())
+                first_entry = len(state.entries)
+                for m, arm in items:
+                    _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
+                _with_p(state, first_entry, items[0][1].id, _p_after(text, items[-1][0].end()))
             continue
-        units = [m.group("unit") for m, _ in items if m.group("unit")]
-        if not units:
+        # "CHT was associated with better overall survival (9 vs. 2 months; ...)"
+        if items or not re.fullmatch(r"\s*", text[term.end : open_.start()]):
             continue
-        unit = unit_name(
-            units[-1].rstrip(".").lower().replace("mos", "months").replace("mo", "months")
-        )
-        names = {t.name for t in tterms if t.end <= open_.start()}
-        if len(names) != 1:
+        pair = _UNLABELLED_TIMES.match(text, open_.start())
+        if pair is None:
             continue
-        term = next(t for t in reversed(tterms) if t.end <= open_.start())
-        median_word = re.search(r"(?i)\bmedian\b", text[max(0, term.start - 40) : open_.start()])
-        check = None
-        if not median_word:
-            check = (
-                f"read as medians: the sentence gives a time per group for {term.name} "
-                'without the word "median"'
+        values = [_median_number_text(pair.group(k)) for k in ("v1", "v2")]
+        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values)
+        if got.arms is None:
+            _skip(
+                state,
+                sent,
+                f"two-arm comparison, {got.why or 'arms not identified'}",
+                pair.start("v1"),
+                pair.end(),
             )
-        tp = _timepoint(sent)
-        for m, arm in items:
-            _add_median(term.name, m, unit or "months", sent, state, tp, arm=arm.id, check=check)
+            continue
+        unit = unit_name(pair.group("unit").rstrip(".").lower())
+        how = "; ".join(x for x in (check, got.check) if x)
+        first_entry = len(state.entries)
+        for arm, k in zip(got.arms, ("v1", "v2"), strict=True):
+            _add_median(
+                term.name,
+                _Found(pair.group(k), pair.start(k), pair.end(k)),
+                unit,
+                sent,
+                state,
+                tp,
+                arm=arm.id,
+                check=how or None,
+            )
+        _with_p(state, first_entry, got.arms[0].id, _p_after(text, pair.end()))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A value read without a match of its own (stands in for a match in :func:`_add_median`)."""
+
+    v: str
+    a: int
+    b: int
+
+    def group(self, name: str) -> str:
+        assert name == "v"
+        return self.v
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {"v": self.v}
+
+    def start(self) -> int:
+        return self.a
+
+    def end(self) -> int:
+        return self.b
+
+
+def _median_number_text(raw: str) -> float:
+    return float("inf") if re.fullmatch(NR, raw) else float(num_text(raw))
 
 
 def _add_median(
     name: str,
-    vm: re.Match[str],
+    vm: re.Match[str] | _Found,
     unit: str | None,
     sent: Sentence,
     state: State,

@@ -178,6 +178,9 @@ def word_keys(phrase: str) -> frozenset[str]:
         parts = joined.split("-")
         if not all(p in _GENERIC or p in _NEGATION for p in parts):
             out.add(_stem(joined.replace("-", "")))
+    # "drug A", "arm B": a capital letter on its own names a group ("I" is a phase)
+    for letter in re.findall(r"(?<![\w'-])([A-HJ-Z])(?![\w'-])", phrase):
+        out.add(letter.lower())
     for w in _WORD.findall(low):
         if w in _NEGATION:
             out.add(NEG)
@@ -414,7 +417,8 @@ _LEAD = re.compile(
 _CUT = re.compile(
     r"(?i)\s(?:until|every|once|twice|daily|for|at|on|over|during|given|administered|"
     r"intravenously|orally|subcutaneously|i\.v\.|iv|q\d+w|days?\s+\d|prior|which|who|that|as\s+"
-    r"(?!the\s+\w+-line)|in\s+(?:combination|patients|the)|followed)\b"
+    r"(?!the\s+\w+-line)|in\s+(?:combination|patients|the)|followed|using|among|in|from|by|"
+    r"between|versus|vs)\b"
     rf"|\s[<≤>≥~]?\s*{NUM}(?:\s*[-–]\s*{NUM})?\s*(?:mg|g|µg|mcg|ug|%|iu|units?)\b"
     r"|\s*[(\[;]"
 )
@@ -679,14 +683,23 @@ _EITHER = re.compile(
     r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
 )
 # "A versus B", "A vs. B", "compared A with B", "to A and B groups", "for the A and B groups"
+# "carfilzomib, daratumumab, and dexamethasone (KdD)", "carfilzomib and dexamethasone (Kd)"
+_DRUGS = (
+    r"[A-Za-z][\w+/-]*(?:,\s+[A-Za-z][\w+/-]*){0,4},?\s+and\s+[A-Za-z][\w+/-]*\s*"
+    r"\((?:[^()]{1,12})\)"
+)
 _VERSUS = re.compile(
-    rf"(?P<a>{_SHORT_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
-    rf"(?P<b>{_SHORT_WORDS}(?:\s*{PAREN})?)"
+    rf"(?P<a>{_DRUGS}|{_SHORT_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
+    rf"(?P<b>{_DRUGS}|{_SHORT_WORDS}(?:\s*{PAREN})?)"
 )
 _COMPARED = re.compile(
-    r"(?i)\bcompar(?:e|ed|es|ing)\s+(?:the\s+\w+(?:\s+and\s+\w+)?\s+of\s+)?"
-    rf"(?:(?:first-line\s+)?(?:therapy|treatment)\s+with\s+)?(?P<a>{_SHORT_WORDS})\s+"
-    rf"(?:with|to|versus)\s+(?:those\s+of\s+)?(?P<b>{_SHORT_WORDS})"
+    # "compared second-line treatment with A and B", "comparing therapy with A with B"
+    r"(?i)\bcompar(?:e|ed|es|ing)\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|regimens?|"
+    rf"outcomes)\s+(?:with|of)\s+(?P<a>{_SHORT_WORDS})\s+(?:and|with|to|versus|vs\.?)\s+"
+    rf"(?P<b>{_SHORT_WORDS})"
+    # "compared A with B", "compare the efficacy of A with those of B"
+    r"|\bcompar(?:e|ed|es|ing)\s+(?:the\s+\w+(?:\s+and\s+\w+)?\s+of\s+)?"
+    rf"(?P<a2>{_SHORT_WORDS})\s+(?:with|to|versus)\s+(?:those\s+of\s+)?(?P<b2>{_SHORT_WORDS})"
 )
 _TO_GROUPS = re.compile(
     rf"(?i)\b(?:to|for|in)\s+(?:the\s+)?(?P<a>{_SHORT_WORDS})\s+(?:and|or)\s+"
@@ -716,8 +729,9 @@ def _comparison_definitions(s: Sentence) -> list[_Def]:
     trial = _TRIAL_WORDS.search(s.text) is not None
     for rx in (_COMPARED, _TO_GROUPS, _VERSUS):
         for m in rx.finditer(s.text):
-            left = _LEFT_START.sub("", m.group("a"))
-            d = _define([left, m.group("b")], [None, None], s, "comparison")
+            a = m.group("a") if m.group("a") is not None else m.group("a2")
+            b = m.group("b") if m.group("b") is not None else m.group("b2")
+            d = _define([_LEFT_START.sub("", a), b], [None, None], s, "comparison")
             if d is None or any(_OUTCOME_WORDS.search(x) for x in d.labels):
                 continue
             if not trial and rx is _VERSUS:
@@ -730,10 +744,11 @@ def _comparison_definitions(s: Sentence) -> list[_Def]:
 _DOSE_COHORT = re.compile(
     r"(?i)\b(?P<l>\d+(?:\.\d+)?(?:-|\s)?(?:mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?)\s+(?:cohort|arm)\b"
 )
-# "35 patients were enrolled in each cohort"
+# "35 patients were enrolled in each cohort", "109 propensity score-matched pairs"
 _EACH = re.compile(
     rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s+(?:were\s+)?(?:enrolled|treated|included|randomi[sz]ed)"
     r"\s+(?:in|into|to|per)\s+(?:each|every)\s+(?:cohort|arm|group)\b"
+    rf"|\b(?P<pairs>{NUMBER})\s+(?:propensity[- ]score[- ])?matched\s+pairs\b"
 )
 # statements of one group's size
 _SIZE_STATEMENTS = (
@@ -940,8 +955,8 @@ def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -
     arms = list(model.arms)
     for s in sents:
         each = _EACH.search(s.text)
-        if each is not None:
-            n = int_value(each.group("n"))
+        if each is not None and (each.group("n") or len(arms) == 2):
+            n = int_value(each.group("n") or each.group("pairs"))
             if n:
                 arms = [
                     a if a.n is not None else replace(a, n=n, quote=s.text, span=(s.start, s.end))

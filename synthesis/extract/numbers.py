@@ -71,7 +71,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "",
         "other",
-        r"(?:(?i:MRD[- ]?(?:negative\s+)?(?:complete (?:remission|response)|CR\b)"
+        r"(?:(?i:MRD[- ]{0,2}(?:negative\s+)?(?:complete (?:remission|response)|CR\b)"
         r"|(?:complete (?:remission|response)|CR) with (?:MRD negativity|negative MRD"
         r"|undetectable MRD)|very good partial (?:remission|response)|minor response"
         r"|stable disease|disease control(?: rate)?|clinical benefit(?: rate)?"
