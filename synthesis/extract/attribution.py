@@ -682,14 +682,15 @@ _PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?
 _VALUE_SEP = re.compile(
     r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
 )
+# "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
-    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?))?"
-    r",?\s+respectively"
+    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
+    r"|,?\s+respectively)"
 )
 _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
-_TIME_UNIT = re.compile(r"(?i)^\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
+_TIME_UNIT = re.compile(r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
 
 
 @dataclass
@@ -701,6 +702,7 @@ class _Medians:
     extra_ci: list[tuple[str, str] | None] = field(default_factory=list)
     seps: list[str] = field(default_factory=list)
     end: int = 0
+    unit: str | None = None  # a unit printed after the last value's CI
 
 
 def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
@@ -709,7 +711,7 @@ def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
     return m if m is not None and groups.resolve(m.group("lab")) is not None else None
 
 
-def _read_medians(text: str, pos: int, groups: Groups) -> _Medians:
+def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) -> _Medians:
     out = _Medians(end=pos)
     while True:
         pre = _group_label(groups, text, pos)
@@ -720,7 +722,8 @@ def _read_medians(text: str, pos: int, groups: Groups) -> _Medians:
         end = vm.end()
         ci = None
         unl = _UNLABELLED_CI.match(text, end)
-        if unl and any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1]):
+        labelled_before = any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1])
+        if unl and not (vm.group("lo") or vm.group("blo")) and (labelled_before or ci_header):
             ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
             end = unl.end()
         elif not (vm.group("lo") or vm.group("blo")):
@@ -732,6 +735,7 @@ def _read_medians(text: str, pos: int, groups: Groups) -> _Medians:
             unit = _TIME_UNIT.match(text, end)
             if unit is not None and len(out.vals) > 1:
                 end = unit.end()
+                out.unit = unit.group(0).strip().rstrip(".")
         lab = _VALUE_LABEL.match(text, end)
         if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
@@ -758,8 +762,18 @@ _CARRIED_MEDIAN = re.compile(
 )
 
 
+# "OS (median [95% confidence interval; CI]) was ...": the form of the values that follow
+_CI_HEADER = re.compile(
+    r"\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+interval)[^\])]{0,20}[\])]\s*\)?"
+)
+
+
 def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
     """The time outcomes a "median" introduces, and where its values may start."""
+    header = _CI_HEADER.match(text, m.end())
+    before = [t for t in tterms if t.end <= m.start()]
+    if header is not None and before and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()]):
+        return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
     if first is not None and re.fullmatch(
         r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
@@ -818,7 +832,10 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
-        read = _read_medians(text, pos, groups)
+        ci_header = _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None or bool(
+            re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos])
+        )
+        read = _read_medians(text, pos, groups, ci_header)
         vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
             continue
@@ -826,7 +843,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
         unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
         if unit is None:
             tail = _TIME_UNIT.match(text, b)
-            unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else None
+            unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
         is_nr = [re.fullmatch(NR, v.group("v")) is not None for v in vals]
         if unit is None and not all(is_nr):
             _skip(state, sent, "median without a unit", a, b)
@@ -836,8 +853,9 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
             _skip(state, sent, "medians in a sentence about one group", a, b)
             continue
-        if gap is not None and gap.group("pre") and labels and labels[0] is None and len(vals) > 1:
-            labels[0] = gap.group("pre")  # "median OS for KdD was 50.8 months vs 43.6 for Kd"
+        if gap is not None and labels and labels[0] is None and len(vals) > 1:
+            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y"
+            labels[0] = gap.group("pre")
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
@@ -853,8 +871,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 targets is None
                 and len(vals) == 2
                 and len(groups.arms) == 2
-                and labels[0] is not None
-                and labels[1] is None
+                and (labels[0] is None) != (labels[1] is None)
             ):
                 known = next(groups.resolve(x) for x in labels if x)
                 if known is not None:
