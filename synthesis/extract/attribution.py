@@ -192,7 +192,8 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
-    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*[;,(]?\s*(?:(?:two|one)-sided\s+)?"
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(]?\s*"
+    r"(?:(?:two|one)-sided\s+)?"
     rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
 
@@ -553,9 +554,17 @@ def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term |
     return run[0] if len(run) == 1 else None
 
 
+# "The ORR, including partial response with lymphocytosis, was 94%": an aside's outcome
+_ASIDE = re.compile(r"(?i)[,(]\s*(?:including|excluding|except|not\s+including)\s+(?:\w+\s+){0,2}$")
+
+
 def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Term]:
     """Unused terms before *pos* that no other value separates from it (within 90 chars)."""
-    before = [(i, t) for i, t in enumerate(terms) if t.end <= pos and i not in used]
+    before = [
+        (i, t)
+        for i, t in enumerate(terms)
+        if t.end <= pos and i not in used and not _ASIDE.search(text[max(0, t.start - 30) : t.start])
+    ]
     if not before:
         return []
     _, last = before[-1]
@@ -669,7 +678,7 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
     rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
     r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
-    r"(?:\s*(?:been|not been)\b)?"
+    r"(?:\s*been\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?"
     r"\s*[(\[]?\s*"

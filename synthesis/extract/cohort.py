@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import INT, NUM, NUMBER, PEOPLE, Sentence, int_value
+from .text import INT, NUM, NUMBER, PAREN, PEOPLE, Sentence, int_value
 
 # words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
 _FILLER = r"(?:(?!(?:and|or|to|of)\b)(?:[A-Za-z\u00c0-\u024f][\w/+-]*|\([A-Za-z][\w/+-]*\))\s+)"
@@ -32,9 +32,20 @@ _COHORT_PATTERNS = (
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
     re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
-    # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it)
-    re.compile(rf"(?i)^(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\s+(?:received|underwent)\b"),
+    # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it),
+    # "In this phase 2 study, 134 patients with CLL (median age, 66 years) received A"
+    re.compile(
+        rf"(?i)^(?:(?:In|For)\s+(?:this|the|our)\s+[^,;]{{0,60}},\s*)?(?P<n>{NUMBER})\s+"
+        rf"{_FILLER}{{0,3}}?{PEOPLE}(?:\s+with\s+[^.;()]{{0,80}}?)?(?:\s*{PAREN})?\s+"
+        r"(?:received|underwent)\b"
+    ),
+    # "Among 33 treated patients (61% men; ...), ...": a sentence framed by the treated cohort
+    re.compile(
+        rf"(?i)^(?:Among|In|Of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+(?:treated|evaluable|"
+        rf"enrolled|eligible|assessable|included)\s+{PEOPLE}\b(?!\s+(?:who|with|in|on|receiving)\b)"
+    ),
 )
+_AMONG = _COHORT_PATTERNS[4]
 _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
 # "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
 _SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
@@ -70,6 +81,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 if (
                     _SUBSET_BEFORE.search(prefix)
                     and pattern is not _COHORT_PATTERNS[0]
+                    and pattern is not _AMONG
                     and not frame
                 ):
                     continue
@@ -95,7 +107,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
                 ):
                     continue  # "150 and 151 patients", "46 with AML and 26 with ALL": parts
-                strong = pattern is not _COHORT_PATTERNS[2]
+                strong = pattern is not _COHORT_PATTERNS[2] and pattern is not _AMONG
                 value = int_value(m.group("n"))
                 start = m.start("n")
                 if subset is not None:
