@@ -33,7 +33,7 @@ from synthesis.normalize import events_from_percent, printed_decimals
 from .groups import DraftArm, Groups
 from .model import DraftEntry
 from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kind, unit_name
-from .text import NUM, NUMBER, PAREN, Num, Sentence, num_text, number, short
+from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
 
 Span = tuple[int, int]
 
@@ -528,6 +528,14 @@ def binary_entries(
                 )
                 i += len(listed)
                 continue
+            of_n = _OF_N.search(text[run[0].end : v.start])
+            d = dict(v.fields)
+            if of_n is not None and "total" not in d and "percent" in d:
+                n = int_value(of_n.group("n"))
+                pct = d["percent"]
+                decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+                if n and events_from_percent(float(pct), n, decimals):
+                    v = Value(v.kind, v.start, v.end, (*v.fields, ("total", n)))
             _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
             used.add(bterms.index(run[0]))
         i += 1
@@ -554,6 +562,11 @@ def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term |
     return run[0] if len(run) == 1 else None
 
 
+# "The objective response rate of the 50 patients was 48.0%": the rate's denominator
+_OF_N = re.compile(
+    rf"(?i)^\s*(?:\([A-Za-z/+ ]*\)\s*)?(?:of|in|among)\s+(?:the|all)?\s*(?P<n>{NUMBER})\s+"
+    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\b"
+)
 # "The ORR, including partial response with lymphocytosis, was 94%": an aside's outcome
 _ASIDE = re.compile(r"(?i)[,(]\s*(?:including|excluding|except|not\s+including)\s+(?:\w+\s+){0,2}$")
 
@@ -570,7 +583,7 @@ def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Te
     _, last = before[-1]
     if _POPULATION_BEFORE.search(text[max(0, last.start - 80) : last.start]):
         return []  # "Of the 34 patients who obtained CR, 16 (47%) remain ...": a population
-    gap = text[last.end : pos]
+    gap = _OF_N.sub("", text[last.end : pos])
     if len(gap) > 90 or re.search(r"\d", re.sub(r"\([A-Za-z/+ ]*\)", "", gap)):
         return []
     run = [last]
@@ -633,7 +646,7 @@ def _add_binary(
     fields = list(v.fields)
     d = dict(fields)
     note = None
-    if "percent" in d and "total" in d:
+    if "percent" in d and "total" in d and "events" in d:
         pct = d["percent"]
         decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
         if d["events"] not in events_from_percent(float(pct), d["total"], decimals):
@@ -665,6 +678,8 @@ def _printed(value: Any) -> str:
 
 _MEDIAN_GAP = re.compile(
     r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?"
+    # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
+    r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
     # "(PFS; primary end point; 13.3 vs 4.4 months"
     r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d))?"
     r"(?:\s*\((?=\s*\d))?"
@@ -757,8 +772,9 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         if sep is None:
             break
         nxt = _group_label(groups, text, sep.end())
-        if not MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end()):
-            break
+        following = MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end())
+        if not following or re.match(r"\s?%", text[following.end() : following.end() + 2]):
+            break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
         out.seps.append(sep.group(0).strip())
@@ -957,7 +973,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             continue
         for term, vm in pairs:
             _add_median(
-                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), single_ci=len(vals) == 1
+                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm)
             )
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)

@@ -202,6 +202,9 @@ _SHORT_FORM = re.compile(r"\(\s*(?P<s>[A-Za-z][A-Za-z0-9+/-]{0,11})\s*[);,]")
 _WORD_BEFORE = re.compile(r"[A-Za-z0-9][\w+/-]*")
 
 
+_STOP_WORDS = frozenset({"and", "or", "of", "the", "with", "in", "a", "an", "to", "for", "as"})
+
+
 def _norm(short_form: str) -> str:
     return re.sub(r"[^a-z0-9+]", "", short_form.lower())
 
@@ -214,7 +217,7 @@ def _long_form(words: list[str], short_form: str) -> str | None:
     limit = min(len(letters) + 5, 2 * len(letters) + 1)
     for k in range(1, min(limit, len(words)) + 1):
         run = words[-k:]
-        if run[0][0].lower() != letters[0]:
+        if run[0][0].lower() != letters[0] or run[0].lower() in _STOP_WORDS:
             continue
         text = " ".join(run).lower()
         i = 0
@@ -694,7 +697,7 @@ _VERSUS = re.compile(
 )
 _COMPARED = re.compile(
     # "compared second-line treatment with A and B", "comparing therapy with A with B"
-    r"(?i)\bcompar(?:e|ed|es|ing)\s+(?:[\w-]+\s+){0,3}?(?:treatment|therapy|regimens?|"
+    r"(?i)\bcompar(?:e|ed|es|ing)\s+(?:(?!with\b)[\w-]+\s+){0,3}?(?:treatment|therapy|regimens?|"
     rf"outcomes)\s+(?:with|of)\s+(?P<a>{_SHORT_WORDS})\s+(?:and|with|to|versus|vs\.?)\s+"
     rf"(?P<b>{_SHORT_WORDS})"
     # "compared A with B", "compare the efficacy of A with those of B"
@@ -705,7 +708,9 @@ _TO_GROUPS = re.compile(
     rf"(?i)\b(?:to|for|in)\s+(?:the\s+)?(?P<a>{_SHORT_WORDS})\s+(?:and|or)\s+"
     rf"(?P<b>{_SHORT_WORDS})\s+(?:groups?|arms?|cohorts?)\b"
 )
-_TRIAL_WORDS = re.compile(r"(?i)\b(?:compare[ds]?|comparing|randomi[sz]ed|trial|phase)\b")
+_TRIAL_WORDS = re.compile(
+    r"(?i)\b(?:compare[ds]?|comparing|randomi[sz]ed|randomly|trial|phase|assigned)\b"
+)
 _OUTCOME_WORDS = re.compile(
     r"(?i)\b(?:survival|response|remission|rate|rates|mortality|progression|OS|PFS|EFS|DFS|"
     r"ORR|CR|HR|ratio|months?|years?|weeks?|days?|patients?|efficacy|safety|toxicity|"
@@ -878,22 +883,26 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
 
 
 def _chosen_comparison(compared: list[_Def], abbreviations: Mapping[str, str]) -> _Def | None:
-    """The comparison named in a trial sentence, or twice; None when two disagree."""
-    trial = [d for d in compared if d.kind == "comparison"]
-    candidates = trial or [
-        d
-        for d in compared
-        if sum(_same_groups(d, o, abbreviations) is not None for o in compared) >= 2
-    ]
-    if not candidates:
-        return None
-    first = candidates[0]
-    if any(_same_groups(first, d, abbreviations) is None for d in candidates[1:]):
-        nested = False
-        if nested:
-            return None
-        return None
-    return first
+    """The comparison the text makes most often (in a trial sentence, or at least twice).
+
+    Comparisons are counted together when their names resolve onto each other; the most
+    frequent wins, the first named on a tie; a comparison named once outside a sentence
+    about a trial or a comparison is not enough.
+    """
+    if len(compared) > 40:
+        compared = compared[:40]  # a bound on the pairwise work (an abstract names a few)
+    best: tuple[int, int, _Def] | None = None
+    for i, d in enumerate(compared):
+        support = sum(_same_groups(d, o, abbreviations) is not None for o in compared)
+        trial = any(
+            o.kind == "comparison" and _same_groups(d, o, abbreviations) is not None
+            for o in compared
+        )
+        if not trial and support < 2:
+            continue
+        if best is None or support > best[0]:
+            best = (support, i, d)
+    return best[2] if best else None
 
 
 def _cohort_definition(
