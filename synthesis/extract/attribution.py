@@ -1359,7 +1359,7 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
         last = before[-1]
         between = text[last.end : m.start()]
         if (
-            len(between) <= 80
+            len(between) <= 160
             and not RATIO.search(between)
             and not any(last.end <= t.start < m.start() for t in terms)
         ):

@@ -152,6 +152,7 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
     """
     if _SENTENCE_OF.match(sent.text[:at]):
         return False
+    rivals: list[int] = []
     for m in _LOOSE_COUNT.finditer(sent.text):
         value = int_value(m.group("n"))
         if m.start("n") == at or value is None or value == n:
@@ -166,5 +167,7 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
             before,
         ):
             continue
-        return True
-    return False
+        rivals.append(value)
+    # "583 patients were enrolled ... 289 patients were assigned to A and 294 patients to B":
+    # counts that add up to the cohort are its parts
+    return bool(rivals) and sum(rivals) != n

@@ -37,6 +37,7 @@ _CJK = re.compile(
 _BOUNDARY = re.compile(
     r"(?<=[.!?])\s+(?=[A-Z\[(\"'])|(?<=[。！？；])|\n+"
     r"|(?:(?<=[a-z]{3}\.)|(?<=\)\.))(?=[A-Z][a-z]{2})"  # "phase III study.Three hundred"
+    r"|(?<=[a-z]{2}\.)\s+(?=\d{1,3}(?:,\d{3})?\s+[a-z])"  # "... therapy. 289 patients were"
 )
 _ABBREVIATIONS = frozenset(
     ("vs", "e.g", "i.e", "al", "fig", "figs", "no", "nos", "approx", "ca", "dr")
