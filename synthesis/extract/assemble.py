@@ -134,7 +134,8 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     entries = _resolve(state.entries, state.comments, n)
     arms = list(groups.arms)
     used_arms = {e.arm for e in entries if e.arm}
-    if arms and not (used_arms - {WHOLE_COHORT}):
+    sized_allocation = groups.how == "allocation with sizes" and all(a.n for a in arms)
+    if arms and not (used_arms - {WHOLE_COHORT}) and not sized_allocation:
         state.comments.append(
             "skipped (groups defined but no outcome compares them): "
             + ", ".join(f"{a.label} (n = {a.n})" for a in arms)

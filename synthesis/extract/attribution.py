@@ -339,6 +339,7 @@ _GROUP_AFTER = re.compile(
     r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
     r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
 )
+_TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
 _PAREN_LABEL = re.compile(r"^\s*\(\s*(?P<g>[A-Za-z][^()\d;,]{0,40}?)\s*\)")
 _SUBGROUP_AFTER = re.compile(
     r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
@@ -427,6 +428,21 @@ def binary_entries(
             if "total" not in dict(v.fields):
                 i += 1
                 continue
+        # "23% complete response", "10 (18.9%) objective partial responses": the term after
+        direct = _TERM_AFTER.match(after)
+        nxt = next((t for t in bterms if t.start >= v.end), None)
+        if (
+            direct is not None
+            and nxt is not None
+            and nxt.start == v.end + direct.end()
+            and not _term_run(bterms, v.start, text, used)
+        ):
+            _add_binary(
+                nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+            )
+            used.add(bterms.index(nxt))
+            i += 1
+            continue
         # "60% in the A group", "41% (POM+LoDEX)", "RVd 8%": the group if it is one
         group_after = _GROUP_AFTER.match(after)
         paren = _PAREN_LABEL.match(after)
@@ -531,7 +547,7 @@ def binary_entries(
             of_n = _OF_N.search(text[run[0].end : v.start])
             d = dict(v.fields)
             if of_n is not None and "total" not in d and "percent" in d:
-                n = int_value(of_n.group("n"))
+                n = int_value(of_n.group("n") or of_n.group("n2"))
                 pct = d["percent"]
                 decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
                 if n and events_from_percent(float(pct), n, decimals):
@@ -564,8 +580,10 @@ def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term |
 
 # "The objective response rate of the 50 patients was 48.0%": the rate's denominator
 _OF_N = re.compile(
-    rf"(?i)^\s*(?:\([A-Za-z/+ ]*\)\s*)?(?:of|in|among)\s+(?:the|all)?\s*(?P<n>{NUMBER})\s+"
-    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\b"
+    rf"(?i)^\s*(?:\([A-Za-z/+ ]*\)\s*)?(?:of|in|among)\s+(?:the|all)?\s*(?:(?P<n>{NUMBER})\s+"
+    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\b|"
+    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\s*\(\s*[nN]\s*=\s*"
+    r"(?P<n2>\d+)\s*\))"
 )
 # "The ORR, including partial response with lymphocytosis, was 94%": an aside's outcome
 _ASIDE = re.compile(r"(?i)[,(]\s*(?:including|excluding|except|not\s+including)\s+(?:\w+\s+){0,2}$")
@@ -691,15 +709,18 @@ _MEDIAN_GAP = re.compile(
     rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b){_ARM_REF})"
     r"(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b))?"
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
+    r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
+    r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?)?(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?)?"
     rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
     r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
-    r"(?:\s*been\b)?"
+    r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
-    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
 _PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?={NUM}|not\s|NR\b)")
@@ -711,6 +732,7 @@ _RESPECTIVELY_AFTER = re.compile(
     rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
 )
+_FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|groups?|cohorts?)\b)")
 _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
@@ -760,6 +782,10 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             if unit is not None and len(out.vals) > 1:
                 end = unit.end()
                 out.unit = unit.group(0).strip().rstrip(".")
+        if _FOR_BOTH.match(text, end):
+            out.labels.append("*both")  # "3.8 months for both": which two is not said here
+            out.end = end
+            break
         lab = _VALUE_LABEL.match(text, end)
         if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
@@ -773,7 +799,9 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             break
         nxt = _group_label(groups, text, sep.end())
         following = MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end())
-        if not following or re.match(r"\s?%", text[following.end() : following.end() + 2]):
+        if not following or re.match(
+            r"\s?%|[-‐]\s?(?:year|month|week|day)", text[following.end() : following.end() + 8]
+        ):
             break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
@@ -801,7 +829,7 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
         return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
     if first is not None and re.fullmatch(
-        r"(?:\s+[A-Za-z-]+){0,2}?\s+", text[m.end() : first.start]
+        r"(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-", text[m.end() : first.start]
     ):
         run = [first]
         for t in tterms:
@@ -875,6 +903,9 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             continue
         tp = _timepoint(sent)
         trailing = _TRAILING_ARMS.match(text, read.end)
+        if "*both" in labels:
+            _skip(state, sent, 'a value "for both" or "for each", groups not named', a, b)
+            continue
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
             _skip(state, sent, "medians in a sentence about one group", a, b)
             continue

@@ -35,8 +35,9 @@ _COHORT_PATTERNS = (
     # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it),
     # "In this phase 2 study, 134 patients with CLL (median age, 66 years) received A"
     re.compile(
-        rf"(?i)^(?:(?:In|For)\s+(?:this|the|our)\s+[^,;]{{0,60}},\s*)?(?P<n>{NUMBER})\s+"
-        rf"{_FILLER}{{0,3}}?{PEOPLE}(?:\s+with\s+[^.;()]{{0,80}}?)?(?:\s*{PAREN})?\s+"
+        rf"(?i)^(?:(?:In|For)\s+(?:this|the|our)\s+[^,;]{{0,60}},\s*|(?:In\s+total|Overall|"
+        rf"Altogether),\s*)?(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}"
+        rf"(?:\s+(?:with|age[ds]?|who|from)\s+[^.;()]{{0,100}}?)?(?:\s*{PAREN})?\s+"
         r"(?:received|underwent)\b"
     ),
     # "Among 33 treated patients (61% men; ...), ...": a sentence framed by the treated cohort

@@ -507,6 +507,10 @@ _ALLOCATION = re.compile(
     r"(?i)\b(?:randomi[sz]ed|randomly\s+assigned|allocated|assigned|randomi[sz]ation|"
     r"allocation)\b"
 )
+_TREATS = re.compile(
+    r"(?i)\b(?:randomi[sz]ed|randomly|assigned|allocated|received|receiving|receive|treated\s+with|"
+    r"either|underwent|undergo)\b"
+)
 _ITEM = re.compile(
     rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
 )
@@ -554,11 +558,13 @@ def _sized_lists(s: Sentence) -> list[_Def]:
         bare = any(m.group("eq") is None and m.group("pts") is None for m, _ in chain)
         if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
             continue  # "(35)" is a size only in an allocation sentence
+        # sizes in a sentence that allocates or treats: arms; otherwise groups (by age, ...)
+        kind = "allocation with sizes" if _TREATS.search(text) else "groups with sizes"
         d = _define(
             [segment for _, segment in chain],
             [int_value(m.group("n")) for m, _ in chain],
             s,
-            "allocation with sizes",
+            kind,
         )
         if d is not None:
             out.append(d)
@@ -680,7 +686,7 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
 # "randomized to receive either A or B", "randomly assigned to undergo A or to receive B"
 _EITHER = re.compile(
     r"(?i:randomi[sz]ed|randomly\s+assigned|allocated|assigned)\b[^.;]{0,300}?"
-    r"\bto\s+(?:(?:receive|undergo|be\s+treated\s+with)\s+)?(?:either\s+)?"
+    r"\b(?<!\d\s)to\s+(?!\d)(?:(?:receive|undergo|be\s+treated\s+with)\s+)?(?:either\s+)?"
     r"(?P<a>(?:[^;()]|" + PAREN + r"){1,160}?)\s+or\s+(?:to\s+(?:receive|undergo)\s+)?"
     r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:[;.]|,\s+(?:followed|and\s+then|with|"
     r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
@@ -691,9 +697,14 @@ _DRUGS = (
     r"[A-Za-z][\w+/-]*(?:,\s+[A-Za-z][\w+/-]*){0,4},?\s+and\s+[A-Za-z][\w+/-]*\s*"
     r"\((?:[^()]{1,12})\)"
 )
+# names in a comparison may open with a digit when they are not numbers ("7+3", "5-FU")
+_NAME_WORDS = (
+    r"(?<![\w.,])(?:[A-Za-z][\w+/-]*|\d[\d/]*\+[\w+/-]*|\d+-[A-Za-z][\w+/-]*)"
+    r"(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,2}"
+)
 _VERSUS = re.compile(
-    rf"(?P<a>{_DRUGS}|{_SHORT_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
-    rf"(?P<b>{_DRUGS}|{_SHORT_WORDS}(?:\s*{PAREN})?)"
+    rf"(?P<a>{_DRUGS}|{_NAME_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
+    rf"(?P<b>{_DRUGS}|{_NAME_WORDS}(?:\s*{PAREN})?)"
 )
 _COMPARED = re.compile(
     # "compared second-line treatment with A and B", "comparing therapy with A with B"
@@ -840,6 +851,8 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
     statements = _size_statements(sents)
     chosen: _Def | None = None
     comments: list[str] = []
+    by_size = [d for d in sized if d.kind != "allocation with sizes"]  # "aged 60 or older (n = 18)"
+    sized = [d for d in sized if d.kind == "allocation with sizes"]
     if sized:
         agree = all(_same_groups(sized[0], d, abbreviations) is not None for d in sized[1:])
         if not agree:
@@ -857,6 +870,8 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
             chosen = _cohort_definition(sents, statements, abbreviations)
         if chosen is None:
             chosen = _complement_definition(sents, statements, text, abbreviations)
+        if chosen is None and by_size:
+            chosen = by_size[0]
     if chosen is None:
         return Groups((), abbreviations, None, tuple(comments))
     aliases = chosen.aliases or tuple(() for _ in chosen.labels)
@@ -865,13 +880,17 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
         for label, n, alias in zip(chosen.labels, chosen.sizes, aliases, strict=True)
     ]
     model = Groups(tuple(arms), abbreviations, chosen.kind)
-    # other definitions of the same groups: their labels are aliases
-    for d in (*sized, *unsized, *compared):
+    # other definitions of the same groups: their labels are aliases, their sizes fill gaps
+    for d in (*sized, *unsized, *compared, *by_size):
         if d is chosen:
             continue
         mapping = _same_groups(chosen, d, abbreviations)
         if mapping is None:
             continue
+        for n, i in zip(d.sizes, mapping, strict=True):
+            if n is not None and arms[i].n is None:
+                s = d.sentence
+                arms[i] = replace(arms[i], n=n, quote=s.text, span=(s.start, s.end))
         extra = d.aliases or tuple(() for _ in d.labels)
         for label, more, i in zip(d.labels, extra, mapping, strict=True):
             for name in (label, *more):

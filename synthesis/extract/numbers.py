@@ -89,8 +89,9 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "DOR",
         "time",
-        r"(?:(?i:duration of (?:the )?(?:overall )?(?:response|remission|complete remission))"
-        r"|(?i:duration of )(?:CR\s*(?:\+|/|or)\s*CRi|CR)\b|\bDo?R\b)",
+        r"(?:(?i:duration of (?:the )?(?:overall )?(?:response|remission|complete remission)"
+        r"|(?:response|remission) duration)"
+        r"|(?i:duration of )(?:CR\s*(?:\+|/|or)\s*CRi|CR)\b|\bD[oO]?R\b)",
     ),
     ("TTP", "time", r"(?:(?i:time[- ]to[- ]progression)|\bTTP\b)"),
     ("GRFS", "time", r"(?:(?i:GVHD[- ]free,?\s+relapse[- ]free survival)|\bGRFS\b)"),
