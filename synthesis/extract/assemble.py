@@ -49,8 +49,8 @@ MAX_CHARS = 1_000_000  # as read_abstract's byte limit
 # A sentence of an abstract names a handful of outcomes and a few dozen numbers (at most 6
 # and 28 in the 65 development abstracts); a "sentence" with many more is a table or
 # junk, and reading it would cost time that grows with the square of its size.
-MAX_TERMS = 24
-MAX_NUMBERS = 80
+MAX_TERMS = 12
+MAX_NUMBERS = 60
 _ANY_NUMBER = re.compile(r"\d+")
 
 

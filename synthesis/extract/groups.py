@@ -280,9 +280,35 @@ class Groups:
     abbreviations: Mapping[str, str] = field(default_factory=dict)
     how: str | None = None  # "allocation with sizes", "allocation", "comparison", ...
     comments: tuple[str, ...] = ()
+    # computed once: the keys of each arm, and phrases already read (the work stays linear)
+    _arm_keys: tuple[frozenset[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _distinct: tuple[frozenset[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _memo: dict[str, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        roles = self._roles()
+        keys = []
+        for arm in self.arms:
+            out = set(self.keys(arm.label))
+            for alias in arm.aliases:
+                out |= self.keys(alias)
+            keys.append(frozenset(out) | roles.get(arm.id, frozenset()))
+        distinct = [
+            k - frozenset().union(*(o for j, o in enumerate(keys) if j != i))
+            for i, k in enumerate(keys)
+        ]
+        object.__setattr__(self, "_arm_keys", tuple(keys))
+        object.__setattr__(self, "_distinct", tuple(distinct))
 
     def keys(self, phrase: str) -> frozenset[str]:
         """The keys of *phrase*, abbreviations expanded, "arm A" as the key ``arm:a``."""
+        known = self._memo.get(phrase)
+        if known is not None:
+            return known
+        if len(self._memo) > 50_000:
+            self._memo.clear()
         out = set(word_keys(phrase))
         for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9+/-]*", phrase):
             long = self.abbreviations.get(_norm(w))
@@ -294,13 +320,12 @@ class Groups:
         for role, rx in _ROLE_WORDS.items():
             if rx.search(phrase):
                 out.add(f"role:{role}")
-        return frozenset(out)
+        self._memo[phrase] = frozenset(out)
+        return self._memo[phrase]
 
     def arm_keys(self, arm: DraftArm) -> frozenset[str]:
-        out = set(self.keys(arm.label))
-        for alias in arm.aliases:
-            out |= self.keys(alias)
-        return frozenset(out) | self._roles().get(arm.id, frozenset())
+        """The keys of an arm: its label's and its aliases' (and its role's, if known)."""
+        return self._arm_keys[self.arms.index(arm)]
 
     def _roles(self) -> dict[str, frozenset[str]]:
         """'the control arm': the one arm whose label reads as a control, in a two-arm study."""
@@ -322,17 +347,16 @@ class Groups:
         keys = self.keys(phrase)
         if not keys or keys == {NEG}:
             return None
-        all_keys = [self.arm_keys(a) for a in self.arms]
+        all_keys = self._arm_keys
         exact = [a for a, k in zip(self.arms, all_keys, strict=True) if k == keys]
         if len(exact) == 1:
             return exact[0]
         scores: list[int] = []
-        for i, k in enumerate(all_keys):
-            others = set().union(*(o for j, o in enumerate(all_keys) if j != i))
-            if NEG in k and NEG not in others and NEG not in keys:
+        for k, own in zip(all_keys, self._distinct, strict=True):
+            if NEG in own and NEG not in keys:
                 scores.append(-1)  # "CHT" never names "no CHT"
                 continue
-            scores.append(sum(_weight(x) for x in keys & (k - others)))
+            scores.append(sum(_weight(x) for x in keys & own))
         best = max(scores)
         if best > 0:
             top = [a for a, s in zip(self.arms, scores, strict=True) if s == best]
@@ -354,7 +378,7 @@ class Groups:
         """The groups *text* names, in order, as (start, end, group); repeats merged."""
         if not self.arms:
             return []
-        vocabulary: set[str] = set().union(*(self.arm_keys(a) for a in self.arms))
+        vocabulary = frozenset().union(*self._arm_keys)
         out: list[tuple[int, int, DraftArm]] = []
         for start, end in _name_runs(text):
             phrase = text[start:end]
@@ -672,14 +696,21 @@ def _parallel_received(s: Sentence) -> list[_Def]:
 
 
 def _sized_definitions(s: Sentence) -> list[_Def]:
-    out = _sized_lists(s)
-    out += _pairs(s, _RESPECTIVELY, "allocation with sizes")
-    out += _to_chains(s)
-    if _ALLOCATION.search(s.text):
+    """Every definition with sizes in a sentence (each finder only where its words occur)."""
+    low = s.text.lower()
+    allocation = _ALLOCATION.search(s.text) is not None
+    out = _sized_lists(s) if "(" in low else []
+    if "respectively" in low:
+        out += _pairs(s, _RESPECTIVELY, "allocation with sizes")
+    if allocation:
+        out += _to_chains(s)
         out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
-    out += _n_equals(s)
-    out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
-    out += _parallel_received(s)
+    if "=" in low:
+        out += _n_equals(s)
+    if "who" in low:
+        out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
+    if "receiv" in low or "underw" in low or "treated" in low:
+        out += _parallel_received(s)
     return out
 
 
@@ -733,6 +764,8 @@ _LEFT_START = re.compile(r"(?i)^.*\b(?:of|between|comparing|compare[ds]?|trial|s
 
 def _unsized_definitions(s: Sentence) -> list[_Def]:
     out: list[_Def] = []
+    if not _ALLOCATION.search(s.text) or " or " not in s.text:
+        return out
     for m in _EITHER.finditer(s.text):
         d = _define([m.group("a"), m.group("b")], [None, None], s, "allocation")
         if d is not None:
@@ -743,7 +776,14 @@ def _unsized_definitions(s: Sentence) -> list[_Def]:
 def _comparison_definitions(s: Sentence) -> list[_Def]:
     out: list[_Def] = []
     trial = _TRIAL_WORDS.search(s.text) is not None
-    for rx in (_COMPARED, _TO_GROUPS, _VERSUS):
+    low = s.text.lower()
+    for rx, needles in (
+        (_COMPARED, ("compar",)),
+        (_TO_GROUPS, ("group", "arm", "cohort")),
+        (_VERSUS, ("vs", "versus", "v.", " v ")),
+    ):
+        if not any(n in low for n in needles):
+            continue
         for m in rx.finditer(s.text):
             a = m.group("a") if m.group("a") is not None else m.group("a2")
             b = m.group("b") if m.group("b") is not None else m.group("b2")
@@ -824,11 +864,14 @@ def _valid(labels: tuple[str, ...], abbreviations: Mapping[str, str]) -> bool:
     return len(set(keys)) == len(keys)
 
 
-def _same_groups(a: _Def, b: _Def, abbreviations: Mapping[str, str]) -> list[int] | None:
+def _same_groups(
+    a: _Def, b: _Def, abbreviations: Mapping[str, str], model: Groups | None = None
+) -> list[int] | None:
     """How the labels of *b* map onto those of *a* (one to one), or None."""
     if len(a.labels) != len(b.labels):
         return None
-    model = Groups(tuple(_arm(label, None, a.sentence) for label in a.labels), abbreviations)
+    if model is None:
+        model = Groups(tuple(_arm(label, None, a.sentence) for label in a.labels), abbreviations)
     mapping = []
     for label in b.labels:
         arm = model.resolve(label)
@@ -844,10 +887,23 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
     sized: list[_Def] = []
     unsized: list[_Def] = []
     compared: list[_Def] = []
+    seen: set[tuple[str, tuple[str, ...], tuple[int | None, ...]]] = set()
+
+    def fresh(found: list[_Def]) -> list[_Def]:
+        # the same definition printed again adds nothing (and an abstract makes a few: the
+        # bound keeps the comparisons between definitions small on any input)
+        out = []
+        for d in found:
+            key = (d.kind, tuple(x.lower() for x in d.labels), d.sizes)
+            if key not in seen and len(seen) < 200 and _valid(d.labels, abbreviations):
+                seen.add(key)
+                out.append(d)
+        return out
+
     for s in sents:
-        sized += [d for d in _sized_definitions(s) if _valid(d.labels, abbreviations)]
-        unsized += [d for d in _unsized_definitions(s) if _valid(d.labels, abbreviations)]
-        compared += [d for d in _comparison_definitions(s) if _valid(d.labels, abbreviations)]
+        sized += fresh(_sized_definitions(s))
+        unsized += fresh(_unsized_definitions(s))
+        compared += fresh(_comparison_definitions(s))
     statements = _size_statements(sents)
     chosen: _Def | None = None
     comments: list[str] = []
@@ -881,10 +937,11 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
     ]
     model = Groups(tuple(arms), abbreviations, chosen.kind)
     # other definitions of the same groups: their labels are aliases, their sizes fill gaps
+    plain = Groups(tuple(_arm(label, None, chosen.sentence) for label in chosen.labels), abbreviations)
     for d in (*sized, *unsized, *compared, *by_size):
         if d is chosen:
             continue
-        mapping = _same_groups(chosen, d, abbreviations)
+        mapping = _same_groups(chosen, d, abbreviations, plain)
         if mapping is None:
             continue
         for n, i in zip(d.sizes, mapping, strict=True):

@@ -99,12 +99,41 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     ("OS", "death", r"(?i:\bdeath\b)"),
 )
 _TERMS = [(name, kind, re.compile(rx)) for name, kind, rx in _TERM_SPECS]
+# words (lower case) one of which each pattern needs: a pattern whose words are all absent
+# from a sentence is not run on it (a cheap test that keeps the work per sentence small)
+_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("cr", "complete"),
+    ("cri", "incomplete"),
+    ("cr", "complete"),
+    ("pr", "partial"),
+    ("response", "orr"),
+    ("mrd", "residual"),
+    ("mrd", "partial", "minor", "stable", "control", "benefit", "complete", "improvement", "vgpr",
+     "mr", "sd", "dcr", "cbr", "cr", "hi"),
+    ("nrm", "relapse mortality", "relapse-mortality"),
+    ("mortality",),
+    ("overall survival", "os"),
+    ("progression", "pfs"),
+    ("event", "efs"),
+    ("disease", "dfs"),
+    ("relapse", "recurrence", "rfs"),
+    ("leuk", "lfs"),
+    ("duration", "dor", "dr"),
+    ("progression", "ttp"),
+    ("gvhd", "grfs"),
+    ("survival",),
+    ("death",),
+)
+assert len(_NEEDLES) == len(_TERMS)
 
 
 def find_terms(text: str) -> list[Term]:
     """Outcome terms in *text*, leftmost-longest, non-overlapping."""
     found: list[Term] = []
-    for name, kind, rx in _TERMS:
+    low = text.lower()
+    for (name, kind, rx), needles in zip(_TERMS, _NEEDLES, strict=True):
+        if not any(n in low for n in needles):
+            continue
         for m in rx.finditer(text):
             found.append(Term(name, kind, m.start(), m.end()))
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
@@ -166,6 +195,21 @@ _BINARY_PATTERNS = (
 )
 
 
+# the characters each pattern needs (all of them), in the order of _BINARY_PATTERNS
+_BINARY_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("%", "of"),
+    ("%", "/"),
+    ("%", "of"),
+    ("/", "%"),
+    ("%", "of"),
+    ("/",),
+    ("of",),
+    ("%",),
+    ("%",),
+)
+assert len(_BINARY_NEEDLES) == len(_BINARY_PATTERNS)
+
+
 @dataclass(frozen=True)
 class Value:
     """A value found in a sentence: binary (events/total/percent) or time (median)."""
@@ -180,7 +224,10 @@ def find_binary_values(text: str) -> list[Value]:
     """Proportions in *text*: the first pattern that reads a span wins it."""
     found: list[Value] = []
     taken = bytearray(len(text) + 1)  # 1 where a value was read: overlap checks stay linear
-    for rx in _BINARY_PATTERNS:
+    low = text.lower()
+    for rx, needles in zip(_BINARY_PATTERNS, _BINARY_NEEDLES, strict=True):
+        if not all(n in low for n in needles):
+            continue
         for m in rx.finditer(text):
             if any(taken[m.start() : m.end()]):
                 continue
