@@ -31,7 +31,7 @@ from .comments import unread_numbers, yaml_value
 from .groups import DraftArm, find_groups
 from .model import Draft, DraftEntry
 from .numbers import RATIO, Term, find_binary_values, find_terms
-from .text import MAX_SENTENCE, short, split_text
+from .text import MAX_SENTENCE, Sentence, short, split_text
 
 
 def _study_id(study_id: str | None, source_name: str | None) -> str:
@@ -52,6 +52,7 @@ MAX_CHARS = 1_000_000  # as read_abstract's byte limit
 MAX_TERMS = 12
 MAX_NUMBERS = 60
 _ANY_NUMBER = re.compile(r"\d+")
+_DIGIT_OR_NR = re.compile(r"\d|(?i:not\s+(?:yet\s+)?(?:been\s+)?reached)|\bNR\b")
 
 
 def _dense(text: str, terms: list[Term]) -> bool:
@@ -76,6 +77,16 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     dense = [s for s in sents if _dense(s.text, terms_of[id(s)])]
     if dense:
         sents = [s for s in sents if not _dense(s.text, terms_of[id(s)])]
+    # a sentence repeated word for word gives nothing new: read once
+    first_of: dict[str, Sentence] = {}
+    repeats: list[Sentence] = []
+    for s in sents:
+        if s.text in first_of:
+            repeats.append(s)
+        else:
+            first_of[s.text] = s
+    if repeats:
+        sents = list(first_of.values())
     cit = find_citation(text)
     cohort = find_cohort(sents)
     n, n_sent = cohort.n, cohort.sentence
@@ -106,6 +117,12 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             f"skipped: {len(dense)} sentence(s) with more than {MAX_TERMS} outcome terms or "
             f'{MAX_NUMBERS} numbers, not prose (a table?), not read: "{short(dense[0].text, 80)}"'
         )
+    if repeats:
+        state.note(
+            f"skipped: {len(repeats)} sentence(s) that repeat an earlier one word for word "
+            f'(read once): "{short(repeats[0].text, 80)}"',
+            *((s.start, s.end) for s in repeats[:100_000]),
+        )
     if split.cjk_dropped:
         state.comments.append(
             f"skipped: {split.cjk_dropped} sentence(s) mostly in CJK script (a translation is "
@@ -113,8 +130,8 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         )
     for s in sents:
         terms = terms_of[id(s)]
-        if not terms:
-            continue
+        if not terms or not _DIGIT_OR_NR.search(s.text):
+            continue  # no number and no "not reached": nothing to draft
         ratio_entries(s, terms, state, groups)
         # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
         # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)

@@ -594,7 +594,9 @@ def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Te
     before = [
         (i, t)
         for i, t in enumerate(terms)
-        if t.end <= pos and i not in used and not _ASIDE.search(text[max(0, t.start - 30) : t.start])
+        if t.end <= pos
+        and i not in used
+        and not _ASIDE.search(text[max(0, t.start - 30) : t.start])
     ]
     if not before:
         return []
@@ -825,7 +827,11 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     """The time outcomes a "median" introduces, and where its values may start."""
     header = _CI_HEADER.match(text, m.end())
     before = [t for t in tterms if t.end <= m.start()]
-    if header is not None and before and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()]):
+    if (
+        header is not None
+        and before
+        and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()])
+    ):
         return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
     if first is not None and re.fullmatch(
@@ -1003,9 +1009,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
             continue
         for term, vm in pairs:
-            _add_median(
-                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm)
-            )
+            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so

@@ -47,6 +47,10 @@ _COHORT_PATTERNS = (
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]
+_SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
+_PER_ARM = re.compile(
+    r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)"
+)
 _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
 # "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
 _SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
@@ -66,17 +70,19 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
     for s in sents:
         for pattern in _COHORT_PATTERNS:
             for m in pattern.finditer(s.text):
-                prefix = s.text[: m.start("n")]
-                frame = _SENTENCE_OF.match(prefix) is not None
-                subset = re.search(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$", prefix)
+                # the checks look at most 80 characters back: the work per match is bounded
+                at = m.start("n")
+                low = max(0, at - 80)
+                prefix = s.text[low:at]
+                frame = at <= 60 and _SENTENCE_OF.match(s.text[:at]) is not None
+                subset = _SUBSET_COUNT.search(prefix)
                 if pattern is not _COHORT_PATTERNS[1]:
                     subset = None
-                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or re.match(
-                    r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)",
-                    s.text[m.end() :],
+                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or (
+                    _PER_ARM.match(s.text, m.end())
                 ):
                     continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
-                clause = re.split(r"[,;:]", s.text[: m.start()])[-1]
+                clause = re.split(r"[,;:]", s.text[max(0, m.start() - 200) : m.start()])[-1]
                 if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):
                     continue  # "median OS of all relapsed patients (n = 228)": that median's n
                 if (
@@ -95,7 +101,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 ) or (
                     re.search(
                         r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$",
-                        s.text[: m.start()],
+                        s.text[max(0, m.start() - 40) : m.start()],
                     )
                     and not frame
                 ):
@@ -113,7 +119,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 start = m.start("n")
                 if subset is not None:
                     # "493 of 601 patients were randomized": the 493 were
-                    value, start = int_value(subset.group("k")), subset.start("k")
+                    value, start = int_value(subset.group("k")), low + subset.start("k")
                 if value is None or value <= 0:
                     continue
                 found.append((s.start + start, value, s, strong))

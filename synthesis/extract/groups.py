@@ -937,7 +937,9 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
     ]
     model = Groups(tuple(arms), abbreviations, chosen.kind)
     # other definitions of the same groups: their labels are aliases, their sizes fill gaps
-    plain = Groups(tuple(_arm(label, None, chosen.sentence) for label in chosen.labels), abbreviations)
+    plain = Groups(
+        tuple(_arm(label, None, chosen.sentence) for label in chosen.labels), abbreviations
+    )
     for d in (*sized, *unsized, *compared, *by_size):
         if d is chosen:
             continue

@@ -242,5 +242,7 @@ def number(printed: str) -> int | Num:
     return int(t) if re.fullmatch(r"\d+", t) else Num(printed)
 
 
-PEOPLE = r"(?:patients|cases|subjects|participants|adults|children|individuals|people|pts|men|women)"
+PEOPLE = (
+    r"(?:patients|cases|subjects|participants|adults|children|individuals|people|pts|men|women)"
+)
 NUMBER = rf"(?:{INT}|{WORD_NUM})"
