@@ -12,7 +12,8 @@ Modules, each testable alone:
 * :mod:`.text`: sentences with offsets, printed numbers;
 * :mod:`.citation`: citation line, DOI, PMID;
 * :mod:`.numbers`: outcome terms and the values a sentence prints;
-* :mod:`.groups`: the cohort and the arms or cohorts compared;
+* :mod:`.cohort`: the total cohort size;
+* :mod:`.groups`: the arms or cohorts compared, their sizes and aliases;
 * :mod:`.attribution`: which outcome and arm each value is for;
 * :mod:`.assemble`: the pipeline and the checks across entries;
 * :mod:`.comments`: the YAML text with its comments;
@@ -25,7 +26,7 @@ from .assemble import extract
 from .comments import yaml_string
 from .groups import DraftArm
 from .model import Draft, DraftEntry
-from .provenance import iter_numbers
+from .provenance import QuoteEntry, QuoteProblem, check_quotes, entry_numbers, iter_numbers
 from .source import MAX_BYTES, read_abstract
 
 __all__ = [
@@ -33,6 +34,10 @@ __all__ = [
     "Draft",
     "DraftArm",
     "DraftEntry",
+    "QuoteEntry",
+    "QuoteProblem",
+    "check_quotes",
+    "entry_numbers",
     "extract",
     "iter_numbers",
     "read_abstract",

@@ -352,7 +352,7 @@ class Groups:
         if len(exact) == 1:
             return exact[0]
         scores: list[int] = []
-        for k, own in zip(all_keys, self._distinct, strict=True):
+        for own in self._distinct:
             if NEG in own and NEG not in keys:
                 scores.append(-1)  # "CHT" never names "no CHT"
                 continue
