@@ -52,7 +52,11 @@ MAX_CHARS = 1_000_000  # as read_abstract's byte limit
 MAX_TERMS = 12
 MAX_NUMBERS = 60
 _ANY_NUMBER = re.compile(r"\d+")
-_DIGIT_OR_NR = re.compile(r"\d|(?i:not\s+(?:yet\s+)?(?:been\s+)?reached)|\bNR\b")
+_DIGIT_OR_NR = re.compile(
+    r"\d|(?i:not\s+(?:yet\s+)?(?:been\s+)?reached)|\bNR\b|(?i:\b(?:one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety|hundred)\b)"
+)
 
 
 def _dense(text: str, terms: list[Term]) -> bool:

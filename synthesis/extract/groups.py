@@ -169,6 +169,13 @@ def _stem(word: str) -> str:
     return word[:4]
 
 
+# "drug A", "arm B", "X-treated patients" (not "B-cell", not the "I" of a phase)
+_LETTER = re.compile(
+    r"(?<![\w'-])([A-HJ-Z])(?![\w'])(?!-(?!(?:treated|based|containing|randomi[sz]ed|receiving|"
+    r"alone)\b))"
+)
+
+
 def word_keys(phrase: str) -> frozenset[str]:
     """The keys of a phrase without abbreviations expanded (see the module docstring)."""
     out: set[str] = set()
@@ -179,7 +186,7 @@ def word_keys(phrase: str) -> frozenset[str]:
         if not all(p in _GENERIC or p in _NEGATION for p in parts):
             out.add(_stem(joined.replace("-", "")))
     # "drug A", "arm B": a capital letter on its own names a group ("I" is a phase)
-    for letter in re.findall(r"(?<![\w'-])([A-HJ-Z])(?![\w'-])", phrase):
+    for letter in _LETTER.findall(phrase):
         out.add(letter.lower())
     for w in _WORD.findall(low):
         if w in _NEGATION:
@@ -621,9 +628,13 @@ _WHO_RECEIVED = re.compile(
     rf"with)\s+(?P<l1>{_SHORT_WORDS})\s*,?\s*and\s+(?P<n2>{INT})\s+(?:{PEOPLE}\s+)?who\s+"
     rf"(?:received|underwent|were\s+treated\s+with)\s+(?P<l2>{_SHORT_WORDS})"
 )
+# "A total of 264 patients received A, and a total of 187 patients received B", "40 patients
+# received drug X and 38 received standard care (SC)"
 _RECEIVED = re.compile(
-    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?"
-    r"\b(?:received|underwent|were\s+treated\s+with)\s+(?P<l>[^,;.()]{1,60})"
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
+    r"(?:received|underwent|were\s+treated\s+with)\s+"
+    r"(?P<l>(?:(?!\s+(?:and|or|while|whereas)\s+(?:a\s+total\s+of\s+)?\d)[^,;.()]){1,60}"
+    rf"(?:\s*{PAREN})?)"
 )
 
 
