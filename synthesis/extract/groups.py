@@ -464,6 +464,10 @@ _PAREN_ALIAS = re.compile(
     r"\(\s*(?P<a>(?:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
 )
 _LABEL_WORDS = 6
+_DOSE_ONLY = re.compile(
+    r"(?i)(?:the\s+)?(?P<v>\d+(?:\.\d+)?)(?:-|\s)?(?P<u>mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?"
+    r"(?:\s+(?:arm|cohort|group|dose))?"
+)
 
 
 def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
@@ -473,12 +477,16 @@ def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
     "first-line CT (FOLFIRI or FOLFOX4) plus B (arm A)" -> "CT plus B", ("arm A",).
     """
     s = " ".join(segment.split())
+    dose = _DOSE_ONLY.fullmatch(s)
+    if dose is not None:  # "500 mg", "the 2-mg cohort": the dose is the name
+        return f"{dose.group('v')} {dose.group('u').lower()}", ()
     aliases = tuple(
         m.group("a")
         for m in _PAREN_ALIAS.finditer(s)
         if re.search(r"[A-Z]|-|\b(?:arm|group|cohort)\b", m.group("a"))
         and not re.fullmatch(r"(?i)n|CI|[A-Z]?\d+|Q\d+W|i\.?v\.?", m.group("a"))
     )
+    s = _LEAD.sub("", s)  # before parentheses go: "12 mg/m(2) mitoxantrone"
     s = re.sub(PAREN, " ", s)
     s = " ".join(s.split())
     s = _LEAD.sub("", s)
@@ -817,12 +825,13 @@ _EACH = re.compile(
     r"\s+(?:in|into|to|per)\s+(?:each|every)\s+(?:cohort|arm|group)\b"
     rf"|\b(?P<pairs>{NUMBER})\s+(?:propensity[- ]score[- ])?matched\s+pairs\b"
 )
+_DOSE = r"\d+(?:\.\d+)?(?:-|\s)?(?:mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?\b"
 # statements of one group's size
 _SIZE_STATEMENTS = (
     re.compile(
         rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:{PEOPLE}\s+)?"
         r"(?:were\s+)?(?:randomi[sz]ed|randomly\s+assigned|assigned|allocated)\s+to\s+"
-        rf"(?:receive\s+)?(?:the\s+)?(?P<l>{_SHORT_WORDS})"
+        rf"(?:receive\s+)?(?:the\s+)?(?P<l>{_DOSE}|{_SHORT_WORDS})"
     ),
     re.compile(
         rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:{PEOPLE}\s+)?"
@@ -830,7 +839,8 @@ _SIZE_STATEMENTS = (
     ),
     re.compile(
         rf"(?i)\b(?:among|in|of)\s+(?:the\s+)?(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+"
-        rf"(?:on|in|receiving|treated\s+with|assigned\s+to)\s+(?:the\s+)?(?P<l>{_SHORT_WORDS})"
+        rf"(?:on|in|receiving|treated\s+with|assigned\s+to)\s+(?:the\s+)?"
+        rf"(?P<l>{_DOSE}|{_SHORT_WORDS})"
     ),
 )
 

@@ -61,7 +61,11 @@ def _abbreviation_before(text: str, end: int) -> bool:
     if at > 0 and not text[at - 1].isspace() and text[at - 1] not in "([":
         return False  # a longer word than the window shows: not an abbreviation
     word = last.group(1).lower().lstrip("([")
-    return word in _ABBREVIATIONS or (len(word) == 1 and "a" <= word <= "z")
+    if len(word) == 1 and "a" <= word <= "z":
+        # an initial ("Yoon S. E."), not a name at a sentence's end ("drug Y. Patients")
+        before = text[max(0, at - 30) : at].split()
+        return not before or not before[-1][:1].islower()
+    return word in _ABBREVIATIONS
 
 
 def _cut(text: str, a: int, b: int) -> list[tuple[int, int]]:
