@@ -1039,6 +1039,11 @@ _LABELLED_TIME = re.compile(
 )
 
 
+_TERM_TO_TIMES = re.compile(
+    r"\s*(?:(?:was|were)\s+)?(?:(?:significantly|numerically|markedly)\s+)?"
+    r"(?:(?:longer|shorter|better|worse|improved|superior|inferior|prolonged|similar)\s+)?"
+    r"(?:(?:with|in|for)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?(?:\s+(?:arm|group))?\s*)?"
+)
 _UNLABELLED_TIMES = re.compile(
     rf"\s*[(\[]\s*(?P<v1>{NUM}|{NR})\s*(?:months?|mos?\.?)?\s*(?:vs\.?|versus|v\.?)\s*"
     rf"(?P<v2>{NUM}|{NR})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)\b"
@@ -1094,8 +1099,9 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
                     _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
                 _with_p(state, first_entry, items[0][1].id, _p_after(text, items[-1][0].end()))
             continue
-        # "CHT was associated with better overall survival (9 vs. 2 months; ...)"
-        if items or not re.fullmatch(r"\s*", text[term.end : open_.start()]):
+        # "CHT was associated with better overall survival (9 vs. 2 months; ...)", "Overall
+        # survival was longer with A (14 vs 9 months)"
+        if items or not _TERM_TO_TIMES.fullmatch(text[term.end : open_.start()]):
             continue
         pair = _UNLABELLED_TIMES.match(text, open_.start())
         if pair is None:

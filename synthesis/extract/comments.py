@@ -165,7 +165,9 @@ def _outcome_like(sent: Sentence, terms: list[Term]) -> list[tuple[int, int]]:
             if ci_level_at(text, m) or re.match(
                 r"\s*(?:-|‐|–|to)\s*\d", text[m.end() : m.end() + 8]
             ):
-                continue
+                continue  # a CI level, or the lower bound of a range
+            if re.search(r"(?:-|‐|–|—|\bto)\s*$", text[max(0, m.start() - 6) : m.start()]):
+                continue  # the upper bound of a range ("22.5 to 57.1%")
             out.append((m.start(), m.end()))
     if any(t.kind in _TIME_TERMS for t in terms):
         for m in _TIME_VALUE.finditer(text):

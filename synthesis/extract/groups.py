@@ -290,6 +290,7 @@ class Groups:
     # computed once: the keys of each arm, and phrases already read (the work stays linear)
     _arm_keys: tuple[frozenset[str], ...] = field(default=(), init=False, repr=False, compare=False)
     _distinct: tuple[frozenset[str], ...] = field(default=(), init=False, repr=False, compare=False)
+    _vocabulary: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _memo: dict[str, frozenset[str]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -307,6 +308,7 @@ class Groups:
             for i, k in enumerate(keys)
         ]
         object.__setattr__(self, "_arm_keys", tuple(keys))
+        object.__setattr__(self, "_vocabulary", frozenset().union(*keys))
         object.__setattr__(self, "_distinct", tuple(distinct))
 
     def keys(self, phrase: str) -> frozenset[str]:
@@ -354,6 +356,8 @@ class Groups:
         keys = self.keys(phrase)
         if not keys or keys == {NEG}:
             return None
+        if any(len(k) == 1 or k.isdigit() for k in keys - self._vocabulary):
+            return None  # "drug Z" is not "drug X": a letter or number no group has
         all_keys = self._arm_keys
         exact = [a for a, k in zip(self.arms, all_keys, strict=True) if k == keys]
         if len(exact) == 1:
@@ -385,7 +389,7 @@ class Groups:
         """The groups *text* names, in order, as (start, end, group); repeats merged."""
         if not self.arms:
             return []
-        vocabulary = frozenset().union(*self._arm_keys)
+        vocabulary = self._vocabulary
         out: list[tuple[int, int, DraftArm]] = []
         for start, end in _name_runs(text):
             phrase = text[start:end]
