@@ -256,7 +256,7 @@ def test_arm_letters_are_part_of_the_label() -> None:
         "or CT only (arm B)."
     )
     assert [(a.label, a.aliases) for a in model.arms] == [
-        ("CT plus B (arm A)", ("arm A",)),
+        ("first-line CT plus B (arm A)", ("arm A",)),
         ("CT only (arm B)", ("arm B",)),
     ]
     a, b = model.arms

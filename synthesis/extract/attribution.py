@@ -457,7 +457,7 @@ def binary_entries(
         ):
             arm = groups.resolve(group_after.group(0)) if group_after else labelled
             term = _preceding(bterms, v.start, text, used) or (
-                last_pair[0] if last_pair and labelled is not None else None
+                last_pair[0] if last_pair and arm is not None else None
             )
             if arm is not None and term is not None:
                 _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
@@ -718,7 +718,8 @@ _MEDIAN_GAP = re.compile(
     r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
     r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
-    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?\s*\()?"
+    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
+    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*\()?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
@@ -1275,7 +1276,7 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
         near = before[-80:]
         c = _FACTOR_BEFORE_PAREN.search(near)
         if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 80]):
-            return c.group("c").strip()
+            return re.sub(r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip())
         c = _WITH_FACTOR.search(near)
         if c is not None:
             return c.group("c").strip()

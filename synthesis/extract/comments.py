@@ -160,7 +160,7 @@ def _outcome_like(sent: Sentence, terms: list[Term]) -> list[tuple[int, int]]:
     """Spans (in the sentence) of percents, survival times and ratios: numbers of outcomes."""
     text = sent.text
     out: list[tuple[int, int]] = []
-    if any(t.kind == "binary" for t in terms):
+    if terms:
         for m in _PERCENT.finditer(text):
             if ci_level_at(text, m) or re.match(
                 r"\s*(?:-|‐|–|to)\s*\d", text[m.end() : m.end() + 8]
@@ -209,5 +209,8 @@ def unread_numbers(
         ]
         if left:
             shown = ", ".join(f'"{x}"' for x in dict.fromkeys(left))
-            out.append(f'skipped (not tied to one outcome and group): {shown} in "{short(s.text)}"')
+            why = "not tied to one outcome and group"
+            if all(x.endswith("%") for x in left) and not any(t.kind == "binary" for t in terms):
+                why = "a survival rate, at a fixed time?"  # "the 3-year OS was 71%"
+            out.append(f'skipped ({why}): {shown} in "{short(s.text)}"')
     return out

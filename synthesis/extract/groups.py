@@ -171,7 +171,8 @@ def _stem(word: str) -> str:
 
 # "drug A", "arm B", "X-treated patients" (not "B-cell", not the "I" of a phase)
 _LETTER = re.compile(
-    r"(?<![\w'-])([A-HJ-Z])(?![\w'])(?!-(?!(?:treated|based|containing|randomi[sz]ed|receiving|"
+    r"(?:(?<![\w'-])|(?<=non-)|(?<=Non-))([A-HJ-Z])(?![\w'])"
+    r"(?!-(?!(?:treated|based|containing|randomi[sz]ed|receiving|"
     r"alone)\b))"
 )
 
@@ -447,7 +448,7 @@ def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
 _LEAD = re.compile(
     r"(?i)^(?:(?:to|receive|received|receiving|either|the|a|an|undergo|underwent|be|treated|"
     r"treatment|therapy|induction|with|and|or|vs\.?|versus|compared|once-daily|twice-daily|"
-    r"daily|oral|orally|single-agent|intravenous|iv|first-line|initial|standard-of-care|"
+    r"daily|oral|orally|single-agent|intravenous|iv|initial|standard-of-care|"
     r"conventional)\s+"
     rf"|(?:[<≤>≥~]?\s*{NUM}(?:\s*[-–]\s*{NUM})?\s*(?:mg|g|µg|mcg|ug|mg/kg|mg/m2|mg/m\(2\)|"
     r"mg/m²|iu|units?|%)?(?:/(?:m2|m\(2\)|kg|day|d|week))?\s+))+"
