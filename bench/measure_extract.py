@@ -224,7 +224,9 @@ def _percent_of(events: Any, total: Any, percent: Any) -> bool:
     if not all(isinstance(x, (int, float)) for x in (events, total, percent)) or total <= 0:
         return False
     # the decimals as printed: 76 (an int in YAML) has none, 22.2 has one
-    decimals = printed_decimals(None if isinstance(percent, float) else str(percent), float(percent))
+    decimals = printed_decimals(
+        None if isinstance(percent, float) else str(percent), float(percent)
+    )
     return events in events_from_percent(float(percent), int(total), decimals)
 
 

@@ -111,7 +111,9 @@ def test_three_arms_pairwise_values_go_to_the_pairs_named() -> None:
         "28.2 vs 35.5 months, P = .01)."
     )
     draft = extract(text)
-    assert [(e.name, e.arm, e.get("percent") or e.get("median"), e.get("p")) for e in draft.entries] == [
+    assert [
+        (e.name, e.arm, e.get("percent") or e.get("median"), e.get("p")) for e in draft.entries
+    ] == [
         ("CR", "vtd", 35, None),  # a pairwise p has no place among three arms
         ("CR", "td", 14, None),
         ("CR", "vbmcp-vbad-b", 21, None),
@@ -139,7 +141,8 @@ def test_three_arms_pairwise_values_go_to_the_pairs_named() -> None:
         "Median PFS was 8.2 months for drug X vs 5.1 months for placebo.",
         "Median PFS for drug X was 8.2 months vs 5.1 months for placebo.",
         "Median PFS for drug X vs. placebo was 8.2 vs. 5.1 months.",
-        "The median PFS was significantly longer with drug X than with placebo (8.2 vs 5.1 months).",
+        "The median PFS was significantly longer with drug X than with placebo (8.2 vs 5.1 "
+        "months).",
         "Median PFS (drug X, 8.2 months vs placebo, 5.1 months) was longer.",
     ],
 )
@@ -163,7 +166,9 @@ def test_medians_and_cis_of_two_groups() -> None:
 
 
 def test_times_per_group_without_the_word_median_are_drafted_with_a_check() -> None:
-    draft = extract(ALLOC + "No difference in OS was observed [drug X = 14 mos, placebo = not reached].")
+    draft = extract(
+        ALLOC + "No difference in OS was observed [drug X = 14 mos, placebo = not reached]."
+    )
     check = 'read as medians: the sentence gives a time per group for OS without the word "median"'
     assert rows(draft, "median") == [("OS", "drug-x", 14, check), ("OS", "placebo", "NR", check)]
     draft = extract(ALLOC + "Overall survival was longer with drug X (14 vs 9 months; P = .01).")
@@ -192,7 +197,9 @@ def test_a_value_for_each_arm_goes_to_both() -> None:
 
 
 def test_a_value_for_both_unnamed_groups_is_skipped() -> None:
-    draft = extract(ALLOC + "In refractory patients, results held (median PFS 3.8 months for both).")
+    draft = extract(
+        ALLOC + "In refractory patients, results held (median PFS 3.8 months for both)."
+    )
     assert draft.entries == ()
     assert skipped(draft)
 
@@ -222,7 +229,9 @@ def test_denominators_from_the_patients_a_rate_is_of() -> None:
         "rate was 76%."
     )
     assert (draft.n, rows(draft, "percent", "total")) == (33, [("ORR", None, 76, 33, None)])
-    draft = extract("The objective response rate of the 50 patients was 48.0% (95% CI, 22.5 to 57.1%).")
+    draft = extract(
+        "The objective response rate of the 50 patients was 48.0% (95% CI, 22.5 to 57.1%)."
+    )
     assert rows(draft, "percent", "total") == [("ORR", None, 48.0, 50, None)]
     draft = extract(
         "Sixty-two patients were enrolled; the complete response rate among all treated "
@@ -248,7 +257,10 @@ def test_a_count_and_a_percent_that_disagree_keep_the_count() -> None:
         "patients received second-line TKI therapy. The ORR of first-, and second-line TKI "
         "therapy were 67.8% (159/233) and 55.6% (94/169), respectively (P = 0.001)."
     )
-    assert [(e.arm, e.get("events"), e.get("total"), e.get("percent"), e.get("p")) for e in draft.entries] == [
+    assert [
+        (e.arm, e.get("events"), e.get("total"), e.get("percent"), e.get("p"))
+        for e in draft.entries
+    ] == [
         ("first-line-egfr-tki-therapy", 159, 233, None, 0.001),
         ("second-line-tki-therapy", 94, 169, 55.6, None),
     ]
@@ -318,8 +330,9 @@ def test_every_outcome_like_number_not_drafted_has_a_comment() -> None:
     draft = extract(text)
     assert [(e.name, e.get("hr")) for e in draft.entries] == [("PFS", 0.7)]
     comments = skipped(draft)
-    assert 'skipped (a survival rate, at a fixed time?): "62%" in "The 1-year OS rate was 62%."' in (
-        comments
+    assert (
+        'skipped (a survival rate, at a fixed time?): "62%" in "The 1-year OS rate was 62%."'
+        in (comments)
     )
     assert any('"14 months"' in c for c in comments)
     assert any('"8.2 vs 5.1 months"' in c for c in comments)

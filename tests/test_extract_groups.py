@@ -142,7 +142,9 @@ def test_sizes_stated_apart_from_the_definition_fill_the_groups() -> None:
 
 def test_sizes_of_groups_defined_by_a_patient_trait_are_not_arms() -> None:
     # "(n = 18)" beside an age group: sizes, but no treatment is allocated
-    model = groups_of("Patients aged 60 years or older (n = 18) and younger patients (n = 22) did well.")
+    model = groups_of(
+        "Patients aged 60 years or older (n = 18) and younger patients (n = 22) did well."
+    )
     assert model.how == "groups with sizes"
     # an allocation elsewhere wins over them
     model = groups_of(
@@ -300,11 +302,16 @@ def test_keys_of_a_phrase() -> None:
 @pytest.mark.parametrize(
     ("segment", "label"),
     [
-        ("once-daily ibrutinib 420 mg until disease progression/unacceptable toxicity", "ibrutinib"),
+        (
+            "once-daily ibrutinib 420 mg until disease progression/unacceptable toxicity",
+            "ibrutinib",
+        ),
         ("12 mg/m(2) mitoxantrone intravenously over 15-30 min", "mitoxantrone"),
         ("nivolumab 3 mg/kg every 2 weeks (Q2W) + placebo Q3W", "nivolumab"),
-        ("induction therapy with vincristine, doxorubicin, and dexamethasone (VAD)",
-         "vincristine, doxorubicin, and dexamethasone"),
+        (
+            "induction therapy with vincristine, doxorubicin, and dexamethasone (VAD)",
+            "vincristine, doxorubicin, and dexamethasone",
+        ),
         ("no adjuvant chemotherapy until clinically indicated", "no adjuvant chemotherapy"),
         ("bortezomib using 109 propensity score-matched pairs", "bortezomib"),
         ("", None),

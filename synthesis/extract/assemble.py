@@ -113,17 +113,17 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     state.comments.extend(groups.comments)
     if split.cut:
         state.comments.append(
-            f"skipped: {split.cut} run(s) of over {MAX_SENTENCE:,} characters without a sentence "
+            f"skipped: {split.cut:,} run(s) of over {MAX_SENTENCE:,} characters without a sentence "
             "end, read in pieces (check the text was pasted whole)"
         )
     if dense:
         state.note(
-            f"skipped: {len(dense)} sentence(s) with more than {MAX_TERMS} outcome terms or "
+            f"skipped: {len(dense):,} sentence(s) with more than {MAX_TERMS} outcome terms or "
             f'{MAX_NUMBERS} numbers, not prose (a table?), not read: "{short(dense[0].text, 80)}"'
         )
     if repeats:
         state.note(
-            f"skipped: {len(repeats)} sentence(s) that repeat an earlier one word for word "
+            f"skipped: {len(repeats):,} sentence(s) that repeat an earlier one word for word "
             f'(read once): "{short(repeats[0].text, 80)}"',
             *((s.start, s.end) for s in repeats[:100_000]),
         )
@@ -152,7 +152,7 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         ]
         binary_entries(s, terms, values, state, groups)
         median_entries(s, terms, state, groups)
-    entries = _resolve(state.entries, state.comments, n)
+    entries = _resolve(state.entries, state)
     arms = list(groups.arms)
     used_arms = {e.arm for e in entries if e.arm}
     sized_allocation = groups.how == "allocation with sizes" and all(a.n for a in arms)
@@ -219,7 +219,7 @@ def _unsized_comparisons(entries: list[DraftEntry], arms: list[DraftArm]) -> dic
     return out
 
 
-def _resolve(entries: list[DraftEntry], comments: list[str], n: int | None) -> list[DraftEntry]:
+def _resolve(entries: list[DraftEntry], state: State) -> list[DraftEntry]:
     """One entry per (outcome, arm, timepoint, kind of data); the others become comments."""
     out: list[DraftEntry] = []
     seen: dict[tuple[Any, ...], DraftEntry] = {}
@@ -236,7 +236,7 @@ def _resolve(entries: list[DraftEntry], comments: list[str], n: int | None) -> l
             same = first.fields == e.fields
             what = "repeated" if same else "ambiguous (a second value for the same outcome)"
             shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
-            comments.append(f'{what}: {e.name} {shown} in "{short(e.quote)}"')
+            state.note(f'{what}: {e.name} {shown} in "{short(e.quote)}"', *e.values)
             continue
         seen[key] = e
         ratio_keys.add(key[:4])
