@@ -132,11 +132,23 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             f"skipped: {split.cjk_dropped} sentence(s) mostly in CJK script (a translation is "
             "not read twice)"
         )
+    carried: str | None = None  # the one outcome of the ratios of the sentence before
     for s in sents:
         terms = terms_of[id(s)]
-        if not terms or not _DIGIT_OR_NR.search(s.text):
+        if not terms:
+            # "Similar results were recorded in landmark analyses (HR, 0.52; ...)": a ratio
+            # in a sentence that names no outcome continues the sentence before's
+            if carried is not None and RATIO.search(s.text):
+                ratio_entries(s, terms, state, groups, carried=carried)
+            carried = None
+            continue
+        if not _DIGIT_OR_NR.search(s.text):
+            carried = None
             continue  # no number and no "not reached": nothing to draft
+        before = len(state.entries)
         ratio_entries(s, terms, state, groups)
+        names = {e.name for e in state.entries[before:]}
+        carried = names.pop() if len(names) == 1 else None
         # ratio spans are not binary values ("HR 0.65 (95% CI ...)" has no percent to read,
         # but a "p = 0.5" or "(0.50-0.84)" must not be read as one either)
         ratio_spans = [(m.start(), m.end()) for m in RATIO.finditer(s.text)]

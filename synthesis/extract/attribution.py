@@ -36,6 +36,7 @@ from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kin
 from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
 
 Span = tuple[int, int]
+_RESPECTIVELY = re.compile(r"(?i)\bres-?\s?pectively\b")  # "res-pectively": a line break
 
 
 @dataclass
@@ -393,6 +394,7 @@ def binary_entries(
     tp = _timepoint(sent)
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
+    sentence_total: tuple[int, str] | None = None  # "(n = 61)" of a rate earlier in the sentence
     i = 0
     while i < len(values):
         v = values[i]
@@ -471,7 +473,7 @@ def binary_entries(
         compare = i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start])
         tail = _TRAILING_ARMS.match(text, listed[-1].end) if len(listed) > 1 else None
         by_arm = tail is not None and tail.group("t1") is not None
-        respectively = len(listed) > 1 and "respectively" in text[listed[-1].end :]
+        respectively = len(listed) > 1 and _RESPECTIVELY.search(text, listed[-1].end) is not None
         run = _term_run(bterms, v.start, text, used)
         if (
             compare
@@ -519,7 +521,7 @@ def binary_entries(
         # "ORR and CR rates were 80% and 50%, respectively"
         if len(run) > 1:
             listed = _value_list(values, i, text)
-            if len(listed) == len(run) and "respectively" in text[listed[-1].end :]:
+            if len(listed) == len(run) and _RESPECTIVELY.search(text, listed[-1].end):
                 for term, val in zip(run, listed, strict=True):
                     _add_binary(term.name, val, sent, state, tp, arm=_id(sentence_arm))
                     used.add(bterms.index(term))
@@ -546,12 +548,26 @@ def binary_entries(
                 continue
             of_n = _OF_N.search(text[run[0].end : v.start])
             d = dict(v.fields)
-            if of_n is not None and "total" not in d and "percent" in d:
-                n = int_value(of_n.group("n") or of_n.group("n2"))
+            check = None
+            n = int_value(of_n.group("n") or of_n.group("n2")) if of_n is not None else None
+            if n is None and sentence_total is not None and sentence_arm is None:
+                # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
+                n, phrase = sentence_total
+                check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+            if n and "total" not in d and "percent" in d:
                 pct = d["percent"]
                 decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
-                if n and events_from_percent(float(pct), n, decimals):
+                if events_from_percent(float(pct), n, decimals):
                     v = Value(v.kind, v.start, v.end, (*v.fields, ("total", n)))
+                    if of_n is not None:
+                        sentence_total = (n, of_n.group(0).strip())
+                    else:
+                        _add_binary(
+                            run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check
+                        )
+                        used.add(bterms.index(run[0]))
+                        i += 1
+                        continue
             _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
             used.add(bterms.index(run[0]))
         i += 1
@@ -1000,7 +1016,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 (sent.start + a, sent.start + b),
             )
             continue
-        if len(pairs) > 1 and len(vals) > 1 and "respectively" not in text[b:]:
+        if len(pairs) > 1 and len(vals) > 1 and not _RESPECTIVELY.search(text, b):
             state.note(
                 f'ambiguous (medians without "respectively"): "{short(text)}"',
                 (sent.start + a, sent.start + b),
@@ -1013,6 +1029,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
+    _group_paren_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
     if tterms and not drafted_nr:
         for nr in re.finditer(r"(?i)not\s+(?:yet\s+)?reached", text):
@@ -1133,6 +1150,50 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
                 check=how or None,
             )
         _with_p(state, first_entry, got.arms[0].id, _p_after(text, pair.end()))
+
+
+# "First-line EGFR TKI therapy [12.9 months, 95% confidence interval (CI), 10.7–15.2] provided
+# longer PFS than did second-line EGFR TKI therapy (9.0 months, 95% CI, 7.7–10.2)"
+_GROUP_PAREN_TIME = re.compile(
+    r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
+    rf"(?P<v>{NUM})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)"
+    r"(?:\s*[,;]\s*(?P<lvl>\d{1,2}(?:\.\d)?)\s?%\s*(?:CI|confidence\s+interval)(?:\s*\(CI\))?"
+    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?\s*[)\]]"
+)
+
+
+def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """A time printed in brackets after each group's name, in a sentence about one survival
+    outcome: read as the groups' medians, with a ``# check:`` comment."""
+    text = sent.text
+    if len(groups.arms) < 2 or len({t.name for t in tterms}) != 1:
+        return
+    if _SUBGROUP_SENTENCE.search(text) or _covered(state, sent.start + len(text) // 2):
+        return
+    found: list[tuple[re.Match[str], DraftArm]] = []
+    for m in _GROUP_PAREN_TIME.finditer(text):
+        if _covered(state, sent.start + m.start("v")):
+            return
+        words = m.group("g").split()
+        # the name may start after a few words: try the last 4, 3, 2 and 1 of them
+        arm = next(
+            (a for k in range(len(words), 0, -1) if (a := groups.resolve(" ".join(words[-k:])))),
+            None,
+        )
+        if arm is None or any(arm is x for _, x in found):
+            return
+        found.append((m, arm))
+    if len(found) != len(groups.arms):
+        return
+    term = tterms[0]
+    check = (
+        f"read as medians: the sentence gives a time per group for {term.name} without the "
+        'word "median"'
+    )
+    tp = _timepoint(sent)
+    for m, arm in found:
+        unit = unit_name(m.group("unit").rstrip(".").lower())
+        _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
 
 
 @dataclass(frozen=True)
@@ -1297,8 +1358,20 @@ _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
 
 
-def ratio_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
-    """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed."""
+def ratio_entries(
+    sent: Sentence,
+    terms: list[Term],
+    state: State,
+    groups: Groups,
+    *,
+    carried: str | None = None,
+) -> None:
+    """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed.
+
+    *carried*: the outcome of the ratios of the sentence before, for a sentence that names
+    none ("Similar results were recorded in landmark analyses (HR, 0.52 ...)"); such a ratio
+    is drafted with a ``# check:`` comment.
+    """
     text = sent.text
     for m in RATIO.finditer(text):
         kind = ratio_kind(m.group("kind"))
@@ -1344,6 +1417,13 @@ def ratio_entries(sent: Sentence, terms: list[Term], state: State, groups: Group
                 continue
             fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
         name = _ratio_outcome(text, terms, m)
+        check = None
+        if name is None and carried is not None and not terms:
+            name = carried
+            check = (
+                f"outcome inferred: this sentence names none; {carried} is the outcome of the "
+                "ratios of the sentence before"
+            )
         if name is None:
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
@@ -1358,7 +1438,7 @@ def ratio_entries(sent: Sentence, terms: list[Term], state: State, groups: Group
             # without its contrast it would be pooled as a treatment effect
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
-        state.entries.append(_entry(name, fields, sent, [span], note=note))
+        state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
 
 
 def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:

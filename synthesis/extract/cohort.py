@@ -20,7 +20,8 @@ _COHORT_PATTERNS = (
     # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
-        rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of)"
+        rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
+        rf"treatment of|randomi[sz]ed|randomly\s+assigned)"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,4}}?{PEOPLE}\b"
     ),
@@ -35,11 +36,14 @@ _COHORT_PATTERNS = (
     # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it),
     # "In this phase 2 study, 134 patients with CLL (median age, 66 years) received A"
     re.compile(
-        rf"(?i)^(?:(?:In|For)\s+(?:this|the|our)\s+[^,;]{{0,60}},\s*|(?:In\s+total|Overall|"
+        rf"(?i)^(?:[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?:?\s+(?=In\b|For\b))?"
+        rf"(?:(?:In|For)\s+(?:this|the|our)\s+[^;.]{{0,80}}?,\s*|(?:In\s+total|Overall|"
         rf"Altogether),\s*)?(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}"
         rf"(?:\s+(?:with|age[ds]?|who|from)\s+[^.;()]{{0,100}}?)?(?:\s*{PAREN})?\s+"
         r"(?:received|underwent)\b"
     ),
+    # "The 126 patients entered were balanced ...": the cohort named with its size
+    # (listed after the "Among" pattern, whose index is fixed below)
     # "Among 33 treated patients (61% men; ...), ...": a sentence framed by the treated cohort
     re.compile(
         rf"(?i)^(?:Among|In|Of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+(?:treated|evaluable|"
@@ -47,6 +51,11 @@ _COHORT_PATTERNS = (
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]
+_THE_N = re.compile(
+    rf"(?i)^(?:The|All|In\s+all,?)\s+(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+(?:who\s+)?"
+    r"(?:entered|were\s+entered|enrolled|were\s+enrolled|included|treated|randomi[sz]ed)\b"
+)
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N)
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
 _PER_ARM = re.compile(
     r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)"

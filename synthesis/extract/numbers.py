@@ -93,7 +93,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         r"|(?:response|remission) duration)"
         r"|(?i:duration of )(?:CR\s*(?:\+|/|or)\s*CRi|CR)\b|\bD[oO]?R\b)",
     ),
-    ("TTP", "time", r"(?:(?i:time[- ]to[- ]progression)|\bTTP\b)"),
+    ("TTP", "time", r"(?:(?i:time[- ]to[- ](?:tumou?r[- ])?progression)|\bTTP\b)"),
     ("GRFS", "time", r"(?:(?i:GVHD[- ]free,?\s+relapse[- ]free survival)|\bGRFS\b)"),
     ("OS", "time", r"(?i:survival)"),
     ("OS", "death", r"(?i:\bdeath\b)"),
@@ -327,7 +327,8 @@ RATIO = re.compile(
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
-    rf"(?:\s*[;,)\]]?\s*[;,]?\s*(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two)-sided\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
 )
 
 
