@@ -513,7 +513,8 @@ def binary_entries(
                         check=got.check,
                     )
                 if len(got.arms) == len(groups.arms):  # a pairwise p of three arms: no place
-                    _with_p(state, first_entry, got.arms[0].id, _p_after(text, pair[-1].end))
+                    after = tail.end() if by_arm and tail is not None else pair[-1].end
+                    _with_p(state, first_entry, got.arms[0].id, _p_after(text, after))
             if term is not None:
                 last_pair = (term, pair[-1].end)
             i += len(pair)
@@ -717,7 +718,7 @@ _MEDIAN_GAP = re.compile(
     # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
     r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
     # "(PFS; primary end point; 13.3 vs 4.4 months"
-    r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d))?"
+    r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d)|\s*;\s*(?:[^();\d]{1,40};\s*){0,3}(?=\d))?"
     r"(?:\s*\((?=\s*\d))?"
     r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
     r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
@@ -729,7 +730,8 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
     # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
     r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
-    r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?)?(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?)?"
+    r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?(?=\s*\(|\s+(?:was|were|is)\b))?"
+    r"(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?)?"
     rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
     r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
     r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"

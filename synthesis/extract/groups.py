@@ -450,6 +450,8 @@ _LEAD = re.compile(
     r"treatment|therapy|induction|with|and|or|vs\.?|versus|compared|once-daily|twice-daily|"
     r"daily|oral|orally|single-agent|intravenous|iv|initial|standard-of-care|"
     r"conventional)\s+"
+    r"|(?:one|two|three|four|five|six|\d+)\s+(?:to\s+\w+\s+)?(?:induction\s+|consolidation\s+)?"
+    r"(?:cycles?|courses?|doses?)\s+of\s+"
     rf"|(?:[<≤>≥~]?\s*{NUM}(?:\s*[-–]\s*{NUM})?\s*(?:mg|g|µg|mcg|ug|mg/kg|mg/m2|mg/m\(2\)|"
     r"mg/m²|iu|units?|%)?(?:/(?:m2|m\(2\)|kg|day|d|week))?\s+))+"
 )
@@ -566,8 +568,10 @@ _ANCHOR = re.compile(
     r"(?i)\b(?:to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
     r"to|into|comparing|compared|of)\s+(?=\S)|:\s*"
 )
-_WORDS = r"[A-Za-z][\w+/-]*(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,5}"
-_SHORT_WORDS = r"[A-Za-z][\w+/-]*(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,2}"
+# a name of one to six (or three) words: not across "and", "vs" or a verb
+_NOT_IN_NAME = r"(?!(?:and|or|vs|versus|v|was|were|is|are|had|has|have|showed|did|than)\b)"
+_WORDS = rf"[A-Za-z][\w+/-]*(?:\s+{_NOT_IN_NAME}[A-Za-z][\w+/-]*){{0,5}}"
+_SHORT_WORDS = rf"[A-Za-z][\w+/-]*(?:\s+{_NOT_IN_NAME}[A-Za-z][\w+/-]*){{0,2}}"
 
 
 def _first_segment(text: str, end: int) -> str:
@@ -741,7 +745,9 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
 # "randomized to receive either A or B", "randomly assigned to undergo A or to receive B"
 _EITHER = re.compile(
     r"(?i:randomi[sz]ed|randomly\s+assigned|allocated|assigned)\b[^.;]{0,300}?"
-    r"\b(?<!\d\s)to\s+(?!\d)(?:(?:receive|undergo|be\s+treated\s+with)\s+)?(?:either\s+)?"
+    r"\b(?:to|received)\s+(?!\d|(?:one|two|three|four|five|six)\s+(?:to|or|and)\b)"
+    r"(?:(?:receive|undergo|be\s+treated\s+with)\s+)?"
+    r"(?:either\s+)?"
     r"(?P<a>(?:[^;()]|" + PAREN + r"){1,160}?)\s+or\s+(?:to\s+(?:receive|undergo)\s+)?"
     r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:[;.]|,\s+(?:followed|and\s+then|with|"
     r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
@@ -755,7 +761,7 @@ _DRUGS = (
 # names in a comparison may open with a digit when they are not numbers ("7+3", "5-FU")
 _NAME_WORDS = (
     r"(?<![\w.,])(?:[A-Za-z][\w+/-]*|\d[\d/]*\+[\w+/-]*|\d+-[A-Za-z][\w+/-]*)"
-    r"(?:\s+(?!(?:and|or|vs|versus|v)\b)[A-Za-z][\w+/-]*){0,2}"
+    rf"(?:\s+{_NOT_IN_NAME}[A-Za-z][\w+/-]*){{0,2}}"
 )
 _VERSUS = re.compile(
     rf"(?P<a>{_DRUGS}|{_NAME_WORDS}(?:\s*{PAREN})?)\s+(?:versus|vs\.?|v\.?)\s+(?:the\s+)?"
