@@ -513,7 +513,8 @@ def binary_entries(
                         check=got.check,
                     )
                 if len(got.arms) == len(groups.arms):  # a pairwise p of three arms: no place
-                    after = tail.end() if by_arm and tail is not None else pair[-1].end
+                    trail = _TRAILING_ARMS.match(text, pair[-1].end)
+                    after = trail.end() if trail and trail.group("t1") else pair[-1].end
                     _with_p(state, first_entry, got.arms[0].id, _p_after(text, after))
             if term is not None:
                 last_pair = (term, pair[-1].end)
