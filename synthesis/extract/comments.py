@@ -120,7 +120,10 @@ def render(d: Draft) -> str:
         for arm in record["arms"]:
             body = ", ".join(f"{k}: {yaml_value(v)}" for k, v in arm.items())
             src = by_id.get(arm["id"])
-            tail = f"  # {comment_line(short(src.quote, 200))}" if src else ""
+            tail = ""
+            if src is not None:
+                also = "".join(f'also "{a}"; ' for a in src.aliases if a != src.label)
+                tail = f"  # {comment_line(also + short(src.quote, 200))}"
             lines.append(f"  - {{{body}}}{tail}")
     if not d.entries:
         lines.append("outcomes: []")

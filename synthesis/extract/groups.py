@@ -984,12 +984,21 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
                 arms[i] = replace(arms[i], n=n, quote=s.text, span=(s.start, s.end))
         extra = d.aliases or tuple(() for _ in d.labels)
         for label, more, i in zip(d.labels, extra, mapping, strict=True):
-            for name in (label, *more):
-                if name.lower() != arms[i].label.lower() and name not in arms[i].aliases:
+            for printed in (label, *more):
+                name = _ALIAS_TRIM.sub("", printed).strip()
+                known = [x.lower() for x in (arms[i].label, *arms[i].aliases)]
+                if name and name.lower() not in known:
                     arms[i] = replace(arms[i], aliases=(*arms[i].aliases, name))
     model = Groups(tuple(arms), abbreviations, chosen.kind)
     arms = _fill_sizes(model, sents, statements)
     return Groups(tuple(arms), abbreviations, chosen.kind, tuple(comments))
+
+
+# "assigned to docetaxel", "in the nivolumab", "placebo group": the name inside
+_ALIAS_TRIM = re.compile(
+    r"(?i)^(?:(?:(?:assigned|allocated|randomi[sz]ed)\s+to|in|for|to|with|the)\s+)+"
+    r"|\s+(?:group|arm|cohort|treatment)s?$"
+)
 
 
 def _chosen_comparison(compared: list[_Def], abbreviations: Mapping[str, str]) -> _Def | None:
