@@ -881,7 +881,11 @@ def _arm(label: str, n: int | None, s: Sentence, aliases: tuple[str, ...] = ()) 
     """An arm; a letter or number it goes by is part of its label ("CT only (arm B)")."""
     letter = next((a for a in aliases if _ARM_LETTER.fullmatch(a)), None)
     shown = f"{label} ({letter})" if letter and letter.lower() not in label.lower() else label
-    return DraftArm(slug(label), shown, n, s.text, (s.start, s.end), aliases)
+    # a long label defined with its abbreviation ("carfilzomib, daratumumab, and dexamethasone
+    # (KdD)") takes the abbreviation as its id
+    short_form = next((a for a in aliases if " " not in a and len(a) <= 12), None)
+    key = short_form if short_form and len(label) > 20 else label
+    return DraftArm(slug(key), shown, n, s.text, (s.start, s.end), aliases)
 
 
 def _valid(labels: tuple[str, ...], abbreviations: Mapping[str, str]) -> bool:
