@@ -3,8 +3,10 @@
 The promise is the opposite of a language model's: the draft may miss a number, but
 every number it writes is in the text, and the outcome entry that holds it carries a
 ``quote`` that is an exact substring of the input (kept as character offsets into the
-original string, never into a normalised copy). Whatever is doubtful is left out and
-listed in the draft as a ``# skipped:`` or ``# ambiguous:`` comment.
+original string, never into a normalised copy). A number whose group is inferred rather
+than stated is drafted with a ``# check:`` comment saying how; whatever cannot be tied to
+one outcome and group is left out and listed as a ``# skipped:`` or ``# ambiguous:``
+comment. :func:`check_quotes` checks a record's quotes against its source text.
 
 Modules, each testable alone:
 

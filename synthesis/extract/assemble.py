@@ -1,16 +1,21 @@
 """Record assembly: the pipeline from text to :class:`Draft`, and the checks across entries.
 
-1. :func:`.text.split_text` splits the text into sentences with their offsets and drops
-   the ones written mostly in CJK characters (the seed abstracts repeat their text in
-   Chinese: a number must not be read twice because of that);
+1. :func:`.text.split_text` splits the text into sentences with their offsets (runs of
+   over 1,000 characters in pieces) and drops the ones written mostly in CJK characters
+   (the seed abstracts repeat their text in Chinese: a number must not be read twice);
+   sentences with more outcome terms or numbers than prose has (a table, junk) are not
+   read, and a sentence repeated word for word is read once: the work per sentence is
+   bounded, and the whole is linear in the input (at most 1 MB);
 2. :func:`.citation.find_citation` reads the citation line, the DOI and the PMID;
-   :func:`.groups.find_cohort` the total cohort size, :func:`.groups.find_arms` the arms;
+   :func:`.cohort.find_cohort` the total cohort size; :func:`.groups.find_groups` the arms
+   or cohorts, their sizes and aliases;
 3. per sentence, :mod:`.attribution` attaches the values :mod:`.numbers` finds to outcomes
-   and arms;
-4. a percent takes its ``total`` from the arm's n, or from the cohort's n when no other
-   cohort size is stated, if that n reproduces it;
+   and groups, with a ``# check:`` comment where a group is inferred;
+4. a percent takes its ``total`` from its group's n, or from the cohort's n when no other
+   cohort size is stated, if that n reproduces it (not when a group it is compared with
+   has no stated size);
 5. conflicts (the same outcome, arm and timepoint twice) keep the first entry and list the
-   other as a comment.
+   other as a comment; every outcome-like number left is named in a ``# skipped:`` comment.
 """
 
 from __future__ import annotations
