@@ -46,6 +46,11 @@ def draft_of(path: Path) -> dict:
 # The five seed abstracts: each expected draft written out
 
 Q0 = "Median progression-free survival and overall survival were 0.8 and 1.6 months, respectively."
+Q0_ARMS = (
+    "Of the 44 treated patients, 30 (58.9%) received L-ASNase-based regimens, showing higher "
+    "response rates (46.7% vs. 21.4%) and a slightly longer median duration of response (4.5 vs "
+    "4.2 months) than non-L-ASNase regimens."
+)
 Q1A = (
     "After one cycle of therapy, the overall response rate (ORR) was 83.3% (5/6), including "
     "4 patients (66.6%) with CR, 1 patient (16.7%) with PR, and 1 patient (16.7%) with no "
@@ -91,9 +96,28 @@ SEED_DRAFTS = {
         "doi": "10.1007/s44313-025-00104-3",
         "journal": "Blood Res",
         "n": 51,
+        "arms": [
+            {"id": "all", "n": 51},
+            {"id": "l-asnase-based-regimens", "label": "L-ASNase-based regimens", "n": 30},
+            {"id": "non-l-asnase-regimens", "label": "non-L-ASNase regimens"},
+        ],
         "outcomes": [
-            {"name": "PFS", "median": 0.8, "unit": "months", "quote": Q0},
-            {"name": "OS", "median": 1.6, "unit": "months", "quote": Q0},
+            {
+                "name": "DOR",
+                "arm": "l-asnase-based-regimens",
+                "median": 4.5,
+                "unit": "months",
+                "quote": Q0_ARMS,
+            },
+            {
+                "name": "DOR",
+                "arm": "non-l-asnase-regimens",
+                "median": 4.2,
+                "unit": "months",
+                "quote": Q0_ARMS,
+            },
+            {"name": "PFS", "arm": "all", "median": 0.8, "unit": "months", "quote": Q0},
+            {"name": "OS", "arm": "all", "median": 1.6, "unit": "months", "quote": Q0},
         ],
     },
     "001_1cfe9f721002b5a0": {
@@ -250,11 +274,24 @@ def test_seed_draft_names_the_fields_to_fill_in() -> None:
     assert '# skipped (baseline?): "47 %" in "Before undergoing HSCT2' in out
 
 
-def test_seed_two_arm_comparison_without_arms_is_listed_not_drafted() -> None:
+def test_seed_groups_named_in_the_sentence_take_its_values_rates_without_sizes_stay_out() -> None:
+    """Seed 000: "30 (58.9%) received L-ASNase-based regimens, showing higher response rates
+    (46.7% vs. 21.4%) and ... (4.5 vs 4.2 months) than non-L-ASNase regimens"."""
     text = read_abstract(REPO / "tests" / "data" / "seeds" / "000_244762762bdf14ab.txt")
     draft = extract(text)
-    assert any('"46.7% vs. 21.4%"' in c and c.startswith("skipped") for c in draft.comments)
-    assert any('"4.5 vs 4.2 months"' in c for c in draft.comments)
+    assert [(a.label, a.n) for a in draft.arms] == [
+        ("L-ASNase-based regimens", 30),
+        ("non-L-ASNase regimens", None),
+    ]
+    # the medians go to the groups in the order the sentence names them: stated, no check
+    dor = [(e.arm, e.get("median"), e.check) for e in draft.entries if e.name == "DOR"]
+    assert dor == [("l-asnase-based-regimens", 4.5, None), ("non-l-asnase-regimens", 4.2, None)]
+    # the rates: the other group's size is not printed, so neither rate has a denominator
+    skipped = [c for c in draft.comments if "whose size is not stated" in c]
+    assert [c.split("): ")[1].split(" in ")[0] for c in skipped] == [
+        "ORR (l-asnase-based-regimens) percent: 46.7",
+        "ORR (non-l-asnase-regimens) percent: 21.4",
+    ]
     assert all(e.get("percent") is None for e in draft.entries)
 
 
@@ -270,13 +307,19 @@ def test_chinese_repetition_is_not_read_twice() -> None:
 # Own abstracts: every phrasing of the issue
 
 
+# The dev records were written before the extractor put a comparison's p on its first arm
+# (the convention of the expected records of rounds 1-3: "p on the experimental arm's
+# entry"); such a p is the only fact they do not list.
+DEV_WITHOUT_ARM_P = {("rct_two_arms.txt", ("ORR", "rituximab-plus-bendamustine", "p"), 0.006)}
+
+
 def test_dev_and_seed_folders_have_no_wrong_number() -> None:
     measure = _measure_module()
     for folder in (DEV, SEEDS):
         outcomes = measure.measure_folder(folder)
         assert outcomes, folder
-        wrong = [(o.file, f.key, f.value) for o in outcomes for f, _ in o.wrong]
-        assert wrong == []
+        wrong = {(Path(o.file).name, f.key, f.value) for o in outcomes for f, _ in o.wrong}
+        assert wrong == (DEV_WITHOUT_ARM_P if folder == DEV else set())
         assert all(o.error is None for o in outcomes)
 
 
@@ -286,7 +329,8 @@ def test_dev_abstract_drafts_every_expected_number(stem: str) -> None:
     expected = yaml.safe_load((DEV / f"{stem}.yaml").read_text(encoding="utf-8"))
     result = measure.compare(stem, expected, draft_of(DEV / f"{stem}.txt"))
     assert [(f.key, f.value) for f, _ in result.missed] == []
-    assert result.wrong == []
+    wrong = {(f"{stem}.txt", f.key, f.value) for f, _ in result.wrong}
+    assert wrong <= DEV_WITHOUT_ARM_P
 
 
 def one(text: str, **kw) -> list[dict]:
@@ -325,7 +369,8 @@ def test_response_phrasings(phrase: str, fields: dict) -> None:
             "months",
             [10.1, 18.3],
         ),
-        ("Median OS was NR (95% CI, 24.1-NR).", "OS", "NR", "months", [24.1, "NR"]),
+        # a CI with a limit not reached is no interval of numbers: left out (in the note)
+        ("Median OS was NR (95% CI, 24.1-NR).", "OS", "NR", "months", None),
     ],
 )
 def test_median_phrasings(phrase: str, name: str, median, unit: str, ci) -> None:
@@ -414,10 +459,13 @@ def test_two_arms_and_comparisons() -> None:
     ]
 
 
-def test_percent_that_does_not_fit_its_denominator() -> None:
+def test_percent_that_does_not_fit_its_count_keeps_the_count() -> None:
+    # as the expected records of round 2 (rule 10): the count is recorded, the percent not
     entries = one("We enrolled 30 patients. The ORR was 70% (20/30).")
-    assert entries[0]["percent"] == 70 and "events" not in entries[0]
-    assert entries[0]["note"].startswith("printed 70% does not fit 20/30 (66.7%)")
+    assert (entries[0]["events"], entries[0]["total"]) == (20, 30) and "percent" not in entries[0]
+    assert entries[0]["note"] == (
+        "printed 70% does not fit 20/30 (66.7%); the count is kept, the percent left out"
+    )
 
 
 def test_conflicting_values_keep_the_first_and_comment_the_other() -> None:

@@ -1,0 +1,1498 @@
+"""Attribution: which outcome, which group and which timepoint each value of a sentence is for.
+
+Three readers work on one sentence at a time, over the terms and values that
+:mod:`.numbers` found in it: proportions (:func:`binary_entries`), medians
+(:func:`median_entries`) and ratios (:func:`ratio_entries`). Values go to groups by the
+sentence's structure (:func:`assign`):
+
+* a value labelled with its group: "7.7 months in the A group", "28.4 months for KdD vs
+  15.2 months for Kd", "RVd-Elo = 31 mos.", "41% (POM+LoDEX) and 48% (POM)";
+* a list "x vs y", "x and y ..., respectively" for the groups listed after it ("for A and
+  B, respectively") or named in the sentence in that order ("higher with A than with B (x
+  vs y)");
+* a sentence about one group: "In the 4-mg cohort, ...", "Among 36 patients on the A arm";
+
+and, inferred rather than stated (drafted with a ``# check:`` comment that says how):
+
+* a list "x vs y" in a sentence that names only the first group: the second value is the
+  other group's;
+* a list in a sentence that names no group: the groups in the order the allocation
+  defined them.
+
+A value that cannot be tied to one group is left out with a ``# skipped:`` comment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from synthesis.records.normalize import events_from_percent, printed_decimals
+
+from .groups import DraftArm, Groups
+from .model import DraftEntry
+from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kind, unit_name
+from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
+
+Span = tuple[int, int]
+_RESPECTIVELY = re.compile(r"(?i)\bres-?\s?pectively\b")  # "res-pectively": a line break
+
+
+@dataclass
+class State:
+    """What the readers have drafted and said so far (used only inside one extraction)."""
+
+    entries: list[DraftEntry] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+    covered: list[Span] = field(default_factory=list)  # absolute spans a comment accounts for
+
+    def note(self, comment: str, *spans: Span) -> None:
+        """A comment, and the spans of the text (absolute offsets) it speaks for."""
+        self.comments.append(comment)
+        self.covered.extend(spans)
+
+
+def _skip(
+    state: State, sent: Sentence, reason: str, a: int | None = None, b: int | None = None
+) -> None:
+    """``skipped (reason): "value" in "sentence"`` (or the whole sentence when no span)."""
+    text = sent.text
+    if a is None or b is None:
+        state.note(f'skipped ({reason}): "{short(text)}"', (sent.start, sent.end))
+        return
+    state.note(
+        f'skipped ({reason}): "{short(text[a:b])}" in "{short(text)}"',
+        (sent.start + a, sent.start + b),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sentence context
+
+_BASELINE = re.compile(r"(?i)\b(?:before|prior to|at diagnosis|at baseline|at enrol?lment)\b")
+_TIMEPOINT = re.compile(
+    r"^(?P<tp>(?:After|At|By|Following)\s+(?:the\s+)?(?:\w+[- ]){0,3}?"
+    r"(?:cycles?|courses?|months?|weeks?|years?|days?|induction|consolidation)"
+    r"(?:\s+of\s+(?:therapy|treatment|induction))?)\s*,"
+    r"|^(?P<tp2>At\s+(?:the\s+)?(?:interim|final|primary|updated)\s+(?:\w+\s+){0,2}?analys[ie]s)\b"
+    r"|^(?:An?|The)\s+(?P<tp3>(?:interim|final|primary|updated)\s+analys[ie]s)\b"
+)
+_SUBGROUP_SENTENCE = re.compile(
+    r"(?i)\b(?:subgroups?|subsets?|subset\s+analysis|subgroup\s+analysis)\b"
+    r"|\b(?:in|among|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:patients|those)\s+"
+    r"(?:with|who|presenting|aged|older|younger|harbou?ring|having)\b"
+    r"|^(?:patients|those)\s+(?:with|who|aged|older|younger)\b"
+    # "Excluding patients with favorable karyotypes, the CR rate was 45%": a subpopulation
+    r"|\b(?:excluding|except(?:\s+for)?|apart\s+from|other\s+than)\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:patients|those|cases|subjects)\b"
+)
+# "in the 2-mg cohort", "In the 4-mg cohort,": the group a sentence's values belong to
+GROUP_BEFORE = re.compile(
+    r"(?i)\b(?:in|among|for)\s+(?:the\s+)?(?P<g>(?:(?!(?:each|both|all|two|three|either|"
+    r"the|this|our|whole|entire|overall|total|study|same|other)\b)[\w+/-]+\s+){1,4}?)"
+    r"(?:cohort|arm|group)s?\b"
+)
+# "Among 36 patients on the 1000 mg arm, ...", "In patients receiving A, ...": the sentence
+# is about one group's members (an arm if it names one, else a subpopulation)
+_GROUP_MEMBERS = re.compile(
+    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|of)\s+(?:the\s+)?(?:{NUMBER}\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:patients|subjects|participants|pts)\s+(?:on|in|receiving|given|"
+    r"treated\s+(?:on|in|with)|assigned\s+to|randomi[sz]ed\s+to)\s+(?:the\s+)?"
+    r"(?P<g>[^,;()]{1,40}?)(?:\s+(?:cohort|arm|group)s?)?\s*,"
+)
+# "In the 4-mg cohort, ...": a sentence that opens with its group
+_GROUP_OPENING = re.compile(
+    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?" + GROUP_BEFORE.pattern.removeprefix("(?i)") + r"\s*,"
+)
+
+
+def group_frame(text: str) -> re.Match[str] | None:
+    """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
+    return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
+
+
+# "Unplanned analysis with additional 6-month follow-up demonstrated median OS of ..."
+_FOLLOW_UP = re.compile(
+    r"(?i)\b(?:with|after)\s+(?:an?\s+)?(?P<tp>(?:additional|longer|extended|further)\s+"
+    r"(?:\d+[- ]month\s+)?follow[- ]up)"
+)
+
+
+def _timepoint(sent: Sentence) -> str | None:
+    m = _TIMEPOINT.match(sent.text)
+    if m is None:
+        f = _FOLLOW_UP.search(sent.text[:200])
+        return f.group("tp") if f else None
+    return m.group("tp") or m.group("tp2") or m.group("tp3")
+
+
+def _entry(
+    name: str,
+    fields: list[tuple[str, Any]],
+    sent: Sentence,
+    spans: list[Span],
+    *,
+    arm: str | None = None,
+    timepoint: str | None = None,
+    note: str | None = None,
+    check: str | None = None,
+) -> DraftEntry:
+    return DraftEntry(
+        name=name,
+        fields=tuple(fields),
+        quote=sent.text,
+        span=(sent.start, sent.end),
+        arm=arm,
+        timepoint=timepoint,
+        note=note,
+        check=check,
+        values=tuple((sent.start + a, sent.start + b) for a, b in spans),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Which group each value of a list belongs to
+
+_ARM_REF = r"[A-Za-z0-9][\w/+.-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z0-9][\w/+-]*){0,2}?"
+_TRAILING_ARMS = re.compile(
+    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?|cohorts?))"
+    rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
+    rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
+)
+_BETTER = re.compile(r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more)\b")
+_WORSE = re.compile(r"(?i)\b(?:lower|shorter|worse|inferior|poorer|fewer|less)\b")
+_ALLOCATED_KINDS = ("allocation with sizes", "allocation", "comparison")
+
+
+# "in the PAD arm", "with CVD": a name of a group that the model may not know
+_GROUP_NAME = re.compile(
+    r"(?i)\b(?:in|for|with|on)\s+the\s+(?P<g>[\w+/-]+(?:\s+[\w+/-]+){0,2}?)\s+"
+    r"(?:arm|group|cohort)s?\b"
+    r"|\b(?:with|after|for)\s+(?P<a>(?-i:[A-Z][A-Za-z0-9+/-]{1,10}))(?![\w+/-])"
+    r"(?!\s+(?:of|and)\b)"
+)
+_NOT_A_GROUP = re.compile(
+    r"(?i)^(?:each|both|all|two|three|either|whole|entire|overall|total|study|same|other|"
+    r"two\s+\w+|treatment|control|experimental|(?:\w+\s+)?(?:CR|PR|ORR|OS|PFS|EFS|DFS|HR|CI|MRD|"
+    r"AEs?|IPI|ECOG|ISS|FLIPI|IQR|NR|ITT|MR|SD|VGPR|P))$"
+)
+
+
+def _unknown_group(groups: Groups, text: str) -> str | None:
+    """A group named in *text* that resolves to no arm (so no order can be inferred)."""
+    for m in _GROUP_NAME.finditer(text):
+        name = m.group("g") or m.group("a")
+        if _NOT_A_GROUP.match(name) or groups.resolve(name) is not None:
+            continue
+        if m.group("a") and not groups.keys(name):
+            continue
+        return name
+    return None
+
+
+# "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
+_P_AFTER = re.compile(
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(]?\s*"
+    r"(?:(?:two|one)-sided\s+)?"
+    rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
+)
+
+
+def _p_after(text: str, pos: int) -> Any:
+    """The p printed right after *pos* (a number, or text such as "<0.001"), else None."""
+    m = _P_AFTER.match(text, pos)
+    if m is None:
+        return None
+    p_text = num_text(m.group("p"))
+    if float(p_text) > 1:
+        return None
+    return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
+
+
+def _with_p(state: State, first: int, arm: str | None, p: Any) -> None:
+    """Put a comparison's p on its first arm's entry (the contract's place for it)."""
+    if p is None or first >= len(state.entries):
+        return
+    e = state.entries[first]
+    if e.arm != arm or e.get("p") is not None:
+        return
+    note = "p of the comparison between the arms"
+    state.entries[first] = replace(
+        e, fields=(*e.fields, ("p", p)), note=f"{e.note}; {note}" if e.note else note
+    )
+
+
+@dataclass(frozen=True)
+class Assignment:
+    arms: list[DraftArm] | None
+    check: str | None = None  # how an inferred order was inferred
+    why: str | None = None  # why no order could be given
+
+
+def _arm_pair(groups: Groups, a: str, b: str) -> list[DraftArm] | None:
+    """ "for A and B": both groups, "arms A and B" read as "arm A" and "arm B"."""
+    if re.fullmatch(r"(?i)arms?\s+[A-Za-z0-9]", a) and re.fullmatch(r"[A-Za-z0-9]", b):
+        a, b = f"arm {a.split()[-1]}", f"arm {b}"
+    a1, a2 = groups.resolve(a), groups.resolve(b)
+    if a1 is not None and a2 is None and len(groups.arms) == 2:
+        # "for A plus X and X alone": the other arm, when B names nothing of A
+        own = groups.arm_keys(a1) - groups.arm_keys(next(x for x in groups.arms if x is not a1))
+        if groups.keys(b) and not (groups.keys(b) & own):
+            a2 = next(x for x in groups.arms if x is not a1)
+    return [a1, a2] if a1 is not None and a2 is not None and a1 is not a2 else None
+
+
+def _direction_agrees(text: str, before: str, named: DraftArm, values: list[float]) -> bool:
+    """ "A had higher rates (x vs y)": the named group's value (the first) is the larger."""
+    if len(values) != 2:
+        return True
+    if _BETTER.search(before) and values[0] < values[1]:
+        return False
+    return not (_WORSE.search(before) and values[0] > values[1])
+
+
+def assign(
+    groups: Groups,
+    text: str,
+    first: int,
+    last: int,
+    count: int,
+    values: list[float],
+    *,
+    trailing: re.Match[str] | None = None,
+) -> Assignment:
+    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring)."""
+    arms = list(groups.arms)
+    if len(arms) < 2:
+        return Assignment(None, why="arms not identified")
+    if trailing is not None and trailing.group("t1"):
+        pair = _arm_pair(groups, trailing.group("t1"), trailing.group("t2"))
+        if pair is not None and count == 2:
+            return Assignment(pair)
+        return Assignment(None, why="groups named after the values are not the arms")
+    inside = [(a, b) for a, b in ((first, last),)]
+    named = [arm for a, b, arm in groups.named(text) if not any(x <= a < y for x, y in inside)]
+    distinct: list[DraftArm] = []
+    for arm in named:
+        if arm not in distinct:
+            distinct.append(arm)
+    if len(distinct) == count:
+        return Assignment(distinct)
+    if count == 2 and len(distinct) > 2:
+        # "higher with A than with B (x vs y) or with C (x vs z)": the pair around the values
+        before = groups.named_arms(text[:first])
+        after = groups.named_arms(text[last:])
+        if len(before) >= 2:
+            return Assignment([before[0], before[-1]])
+        if before and after and before[0] is not after[0]:
+            return Assignment([before[0], after[0]])
+        return Assignment(None, why="more groups named than values")
+    unknown = _unknown_group(groups, text)
+    if unknown is not None:
+        return Assignment(None, why=f'"{unknown}" is named, not an identified arm')
+    if len(distinct) == 1 and count == len(arms) > 2 and distinct[0] is arms[0]:
+        order = ", ".join(a.label for a in arms[1:])
+        return Assignment(
+            arms,
+            check=(
+                f"arms inferred: the first value is {arms[0].label}'s (named in the sentence), "
+                f"the others taken in the order the arms were defined ({order})"
+            ),
+        )
+    if count == 2 and len(distinct) == 1 and len(arms) == 2:
+        one = distinct[0]
+        other = next(a for a in arms if a is not one)
+        if one is not arms[0]:
+            return Assignment(
+                None, why=f"only {one.label} is named and the order of the values is not stated"
+            )
+        if not _direction_agrees(text, text[:first], one, values):
+            return Assignment(None, why=f"the values do not read as {one.label} first")
+        return Assignment(
+            [one, other],
+            check=(
+                f"arms inferred: the first value is {one.label}'s (named in the sentence), "
+                f"the second {other.label}'s (the other arm, not named)"
+            ),
+        )
+    if not distinct and count == len(arms) and groups.how in _ALLOCATED_KINDS:
+        order = ", ".join(a.label for a in arms)
+        return Assignment(
+            arms,
+            check=(
+                f"arms inferred: the sentence names no group; values taken in the order the "
+                f"arms were defined ({order})"
+            ),
+        )
+    return Assignment(None, why="arms not identified")
+
+
+# ---------------------------------------------------------------------------
+# Proportions
+
+_AFTER_VERB = re.compile(
+    r"^\s*(?:of\s+(?:the\s+)?)?(?:(?:evaluable|treated|assessable)\s+)?(?:patients?|cases?|pts)?"
+    r"\s*(?:\([^()\d]*\))?\s*[)\]]?\s*(?:with|achieved|achieving|"
+    r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
+)
+_GROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+)
+_TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
+_PAREN_LABEL = re.compile(r"^\s*\(\s*(?P<g>[A-Za-z][^()\d;,]{0,40}?)\s*\)")
+_SUBGROUP_AFTER = re.compile(
+    r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
+    r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
+)
+_COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
+_LABEL_BEFORE = re.compile(rf"(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$")
+
+
+def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | None:
+    """ "(RVd 8%, RVd-Elo 16%)": the group printed right before a value."""
+    window = text[max(low, pos - 40) : pos]
+    m = _LABEL_BEFORE.search(window)
+    if m is None:
+        return None
+    lead = window[: m.start()]
+    if lead and not re.search(r"[(\[,;]\s*$", lead):
+        return None
+    return groups.resolve(m.group("g"))
+
+
+def binary_entries(
+    sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
+) -> None:
+    """Proportions of a sentence: outcome by the term before (or after) the value, group by
+    the sentence's structure."""
+    text = sent.text
+    bterms = [t for t in terms if t.kind == "binary"]
+    if not bterms or not values:
+        return
+    if _BASELINE.search(text):
+        for v in values:
+            _skip(state, sent, "baseline?", v.start, v.end)
+        return
+    if _SUBGROUP_SENTENCE.search(text[: values[0].start]):
+        _skip(state, sent, "subgroup")
+        return
+    group = group_frame(text)
+    if group is None or group.end() > values[0].start:
+        group = GROUP_BEFORE.search(text[: values[0].start])
+    sentence_arm: DraftArm | None = None
+    if group is not None:
+        sentence_arm = groups.resolve(group.group("g"))
+        if sentence_arm is None:
+            _skip(
+                state,
+                sent,
+                f'values of a group that is not an identified arm, "{group.group(0)}"',
+            )
+            return
+    tp = _timepoint(sent)
+    used: set[int] = set()
+    last_pair: tuple[Term, int] | None = None
+    sentence_total: tuple[int, str] | None = None  # "(n = 61)" of a rate earlier in the sentence
+    i = 0
+    while i < len(values):
+        v = values[i]
+        after = text[v.end :]
+        # "from 72% to 93%": a change, not a rate of one group
+        if re.search(r"(?i)\bfrom\s*$", text[max(0, v.start - 10) : v.start]) or (
+            i > 0 and re.fullmatch(r"(?i)\s*to\s*", text[values[i - 1].end : v.start])
+        ):
+            _skip(state, sent, 'a change "from ... to ..."', v.start, v.end)
+            i += 1
+            continue
+        # a survival term between the outcome and the value: "MRD negativity (DFS, 92%)"
+        prior = [t for t in terms if t.end <= v.start]
+        if prior and prior[-1].kind != "binary":
+            i += 1
+            continue
+        # value followed by "with CR" / "achieved CR": that term or nothing
+        verb = _AFTER_VERB.match(after)
+        if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
+            verb = None  # "60% of patients with CR": a population, not the outcome
+        if verb:
+            rest = verb.end()
+            nxt = next((t for t in bterms if t.start >= v.end), None)
+            if nxt is not None and re.fullmatch(
+                r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
+            ):
+                _add_binary(
+                    nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                )
+                used.add(bterms.index(nxt))
+                i += 1
+                continue
+            if "total" not in dict(v.fields):
+                i += 1
+                continue
+        # "23% complete response", "10 (18.9%) objective partial responses": the term after
+        direct = _TERM_AFTER.match(after)
+        nxt = next((t for t in bterms if t.start >= v.end), None)
+        if (
+            direct is not None
+            and nxt is not None
+            and nxt.start == v.end + direct.end()
+            and not _term_run(bterms, v.start, text, used)
+        ):
+            _add_binary(
+                nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+            )
+            used.add(bterms.index(nxt))
+            i += 1
+            continue
+        # "60% in the A group", "41% (POM+LoDEX)", "RVd 8%": the group if it is one
+        group_after = _GROUP_AFTER.match(after)
+        paren = _PAREN_LABEL.match(after)
+        labelled = groups.resolve(paren.group("g")) if paren and groups.arms else None
+        before_label = _label_before(groups, text, v.start, values[i - 1].end if i else 0)
+        if labelled is None and before_label is not None and groups.arms:
+            labelled = before_label
+        if (
+            group_after
+            or labelled is not None
+            or (_SUBGROUP_AFTER.match(after) and "total" not in dict(v.fields))
+        ):
+            arm = groups.resolve(group_after.group(0)) if group_after else labelled
+            term = _preceding(bterms, v.start, text, used) or (
+                last_pair[0] if last_pair and arm is not None else None
+            )
+            if arm is not None and term is not None:
+                _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
+                last_pair = (term, v.end)
+            else:
+                _skip(state, sent, "subgroup", v.start, min(len(text), v.end + 60))
+            i += 1
+            continue
+        # comparison "A% vs. B%", or "A% and B% for X and Y, respectively"
+        listed = _value_list(values, i, text) if i + 1 < len(values) else [v]
+        compare = i + 1 < len(values) and _COMPARE.fullmatch(text[v.end : values[i + 1].start])
+        tail = _TRAILING_ARMS.match(text, listed[-1].end) if len(listed) > 1 else None
+        by_arm = tail is not None and tail.group("t1") is not None
+        respectively = len(listed) > 1 and _RESPECTIVELY.search(text, listed[-1].end) is not None
+        run = _term_run(bterms, v.start, text, used)
+        if (
+            compare
+            or by_arm
+            or (respectively and len(run) <= 1 and len(listed) == len(groups.arms))
+        ):
+            pair = [v, values[i + 1]] if compare else listed
+            term = run[0] if len(run) == 1 else None
+            if (
+                term is None
+                and last_pair is not None
+                and not any(last_pair[1] <= t.start < v.start for t in terms)
+            ):
+                term = last_pair[0]  # "higher with A than with B (x vs y) or with C (x vs z)"
+            got = assign(
+                groups,
+                text,
+                v.start,
+                pair[-1].end,
+                len(pair),
+                [float(dict(x.fields).get("percent", 0)) for x in pair],
+                trailing=tail if by_arm else None,
+            )
+            if term is None or got.arms is None:
+                why = got.why if term is not None else "outcome not identified"
+                _skip(state, sent, f"two-arm comparison, {why}", v.start, pair[-1].end)
+            else:
+                first_entry = len(state.entries)
+                for arm, val in zip(got.arms, pair, strict=True):
+                    _add_binary(
+                        term.name,
+                        val,
+                        sent,
+                        state,
+                        _timepoint_of(text, term) or tp,
+                        arm=arm.id,
+                        check=got.check,
+                    )
+                if len(got.arms) == len(groups.arms):  # a pairwise p of three arms: no place
+                    trail = _TRAILING_ARMS.match(text, pair[-1].end)
+                    after = trail.end() if trail and trail.group("t1") else pair[-1].end
+                    _with_p(state, first_entry, got.arms[0].id, _p_after(text, after))
+            if term is not None:
+                last_pair = (term, pair[-1].end)
+            i += len(pair)
+            continue
+        # "ORR and CR rates were 80% and 50%, respectively"
+        if len(run) > 1:
+            listed = _value_list(values, i, text)
+            if len(listed) == len(run) and _RESPECTIVELY.search(text, listed[-1].end):
+                for term, val in zip(run, listed, strict=True):
+                    _add_binary(term.name, val, sent, state, tp, arm=_id(sentence_arm))
+                    used.add(bterms.index(term))
+            else:
+                state.note(
+                    "ambiguous (several outcomes for these numbers): "
+                    f'"{short(text[run[0].start : listed[-1].end])}"',
+                    (sent.start + v.start, sent.start + listed[-1].end),
+                )
+            i += len(listed)
+            continue
+        if len(run) == 1:
+            listed = _value_list(values, i, text)
+            if len(listed) > 1:
+                # "The ORR of A and B were 67.8% and 55.6%": one outcome, several groups
+                _skip(
+                    state,
+                    sent,
+                    "several values for one outcome, groups not identified",
+                    v.start,
+                    listed[-1].end,
+                )
+                i += len(listed)
+                continue
+            of_n = _OF_N.search(text[run[0].end : v.start])
+            d = dict(v.fields)
+            check = None
+            n = int_value(of_n.group("n") or of_n.group("n2")) if of_n is not None else None
+            if n is None and sentence_total is not None and sentence_arm is None:
+                # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
+                n, phrase = sentence_total
+                check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+            if n and "total" not in d and "percent" in d:
+                pct = d["percent"]
+                decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+                if events_from_percent(float(pct), n, decimals):
+                    v = Value(v.kind, v.start, v.end, (*v.fields, ("total", n)))
+                    if of_n is not None:
+                        sentence_total = (n, of_n.group(0).strip())
+                    else:
+                        _add_binary(
+                            run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check
+                        )
+                        used.add(bterms.index(run[0]))
+                        i += 1
+                        continue
+            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
+            used.add(bterms.index(run[0]))
+        i += 1
+
+
+def _id(arm: DraftArm | None) -> str | None:
+    return arm.id if arm is not None else None
+
+
+_POPULATION_BEFORE = re.compile(
+    r"(?i)\b(?:patients|those|subjects|participants)\s+(?:who|that)\s+(?:\w+\s+){1,2}"
+    r"(?:an?\s+|the\s+)?$"
+)
+
+
+def _timepoint_of(text: str, term: Term) -> str | None:
+    """ "the post-ASCT CR rate": a timepoint written as a prefix of the outcome."""
+    m = re.search(r"(?i)\b((?:post|pre)[-\u2013]?\s?[A-Za-z]+)\s+$", text[: term.start][-40:])
+    return m.group(1) if m else None
+
+
+def _preceding(terms: list[Term], pos: int, text: str, used: set[int]) -> Term | None:
+    run = _term_run(terms, pos, text, used)
+    return run[0] if len(run) == 1 else None
+
+
+# "The objective response rate of the 50 patients was 48.0%": the rate's denominator
+_OF_N = re.compile(
+    rf"(?i)^\s*(?:\([A-Za-z/+ ]*\)\s*)?(?:of|in|among)\s+(?:the|all)?\s*(?:(?P<n>{NUMBER})\s+"
+    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\b|"
+    r"(?:(?:evaluable|treated|assessable|enrolled|eligible)\s+)?patients\s*\(\s*[nN]\s*=\s*"
+    r"(?P<n2>\d+)\s*\))"
+)
+# "The ORR, including partial response with lymphocytosis, was 94%": an aside's outcome
+_ASIDE = re.compile(r"(?i)[,(]\s*(?:including|excluding|except|not\s+including)\s+(?:\w+\s+){0,2}$")
+
+
+def _term_run(terms: list[Term], pos: int, text: str, used: set[int]) -> list[Term]:
+    """Unused terms before *pos* that no other value separates from it (within 90 chars)."""
+    before = [
+        (i, t)
+        for i, t in enumerate(terms)
+        if t.end <= pos
+        and i not in used
+        and not _ASIDE.search(text[max(0, t.start - 30) : t.start])
+    ]
+    if not before:
+        return []
+    _, last = before[-1]
+    if _POPULATION_BEFORE.search(text[max(0, last.start - 80) : last.start]):
+        return []  # "Of the 34 patients who obtained CR, 16 (47%) remain ...": a population
+    gap = _OF_N.sub("", text[last.end : pos])
+    if len(gap) > 90 or re.search(r"\d", re.sub(r"\([A-Za-z/+ ]*\)", "", gap)):
+        return []
+    run = [last]
+    for j in range(len(before) - 2, -1, -1):
+        _, t = before[j]
+        between = text[t.end : run[0].start]
+        if re.fullmatch(r"\s*(?:,|and|,\s*and|&)\s*(?:the\s+)?", between):
+            run.insert(0, t)
+        else:
+            break
+    return run
+
+
+def _value_list(values: list[Value], i: int, text: str) -> list[Value]:
+    out = [values[i]]
+    j = i + 1
+    while j < len(values) and re.fullmatch(
+        r"\s*(?:,|and|,\s*and)\s*", text[values[j - 1].end : values[j].start]
+    ):
+        out.append(values[j])
+        j += 1
+    return out
+
+
+_LANDMARK_OUTCOMES = frozenset({"Mortality", "NRM"})
+_DURATION = rf"(?:{NUMBER}|\d+(?:\.\d+)?)[-\s‐‑–]?(?:days?|weeks?|months?|years?|d|wk|mo|yr)\b"
+# "4-week mortality", "induction (8-week) mortality", "60 day NRM"
+_LANDMARK_BEFORE = re.compile(rf"(?i)(?:\b{_DURATION}|\(\s*{_DURATION}\s*\))\s*$")
+# "mortality ... at 60 days", "(10% vs 13% at 60 days)", "within 30 days", "by day 100"
+_LANDMARK_AFTER = re.compile(rf"(?i)\b(?:at|by|within|through)\s+(?:{_DURATION}|day\s+\d+\b)")
+
+
+def _landmark(text: str, name: str, v: Value) -> bool:
+    """A rate at a fixed time ("4-week mortality was 26%"): a landmark, not a proportion."""
+    terms = find_terms(text)
+    before = [t for t in terms if t.name == name and t.end <= v.start]
+    if not before:
+        return False
+    term = before[-1]
+    if _LANDMARK_BEFORE.search(text[max(0, term.start - 40) : term.start]):
+        return True
+    later = [t.start for t in terms if t.start >= v.end]
+    stop = min([len(text), *later, *(i for i in (text.find(";", v.end),) if i >= 0)])
+    return _LANDMARK_AFTER.search(text, term.end, stop) is not None
+
+
+def _add_binary(
+    name: str,
+    v: Value,
+    sent: Sentence,
+    state: State,
+    timepoint: str | None,
+    *,
+    arm: str | None = None,
+    check: str | None = None,
+) -> None:
+    if name in _LANDMARK_OUTCOMES and _landmark(sent.text, name, v):
+        _skip(state, sent, f"a landmark rate, {name} at a fixed time", v.start, v.end)
+        return
+    fields = list(v.fields)
+    d = dict(fields)
+    note = None
+    if "percent" in d and "total" in d and "events" in d:
+        pct = d["percent"]
+        decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+        if d["events"] not in events_from_percent(float(pct), d["total"], decimals):
+            note = (
+                f"printed {_printed(pct)}% does not fit {d['events']}/{d['total']} "
+                f"({100 * d['events'] / d['total']:.1f}%); the count is kept, the percent left out"
+            )
+            fields = [("events", d["events"]), ("total", d["total"])]
+    state.entries.append(
+        _entry(
+            name,
+            fields,
+            sent,
+            [(v.start, v.end)],
+            arm=arm,
+            timepoint=timepoint,
+            note=note,
+            check=check,
+        )
+    )
+
+
+def _printed(value: Any) -> str:
+    return value.text if isinstance(value, Num) else str(value)
+
+
+# ---------------------------------------------------------------------------
+# Medians
+
+_MEDIAN_GAP = re.compile(
+    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?"
+    # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
+    r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
+    # "(PFS; primary end point; 13.3 vs 4.4 months"
+    r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d)|\s*;\s*(?:[^();\d]{1,40};\s*){0,3}(?=\d))?"
+    r"(?:\s*\((?=\s*\d))?"
+    r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
+    r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
+    r"registration|treatment\s+start|start\s+of\s+treatment))?"
+    rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
+    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
+    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b){_ARM_REF})"
+    r"(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b))?"
+    r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
+    r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
+    r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?(?=\s*\(|\s+(?:was|were|is)\b))?"
+    r"(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?)?"
+    rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
+    r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
+    r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
+    rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
+    rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
+    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*\()?"
+    r"\s*[(\[]?\s*"
+)
+_VALUE_LABEL = re.compile(
+    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
+)
+_PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?={NUM}|not\s|NR\b)")
+_VALUE_SEP = re.compile(
+    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
+)
+# "... months for the A and B groups", "... for A and B, respectively": a list of groups
+_RESPECTIVELY_AFTER = re.compile(
+    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
+    r"|,?\s+respectively)"
+)
+_FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|groups?|cohorts?)\b)")
+_UNLABELLED_CI = re.compile(
+    rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
+)
+_TIME_UNIT = re.compile(r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
+
+
+@dataclass
+class _Medians:
+    """A run of median values read after an outcome: values, labels, CIs, separators."""
+
+    vals: list[re.Match[str]] = field(default_factory=list)
+    labels: list[str | None] = field(default_factory=list)
+    extra_ci: list[tuple[str, str] | None] = field(default_factory=list)
+    seps: list[str] = field(default_factory=list)
+    end: int = 0
+    unit: str | None = None  # a unit printed after the last value's CI
+
+
+def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
+    """ "RVd-Elo = 31 mos.", "KdD, not reached": a group's name printed before its value."""
+    m = _PRE_LABEL.match(text, pos)
+    return m if m is not None and groups.resolve(m.group("lab")) is not None else None
+
+
+def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) -> _Medians:
+    out = _Medians(end=pos)
+    while True:
+        pre = _group_label(groups, text, pos)
+        vm = MEDIAN_VALUE.match(text, pre.end() if pre else pos)
+        if vm is None or vm.end() == vm.start():
+            break
+        out.vals.append(vm)
+        end = vm.end()
+        ci = None
+        unl = _UNLABELLED_CI.match(text, end)
+        labelled_before = any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1])
+        if unl and not (vm.group("lo") or vm.group("blo")) and (labelled_before or ci_header):
+            ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
+            end = unl.end()
+        elif not (vm.group("lo") or vm.group("blo")):
+            skip = re.match(rf"\s*{PAREN}", text[end : end + 300])
+            if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
+                end += skip.end()  # a CI the pattern cannot read: left out
+        out.extra_ci.append(ci)
+        if not vm.group("unit"):
+            unit = _TIME_UNIT.match(text, end)
+            if unit is not None and len(out.vals) > 1:
+                end = unit.end()
+                out.unit = unit.group(0).strip().rstrip(".")
+        if _FOR_BOTH.match(text, end):
+            out.labels.append("*both")  # "3.8 months for both": which two is not said here
+            out.end = end
+            break
+        lab = _VALUE_LABEL.match(text, end)
+        if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
+            lab = None  # "... months for A and B, respectively": the list's, not this value's
+        label = lab.group("lab") if lab else (pre.group("lab") if pre else None)
+        out.labels.append(label)
+        if lab:
+            end = lab.end()
+        sep = _VALUE_SEP.match(text, end)
+        out.end = end
+        if sep is None:
+            break
+        nxt = _group_label(groups, text, sep.end())
+        following = MEDIAN_VALUE.match(text, nxt.end() if nxt else sep.end())
+        if not following or re.match(
+            r"\s?%|[-‐]\s?(?:year|month|week|day)", text[following.end() : following.end() + 8]
+        ):
+            break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
+        if sep.group(0).strip() == ";" and nxt is None:
+            break
+        out.seps.append(sep.group(0).strip())
+        pos = sep.end()
+    return out
+
+
+_CARRIED_MEDIAN = re.compile(
+    r"(?i)\bmedian\s+[\w-]+(?:\s+[\w-]+){0,2}\s*\(\s*\d[^()]{0,120}\)\s*,?\s*and\s+$"
+)
+
+
+# "OS (median [95% confidence interval; CI]) was ...": the form of the values that follow
+_CI_HEADER = re.compile(
+    r"\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+interval)[^\])]{0,20}[\])]\s*\)?"
+)
+
+
+def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
+    """The time outcomes a "median" introduces, and where its values may start."""
+    header = _CI_HEADER.match(text, m.end())
+    before = [t for t in tterms if t.end <= m.start()]
+    if (
+        header is not None
+        and before
+        and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()])
+    ):
+        return [before[-1]], header.end()
+    first = next((t for t in tterms if t.start >= m.end()), None)
+    if first is not None and re.fullmatch(
+        r"(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-", text[m.end() : first.start]
+    ):
+        run = [first]
+        for t in tterms:
+            if t.start > run[-1].end and re.fullmatch(
+                r"\s*(?:,|and|or|,\s*and|&)\s*(?:the\s+)?(?:median\s+)?",
+                text[run[-1].end : t.start],
+            ):
+                run.append(t)
+        return run, run[-1].end
+    # "PFS ... (median of 28 v 35 months)", "At IA of OS, median was 41.4": the one survival
+    # outcome the sentence names before
+    lead = re.match(r"\s+(?:duration\s+)?of\b|\s*(?:was|were|,)(?=\s)", text[m.end() :])
+    names = {t.name for t in tterms if t.end <= m.start()}
+    if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
+        return None
+    return [next(t for t in tterms if t.end <= m.start())], m.end() + (
+        lead.end() if lead.group(0).strip().startswith(("of", "duration")) else 0
+    )
+
+
+def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
+    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
+    text = sent.text
+    tterms = [t for t in terms if t.kind == "time"]
+    drafted_nr = False
+    starts: list[tuple[int, list[Term], int]] = []
+    for m in re.finditer(r"(?i)\bmedian\b", text):
+        found = _median_run(text, m, tterms)
+        if found is not None:
+            starts.append((m.start(), *found))
+    for t in tterms:
+        # "median TTP (13.6 vs. 7.0 months; ...) and PFS (11.9 vs. 6.4 months)": "median" carries
+        if _CARRIED_MEDIAN.search(text[max(0, t.start - 160) : t.start]) and re.match(
+            r"\s*\((?=\s*\d)", text[t.end : t.end + 4]
+        ):
+            starts.append((t.start, [t], t.end))
+    starts.sort(key=lambda x: x[0])
+    for m_start, run, after in starts:
+        if _SUBGROUP_SENTENCE.search(text[:m_start]):
+            _skip(state, sent, "subgroup")
+            continue
+        frame = group_frame(text)
+        frame_arm: DraftArm | None = None
+        if frame is not None and frame.end() <= m_start:
+            frame_arm = groups.resolve(frame.group("g"))
+            if frame_arm is None:
+                # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
+                _skip(
+                    state,
+                    sent,
+                    f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
+                )
+                continue
+        gap = _MEDIAN_GAP.match(text, after)
+        pos = gap.end() if gap else after
+        ci_header = _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None or bool(
+            re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos])
+        )
+        read = _read_medians(text, pos, groups, ci_header)
+        vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
+        if not vals:
+            continue
+        a, b = vals[0].start(), vals[-1].end()
+        unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
+        if unit is None:
+            tail = _TIME_UNIT.match(text, b)
+            unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
+        is_nr = [re.fullmatch(NR, v.group("v")) is not None for v in vals]
+        if unit is None and not all(is_nr):
+            _skip(state, sent, "median without a unit", a, b)
+            continue
+        tp = _timepoint(sent)
+        trailing = _TRAILING_ARMS.match(text, read.end)
+        if "*both" in labels:
+            _skip(state, sent, 'a value "for both" or "for each", groups not named', a, b)
+            continue
+        if frame_arm is not None and (any(labels) or len(vals) != len(run)):
+            _skip(state, sent, "medians in a sentence about one group", a, b)
+            continue
+        if gap is not None and labels and labels[0] is None and len(vals) > 1:
+            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y"
+            labels[0] = gap.group("pre")
+        # which arm each value belongs to
+        targets: list[DraftArm] | None = None
+        check: str | None = None
+        if any(labels) and groups.arms:
+            targets = []
+            for lab in labels:
+                arm = groups.resolve(lab) if lab else None
+                if arm is None or arm in targets:
+                    targets = None
+                    break
+                targets.append(arm)
+            if (
+                targets is None
+                and len(vals) == 2
+                and len(groups.arms) == 2
+                and (labels[0] is None) != (labels[1] is None)
+            ):
+                known = next(groups.resolve(x) for x in labels if x)
+                if known is not None:
+                    other = next(x for x in groups.arms if x is not known)
+                    targets = [known if x else other for x in labels]
+                    check = (
+                        f"arm inferred: one value is labelled {known.label}, the other is "
+                        f"taken for {other.label} (the other arm)"
+                    )
+            if targets is None:
+                _skip(state, sent, "median for a group that is not an arm", a, b)
+                continue
+        elif (
+            trailing
+            and trailing.group("each")
+            and len(vals) == 1
+            and groups.arms
+            and frame_arm is None
+        ):
+            for arm in groups.arms:
+                _add_median(run[0].name, vals[0], unit, sent, state, tp, arm=arm.id)
+            continue
+        elif len(vals) > 1 and len(run) == 1:
+            pair_trailing = trailing if trailing and trailing.group("t1") else None
+            if pair_trailing is None and gap is not None and gap.group("pre1"):
+                got_pair = _arm_pair(groups, gap.group("pre1"), gap.group("pre2"))
+                got = Assignment(got_pair, why="groups named are not the arms")
+            else:
+                got = assign(
+                    groups,
+                    text,
+                    a,
+                    b,
+                    len(vals),
+                    [_median_number(v) for v in vals],
+                    trailing=pair_trailing,
+                )
+            if got.arms is None or len(got.arms) != len(vals):
+                _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
+                continue
+            targets, check = got.arms, got.check
+        if targets is not None:
+            first_entry = len(state.entries)
+            for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
+                _add_median(
+                    run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci, check=check
+                )
+            if len(vals) > 1 and len(vals) == len(groups.arms):
+                _with_p(state, first_entry, targets[0].id, _p_after(text, vals[-1].end()))
+            continue
+        if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
+            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
+        ):
+            _skip(state, sent, "median for a group", a, b)
+            continue
+        if len(run) == len(vals):
+            pairs = list(zip(run, vals, strict=True))
+        elif len(vals) == 1 and all(is_nr):
+            pairs = [(t, vals[0]) for t in run]
+        else:
+            state.note(
+                f'ambiguous (medians do not pair with outcomes): "{short(text)}"',
+                (sent.start + a, sent.start + b),
+            )
+            continue
+        if len(pairs) > 1 and len(vals) > 1 and not _RESPECTIVELY.search(text, b):
+            state.note(
+                f'ambiguous (medians without "respectively"): "{short(text)}"',
+                (sent.start + a, sent.start + b),
+            )
+            continue
+        if any(s.lower().startswith(("v", "compared")) for s in seps):
+            _skip(state, sent, "two-arm comparison, arms not identified", a, b)
+            continue
+        for term, vm in pairs:
+            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
+            drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
+    _labelled_times(sent, tterms, state, groups)
+    _group_paren_times(sent, tterms, state, groups)
+    # "not reached" left over in a sentence about survival: say so
+    if tterms and not drafted_nr:
+        for nr in re.finditer(r"(?i)not\s+(?:yet\s+)?reached", text):
+            if not _covered(state, sent.start + nr.start()):
+                _skip(state, sent, '"not reached" for a subgroup?', nr.start(), nr.end())
+
+
+def _covered(state: State, pos: int) -> bool:
+    return any(a <= pos < b for e in state.entries[-8:] for a, b in e.values) or any(
+        a <= pos < b for a, b in state.covered[-16:]
+    )
+
+
+def _median_number(vm: re.Match[str]) -> float:
+    raw = vm.group("v")
+    return float("inf") if re.fullmatch(NR, raw) else float(num_text(raw))
+
+
+# "(13 months for CPX-351 vs 11 months for ven/aza", "(19 months with fludarabine, 18 months
+# with chlorambucil", "[RVd-Elo = 68 mos, RVd = not reached": times labelled with their groups
+_LABELLED_TIME = re.compile(
+    rf"(?:(?P<pre>{_ARM_REF})\s*(?:=|:|,)\s*)?(?P<v>{NUM}|{NR})\s*"
+    r"(?P<unit>months?|mos?\.?|years?|weeks?|days?)?"
+    rf"(?:\s+(?:with|in|for)\s+(?:the\s+)?(?P<post>{_ARM_REF})(?:\s+(?:arm|group|cohort))?)?"
+)
+
+
+_TERM_TO_TIMES = re.compile(
+    r"\s*(?:(?:was|were)\s+)?(?:(?:significantly|numerically|markedly)\s+)?"
+    r"(?:(?:longer|shorter|better|worse|improved|superior|inferior|prolonged|similar)\s+)?"
+    r"(?:(?:with|in|for)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?(?:\s+(?:arm|group))?\s*)?"
+)
+_UNLABELLED_TIMES = re.compile(
+    rf"\s*[(\[]\s*(?P<v1>{NUM}|{NR})\s*(?:months?|mos?\.?)?\s*(?:vs\.?|versus|v\.?)\s*"
+    rf"(?P<v2>{NUM}|{NR})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)\b"
+)
+
+
+def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """Times per group left after the median reader: "(13 months for A vs 11 months for B)",
+    "[A = 68 mos, B = not reached]", "overall survival (9 vs. 2 months)".
+
+    Read as medians of the one survival outcome the clause names; without the word
+    "median" the entry carries a ``# check:`` comment.
+    """
+    text = sent.text
+    if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+        return
+    tp = _timepoint(sent)
+    for open_ in re.finditer(r"[(\[]", text):
+        start = open_.end()
+        if _covered(state, sent.start + start) or _covered(state, sent.start + start + 3):
+            continue
+        names = {t.name for t in tterms if t.end <= open_.start()}
+        if len(names) != 1:
+            continue
+        term = next(t for t in reversed(tterms) if t.end <= open_.start())
+        median_word = re.search(r"(?i)\bmedian\b", text[max(0, term.start - 40) : open_.start()])
+        check = None
+        if not median_word:
+            check = (
+                f"read as medians: the sentence gives a time per group for {term.name} "
+                'without the word "median"'
+            )
+        items: list[tuple[re.Match[str], DraftArm]] = []
+        pos = start
+        while len(items) < 4:
+            m = _LABELLED_TIME.match(text, pos)
+            if m is None or not (m.group("pre") or m.group("post")):
+                break
+            arm = groups.resolve(m.group("pre") or m.group("post"))
+            if arm is None or any(arm is x for _, x in items):
+                break
+            items.append((m, arm))
+            sep = re.match(r"\s*(?:,|;|vs\.?|versus|v\.?|and)\s*", text[m.end() : m.end() + 12])
+            if sep is None:
+                break
+            pos = m.end() + sep.end()
+        if len(items) == len(groups.arms):
+            units = [m.group("unit") for m, _ in items if m.group("unit")]
+            if units:
+                unit = unit_name(units[-1].rstrip(".").lower())
+                first_entry = len(state.entries)
+                for m, arm in items:
+                    _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
+                _with_p(state, first_entry, items[0][1].id, _p_after(text, items[-1][0].end()))
+            continue
+        # "CHT was associated with better overall survival (9 vs. 2 months; ...)", "Overall
+        # survival was longer with A (14 vs 9 months)"
+        if items or not _TERM_TO_TIMES.fullmatch(text[term.end : open_.start()]):
+            continue
+        pair = _UNLABELLED_TIMES.match(text, open_.start())
+        if pair is None:
+            continue
+        values = [_median_number_text(pair.group(k)) for k in ("v1", "v2")]
+        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values)
+        if got.arms is None:
+            _skip(
+                state,
+                sent,
+                f"two-arm comparison, {got.why or 'arms not identified'}",
+                pair.start("v1"),
+                pair.end(),
+            )
+            continue
+        unit = unit_name(pair.group("unit").rstrip(".").lower())
+        how = "; ".join(x for x in (check, got.check) if x)
+        first_entry = len(state.entries)
+        for arm, k in zip(got.arms, ("v1", "v2"), strict=True):
+            _add_median(
+                term.name,
+                _Found(pair.group(k), pair.start(k), pair.end(k)),
+                unit,
+                sent,
+                state,
+                tp,
+                arm=arm.id,
+                check=how or None,
+            )
+        _with_p(state, first_entry, got.arms[0].id, _p_after(text, pair.end()))
+
+
+# "First-line EGFR TKI therapy [12.9 months, 95% confidence interval (CI), 10.7–15.2] provided
+# longer PFS than did second-line EGFR TKI therapy (9.0 months, 95% CI, 7.7–10.2)"
+_GROUP_PAREN_TIME = re.compile(
+    r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
+    rf"(?P<v>{NUM})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)"
+    r"(?:\s*[,;]\s*(?P<lvl>\d{1,2}(?:\.\d)?)\s?%\s*(?:CI|confidence\s+interval)(?:\s*\(CI\))?"
+    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?\s*[)\]]"
+)
+
+
+def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """A time printed in brackets after each group's name, in a sentence about one survival
+    outcome: read as the groups' medians, with a ``# check:`` comment."""
+    text = sent.text
+    if len(groups.arms) < 2 or len({t.name for t in tterms}) != 1:
+        return
+    if _SUBGROUP_SENTENCE.search(text) or _covered(state, sent.start + len(text) // 2):
+        return
+    found: list[tuple[re.Match[str], DraftArm]] = []
+    for m in _GROUP_PAREN_TIME.finditer(text):
+        if _covered(state, sent.start + m.start("v")):
+            return
+        words = m.group("g").split()
+        # the name may start after a few words: try the last 4, 3, 2 and 1 of them
+        arm = next(
+            (a for k in range(len(words), 0, -1) if (a := groups.resolve(" ".join(words[-k:])))),
+            None,
+        )
+        if arm is None or any(arm is x for _, x in found):
+            return
+        found.append((m, arm))
+    if len(found) != len(groups.arms):
+        return
+    term = tterms[0]
+    check = (
+        f"read as medians: the sentence gives a time per group for {term.name} without the "
+        'word "median"'
+    )
+    tp = _timepoint(sent)
+    for m, arm in found:
+        unit = unit_name(m.group("unit").rstrip(".").lower())
+        _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A value read without a match of its own (stands in for a match in :func:`_add_median`)."""
+
+    v: str
+    a: int
+    b: int
+
+    def group(self, name: str) -> str:
+        assert name == "v"
+        return self.v
+
+    def groupdict(self) -> dict[str, str | None]:
+        return {"v": self.v}
+
+    def start(self) -> int:
+        return self.a
+
+    def end(self) -> int:
+        return self.b
+
+
+def _median_number_text(raw: str) -> float:
+    return float("inf") if re.fullmatch(NR, raw) else float(num_text(raw))
+
+
+def _add_median(
+    name: str,
+    vm: re.Match[str] | _Found,
+    unit: str | None,
+    sent: Sentence,
+    state: State,
+    timepoint: str | None,
+    *,
+    arm: str | None = None,
+    single_ci: bool = True,
+    extra_ci: tuple[str, str] | None = None,
+    check: str | None = None,
+) -> None:
+    raw = vm.group("v")
+    median: Any = "NR" if re.fullmatch(NR, raw) else number(raw)
+    fields: list[tuple[str, Any]] = [("median", median)]
+    groups_ = vm.groupdict()
+    lo = groups_.get("lo") or groups_.get("blo")
+    hi = groups_.get("hi") or groups_.get("bhi")
+    lvl = groups_.get("lvl") or groups_.get("blvl")
+    if lo is None and extra_ci is not None:
+        lo, hi = extra_ci  # the level printed with the first value of the comparison
+    note = None
+    if lo is not None and hi is not None and single_ci:
+        if re.fullmatch(NR, hi):
+            note = f"CI {num_text(lo)} to not reached: a limit that is not a number; left out"
+        else:
+            hi_v: Any = number(hi)
+            lo_v = number(lo)
+            ok = median == "NR" or float(lo_v) <= float(median) <= float(hi_v)
+            if ok and float(lo_v) > float(hi_v):
+                ok = False
+            if ok:
+                fields.append(("ci", [lo_v, hi_v]))
+                if lvl is not None and float(lvl) != 95:
+                    fields.append(("ci_level", Num(str(float(lvl) / 100))))
+            else:
+                note = "the printed interval does not contain the median; left out"
+    fields.append(("unit", unit or "months"))
+    state.entries.append(
+        _entry(
+            name,
+            fields,
+            sent,
+            [(vm.start(), vm.end())],
+            arm=arm,
+            timepoint=timepoint,
+            note=note,
+            check=check,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Ratios
+
+_ANALYSIS = (
+    r"(?:(?:In|On|After|By|Using)\s+(?:a\s+|the\s+)?(?:multivariate|multivariable|univariate)"
+    r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
+)
+# the patient groups a ratio compares when they are defined by a factor, not by treatment
+_FACTOR_CONTRASTS = (
+    # "Elevated EBV DNA was associated with inferior PFS (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were)\s+(?:\w+\s+)?"
+        r"(?:associated|correlated)\s+with\b"
+    ),
+    # "TP53 mutation predicted shorter overall survival (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:predicted|was\s+an?\s+"
+        r"(?:independent\s+)?(?:predictor|prognostic\s+factor))\b"
+    ),
+    # "Patients with prior nephrectomy had longer PFS (HR ...)"
+    re.compile(
+        rf"^{_ANALYSIS}(?P<c>(?:Patients|Those)\s+(?:with|without|who)\b[^,;()]{{1,60}}?)"
+        r"\s+(?:had|showed|experienced)\b"
+    ),
+    # "Compared to the favorable group, the poor prognosis group had shorter PFS (HR ...)"
+    re.compile(
+        r"^(?P<c>Compared\s+(?:to|with)\s+[^,;()]{1,60}?,\s*[^,;()]{1,60}?)\s+"
+        r"(?:had|showed|experienced)\b"
+    ),
+    # "For the comparison with the historical cohort, the hazard ratio ..."
+    re.compile(r"^For\s+the\s+(?P<c>comparison\s+(?:with|to|between)\s+[^,;()]{1,60}?),"),
+    # "After multivariate analysis ECOG (HR: 2.142 ...)"
+    re.compile(
+        r"(?i:multivariate|multivariable)\s+analys[ie]s,?\s+(?P<c>[A-Za-z][^,;()]{0,40}?)\s*"
+        r"[(\[]\s*(?=$)"
+    ),
+)
+
+
+# "although late relapse (HR 0.21 ...) was associated with lower mortality"
+_FACTOR_BEFORE_PAREN = re.compile(
+    r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
+    r"[(\[]\s*$"
+)
+_ASSOCIATED_AFTER = re.compile(
+    r"^[^()]{0,30}?[)\]]?\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|"
+    r"prognostic)"
+)
+# "the risk of mortality increased with age (HR, 1.25 ...)"
+_WITH_FACTOR = re.compile(
+    r"\b(?:increased|decreased|rose|fell|improved|worsened|higher|lower|shorter|longer)\s+with\s+"
+    r"(?:(?:increasing|higher|lower|older)\s+)?(?P<c>[A-Za-z][^,;()]{0,40}?)\s*[(\[]\s*$"
+)
+
+
+def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
+    """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
+    before = text[: m.start()]
+    if not (groups.arms and groups.named(before)):
+        near = before[-80:]
+        c = _FACTOR_BEFORE_PAREN.search(near)
+        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 80]):
+            return re.sub(r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip())
+        c = _WITH_FACTOR.search(near)
+        if c is not None:
+            return c.group("c").strip()
+    for rx in _FACTOR_CONTRASTS:
+        c = rx.search(before)
+        if c is None:
+            continue
+        contrast = c.group("c").strip()
+        if groups.arms and groups.named(before):
+            return None  # the sentence names the arms: a treatment contrast
+        return contrast
+    return None
+
+
+# "0.63-1.03" right after the number a ratio reads: that number opens a range (a CI)
+_RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
+# "95% CI for the hazard ratio": what follows is the interval, not the estimate
+_CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
+
+
+def ratio_entries(
+    sent: Sentence,
+    terms: list[Term],
+    state: State,
+    groups: Groups,
+    *,
+    carried: str | None = None,
+) -> None:
+    """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed.
+
+    *carried*: the outcome of the ratios of the sentence before, for a sentence that names
+    none ("Similar results were recorded in landmark analyses (HR, 0.52 ...)"); such a ratio
+    is drafted with a ``# check:`` comment.
+    """
+    text = sent.text
+    for m in RATIO.finditer(text):
+        kind = ratio_kind(m.group("kind"))
+        value = number(m.group("v"))
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        note = None
+        lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
+        if lo is None and m.group("ulo") is not None:
+            lo, hi = m.group("ulo"), m.group("uhi")
+            lvl = m.group("lvl0")
+            if lvl is None:
+                note = "CI level not printed; the default 0.95 is assumed"
+        span = (m.start(), m.end())
+        if lo is None and (
+            _RANGE_NEXT.match(text, m.end("v"))
+            or _CI_FOR.search(text[max(0, m.start() - 40) : m.start()])
+        ):
+            # "95% confidence interval for hazard ratio 0.63-1.03": a CI with no estimate;
+            # its lower bound is not the ratio, so nothing is drafted
+            shown = short(text[max(0, m.start() - 40) : m.end() + 12])
+            state.note(
+                f'skipped (a ratio CI without its estimate): "{shown}"',
+                (sent.start + m.start(), sent.start + m.end() + 12),
+            )
+            continue
+        if lo is not None:
+            if re.fullmatch(NR, hi):
+                _skip(state, sent, "ratio CI with NR", *span)
+                continue
+            lo_v, hi_v = number(lo), number(hi)
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                _skip(state, sent, "ratio outside its CI, misread?", *span)
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if lvl is not None and float(lvl) != 95:
+                fields.append(("ci_level", Num(str(float(lvl) / 100))))
+        if float(value) <= 0:
+            continue
+        if m.group("p") is not None:
+            op = m.group("op")
+            p_text = num_text(m.group("p"))
+            if float(p_text) > 1:
+                continue
+            fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
+        name = _ratio_outcome(text, terms, m)
+        check = None
+        if name is None and carried is not None and not terms:
+            name = carried
+            check = (
+                f"outcome inferred: this sentence names none; {carried} is the outcome of the "
+                "ratios of the sentence before"
+            )
+        if name is None:
+            _skip(state, sent, "ratio without a named outcome", *span)
+            continue
+        contrast = _factor_contrast(text, m, groups)
+        if contrast is not None:
+            fields.append(("contrast", contrast))
+        adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+        if adjusted or m.group("kind").startswith("a"):
+            fields.append(("adjusted", True))
+        if adjusted and contrast is None and not groups.arms:
+            # a multivariate ratio in a study without arms compares the levels of a factor;
+            # without its contrast it would be pooled as a treatment effect
+            _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
+            continue
+        state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
+
+
+def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
+    if m.group("for"):
+        inner = find_terms(m.group("for"))
+        if inner and inner[0].kind == "other":
+            return None  # "odds ratio for MRD-negative complete response": no canonical name
+        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", m.group("for")):
+            return "PFS"
+        if inner:
+            return inner[0].name
+        return None
+    kind = ratio_kind(m.group("kind"))
+    wanted = ("time", "death") if kind == "hr" else ("binary",)
+
+    def fits(t: Term) -> bool:
+        # a hazard ratio of mortality is one of overall survival
+        return t.kind in wanted or (kind == "hr" and t.name == "Mortality")
+
+    nearest = [t for t in terms if t.end <= m.start() and (fits(t) or t.kind == "other")]
+    if (
+        nearest
+        and nearest[-1].kind == "other"
+        and not RATIO.search(text[nearest[-1].end : m.start()])
+    ):
+        return None  # "MRD- complete response rates (22% vs 8%; OR, 3.55)": not CR, not MRD-
+    before = [t for t in terms if t.end <= m.start() and fits(t)]
+
+    def name_of(t: Term) -> str:
+        return "OS" if t.name == "Mortality" and kind == "hr" else t.name
+
+    if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
+        return name_of(before[-1])  # "improved PFS (HR 0.61 ...)"
+    names = {name_of(t) for t in terms if fits(t) and not t.start <= m.start() < t.end}
+    if len(names) == 1:
+        return names.pop()
+    # "improved PFS from a median of 13 to 30 months (HR 0.45 ...) and OS from ... (HR 0.33":
+    # the nearest outcome before the ratio, when no other ratio or outcome comes between
+    if before and kind == "hr":
+        last = before[-1]
+        between = text[last.end : m.start()]
+        if (
+            len(between) <= 160
+            and not RATIO.search(between)
+            and not any(last.end <= t.start < m.start() for t in terms)
+        ):
+            return name_of(last)
+    return None
+
+
+def median_context(text: str, v: Value, spans: list[Span]) -> bool:
+    """A percent-free number inside a 'median ...' clause is not a count."""
+    d = dict(v.fields)
+    return "percent" not in d and any(a <= v.start < b for a, b in spans)

@@ -1,0 +1,189 @@
+"""The cohort: the total number of patients an abstract reports on.
+
+:func:`find_cohort` takes the first cohort phrase in text order ("a total of 120
+patients", "seven patients ... were enrolled", "patients ... (n = 132)"), and leaves the
+size out when its sentence gives a rival count beside it, or when it is a part ("150 and
+151 patients", "of the 120 patients, 100 ..."), a count per arm or a count of screened
+patients.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import INT, NUM, NUMBER, PAREN, PEOPLE, Sentence, int_value
+
+# words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
+_FILLER = r"(?:(?!(?:and|or|to|of)\b)(?:[A-Za-z\u00c0-\u024f][\w/+-]*|\([A-Za-z][\w/+-]*\))\s+)"
+_COHORT_PATTERNS = (
+    # "analyzed 51 patients", "a retrospective study of 32 ALL cases", "a total of 120 patients"
+    re.compile(
+        rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
+        rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
+        rf"treatment of|randomi[sz]ed|randomly\s+assigned)"
+        rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
+        rf"{_FILLER}{{0,4}}?{PEOPLE}\b"
+    ),
+    # "seven patients with newly diagnosed ANKL were enrolled"
+    re.compile(
+        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\b[^.;]{{0,120}}?"
+        rf"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
+        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
+    ),
+    # "patients with B-cell ALL treated with blinatumomab (n = 132)"
+    re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
+    # "One hundred sixteen patients received blinatumomab." (a sentence that opens with it),
+    # "In this phase 2 study, 134 patients with CLL (median age, 66 years) received A"
+    re.compile(
+        rf"(?i)^(?:[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?:?\s+(?=In\b|For\b))?"
+        rf"(?:(?:In|For)\s+(?:this|the|our)\s+[^;.]{{0,80}}?,\s*|(?:In\s+total|Overall|"
+        rf"Altogether),\s*)?(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}"
+        rf"(?:\s+(?:with|age[ds]?|who|from)\s+[^.;()]{{0,100}}?)?(?:\s*{PAREN})?\s+"
+        r"(?:received|underwent)\b"
+    ),
+    # "The 126 patients entered were balanced ...": the cohort named with its size
+    # (listed after the "Among" pattern, whose index is fixed below)
+    # "Among 33 treated patients (61% men; ...), ...": a sentence framed by the treated cohort
+    re.compile(
+        rf"(?i)^(?:Among|In|Of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+(?:treated|evaluable|"
+        rf"enrolled|eligible|assessable|included)\s+{PEOPLE}\b(?!\s+(?:who|with|in|on|receiving)\b)"
+    ),
+)
+_AMONG = _COHORT_PATTERNS[4]
+_THE_N = re.compile(
+    rf"(?i)^(?:The|All|In\s+all,?)\s+(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+(?:who\s+)?"
+    r"(?:entered|were\s+entered|enrolled|were\s+enrolled|included|treated|randomi[sz]ed)\b"
+)
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N)
+_SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
+_PER_ARM = re.compile(
+    r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)"
+)
+_SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
+# "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
+_SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    n: int | None
+    sentence: Sentence | None
+    single: bool  # no other "N patients were ..." size in the text: a safe denominator
+    ambiguous: Sentence | None = None  # a sentence with two rival cohort sizes
+
+
+def find_cohort(sents: list[Sentence]) -> Cohort:
+    """The total cohort: the first cohort phrase in text order."""
+    found: list[tuple[int, int, Sentence, bool]] = []
+    for s in sents:
+        for pattern in _COHORT_PATTERNS:
+            for m in pattern.finditer(s.text):
+                # the checks look at most 80 characters back: the work per match is bounded
+                at = m.start("n")
+                low = max(0, at - 80)
+                prefix = s.text[low:at]
+                frame = at <= 60 and _SENTENCE_OF.match(s.text[:at]) is not None
+                subset = _SUBSET_COUNT.search(prefix)
+                if pattern is not _COHORT_PATTERNS[1]:
+                    subset = None
+                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or (
+                    _PER_ARM.match(s.text, m.end())
+                ):
+                    continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
+                clause = re.split(r"[,;:]", s.text[max(0, m.start() - 200) : m.start()])[-1]
+                if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):
+                    continue  # "median OS of all relapsed patients (n = 228)": that median's n
+                if (
+                    _SUBSET_BEFORE.search(prefix)
+                    and pattern is not _COHORT_PATTERNS[0]
+                    and pattern is not _AMONG
+                    and not frame
+                ):
+                    continue
+                if (
+                    pattern is _COHORT_PATTERNS[2]
+                    and re.search(
+                        r"(?i)\b(?:to|or|versus|vs\.?|aged?|older|younger)\b|\(",
+                        m.group(0)[: m.start("n") - m.start()].rsplit("(", 1)[0],
+                    )
+                ) or (
+                    re.search(
+                        r"(?i)\b(?:of|among|in)\s+(?:these|those|the|them)\s*$",
+                        s.text[max(0, m.start() - 40) : m.start()],
+                    )
+                    and not frame
+                ):
+                    continue  # "assigned to A (n = 60)", "patients aged 60 or older (n = 18)"
+                if re.search(r"(?i)\b(?!(?:19|20)\d\d\b)\d+\s*(?:,|and|or)\s*$", prefix) or (
+                    pattern is _COHORT_PATTERNS[1]
+                    and re.search(
+                        rf"(?i)\b(?:and|or)\s+{NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
+                    )
+                    and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
+                ):
+                    continue  # "150 and 151 patients", "46 with AML and 26 with ALL": parts
+                strong = pattern is not _COHORT_PATTERNS[2] and pattern is not _AMONG
+                value = int_value(m.group("n"))
+                start = m.start("n")
+                if subset is not None:
+                    # "493 of 601 patients were randomized": the 493 were
+                    value, start = int_value(subset.group("k")), low + subset.start("k")
+                if value is None or value <= 0:
+                    continue
+                found.append((s.start + start, value, s, strong))
+    if not found:
+        return Cohort(None, None, False)
+    found.sort(key=lambda t: t[0])
+    pos, n, sent, _ = found[0]
+    if _parallel_count(sent, pos - sent.start, n):
+        return Cohort(None, None, False, sent)
+    others = {v for _, v, _, strong in found[1:] if strong and v != n}
+    return Cohort(n, sent, not others)
+
+
+def _parts_of(text: str, n: int | None) -> bool:
+    """ "44 patients, 10 from A and 34 from B, were enrolled": a breakdown that sums to n."""
+    m = re.search(
+        rf"(?i),\s*(?P<a>{NUMBER})\s+[^,;\d]{{0,40}}?\band\s+(?P<b>{NUMBER})\s+[^,;\d]*,", text
+    )
+    if m is None or n is None:
+        return False
+    a, b = int_value(m.group("a")), int_value(m.group("b"))
+    return a is not None and b is not None and a + b == n
+
+
+_LOOSE_COUNT = re.compile(
+    rf"(?i)(?<![\w.,/(])(?P<n>{NUMBER})\s+(?:[^\s,;.\d]+\s+){{0,6}}?{PEOPLE}\b"
+)
+
+
+def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
+    """Another count of people beside the cohort's in its sentence, not a part of it.
+
+    "A total of 264 patients received A, and a total of 187 patients received B": which,
+    if either, is the cohort is not clear. A count introduced as a part ("of the 120
+    patients, 100 ...", "46 with AML and 26 ...", a sentence framed "Of N patients") is not
+    a rival.
+    """
+    if _SENTENCE_OF.match(sent.text[:at]):
+        return False
+    rivals: list[int] = []
+    for m in _LOOSE_COUNT.finditer(sent.text):
+        value = int_value(m.group("n"))
+        if m.start("n") == at or value is None or value == n:
+            continue
+        before = sent.text[: m.start("n")]
+        if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
+            continue
+        if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
+            continue  # "24 patients (54%) were papillary type": a share of the cohort
+        if re.search(
+            r"(?i)(?:(?<!total )(?<!series )(?<!cohort )\bof|\bamong|\bin)\s+(?:the\s+)?$",
+            before,
+        ):
+            continue
+        rivals.append(value)
+    # "583 patients were enrolled ... 289 patients were assigned to A and 294 patients to B":
+    # counts that add up to the cohort are its parts
+    return bool(rivals) and sum(rivals) != n
