@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+from decimal import Decimal, InvalidOperation
+
 import pytest
 import yaml
 
@@ -21,9 +24,11 @@ FOLDERS = sorted(p for p in SETS.iterdir() if p.is_dir())
 
 
 def test_the_sets_are_there() -> None:
-    assert [p.name for p in FOLDERS] == ["dev", "round1", "round2", "round3", "seeds"]
+    assert [p.name for p in FOLDERS] == ["dev", "round1", "round2", "round3", "round4", "seeds"]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
-    assert counts == {"dev": counts["dev"], "round1": 20, "round2": 20, "round3": 20, "seeds": 5}
+    assert counts == {
+        "dev": counts["dev"], "round1": 20, "round2": 20, "round3": 20, "round4": 23, "seeds": 5,
+    }
     assert counts["dev"] >= 6
 
 
@@ -35,7 +40,9 @@ def test_every_abstract_has_its_record(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "folder", [SETS / "round1", SETS / "round2", SETS / "round3"], ids=lambda p: p.name
+    "folder",
+    [SETS / "round1", SETS / "round2", SETS / "round3", SETS / "round4"],
+    ids=lambda p: p.name,
 )
 def test_expected_records_load_without_errors(folder: Path) -> None:
     # The real-abstract sets hold the records a reviewer would save. (``dev`` and
@@ -54,3 +61,97 @@ def test_every_expected_quote_is_in_its_abstract(folder: Path) -> None:
             quote = entry.get("quote")
             if quote is not None:
                 assert str(quote) in text, f"{record.name}: outcomes[{i}].quote"
+
+
+# ---------------------------------------------------------------------------
+# Round 4 (and later) also holds every number of an entry to its quote.
+
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_NUMBER = re.compile(r"\d+(?:[ ,]\d{3})+(?![\d.,])|\d*[.,·]\d+|\d+")
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")(?:-(" + "|".join(_WORDS) + r"))?\b", re.I)
+
+
+def numbers_in(text: str) -> set[Decimal]:
+    """Every number a reader can see in ``text``: thousands separators (``3,209``, ``3 700``),
+    decimal points, decimal commas (``3,9``), middle dots, leading points (``.007``) and
+    numbers written in words (``Thirty-eight``)."""
+    found: set[Decimal] = set()
+    for token in _NUMBER.findall(text):
+        variants = {token.replace(",", "").replace(" ", "")}
+        if re.fullmatch(r"\d*[,·]\d+", token):  # decimal comma or middle dot
+            variants.add(token.replace(",", ".").replace("·", "."))
+        for v in variants:
+            try:
+                found.add(Decimal(v if not v.startswith(".") else "0" + v))
+            except InvalidOperation:
+                pass
+    for tens, unit in _WORD_NUMBER.findall(text):
+        found.add(Decimal(_WORDS[tens.lower()] + (_WORDS[unit.lower()] if unit else 0)))
+    return found
+
+
+def entry_numbers(entry: dict) -> dict[str, Decimal]:
+    """The numbers an outcome entry asserts (not its name, arm, unit or note)."""
+    out: dict[str, Decimal] = {}
+    for key in ("events", "total", "percent", "median", "hr", "or", "rr", "mean", "sd", "n",
+                "estimate", "se"):
+        value = entry.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = Decimal(str(value))
+    for i, bound in enumerate(entry.get("ci") or []):
+        out[f"ci[{i}]"] = Decimal(str(bound))
+    p = entry.get("p")
+    if isinstance(p, (int, float)):
+        out["p"] = Decimal(str(p))
+    elif isinstance(p, str):
+        out["p"] = Decimal(p.lstrip("<>=≤≥ "))
+    return out
+
+
+def number_problems(folder: Path) -> list[str]:
+    """Every number of every entry must be printed in its quote; a ``total`` that is the
+    arm's or the study's size may instead be printed elsewhere in the text."""
+    problems = []
+    for record in sorted(folder.glob("*.yaml")):
+        text = record.with_suffix(".txt").read_text(encoding="utf-8")
+        data = yaml.safe_load(record.read_text(encoding="utf-8"))
+        sizes = {a.get("id"): a.get("n") for a in data.get("arms") or []}
+        for i, entry in enumerate(data.get("outcomes") or []):
+            quote = str(entry.get("quote", ""))
+            if quote not in text:
+                problems.append(f"{record.name}: outcomes[{i}].quote is not in the text")
+            in_quote, in_text = numbers_in(quote), numbers_in(text)
+            for key, value in entry_numbers(entry).items():
+                if value in in_quote:
+                    continue
+                stated_size = key == "total" and value in (
+                    Decimal(str(sizes.get(entry.get("arm")) or -1)),
+                    Decimal(str(data.get("n") or -1)),
+                )
+                if stated_size and value in in_text:
+                    continue
+                problems.append(f"{record.name}: outcomes[{i}].{key} = {value} is not in its quote")
+        for arm in data.get("arms") or []:
+            if arm.get("n") is not None and Decimal(str(arm["n"])) not in numbers_in(text):
+                problems.append(f"{record.name}: arm {arm['id']} n = {arm['n']} is not in the text")
+        if data.get("n") is not None and Decimal(str(data["n"])) not in numbers_in(text):
+            problems.append(f"{record.name}: n = {data['n']} is not in the text")
+    return problems
+
+
+@pytest.mark.parametrize("folder", [SETS / "round4"], ids=lambda p: p.name)
+def test_every_number_of_an_entry_is_in_its_quote(folder: Path) -> None:
+    assert number_problems(folder) == []
+
+
+if __name__ == "__main__":  # python tests/test_abstract_sets.py [FOLDER ...]
+    import sys
+
+    folders = [Path(a) for a in sys.argv[1:]] or [SETS / "round4"]
+    found = [problem for f in folders for problem in number_problems(f)]
+    print("\n".join(found) or f"OK: every quote and every number checked in {len(folders)} folder(s)")
+    sys.exit(1 if found else 0)
