@@ -691,3 +691,20 @@ def test_year_and_n_come_from_the_records(dirs: dict[str, str]) -> None:
     d = bcg_json(dirs, "--mods", "year,n")
     assert d["studies"][0]["moderators"] == {"year": 1948, "n": 4 + 119 + 11 + 128}
     assert [x["term"] for x in d["coefficients"]] == ["intercept", "year", "n"]
+
+
+def test_the_report_section_holds_the_table_tests_plot_and_warnings(dirs: dict[str, str]) -> None:
+    from synthesis.plots.bubble import bubble_image
+    from synthesis.render.regress import regress_section
+
+    c = CASES["bcg-ablat-alloc-REML-wald"]
+    result = regress(load_review(dirs["bcg"]), outcome="TB", measure="RR", mods="ablat,alloc")
+    html = regress_section(result, plot_svg=bubble_image(result, fmt="svg").data.decode())
+    assert html.startswith('<div class="keep regression">') and html.endswith("</div>")
+    assert html.count("<tr>") == 4  # one per coefficient
+    for term in ("intercept", "ablat", "alloc=random", "alloc=systematic"):
+        assert f">{term}</td>" in html
+    assert f"QM(df = 3) = {c['QM']:.2f}, p = {c['QMp']:.4f}" in html
+    assert "<figure" in html and "<svg" in html
+    assert "fewer than 10 studies per moderator" in html  # 13 studies, 3 coefficients
+    assert regress_section(result).count("<figure") == 0

@@ -333,9 +333,15 @@ def regress_section(result: RegressResult, *, plot_svg: str | None = None) -> st
     ``bubble_image(result, fmt="svg").data``), or None.
     """
     hs = headers(result)
-    head = "".join(f"<th>{escape(h)}</th>" for h in hs)
+    cell = "padding: 2px 10px 2px 0; white-space: nowrap;"
+    left, right = f' style="{cell} text-align: left;"', f' style="{cell} text-align: right;"'
+    head = "".join(f"<th{left if i == 0 else right}>{escape(h)}</th>" for i, h in enumerate(hs))
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td{left if i == 0 else right}>{escape(text)}</td>" for i, text in enumerate(row)
+        )
+        + "</tr>"
         for row in coefficient_rows(result)
     )
     parts = [
@@ -347,7 +353,8 @@ def regress_section(result: RegressResult, *, plot_svg: str | None = None) -> st
     if plot_svg:
         parts.append(f'<figure class="forest bubble">\n{plot_svg}\n</figure>')
     parts.append(
-        f'<table class="numbers coefficients"><thead><tr>{head}</tr></thead>'
+        '<table class="numbers coefficients" style="border-collapse: collapse;">'
+        f'<thead><tr style="border-bottom: 1px solid #999;">{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
     parts.append(
