@@ -640,6 +640,11 @@ def regress(
         )
         reg = reg.with_permutation(perm)
         notes.extend(perm.warnings)
+    if k - p == 1 and method != "FE":
+        notes.append(
+            f"k = {k} studies for {p} coefficient{'s' if p > 1 else ''}: one residual degree of "
+            "freedom, so tau² and every test rest on almost no information"
+        )
     if terms and k < STUDIES_PER_MODERATOR * (p - 1):
         notes.append(
             f"{k} studies for {p - 1} moderator coefficient{'s' if p > 2 else ''}: fewer than "

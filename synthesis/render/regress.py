@@ -166,12 +166,14 @@ def coefficient_rows(result: RegressResult) -> list[list[str]]:
 
 def moderator_line(result: RegressResult) -> str:
     t = result.moderator_test
-    what = "Test of the intercept" if len(result.coefficients) == 1 else "Test of moderators"
-    tested = ", ".join(c.term for c in result.coefficients[1:]) or result.coefficients[0].term
+    if len(result.coefficients) == 1:
+        what = "Test of the intercept"
+    else:
+        what = f"Test of moderators ({', '.join(c.term for c in result.coefficients[1:])})"
     if t.statistic is None:
-        return f"{what} ({tested}): not defined for these data"
+        return f"{what}: not defined for these data"
     stat = f"F({t.df}, {t.df2})" if t.df2 is not None else f"QM(df = {t.df})"
-    line = f"{what} ({tested}): {stat} = {t.statistic:.2f}, {p_text(t.p_value)}"
+    line = f"{what}: {stat} = {t.statistic:.2f}, {p_text(t.p_value)}"
     if t.permutation_p is not None:
         line += f"; permutation {p_text(t.permutation_p)}"
     return line
