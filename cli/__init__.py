@@ -9,6 +9,7 @@ One module per command group; each registers its commands on :data:`main`
 
 from __future__ import annotations
 
+import synthesis.cli.regress  # noqa: F401  (registration)
 from synthesis.cli import extract, forest, pool, records, summary  # noqa: F401  (registration)
 from synthesis.cli.common import main
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -117,6 +117,9 @@ class Regression:
     converged: bool = True
     permutations: dict[str, Any] | None = None  # {"n": ..., "exact": ...} once tested
     warnings: tuple[str, ...] = field(default=())
+    # the coefficients' covariance matrix (metafor's vb, scaled by s2w under knha), row by
+    # row: predictions at new moderator values (the bubble plot's band) need it
+    vcov: tuple[tuple[float, ...], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -269,6 +272,7 @@ def design_matrix(
     columns: Mapping[str, Sequence[Any]],
     factors: set[str] | frozenset[str] = frozenset(),
     n_rows: int | None = None,
+    check_rank: bool = True,
 ) -> tuple[np.ndarray, tuple[str, ...], tuple[int, ...]]:
     """The model matrix of ``~ TERM1 + TERM2 ...`` with an intercept, as R builds it.
 
@@ -280,7 +284,8 @@ def design_matrix(
     dropped_rows)``: ``X`` ``(k, p)`` for the kept rows, names starting with
     ``"intercept"``, and the 0-based indices of the dropped rows. Without columns the
     model is intercept-only and ``n_rows`` gives k. Raises ``ValueError`` for columns of
-    unequal length (or not ``n_rows`` long), a single-level factor or a redundant term.
+    unequal length (or not ``n_rows`` long), a single-level factor or a redundant term
+    (``check_rank=False`` leaves the rank to the caller, who may word that error itself).
     """
     lengths = {len(v) for v in columns.values()}
     if n_rows is not None:
@@ -312,7 +317,8 @@ def design_matrix(
             names.extend(dnames)
             terms.extend([name] * len(dnames))
     X = np.column_stack(cols)
-    _check_rank(X, names, terms)
+    if check_rank:
+        _check_rank(X, names, terms)
     return X, tuple(names), dropped
 
 
@@ -434,6 +440,7 @@ def fit_regression(
         df=int(b.df[0]) if knha else None,
         converged=bool(b.converged[0]),
         warnings=_notes(b, 0, r2 is None),
+        vcov=tuple(tuple(float(x) for x in row) for row in b.vcov[0]),
     )
 
 
@@ -545,6 +552,8 @@ def permutation_test(
     level: float = 0.95,
     permutations: int | Literal["exact"] = 1000,
     seed: int | None = None,
+    chunk: int = _CHUNK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Permutation:
     """metafor ``permutest.rma.uni`` for the model ``fit_regression`` fits.
 
@@ -554,6 +563,8 @@ def permutation_test(
     at most ``permutations`` (metafor's rule); otherwise ``permutations`` random
     arrangements (numpy ``default_rng(seed)``), the first one the observed data.
     p = share of arrangements with |z| (or QM) >= the observed value - sqrt(eps).
+    The arrangements are fitted in batches of ``chunk``; ``progress(done, total)`` is
+    called after each batch (a command line shows it for long tests).
     """
     y, v, Xa = _validate(yi, vi, X, names, ci_method)
     int_only = Xa.shape[1] == 1 and bool(_has_intercept(Xa)[0])
@@ -581,10 +592,14 @@ def permutation_test(
         reps = np.array([np.flatnonzero(labels == c)[0] for c in range(labels.max() + 1)])
         arr = reps[_arrangements(labels)]  # row indices of X, one arrangement per row
     rng = None if exact else np.random.default_rng(seed)
-    chunks = [
-        _perm_stats(y, v, Xa, int_only, arr, rng, lo, min(n, lo + _CHUNK), fit_kw)
-        for lo in range(0, n, _CHUNK)
-    ]
+    if chunk < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}")
+    chunks = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        chunks.append(_perm_stats(y, v, Xa, int_only, arr, rng, lo, hi, fit_kw))
+        if progress is not None:
+            progress(hi, n)
     stat = np.concatenate([c[0] for c in chunks])
     qm = np.concatenate([c[1] for c in chunks])
     if not exact:  # metafor: the first arrangement is the observed one
