@@ -9,10 +9,9 @@ substring of its abstract, and no abstract lacks its record (or the other way ro
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 import pytest
 import yaml
@@ -27,7 +26,12 @@ def test_the_sets_are_there() -> None:
     assert [p.name for p in FOLDERS] == ["dev", "round1", "round2", "round3", "round4", "seeds"]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
     assert counts == {
-        "dev": counts["dev"], "round1": 20, "round2": 20, "round3": 20, "round4": 23, "seeds": 5,
+        "dev": counts["dev"],
+        "round1": 20,
+        "round2": 20,
+        "round3": 20,
+        "round4": 23,
+        "seeds": 5,
     }
     assert counts["dev"] >= 6
 
@@ -67,9 +71,24 @@ def test_every_expected_quote_is_in_its_abstract(folder: Path) -> None:
 # Round 4 (and later) also holds every number of an entry to its quote.
 
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 _NUMBER = re.compile(r"\d+(?:[ ,]\d{3})+(?![\d.,])|\d*[.,·]\d+|\d+")
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")(?:-(" + "|".join(_WORDS) + r"))?\b", re.I)
@@ -97,8 +116,20 @@ def numbers_in(text: str) -> set[Decimal]:
 def entry_numbers(entry: dict) -> dict[str, Decimal]:
     """The numbers an outcome entry asserts (not its name, arm, unit or note)."""
     out: dict[str, Decimal] = {}
-    for key in ("events", "total", "percent", "median", "hr", "or", "rr", "mean", "sd", "n",
-                "estimate", "se"):
+    for key in (
+        "events",
+        "total",
+        "percent",
+        "median",
+        "hr",
+        "or",
+        "rr",
+        "mean",
+        "sd",
+        "n",
+        "estimate",
+        "se",
+    ):
         value = entry.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out[key] = Decimal(str(value))
@@ -153,5 +184,7 @@ if __name__ == "__main__":  # python tests/test_abstract_sets.py [FOLDER ...]
 
     folders = [Path(a) for a in sys.argv[1:]] or [SETS / "round4"]
     found = [problem for f in folders for problem in number_problems(f)]
-    print("\n".join(found) or f"OK: every quote and every number checked in {len(folders)} folder(s)")
+    print(
+        "\n".join(found) or f"OK: every quote and every number checked in {len(folders)} folder(s)"
+    )
     sys.exit(1 if found else 0)
