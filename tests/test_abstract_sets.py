@@ -9,6 +9,7 @@ substring of its abstract, and no abstract lacks its record (or the other way ro
 
 from __future__ import annotations
 
+import contextlib
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -104,10 +105,8 @@ def numbers_in(text: str) -> set[Decimal]:
         if re.fullmatch(r"\d*[,·]\d+", token):  # decimal comma or middle dot
             variants.add(token.replace(",", ".").replace("·", "."))
         for v in variants:
-            try:
+            with contextlib.suppress(InvalidOperation):
                 found.add(Decimal(v if not v.startswith(".") else "0" + v))
-            except InvalidOperation:
-                pass
     for tens, unit in _WORD_NUMBER.findall(text):
         found.add(Decimal(_WORDS[tens.lower()] + (_WORDS[unit.lower()] if unit else 0)))
     return found
