@@ -2,8 +2,8 @@
 
 The import graph is read from the source (every ``import``, including those inside
 functions; not those under ``if TYPE_CHECKING:``, which never run), so a cycle that
-only a lazy import hides is still found. The wheel is built from this checkout and run from an empty folder with
-nothing but the wheel on the path, as after ``pip install .``.
+only a lazy import hides is still found. The wheel is built from this checkout and run
+from an empty folder with nothing but the wheel on the path, as after ``pip install .``.
 """
 
 from __future__ import annotations
