@@ -746,7 +746,7 @@ def _continuous(study, oc, arm, problem) -> dict[str, Any] | None:
             n = study.n
         if n is None:
             where = f"arm '{arm.id}' has no n" if arm is not None and not arm.implicit else "no n"
-            problem("n", f"missing: give n (the patients the mean is over) or the arm's n ({where})")
+            problem("n", f"missing: give n (the patients behind the mean) or the arm's n ({where})")
             return None
     elif not _continuous_n_fits(study, arm, int(n), v.get("note"), v.get("quote"), problem):
         return None
