@@ -186,7 +186,6 @@ MEASURES: dict[str, Measure] = {
             _CONTINUOUS_HEADER,
             None,
             RE_METHODS,
-            digits=2,
             back_transform=False,
         ),
         Measure(
@@ -201,7 +200,6 @@ MEASURES: dict[str, Measure] = {
             _CONTINUOUS_HEADER,
             None,
             RE_METHODS,
-            digits=2,
             back_transform=False,
         ),
         Measure(
