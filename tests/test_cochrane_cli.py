@@ -24,9 +24,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from synthesis.cli import main
 
 import synthesis
+import synthesis.errors
 from synthesis.models.core import CLOSED_FORM_METHODS
 from tests.tolerances import tol
 
@@ -713,3 +716,73 @@ def test_help_shows_the_new_options_with_examples() -> None:
         assert option in text
     assert "synth pool --outcome ORR --null 0.3" in text
     assert "--also MH" in CliRunner().invoke(main, ["forest", "--help"]).output
+
+
+# =========================================================================== invariants
+
+ARM = st.tuples(
+    st.integers(-5000, 5000).map(lambda x: x / 10),  # mean, one decimal
+    st.integers(5, 500).map(lambda x: x / 10),  # SD > 0
+    st.integers(2, 300),  # n
+)
+TABLE = st.tuples(st.integers(0, 30), st.integers(1, 60), st.integers(0, 30), st.integers(1, 60))
+HSETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _arm_records(studies: list, *, swap: bool = False) -> dict[str, str]:
+    files = {}
+    for i, (a, b) in enumerate(studies):
+        e, c = (b, a) if swap else (a, b)
+        files[f"s{i:02d}.yaml"] = study_yaml(
+            i,
+            f"  - {{name: LOS, arm: exp, mean: {e[0]}, sd: {e[1]}, n: {e[2]}}}\n"
+            f"  - {{name: LOS, arm: ctl, mean: {c[0]}, sd: {c[1]}, n: {c[2]}}}\n",
+            (e[2], c[2]),
+        )
+    return files
+
+
+@HSETTINGS
+@given(studies=st.lists(st.tuples(ARM, ARM), min_size=1, max_size=6), null=st.integers(-50, 50))
+def test_md_smd_swap_negates_also_equals_fe_and_null_shifts(
+    studies: list, null: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    base = tmp_path_factory.mktemp("h")
+    folder = write(base / "a", _arm_records(studies))
+    swapped = write(base / "b", _arm_records(studies, swap=True))
+    for measure in ("MD", "SMD"):
+        kw = {"outcome": "LOS", "measure": measure, "method": "DL"}
+        res = synthesis.pool(studies=folder, also="FE", **kw)
+        neg = synthesis.pool(studies=swapped, **kw)
+        fe = synthesis.pool(studies=folder, **{**kw, "method": "FE"})
+        assert math.isclose(neg.estimate, -res.estimate, rel_tol=1e-9, abs_tol=1e-12)
+        assert math.isclose(neg.ci_low, -res.ci_high, rel_tol=1e-9, abs_tol=1e-9)
+        assert res.common.model_scale == fe.model_scale
+        assert res.common.heterogeneity == fe.heterogeneity
+        # --null h: z = (estimate - h) / se, and the estimate and SE are those without it
+        tested = synthesis.pool(studies=folder, null=null / 10, **kw)
+        assert tested.model_scale == res.model_scale and tested.null_value == null / 10
+        z = (res.model_scale.estimate - null / 10) / res.model_scale.se
+        assert math.isclose(tested.statistic, z, rel_tol=1e-12, abs_tol=1e-12)
+        assert 0.0 <= tested.p_value <= 1.0
+
+
+@HSETTINGS
+@given(tables=st.lists(TABLE, min_size=1, max_size=6))
+def test_also_mh_is_the_mh_fit_and_never_nan(
+    tables: list, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    inputs = {key: [t[j] for t in tables] for j, key in enumerate(("ai", "bi", "ci", "di"))}
+    folder = write(tmp_path_factory.mktemp("h") / "s", count_records(inputs))
+    for measure, method in (("RR", "MH"), ("OR", "MH"), ("RD", "MH"), ("OR", "PETO")):
+        try:
+            alone = synthesis.pool(studies=folder, outcome="Y", measure=measure, method=method)
+        except synthesis.errors.SynthError as exc:  # no pooled estimate: said so, not NaN
+            assert "no pooled" in str(exc)
+            continue
+        both = synthesis.pool(studies=folder, outcome="Y", measure=measure, also=method)
+        assert both.common is not None
+        assert both.common.model_scale == alone.model_scale
+        assert both.common.heterogeneity == alone.heterogeneity
+        assert both.common.tests == alone.tests
+        json.dumps(both.to_dict(), allow_nan=False)
