@@ -101,15 +101,16 @@ def selection_options(f: F) -> F:
         click.option(
             "--measure",
             default=None,
-            metavar="[PLO|PFT|PAS|PR|RR|OR|RD|HR|GEN|MED]",
+            metavar="[PLO|PFT|PAS|PR|RR|OR|RD|MD|SMD|HR|GEN|MED]",
             help="Effect measure (metafor codes). Default: PLO for counts, "
-            "else what most studies give.",
+            "else what most studies give. MD/SMD: mean difference / Hedges' g.",
         ),
         click.option(
             "--method",
             default=None,
-            metavar="[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|WM|MM]",
-            help="tau² estimator (default REML); GLMM for PLO; WM (default) or MM for medians.",
+            metavar="[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|MH|PETO|WM|MM]",
+            help="tau² estimator (default REML); GLMM for PLO; MH (Mantel-Haenszel) for "
+            "RR/OR/RD and PETO for OR, both common-effect; WM (default) or MM for medians.",
         ),
         ci_option,
         level_option,
@@ -127,6 +128,39 @@ def selection_options(f: F) -> F:
     return f
 
 
+def model_options(f: F) -> F:
+    """``--also``, ``--pi`` and ``--null``: what ``pool`` and ``forest`` add to the selection."""
+    options = [
+        click.option(
+            "--also",
+            default=None,
+            metavar="[FE|MH|PETO]",
+            help="Also fit this common-effect model and show it beside the random-effects "
+            "one (MH: RR/OR/RD, PETO: OR).",
+        ),
+        click.option(
+            "--pi",
+            type=click.Choice(["normal", "t"], case_sensitive=False),
+            default="normal",
+            show_default=True,
+            help="Prediction interval on the normal quantile (metafor) or on t with k - 2 df "
+            "(Higgins et al. 2009; needs k >= 3).",
+        ),
+        click.option(
+            "--null",
+            type=float,
+            default=None,
+            metavar="VALUE",
+            help="Test the pooled value against VALUE (reporting scale: a proportion, a "
+            "ratio, months). Default: 1 for ratios, 0 for differences, no test for "
+            "proportions and medians.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def pooled(
     *,
     studies: str | None,
@@ -137,8 +171,12 @@ def pooled(
     level: float,
     by: str | None,
     where: tuple[str, ...],
+    also: str | None = None,
+    pi: str = "normal",
+    null: float | None = None,
 ) -> tuple[Any, Any]:
-    """Load the review and pool one outcome (the options of ``selection_options``).
+    """Load the review and pool one outcome (the options of ``selection_options`` and
+    ``model_options``).
 
     Returns ``(review, result)`` after printing every warning on stderr.
     """
@@ -156,6 +194,9 @@ def pooled(
             level=level,
             by=by,
             where=where,
+            also=also,
+            pi=pi.lower(),
+            null=null,
         )
     echo_warnings(review.general_warnings)
     for line in result.record_warnings:  # already "FILE:LINE: FIELD: warning: ..."
@@ -163,6 +204,11 @@ def pooled(
     echo_warnings(list(result.warnings))
     for group in result.subgroups or ():
         echo_warnings([f"{group.by}={group.value}: {w}" for w in group.warnings])
+    for r in (result, *(result.subgroups or ())):
+        if r.common is not None:
+            where_ = f"{r.by}={r.value}: " if r.by else ""
+            own = [w for w in r.common.warnings if w not in r.warnings]
+            echo_warnings([f"{where_}common effect ({r.common.method}): {w}" for w in own])
     return review, result
 
 

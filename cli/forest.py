@@ -10,6 +10,7 @@ from synthesis.cli.common import (
     echo_warnings,
     force_option,
     main,
+    model_options,
     pooled,
     selection_options,
     user_errors,
@@ -20,6 +21,7 @@ SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 @main.command()
 @selection_options
+@model_options
 @click.option(
     "-o",
     "--output",
@@ -59,6 +61,9 @@ def forest(
     by: str | None,
     where: tuple[str, ...],
     studies: str | None,
+    also: str | None,
+    pi: str,
+    null: float | None,
     output: str,
     sort: str,
     favours: tuple[str, str] | None,
@@ -71,7 +76,8 @@ def forest(
     its CI (arrows where it leaves the axis); the pooled diamond, the prediction
     interval as a bar under it, the line of no effect for comparative measures, and
     a footer with tau², I², Q and the method. With --by, one block per subgroup and
-    the test for subgroup differences.
+    the test for subgroup differences. With --also MH (or FE, PETO) two diamonds, the
+    common-effect one above the random-effects one (as R meta and RevMan).
 
     \b
     Examples:
@@ -79,6 +85,7 @@ def forest(
       synth forest --outcome OS --measure HR --favours "L-ASNase" "other" -o os-hr.pdf
       synth forest --outcome ORR --by disease --sort estimate -o orr-by-disease.svg
       synth forest --outcome OS --measure MED -o os-median.png --force
+      synth forest --outcome Death --measure OR --also MH -o death-or.png
     """
     suffix = Path(output).suffix.lower()
     if suffix not in SUFFIXES:
@@ -103,6 +110,9 @@ def forest(
         level=level,
         by=by,
         where=where,
+        also=also,
+        pi=pi,
+        null=null,
     )
     with user_errors():
         image = forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli.common import main, pooled, selection_options
+from synthesis.cli.common import main, model_options, pooled, selection_options
 
 
 @main.command()
 @selection_options
+@model_options
 @click.option(
     "--format",
     "fmt",
@@ -24,6 +25,9 @@ def pool(
     by: str | None,
     where: tuple[str, ...],
     studies: str | None,
+    also: str | None,
+    pi: str,
+    null: float | None,
     fmt: str,
 ) -> None:
     """Pool one outcome across studies (random effects, metafor's numbers).
@@ -32,13 +36,23 @@ def pool(
     prediction interval, and heterogeneity (tau², I², H², Q). Warnings go to stderr
     (and into the JSON's "warnings").
 
+    Two-arm outcomes: counts as RR, OR or RD (also Mantel-Haenszel, --method MH, or
+    Peto, --method PETO); means with SD and n as MD or SMD (Hedges' g). --also MH (or
+    FE, PETO) shows the common-effect result beside the random-effects one, as R meta
+    and RevMan do (JSON: "common"). A pooled proportion or median is tested only
+    against a value you state with --null (e.g. a historical response rate).
+
     \b
     Examples:
       synth pool --outcome ORR
       synth pool --outcome ORR --measure PFT --method DL --ci hksj
+      synth pool --outcome ORR --null 0.3
       synth pool --outcome ORR --by disease --format md
       synth pool --outcome OS --measure MED --format json
       synth pool --outcome CR --where disease=ANKL --level 0.90
+      synth pool --outcome Death --measure OR --method MH
+      synth pool --outcome Death --measure RR --method REML --also MH --pi t
+      synth pool --outcome QoL --measure SMD --method REML --also FE
     """
     from synthesis.render import text as render
 
@@ -51,6 +65,9 @@ def pool(
         level=level,
         by=by,
         where=where,
+        also=also,
+        pi=pi,
+        null=null,
     )
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))

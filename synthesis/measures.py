@@ -12,11 +12,14 @@ from dataclasses import dataclass
 __all__ = [
     "BACK_TRANSFORM_MEASURES",
     "CI_METHODS",
+    "COMMON_METHODS",
+    "CONTINUOUS_MEASURES",
     "MEASURES",
     "MEASURE_CODES",
     "MEASURE_NAMES",
     "MEDIAN_METHODS",
     "METHOD_NAMES",
+    "MH_METHODS",
     "PROPORTION_MEASURES",
     "RATIO_MEASURES",
     "RE_METHODS",
@@ -31,6 +34,11 @@ RE_METHODS: tuple[str, ...] = ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB",
 MEDIAN_METHODS: tuple[str, ...] = ("WM", "MM")
 #: Confidence intervals: Wald z, or Hartung-Knapp-Sidik-Jonkman t (metafor ``test="knha"``).
 CI_METHODS: tuple[str, ...] = ("wald", "hksj")
+#: Common-effect models of 2x2 tables: Mantel-Haenszel (RR, OR, RD) and Peto (OR), with the
+#: measures each applies to (metafor ``rma.mh`` and ``rma.peto``).
+MH_METHODS: dict[str, tuple[str, ...]] = {"MH": ("RR", "OR", "RD"), "PETO": ("OR",)}
+#: The common-effect models ``--also`` can put beside a random-effects fit.
+COMMON_METHODS: tuple[str, ...] = ("FE", *MH_METHODS)
 
 METHOD_NAMES: dict[str, str] = {
     "REML": "restricted maximum likelihood",
@@ -45,6 +53,8 @@ METHOD_NAMES: dict[str, str] = {
     "GLMM": "logistic-normal GLMM (ML)",
     "WM": "weighted median of medians",
     "MM": "median of medians",
+    "MH": "Mantel-Haenszel",
+    "PETO": "Peto",
 }
 
 
@@ -53,7 +63,8 @@ class Measure:
     """One effect measure: how it is named, pooled, drawn and tested.
 
     ``family``: ``proportion`` (one arm), ``two_arm`` (experimental vs control counts),
-    ``ratio`` (reported HR/OR/RR), ``generic`` or ``median``. ``log``: pooled on the
+    ``continuous`` (experimental vs control means), ``ratio`` (reported HR/OR/RR),
+    ``generic`` or ``median``. ``log``: pooled on the
     log scale and drawn on a log axis. ``null``: the value of no effect on the
     reporting scale (None for single-arm measures: there is nothing to test against).
     ``digits``: decimals for estimates in every output.
@@ -72,7 +83,7 @@ class Measure:
     methods: tuple[str, ...]
     ci_methods: tuple[str, ...] = CI_METHODS
     digits: int = 3
-    back_transform: bool = True  # effects.back_transform knows it
+    back_transform: bool = True  # effects.back_transform knows it (else: no transform)
 
     @property
     def default_method(self) -> str:
@@ -89,6 +100,7 @@ _PROPORTION = dict(
     data_header="Events/Total",
 )
 _TWO_ARM_HEADER = "Events/Total (exp. vs ctrl)"
+_CONTINUOUS_HEADER = "Mean (SD), n (exp. vs ctrl)"
 
 MEASURES: dict[str, Measure] = {
     m.code: m
@@ -132,7 +144,7 @@ MEASURES: dict[str, Measure] = {
             "RR",
             _TWO_ARM_HEADER,
             "pooled on the log scale",
-            RE_METHODS,
+            (*RE_METHODS, "MH"),
             digits=2,
         ),
         Measure(
@@ -146,7 +158,7 @@ MEASURES: dict[str, Measure] = {
             "OR",
             _TWO_ARM_HEADER,
             "pooled on the log scale",
-            RE_METHODS,
+            (*RE_METHODS, "MH", "PETO"),
             digits=2,
         ),
         Measure(
@@ -160,7 +172,35 @@ MEASURES: dict[str, Measure] = {
             "RD",
             _TWO_ARM_HEADER,
             None,
+            (*RE_METHODS, "MH"),
+        ),
+        Measure(
+            "MD",
+            "mean difference",
+            "mean difference",
+            "continuous",
+            False,
+            0.0,
+            "Mean difference",
+            "MD",
+            _CONTINUOUS_HEADER,
+            None,
             RE_METHODS,
+            back_transform=False,
+        ),
+        Measure(
+            "SMD",
+            "standardized mean difference (Hedges' g)",
+            "standardized mean difference",
+            "continuous",
+            False,
+            0.0,
+            "Standardized mean difference (Hedges' g)",
+            "SMD",
+            _CONTINUOUS_HEADER,
+            None,
+            RE_METHODS,
+            back_transform=False,
         ),
         Measure(
             "HR",
@@ -214,6 +254,9 @@ PROPORTION_MEASURES: tuple[str, ...] = tuple(
     c for c, m in MEASURES.items() if m.family == "proportion"
 )
 TWO_ARM_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.family == "two_arm")
+CONTINUOUS_MEASURES: tuple[str, ...] = tuple(
+    c for c, m in MEASURES.items() if m.family == "continuous"
+)
 #: Measures that records can give as a reported ratio (hr/or/rr with a CI or p).
 RATIO_MEASURES: tuple[str, ...] = ("HR", "OR", "RR")
 BACK_TRANSFORM_MEASURES: tuple[str, ...] = tuple(c for c, m in MEASURES.items() if m.back_transform)

@@ -5,6 +5,12 @@ with its R call) is written out as YAML study records in a temporary folder and 
 through the CLI (in-process, click's CliRunner) and through the Python API. The
 contract's JSON keys are compared with metafor's values at the tolerances of
 tests/tolerances.py.
+
+metafor's rma tests the pooled value against 0 on the analysis scale. For a single
+proportion synth has no test unless a null value is stated (contract section 2), so the
+CLI cases pass the ``--null`` whose analysis-scale value is 0 (logit(0.5) = 0,
+asin(sqrt(0)) = 0, 0) and meet metafor's z/t statistic; the API cases pass none and
+expect no test.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from tests.tolerances import tol
 REF = json.loads((Path(__file__).parent / "reference" / "rma_reference.json").read_text())
 CASES = REF["cases"]
 ITERATIVE = set(REF["meta"]["iterative_methods"])
+#: --null VALUE (reporting scale) that is 0 on the analysis scale of each proportion measure
+ZERO_NULL = {"PLO": 0.5, "PFT": 0.0, "PAS": 0.0, "PR": 0.0}
 
 
 def _records(case: dict) -> dict[str, str]:
@@ -96,10 +104,17 @@ def _expected_nulls(case: dict) -> dict:
     return exp
 
 
-def _check(out: dict, case: dict) -> None:
+def _check(out: dict, case: dict, *, tested: bool = True) -> None:
+    """``tested``: a null value was stated (``--null``), so proportions are tested too."""
     kind = "iterative" if case["method"] in ITERATIVE else "closed_form"
     cid = case["id"]
     exp = _expected_nulls(case)
+    if case["measure"] in ZERO_NULL:
+        if tested:
+            assert out["null_value"] == ZERO_NULL[case["measure"]], cid
+        else:
+            exp["zval"] = exp["tval"] = exp["pval"] = exp["df"] = None
+            assert out["null_value"] is None and out["test"] is None, cid
     assert out["k"] == case["k"]
     assert out["measure"] == case["measure"]
     assert out["method"] == case["method"]
@@ -149,6 +164,7 @@ def _args(case: dict) -> list[str]:
         repr(case["level"]),
         "--format",
         "json",
+        *(["--null", repr(ZERO_NULL[case["measure"]])] if case["measure"] in ZERO_NULL else []),
     ]
 
 
@@ -173,7 +189,7 @@ def test_api_matches_metafor(case: dict, tmp_path: Path) -> None:
         ci=case["ci"],
         level=case["level"],
     )
-    _check(res.to_dict(), case)
+    _check(res.to_dict(), case, tested=False)
     frame = res.to_frame()
     assert list(frame["id"])[-1] == "pooled"
     assert len(frame) == case["k"] + 1

@@ -23,6 +23,13 @@ def poolable_as(entry: Entry, review_entries: tuple[Entry, ...]) -> str:
         if entry.arm_role in ("experimental", "control") and {"experimental", "control"} <= roles:
             codes += ["RR", "OR", "RD"]
         return " ".join(codes)
+    if entry.kind == "continuous":  # MD/SMD between an experimental and a control arm
+        roles = {
+            e.arm_role
+            for e in review_entries
+            if e.study == entry.study and e.outcome == entry.outcome and e.kind == "continuous"
+        }
+        return "MD SMD" if {"experimental", "control"} <= roles else ""
     if entry.kind == "median":
         return "" if entry.not_reached else "MED"
     if entry.kind == "ratio":

@@ -21,15 +21,21 @@ import numpy as np
 from synthesis.effects import escalc as effects
 from synthesis.errors import SynthError
 from synthesis.measures import (
+    BACK_TRANSFORM_MEASURES,
     CI_METHODS,
+    COMMON_METHODS,
+    CONTINUOUS_MEASURES,
     MEASURE_CODES,
+    MEASURES,
     MEDIAN_METHODS,
+    METHOD_NAMES,
+    MH_METHODS,
     PROPORTION_MEASURES,
     RE_METHODS,
     TWO_ARM_MEASURES,
 )
 from synthesis.models.results import Fit, clean
-from synthesis.records.normalize import Entry, entry_data
+from synthesis.records.normalize import Entry, entry_data, z_quantile
 from synthesis.records.review import Review, load_review
 from synthesis.records.schema import WHOLE_COHORT
 
@@ -142,6 +148,12 @@ class PoolResult:
     where: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # facts worth reporting that are not warnings (GLMM's LRT ...)
     harmonic_n: float | None = None  # PFT back-transform (Miller 1978): harmonic mean of n
+    pi_method: str | None = "normal"  # "normal" (metafor predict()) or "t" (k - 2 df, HTS)
+    pi_df: int | None = None  # the t prediction interval's degrees of freedom
+    null_value: float | None = None  # the value the pooled estimate is tested against
+    tests: dict[str, Any] | None = None  # MH odds ratio: CMH, Tarone and Breslow-Day tests
+    also: str | None = None  # --also CODE: the common-effect model asked for
+    common: PoolResult | None = None  # its result (None when it does not exist)
 
     @property
     def record_warnings(self) -> tuple[str, ...]:
@@ -163,9 +175,16 @@ class PoolResult:
 
     def back(self, value: float | None) -> float | None:
         """*value* on the analysis scale, back on the reporting scale of this result."""
-        if self.measure == "MED":
-            return value
         return _back(self.measure, value, self.harmonic_n)
+
+    @property
+    def test(self) -> str | None:
+        """The test of the pooled value: "z", "t" (HKSJ), "sign" (medians) or None."""
+        if self.statistic is None:
+            return None
+        if self.measure == "MED":
+            return "sign"
+        return "t" if self.df is not None else "z"
 
     @property
     def participants(self) -> int | None:
@@ -195,10 +214,18 @@ class PoolResult:
                 "statistic": clean(self.statistic),
                 "df": self.df,
                 "p_value": clean(self.p_value),
+                "test": self.test,
+                "null_value": self.null_value,
+                "pi_method": self.pi_method,
+                "pi_df": self.pi_df,
                 "heterogeneity": self.heterogeneity.to_dict(),
-                "studies": [s.to_dict() for s in self.studies],
             }
         )
+        if self.tests is not None:
+            out["tests"] = self.tests
+        out["studies"] = [s.to_dict() for s in self.studies]
+        if self.also is not None:
+            out["common"] = self.common.to_dict() if self.common is not None else None
         if self.subgroups is not None:
             out["subgroups"] = [g.to_dict() for g in self.subgroups]
             out["subgroup_test"] = (
@@ -217,17 +244,20 @@ class PoolResult:
         import pandas as pd
 
         rows = [s.to_dict() for s in self.studies]
-        rows.append(
-            {
-                "id": "pooled",
-                "label": f"Pooled ({self.method})",
-                "estimate": clean(self.estimate),
-                "ci_low": clean(self.ci_low),
-                "ci_high": clean(self.ci_high),
-                "yi": clean(self.model_scale.estimate),
-                "weight": 100.0 if self.k else None,
-            }
-        )
+        for r in (self, self.common):
+            if r is None:
+                continue
+            rows.append(
+                {
+                    "id": "pooled" if r is self else "common",
+                    "label": f"Pooled ({r.method})",
+                    "estimate": clean(r.estimate),
+                    "ci_low": clean(r.ci_low),
+                    "ci_high": clean(r.ci_high),
+                    "yi": clean(r.model_scale.estimate),
+                    "weight": 100.0 if r.k else None,
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -275,12 +305,14 @@ def default_measure(entries: Sequence[Entry]) -> tuple[str, list[str]]:
             code = "MED"
         elif e.kind == "generic" and e.se is not None:
             code = "GEN"
+        elif e.kind == "continuous" and e.arm_role in ("experimental", "control"):
+            code = "MD"
         else:
             continue
         counts.setdefault(code, set()).add(e.study)
     if not counts:
         return "PLO", []
-    order = ["PLO", "HR", "OR", "RR", "MED", "GEN"]
+    order = ["PLO", "HR", "OR", "RR", "MD", "MED", "GEN"]
     best = max(counts, key=lambda c: (len(counts[c]), -order.index(c)))
     notes = [
         f"{len(counts[c])} {'study' if len(counts[c]) == 1 else 'studies'} "
@@ -307,6 +339,7 @@ class _Rows:
     events: np.ndarray | None = None
     totals: np.ndarray | None = None
     sources: tuple[tuple[Entry, ...], ...] = ()  # the entries behind each row
+    tables: np.ndarray | None = None  # (k, 4) 2x2 counts ai, bi, ci, di (RR/OR/RD from counts)
 
 
 def _dedupe(entries: list[Entry], warnings: list[str]) -> list[Entry]:
@@ -344,187 +377,391 @@ def _dedupe(entries: list[Entry], warnings: list[str]) -> list[Entry]:
     return out
 
 
-def _select_rows(entries: list[Entry], measure: str, level: float, warnings: list[str]) -> _Rows:
+def _select_rows(
+    entries: list[Entry], measure: str, level: float, warnings: list[str], *, method: str = ""
+) -> _Rows:
+    """The rows of one analysis: the entries that give ``measure``, as effect sizes."""
     if measure in PROPORTION_MEASURES:
-        chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
-        per_study = Counter(e.study for e in chosen)
-        multi = sorted(study for study, count in per_study.items() if count > 1)
-        if multi:
-            warnings.append(
-                f"arms of the same study enter as separate rows ({', '.join(multi)}); "
-                "they share a study, so the rows are not independent"
-            )
-        events = np.array([e.events for e in chosen], dtype=float)
-        totals = np.array([e.total for e in chosen], dtype=float)
-        eff = effects.proportions(events, totals, measure=measure, level=level)
-        corrected = [
-            e.study + (f"/{e.arm}" if e.arm and e.arm != WHOLE_COHORT else "")
-            for e, c in zip(chosen, eff.corrected, strict=True)
-            if c
-        ]
-        if corrected:
-            warnings.append(
-                f"0.5 added to the cells of {', '.join(corrected)} (0 or all events) for "
-                f"{measure}; --measure PFT or --method GLMM need no correction"
-            )
-        return _Rows(
-            entries=tuple(chosen),
-            yi=eff.yi,
-            vi=eff.vi,
-            estimate=eff.estimate,
-            ci_low=eff.ci_low,
-            ci_high=eff.ci_high,
-            n=tuple(e.total for e in chosen),
-            data=tuple(entry_data(e) for e in chosen),
-            arms=tuple(e.arm for e in chosen),
-            events=events,
-            totals=totals,
-            sources=tuple((e,) for e in chosen),
-        )
+        return _select_proportions(entries, measure, level, warnings)
     if measure in ("HR", "OR", "RR", "RD"):
-        return _select_comparative(entries, measure, level, warnings)
+        return _select_comparative(entries, measure, level, warnings, method=method)
+    if measure in CONTINUOUS_MEASURES:
+        return _select_continuous(entries, measure, level, warnings)
     if measure == "GEN":
-        chosen = _dedupe([e for e in entries if e.kind == "generic"], warnings)
-        missing = [e.study for e in chosen if e.se is None]
-        if missing:
-            warnings.append(f"left out (no SE or CI): {', '.join(missing)}")
-        chosen = [e for e in chosen if e.se is not None]
-        scales = sorted({e.scale or "unspecified" for e in chosen})
-        if len(scales) > 1:
-            warnings.append(
-                f"generic estimates on different scales are pooled together: {', '.join(scales)}"
-            )
-        est = np.array([e.yi for e in chosen], dtype=float)
-        se = np.array([e.se for e in chosen], dtype=float)
-        eff = effects.generic(est, se, level=level)
-        return _Rows(
-            entries=tuple(chosen),
-            yi=eff.yi,
-            vi=eff.vi,
-            estimate=eff.estimate,
-            ci_low=eff.ci_low,
-            ci_high=eff.ci_high,
-            n=tuple(e.n for e in chosen),
-            data=tuple(entry_data(e) for e in chosen),
-            arms=tuple(None for _ in chosen),
-            sources=tuple((e,) for e in chosen),
-        )
+        return _select_generic(entries, level, warnings)
     raise SynthError(f"unknown measure {measure}")
 
 
-def _select_comparative(
+def _select_proportions(
     entries: list[Entry], measure: str, level: float, warnings: list[str]
 ) -> _Rows:
-    rows: list[tuple[tuple[Entry, ...], float, float, float, float, float, str, int | None]] = []
+    """One row per arm (or whole cohort) with a count: a single proportion."""
+    chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
+    per_study = Counter(e.study for e in chosen)
+    multi = sorted(study for study, count in per_study.items() if count > 1)
+    if multi:
+        warnings.append(
+            f"arms of the same study enter as separate rows ({', '.join(multi)}); "
+            "they share a study, so the rows are not independent"
+        )
+    events = np.array([e.events for e in chosen], dtype=float)
+    totals = np.array([e.total for e in chosen], dtype=float)
+    eff = effects.proportions(events, totals, measure=measure, level=level)
+    corrected = [
+        e.study + (f"/{e.arm}" if e.arm and e.arm != WHOLE_COHORT else "")
+        for e, c in zip(chosen, eff.corrected, strict=True)
+        if c
+    ]
+    if corrected:
+        warnings.append(
+            f"0.5 added to the cells of {', '.join(corrected)} (0 or all events) for "
+            f"{measure}; --measure PFT or --method GLMM need no correction"
+        )
+    return _Rows(
+        entries=tuple(chosen),
+        yi=eff.yi,
+        vi=eff.vi,
+        estimate=eff.estimate,
+        ci_low=eff.ci_low,
+        ci_high=eff.ci_high,
+        n=tuple(e.total for e in chosen),
+        data=tuple(entry_data(e) for e in chosen),
+        arms=tuple(e.arm for e in chosen),
+        events=events,
+        totals=totals,
+        sources=tuple((e,) for e in chosen),
+    )
+
+
+def _select_generic(entries: list[Entry], level: float, warnings: list[str]) -> _Rows:
+    """One row per generic estimate with an SE (or CI)."""
+    chosen = _dedupe([e for e in entries if e.kind == "generic"], warnings)
+    missing = [e.study for e in chosen if e.se is None]
+    if missing:
+        warnings.append(f"left out (no SE or CI): {', '.join(missing)}")
+    chosen = [e for e in chosen if e.se is not None]
+    scales = sorted({e.scale or "unspecified" for e in chosen})
+    if len(scales) > 1:
+        warnings.append(
+            f"generic estimates on different scales are pooled together: {', '.join(scales)}"
+        )
+    est = np.array([e.yi for e in chosen], dtype=float)
+    se = np.array([e.se for e in chosen], dtype=float)
+    eff = effects.generic(est, se, level=level)
+    return _Rows(
+        entries=tuple(chosen),
+        yi=eff.yi,
+        vi=eff.vi,
+        estimate=eff.estimate,
+        ci_low=eff.ci_low,
+        ci_high=eff.ci_high,
+        n=tuple(e.n for e in chosen),
+        data=tuple(entry_data(e) for e in chosen),
+        arms=tuple(None for _ in chosen),
+        sources=tuple((e,) for e in chosen),
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One comparative row: the entries behind it, its effect and how it is shown."""
+
+    sources: tuple[Entry, ...]  # experimental then control (or the one reported ratio)
+    yi: float
+    vi: float
+    estimate: float
+    ci_low: float
+    ci_high: float
+    data: str
+    n: int | None
+    table: tuple[float, float, float, float] | None = None  # ai, bi, ci, di (arm counts)
+
+
+def _rows_of(rows: list[_Row]) -> _Rows:
+    tables = [r.table for r in rows]
+    return _Rows(
+        entries=tuple(r.sources[0] for r in rows),
+        sources=tuple(r.sources for r in rows),
+        yi=np.array([r.yi for r in rows], float),
+        vi=np.array([r.vi for r in rows], float),
+        estimate=np.array([r.estimate for r in rows], float),
+        ci_low=np.array([r.ci_low for r in rows], float),
+        ci_high=np.array([r.ci_high for r in rows], float),
+        n=tuple(r.n for r in rows),
+        data=tuple(r.data for r in rows),
+        arms=tuple(None for _ in rows),
+        tables=np.array(tables, float) if rows and None not in tables else None,
+    )
+
+
+def _by_study(entries: list[Entry]) -> dict[str, list[Entry]]:
     by_study: dict[str, list[Entry]] = {}
     for e in entries:
         by_study.setdefault(e.study, []).append(e)
+    return by_study
+
+
+def _arm_pair(group: list[Entry], kind: str) -> tuple[Entry | None, Entry | None]:
+    """The first experimental and the first control entry of one kind in a study."""
+    exp = next((e for e in group if e.kind == kind and e.arm_role == "experimental"), None)
+    ctl = next((e for e in group if e.kind == kind and e.arm_role == "control"), None)
+    return exp, ctl
+
+
+def _counts_row(
+    study: str, a: Entry, c: Entry, measure: str, level: float, warnings: list[str], *, mh: bool
+) -> _Row:
+    """A 2x2 table (experimental vs control counts) as RR, OR or RD (escalc)."""
+    eff = effects.two_arm(
+        np.array([a.events], float),
+        np.array([a.total], float),
+        np.array([c.events], float),
+        np.array([c.total], float),
+        measure=measure,
+        level=level,
+    )
+    if not mh:  # (Mantel-Haenszel and Peto pool the counts as given; they say so themselves)
+        if bool(eff.corrected[0]):
+            warnings.append(f"{study}: 0.5 added to every cell (a zero cell) for {measure}")
+        if getattr(eff, "double_zero", None) is not None and bool(eff.double_zero[0]):
+            what = (
+                "no events in either arm"
+                if a.events == 0 and c.events == 0
+                else "every patient had the event in both arms"
+            )
+            warnings.append(f"{study}: {what}; it carries almost no information")
+    return _Row(
+        sources=(a, c),
+        yi=float(eff.yi[0]),
+        vi=float(eff.vi[0]),
+        estimate=float(eff.estimate[0]),
+        ci_low=float(eff.ci_low[0]),
+        ci_high=float(eff.ci_high[0]),
+        data=f"{a.events}/{a.total} vs {c.events}/{c.total}",
+        n=a.total + c.total,
+        table=(a.events, a.total - a.events, c.events, c.total - c.events),
+    )
+
+
+def _ratio_row(
+    study: str, ratios: list[Entry], measure: str, level: float, warnings: list[str]
+) -> _Row:
+    """A reported ratio (estimate with CI or p) on the log scale."""
+    if len(ratios) > 1:
+        warnings.append(
+            f"{study}: {len(ratios)} {measure}s for this outcome; using the first "
+            f"({ratios[0].file}:{ratios[0].line})"
+        )
+    e = ratios[0]
+    eff = effects.log_ratios(
+        np.array([e.ratio]),
+        np.array([e.se]),
+        measure=measure,
+        level=level,
+        ci_low=None if e.ci_low is None else np.array([e.ci_low]),
+        ci_high=None if e.ci_high is None else np.array([e.ci_high]),
+    )
+    return _Row(
+        sources=(e,),
+        yi=float(eff.yi[0]),
+        vi=float(eff.vi[0]),
+        estimate=float(eff.estimate[0]),
+        ci_low=float(eff.ci_low[0]),
+        ci_high=float(eff.ci_high[0]),
+        data=entry_data(e),
+        n=None,
+    )
+
+
+def _select_comparative(
+    entries: list[Entry], measure: str, level: float, warnings: list[str], *, method: str = ""
+) -> _Rows:
+    """One row per study: its arm counts (RR/OR/RD), else its reported ratio.
+
+    Mantel-Haenszel and Peto (``method`` MH or PETO) need the counts: a study that only
+    reports a ratio is left out with a warning.
+    """
+    counts_only = method in MH_METHODS
+    rows: list[_Row] = []
     skipped: list[str] = []
-    for study, group in by_study.items():
+    for study, group in _by_study(entries).items():
         ratios = [
             e
             for e in group
             if e.kind == "ratio" and e.ratio_type.upper() == measure and e.se is not None
         ]
-        exp = [e for e in group if e.kind == "binary" and e.arm_role == "experimental"]
-        ctl = [e for e in group if e.kind == "binary" and e.arm_role == "control"]
+        exp, ctl = _arm_pair(group, "binary")
         if measure in TWO_ARM_MEASURES and exp and ctl:
-            a, c = exp[0], ctl[0]
-            eff = effects.two_arm(
-                np.array([a.events], float),
-                np.array([a.total], float),
-                np.array([c.events], float),
-                np.array([c.total], float),
-                measure=measure,
-                level=level,
-            )
-            if bool(eff.corrected[0]):
-                warnings.append(f"{study}: 0.5 added to every cell (a zero cell) for {measure}")
-            if getattr(eff, "double_zero", None) is not None and bool(eff.double_zero[0]):
-                what = (
-                    "no events in either arm"
-                    if a.events == 0 and c.events == 0
-                    else "every patient had the event in both arms"
-                )
-                warnings.append(f"{study}: {what}; it carries almost no information")
-            data = f"{a.events}/{a.total} vs {c.events}/{c.total}"
-            rows.append(
-                (
-                    (a, c),
-                    float(eff.yi[0]),
-                    float(eff.vi[0]),
-                    float(eff.estimate[0]),
-                    float(eff.ci_low[0]),
-                    float(eff.ci_high[0]),
-                    data,
-                    a.total + c.total,
-                )
-            )
+            rows.append(_counts_row(study, exp, ctl, measure, level, warnings, mh=counts_only))
             if ratios:
                 warnings.append(
                     f"{study}: has both arm counts and a reported {measure}; using the counts"
                 )
+        elif ratios and counts_only:
+            skipped.append(f"{study} (a reported {measure}; {method} needs the arm counts)")
         elif ratios:
-            if len(ratios) > 1:
-                warnings.append(
-                    f"{study}: {len(ratios)} {measure}s for this outcome; using the first "
-                    f"({ratios[0].file}:{ratios[0].line})"
-                )
-            e = ratios[0]
-            eff = effects.log_ratios(
-                np.array([e.ratio]),
-                np.array([e.se]),
-                measure=measure,
-                level=level,
-                ci_low=None if e.ci_low is None else np.array([e.ci_low]),
-                ci_high=None if e.ci_high is None else np.array([e.ci_high]),
-            )
-            rows.append(
-                (
-                    (e,),
-                    float(eff.yi[0]),
-                    float(eff.vi[0]),
-                    float(eff.estimate[0]),
-                    float(eff.ci_low[0]),
-                    float(eff.ci_high[0]),
-                    entry_data(e),
-                    None,
-                )
-            )
+            rows.append(_ratio_row(study, ratios, measure, level, warnings))
         elif measure in TWO_ARM_MEASURES and (exp or ctl):
             skipped.append(f"{study} (needs one experimental and one control arm)")
         elif any(e.kind == "ratio" and e.ratio_type.upper() == measure for e in group):
             skipped.append(f"{study} ({measure} without CI or exact p)")
     if skipped:
         warnings.append(f"left out of {measure}: {'; '.join(skipped)}")
-    return _Rows(
-        entries=tuple(r[0][0] for r in rows),
-        sources=tuple(r[0] for r in rows),
-        yi=np.array([r[1] for r in rows], float),
-        vi=np.array([r[2] for r in rows], float),
-        estimate=np.array([r[3] for r in rows], float),
-        ci_low=np.array([r[4] for r in rows], float),
-        ci_high=np.array([r[5] for r in rows], float),
-        n=tuple(r[7] for r in rows),
-        data=tuple(r[6] for r in rows),
-        arms=tuple(None for _ in rows),
+    return _rows_of(rows)
+
+
+def _continuous_row(
+    study: str, a: Entry, c: Entry, measure: str, level: float
+) -> tuple[_Row | None, str | None]:
+    """Experimental vs control means as MD or SMD (metafor escalc), or why not."""
+    from synthesis.effects.continuous import continuous_problems, md, smd
+
+    arms = dict(m1=a.mean, sd1=a.sd, n1=a.n, m2=c.mean, sd2=c.sd, n2=c.n)
+    problems = continuous_problems(measure=measure, **arms)  # type: ignore[arg-type]
+    if problems:
+        return None, problems[0][1]
+    yi_a, vi_a = (md if measure == "MD" else smd)(**arms)  # type: ignore[arg-type]
+    yi, vi = float(yi_a), float(vi_a)
+    half = z_quantile(level) * math.sqrt(vi)  # Wald interval, as summary(escalc(...))
+    return (
+        _Row(
+            sources=(a, c),
+            yi=yi,
+            vi=vi,
+            estimate=yi,
+            ci_low=yi - half,
+            ci_high=yi + half,
+            data=f"{a.mean:g} ({a.sd:g}), {a.n} vs {c.mean:g} ({c.sd:g}), {c.n}",
+            n=(a.n or 0) + (c.n or 0),
+        ),
+        None,
     )
+
+
+def _select_continuous(
+    entries: list[Entry], measure: str, level: float, warnings: list[str]
+) -> _Rows:
+    """One row per study: the mean difference (MD) or Hedges' g (SMD), experimental vs control."""
+    rows: list[_Row] = []
+    skipped: list[str] = []
+    for study, group in _by_study(entries).items():
+        exp, ctl = _arm_pair(group, "continuous")
+        if exp and ctl:
+            row, why = _continuous_row(study, exp, ctl, measure, level)
+            if row is None:
+                skipped.append(f"{study} ({why})")
+            else:
+                rows.append(row)
+        elif any(e.kind == "continuous" for e in group):
+            skipped.append(
+                f"{study} (needs a mean, SD and n for one experimental and one control arm)"
+            )
+    if skipped:
+        warnings.append(f"left out of {measure}: {'; '.join(skipped)}")
+    return _rows_of(rows)
 
 
 # ---------------------------------------------------------------------------
 # Pooling one set of rows
 
+#: Prediction intervals: the normal quantile (metafor ``predict()``) or t with k - 2 df
+#: (Higgins, Thompson & Spiegelhalter 2009; R meta's ``method.predict = "HTS"``).
+PI_METHODS: tuple[str, ...] = ("normal", "t")
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What one analysis asks for; the same for the whole review and every subgroup."""
+
+    measure: str
+    method: str
+    ci: str = "wald"
+    level: float = 0.95
+    pi: str = "normal"
+    null: float | None = None  # --null VALUE on the reporting scale (None: the default)
+    also: str | None = None  # a common-effect model to fit beside the random-effects one
+    beside: bool = False  # this is that common-effect model
+
 
 def _back(measure: str, value: float | None, harmonic_n: float | None) -> float | None:
     if value is None:
         return None
+    if measure not in BACK_TRANSFORM_MEASURES:  # MD, SMD, MED: the analysis scale
+        return float(value)
     return float(effects.back_transform(measure, np.array([value]), harmonic_n=harmonic_n)[0])
+
+
+def null_on_model_scale(measure: str, value: float) -> float:
+    """``--null VALUE`` (reporting scale) on the analysis scale of ``measure``.
+
+    Proportions go through the measure's own transformation, with asin(sqrt(p)) for both
+    arcsine measures (as R meta's ``metaprop(null.effect =)``); ratios through log.
+    """
+    if not math.isfinite(value):
+        raise SynthError(f"--null {value}: must be a finite number")
+    m = MEASURES[measure]
+
+    def bad(what: str) -> SynthError:
+        return SynthError(f"--null {value:g}: --measure {measure} needs {what}")
+
+    if measure == "PLO":
+        if not 0.0 < value < 1.0:
+            raise bad("a proportion strictly between 0 and 1 (its logit must be finite), e.g. 0.3")
+        return math.log(value / (1.0 - value))
+    if m.family == "proportion":
+        if not 0.0 <= value <= 1.0:
+            raise bad("a proportion from 0 to 1, e.g. 0.3")
+        return math.asin(math.sqrt(value)) if measure in ("PFT", "PAS") else value
+    if m.log:
+        if not value > 0.0:
+            raise bad("a ratio > 0, e.g. 1")
+        return math.log(value)
+    if measure == "RD" and not -1.0 <= value <= 1.0:
+        raise bad("a risk difference from -1 to 1, e.g. 0")
+    if measure == "MED" and not value > 0.0:
+        raise bad("a median > 0 in months, e.g. 12")
+    return value
+
+
+def _z_or_t_test(
+    estimate: float | None, se: float | None, df: int | None, null_m: float
+) -> tuple[float | None, float | None]:
+    """(statistic, two-sided p) of estimate against null_m: z, or t with df (HKSJ)."""
+    from synthesis.special import ndtr, stdtr
+
+    if estimate is None or se is None:
+        return None, None
+    diff = estimate - null_m
+    if se > 0:
+        stat = diff / se
+    elif diff == 0:
+        return 0.0, 1.0
+    else:
+        stat = math.copysign(math.inf, diff)
+    tail = float(stdtr(df, -abs(stat))) if df is not None else float(ndtr(-abs(stat)))
+    return stat, 2.0 * tail
+
+
+def _overall_test(
+    measure: str, res: Any, null: float | None
+) -> tuple[float | None, float | None, float | None]:
+    """(statistic, p, the value tested): --null VALUE, else 1 for ratios and 0 for
+    differences; a single-arm measure without --null has no test (as R meta's metaprop)."""
+    if null is None:
+        default = MEASURES[measure].null
+        if default is None:
+            return None, None, None
+        return res.statistic, res.p_value, default
+    stat, p = _z_or_t_test(res.estimate, res.se, res.df, null_on_model_scale(measure, null))
+    return stat, p, null
 
 
 def _fit_rows(
     rows: _Rows, measure: str, method: str, ci: str, level: float, warnings: list[str]
-) -> Fit:
+) -> Any:  # Fit, or MHResult (its fields and more) for MH and PETO
     k = len(rows.yi)
+    if method in MH_METHODS:
+        return _fit_mh(rows, measure, method, level, warnings)
     if method == "GLMM":
         if measure != "PLO":
             raise SynthError("--method GLMM is for --measure PLO only")
@@ -541,6 +778,101 @@ def _fit_rows(
     return fit(rows.yi, rows.vi, method=method, ci=ci, level=level)
 
 
+def _fit_mh(rows: _Rows, measure: str, method: str, level: float, warnings: list[str]) -> Any:
+    """Mantel-Haenszel or Peto on the rows' 2x2 tables (metafor rma.mh / rma.peto)."""
+    from synthesis.models.mh import mantel_haenszel, peto
+
+    if rows.tables is None:  # pragma: no cover - the selection keeps count rows only
+        raise SynthError(f"--method {method} needs the arm counts of every study")
+    a, b, c, d = (rows.tables[:, j] for j in range(4))
+    name = METHOD_NAMES[method]
+    if method == "PETO":
+        res = peto(ai=a, bi=b, ci=c, di=d, level=level)
+    else:
+        res = mantel_haenszel(measure=measure, ai=a, bi=b, ci=c, di=d, level=level)
+    ids = [e.study for e in rows.entries]
+    dropped = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))  # metafor's drop00
+    zero = ~dropped & ((a == 0) | (b == 0) | (c == 0) | (d == 0))
+    if dropped.any():
+        warnings.append(
+            f"{', '.join(i for i, x in zip(ids, dropped, strict=True) if x)}: no events, or "
+            f"only events, in both arms: no study estimate, left out of Q and I² (as metafor); "
+            f"kept in the {name} pooled estimate"
+        )
+    if zero.any():
+        warnings.append(
+            f"{', '.join(i for i, x in zip(ids, zero, strict=True) if x)}: a zero cell; 0.5 "
+            f"added to its cells for the study's own estimate and Q only (the {name} pooled "
+            "estimate uses the counts as given)"
+        )
+    notes = [n for n in res.notes if "table(s) (" not in n]  # said above, by study id
+    if res.estimate is None:
+        why = next(
+            (n for n in notes if "undefined" in n or "cannot be used" in n), "it does not exist"
+        )
+        raise SynthError(
+            f"--method {method}: no pooled {MEASURES[measure].short}: {why}; "
+            "try --measure RD, or a random-effects method (0.5 is added to zero cells)"
+        )
+    return replace(res, notes=tuple(notes))
+
+
+def _mh_tests(res: Any) -> dict[str, Any] | None:
+    """The Cochran-Mantel-Haenszel, Tarone and Breslow-Day tests of an MH odds ratio."""
+    if getattr(res, "method", None) != "MH" or res.measure != "OR":
+        return None
+
+    def test(stat: float | None, df: int | None, p: float | None, **extra: Any) -> Any:
+        if stat is None:
+            return None
+        return {"statistic": clean(stat), "df": df, "p_value": clean(p), **extra}
+
+    return {
+        "cmh": test(res.CMH, 1, res.CMH_p, continuity_correction=True),
+        "cmh_uncorrected": test(
+            res.CMH_uncorrected, 1, res.CMH_uncorrected_p, continuity_correction=False
+        ),
+        "tarone": test(res.TA, res.TA_df, res.TA_p),
+        "breslow_day": test(res.BD, res.TA_df, res.BD_p),
+    }
+
+
+def _prediction_interval(
+    rows: _Rows, res: Any, opts: _Options, method: str, warnings: list[str]
+) -> tuple[float | None, float | None, int | None]:
+    """The model-scale PI and its t df: metafor's (normal) or HTS's t with k - 2 df."""
+    if opts.pi == "normal":
+        return res.pi_low, res.pi_high, None
+    from synthesis.models.prediction import pi_t
+
+    k = len(rows.yi)
+    if method in COMMON_METHODS:
+        warnings.append(f"--pi t: a common-effect model ({method}) has no prediction interval")
+        return None, None, None
+    se = res.se
+    if opts.ci == "hksj" and k >= 2:  # HTS uses the classic (Wald) SE under any CI
+        from synthesis.models.core import fit
+
+        se = fit(rows.yi, rows.vi, method=method, ci="wald", level=opts.level, tau2_ci=False).se
+    tau2 = res.tau2 if res.tau2 is not None else 0.0
+    interval = pi_t(estimate=res.estimate, se=se, tau2=tau2, k=k, level=opts.level)
+    if interval.low is None:
+        warnings.append(f"--pi t: {interval.reason}; no prediction interval")
+    return interval.low, interval.high, interval.df
+
+
+def _study_effects(rows: _Rows, res: Any, measure: str, method: str, level: float) -> tuple:
+    """Per-study (yi, vi, estimate, ci_low, ci_high): the rows' own, except for MH and Peto,
+    whose study estimates are those of rma.mh / rma.peto (None for a double-zero table)."""
+    if method not in MH_METHODS:
+        return rows.yi, rows.vi, rows.estimate, rows.ci_low, rows.ci_high
+    yi = np.array([np.nan if y is None else y for y in res.yi], float)
+    vi = np.array([np.nan if v is None else v for v in res.vi], float)
+    half = z_quantile(level) * np.sqrt(vi)
+    back = (lambda x: np.exp(x)) if MEASURES[measure].log else (lambda x: x)
+    return yi, vi, back(yi), back(yi - half), back(yi + half)
+
+
 def _check_finite(res: Fit, method: str) -> None:
     """The pooling layer never emits a wrong number silently: a non-finite estimate, SE or
     CI (an overflow the record bounds did not foresee) is an error that says so."""
@@ -553,27 +885,10 @@ def _check_finite(res: Fit, method: str) -> None:
     )
 
 
-def _result_from_fit(
-    *,
-    outcome: str,
-    measure: str,
-    method: str,
-    ci: str,
-    level: float,
-    rows: _Rows,
-    res: Fit,
-    warnings: list[str],
-    by: str | None = None,
-    value: str | None = None,
-    where: tuple[str, ...] = (),
-) -> PoolResult:
-    _check_finite(res, method)
-    harmonic = None
-    if measure == "PFT":
-        n = np.array([x for x in rows.n if x], dtype=float)
-        harmonic = float(len(n) / np.sum(1.0 / n)) if len(n) else None
-    k = len(rows.yi)
-    if k == 2 and method not in ("FE",):
+def _heterogeneity_warnings(
+    res: Any, k: int, method: str, warnings: list[str], *, beside: bool = False
+) -> None:
+    if k == 2 and method not in COMMON_METHODS:
         warnings.append(
             "k = 2: tau² is very imprecise and no prediction interval is given (needs k >= 3)"
         )
@@ -581,23 +896,60 @@ def _result_from_fit(
         warnings.append(f"the {method} estimate of tau² did not converge; try --method DL or PM")
     for note in res.notes:
         warnings.append(note)
-    if res.I2 is not None and res.I2 >= 75 and k >= 3:
-        warnings.append(
-            f"I² = {res.I2:.0f}%: considerable heterogeneity; read the pooled estimate with its "
-            "prediction interval"
-        )
+    if res.I2 is not None and res.I2 >= 75 and k >= 3 and not beside:  # (said once, by the main)
+        if method in MH_METHODS:
+            warnings.append(
+                f"I² = {res.I2:.0f}%: considerable heterogeneity, which a common-effect model "
+                f"assumes away; see a random-effects model beside it (--method REML --also "
+                f"{method})"
+            )
+        else:
+            warnings.append(
+                f"I² = {res.I2:.0f}%: considerable heterogeneity; read the pooled estimate with "
+                "its prediction interval"
+            )
+
+
+def _opt(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _result_from_fit(
+    *,
+    outcome: str,
+    opts: _Options,
+    method: str,
+    ci: str,
+    rows: _Rows,
+    res: Any,
+    warnings: list[str],
+    by: str | None = None,
+    value: str | None = None,
+    where: tuple[str, ...] = (),
+) -> PoolResult:
+    measure, level = opts.measure, opts.level
+    _check_finite(res, method)
+    harmonic = None
+    if measure == "PFT":
+        n = np.array([x for x in rows.n if x], dtype=float)
+        harmonic = float(len(n) / np.sum(1.0 / n)) if len(n) else None
+    k = len(rows.yi)
+    _heterogeneity_warnings(res, k, method, warnings, beside=opts.beside)
+    pi_low, pi_high, pi_df = _prediction_interval(rows, res, opts, method, warnings)
+    statistic, p_value, null_value = _overall_test(measure, res, opts.null)
+    yi, vi, est, lo, hi = _study_effects(rows, res, measure, method, level)
     studies = tuple(
         StudyResult(
             id=e.study,
             arm=arm,
             label=e.label + (f" ({e.arm_label or arm})" if arm and arm != WHOLE_COHORT else ""),
             data=data,
-            estimate=float(est),
-            ci_low=float(lo),
-            ci_high=float(hi),
-            yi=float(y),
-            vi=float(v),
-            weight=float(w),
+            estimate=_opt(s_est),
+            ci_low=_opt(s_lo),
+            ci_high=_opt(s_hi),
+            yi=_opt(y),
+            vi=_opt(v),
+            weight=None if w is None else float(w),
             n=n,
             year=e.year,
             file=e.file,
@@ -605,16 +957,16 @@ def _result_from_fit(
             tags=dict(e.tags),
             entries=src,
         )
-        for e, src, arm, data, est, lo, hi, y, v, w, n in zip(
+        for e, src, arm, data, s_est, s_lo, s_hi, y, v, w, n in zip(
             rows.entries,
             rows.sources,
             rows.arms,
             rows.data,
-            rows.estimate,
-            rows.ci_low,
-            rows.ci_high,
-            rows.yi,
-            rows.vi,
+            est,
+            lo,
+            hi,
+            yi,
+            vi,
             res.weights,
             rows.n,
             strict=True,
@@ -630,19 +982,19 @@ def _result_from_fit(
         estimate=_back(measure, res.estimate, harmonic),
         ci_low=_back(measure, res.ci_low, harmonic),
         ci_high=_back(measure, res.ci_high, harmonic),
-        pi_low=_back(measure, res.pi_low, harmonic),
-        pi_high=_back(measure, res.pi_high, harmonic),
+        pi_low=_back(measure, pi_low, harmonic),
+        pi_high=_back(measure, pi_high, harmonic),
         model_scale=ModelScale(
             estimate=res.estimate,
             se=res.se,
             ci_low=res.ci_low,
             ci_high=res.ci_high,
-            pi_low=res.pi_low,
-            pi_high=res.pi_high,
+            pi_low=pi_low,
+            pi_high=pi_high,
         ),
-        statistic=res.statistic,
-        df=res.df,
-        p_value=res.p_value,
+        statistic=statistic,
+        df=res.df if statistic is not None else None,
+        p_value=p_value,
         heterogeneity=Heterogeneity(
             tau2=res.tau2,
             tau2_ci_low=res.tau2_ci_low,
@@ -662,14 +1014,20 @@ def _result_from_fit(
         value=value,
         where=where,
         harmonic_n=harmonic,
+        pi_method=opts.pi,
+        pi_df=pi_df,
+        null_value=null_value,
+        tests=_mh_tests(res),
+        also=opts.also,
     )
 
 
 def _pool_medians(
-    entries: list[Entry], outcome: str, method: str, level: float, warnings: list[str], **meta: Any
+    entries: list[Entry], outcome: str, opts: _Options, warnings: list[str], **meta: Any
 ) -> PoolResult:
     from synthesis.models.medians import pool_medians
 
+    method, level = opts.method, opts.level
     chosen = _dedupe([e for e in entries if e.kind == "median"], warnings)
     nr = [e for e in chosen if e.not_reached]
     if nr:
@@ -692,6 +1050,20 @@ def _pool_medians(
     ns = np.array([e.n if e.n is not None else 1 for e in usable], dtype=float)
     res = pool_medians(medians, ns, method=method, level=level)
     warnings.extend(res.notes)
+    statistic = p_value = None
+    if opts.null is not None:  # the exact sign test of the study medians (no SE exists)
+        from synthesis.models.signtest import sign_test
+
+        null_on_model_scale("MED", opts.null)  # validates
+        test = sign_test(medians, opts.null)
+        statistic, p_value = float(test.above), test.p_value
+        if test.ties:
+            warnings.append(
+                f"sign test against {opts.null:g} months: {test.ties} median(s) equal to it "
+                "left out of the test"
+            )
+        if p_value is None:
+            statistic = None
     studies = tuple(
         StudyResult(
             id=e.study,
@@ -727,49 +1099,48 @@ def _pool_medians(
         pi_low=None,
         pi_high=None,
         model_scale=ModelScale(res.estimate, None, res.ci_low, res.ci_high, None, None),
-        statistic=None,
+        statistic=statistic,
         df=None,
-        p_value=None,
+        p_value=p_value,
         heterogeneity=Heterogeneity(None, None, None, None, None, None, None, None, None),
         studies=studies,
         warnings=tuple(dict.fromkeys(warnings)),
+        pi_method=None,
+        null_value=opts.null if p_value is not None else None,
         **meta,
     )
 
 
-def _analyse(
+def _analyse_one(
     entries: list[Entry],
     *,
     outcome: str,
-    measure: str,
+    opts: _Options,
     method: str,
     ci: str,
-    level: float,
     warnings: list[str],
     by: str | None = None,
     value: str | None = None,
     where: tuple[str, ...] = (),
 ) -> PoolResult:
-    if measure == "MED":
-        return _pool_medians(
-            entries, outcome, method, level, warnings, by=by, value=value, where=where
-        )
-    rows = _select_rows(entries, measure, level, warnings)
+    """One model (``method``) fitted to the rows of ``entries``."""
+    measure = opts.measure
+    rows = _select_rows(entries, measure, opts.level, warnings, method=method)
     if len(rows.yi) == 0:
         raise SynthError(
             f"no study gives {outcome} as {measure}"
+            + (f" for --method {method}" if method in MH_METHODS else "")
             + (f" in subgroup {by}={value}" if by else "")
             + "; see 'synth studies --outcome "
             + outcome
             + "' for what is available"
         )
-    res = _fit_rows(rows, measure, method, ci, level, warnings)
+    res = _fit_rows(rows, measure, method, ci, opts.level, warnings)
     return _result_from_fit(
         outcome=outcome,
-        measure=measure,
+        opts=opts,
         method=res.method if method != "GLMM" else "GLMM",
         ci=ci,
-        level=level,
         rows=rows,
         res=res,
         warnings=warnings,
@@ -777,6 +1148,40 @@ def _analyse(
         value=value,
         where=where,
     )
+
+
+def _analyse(
+    entries: list[Entry],
+    *,
+    outcome: str,
+    opts: _Options,
+    warnings: list[str],
+    by: str | None = None,
+    value: str | None = None,
+    where: tuple[str, ...] = (),
+) -> PoolResult:
+    """The requested model, and with ``--also`` the common-effect one beside it."""
+    meta: dict[str, Any] = {"by": by, "value": value, "where": where}
+    if opts.measure == "MED":
+        return _pool_medians(entries, outcome, opts, warnings, **meta)
+    main = _analyse_one(
+        entries, outcome=outcome, opts=opts, method=opts.method, ci=opts.ci, warnings=warnings,
+        **meta,
+    )  # fmt: skip
+    if opts.also is None:
+        return main
+    common_warnings: list[str] = []
+    try:  # the common-effect model always with a Wald z CI (as R meta and RevMan)
+        common = _analyse_one(
+            entries, outcome=outcome, opts=replace(opts, pi="normal", also=None, beside=True),
+            method=opts.also, ci="wald", warnings=common_warnings, **meta,
+        )  # fmt: skip
+    except SynthError as exc:
+        return replace(
+            main,
+            warnings=(*main.warnings, f"--also {opts.also}: no common-effect result: {exc}"),
+        )
+    return replace(main, common=common)
 
 
 def _subgroup_test(groups: list[PoolResult]) -> SubgroupTest:
@@ -794,6 +1199,66 @@ def _subgroup_test(groups: list[PoolResult]) -> SubgroupTest:
     return SubgroupTest(q, df, float(chdtrc(df, q)))
 
 
+def _options(
+    measure: str,
+    method: str,
+    ci: str,
+    level: float,
+    also: str | None,
+    pi: str,
+    null: float | None,
+) -> _Options:
+    """The options checked against each other, before any work."""
+    method = method.upper()
+    valid = MEDIAN_METHODS if measure == "MED" else (*RE_METHODS, "GLMM", *MH_METHODS)
+    if method not in valid:
+        raise SynthError(
+            f"--method {method} does not apply to --measure {measure}; "
+            f"use one of {', '.join(valid)}"
+        )
+    if method in MH_METHODS and measure not in MH_METHODS[method]:
+        raise SynthError(
+            f"--method {method} is for --measure {' or '.join(MH_METHODS[method])} "
+            f"(arm counts of two-arm studies); for {measure} use one of {', '.join(RE_METHODS)}"
+        )
+    if method in MH_METHODS and ci != "wald":
+        raise SynthError(
+            f"--ci hksj does not apply to --method {method} (a common-effect model); use "
+            f"--ci wald, or --method REML --ci hksj --also {method} for both"
+        )
+    if measure == "MED" and ci != "wald":
+        raise SynthError("--ci hksj does not apply to pooled medians (--measure MED)")
+    pi = pi.lower()
+    if pi not in PI_METHODS:
+        raise SynthError(f"--pi {pi}: use one of {', '.join(PI_METHODS)}")
+    if measure == "MED" and pi != "normal":
+        raise SynthError(
+            "--pi t does not apply to pooled medians (they have no prediction interval)"
+        )
+    if also is not None:
+        also = also.upper()
+        if measure == "MED":
+            raise SynthError("--also does not apply to pooled medians (--measure MED)")
+        if also not in COMMON_METHODS:
+            raise SynthError(
+                f"--also {also}: use a common-effect model: {', '.join(COMMON_METHODS)}"
+            )
+        if also in MH_METHODS and measure not in MH_METHODS[also]:
+            raise SynthError(
+                f"--also {also} is for --measure {' or '.join(MH_METHODS[also])}; "
+                f"for {measure} use --also FE"
+            )
+        if method in COMMON_METHODS:
+            raise SynthError(
+                f"--also {also} puts a common-effect result beside a random-effects one; "
+                f"--method {method} is common-effect already: use e.g. --method REML --also {also}"
+            )
+    if null is not None:
+        null = float(null)
+        null_on_model_scale(measure, null)  # in range for the measure
+    return _Options(measure, method, ci, level, pi, null, also)
+
+
 def pool(
     review: Review | None = None,
     *,
@@ -805,12 +1270,20 @@ def pool(
     by: str | None = None,
     where: Sequence[str] = (),
     studies: str | Path | None = None,
+    also: str | None = None,
+    pi: str = "normal",
+    null: float | None = None,
 ) -> PoolResult:
     """Pool one outcome of a review; the library function behind ``synth pool``.
 
     ``review`` is a loaded :class:`Review` (else the records under ``studies``
     are loaded).  ``measure`` defaults to PLO for counts (else the kind of data
-    most studies give); ``method`` to REML (WM for medians).
+    most studies give); ``method`` to REML (WM for medians); MH (RR, OR, RD) and
+    PETO (OR) are the common-effect models of 2x2 tables.  ``also`` (FE, MH or PETO)
+    adds that common-effect result as :attr:`PoolResult.common`; ``pi`` is ``"normal"``
+    (metafor's prediction interval) or ``"t"`` (k - 2 df); ``null`` is the value, on
+    the reporting scale, that the pooled estimate is tested against (default: 1 for
+    ratios, 0 for differences, no test for proportions and medians).
     """
     if review is None:
         review = load_review(studies)
@@ -840,26 +1313,8 @@ def pool(
         raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
     if method is None:
         method = "WM" if measure == "MED" else "REML"
-    method = method.upper()
-    valid = MEDIAN_METHODS if measure == "MED" else (*RE_METHODS, "GLMM")
-    if method not in valid:
-        raise SynthError(
-            f"--method {method} does not apply to --measure {measure}; "
-            f"use one of {', '.join(valid)}"
-        )
-    if measure == "MED" and ci != "wald":
-        raise SynthError("--ci hksj does not apply to pooled medians (--measure MED)")
-
-    overall = _analyse(
-        entries,
-        outcome=wanted,
-        measure=measure,
-        method=method,
-        ci=ci,
-        level=level,
-        warnings=list(warnings),
-        where=where,
-    )
+    opts = _options(measure, method, ci, level, also, pi, null)
+    overall = _analyse(entries, outcome=wanted, opts=opts, warnings=list(warnings), where=where)
     if by is None:
         return overall
     known_tags = sorted({t for s in review.studies for t in s.tags})
@@ -877,16 +1332,7 @@ def pool(
         group_entries = [e for e in entries if e.tags.get(by, "(none)") == val]
         groups.append(
             _analyse(
-                group_entries,
-                outcome=wanted,
-                measure=measure,
-                method=method,
-                ci=ci,
-                level=level,
-                warnings=[],
-                by=by,
-                value=val,
-                where=where,
+                group_entries, outcome=wanted, opts=opts, warnings=[], by=by, value=val, where=where
             )
         )
     test = _subgroup_test(groups) if measure != "MED" else SubgroupTest(None, None, None)

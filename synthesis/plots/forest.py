@@ -34,8 +34,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
-from synthesis.measures import MEASURES, METHOD_NAMES
-from synthesis.render.text import fmt, heterogeneity_line, level_text, overall_line, p_text
+from synthesis.measures import COMMON_METHODS, MEASURES, METHOD_NAMES
+from synthesis.render.text import (
+    common_lines,
+    fmt,
+    heterogeneity_line,
+    level_text,
+    overall_line,
+    p_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -160,7 +167,7 @@ def _digits(measure: str) -> int:
     """Decimals shown for ``measure``; negative for ratios and proportions (see _num)."""
     if measure == "MED":
         return 1
-    return 2 if measure in ("RD", "GEN") else -2
+    return 2 if measure in ("RD", "GEN", "MD", "SMD") else -2
 
 
 def _num(value: float | None, digits: int) -> str:
@@ -209,7 +216,7 @@ def _pooled_label(result: PoolResult, *, subtotal: bool) -> str:
     if result.measure == "MED":
         name = f"median of medians ({result.method})"
         return f"Subtotal, {name}" if subtotal else f"Pooled {name}"
-    model = "common effect" if result.method == "FE" else "random effects"
+    model = "common effect" if result.method in COMMON_METHODS else "random effects"
     return f"Subtotal ({model})" if subtotal else f"Pooled ({model}, {result.method})"
 
 
@@ -238,8 +245,8 @@ def _method_line(result: PoolResult) -> str:
     if result.measure == "MED":
         return f"Method: {METHOD_NAMES.get(result.method, result.method)}; {pct} CI"
     ci = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
-    if result.method == "FE":
-        model = "common-effect (inverse-variance) model"
+    if result.method in COMMON_METHODS:
+        model = _common_model_name(result.method)
     elif result.method == "GLMM":
         model = "random-effects logistic-normal model (GLMM, maximum likelihood)"
     else:
@@ -250,6 +257,44 @@ def _method_line(result: PoolResult) -> str:
     if note:
         line += f"; {note}"
     return line
+
+
+def _common_model_name(method: str) -> str:
+    name = {"FE": "inverse-variance", "MH": "Mantel-Haenszel", "PETO": "Peto"}[method]
+    return f"common-effect ({name}) model"
+
+
+def _method_notes(result: PoolResult) -> list[str]:
+    """Footer lines for --also and --pi t."""
+    out = []
+    if result.common is not None:
+        out.append(f"Beside it: the {_common_model_name(result.common.method)}; Wald z CI")
+    if result.pi_method == "t" and result.pi_df is not None:
+        out.append(f"Prediction interval on t with k - 2 = {result.pi_df} df (Higgins et al. 2009)")
+    return out
+
+
+def _common_rows(
+    result: PoolResult, *, digits: int, subgroup: str | None, subtotal: bool
+) -> list[ForestRow]:
+    """The common-effect diamond (``--also``), drawn above the random-effects one."""
+    c = result.common
+    if c is None:
+        return []
+    return [
+        ForestRow(
+            kind="subgroup-pooled" if subtotal else "pooled",
+            label=_pooled_label(c, subtotal=subtotal)
+            + (f" ({c.method})" if subtotal and c.method != "FE" else ""),
+            data=_pooled_data(c),
+            estimate_text=_estimate_text(c.estimate, c.ci_low, c.ci_high, digits),
+            x=c.estimate,
+            ci_low=c.ci_low,
+            ci_high=c.ci_high,
+            bold=True,
+            subgroup=subgroup,
+        )
+    ]
 
 
 def _study_row(s: StudyResult, digits: int, subgroup: str | None) -> ForestRow:
@@ -274,6 +319,7 @@ def _block(
     rows = [_study_row(s, digits, subgroup) for s in _sorted_studies(result.studies, sort)]
     if not subtotal:
         rows.append(ForestRow(kind="blank"))
+    rows.extend(_common_rows(result, digits=digits, subgroup=subgroup, subtotal=subtotal))
     rows.append(
         ForestRow(
             kind="subgroup-pooled" if subtotal else "pooled",
@@ -443,7 +489,7 @@ def forest_layout(
     null: float | None
     if MEASURES[measure].log:
         null, scale = 1.0, "log"
-    elif measure in ("RD", "GEN"):
+    elif measure in ("RD", "GEN", "MD", "SMD"):
         null, scale = 0.0, "linear"
     else:
         null, scale = None, "linear"
@@ -502,14 +548,15 @@ def forest_layout(
             fav = (str(favours[0]), str(favours[1]))
 
     footer = [heterogeneity_line(result).replace("tau²", "τ²")]
-    if MEASURES[measure].family not in ("proportion", "median"):
-        line = overall_line(result)
-        if line:
-            footer.append(line)
+    line = overall_line(result)  # (none for a proportion or median without --null)
+    if line:
+        footer.append(line)
+    footer.extend(common_lines(result))
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
         footer.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
     footer.append(_method_line(result))
+    footer.extend(_method_notes(result))
     if result.subgroups:
         footer.append("Study weights are percentages within each subgroup.")
 

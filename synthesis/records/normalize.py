@@ -183,7 +183,7 @@ class Entry:
     study: str
     outcome: str  # canonical name
     outcome_raw: str
-    kind: str  # binary | median | ratio | generic
+    kind: str  # binary | median | ratio | generic | continuous
     arm: str | None
     arm_label: str | None
     arm_role: str | None
@@ -203,6 +203,9 @@ class Entry:
     median_ci_high: float | None = None
     n: int | None = None
     unit: str | None = None
+    # continuous (n above: the arm's size the mean and SD are drawn from)
+    mean: float | None = None
+    sd: float | None = None
     # ratio
     ratio_type: str | None = None  # hr | or | rr
     ratio: float | None = None
@@ -295,6 +298,8 @@ def _normalize_entry(
         fields = _median(study, oc, arm, problem)
     elif oc.kind == "ratio":
         fields = _ratio(oc, problem, common.get("p"), common.get("p_text"))
+    elif oc.kind == "continuous":
+        fields = _continuous(study, oc, arm, problem)
     else:
         fields = _generic(oc, problem)
     if fields is None or any(p.severity == "error" for p in problems[start:]):
@@ -712,10 +717,76 @@ def _generic(oc, problem) -> dict[str, Any] | None:
     }
 
 
+def _continuous(study, oc, arm, problem) -> dict[str, Any] | None:
+    """mean, sd (> 0) and n (a whole number, else the arm's n) of one arm."""
+    v = oc.values
+    ok = True
+    mean, sd, n = v.get("mean"), v.get("sd"), v.get("n")
+    if not is_number(mean):
+        problem("mean", f"must be a number, got {type_name(mean)}")
+        ok = False
+    if "sd" not in v:
+        problem(
+            "sd",
+            "missing: a mean needs its standard deviation sd (e.g. sd: 18.4); from a standard "
+            "error, sd = se * sqrt(n)",
+        )
+        ok = False
+    elif not (is_number(sd) and float(sd) > 0):
+        problem("sd", f"must be a standard deviation > 0, got {type_name(sd)}")
+        ok = False
+    if "n" in v and not (is_int(n) and int(n) > 0):
+        problem("n", f"must be a positive whole number of patients, got {type_name(n)}")
+        ok = False
+    if not ok:
+        return None
+    if n is None:
+        n = arm.n if arm is not None and arm.n is not None else None
+        if n is None and (arm is None or arm.implicit):
+            n = study.n
+        if n is None:
+            where = f"arm '{arm.id}' has no n" if arm is not None and not arm.implicit else "no n"
+            problem("n", f"missing: give n (the patients behind the mean) or the arm's n ({where})")
+            return None
+    elif not _continuous_n_fits(study, arm, int(n), v.get("note"), v.get("quote"), problem):
+        return None
+    return {"mean": float(mean), "sd": float(sd), "n": int(n)}
+
+
+def _continuous_n_fits(study, arm, n: int, note, quote, problem) -> bool:
+    """A continuous entry's ``n`` against its arm's size: the rule of :func:`_total_fits`.
+
+    More than the arm holds is an error; fewer (completers, an available-case analysis)
+    a warning unless a note or the quote accounts for it.
+    """
+    if arm is not None and not arm.implicit:
+        size, whose = arm.n, f"arm '{arm.id}' has n = {arm.n}"
+    else:
+        size, whose = study.n, f"the study has n = {study.n}"
+    if size is None or n == size:
+        return True
+    if n > size:
+        problem(
+            "n",
+            f"{n} is more than the {size} patients it is drawn from ({whose}); "
+            "correct this n or the arm's",
+        )
+        return False
+    if note or (quote and re.search(rf"(?<![\d.]){n}(?![\d]|\.\d)", quote)):
+        return True
+    problem(
+        "n",
+        f"{n} is fewer than the {size} patients ({whose}): the mean and SD of a subset "
+        "(completers?); say so in a note, or drop n to use the arm's n",
+        "warning",
+    )
+    return True
+
+
 def entry_data(entry: Entry) -> str:
     """What a record says, in one short string.
 
-    '14/30', 'median 11 mo [1, 22.9]', 'HR 2.14 [1.06, 4.33]'.
+    '14/30', 'median 11 mo [1, 22.9]', 'HR 2.14 [1.06, 4.33]', '62.1 (SD 18.4), n = 40'.
     """
     if entry.kind == "binary":
         text = f"{entry.events}/{entry.total}"
@@ -735,6 +806,8 @@ def entry_data(entry: Entry) -> str:
         elif entry.p is not None:
             text += f" (p = {entry.p_text or entry.p})"
         return text
+    if entry.kind == "continuous":
+        return f"{entry.mean:g} (SD {entry.sd:g}), n = {entry.n}"
     text = f"{entry.yi:g}"
     if entry.se is not None:
         text += f" (SE {entry.se:.3g})"

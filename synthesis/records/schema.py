@@ -52,6 +52,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "median": ("median", "unit", "ci", "ci_level", "n"),
     "ratio": ("hr", "or", "rr", "ci", "ci_level", "contrast", "adjusted"),
     "generic": ("estimate", "se", "ci", "ci_level", "scale", "n"),
+    "continuous": ("mean", "sd", "n"),
 }
 OUTCOME_FIELDS = tuple(dict.fromkeys(COMMON_OUTCOME_FIELDS + sum(KIND_FIELDS.values(), ())).keys())
 # The fields whose presence decides the kind of an outcome entry.
@@ -60,6 +61,19 @@ KIND_MARKERS: dict[str, tuple[str, ...]] = {
     "median": ("median",),
     "ratio": ("hr", "or", "rr"),
     "generic": ("estimate",),
+    "continuous": ("mean",),
+}
+#: Other names people give outcome fields, for "did you mean" when difflib finds none.
+FIELD_ALIASES: dict[str, str] = {
+    "stdev": "sd",
+    "std": "sd",
+    "stddev": "sd",
+    "std_dev": "sd",
+    "st_dev": "sd",
+    "s.d.": "sd",
+    "standard_deviation": "sd",
+    "average": "mean",
+    "avg": "mean",
 }
 # The same, as sets for fast membership tests.
 _STUDY_FIELD_SET = frozenset(STUDY_FIELDS)
@@ -106,7 +120,7 @@ class OutcomeEntry:
     """One outcome entry as written (before normalization), with its lines."""
 
     name: str
-    kind: str  # binary | median | ratio | generic
+    kind: str  # binary | median | ratio | generic | continuous
     arm: str | None
     values: dict[str, Any]  # every field as read
     raw: dict[str, str]  # the YAML text of scalar fields (for printed precision)
@@ -178,9 +192,15 @@ def _unknown_fields(
                     shown,
                     mapping.lines.get(key, mapping.line),
                     f"{prefix}{shown_key}",
-                    f"unknown field{suggest(key, allowed)}",
+                    f"unknown field{suggest(key, allowed) or _alias(key, allowed)}",
                 )
             )
+
+
+def _alias(key: str, allowed: tuple[str, ...]) -> str:
+    """'; did you mean 'sd'?' for a known other name of an allowed field (stdev, std)."""
+    target = FIELD_ALIASES.get(key.strip().lower().replace(" ", "_"))
+    return f"; did you mean '{target}'?" if target in allowed else ""
 
 
 #: Largest magnitude of any number in a record: far beyond any clinical quantity, and
@@ -536,7 +556,8 @@ def _parse_outcome(
     ):  # (a misspelt data field, reported above, already says why there is no data)
         err(
             "name",
-            "no data: give events/percent (binary), median, hr/or/rr (ratio) or estimate (generic)",
+            "no data: give events/percent (binary), median, hr/or/rr (ratio), "
+            "mean/sd/n (continuous) or estimate (generic)",
         )
     elif len(kinds) > 1:
         fields = [m for k in kinds for m in KIND_MARKERS[k] if m in item]
@@ -562,11 +583,12 @@ def _parse_outcome(
                 "arm",
                 f"no arm '{arm}' in this study (arms: {known}){suggest(str(arm), list(arm_ids))}",
             )
-    elif multi_arm and kind in ("binary", "median"):
+    elif multi_arm and kind in ("binary", "median", "continuous"):
+        what = {"binary": "count", "median": "median", "continuous": "mean"}[kind]
         err(
             "arm",
             f"this study has {len(arm_ids)} arms ({', '.join(arm_ids)}); "
-            f"a {'count' if kind == 'binary' else 'median'} needs 'arm:' to say which",
+            f"a {what} needs 'arm:' to say which",
         )
 
     for key in ("quote", "timepoint", "note"):

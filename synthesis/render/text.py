@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from synthesis.measures import MEASURE_NAMES, METHOD_NAMES
+from synthesis.measures import COMMON_METHODS, MEASURE_NAMES, MEASURES, METHOD_NAMES
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -110,7 +110,7 @@ def p_text(p: float | None) -> str:
 
 def result_title(result: Any) -> str:
     ci_name = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
-    model = "common effect" if result.method == "FE" else "random effects"
+    model = "common effect" if result.method in COMMON_METHODS else "random effects"
     if result.measure == "MED":
         return (
             f"{result.outcome}: {MEASURE_NAMES[result.measure]}, "
@@ -144,19 +144,76 @@ def heterogeneity_line(result: Any) -> str:
 def overall_line(result: Any) -> str:
     if result.statistic is None:
         return ""
+    null = getattr(result, "null_value", None)
+    if getattr(result, "test", None) == "sign":
+        return (
+            f"Sign test (H0: median = {null:g} months): {int(result.statistic)} of {result.k} "
+            f"study medians above, {p_text(result.p_value)}"
+        )
     stat = f"t({result.df})" if result.df is not None else "z"
-    return f"Test of overall effect: {stat} = {result.statistic:.2f}, {p_text(result.p_value)}"
+    h0 = ""
+    if null is not None and null != MEASURES[result.measure].null:
+        h0 = f" (H0: {MEASURES[result.measure].short} = {null:g})"
+    return f"Test of overall effect{h0}: {stat} = {result.statistic:.2f}, {p_text(result.p_value)}"
+
+
+def common_lines(result: Any) -> list[str]:
+    """The lines a Cochrane reader expects beside the pooled result: the common-effect
+    model's test (``--also``) and an MH odds ratio's CMH and Tarone tests."""
+    out = []
+    common = getattr(result, "common", None)
+    if common is not None:
+        line = overall_line(common)
+        if line:
+            what = f"Test of overall effect, common effect ({common.method})"
+            out.append(line.replace("Test of overall effect", what, 1))
+    for r in (result, common):
+        tests = getattr(r, "tests", None) if r is not None else None
+        if not tests:
+            continue
+        parts = [
+            f"{name}: X² = {t['statistic']:.2f} (df = {t['df']}, {p_text(t['p_value'])})"
+            for key, name in (
+                ("cmh", "Cochran-Mantel-Haenszel test"),
+                ("tarone", "Tarone's test for heterogeneity"),
+            )
+            if (t := tests.get(key)) is not None
+        ]
+        if parts:
+            out.append("; ".join(parts))
+    return out
+
+
+def _pi_label(result: Any) -> str:
+    if getattr(result, "pi_method", None) == "t" and result.pi_df is not None:
+        return f"  prediction interval (t, {result.pi_df} df)"
+    return "  prediction interval"
+
+
+def _common_row(result: Any) -> list[list[Any]]:
+    """The common-effect row shown above the random-effects one (``--also``)."""
+    c = getattr(result, "common", None)
+    if c is None:
+        return []
+    return [[_pooled_name(c), f"k = {c.k}", fmt(c.estimate), _ci(c.ci_low, c.ci_high), ""]]
 
 
 def _study_rows(result: Any) -> list[list[Any]]:
     return [
-        [s.label, s.data, fmt(s.estimate), _ci(s.ci_low, s.ci_high), f"{s.weight:.1f}%"]
+        [
+            s.label,
+            s.data,
+            fmt(s.estimate),
+            _ci(s.ci_low, s.ci_high),
+            "" if s.weight is None else f"{s.weight:.1f}%",
+        ]
         for s in result.studies
     ]
 
 
 def _block_rows(result: Any, name: str) -> list[list[Any]]:
     rows = _study_rows(result)
+    rows.extend(_common_row(result))
     rows.append(
         [
             name,
@@ -167,13 +224,15 @@ def _block_rows(result: Any, name: str) -> list[list[Any]]:
         ]
     )
     if result.pi_low is not None:
-        rows.append(["  prediction interval", "", "", _ci(result.pi_low, result.pi_high), ""])
+        rows.append([_pi_label(result), "", "", _ci(result.pi_low, result.pi_high), ""])
     return rows
 
 
 def _pooled_name(result: Any) -> str:
     if result.measure == "MED":
         return "Pooled median"
+    if result.method in ("MH", "PETO"):
+        return f"Pooled (common effect, {result.method})"
     return "Pooled (common effect)" if result.method == "FE" else "Pooled (random effects)"
 
 
@@ -188,6 +247,7 @@ def pool_table(result: Any) -> str:
             rows.append([f"{g.by} = {g.value}", "", "", "", ""])
             rows.extend(_block_rows(g, f"  subtotal ({g.method})"))
             rows.append(["", "", "", "", ""])
+        rows.extend(_common_row(result))
         rows.append(
             [
                 _pooled_name(result),
@@ -198,7 +258,7 @@ def pool_table(result: Any) -> str:
             ]
         )
         if result.pi_low is not None:
-            rows.append(["  prediction interval", "", "", _ci(result.pi_low, result.pi_high), ""])
+            rows.append([_pi_label(result), "", "", _ci(result.pi_low, result.pi_high), ""])
         out.append(text_table(headers, rows, numeric=numeric))
     else:
         out.append(text_table(headers, _block_rows(result, _pooled_name(result)), numeric=numeric))
@@ -207,6 +267,7 @@ def pool_table(result: Any) -> str:
     line = overall_line(result)
     if line:
         out.append(line)
+    out.extend(common_lines(result))
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
         out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
@@ -223,6 +284,7 @@ def pool_markdown(result: Any) -> str:
         if result.subgroups:
             rows.append([f"**{g.by} = {g.value}**", "", "", "", ""])
         rows.extend(_study_rows(g))
+        rows.extend(_common_row(g))
         name = f"Subtotal ({g.method})" if result.subgroups else _pooled_name(g)
         rows.append(
             [
@@ -236,6 +298,7 @@ def pool_markdown(result: Any) -> str:
         if g.pi_low is not None:
             rows.append(["Prediction interval", "", "", _ci(g.pi_low, g.pi_high), ""])
     if result.subgroups:
+        rows.extend(_common_row(result))
         rows.append(
             [
                 f"**{_pooled_name(result)}**",
@@ -254,6 +317,7 @@ def pool_markdown(result: Any) -> str:
     ]
     if overall_line(result):
         lines += ["", overall_line(result)]
+    lines += [x for line in common_lines(result) for x in ("", line)]
     if result.subgroup_test is not None and result.subgroup_test.Q is not None:
         t = result.subgroup_test
         lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})"]
@@ -317,7 +381,11 @@ def pool_csv(result: Any) -> str:
                 ]
             )
         if result.subgroups:
+            if g.common is not None:
+                rows.append(_pooled_csv_row(g.common, "subgroup-common", sub))
             rows.append(_pooled_csv_row(g, "subgroup", sub))
+    if result.common is not None:
+        rows.append(_pooled_csv_row(result.common, "common", None))
     rows.append(_pooled_csv_row(result, "pooled", None))
     return csv_text(POOL_CSV_HEADERS, rows)
 
