@@ -129,7 +129,8 @@ def selection_options(f: F) -> F:
 
 
 def model_options(f: F) -> F:
-    """``--also``, ``--pi`` and ``--null``: what ``pool`` and ``forest`` add to the selection."""
+    """``--also``, ``--pi``, ``--model``, ``--cluster`` and ``--null``: what ``pool`` and
+    ``forest`` add to the selection."""
     options = [
         click.option(
             "--also",
@@ -145,6 +146,22 @@ def model_options(f: F) -> F:
             show_default=True,
             help="Prediction interval on the normal quantile (metafor) or on t with k - 2 df "
             "(Higgins et al. 2009; needs k >= 3).",
+        ),
+        click.option(
+            "--model",
+            type=click.Choice(["rows", "multilevel"], case_sensitive=False),
+            default="rows",
+            show_default=True,
+            help="rows: every row (arm or study) independent (rma.uni); multilevel: rows "
+            "nested in clusters (rma.mv, REML or ML).",
+        ),
+        click.option(
+            "--cluster",
+            default="study",
+            show_default=True,
+            metavar="study|TAG",
+            help="With --model multilevel: rows of the same study, or of the same value of "
+            "TAG (a trial reported in several papers, a centre), form a cluster.",
         ),
         click.option(
             "--null",
@@ -174,15 +191,24 @@ def pooled(
     also: str | None = None,
     pi: str = "normal",
     null: float | None = None,
+    model: str = "rows",
+    cluster: str = "study",
 ) -> tuple[Any, Any]:
     """Load the review and pool one outcome (the options of ``selection_options`` and
     ``model_options``).
 
     Returns ``(review, result)`` after printing every warning on stderr.
     """
-    from synthesis.analyses.pool import pool as pool_outcome
     from synthesis.records.review import load_review
 
+    if model.lower() == "multilevel":
+        from functools import partial
+
+        from synthesis.analyses.multilevel import pool_multilevel as pool_outcome
+
+        pool_outcome = partial(pool_outcome, cluster=cluster)
+    else:
+        from synthesis.analyses.pool import pool as pool_outcome
     with user_errors():
         review = load_review(studies)
         result = pool_outcome(

@@ -63,6 +63,8 @@ def forest(
     studies: str | None,
     also: str | None,
     pi: str,
+    model: str,
+    cluster: str,
     null: float | None,
     output: str,
     sort: str,
@@ -113,6 +115,8 @@ def forest(
         also=also,
         pi=pi,
         null=null,
+        model=model,
+        cluster=cluster,
     )
     with user_errors():
         image = forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi)

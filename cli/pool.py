@@ -27,6 +27,8 @@ def pool(
     studies: str | None,
     also: str | None,
     pi: str,
+    model: str,
+    cluster: str,
     null: float | None,
     fmt: str,
 ) -> None:
@@ -68,6 +70,8 @@ def pool(
         also=also,
         pi=pi,
         null=null,
+        model=model,
+        cluster=cluster,
     )
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))

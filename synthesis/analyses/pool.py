@@ -154,6 +154,9 @@ class PoolResult:
     tests: dict[str, Any] | None = None  # MH odds ratio: CMH, Tarone and Breslow-Day tests
     also: str | None = None  # --also CODE: the common-effect model asked for
     common: PoolResult | None = None  # its result (None when it does not exist)
+    model: str = "rows"  # "rows" (rma.uni) or "multilevel" (rma.mv, rows nested in clusters)
+    cluster: str | None = None  # multilevel: "study" or the tag whose values are the clusters
+    variance_components: tuple[Any, ...] | None = None  # multilevel: (cluster, row)
 
     @property
     def record_warnings(self) -> tuple[str, ...]:
@@ -221,6 +224,10 @@ class PoolResult:
                 "heterogeneity": self.heterogeneity.to_dict(),
             }
         )
+        if self.model == "multilevel":
+            out["model"] = self.model
+            out["cluster"] = self.cluster
+            out["variance_components"] = [vc.to_dict() for vc in self.variance_components or ()]
         if self.tests is not None:
             out["tests"] = self.tests
         out["studies"] = [s.to_dict() for s in self.studies]
@@ -402,7 +409,8 @@ def _select_proportions(
     if multi:
         warnings.append(
             f"arms of the same study enter as separate rows ({', '.join(multi)}); "
-            "they share a study, so the rows are not independent"
+            "they share a study, so the rows are not independent; --model multilevel pools "
+            "them as rows nested in their study"
         )
     events = np.array([e.events for e in chosen], dtype=float)
     totals = np.array([e.total for e in chosen], dtype=float)
