@@ -564,7 +564,7 @@ BAD_REVIEWER = [
                 "grade.ORR.imprecission",
                 "unknown field; did you mean 'imprecision'? (GRADE fields: risk_of_bias, "
                 "inconsistency, indirectness, imprecision, publication_bias, large_effect, "
-                "dose_response, confounding, control_risk, threshold, start)",
+                "dose_response, confounding, control_risk, threshold, start, measure)",
             )
         ],
     ),

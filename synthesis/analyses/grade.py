@@ -440,9 +440,17 @@ class ReviewerJudgements:
     control_risk: float | None = None
     threshold: tuple[float, ...] | None = None
     start: tuple[str, str] | None = None  # (level, reason)
+    measure: str | None = None  # the measure to pool the outcome with (synth grade)
 
 
-REVIEWER_FIELDS: tuple[str, ...] = (*DOMAINS, *UPGRADES, "control_risk", "threshold", "start")
+REVIEWER_FIELDS: tuple[str, ...] = (
+    *DOMAINS,
+    *UPGRADES,
+    "control_risk",
+    "threshold",
+    "start",
+    "measure",
+)
 MISSING_REASON = "required field is missing: every reviewer judgement needs its reason"
 
 
@@ -504,6 +512,7 @@ def check_reviewer(
     control_risk: float | None = None
     threshold: tuple[float, ...] | None = None
     start: tuple[str, str] | None = None
+    measure: str | None = None
 
     for key, item in value.items():
         where = f"{field_name}.{key}"
@@ -540,12 +549,27 @@ def check_reviewer(
                 )
             else:
                 threshold = tuple(float(t) for t in items)
+        elif key == "measure":
+            from synthesis.measures import MEASURE_CODES
+
+            code = item.upper() if isinstance(item, str) else None
+            if code not in MEASURE_CODES:
+                add(
+                    where,
+                    f"must be a measure code ({', '.join(MEASURE_CODES)}), got "
+                    f"{_type_name(item)}{_suggest(str(item).upper(), MEASURE_CODES)}",
+                )
+            else:
+                measure = code
         else:  # start
             start = _check_start(item, where, add)
 
     if problems:
         return None, problems
-    return ReviewerJudgements(domains, upgrades, control_risk, threshold, start), problems
+    return (
+        ReviewerJudgements(domains, upgrades, control_risk, threshold, start, measure),
+        problems,
+    )
 
 
 def _check_entry(
@@ -920,11 +944,19 @@ def _inconsistency(
     thresholds: tuple[float, ...],
     subgroup_test: Mapping[str, Any] | None,
 ) -> DomainRating:
-    if k < 2 or i2 is None:
+    if k < 2:
         return DomainRating(
             0,
             "not assessed: a single study, so consistency across studies cannot be judged "
             "(GRADE 7)",
+            assessed=False,
+        )
+    if i2 is None:
+        return DomainRating(
+            0,
+            f"not assessed: the analysis of {k} studies has no I² (pooled medians have no "
+            "heterogeneity statistic); compare the studies' estimates, or judge inconsistency "
+            "in synth.yaml (GRADE 7)",
             assessed=False,
         )
     if i2 > I2_VERY_SERIOUS:
@@ -1365,3 +1397,354 @@ def grade_outcome(
         ois=ois,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+# ---------------------------------------------------------------------------
+# From a review: pool each outcome, then grade it (``synth grade``)
+
+#: Above this many rows the small-study tests of ``synth bias`` are run (k >= BIAS_MIN_K).
+BIAS_TEST_NAMES: dict[str, str] = {
+    "egger": "Egger's regression test",
+    "rank_test": "rank correlation test",
+}
+
+
+@dataclass(frozen=True)
+class NotGraded:
+    """An outcome that could not be pooled, so not graded, and why."""
+
+    outcome: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """Every outcome of a review graded; ``to_dict()`` is contract section 7's object."""
+
+    results: tuple[GradeResult, ...]
+    pooled: tuple[Any, ...]  # the PoolResult behind each result, in the same order
+    not_graded: tuple[NotGraded, ...] = ()
+    warnings: tuple[str, ...] = ()  # about the review or synth.yaml, not one outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcomes": [r.to_dict() for r in self.results]}
+
+    def result(self, outcome: str) -> GradeResult:
+        for r in self.results:
+            if r.outcome == outcome:
+                return r
+        raise KeyError(outcome)
+
+
+def measure_kind(measure: str) -> str:
+    """The GRADE kind of outcome a measure reports (binary, proportion, time-to-event, ...)."""
+    from synthesis.measures import MEASURES
+
+    code = measure.upper()
+    if code in ("MD", "SMD"):
+        return "continuous"
+    m = MEASURES.get(code)
+    if m is None:
+        return "other"
+    if m.family == "proportion":
+        return "proportion"
+    if m.family == "two_arm":
+        return "binary"
+    if code in ("HR", "MED"):
+        return "time-to-event"
+    return "other"
+
+
+def _null_of(measure: str) -> float | None:
+    from synthesis.measures import MEASURES
+
+    code = measure.upper()
+    if code in ("MD", "SMD"):
+        return 0.0
+    m = MEASURES.get(code)
+    return None if m is None else m.null
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def grade_pooled(
+    review: Any,
+    result: Any,
+    *,
+    reviewer: ReviewerJudgements | Mapping[str, Any] | None = None,
+) -> GradeResult:
+    """GRADE one pooled outcome (a :class:`~synthesis.analyses.pool.PoolResult` of ``review``).
+
+    Reads from the analysis what :func:`grade_outcome` needs: each row's pooled weight and
+    its study's risk-of-bias level, I², the prediction and confidence intervals, k,
+    events and participants, the small-study tests where k >= 10, the test for subgroup
+    differences (a result pooled with ``by``), and the designs of the records.
+    """
+    judged = _as_reviewer(reviewer)
+    warnings: list[str] = []
+    measure = result.measure
+    kind = measure_kind(measure)
+    rows = list(result.studies)
+    ids = list(dict.fromkeys(s.id for s in rows))
+    by_id = {}
+    for study_id in ids:
+        try:
+            by_id[study_id] = review.study(study_id)
+        except KeyError:  # a result from another review: no designs, no records
+            by_id[study_id] = None
+
+    # Designs (start) and the studies that do not say.
+    designs = [None if st is None else st.meta.get("design") for st in by_id.values()]
+    randomized = design_is_randomized(designs)
+    unclear = [sid for sid, st in by_id.items() if classify_design(designs[ids.index(sid)]) is None]
+    if unclear:
+        warnings.append(
+            f"design missing or not recognised for {', '.join(unclear)}: add design: (rct, "
+            "randomized, retrospective, prospective cohort, single-arm trial, ...) to the record"
+        )
+
+    # Risk of bias by row, weighted as pooled.
+    robs = [None if by_id[s.id] is None else by_id[s.id].risk_of_bias for s in rows]
+    levels = [None if r is None else r.grade_level for r in robs]
+    tools = [None if r is None else r.tool for r in robs]
+    weights = [0.0 if s.weight is None else float(s.weight) for s in rows]
+    missing = list(dict.fromkeys(s.id for s, r in zip(rows, robs, strict=True) if r is None))
+    if missing and len(missing) < len(ids):
+        warnings.append(f"no risk_of_bias record: {', '.join(missing)}")
+
+    # Events and participants.
+    events: int | None = None
+    control_risk: float | None = None
+    cr_source: str | None = None
+    counts = [e for s in rows for e in s.entries if e.kind == "binary"]
+    if (
+        kind in ("binary", "proportion")
+        and rows
+        and all(s.entries and all(e.kind == "binary" for e in s.entries) for s in rows)
+    ):
+        events = int(sum(e.events for e in counts))
+    if kind == "binary":
+        controls = [e for e in counts if e.arm_role == "control" and e.total]
+        control_risk = median_control_risk(
+            events=[e.events for e in controls], totals=[e.total for e in controls]
+        )
+        if control_risk is not None:
+            n = len({e.study for e in controls})
+            cr_source = (
+                f"the median control-arm risk of the {_plural(n, 'study')} "
+                "(no control_risk in synth.yaml)"
+            )
+            if not 0 < control_risk < 1:
+                warnings.append(
+                    f"the median control-arm risk is {control_risk:g}: absolute effects need a "
+                    "risk between 0 and 1; set control_risk in synth.yaml"
+                )
+                control_risk, cr_source = None, None
+    participants = result.participants
+    if participants is None and all(st is not None and st.n is not None for st in by_id.values()):
+        participants = sum(st.n for st in by_id.values()) if by_id else None
+
+    # Small-study tests where there are enough rows (those of synth bias).
+    bias_tests: dict[str, float] = {}
+    if result.k >= BIAS_MIN_K and measure != "MED":
+        from synthesis.analyses.bias import egger, rank_test
+
+        for name, test in (
+            ("egger", lambda: egger(yi=result.yi, vi=result.vi, level=result.level)),
+            ("rank_test", lambda: rank_test(yi=result.yi, vi=result.vi)),
+        ):
+            out = test()
+            if out:
+                bias_tests[BIAS_TEST_NAMES[name]] = float(out.p_value)
+            else:
+                warnings.append(f"{BIAS_TEST_NAMES[name]} not run: {out.reason}")
+
+    subgroup = None
+    test = result.subgroup_test
+    if result.by is not None and test is not None and test.p is not None:
+        subgroup = {"by": result.by, "p": float(test.p)}
+
+    if (
+        kind == "proportion"
+        and ids
+        and all(
+            any(e.arm_role == "experimental" for s in rows if s.id == sid for e in s.entries)
+            and any(e.arm_role == "control" for s in rows if s.id == sid for e in s.entries)
+            for sid in ids
+        )
+    ):
+        warnings.append(
+            f"every study compares an experimental and a control arm, pooled here as "
+            f"single-group proportions ({measure}) as synth table does; for the relative effect "
+            f"and absolute effects use --measure RR (or measure: RR under grade.{result.outcome} "
+            "in synth.yaml)"
+        )
+
+    graded = grade_outcome(
+        design_randomized=randomized,
+        weights_pct=weights,
+        rob_levels=levels,
+        i2=result.heterogeneity.I2,
+        pi=(result.pi_low, result.pi_high),
+        ci=None if result.ci_low is None or result.ci_high is None else (
+            result.ci_low, result.ci_high
+        ),
+        null=_null_of(measure),
+        threshold=None,
+        measure_kind=kind,
+        events=events,
+        participants=participants,
+        ois_inputs=None,
+        bias_tests=bias_tests if result.k >= BIAS_MIN_K else None,
+        k=result.k,
+        reviewer=judged,
+        outcome=result.outcome,
+        measure=measure,
+        estimate=result.estimate,
+        studies=len(ids),
+        control_risk=control_risk,
+        control_risk_source=cr_source,
+        subgroup_test=subgroup,
+        rob_tools=tools,
+    )  # fmt: skip
+    imprecision = graded.domains["imprecision"]
+    if not imprecision.assessed and imprecision.by == "synth":
+        n = (
+            "participants not known"
+            if participants is None
+            else _plural(participants, "participant")
+        )
+        warnings.append(
+            f"imprecision not assessed ({n}, {_plural(len(ids), 'study')}): a {measure} "
+            "estimate has no null effect to compare its CI with; give threshold: (the value "
+            "that would change a decision) or imprecision: {downgrade: N, reason: ...} under "
+            f"grade.{result.outcome} in synth.yaml"
+        )
+    pool_warnings = [*result.record_warnings, *result.warnings]
+    merged = tuple(dict.fromkeys([*graded.warnings, *warnings, *pool_warnings]))
+    from dataclasses import replace
+
+    return replace(graded, warnings=merged)
+
+
+def reviewer_by_outcome(
+    review: Any, reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None
+) -> tuple[dict[str, ReviewerJudgements], list[str]]:
+    """The reviewer's judgements keyed by the review's outcome names (synonyms resolved),
+    and a warning for each ``grade:`` entry that names no outcome of the review."""
+    existing = review.outcomes()
+    judged: dict[str, ReviewerJudgements] = {}
+    general: list[str] = []
+    for name, value in (reviewer or {}).items():
+        canonical = review.synonyms.canonical(str(name))
+        if canonical not in existing:
+            general.append(
+                f"synth.yaml: grade.{name}: no study reports outcome '{name}'"
+                f"{_suggest(str(name), existing)}; these judgements are not used"
+            )
+            continue
+        judged[canonical] = _as_reviewer(value)
+    return judged, general
+
+
+def grade_review(
+    review: Any,
+    *,
+    outcomes: Sequence[str] = (),
+    reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None = None,
+    measure: str | None = None,
+    method: str | None = None,
+    ci: str = "wald",
+    level: float = 0.95,
+    by: str | None = None,
+) -> GradeReport:
+    """GRADE every outcome of ``review`` (or those named), each pooled as ``synth table`` does.
+
+    Each outcome is pooled with :func:`synthesis.analyses.pool.pool` at its default measure
+    (PLO for counts, else what most studies give; ``measure:`` under the outcome in
+    ``synth.yaml``'s ``grade:`` or ``measure`` here choose another) and ``method`` where it
+    applies (else the measure's default, with a warning), then graded by
+    :func:`grade_pooled`.  ``reviewer`` maps outcome names (synonyms allowed) to the
+    reviewer's judgements (``Config.grade``).  With ``by``, the test for subgroup
+    differences enters inconsistency.  An outcome that cannot be pooled is listed in
+    ``not_graded`` with the reason; unknown outcome names raise :class:`SynthError`.
+    """
+    from synthesis.analyses.pool import pool
+    from synthesis.measures import MEASURE_CODES, MEASURES
+
+    existing = review.outcomes()
+    names: list[str] = []
+    for name in outcomes:
+        wanted = review.synonyms.canonical(name)
+        if wanted not in existing:
+            raise SynthError(
+                f"no study reports outcome '{name}'"
+                + (f" (read as {wanted})" if wanted != name else "")
+                + f"; outcomes in this review: {', '.join(existing) or 'none'}"
+            )
+        if wanted not in names:
+            names.append(wanted)
+    if not names:
+        names = list(existing)
+    if measure is not None and measure.upper() not in MEASURE_CODES:
+        raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
+    if by is not None:
+        tags = sorted({t for s in review.studies for t in s.tags})
+        if by not in tags:
+            from synthesis.records.schema import suggest
+
+            raise SynthError(
+                f"--by {by}: no study has a tag '{by}'{suggest(by, tags)} "
+                f"(tags: {', '.join(tags) or 'none'})"
+            )
+
+    judged, general = reviewer_by_outcome(review, reviewer)
+
+    results: list[GradeResult] = []
+    pooled: list[Any] = []
+    skipped: list[NotGraded] = []
+    for name in names:
+        mine = judged.get(name, ReviewerJudgements())
+        use_measure = (measure or mine.measure or "").upper() or None
+        notes: list[str] = []
+        use_method, use_ci = method.upper() if method else None, ci
+        if use_method is not None:
+            entries = [e for e in review.entries if e.outcome == name]
+            from synthesis.analyses.pool import default_measure
+
+            code = use_measure or default_measure(entries)[0]
+            valid = MEASURES[code].methods
+            if use_method not in valid:
+                notes.append(
+                    f"--method {use_method} does not apply to {code}; used "
+                    f"{MEASURES[code].default_method} (one of {', '.join(valid)})"
+                )
+                use_method = None
+            if code == "MED" and use_ci != "wald":
+                notes.append(
+                    "--ci hksj does not apply to pooled medians; used the sign-test interval"
+                )
+                use_ci = "wald"
+        try:
+            result = pool(
+                review,
+                outcome=name,
+                measure=use_measure,
+                method=use_method,
+                ci=use_ci,
+                level=level,
+                by=by,
+            )
+        except SynthError as exc:
+            skipped.append(NotGraded(name, str(exc)))
+            continue
+        graded = grade_pooled(review, result, reviewer=mine)
+        if notes:
+            from dataclasses import replace
+
+            graded = replace(graded, warnings=tuple(dict.fromkeys([*notes, *graded.warnings])))
+        results.append(graded)
+        pooled.append(result)
+    return GradeReport(tuple(results), tuple(pooled), tuple(skipped), tuple(general))
