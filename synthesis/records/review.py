@@ -116,7 +116,7 @@ def read_config(root: Path) -> Config:
         problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
     grade: dict[str, Any] = {}
     if isinstance(doc, LineDict) and doc.get("grade") is not None:  # reviewer's GRADE judgements
-        from synthesis.analyses.grade import check_grade_config
+        from synthesis.records.judgements import check_grade_config
         from synthesis.records.rob import line_finder
 
         checked, found = check_grade_config(
