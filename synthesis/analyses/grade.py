@@ -1222,7 +1222,9 @@ def _null_of(measure: str) -> float | None:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def grade_pooled(
@@ -1318,9 +1320,10 @@ def grade_pooled(
                 warnings.append(f"{BIAS_TEST_NAMES[name]} not run: {out.reason}")
 
     subgroup = None
-    test = result.subgroup_test
-    if result.by is not None and test is not None and test.p is not None:
-        subgroup = {"by": result.by, "p": float(test.p)}
+    test = result.subgroup_test  # the overall result of pool(by=...) holds the subgroups
+    by = result.subgroups[0].by if result.subgroups else None
+    if by is not None and test is not None and test.p is not None:
+        subgroup = {"by": by, "p": float(test.p)}
 
     if (
         kind == "proportion"
@@ -1397,8 +1400,8 @@ def reviewer_by_outcome(
         canonical = review.synonyms.canonical(str(name))
         if canonical not in existing:
             general.append(
-                f"synth.yaml: grade.{name}: no study reports outcome '{name}'"
-                f"{_suggest(str(name), existing)}; these judgements are not used"
+                f"synth.yaml: grade.{name}: no study reports outcome '{name}', so these "
+                f"judgements are not used{_suggest(str(name), existing)}"
             )
             continue
         judged[canonical] = _as_reviewer(value)

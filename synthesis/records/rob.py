@@ -696,9 +696,10 @@ def _check_domains(
         return []
     found: dict[str, Judgement] = {}
     spelled: dict[str, str] = {}
+    suggested: set[str] = set()  # domains a misspelt key probably meant (no "missing" warning)
     keys = [d.key for d in wanted]
     for key, item in raw.items():
-        where = f"{fieldpath}.{key}"
+        where = f"{fieldpath}.{key if isinstance(key, str) and key.strip() else repr(key)}"
         if not isinstance(key, str) or not key.strip():
             add(where, "a domain name must be non-empty text")
             continue
@@ -708,6 +709,8 @@ def _check_domains(
             match = next((k for k in keys if k.lower() == key.strip().lower()), None)
             if match is None:
                 part = "applicability domain" if applicability else "domain"
+                close = difflib.get_close_matches(key.lower(), [k.lower() for k in keys], n=1)
+                suggested.update(k for k in keys if close and k.lower() == close[0])
                 add(
                     where,
                     f"unknown {part} '{key}' for {tool.name}{_suggest(key, keys)} "
@@ -760,6 +763,8 @@ def _check_domains(
         elif tool.stars:
             missing = [d for d in missing if d.key != "exposure"]
         for d in missing:
+            if d.key in suggested:  # the misspelt key already has an error naming it
+                continue
             add(
                 f"{fieldpath}.{d.key}",
                 f"no judgement for {d.key} ({d.label}); it is shown as 'no information'",
