@@ -549,12 +549,7 @@ BAD = [
                 "(NOS's domains are selection, comparability, outcome, exposure)",
                 "error",
             ),
-            (
-                13,
-                "risk_of_bias.domains.comparability",
-                "no judgement for comparability (Comparability); it is shown as 'no information'",
-                "warning",
-            ),
+            # no "no judgement for comparability" warning: the error already names it
         ],
     ),
     (

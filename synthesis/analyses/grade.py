@@ -1,6 +1,12 @@
 """GRADE certainty of evidence: the rules as data, applied to plain inputs.
 
-Nothing here reads files.  :func:`grade_outcome` takes what an analysis already knows
+Nothing here reads files.  :func:`grade_review` starts from a loaded review (each outcome
+pooled as ``synth table`` pools it) and :func:`grade_pooled` from one PoolResult; both
+hand :func:`grade_outcome` what the analysis knows.  The reviewer's ``synth.yaml``
+judgements are checked in :mod:`synthesis.records.judgements` (re-exported here), where
+the records layer that reads ``synth.yaml`` can reach them without importing analyses.
+
+:func:`grade_outcome` takes what an analysis already knows
 (design, pooled weights and each study's risk of bias, I², the prediction and
 confidence intervals, events and participants, the small-study tests) and the
 reviewer's judgements from ``synth.yaml``, and returns the five GRADE domains, the
