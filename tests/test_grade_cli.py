@@ -972,3 +972,56 @@ def test_certainty_column_is_empty_without_records_and_names_another_measure(
     rich = load_review(folder / "studies")
     column = certainty_column(summarize(rich), rich, reviewer=read_config(folder).grade)
     assert column == {"Mortality": "⊕⊕⊕⊕ High (RR)"}
+
+
+# ---------------------------------------------------------------------------
+# Publication bias where k >= 10: the small-study tests of metafor, read by GRADE
+
+REFERENCE = json.loads((REPO / "tests" / "reference" / "grade_reference.json").read_text())
+
+
+def small_study_review(folder: Path, k: int) -> Path:
+    (case,) = [c for c in REFERENCE["cases"] if c["id"] == "small-study-effects"]
+    studies = folder / "studies"
+    studies.mkdir(parents=True)
+    rows = list(zip(case["ai"], case["n1i"], case["ci"], case["n2i"], strict=True))[-k:]
+    for i, (ai, n1, ci, n2) in enumerate(rows, 1):
+        (studies / f"t{i:02d}.yaml").write_text(
+            f'id: t{i}\ncitation: "Trial {i} 2020"\nyear: {2000 + i}\ndesign: rct\narms:\n'
+            f"  - {{id: exp, n: {n1}, role: experimental}}\n"
+            f"  - {{id: ctl, n: {n2}, role: control}}\noutcomes:\n"
+            f"  - {{name: Mortality, arm: exp, events: {ai}, total: {n1}}}\n"
+            f"  - {{name: Mortality, arm: ctl, events: {ci}, total: {n2}}}\n"
+            "risk_of_bias: {tool: ROB2, overall: low}\n"
+        )
+    return folder
+
+
+def test_publication_bias_from_metafor_s_small_study_tests(tmp_path, monkeypatch) -> None:
+    from tests.tolerances import TOLERANCES
+
+    (case,) = REFERENCE["cases"]
+    death = graded(small_study_review(tmp_path, 12), monkeypatch, "--measure", "RR")
+    tol = TOLERANCES["iterative"]
+    for key in ("estimate", "ci_low", "ci_high"):
+        assert math.isclose(death[key], case[key], rel_tol=tol.rtol, abs_tol=tol.atol), key
+    assert death["domains"]["publication_bias"] == {
+        "downgrade": 1,
+        "reason": f"funnel-plot asymmetry: Egger's regression test p = {case['egger_p']:.3g}, "
+        f"rank correlation test p = {case['rank_p']:.3g} (below 0.1), small-study effects "
+        "suggest publication bias (GRADE 5)",
+        "by": "synth",
+        "assessed": True,
+    }
+    assert death["certainty"] == "moderate"
+
+
+def test_publication_bias_not_assessed_below_ten_studies(tmp_path, monkeypatch) -> None:
+    death = graded(small_study_review(tmp_path, 9), monkeypatch, "--measure", "RR")
+    assert death["domains"]["publication_bias"] == {
+        "downgrade": 0,
+        "reason": "not assessed: 9 studies, fewer than the 10 that funnel-plot asymmetry tests "
+        "need (Sterne et al. BMJ 2011)",
+        "by": "synth",
+        "assessed": False,
+    }
