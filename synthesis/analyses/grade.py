@@ -226,6 +226,7 @@ RULES: tuple[Rule, ...] = (
         "GRADE 7 (a subgroup effect: present the subgroups)",
     ),
     Rule("inconsistency", "a single study", "not assessed", "GRADE 7"),
+    Rule("inconsistency", "no I² (pooled medians)", "not assessed", "GRADE 7"),
     Rule(
         "imprecision",
         "the 95% CI includes the null or a decision threshold",
