@@ -9,8 +9,14 @@ One module per command group; each registers its commands on :data:`main`
 
 from __future__ import annotations
 
-import synthesis.cli.regress  # noqa: F401  (registration)
-from synthesis.cli import extract, forest, pool, records, summary  # noqa: F401  (registration)
+# one line per command module: importing it registers its commands on main
+import synthesis.cli.extract
+import synthesis.cli.forest
+import synthesis.cli.grade
+import synthesis.cli.pool
+import synthesis.cli.records
+import synthesis.cli.regress
+import synthesis.cli.summary  # noqa: F401
 from synthesis.cli.common import main
 
 __all__ = ["main"]

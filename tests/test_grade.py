@@ -296,6 +296,33 @@ def test_inconsistency_single_study_not_assessed():
     )
 
 
+def test_inconsistency_without_i2_for_several_studies_says_why():
+    r = grade_outcome(
+        **clean_rct(k=2, i2=None, pi=None, weights_pct=[50, 50], rob_levels=["low", "low"])
+    )
+    d = r.domains["inconsistency"]
+    assert (d.downgrade, d.assessed) == (0, False)
+    assert d.reason == (
+        "not assessed: the analysis of 2 studies has no I² (pooled medians have no "
+        "heterogeneity statistic); compare the studies' estimates, or judge inconsistency in "
+        "synth.yaml (GRADE 7)"
+    )
+
+
+def test_reviewer_measure():
+    checked, problems = reviewer_problems({"measure": "rr"})
+    assert problems == [] and checked.measure == "RR"
+    checked, problems = reviewer_problems({"measure": 2})
+    assert checked is None
+    assert problems == [
+        (
+            3,
+            "grade.ORR.measure",
+            "must be a measure code (PLO, PFT, PAS, PR, RR, OR, RD, MD, SMD, HR, GEN, MED), got 2",
+        )
+    ]
+
+
 # ---------------------------------------------------------------------------
 # Imprecision
 
@@ -564,7 +591,7 @@ BAD_REVIEWER = [
                 "grade.ORR.imprecission",
                 "unknown field; did you mean 'imprecision'? (GRADE fields: risk_of_bias, "
                 "inconsistency, indirectness, imprecision, publication_bias, large_effect, "
-                "dose_response, confounding, control_risk, threshold, start)",
+                "dose_response, confounding, control_risk, threshold, start, measure)",
             )
         ],
     ),

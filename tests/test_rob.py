@@ -300,7 +300,7 @@ BAD = [
             (
                 11,
                 "risk_of_bias.tool",
-                "required field is missing; use one of ROB2, ROBINS-I, QUADAS-2, NOS, other",
+                "required field is missing; use one of ROB2, ROBINS-I, QUADAS-2, NOS, Murad, other",
                 "error",
             )
         ],
@@ -311,7 +311,7 @@ BAD = [
             (
                 11,
                 "risk_of_bias.tool",
-                "must be one of ROB2, ROBINS-I, QUADAS-2, NOS, other, got 2",
+                "must be one of ROB2, ROBINS-I, QUADAS-2, NOS, Murad, other, got 2",
                 "error",
             )
         ],
@@ -323,7 +323,7 @@ BAD = [
                 11,
                 "risk_of_bias.tool",
                 "unknown tool 'ROB3'; did you mean 'ROB2'? "
-                "(tools: ROB2, ROBINS-I, QUADAS-2, NOS, other)",
+                "(tools: ROB2, ROBINS-I, QUADAS-2, NOS, Murad, other)",
                 "error",
             )
         ],
@@ -334,7 +334,7 @@ BAD = [
             (
                 11,
                 "risk_of_bias.tool",
-                "unknown tool 'Jadad' (tools: ROB2, ROBINS-I, QUADAS-2, NOS, other)",
+                "unknown tool 'Jadad' (tools: ROB2, ROBINS-I, QUADAS-2, NOS, Murad, other)",
                 "error",
             )
         ],
@@ -549,12 +549,7 @@ BAD = [
                 "(NOS's domains are selection, comparability, outcome, exposure)",
                 "error",
             ),
-            (
-                13,
-                "risk_of_bias.domains.comparability",
-                "no judgement for comparability (Comparability); it is shown as 'no information'",
-                "warning",
-            ),
+            # no "no judgement for comparability" warning: the error already names it
         ],
     ),
     (

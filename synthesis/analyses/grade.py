@@ -1,6 +1,12 @@
 """GRADE certainty of evidence: the rules as data, applied to plain inputs.
 
-Nothing here reads files.  :func:`grade_outcome` takes what an analysis already knows
+Nothing here reads files.  :func:`grade_review` starts from a loaded review (each outcome
+pooled as ``synth table`` pools it) and :func:`grade_pooled` from one PoolResult; both
+hand :func:`grade_outcome` what the analysis knows.  The reviewer's ``synth.yaml``
+judgements are checked in :mod:`synthesis.records.judgements` (re-exported here), where
+the records layer that reads ``synth.yaml`` can reach them without importing analyses.
+
+:func:`grade_outcome` takes what an analysis already knows
 (design, pooled weights and each study's risk of bias, I², the prediction and
 confidence intervals, events and participants, the small-study tests) and the
 reviewer's judgements from ``synth.yaml``, and returns the five GRADE domains, the
@@ -55,14 +61,45 @@ guidelines series in J Clin Epidemiol 2011;64: 3 (Balshem et al., 401-406),
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from statistics import median
 from typing import Any
 
-from synthesis.errors import Problem, SynthError
+from synthesis.errors import SynthError
+from synthesis.records.judgements import (  # re-exported: the judgements' home is records
+    DOMAINS,
+    MISSING_REASON,
+    REVIEWER_FIELDS,
+    UPGRADES,
+    DomainRating,
+    ReviewerJudgements,
+    UpgradeRating,
+    _is_number,
+    _suggest,
+    check_grade_config,
+    check_reviewer,
+)
 from synthesis.special import ndtri
+
+__all__ = [
+    "DOMAINS",
+    "MISSING_REASON",
+    "REVIEWER_FIELDS",
+    "UPGRADES",
+    "DomainRating",
+    "GradeReport",
+    "GradeResult",
+    "NotGraded",
+    "ReviewerJudgements",
+    "UpgradeRating",
+    "absolute_effect",
+    "check_grade_config",
+    "check_reviewer",
+    "grade_outcome",
+    "grade_pooled",
+    "grade_review",
+]
 
 # ---------------------------------------------------------------------------
 # Scales, names and thresholds
@@ -74,14 +111,6 @@ SYMBOLS: dict[str, str] = {
     "low": "\u2295\u2295\u25ef\u25ef",
     "very low": "\u2295\u25ef\u25ef\u25ef",
 }
-DOMAINS: tuple[str, ...] = (
-    "risk_of_bias",
-    "inconsistency",
-    "indirectness",
-    "imprecision",
-    "publication_bias",
-)
-UPGRADES: tuple[str, ...] = ("large_effect", "dose_response", "confounding")
 LABELS: dict[str, str] = {
     "risk_of_bias": "Risk of bias",
     "inconsistency": "Inconsistency",
@@ -197,6 +226,7 @@ RULES: tuple[Rule, ...] = (
         "GRADE 7 (a subgroup effect: present the subgroups)",
     ),
     Rule("inconsistency", "a single study", "not assessed", "GRADE 7"),
+    Rule("inconsistency", "no I² (pooled medians)", "not assessed", "GRADE 7"),
     Rule(
         "imprecision",
         "the 95% CI includes the null or a decision threshold",
@@ -256,42 +286,6 @@ RULES: tuple[Rule, ...] = (
 
 # ---------------------------------------------------------------------------
 # Results
-
-
-@dataclass(frozen=True)
-class DomainRating:
-    """One GRADE domain: levels rated down (0, 1, 2), why, and who said so."""
-
-    downgrade: int
-    reason: str
-    by: str = "synth"  # "synth" | "reviewer"
-    assessed: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "downgrade": self.downgrade,
-            "reason": self.reason,
-            "by": self.by,
-            "assessed": self.assessed,
-        }
-
-
-@dataclass(frozen=True)
-class UpgradeRating:
-    """One reason for rating up: levels (0, 1, 2), why, and who said so."""
-
-    upgrade: int
-    reason: str
-    by: str = "synth"
-    assessed: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "upgrade": self.upgrade,
-            "reason": self.reason,
-            "by": self.by,
-            "assessed": self.assessed,
-        }
 
 
 @dataclass(frozen=True)
@@ -429,213 +423,6 @@ class GradeResult:
 
 # ---------------------------------------------------------------------------
 # The reviewer's judgements (synth.yaml ``grade:``)
-
-
-@dataclass(frozen=True)
-class ReviewerJudgements:
-    """The checked ``grade.<outcome>`` mapping of ``synth.yaml``."""
-
-    domains: Mapping[str, DomainRating] = field(default_factory=dict)
-    upgrades: Mapping[str, UpgradeRating] = field(default_factory=dict)
-    control_risk: float | None = None
-    threshold: tuple[float, ...] | None = None
-    start: tuple[str, str] | None = None  # (level, reason)
-
-
-REVIEWER_FIELDS: tuple[str, ...] = (*DOMAINS, *UPGRADES, "control_risk", "threshold", "start")
-MISSING_REASON = "required field is missing: every reviewer judgement needs its reason"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"text '{value if len(value) <= 40 else value[:37] + '...'}'"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return repr(value)
-
-
-def _suggest(name: str, choices: Sequence[str]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(float(x))
-
-
-def check_reviewer(
-    *,
-    value: Any,
-    line_of: Callable[[str], int | None],
-    path: str | Path,
-    field_name: str = "grade",
-) -> tuple[ReviewerJudgements | None, list[Problem]]:
-    """Check one outcome's reviewer judgements (``grade.ORR`` in ``synth.yaml``).
-
-    Every problem is collected; a judgement without its reason is an error.
-    ``field_name`` is the path of ``value`` (``grade.ORR``); ``line_of`` gives the
-    line of a field path, ``path`` is the file as shown.
-    """
-    shown = str(path)
-    problems: list[Problem] = []
-
-    def add(fieldpath: str, message: str, at: str | None = None) -> None:
-        line = line_of(at if at is not None else fieldpath)  # a missing key: its parent's
-        problems.append(Problem(shown, line, fieldpath, message))
-
-    if not isinstance(value, Mapping):
-        add(
-            field_name,
-            "expected a mapping of GRADE judgements such as "
-            f'indirectness: {{downgrade: 1, reason: "..."}}, got {_type_name(value)}',
-        )
-        return None, problems
-
-    domains: dict[str, DomainRating] = {}
-    upgrades: dict[str, UpgradeRating] = {}
-    control_risk: float | None = None
-    threshold: tuple[float, ...] | None = None
-    start: tuple[str, str] | None = None
-
-    for key, item in value.items():
-        where = f"{field_name}.{key}"
-        if key not in REVIEWER_FIELDS:
-            add(
-                where,
-                f"unknown field{_suggest(str(key), REVIEWER_FIELDS)} "
-                f"(GRADE fields: {', '.join(REVIEWER_FIELDS)})",
-            )
-            continue
-        if key in DOMAINS or key in UPGRADES:
-            word = "downgrade" if key in DOMAINS else "upgrade"
-            levels = _check_entry(item, where, word, add)
-            if levels is not None:
-                if key in DOMAINS:
-                    domains[key] = DomainRating(levels[0], levels[1], "reviewer")
-                else:
-                    upgrades[key] = UpgradeRating(levels[0], levels[1], "reviewer")
-        elif key == "control_risk":
-            if not _is_number(item):
-                add(where, f"must be a risk between 0 and 1 (e.g. 0.3), got {_type_name(item)}")
-            elif not 0 < float(item) < 1:
-                hint = f"; did you mean {float(item) / 100:g}?" if 1 < float(item) < 100 else ""
-                add(where, f"must be a risk between 0 and 1 (exclusive), got {item:g}{hint}")
-            else:
-                control_risk = float(item)
-        elif key == "threshold":
-            items = item if isinstance(item, (list, tuple)) else [item]
-            if not items or not all(_is_number(t) for t in items):
-                add(
-                    where,
-                    "must be a number or a list of numbers on the reporting scale "
-                    f"(e.g. 1.25 or [0.8, 1.25]), got {_type_name(item)}",
-                )
-            else:
-                threshold = tuple(float(t) for t in items)
-        else:  # start
-            start = _check_start(item, where, add)
-
-    if problems:
-        return None, problems
-    return ReviewerJudgements(domains, upgrades, control_risk, threshold, start), problems
-
-
-def _check_entry(
-    item: Any, where: str, word: str, add: Callable[..., None]
-) -> tuple[int, str] | None:
-    example = f'{{{word}: 1, reason: "..."}}'
-    if not isinstance(item, Mapping):
-        add(
-            where,
-            f"expected {example}, got {_type_name(item)}; every judgement needs its reason",
-        )
-        return None
-    ok = True
-    for key in item:
-        if key not in (word, "reason"):
-            add(f"{where}.{key}", f"unknown field{_suggest(str(key), (word, 'reason'))}")
-            ok = False
-    levels = item.get(word)
-    if word not in item:
-        add(
-            f"{where}.{word}",
-            f"required field is missing (0, 1 or 2 levels); e.g. {example}",
-            at=where,
-        )
-        ok = False
-    elif isinstance(levels, bool) or not (
-        _is_number(levels) and float(levels).is_integer() and 0 <= levels <= 2
-    ):
-        add(f"{where}.{word}", f"must be 0, 1 or 2 levels, got {_type_name(levels)}")
-        ok = False
-    reason = item.get("reason")
-    if "reason" not in item:
-        add(f"{where}.reason", MISSING_REASON, at=where)
-        ok = False
-    elif not isinstance(reason, str) or not reason.strip():
-        add(
-            f"{where}.reason",
-            f"must be non-empty text saying why, got {_type_name(reason)}",
-        )
-        ok = False
-    if not ok:
-        return None
-    return int(levels), reason.strip()
-
-
-def _check_start(item: Any, where: str, add: Callable[..., None]) -> tuple[str, str] | None:
-    if not isinstance(item, Mapping):
-        add(where, f'expected {{level: high|low, reason: "..."}}, got {_type_name(item)}')
-        return None
-    ok = True
-    for key in item:
-        if key not in ("level", "reason"):
-            add(f"{where}.{key}", f"unknown field{_suggest(str(key), ('level', 'reason'))}")
-            ok = False
-    level = item.get("level")
-    if level not in ("high", "low"):
-        add(f"{where}.level", f"must be high or low, got {_type_name(level)}", at=where)
-        ok = False
-    reason = item.get("reason")
-    if "reason" not in item:
-        add(f"{where}.reason", MISSING_REASON, at=where)
-        ok = False
-    elif not isinstance(reason, str) or not reason.strip():
-        add(f"{where}.reason", f"must be non-empty text saying why, got {_type_name(reason)}")
-        ok = False
-    return (level, reason.strip()) if ok else None
-
-
-def check_grade_config(
-    *, value: Any, line_of: Callable[[str], int | None], path: str | Path
-) -> tuple[dict[str, ReviewerJudgements] | None, list[Problem]]:
-    """Check the whole ``grade:`` mapping of ``synth.yaml`` (outcome -> judgements)."""
-    if not isinstance(value, Mapping):
-        problem = Problem(
-            str(path),
-            line_of("grade"),
-            "grade",
-            f"expected a mapping of outcome name to GRADE judgements, got {_type_name(value)}",
-        )
-        return None, [problem]
-    out: dict[str, ReviewerJudgements] = {}
-    problems: list[Problem] = []
-    for outcome, item in value.items():
-        checked, found = check_reviewer(
-            value=item, line_of=line_of, path=path, field_name=f"grade.{outcome}"
-        )
-        problems.extend(found)
-        if checked is not None:
-            out[str(outcome)] = checked
-    return (None if problems else out), problems
 
 
 def _as_reviewer(reviewer: Mapping[str, Any] | ReviewerJudgements | None) -> ReviewerJudgements:
@@ -920,11 +707,19 @@ def _inconsistency(
     thresholds: tuple[float, ...],
     subgroup_test: Mapping[str, Any] | None,
 ) -> DomainRating:
-    if k < 2 or i2 is None:
+    if k < 2:
         return DomainRating(
             0,
             "not assessed: a single study, so consistency across studies cannot be judged "
             "(GRADE 7)",
+            assessed=False,
+        )
+    if i2 is None:
+        return DomainRating(
+            0,
+            f"not assessed: the analysis of {k} studies has no I² (pooled medians have no "
+            "heterogeneity statistic); compare the studies' estimates, or judge inconsistency "
+            "in synth.yaml (GRADE 7)",
             assessed=False,
         )
     if i2 > I2_VERY_SERIOUS:
@@ -1365,3 +1160,357 @@ def grade_outcome(
         ois=ois,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+# ---------------------------------------------------------------------------
+# From a review: pool each outcome, then grade it (``synth grade``)
+
+#: Above this many rows the small-study tests of ``synth bias`` are run (k >= BIAS_MIN_K).
+BIAS_TEST_NAMES: dict[str, str] = {
+    "egger": "Egger's regression test",
+    "rank_test": "rank correlation test",
+}
+
+
+@dataclass(frozen=True)
+class NotGraded:
+    """An outcome that could not be pooled, so not graded, and why."""
+
+    outcome: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GradeReport:
+    """Every outcome of a review graded; ``to_dict()`` is contract section 7's object."""
+
+    results: tuple[GradeResult, ...]
+    pooled: tuple[Any, ...]  # the PoolResult behind each result, in the same order
+    not_graded: tuple[NotGraded, ...] = ()
+    warnings: tuple[str, ...] = ()  # about the review or synth.yaml, not one outcome
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcomes": [r.to_dict() for r in self.results]}
+
+    def result(self, outcome: str) -> GradeResult:
+        for r in self.results:
+            if r.outcome == outcome:
+                return r
+        raise KeyError(outcome)
+
+
+def measure_kind(measure: str) -> str:
+    """The GRADE kind of outcome a measure reports (binary, proportion, time-to-event, ...)."""
+    from synthesis.measures import MEASURES
+
+    code = measure.upper()
+    if code in ("MD", "SMD"):
+        return "continuous"
+    m = MEASURES.get(code)
+    if m is None:
+        return "other"
+    if m.family == "proportion":
+        return "proportion"
+    if m.family == "two_arm":
+        return "binary"
+    if code in ("HR", "MED"):
+        return "time-to-event"
+    return "other"
+
+
+def _null_of(measure: str) -> float | None:
+    from synthesis.measures import MEASURES
+
+    code = measure.upper()
+    if code in ("MD", "SMD"):
+        return 0.0
+    m = MEASURES.get(code)
+    return None if m is None else m.null
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
+def grade_pooled(
+    review: Any,
+    result: Any,
+    *,
+    reviewer: ReviewerJudgements | Mapping[str, Any] | None = None,
+) -> GradeResult:
+    """GRADE one pooled outcome (a :class:`~synthesis.analyses.pool.PoolResult` of ``review``).
+
+    Reads from the analysis what :func:`grade_outcome` needs: each row's pooled weight and
+    its study's risk-of-bias level, I², the prediction and confidence intervals, k,
+    events and participants, the small-study tests where k >= 10, the test for subgroup
+    differences (a result pooled with ``by``), and the designs of the records.
+    """
+    judged = _as_reviewer(reviewer)
+    warnings: list[str] = []
+    measure = result.measure
+    kind = measure_kind(measure)
+    rows = list(result.studies)
+    ids = list(dict.fromkeys(s.id for s in rows))
+    by_id = {}
+    for study_id in ids:
+        try:
+            by_id[study_id] = review.study(study_id)
+        except KeyError:  # a result from another review: no designs, no records
+            by_id[study_id] = None
+
+    # Designs (start) and the studies that do not say.
+    designs = [None if st is None else st.meta.get("design") for st in by_id.values()]
+    randomized = design_is_randomized(designs)
+    unclear = [sid for sid, st in by_id.items() if classify_design(designs[ids.index(sid)]) is None]
+    if unclear:
+        warnings.append(
+            f"design missing or not recognised for {', '.join(unclear)}: add design: (rct, "
+            "randomized, retrospective, prospective cohort, single-arm trial, ...) to the record"
+        )
+
+    # Risk of bias by row, weighted as pooled.
+    robs = [None if by_id[s.id] is None else by_id[s.id].risk_of_bias for s in rows]
+    levels = [None if r is None else r.grade_level for r in robs]
+    tools = [None if r is None else r.tool for r in robs]
+    weights = [0.0 if s.weight is None else float(s.weight) for s in rows]
+    missing = list(dict.fromkeys(s.id for s, r in zip(rows, robs, strict=True) if r is None))
+    if missing and len(missing) < len(ids):
+        warnings.append(f"no risk_of_bias record: {', '.join(missing)}")
+
+    # Events and participants.
+    events: int | None = None
+    control_risk: float | None = None
+    cr_source: str | None = None
+    counts = [e for s in rows for e in s.entries if e.kind == "binary"]
+    if (
+        kind in ("binary", "proportion")
+        and rows
+        and all(s.entries and all(e.kind == "binary" for e in s.entries) for s in rows)
+    ):
+        events = int(sum(e.events for e in counts))
+    if kind == "binary":
+        controls = [e for e in counts if e.arm_role == "control" and e.total]
+        control_risk = median_control_risk(
+            events=[e.events for e in controls], totals=[e.total for e in controls]
+        )
+        if control_risk is not None:
+            n = len({e.study for e in controls})
+            cr_source = (
+                f"the median control-arm risk of the {_plural(n, 'study')} "
+                "(no control_risk in synth.yaml)"
+            )
+            if not 0 < control_risk < 1:
+                warnings.append(
+                    f"the median control-arm risk is {control_risk:g}: absolute effects need a "
+                    "risk between 0 and 1; set control_risk in synth.yaml"
+                )
+                control_risk, cr_source = None, None
+    participants = result.participants
+    if participants is None and all(st is not None and st.n is not None for st in by_id.values()):
+        participants = sum(st.n for st in by_id.values()) if by_id else None
+
+    # Small-study tests where there are enough rows (those of synth bias).
+    bias_tests: dict[str, float] = {}
+    if result.k >= BIAS_MIN_K and measure != "MED":
+        from synthesis.analyses.bias import egger, rank_test
+
+        for name, test in (
+            ("egger", lambda: egger(yi=result.yi, vi=result.vi, level=result.level)),
+            ("rank_test", lambda: rank_test(yi=result.yi, vi=result.vi)),
+        ):
+            out = test()
+            if out:
+                bias_tests[BIAS_TEST_NAMES[name]] = float(out.p_value)
+            else:
+                warnings.append(f"{BIAS_TEST_NAMES[name]} not run: {out.reason}")
+
+    subgroup = None
+    test = result.subgroup_test  # the overall result of pool(by=...) holds the subgroups
+    by = result.subgroups[0].by if result.subgroups else None
+    if by is not None and test is not None and test.p is not None:
+        subgroup = {"by": by, "p": float(test.p)}
+
+    if (
+        kind == "proportion"
+        and ids
+        and all(
+            any(e.arm_role == "experimental" for s in rows if s.id == sid for e in s.entries)
+            and any(e.arm_role == "control" for s in rows if s.id == sid for e in s.entries)
+            for sid in ids
+        )
+    ):
+        warnings.append(
+            f"every study compares an experimental and a control arm, pooled here as "
+            f"single-group proportions ({measure}) as synth table does; for the relative effect "
+            f"and absolute effects use --measure RR (or measure: RR under grade.{result.outcome} "
+            "in synth.yaml)"
+        )
+
+    graded = grade_outcome(
+        design_randomized=randomized,
+        weights_pct=weights,
+        rob_levels=levels,
+        i2=result.heterogeneity.I2,
+        pi=(result.pi_low, result.pi_high),
+        ci=None if result.ci_low is None or result.ci_high is None else (
+            result.ci_low, result.ci_high
+        ),
+        null=_null_of(measure),
+        threshold=None,
+        measure_kind=kind,
+        events=events,
+        participants=participants,
+        ois_inputs=None,
+        bias_tests=bias_tests if result.k >= BIAS_MIN_K else None,
+        k=result.k,
+        reviewer=judged,
+        outcome=result.outcome,
+        measure=measure,
+        estimate=result.estimate,
+        studies=len(ids),
+        control_risk=control_risk,
+        control_risk_source=cr_source,
+        subgroup_test=subgroup,
+        rob_tools=tools,
+    )  # fmt: skip
+    imprecision = graded.domains["imprecision"]
+    if not imprecision.assessed and imprecision.by == "synth":
+        n = (
+            "participants not known"
+            if participants is None
+            else _plural(participants, "participant")
+        )
+        warnings.append(
+            f"imprecision not assessed ({n}, {_plural(len(ids), 'study')}): a {measure} "
+            "estimate has no null effect to compare its CI with; give threshold: (the value "
+            "that would change a decision) or imprecision: {downgrade: N, reason: ...} under "
+            f"grade.{result.outcome} in synth.yaml"
+        )
+    pool_warnings = [*result.record_warnings, *result.warnings]
+    merged = tuple(dict.fromkeys([*graded.warnings, *warnings, *pool_warnings]))
+    from dataclasses import replace
+
+    return replace(graded, warnings=merged)
+
+
+def reviewer_by_outcome(
+    review: Any, reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None
+) -> tuple[dict[str, ReviewerJudgements], list[str]]:
+    """The reviewer's judgements keyed by the review's outcome names (synonyms resolved),
+    and a warning for each ``grade:`` entry that names no outcome of the review."""
+    existing = review.outcomes()
+    judged: dict[str, ReviewerJudgements] = {}
+    general: list[str] = []
+    for name, value in (reviewer or {}).items():
+        canonical = review.synonyms.canonical(str(name))
+        if canonical not in existing:
+            general.append(
+                f"synth.yaml: grade.{name}: no study reports outcome '{name}', so these "
+                f"judgements are not used{_suggest(str(name), existing)}"
+            )
+            continue
+        judged[canonical] = _as_reviewer(value)
+    return judged, general
+
+
+def grade_review(
+    review: Any,
+    *,
+    outcomes: Sequence[str] = (),
+    reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None = None,
+    measure: str | None = None,
+    method: str | None = None,
+    ci: str = "wald",
+    level: float = 0.95,
+    by: str | None = None,
+) -> GradeReport:
+    """GRADE every outcome of ``review`` (or those named), each pooled as ``synth table`` does.
+
+    Each outcome is pooled with :func:`synthesis.analyses.pool.pool` at its default measure
+    (PLO for counts, else what most studies give; ``measure:`` under the outcome in
+    ``synth.yaml``'s ``grade:`` or ``measure`` here choose another) and ``method`` where it
+    applies (else the measure's default, with a warning), then graded by
+    :func:`grade_pooled`.  ``reviewer`` maps outcome names (synonyms allowed) to the
+    reviewer's judgements (``Config.grade``).  With ``by``, the test for subgroup
+    differences enters inconsistency.  An outcome that cannot be pooled is listed in
+    ``not_graded`` with the reason; unknown outcome names raise :class:`SynthError`.
+    """
+    from synthesis.analyses.pool import pool
+    from synthesis.measures import MEASURE_CODES, MEASURES
+
+    existing = review.outcomes()
+    names: list[str] = []
+    for name in outcomes:
+        wanted = review.synonyms.canonical(name)
+        if wanted not in existing:
+            raise SynthError(
+                f"no study reports outcome '{name}'"
+                + (f" (read as {wanted})" if wanted != name else "")
+                + f"; outcomes in this review: {', '.join(existing) or 'none'}"
+            )
+        if wanted not in names:
+            names.append(wanted)
+    if not names:
+        names = list(existing)
+    if measure is not None and measure.upper() not in MEASURE_CODES:
+        raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
+    if by is not None:
+        tags = sorted({t for s in review.studies for t in s.tags})
+        if by not in tags:
+            from synthesis.records.schema import suggest
+
+            raise SynthError(
+                f"--by {by}: no study has a tag '{by}'{suggest(by, tags)} "
+                f"(tags: {', '.join(tags) or 'none'})"
+            )
+
+    judged, general = reviewer_by_outcome(review, reviewer)
+
+    results: list[GradeResult] = []
+    pooled: list[Any] = []
+    skipped: list[NotGraded] = []
+    for name in names:
+        mine = judged.get(name, ReviewerJudgements())
+        use_measure = (measure or mine.measure or "").upper() or None
+        notes: list[str] = []
+        use_method, use_ci = method.upper() if method else None, ci
+        if use_method is not None:
+            entries = [e for e in review.entries if e.outcome == name]
+            from synthesis.analyses.pool import default_measure
+
+            code = use_measure or default_measure(entries)[0]
+            valid = MEASURES[code].methods
+            if use_method not in valid:
+                notes.append(
+                    f"--method {use_method} does not apply to {code}; used "
+                    f"{MEASURES[code].default_method} (one of {', '.join(valid)})"
+                )
+                use_method = None
+            if code == "MED" and use_ci != "wald":
+                notes.append(
+                    "--ci hksj does not apply to pooled medians; used the sign-test interval"
+                )
+                use_ci = "wald"
+        try:
+            result = pool(
+                review,
+                outcome=name,
+                measure=use_measure,
+                method=use_method,
+                ci=use_ci,
+                level=level,
+                by=by,
+            )
+        except SynthError as exc:
+            skipped.append(NotGraded(name, str(exc)))
+            continue
+        graded = grade_pooled(review, result, reviewer=mine)
+        if notes:
+            from dataclasses import replace
+
+            graded = replace(graded, warnings=tuple(dict.fromkeys([*notes, *graded.warnings])))
+        results.append(graded)
+        pooled.append(result)
+    return GradeReport(tuple(results), tuple(pooled), tuple(skipped), tuple(general))

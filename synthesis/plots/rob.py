@@ -76,6 +76,7 @@ _LEVEL_NAMES: dict[str, dict[str, str]] = {
     },
     "QUADAS-2": {"low": "Low", "unclear": "Unclear", "high": "High"},
     "NOS": {"good": "Good", "fair": "Fair", "poor": "Poor"},
+    "Murad": {"low": "Low", "some concerns": "Some concerns", "high": "High"},
 }
 
 

@@ -11,6 +11,7 @@ import gc
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from synthesis.errors import Problem, RecordError, SynthError
 from synthesis.records.normalize import SYNONYMS, Entry, Synonyms, normalize_study
@@ -58,10 +59,12 @@ class Config:
     synonyms: dict[str, tuple[str, ...]]
     file: Path | None
     warnings: tuple[Problem, ...] = ()
+    # the reviewer's GRADE judgements by outcome (synthesis.analyses.grade.ReviewerJudgements)
+    grade: dict[str, Any] = field(default_factory=dict)
 
 
 def read_config(root: Path) -> Config:
-    """Read ``synth.yaml`` in *root* if present (keys: ``studies``, ``synonyms``)."""
+    """Read ``synth.yaml`` in *root* if present (keys: ``studies``, ``synonyms``, ``grade``)."""
     path = root / "synth.yaml"
     if not path.is_file():
         return Config(studies=None, synonyms={}, file=None)
@@ -73,13 +76,13 @@ def read_config(root: Path) -> Config:
         doc.line, doc.lines, doc.raw = 1, {}, {}
     if isinstance(doc, LineDict):
         for key in doc:
-            if key not in ("studies", "synonyms"):
+            if key not in ("studies", "synonyms", "grade"):
                 problems.append(
                     Problem(
                         str(path),
                         doc.lines[key],
                         key,
-                        f"unknown setting{suggest(key, ('studies', 'synonyms'))}",
+                        f"unknown setting{suggest(key, ('studies', 'synonyms', 'grade'))}",
                     )
                 )
         studies = doc.get("studies")
@@ -111,10 +114,22 @@ def read_config(root: Path) -> Config:
                 warnings.extend(_remapped_builtins(str(path), raw, str(canon), names))
     elif doc is not None:
         problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
+    grade: dict[str, Any] = {}
+    if isinstance(doc, LineDict) and doc.get("grade") is not None:  # reviewer's GRADE judgements
+        from synthesis.records.judgements import check_grade_config
+        from synthesis.records.rob import line_finder
+
+        checked, found = check_grade_config(
+            value=doc["grade"], line_of=line_finder(doc), path=str(path)
+        )
+        problems.extend(found)
+        grade = checked or {}
     if problems:
         raise RecordError(problems)
     studies_path = (root / doc["studies"]) if isinstance(doc, dict) and doc.get("studies") else None
-    return Config(studies=studies_path, synonyms=synonyms, file=path, warnings=tuple(warnings))
+    return Config(
+        studies=studies_path, synonyms=synonyms, file=path, warnings=tuple(warnings), grade=grade
+    )
 
 
 def _remapped_builtins(file: str, raw: LineDict, canon: str, names: list[str]) -> list[Problem]:

@@ -31,6 +31,13 @@ The tools (with the references their domains and scales come from):
   exposure (case-control) 0-3.  Good / fair / poor by the conversion to AHRQ standards
   (the thresholds below, as published with e.g. Sharmin S et al. 2017 and applied in
   many reviews).
+* ``Murad``: Murad MH, Sultan S, Haffar S, Bazerbachi F. Methodological quality and
+  synthesis of case series and case reports. BMJ Evid Based Med 2018;23(2):60-63.  For
+  single-group (non-comparative) data such as response rates of case series and
+  single-arm trials: selection, ascertainment, causality and reporting (the tool's four
+  domains and eight questions); judged low / some concerns / high, the overall at least
+  as severe as the worst domain.  It judges limitations beyond the missing control
+  group, which GRADE already counts by starting non-randomized evidence at low.
 * ``other``: free domain names; levels from the common vocabulary below.
 
 Every tool's levels map onto GRADE's risk-of-bias scale ``low < some concerns < high <
@@ -184,6 +191,20 @@ TOOLS: dict[str, Tool] = {
         stars=True,
         overall_rule="the AHRQ conversion of its stars",
     ),
+    "Murad": Tool(
+        name="Murad",
+        title="Case series and single-arm studies (Murad et al. 2018)",
+        reference="Murad MH et al. BMJ Evid Based Med 2018;23(2):60-63",
+        domains=(
+            Domain("selection", "Selection (the whole experience of the centre?)"),
+            Domain("ascertainment", "Ascertainment of exposure and outcome"),
+            Domain("causality", "Causality (other causes ruled out, follow-up long enough)"),
+            Domain("reporting", "Reporting (enough detail to replicate and apply)"),
+        ),
+        levels=("low", "some concerns", "high"),
+        overall_levels=("low", "some concerns", "high"),
+        to_grade=_ROB2_GRADE,
+    ),
     "other": Tool(
         name="other",
         title="Other tool (free domains)",
@@ -215,7 +236,15 @@ TOOLS: dict[str, Tool] = {
 }
 TOOL_NAMES: tuple[str, ...] = tuple(TOOLS)
 _TOOL_KEYS = {re.sub(r"[\s_-]", "", name).lower(): name for name in TOOLS}
-_TOOL_KEYS.update({"newcastleottawa": "NOS", "rob": "ROB2", "robinsi": "ROBINS-I"})
+_TOOL_KEYS.update(
+    {
+        "newcastleottawa": "NOS",
+        "rob": "ROB2",
+        "robinsi": "ROBINS-I",
+        "murad2018": "Murad",
+        "caseseries": "Murad",
+    }
+)
 
 # NOS -> AHRQ standards (good / fair / poor).  Per domain, the stars that count as
 # "good" and "fair" (anything less is "poor"); a study is good when every domain is
@@ -418,6 +447,36 @@ def _count_stars(value: Any) -> int | None:
     return None
 
 
+def line_finder(doc: Any, default: int | None = None) -> Callable[[str], int | None]:
+    """``line_of(field_path)`` for a document read by the record loader.
+
+    ``"risk_of_bias.domains.D3"`` -> the line of the key ``D3`` in that mapping; a key
+    that is missing gives the line of the nearest field above it that exists (its
+    parent's key), as the loader does for a missing field.  Keys may themselves hold
+    dots (``grade.OS 2.5y.imprecision``): the longest key that matches wins.
+    """
+    top = getattr(doc, "line", None) or default
+
+    def line_of(path: str) -> int | None:
+        node, rest, line = doc, path, top
+        while rest and isinstance(node, Mapping):
+            lines = getattr(node, "lines", {})
+            match = None
+            for key in node:
+                k = str(key)
+                if (rest == k or rest.startswith(k + ".")) and (
+                    match is None or len(k) > len(str(match))
+                ):
+                    match = key
+            if match is None:
+                break
+            line = lines.get(match, getattr(node, "line", None) or line)
+            node, rest = node[match], rest[len(str(match)) + 1 :]
+        return line
+
+    return line_of
+
+
 # ---------------------------------------------------------------------------
 # The check
 
@@ -540,6 +599,8 @@ def _domain_keys_text(tool: Tool) -> str:
     if tool.stars:
         return "selection, comparability, outcome or exposure"
     keys = [d.key for d in tool.domains]
+    if not all(re.fullmatch(r"D\d+", k) for k in keys):
+        return _listing(keys)
     return f"{keys[0]}-{keys[-1]}"
 
 
@@ -635,9 +696,10 @@ def _check_domains(
         return []
     found: dict[str, Judgement] = {}
     spelled: dict[str, str] = {}
+    suggested: set[str] = set()  # domains a misspelt key probably meant (no "missing" warning)
     keys = [d.key for d in wanted]
     for key, item in raw.items():
-        where = f"{fieldpath}.{key}"
+        where = f"{fieldpath}.{key if isinstance(key, str) and key.strip() else repr(key)}"
         if not isinstance(key, str) or not key.strip():
             add(where, "a domain name must be non-empty text")
             continue
@@ -647,6 +709,8 @@ def _check_domains(
             match = next((k for k in keys if k.lower() == key.strip().lower()), None)
             if match is None:
                 part = "applicability domain" if applicability else "domain"
+                close = difflib.get_close_matches(key.lower(), [k.lower() for k in keys], n=1)
+                suggested.update(k for k in keys if close and k.lower() == close[0])
                 add(
                     where,
                     f"unknown {part} '{key}' for {tool.name}{_suggest(key, keys)} "
@@ -699,6 +763,8 @@ def _check_domains(
         elif tool.stars:
             missing = [d for d in missing if d.key != "exposure"]
         for d in missing:
+            if d.key in suggested:  # the misspelt key already has an error naming it
+                continue
             add(
                 f"{fieldpath}.{d.key}",
                 f"no judgement for {d.key} ({d.label}); it is shown as 'no information'",

@@ -14,10 +14,13 @@ import difflib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import Problem
 from synthesis.records.yamlio import LineDict
+
+if TYPE_CHECKING:
+    from synthesis.records.rob import RiskOfBias
 
 # ---------------------------------------------------------------------------
 # The record schema
@@ -40,10 +43,13 @@ STUDY_FIELDS = (
     "arms",
     "outcomes",
     "note",
+    "risk_of_bias",
 )
 # Optional descriptive fields, kept as they are on Study.meta.
 META_FIELDS = tuple(
-    f for f in STUDY_FIELDS if f not in ("id", "citation", "year", "tags", "n", "arms", "outcomes")
+    f
+    for f in STUDY_FIELDS
+    if f not in ("id", "citation", "year", "tags", "n", "arms", "outcomes", "risk_of_bias")
 )
 ARM_FIELDS = ("id", "label", "n", "role", "note")
 COMMON_OUTCOME_FIELDS = ("name", "arm", "quote", "timepoint", "p", "note")
@@ -142,6 +148,7 @@ class Study:
     line: int
     lines: dict[str, int]
     meta: dict[str, Any] = field(default_factory=dict)  # doi, pmid, design, population, ...
+    risk_of_bias: RiskOfBias | None = None  # the checked record (synthesis.records.rob)
 
     def arm(self, arm_id: str) -> Arm | None:
         for a in self.arms:
@@ -383,6 +390,15 @@ def parse_study(
             if entry is not None:
                 outcomes.append(entry)
 
+    risk_of_bias = None
+    if "risk_of_bias" in doc:  # contract section 7; checked by the tool's own rules
+        from synthesis.records.rob import check_risk_of_bias, line_finder
+
+        risk_of_bias, found = check_risk_of_bias(
+            value=doc["risk_of_bias"], line_of=line_finder(doc), path=shown
+        )
+        problems.extend(found)
+
     if _has_error(problems, start) and not (partial and n_ok and arms_ok):
         return None
     meta = {key: doc[key] for key in META_FIELDS if key in doc}
@@ -398,6 +414,7 @@ def parse_study(
         line=doc.line,
         lines=dict(where),
         meta=meta,
+        risk_of_bias=risk_of_bias,
     )
 
 

@@ -196,6 +196,14 @@ def _row(result: GradeResult, marks_of: dict[str, str], notes: list[tuple[str, s
             else ""
         )
         intervention = f"{est:,} per 1,000{ci}"
+    elif measure == "MED":  # a single-group median: what the intervention group had
+        relative = DASH
+        ci = (
+            f" ({result.ci_low:.1f} to {result.ci_high:.1f})"
+            if result.ci_low is not None and result.ci_high is not None
+            else ""
+        )
+        intervention = f"median {result.estimate:.1f} months{ci}"
     else:
         name = measure  # the code itself (RR, OR, HR, MD ...) heads the column
         ci = (
