@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import IO, Any, TypeVar
 
 import click
+from synthesis.cli.output import SynthGroup
 
 from synthesis.errors import Problem, RecordError, SynthError
 
@@ -170,7 +171,10 @@ def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")(f)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SynthGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="synth", prog_name="synth")
 def main() -> None:
     """synth: evidence synthesis from YAML study records.
