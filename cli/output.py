@@ -1,11 +1,13 @@
 """Standard output that cannot be written: one line and exit status 2, never a traceback.
 
-``synth table > /dev/full`` (no space left), a stdout on a read-only or vanished
-file, ...: click re-raises the ``OSError`` of a failed write. :class:`SynthGroup`
-(the class of the ``main`` group) turns an ``OSError`` that names no file (a stream
-write; every file ``synth`` writes goes through :mod:`synthesis.io`, which names it)
-into ``synth: error: cannot write standard output: reason; what to do``. A broken
-pipe (``synth table | head -1``) stays click's: no message, exit status 1.
+``synth table > /dev/full`` (no space left), a standard output on a read-only or
+vanished file, ...: click re-raises the ``OSError`` of a failed write.
+:class:`SynthGroup` (the class of the ``main`` group) turns an ``OSError`` raised inside
+``click.echo`` (every line ``synth`` prints goes through it; every file it writes goes
+through :mod:`synthesis.io`, which names the file) into
+``synth: error: cannot write standard output: reason; what to do``. Any other
+exception is left alone. A broken pipe (``synth table | head -1``) stays click's: no
+message, exit status 1.
 """
 
 from __future__ import annotations
@@ -27,19 +29,35 @@ class SynthGroup(click.Group):
             return super().main(*args, **kwargs)
         except OSError as exc:
             standalone = kwargs.get("standalone_mode", True)
-            if not standalone or exc.errno in (None, errno.EPIPE) or exc.filename is not None:
+            stream = _echo_stream(exc)
+            if not standalone or exc.errno in (None, errno.EPIPE) or stream is None:
                 raise
-            _stop_stdout()
+            if stream == "standard output":
+                _stop_stdout()
             from synthesis.io import os_error_text
 
             reason, _ = os_error_text(exc)
-            with contextlib.suppress(OSError):  # standard error may fail too: then silence
+            with contextlib.suppress(OSError):  # standard error may fail: then silence
                 click.echo(
-                    f"synth: error: cannot write standard output: {reason}; "
+                    f"synth: error: cannot write {stream}: {reason}; "
                     "send the output (> FILE) where it can be written",
                     err=True,
                 )
             sys.exit(2)
+
+
+def _echo_stream(exc: BaseException) -> str | None:
+    """The stream ``click.echo`` failed to write when it raised *exc*; None if it did not."""
+    if getattr(exc, "filename", None) is not None:
+        return None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "echo" and frame.f_globals.get("__name__") == "click.utils":
+            err = frame.f_locals.get("err") or frame.f_locals.get("file") is sys.stderr
+            return "standard error" if err else "standard output"
+        tb = tb.tb_next
+    return None
 
 
 def _stop_stdout() -> None:

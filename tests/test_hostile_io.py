@@ -311,6 +311,14 @@ def test_standard_output_on_a_full_device_is_one_line() -> None:
         err = done.stderr.decode()
         assert done.returncode == 2, err
         assert "Traceback" not in err and err.endswith(line), err
+    with open("/dev/full", "wb") as full:  # the warnings cannot be written: status 2 too
+        done = subprocess.run(
+            [sys.executable, "-m", "synthesis", "pool", "--outcome", "ORR"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=full,
+        )
+    assert (done.returncode, done.stdout) == (2, b"")
 
 
 def test_a_broken_pipe_on_standard_output_is_quiet() -> None:
