@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import IO, Any, TypeVar
 
 import click
+from synthesis.cli.output import SynthGroup
 
 from synthesis.errors import Problem, RecordError, SynthError
 
@@ -240,19 +241,6 @@ def pooled(
 
 def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")(f)
-
-
-class SynthGroup(click.Group):
-    """The ``synth`` group: numerical RuntimeWarnings (numpy's overflow, 0/0 ...) never reach
-    the user; the library turns what they would mean into values that do not exist (null)
-    or into a clear error, and its tests assert that."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return super().invoke(ctx)
 
 
 @click.group(

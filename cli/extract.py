@@ -35,9 +35,11 @@ def extract(abstract: str, study_id: str | None, output: str | None, force: bool
     """
     from synthesis.extract import extract as draft_record
     from synthesis.extract import read_abstract
-    from synthesis.io import write_atomic
+    from synthesis.io import check_target, write_atomic
 
     with user_errors():
+        if output is not None:
+            check_target(output, force=force)  # before the work; write_atomic checks again
         text = read_abstract(abstract)
         draft = draft_record(text, study_id=study_id, source_name=abstract)
         yaml_text = draft.to_yaml()

@@ -21,16 +21,19 @@ def validate(studies: str | None) -> None:
       synth validate --studies my-review/studies
     """
     from synthesis.records.review import load_review
+    from synthesis.records.walk import skipped_summary
 
     with user_errors():
         review = load_review(studies)
     echo_warnings(review.warnings)
     n_out = len(review.outcomes())
     n_rec = len(review.studies)
+    skipped = skipped_summary(review.skipped)
     click.echo(
         f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
+        + (f"; {skipped}" if skipped else "")
     )
 
 

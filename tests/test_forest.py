@@ -499,8 +499,10 @@ def test_cli_unknown_outcome_writes_nothing(tmp_path: Path) -> None:
 def test_cli_missing_folder_and_low_dpi(tmp_path: Path) -> None:
     result = run("--outcome", "ORR", "-o", str(tmp_path / "no" / "plot.png"))
     assert result.exit_code == 2
+    no = tmp_path / "no"
     assert result.stderr == (
-        f"synth: {tmp_path / 'no' / 'plot.png'}: folder {tmp_path / 'no'} does not exist\n"
+        f"synth: error: cannot write {no / 'plot.png'}: folder {no} does not exist; "
+        f"create it first (mkdir -p {no}) or give another folder\n"
     )
     result = run("--outcome", "ORR", "-o", str(tmp_path / "plot.png"), "--dpi", "100")
     assert result.exit_code == 2

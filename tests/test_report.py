@@ -248,7 +248,11 @@ def test_output_is_required_and_folder_must_exist(tmp_path: Path) -> None:
     assert code == 2 and "Missing option '-o' / '--output'" in err
     missing = tmp_path / "nowhere" / "r.html"
     code, _, err = run("report", "-o", str(missing))
-    assert (code, err) == (2, f"synth: {missing}: folder {missing.parent} does not exist\n")
+    assert (code, err) == (
+        2,
+        f"synth: error: cannot write {missing}: folder {missing.parent} does not exist; "
+        f"create it first (mkdir -p {missing.parent}) or give another folder\n",
+    )
 
 
 def test_outcomes_that_cannot_be_pooled_are_listed_with_the_reason(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ class Review:
     synonyms: Synonyms
     # warnings about no single entry (a study, the folder); the rest travel with entries
     general_warnings: tuple[Problem, ...] = ()
+    # what the folder walk skipped on purpose: (kind, path), e.g. ("hidden folder", ".git")
+    skipped: tuple[tuple[str, str], ...] = ()
     _by_id: dict[str, Study] = field(init=False, repr=False, compare=False)
 
     def frame(self):  # -> pandas.DataFrame
@@ -224,8 +226,8 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
         )
     parsed: list[tuple[Study, bool]] = []  # (study, sound?)
     first: dict[str, tuple[str, int]] = {}  # id -> (file, line) where first seen
-    files = discover(studies_dir)
     base = Path(_shown(studies_dir))
+    files = discover(studies_dir, problems, shown=base)
     for path in files:
         shown = str(base / path.relative_to(studies_dir))
         doc = read_yaml(path, shown, problems)
@@ -278,6 +280,7 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
         warnings=warnings,
         synonyms=synonyms,
         general_warnings=general,
+        skipped=getattr(files, "skipped", ()),
     )
 
 

@@ -361,10 +361,22 @@ def _control_character(text: str) -> tuple[int, int, str] | None:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-def discover(studies_dir: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` under *studies_dir*, recursively, in a stable order."""
-    files = [p for p in studies_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    return sorted(files, key=str)
+def discover(
+    studies_dir: Path, problems: list[Problem] | None = None, *, shown: str | Path | None = None
+) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` (any case) under *studies_dir*, recursively, sorted.
+
+    The walk's rules (hidden folders skipped, links followed once, cycles and unreadable
+    folders reported) are :mod:`synthesis.records.walk`'s. Problems (named from
+    *shown*, default *studies_dir*) are appended to *problems* when given; the list
+    returned also carries them (``.problems``) and what was skipped (``.skipped``).
+    """
+    from synthesis.records.walk import find_records
+
+    found = find_records(studies_dir, shown)
+    if problems is not None:
+        problems.extend(found.problems)
+    return found
 
 
 def read_yaml(path: Path, shown: str, problems: list[Problem], *, empty_ok: bool = False) -> Any:
