@@ -34,13 +34,13 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from synthesis.models.core import METHODS, fit
 from synthesis.models.results import Fit, clean, clean_dict
-from synthesis.special import ndtr, ndtri
+from synthesis.special import ndtr, ndtri, stdtr, stdtrit
 
 __all__ = [
     "ESTIMATORS",
@@ -55,6 +55,7 @@ __all__ = [
     "egger",
     "fail_safe_n",
     "rank_test",
+    "regression_test",
     "trim_and_fill",
 ]
 
@@ -102,22 +103,29 @@ class NotRun:
 
 @dataclass(frozen=True)
 class RegressionTest:
-    """``regtest(model = "lm")``: the Egger-type regression test."""
+    """``regtest``: the Egger-type regression test, ``model = "lm"`` or ``"rma"``.
 
-    model: str  # "lm"
+    ``"lm"`` (:func:`egger`): t test with k - 2 df, ``dispersion`` the residual variance
+    s^2 of the weighted regression, ``tau2`` None. ``"rma"`` (:func:`regression_test`):
+    z test (``df`` None) or, under HKSJ, t with k - 2 df; ``dispersion`` is metafor's
+    ``s2w`` (1 for the z test), ``tau2`` the residual tau2 (0 for FE).
+    """
+
+    model: str  # "lm" or "rma"
     predictor: str
     k: int
     level: float
-    statistic: float  # t of the slope
-    df: int  # k - 2
+    statistic: float  # t or z of the slope
+    df: int | None  # k - 2, or None for a z test
     p_value: float
-    limit_estimate: float  # intercept: the effect as the predictor -> 0
+    limit_estimate: float  # intercept: the effect as the predictor -> 0 (model scale)
     limit_ci_low: float
     limit_ci_high: float
     limit_se: float
     slope: float
     slope_se: float
-    dispersion: float  # residual variance of the weighted regression (s^2)
+    dispersion: float
+    tau2: float | None = None
     warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -294,6 +302,41 @@ def _rank_deficient(x: np.ndarray) -> bool:
     return float(np.linalg.norm(x - x.mean())) < _QR_TOL * float(np.linalg.norm(x))
 
 
+def _predictor(
+    predictor: str,
+    y: np.ndarray,
+    v: np.ndarray,
+    ni: Sequence[float | None] | np.ndarray | None,
+    test: str,
+    name: str,
+) -> np.ndarray | NotRun:
+    """regtest's predictor column (sei, vi, 1/n, 1/sqrt n), or why the test cannot run."""
+    k = int(y.size)
+    if k < 3:
+        return NotRun(test, k, f"{name} needs at least 3 studies (k = {k})")
+    if predictor == "sei":
+        x = np.sqrt(v)
+    elif predictor == "vi":
+        x = v.copy()
+    else:
+        n = None if ni is None else np.array([np.nan if a is None else a for a in ni], dtype=float)
+        if n is not None and n.shape != y.shape:
+            raise ValueError("ni must have one entry per study")
+        if n is None or not np.all(np.isfinite(n)) or np.any(n <= 0):
+            return NotRun(test, k, f"{name} with predictor {predictor} needs every study's "
+                          "sample size (n)")  # fmt: skip
+        x = 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
+    if _rank_deficient(x):
+        what = {"sei": "standard error", "vi": "variance"}.get(predictor, "sample size")
+        return NotRun(
+            test,
+            k,
+            f"{name} cannot be run: every study has the same {what}, so the predictor "
+            "cannot be separated from the intercept",
+        )
+    return x
+
+
 # --------------------------------------------------------------------------- Egger
 
 
@@ -320,32 +363,9 @@ def egger(
         raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
     if not 0.0 < level < 1.0:
         raise ValueError("level must be in (0, 1)")
-    if k < 3:
-        return NotRun("egger", k, f"Egger's regression test needs at least 3 studies (k = {k})")
-    if predictor == "sei":
-        x = np.sqrt(v)
-    elif predictor == "vi":
-        x = v.copy()
-    else:
-        n = None if ni is None else np.array([np.nan if a is None else a for a in ni], dtype=float)
-        if n is None or n.shape != y.shape or not np.all(np.isfinite(n)) or np.any(n <= 0):
-            if n is not None and n.shape != y.shape:
-                raise ValueError("ni must have one entry per study")
-            return NotRun(
-                "egger",
-                k,
-                f"Egger's regression test with predictor {predictor} needs every study's "
-                "sample size (n)",
-            )
-        x = 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
-    if _rank_deficient(x):
-        what = {"sei": "standard error", "vi": "variance"}.get(predictor, "sample size")
-        return NotRun(
-            "egger",
-            k,
-            f"Egger's regression test cannot be run: every study has the same {what}, so the "
-            "predictor cannot be separated from the intercept",
-        )
+    x = _predictor(predictor, y, v, ni, "egger", "Egger's regression test")
+    if isinstance(x, NotRun):
+        return x
     design = np.column_stack([np.ones(k), x])
     res = sm.WLS(y, design, weights=1.0 / v).fit()
     df = k - 2
@@ -375,6 +395,84 @@ def egger(
         slope_se=float(res.bse[1]),
         dispersion=float(res.scale),
         warnings=_low_power(k, "Egger's regression test"),
+    )
+
+
+def regression_test(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    ni: Sequence[float | None] | np.ndarray | None = None,
+    predictor: str = "sei",
+    method: str = "REML",
+    ci_method: str = "wald",
+    level: float = 0.95,
+) -> RegressionTest | NotRun:
+    """metafor's default ``regtest(rma(yi, vi, method=..., test=..., level=...), predictor=...)``.
+
+    The predictor enters the model as a moderator: ``rma.uni(yi, vi, mods = x, method =
+    method)``; the test is the slope's z test, or its t test with k - 2 df under HKSJ
+    (``ci_method = "hksj"``, metafor ``test = "knha"``, as regtest passes the model's
+    test on). The limit estimate is the intercept with its interval from the same fit.
+    Not run when k < 3 (metafor stops for k = 2 with a random-effects model: more
+    parameters than studies), when the predictor is the same for every study, when a
+    needed sample size is missing, when the tau2 estimator does not converge, or when
+    the HKSJ scale factor is 0 (the studies lie exactly on a line).
+    """
+    _check_method(method)
+    y, v = _arrays(yi, vi)
+    k = int(y.size)
+    if predictor not in PREDICTORS:
+        raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
+    if ci_method not in ("wald", "hksj"):
+        raise ValueError(f"unknown ci_method {ci_method!r}; expected 'wald' or 'hksj'")
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must be in (0, 1)")
+    name = "The random-effects regression test"
+    x = _predictor(predictor, y, v, ni, "regression_test", name)
+    if isinstance(x, NotRun):
+        return x
+    hksj = ci_method == "hksj"
+    fit_ = _mr_fit(y, v, x, method, test="knha" if hksj else "z")
+    if not fit_.converged:
+        return NotRun(
+            "regression_test",
+            k,
+            f"{name} cannot be run: the {method} estimate of the residual tau² "
+            "did not converge (as in metafor); try --method DL or PM",
+        )
+    if fit_.s2w == 0.0:
+        return NotRun(
+            "regression_test",
+            k,
+            f"{name} cannot be run: the studies lie exactly on a line (the HKSJ scale factor is 0)",
+        )
+    df = k - 2 if hksj else None
+    stat = fit_.beta[1] / fit_.se[1]
+    if hksj:
+        p = 2.0 * float(stdtr(k - 2, -abs(stat)))
+        crit = float(stdtrit(k - 2, 1.0 - (1.0 - level) / 2.0))
+    else:
+        p = 2.0 * float(ndtr(-abs(stat)))
+        crit = -float(ndtri((1.0 - level) / 2.0))
+    est, se0 = fit_.beta[0], fit_.se[0]
+    return RegressionTest(
+        model="rma",
+        predictor=predictor,
+        k=k,
+        level=level,
+        statistic=stat,
+        df=df,
+        p_value=p,
+        limit_estimate=est,
+        limit_ci_low=est - crit * se0,
+        limit_ci_high=est + crit * se0,
+        limit_se=se0,
+        slope=fit_.beta[1],
+        slope_se=fit_.se[1],
+        dispersion=fit_.s2w,
+        tau2=None if method == "FE" else fit_.tau2,
+        warnings=_low_power(k, name),
     )
 
 
@@ -495,55 +593,107 @@ def rank_test(
     )
 
 
-# --------------------------------------------------------------------------- trim and fill
+# --------------------------------------------------------------------------- meta-regression
 
 
-def _mr_slope(y: np.ndarray, v: np.ndarray, method: str) -> float:
-    """Slope of ``rma.uni(yi, vi, mods = sqrt(vi), method = method)`` (metafor 3.8).
+class _MetaReg(NamedTuple):
+    """``rma.uni(yi, vi, mods = x, method = ..., test = ...)``: one moderator + intercept."""
 
-    trimfill.rma.uni picks the side from its sign. The residual tau2 estimators are
-    metafor's for a k x 2 design X = [1, sqrt(vi)] (P = W - W X (X'WX)^-1 X'W):
-    FE 0; HS (y'Py - k)/sum w; DL (y'Py - (k-2))/tr P (w = 1/vi); HE (y'(I-H)y -
-    tr((I-H)V))/(k-2); SJ t0 y'P(t0)y/(k-2), t0 = mean((y - ybar)^2); PM root of
-    y'P(t)y = k - 2; ML/REML/EB Fisher scoring from max(0, HE) with step halving at 0,
-    and ML/REML's ll0check. Iterations run to a 1e-12 change (metafor's default is
-    1e-5); only the sign is used.
+    beta: tuple[float, float]  # (intercept, slope)
+    se: tuple[float, float]
+    tau2: float  # 0 for FE
+    s2w: float  # HKSJ scale factor (1 for the z test)
+    converged: bool
+
+
+def _xw_sums(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """X'WX for X = [1, x] and a diagonal W, as a 2 x 2 array."""
+    sw, swx, swxx = float(np.sum(w)), float(np.sum(w * x)), float(np.sum(w * x * x))
+    return np.array([[sw, swx], [swx, swxx]])
+
+
+def _wls2(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares of y on [1, x]: (beta, (X'WX)^-1)."""
+    a = np.linalg.inv(_xw_sums(x, w))
+    beta = a @ np.array([float(np.sum(w * y)), float(np.sum(w * x * y))])
+    return beta, a
+
+
+def _mr_quantities(ymc: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[float, ...]:
+    """y'Py, y'PPy, tr(P), tr(PP) for P = W - W X (X'WX)^-1 X'W, without forming P.
+
+    P y = W r (r the weighted residuals), so y'Py = sum w r^2 and y'PPy = sum w^2 r^2;
+    with A = (X'WX)^-1, B = X'W^2X, C = X'W^3X: tr(P) = sum w - tr(AB) and
+    tr(PP) = sum w^2 - 2 tr(AC) + tr(ABAB). O(k) per call, so k = 1,000 costs nothing.
+    """
+    beta, a = _wls2(ymc, x, w)
+    r = ymc - beta[0] - beta[1] * x
+    ab = a @ _xw_sums(x, w * w)
+    ac = a @ _xw_sums(x, w * w * w)
+    w2 = w * w
+    return (
+        float(np.sum(w * r * r)),
+        float(np.sum(w2 * r * r)),
+        float(np.sum(w)) - float(np.trace(ab)),
+        float(np.sum(w2)) - 2.0 * float(np.trace(ac)) + float(np.trace(ab @ ab)),
+    )
+
+
+def _mr_fit(
+    y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, *, test: str = "z"
+) -> _MetaReg:
+    """metafor 3.8 ``rma.uni(yi, vi, mods = x, method = method, test = test)``, k >= 3.
+
+    The residual tau2 estimators for the k x 2 design X = [1, x] (p = 2), as rma.uni
+    defines them (P = W - W X (X'WX)^-1 X'W, V = diag(vi), H = X (X'X)^-1 X'):
+    FE 0; HS (y'Py - k)/sum w; DL (y'Py - (k-2))/tr P (w = 1/vi); HE
+    (y'(I-H)y - tr((I-H)V))/(k-2); SJ t0 y'P(t0)y/(k-2), t0 = mean((y - ybar)^2); PM root
+    of y'P(t)y = k - 2 (0 when y'P(0)y < k - 2); ML/REML/EB Fisher scoring from max(0,
+    HE) with step halving at 0 (ML: (y'PPy - sum w)/sum w^2; REML: (y'PPy - tr P)/tr PP;
+    EB: (y'Py k/(k-2) - k)/sum w) to a change below 1e-12 (metafor's default is 1e-5),
+    then ML/REML's ll0check. Every estimate is truncated at 0. The coefficients are the
+    weighted least squares fit with w = 1/(vi + tau2) and vb = s2w (X'WX)^-1, s2w = 1
+    for the z test and RSS/(k-2) for ``test = "knha"`` (0 when RSS <= machine eps).
     """
     k = y.size
     p = 2
-    x_mat = np.column_stack([np.ones(k), np.sqrt(v)])
     ymc = y - y.mean()
-
-    def proj(w: np.ndarray) -> np.ndarray:
-        wx = w[:, None] * x_mat
-        return np.diag(w) - wx @ np.linalg.solve(x_mat.T @ wx, wx.T)
-
-    def quad(pm: np.ndarray) -> float:
-        return float(ymc @ pm @ ymc)
-
+    converged = True
     tau2 = 0.0
     if method == "HS":
         w = 1.0 / v
-        tau2 = (quad(proj(w)) - k) / float(np.sum(w))
+        tau2 = (_mr_quantities(ymc, x, w)[0] - k) / float(np.sum(w))
     elif method == "DL":
-        pm = proj(1.0 / v)
-        tau2 = (quad(pm) - (k - p)) / float(np.trace(pm))
+        ypy, _, trp, _ = _mr_quantities(ymc, x, 1.0 / v)
+        tau2 = (ypy - (k - p)) / trp
     elif method == "SJ":
         t0 = float(np.mean(ymc**2))
-        tau2 = t0 * quad(proj(1.0 / (v + t0))) / (k - p)
+        tau2 = t0 * _mr_quantities(ymc, x, 1.0 / (v + t0))[0] / (k - p)
     elif method == "PM":
-        tau2 = _pm_root(lambda t: quad(proj(1.0 / (v + t))) - (k - p))
+        tau2 = _pm_root(lambda t: _mr_quantities(ymc, x, 1.0 / (v + t))[0] - (k - p))
     elif method in ("HE", "ML", "REML", "EB"):
-        hat = x_mat @ np.linalg.solve(x_mat.T @ x_mat, x_mat.T)
-        resid = np.eye(k) - hat
-        tau2 = (quad(resid) - float(np.sum(np.diag(resid) * v))) / (k - p)
+        beta_u, a_u = _wls2(ymc, x, np.ones(k))
+        r_u = ymc - beta_u[0] - beta_u[1] * x
+        tr_pv = float(np.sum(v)) - float(np.trace(a_u @ _xw_sums(x, v)))
+        tau2 = (float(np.sum(r_u * r_u)) - tr_pv) / (k - p)
         if method != "HE":
-            tau2 = _fisher_mr(ymc, v, x_mat, proj, method, max(0.0, tau2))
+            tau2, converged = _fisher_mr(ymc, v, x, method, max(0.0, tau2))
     tau2 = max(0.0, tau2)
     w = 1.0 / (v + tau2)
-    wx = w[:, None] * x_mat
-    beta = np.linalg.solve(x_mat.T @ wx, wx.T @ y)
-    return float(beta[1])
+    beta, a = _wls2(y, x, w)
+    s2w = 1.0
+    if test == "knha":
+        r = y - beta[0] - beta[1] * x
+        rss = float(np.sum(w * r * r))
+        s2w = 0.0 if rss <= _EPS else rss / (k - p)
+    se = np.sqrt(s2w * np.diag(a))
+    return _MetaReg(
+        beta=(float(beta[0]), float(beta[1])),
+        se=(float(se[0]), float(se[1])),
+        tau2=tau2,
+        s2w=s2w,
+        converged=converged,
+    )
 
 
 def _pm_root(func) -> float:
@@ -560,41 +710,46 @@ def _pm_root(func) -> float:
     return float(brentq(func, 0.0, hi, xtol=1e-14, rtol=4 * _EPS, maxiter=1000))
 
 
-def _fisher_mr(ymc, v, x_mat, proj, method: str, tau2: float) -> float:
-    k, p = x_mat.shape
+def _fisher_mr(
+    ymc: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: float
+) -> tuple[float, bool]:
+    """metafor's Fisher scoring for ML/REML/EB with X = [1, x]: (tau2, converged)."""
+    k, p = ymc.size, 2
+    converged = False
     for _ in range(_FISHER_MAXITER):
         w = 1.0 / (v + tau2)
-        pm = proj(w)
+        ypy, yppy, trp, trpp = _mr_quantities(ymc, x, w)
         if method == "ML":
-            adj = (float(ymc @ pm @ pm @ ymc) - float(np.sum(w))) / float(np.sum(w**2))
+            adj = (yppy - float(np.sum(w))) / float(np.sum(w * w))
         elif method == "REML":
-            pp = pm @ pm
-            adj = (float(ymc @ pp @ ymc) - float(np.trace(pm))) / float(np.trace(pp))
+            adj = (yppy - trp) / trpp
         else:  # EB
-            adj = (float(ymc @ pm @ ymc) * k / (k - p) - k) / float(np.sum(w))
+            adj = (ypy * k / (k - p) - k) / float(np.sum(w))
         if not math.isfinite(adj):
             adj = 0.0
         while tau2 + adj < 0:
             adj /= 2
         old, tau2 = tau2, tau2 + adj
         if abs(old - tau2) <= _FISHER_THRESHOLD:
+            converged = True
             break
-    if method in ("ML", "REML") and tau2 > 0:
+    if converged and method in ("ML", "REML") and tau2 > 0:
 
         def loglik(t: float) -> float:
             w = 1.0 / (v + t)
-            wx = w[:, None] * x_mat
-            xwx = x_mat.T @ wx
-            beta = np.linalg.solve(xwx, wx.T @ ymc)
-            r = ymc - x_mat @ beta
+            beta, a = _wls2(ymc, x, w)
+            r = ymc - beta[0] - beta[1] * x
             ll = -0.5 * float(np.sum(np.log(v + t))) - 0.5 * float(np.sum(w * r * r))
             if method == "REML":
-                ll -= 0.5 * float(np.linalg.slogdet(xwx)[1])
+                ll += 0.5 * float(np.linalg.slogdet(a)[1])  # -1/2 log det(X'WX)
             return ll
 
         if loglik(0.0) - loglik(tau2) > _LL0_TOL and tau2 > _FISHER_THRESHOLD:
             tau2 = 0.0
-    return tau2
+    return tau2, converged
+
+
+# --------------------------------------------------------------------------- trim and fill
 
 
 def trim_and_fill(
@@ -634,7 +789,7 @@ def trim_and_fill(
                 "trim and fill cannot choose the side: every study has the same variance, so "
                 "the funnel-asymmetry slope is not estimable; give the side (left or right)",
             )
-        side = "right" if _mr_slope(y0, v0, method) < 0 else "left"
+        side = "right" if _mr_fit(y0, v0, np.sqrt(v0), method).beta[1] < 0 else "left"
 
     y = -y0 if side == "right" else y0.copy()
     order = np.argsort(y, kind="stable")  # R's sort(): radix, stable
