@@ -33,11 +33,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from synthesis.analyses.pool import Heterogeneity, ModelScale, PoolResult, StudyResult
+from synthesis.errors import SynthError
+from synthesis.measures import MEASURES
 from synthesis.models.core import METHODS, fit
 from synthesis.models.results import Fit, clean, clean_dict
 from synthesis.special import ndtr, ndtri, stdtr, stdtrit
@@ -47,15 +50,19 @@ __all__ = [
     "LOW_POWER_K",
     "PREDICTORS",
     "SIDES",
+    "BiasResult",
     "FailSafeN",
     "NotRun",
     "RankTest",
     "RegressionTest",
     "TrimFill",
+    "bias_of",
     "egger",
     "fail_safe_n",
     "rank_test",
     "regression_test",
+    "test_rows",
+    "to_model_scale",
     "trim_and_fill",
 ]
 
@@ -942,3 +949,381 @@ def fail_safe_n(
         rosenberg_mean=mean_w,
         warnings=tuple(warnings),
     )
+
+
+# --------------------------------------------------------------------------- from a pooled result
+
+_LOW_POWER_TAIL = "the test has low power"
+_HANDBOOK = "Cochrane Handbook 13.3.5.4"
+
+
+@dataclass(frozen=True)
+class BiasResult:
+    """Every small-study analysis of one pooled outcome: what ``synth bias`` prints.
+
+    ``model`` is the pooled result the analyses start from. The tests are on the
+    analysis (model) scale, as metafor reports them; :meth:`to_dict` adds the
+    reporting-scale values (limit estimates, Orwin's target and means, the trim-and-fill
+    model as a ``synth pool`` object).
+    """
+
+    model: PoolResult
+    predictor: str
+    estimator: str
+    side: str | None  # as requested (None: chosen as metafor chooses it)
+    egger: RegressionTest | NotRun
+    regression_test: RegressionTest | NotRun
+    rank_test: RankTest | NotRun
+    trim_and_fill: TrimFill | NotRun
+    fail_safe_n: FailSafeN
+    fsn_target: float | None  # Orwin's target as given, on the reporting scale
+    trim_and_fill_model: PoolResult | None  # the refitted model, reporting scale
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def k(self) -> int:
+        return self.model.k
+
+    def _regression_dict(self, test: RegressionTest | NotRun) -> dict[str, Any] | None:
+        if not test:
+            return None
+        assert isinstance(test, RegressionTest)
+        d = test.to_dict()
+        d["reporting_scale"] = {
+            key: clean(self.model.back(getattr(test, key)))
+            for key in ("limit_estimate", "limit_ci_low", "limit_ci_high")
+        }
+        return d
+
+    def _trim_and_fill_dict(self) -> dict[str, Any] | None:
+        tf = self.trim_and_fill
+        if not tf:
+            return None
+        assert isinstance(tf, TrimFill) and self.trim_and_fill_model is not None
+        d = tf.to_dict()
+        rows = [s for s in self.trim_and_fill_model.to_dict()["studies"] if s["filled"]]
+        d["filled"] = [
+            {key: row[key] for key in ("yi", "vi", "estimate", "ci_low", "ci_high")} for row in rows
+        ]
+        d["model"] = self.trim_and_fill_model.to_dict()
+        return d
+
+    def _fail_safe_n_dict(self) -> dict[str, Any]:
+        f = self.fail_safe_n
+        d = f.to_dict()
+        back = self.model.back
+        d["orwin"] = {
+            "n": f.orwin_n,
+            "target": clean(back(f.orwin_target)),
+            "mean": clean(back(f.orwin_mean)),
+            "target_model_scale": clean(f.orwin_target),
+            "mean_model_scale": clean(f.orwin_mean),
+        }
+        d["rosenberg"] = {
+            "n": f.rosenberg_n,
+            "p": clean(f.rosenberg_p),
+            "mean": clean(back(f.rosenberg_mean)),
+            "mean_model_scale": clean(f.rosenberg_mean),
+        }
+        return d
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's ``synth bias`` JSON object (section 5), plus documented extra keys."""
+        m = self.model
+        return {
+            "outcome": m.outcome,
+            "measure": m.measure,
+            "method": m.method,
+            "ci_method": m.ci_method,
+            "level": m.level,
+            "k": m.k,
+            "predictor": self.predictor,
+            "model": m.to_dict(),
+            "egger": self._regression_dict(self.egger),
+            "regression_test": self._regression_dict(self.regression_test),
+            "rank_test": self.rank_test.to_dict(),
+            "trim_and_fill": self._trim_and_fill_dict(),
+            "fail_safe_n": self._fail_safe_n_dict(),
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily), one row per test
+        import pandas as pd
+
+        return pd.DataFrame(test_rows(self))
+
+
+def test_rows(b: BiasResult) -> list[dict[str, Any]]:
+    """One flat row per test (the CSV and the tables): numbers as computed, None if absent."""
+    back = b.model.back
+    rows: list[dict[str, Any]] = []
+    names = {"egger": "Egger's test (weighted regression, lm)",
+             "regression_test": "Regression test (random-effects model, rma)"}  # fmt: skip
+    for key in ("egger", "regression_test"):
+        t = getattr(b, key)
+        base = {"test": key, "name": names[key], "predictor": b.predictor}
+        if isinstance(t, RegressionTest):
+            rows.append(
+                {
+                    **base,
+                    "statistic": t.statistic,
+                    "df": t.df,
+                    "p_value": t.p_value,
+                    "estimate": back(t.limit_estimate),
+                    "ci_low": back(t.limit_ci_low),
+                    "ci_high": back(t.limit_ci_high),
+                    "n": None,
+                    "note": "limit estimate (effect as the standard error -> 0)"
+                    if b.predictor in ("sei", "vi")
+                    else "limit estimate (effect as 1/n -> 0)",
+                }
+            )
+        else:
+            rows.append({**base, "note": t.reason})
+    r = b.rank_test
+    base = {"test": "rank_test", "name": "Rank correlation test (Begg and Mazumdar)"}
+    if isinstance(r, RankTest):
+        rows.append(
+            {**base, "statistic": r.tau, "p_value": r.p_value,
+             "note": "Kendall's tau; " + ("exact p" if r.exact else "normal approximation")}
+        )  # fmt: skip
+    else:
+        rows.append({**base, "note": r.reason})
+    tf = b.trim_and_fill
+    base = {"test": "trim_and_fill", "name": f"Trim and fill ({b.estimator})"}
+    if isinstance(tf, TrimFill) and b.trim_and_fill_model is not None:
+        tm = b.trim_and_fill_model
+        rows.append(
+            {**base, "statistic": tm.statistic, "df": tm.df, "p_value": tm.p_value,
+             "estimate": tm.estimate, "ci_low": tm.ci_low, "ci_high": tm.ci_high,
+             "n": tf.k0, "note": f"{tf.k0} filled on the {tf.side}; adjusted estimate"}
+        )  # fmt: skip
+    else:
+        rows.append({**base, "note": tf.reason})
+    f = b.fail_safe_n
+    rows += [
+        {"test": "fsn_rosenthal", "name": "Fail-safe N (Rosenthal)", "n": f.rosenthal_n,
+         "p_value": f.rosenthal_p, "note": f"alpha = {f.alpha:g}, one-sided"},
+        {"test": "fsn_orwin", "name": "Fail-safe N (Orwin)", "n": f.orwin_n,
+         "estimate": back(f.orwin_target), "note": "target effect (estimate column)"},
+        {"test": "fsn_rosenberg", "name": "Fail-safe N (Rosenberg)", "n": f.rosenberg_n,
+         "p_value": f.rosenberg_p, "note": f"alpha = {f.alpha:g}, two-sided"},
+    ]  # fmt: skip
+    keys = ("test", "name", "predictor", "statistic", "df", "p_value", "estimate", "ci_low",
+            "ci_high", "n", "note")  # fmt: skip
+    return [{k: clean(row.get(k)) for k in keys} for row in rows]
+
+
+def to_model_scale(result: PoolResult, value: float, what: str = "--fsn-target") -> float:
+    """A reporting-scale value (a ratio, a proportion, ...) on ``result``'s analysis scale.
+
+    The inverse of ``result.back``: log for ratios, logit for PLO, arcsine square root
+    for PAS, the Freeman-Tukey transform at the harmonic mean n for PFT (by root
+    finding on ``result.back``), the identity otherwise. Raises SynthError for a value
+    outside the scale's range.
+    """
+    m = MEASURES.get(result.measure)
+    if not math.isfinite(value):
+        raise SynthError(f"{what} {value}: must be a finite number")
+    if m is not None and m.log:
+        if value <= 0:
+            raise SynthError(
+                f"{what} {value:g}: {result.measure} is a ratio, so the target must be > 0 "
+                "(1 is no effect)"
+            )
+        return math.log(value)
+    if result.measure in ("PLO", "PAS", "PFT"):
+        lo_ok = value > 0 if result.measure == "PLO" else value >= 0
+        hi_ok = value < 1 if result.measure == "PLO" else value <= 1
+        if not (lo_ok and hi_ok):
+            bounds = "between 0 and 1" if result.measure == "PLO" else "in [0, 1]"
+            raise SynthError(f"{what} {value:g}: a proportion {bounds} is needed")
+        if result.measure == "PLO":
+            return math.log(value / (1.0 - value))
+        if result.measure == "PAS":
+            return math.asin(math.sqrt(value))
+        from scipy.optimize import brentq
+
+        ends = (0.0, math.pi / 2)
+        back = result.back
+        if value in (0.0, 1.0):
+            # the transform of p = 0 (or 1): the largest x with back(x) = 0 (smallest = 1)
+            return float(
+                brentq(lambda t: (back(t) > 0) - 0.5 if value == 0 else (back(t) < 1) - 0.5,
+                       *ends, xtol=1e-15)
+            )  # fmt: skip
+        return float(brentq(lambda t: back(t) - value, *ends, xtol=1e-15, rtol=4 * _EPS))
+    return float(value)
+
+
+def bias_of(
+    result: PoolResult,
+    *,
+    predictor: str = "sei",
+    estimator: str = "L0",
+    side: str | None = None,
+    fsn_target: float | None = None,
+) -> BiasResult:
+    """Every small-study analysis of a pooled result (``synth bias``), as metafor 3.8.
+
+    Starts from the pooled result's rows (``yi``, ``vi``, ``n``) and model (``method``,
+    ``ci_method``, ``level``): Egger's test and the random-effects regression test with
+    ``predictor`` (``sei``, ``vi``, ``ninv``, ``sqrtninv``), the rank correlation test,
+    trim and fill (``estimator`` L0 or R0, ``side`` left/right or None for metafor's
+    choice) refitted with the same model, and fail-safe N with Orwin's ``fsn_target`` on
+    the reporting scale (a ratio for ratio measures; default half the mean effect).
+
+    Raises SynthError for pooled medians (no sampling variances) and for GLMM fits
+    (metafor's regtest, ranktest and trimfill do not take rma.glmm models): run the
+    inverse-variance model (e.g. REML) on the same logit proportions instead.
+    """
+    if result.measure == "MED":
+        raise SynthError(
+            "small-study analyses need effect sizes with sampling variances; pooled medians "
+            "(--measure MED) have none. Use a measure with variances (e.g. --measure HR)"
+        )
+    if result.method not in METHODS:
+        raise SynthError(
+            f"--method {result.method}: the small-study analyses need an inverse-variance "
+            "model (metafor's regtest, ranktest and trimfill do not take rma.glmm); use "
+            "--method REML (or DL, PM, ...) on the same data"
+        )
+    if predictor not in PREDICTORS:
+        raise SynthError(f"--predictor {predictor}: use one of {', '.join(PREDICTORS)}")
+    if estimator not in ESTIMATORS:
+        raise SynthError(f"--estimator {estimator}: use one of {', '.join(ESTIMATORS)}")
+    if side is not None and side not in SIDES:
+        raise SynthError(f"--side {side}: use left or right")
+    y, v = result.yi, result.vi
+    if y.size == 0 or not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+        raise SynthError(f"{result.outcome}: no effect sizes with variances to analyse")
+    ni = [s.n for s in result.studies]
+    method, ci, level = result.method, result.ci_method, result.level
+    target = None if fsn_target is None else to_model_scale(result, fsn_target)
+
+    eg = egger(yi=y, vi=v, ni=ni, predictor=predictor, level=level)
+    rt = regression_test(yi=y, vi=v, ni=ni, predictor=predictor, method=method,
+                         ci_method=ci, level=level)  # fmt: skip
+    rk = rank_test(yi=y, vi=v, method=method)
+    tf = trim_and_fill(yi=y, vi=v, method=method, ci_method=ci, level=level,
+                       estimator=estimator, side=side)  # fmt: skip
+    fsn = fail_safe_n(yi=y, vi=v, method=method, target=target)
+    tf_model = _trim_and_fill_model(result, tf) if isinstance(tf, TrimFill) else None
+
+    warnings: list[str] = []
+    low_power = False
+    for part in (eg, rt, rk, tf, fsn):
+        for w in part.warnings:
+            if _LOW_POWER_TAIL in w:
+                low_power = True
+            else:
+                warnings.append(w)
+    if low_power:
+        warnings.insert(
+            0,
+            f"only {result.k} studies (fewer than {LOW_POWER_K}): the tests for funnel-plot "
+            "asymmetry and trim and fill have low power, so a non-significant result does "
+            f"not rule out small-study effects ({_HANDBOOK})",
+        )
+    if target is not None and fsn.orwin_target != target:
+        warnings.append(
+            f"Orwin's target {fsn_target:g} lies on the other side of no effect from the mean "
+            f"effect; as metafor, its mirror image {result.back(fsn.orwin_target):.4g} is used"
+        )
+    if result.measure in ("PLO", "PFT", "PAS", "PR"):
+        warnings.append(
+            "single-arm proportions: funnel-plot asymmetry may reflect real differences "
+            "between populations rather than missing studies; read the tests with care"
+        )
+    return BiasResult(
+        model=result,
+        predictor=predictor,
+        estimator=estimator,
+        side=side,
+        egger=eg,
+        regression_test=rt,
+        rank_test=rk,
+        trim_and_fill=tf,
+        fail_safe_n=fsn,
+        fsn_target=fsn_target,
+        trim_and_fill_model=tf_model,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _trim_and_fill_model(result: PoolResult, tf: TrimFill) -> PoolResult:
+    """The trim-and-fill model as a PoolResult (reporting scale), filled rows last."""
+    f = tf.model
+    back = result.back
+    z = -float(ndtri((1.0 - result.level) / 2.0))
+    weights = f.weights
+    observed = tuple(
+        replace(s, weight=w) for s, w in zip(result.studies, weights[: result.k], strict=True)
+    )
+    filled = tuple(
+        StudyResult(
+            id=f"filled-{i}",
+            arm=None,
+            label=f"Filled study {i} (trim and fill)",
+            data="filled",
+            estimate=back(yi),
+            ci_low=back(yi - z * math.sqrt(vi)),
+            ci_high=back(yi + z * math.sqrt(vi)),
+            yi=yi,
+            vi=vi,
+            weight=w,
+            n=None,
+            year=0,
+            file="",
+            line=0,
+        )
+        for i, (yi, vi, w) in enumerate(
+            zip(tf.filled_yi, tf.filled_vi, weights[result.k :], strict=True), 1
+        )
+    )
+    notes = [f"trim and fill ({tf.estimator}): {tf.k0} studies filled on the {tf.side}"]
+    return _FilledPoolResult(
+        outcome=result.outcome,
+        measure=result.measure,
+        method=result.method,
+        ci_method=f.ci_method,
+        level=result.level,
+        k=f.k,
+        estimate=back(f.estimate),
+        ci_low=back(f.ci_low),
+        ci_high=back(f.ci_high),
+        pi_low=back(f.pi_low),
+        pi_high=back(f.pi_high),
+        model_scale=ModelScale(f.estimate, f.se, f.ci_low, f.ci_high, f.pi_low, f.pi_high),
+        statistic=f.statistic,
+        df=f.df,
+        p_value=f.p_value,
+        heterogeneity=Heterogeneity(
+            f.tau2, f.tau2_ci_low, f.tau2_ci_high, f.tau, f.I2, f.H2, f.Q, f.Q_df, f.Q_p
+        ),
+        studies=observed + filled,
+        warnings=tuple(dict.fromkeys(f.notes)),
+        converged=f.converged,
+        notes=tuple(notes),
+        where=result.where,
+        harmonic_n=result.harmonic_n,
+        n_filled=tf.k0,
+    )
+
+
+@dataclass(frozen=True)
+class _FilledPoolResult(PoolResult):
+    """A PoolResult whose last ``n_filled`` rows are trim-and-fill's filled studies:
+    its JSON marks every row with ``filled`` and gives the filled rows no year, n or
+    source."""
+
+    n_filled: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        first = len(d["studies"]) - self.n_filled
+        for i, row in enumerate(d["studies"]):
+            row["filled"] = i >= first
+            if i >= first:
+                row.update(year=None, source=None, n=None)
+        return d
