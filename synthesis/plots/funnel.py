@@ -36,7 +36,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from synthesis.analyses.bias import RankTest, RegressionTest, TrimFill, to_model_scale
+from synthesis.analyses.bias import NotRun, RankTest, RegressionTest, TrimFill, to_model_scale
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
 from synthesis.render.text import level_text, p_text
@@ -220,6 +220,8 @@ def _footer(bias: BiasResult) -> tuple[str, ...]:
     if tests:
         text = "; ".join(tests)
         lines.append(text[0].upper() + text[1:])
+    elif isinstance(eg, NotRun):
+        lines.append(f"Tests of funnel-plot asymmetry not run: {eg.reason}")
     tf = bias.trim_and_fill
     tm = bias.trim_and_fill_model
     if isinstance(tf, TrimFill) and tm is not None:
