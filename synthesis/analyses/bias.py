@@ -362,7 +362,7 @@ def egger(
     for every study (metafor: "Model matrix no longer of full rank"), when a needed
     sample size is missing, or when the studies lie exactly on a line.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS
 
     y, v = _arrays(yi, vi)
     k = int(y.size)
@@ -374,7 +374,7 @@ def egger(
     if isinstance(x, NotRun):
         return x
     design = np.column_stack([np.ones(k), x])
-    res = sm.WLS(y, design, weights=1.0 / v).fit()
+    res = WLS(y, design, weights=1.0 / v).fit()
     df = k - 2
     f = np.asarray(res.fittedvalues)
     # summary.lm's "essentially perfect fit" criterion
@@ -511,6 +511,80 @@ def _kendall_pmf(n: int) -> np.ndarray:
     return p
 
 
+def _kendall_lower_tail(n: int, m: int) -> float:
+    """P(T <= m) for the number T of concordant pairs among n untied observations.
+
+    Up to n = 150 from the cached full distribution (:func:`_kendall_pmf`). Above, from
+    the same distribution, T = U_2 + ... + U_n with U_i uniform on {0, ..., i - 1},
+    exponentially tilted (Esscher) so that the tail is computed where it is large:
+    with weights e^(-r j) each U_i becomes a truncated geometric distribution, r chosen
+    so that their means add up to m; the tilted distribution of T is the product of the
+    tilted factors' polynomials (divide and conquer, FFT for the large products), and
+
+        P(T <= m) = prod_i (Z_i / i) e^(r m) sum_{j <= m} b_j e^(-r (m - j)),
+
+    Z_i = sum_{j < i} e^(-r j), b the tilted probabilities. The identity is exact for
+    any r; the tilt only puts the terms that matter (j near m) at the top of the
+    tilted distribution, where the FFT's rounding is relative to them, so tail
+    probabilities keep about 13 significant digits (the tests compare with the direct
+    convolution). O(N log N log n) for N = n (n - 1) / 2: 0.1 s for n = 1,000.
+    """
+    if n <= _KENDALL_DIRECT:
+        return float(np.sum(_kendall_pmf(n)[: m + 1]))
+    if m <= 0:
+        return math.exp(-math.lgamma(n + 1)) if m == 0 else 0.0
+    i = np.arange(2, n + 1, dtype=float)
+    n_pairs = n * (n - 1) // 2
+    r = 0.0 if 2 * m >= n_pairs else _kendall_tilt(i, m)
+    polys = []
+    for ii in range(2, n + 1):
+        j = np.arange(min(ii, int(745.0 / r) + 2 if r > 0 else ii), dtype=float)
+        w = np.exp(-r * j)
+        polys.append(w / np.sum(w))
+    while len(polys) > 1:  # coefficients above m never reach those up to m: cut them
+        paired = [_poly_mul(polys[a], polys[a + 1])[: m + 1] for a in range(0, len(polys) - 1, 2)]
+        if len(polys) % 2:
+            paired.append(polys[-1])
+        polys = paired
+    b = polys[0][: m + 1]
+    j = np.arange(b.size, dtype=float)
+    tail = float(np.sum(b * np.exp(-r * (m - j))))
+    if r > 0:
+        log_z = np.log(-np.expm1(-r * i)) - math.log(-math.expm1(-r))
+        log_pref = float(np.sum(log_z - np.log(i))) + r * m
+    else:
+        log_pref = 0.0
+    return math.exp(log_pref + math.log(tail)) if tail > 0 else 0.0
+
+
+def _kendall_tilt(i: np.ndarray, m: int) -> float:
+    """r > 0 with sum_i E_r[U_i] = m: the tilted (truncated geometric) means add to m."""
+    from scipy.optimize import brentq
+
+    def excess(r: float) -> float:
+        with np.errstate(over="ignore"):  # i / expm1(i r) -> 0 for large i r
+            means = 1.0 / math.expm1(r) - i / np.expm1(i * r)  # mean of U_i under e^(-r j)
+        return float(np.sum(means)) - m
+
+    lo, hi = 1e-9, max(1.0, math.log(i.size / m) + 5.0)
+    if excess(lo) <= 0:  # m within rounding of the middle: no tilt needed
+        return 0.0
+    while excess(hi) > 0:
+        hi *= 2.0
+    return float(brentq(excess, lo, hi, xtol=1e-10, rtol=1e-8))
+
+
+def _poly_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Coefficients of the product of two polynomials (probability vectors)."""
+    from scipy import fft
+
+    size = p.size + q.size - 1
+    if min(p.size, q.size) < 64:
+        return np.convolve(p, q)
+    nfft = fft.next_fast_len(size, real=True)
+    return fft.irfft(fft.rfft(p, nfft) * fft.rfft(q, nfft), nfft)[:size]
+
+
 def _tie_sizes(x: np.ndarray) -> np.ndarray:
     _, counts = np.unique(x, return_counts=True)
     return counts[counts > 1].astype(float)
@@ -563,8 +637,7 @@ def rank_test(
     warnings = _low_power(k, "the rank correlation test")
     if not ties:
         q = (s + n_pairs) // 2  # concordant pairs, R's round((tau + 1) n (n - 1) / 4)
-        pmf = _kendall_pmf(k)
-        tail = float(np.sum(pmf[q:])) if 2 * q > n_pairs else float(np.sum(pmf[: q + 1]))
+        tail = _kendall_lower_tail(k, min(q, n_pairs - q))  # symmetric: P(T >= q) = P(T <= N - q)
         if k > _KENDALL_R_MAX:
             warnings = (
                 *warnings,
