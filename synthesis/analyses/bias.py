@@ -8,6 +8,12 @@ For an intercept-only ``rma(yi, vi, method=...)`` model (contract section 5):
     ``1/vi`` and an estimated dispersion ("multiplicative dispersion"), t test of the
     slope with k - 2 df. The intercept is the limit estimate (the effect as the
     predictor -> 0), with its t interval at ``level`` (Egger et al. 1997, BMJ 315:629).
+:func:`regression_test`
+    metafor's default ``regtest()`` (``model = "rma"``): the predictor as the moderator
+    of ``rma.uni(yi, vi, mods = x, method = method)`` for every tau2 estimator, the
+    slope's z test (t with k - 2 df under HKSJ, ``test = "knha"``), the intercept as the
+    limit estimate with its interval. One moderator + intercept in O(k) (:func:`_mr_fit`;
+    to be replaced by the shared meta-regression engine when it lands).
 :func:`rank_test`
     ``ranktest``: Kendall's tau between the standardized deviates
     ``(yi - theta_FE) / sqrt(vi - 1/sum(1/vi))`` and ``vi`` (Begg & Mazumdar 1994,
@@ -26,6 +32,10 @@ For an intercept-only ``rma(yi, vi, method=...)`` model (contract section 5):
 
 A test that cannot be run returns :class:`NotRun` (falsy, ``to_dict()`` is ``None``) with
 the reason; a test run on fewer than 10 studies carries a low-power warning.
+
+:func:`bias_of` runs them all from a fitted :class:`~synthesis.analyses.pool.PoolResult`
+(its rows, n, method, CI method and level) and returns a :class:`BiasResult` whose
+``to_dict()`` is the contract's ``synth bias`` JSON (section 5).
 """
 
 from __future__ import annotations
@@ -77,7 +87,7 @@ _TRIMFILL_MAXITER = 100  # trimfill.rma.uni's default maxiter
 _LL0_TOL = _EPS**0.25  # rma.uni's control$tol, used by its ll0check
 _FISHER_THRESHOLD = 1e-12
 _FISHER_MAXITER = 1_000  # metafor: 100 by default (the reference runs used 10,000)
-_KENDALL_DIRECT = 150  # exact convolution up to this n, then moving sums (O(n^3) overall)
+_KENDALL_DIRECT = 150  # full distribution by direct convolution up to this n; tilted FFT above
 _KENDALL_R_MAX = 170  # R's pkendall divides by gamma(n + 1), which overflows for n > 170
 
 
