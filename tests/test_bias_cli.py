@@ -307,6 +307,7 @@ def test_trim_and_fill_options_match_metafor(
 ) -> None:
     extra = ["--estimator", estimator] + ([] if side is None else ["--side", side])
     out = bias_json(folders[case["dataset"]], *model_args(case), *extra)
+    assert (out["estimator"], out["side"]) == (estimator, side)  # as requested
     check_trim_and_fill(out, case, estimator, side)
     if out["trim_and_fill"] is not None:
         assert out["trim_and_fill"]["side_given"] == (side is not None)
