@@ -10,13 +10,14 @@ One module per command group; each registers its commands on :data:`main`
 from __future__ import annotations
 
 # one line per command module: importing it registers its commands on main
+import synthesis.cli.bias
 import synthesis.cli.extract
 import synthesis.cli.forest
 import synthesis.cli.grade
 import synthesis.cli.pool
 import synthesis.cli.records
 import synthesis.cli.regress
-import synthesis.cli.summary  # noqa: F401
+import synthesis.cli.summary
 from synthesis.cli.common import main
 
 __all__ = ["main"]

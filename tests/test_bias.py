@@ -27,10 +27,12 @@ from synthesis.analyses.bias import (
     RegressionTest,
     TrimFill,
     _kendall_pmf,
-    _mr_slope,
+    _mr_fit,
+    _mr_quantities,
     egger,
     fail_safe_n,
     rank_test,
+    regression_test,
     trim_and_fill,
 )
 from synthesis.models.core import CLOSED_FORM_METHODS, METHODS
@@ -230,6 +232,27 @@ def test_kendall_moving_sums_equal_direct_convolution(monkeypatch) -> None:
     np.testing.assert_allclose(moving[m], direct[m], rtol=1e-13)
     np.testing.assert_allclose(moving, moving[::-1], rtol=0, atol=0)
     assert abs(moving.sum() - 1) < 1e-13
+
+
+@pytest.mark.parametrize("n", [151, 200, 263])
+def test_kendall_tilted_fft_tail_equals_direct_convolution(monkeypatch, n: int) -> None:
+    """Above n = 150 the tail P(T <= m) comes from the exponentially tilted FFT product;
+    it equals the sum of the direct convolution to 1e-12 relative (above the subnormal
+    range), from m = 1 (a single
+    permutation in n!) to the middle of the distribution."""
+    from synthesis.analyses import bias
+
+    _kendall_pmf.cache_clear()
+    monkeypatch.setattr(bias, "_KENDALL_DIRECT", 10**6)
+    direct = np.cumsum(_kendall_pmf(n))
+    _kendall_pmf.cache_clear()
+    monkeypatch.setattr(bias, "_KENDALL_DIRECT", 150)
+    n_pairs = n * (n - 1) // 2
+    for m in (0, 1, 7, 60, 400, n_pairs // 10, n_pairs // 5, n_pairs // 3, n_pairs // 2 - 50,
+              n_pairs // 2):  # fmt: skip
+        got = bias._kendall_lower_tail(n, m)
+        assert np.isclose(got, direct[m], rtol=1e-12, atol=1e-300), (m, got, direct[m])
+    assert bias._kendall_lower_tail(n, 0) == pytest.approx(math.exp(-math.lgamma(n + 1)))
 
 
 def test_kendall_exact_p_by_hand() -> None:
@@ -443,7 +466,8 @@ def test_side_regression_slope_matches_metafor(case: dict) -> None:
     if "error" in ref:  # k = p, collinear, or R's Fisher scoring failing on tied data
         assert ds["k"] == 2 or np.ptp(ds["vi"]) == 0 or "converge" in ref["error"]
         return
-    slope = _mr_slope(np.array(ds["yi"]), np.array(ds["vi"]), case["method"])
+    v = np.array(ds["vi"])
+    slope = _mr_fit(np.array(ds["yi"]), v, np.sqrt(v), case["method"]).beta[1]
     if ds["id"] == "symmetric-GEN":  # 0 up to rounding
         assert abs(slope) < 1e-12 and abs(ref["slope"]) < 1e-12
         return
@@ -517,8 +541,8 @@ def test_reference_calls_are_recorded() -> None:
 
 
 def test_regtest_rma_reference_values_are_complete() -> None:
-    """regtest(model = "rma") is left to the meta-regression engine; its metafor values
-    are in the JSON for every case and predictor (or metafor's error)."""
+    """regtest(model = "rma")'s metafor values are in the JSON for every case and
+    predictor (or metafor's error)."""
     for c in CASES:
         for r in c["regtest_rma"]:
             if "error" in r:
@@ -716,3 +740,181 @@ def test_fail_safe_n_properties(data, alpha: float) -> None:
     # Rosenthal: adding n null studies with z = 0 brings the Stouffer z to z_alpha
     assert base.rosenthal_n >= 0 and base.rosenberg_n >= 0
     json.dumps(base.to_dict(), allow_nan=False)
+
+
+# --------------------------------------------------------------------------- regression test (rma)
+
+REGTEST = [(c, r) for c in CASES for r in c["regtest_rma"]]
+
+
+def _x(ds: dict, predictor: str) -> np.ndarray:
+    v, n = np.array(ds["vi"]), np.array(ds["ni"], dtype=float)
+    return {"sei": np.sqrt(v), "vi": v, "ninv": 1 / n, "sqrtninv": 1 / np.sqrt(n)}[predictor]
+
+
+@pytest.mark.parametrize(
+    ("case", "ref"), REGTEST, ids=[f"{c['id']}-{r['predictor']}" for c, r in REGTEST]
+)
+def test_regression_test_matches_metafor(case: dict, ref: dict) -> None:
+    """synth's regression_test = metafor's regtest(res, predictor=...) (model = "rma")."""
+    ds = DS[case["dataset"]]
+    res = regression_test(
+        yi=ds["yi"],
+        vi=ds["vi"],
+        ni=ds["ni"],
+        predictor=ref["predictor"],
+        method=case["method"],
+        ci_method=case["ci"],
+        level=case["level"],
+    )
+    if case["k"] < 3:
+        # metafor stops ("Number of parameters to be estimated is larger than the number
+        # of observations") or, for FE, fits the line through the two studies exactly
+        assert isinstance(res, NotRun) and "at least 3" in res.reason
+        return
+    if "error" in ref:
+        assert isinstance(res, NotRun), ref["error"]
+        assert res.to_dict() is None and res.test == "regression_test"
+        if "converge" in ref["error"]:  # metafor's Fisher scoring oscillates; so does synth's
+            assert "did not converge" in res.reason
+        else:  # "Model matrix no longer of full rank after addition of predictor"
+            assert "full rank" in ref["error"] and "same" in res.reason
+        return
+    assert isinstance(res, RegressionTest), getattr(res, "reason", "")
+    k_m = kind(case["method"])
+    pairs = {
+        "statistic": "statistic",
+        "p_value": "pval",
+        "limit_estimate": "est",
+        "limit_ci_low": "ci_lb",
+        "limit_ci_high": "ci_ub",
+        "slope": "slope",
+    }
+    for field, key in pairs.items():
+        got = getattr(res, field)
+        assert close(got, ref[key], k_m), (field, got, ref[key])
+    if case["method"] == "FE":
+        assert res.tau2 is None and ref["tau2"] == 0
+    else:
+        assert close(res.tau2, ref["tau2"], k_m), (res.tau2, ref["tau2"])
+    assert res.df == ref["df"] == (case["k"] - 2 if case["ci"] == "hksj" else None)
+    assert res.model == "rma" and res.predictor == ref["predictor"]
+    assert low_power(res) == (case["k"] < LOW_POWER_K)
+    d = res.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert {"model", "predictor", "statistic", "df", "p_value", "limit_estimate",
+            "limit_ci_low", "limit_ci_high"} <= set(d)  # fmt: skip
+
+
+def test_regression_test_reference_covers_every_method_and_ci() -> None:
+    compared = {
+        (c["method"], c["ci"])
+        for c, r in REGTEST
+        if "error" not in r and c["k"] >= 3 and r["statistic"] is not None
+    }
+    assert compared == {(m, ci) for m in METHODS for ci in CIS}
+    assert any(c["level"] == 0.90 for c, r in REGTEST if "error" not in r)
+    assert any("converge" in r.get("error", "") for _, r in REGTEST)
+
+
+def _p_matrix(v: np.ndarray, x: np.ndarray, tau2: float) -> np.ndarray:
+    xm = np.column_stack([np.ones(v.size), x])
+    w = np.diag(1 / (v + tau2))
+    return w - w @ xm @ np.linalg.inv(xm.T @ w @ xm) @ xm.T @ w
+
+
+@pytest.mark.parametrize("ds", [d for d in DATASETS if 3 <= d["k"] <= 60], ids=lambda d: d["id"])
+def test_meta_regression_quantities_equal_the_explicit_matrices(ds: dict) -> None:
+    """y'Py, y'PPy, tr P, tr PP in O(k) = the k x k matrix forms rma.uni computes."""
+    y, v = np.array(ds["yi"]), np.array(ds["vi"])
+    ymc = y - y.mean()
+    for predictor in PREDICTORS:
+        x = _x(ds, predictor)
+        if np.ptp(x) == 0:
+            continue
+        for tau2 in (0.0, 0.013, 0.4):
+            pm = _p_matrix(v, x, tau2)
+            want = (ymc @ pm @ ymc, ymc @ pm @ pm @ ymc, np.trace(pm), np.trace(pm @ pm))
+            got = _mr_quantities(ymc, x, 1 / (v + tau2))
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("ds", [d for d in DATASETS if d["k"] >= 3], ids=lambda d: d["id"])
+@pytest.mark.parametrize("predictor", PREDICTORS)
+def test_fixed_effect_regression_test_against_egger(ds: dict, predictor: str) -> None:
+    """With tau2 = 0 the moderator model is Egger's weighted regression: the rma z
+    statistic is the lm t times the residual SD (s), and under HKSJ (s2w = s^2) the two
+    tests are the same t test with k - 2 df."""
+    args = {"yi": ds["yi"], "vi": ds["vi"], "ni": ds["ni"], "predictor": predictor}
+    lm = egger(**args, level=0.9)
+    z = regression_test(**args, method="FE", level=0.9)
+    t = regression_test(**args, method="FE", ci_method="hksj", level=0.9)
+    if isinstance(lm, NotRun):
+        assert isinstance(z, NotRun) and isinstance(t, NotRun)
+        return
+    s = math.sqrt(lm.dispersion)
+    assert np.isclose(z.statistic, lm.statistic * s, rtol=1e-10)
+    assert np.isclose(z.limit_estimate, lm.limit_estimate, rtol=1e-10, atol=1e-13)
+    for f in ("statistic", "p_value", "limit_estimate", "limit_ci_low", "limit_ci_high"):
+        assert np.isclose(getattr(t, f), getattr(lm, f), rtol=1e-9, atol=1e-13), f
+    assert t.df == lm.df == ds["k"] - 2 and z.df is None
+    assert np.isclose(t.dispersion, lm.dispersion, rtol=1e-10)
+
+
+def test_regression_test_by_hand() -> None:
+    """k = 3, FE, z test, predictor sei: yi = (0.1, 0.3, 0.8), sei = (0.1, 0.2, 0.4).
+
+    Weights 100, 25, 6.25: X'WX = [[131.25, 17.5], [17.5, 3]], det = 87.5;
+    X'Wy = (10 + 7.5 + 5, 1 + 1.5 + 2) = (22.5, 4.5); b = (X'WX)^-1 X'Wy =
+    ((3 * 22.5 - 17.5 * 4.5) / 87.5, (131.25 * 4.5 - 17.5 * 22.5) / 87.5) = (-9/70, 2.25);
+    se(intercept) = sqrt(3 / 87.5), se(slope) = sqrt(131.25 / 87.5).
+    """
+    res = regression_test(yi=[0.1, 0.3, 0.8], vi=[0.01, 0.04, 0.16], method="FE")
+    assert isinstance(res, RegressionTest)
+    b0, b1 = -9 / 70, 2.25
+    se0, se1 = math.sqrt(3 / 87.5), math.sqrt(131.25 / 87.5)
+    assert close(res.limit_estimate, b0) and close(res.slope, b1)
+    assert close(res.statistic, b1 / se1)
+    assert close(res.p_value, math.erfc(abs(b1 / se1) / math.sqrt(2)))
+    z975 = 1.959963984540054
+    assert close(res.limit_ci_low, b0 - z975 * se0) and close(res.limit_ci_high, b0 + z975 * se0)
+    assert res.df is None and res.dispersion == 1.0 and res.tau2 is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(funnels(), st.sampled_from(PREDICTORS), st.sampled_from(METHODS), st.floats(-3, 3))
+def test_regression_test_invariances(data, predictor: str, method: str, shift: float) -> None:
+    y, v, seed = data
+    n = np.random.default_rng(seed + 1).integers(20, 500, y.size).astype(float)
+    args = {"predictor": predictor, "method": method}
+    base = regression_test(yi=y, vi=v, ni=n, **args)
+    if isinstance(base, NotRun):  # Fisher scoring may fail to converge, as in metafor
+        assert "converge" in base.reason
+        return
+    perm = np.random.default_rng(seed).permutation(y.size)
+    permuted = regression_test(yi=y[perm], vi=v[perm], ni=n[perm], **args)
+    shifted = regression_test(yi=y + shift, vi=v, ni=n, **args)
+    negated = regression_test(yi=-y, vi=v, ni=n, **args)
+    for f in ("statistic", "p_value", "limit_estimate", "slope"):
+        assert np.isclose(getattr(permuted, f), getattr(base, f), rtol=1e-6, atol=1e-9), f
+    # a constant shift moves the limit estimate only; negation flips the slope
+    assert np.isclose(shifted.statistic, base.statistic, rtol=1e-6, atol=1e-8)
+    assert np.isclose(shifted.limit_estimate, base.limit_estimate + shift, rtol=1e-7, atol=1e-7)
+    assert np.isclose(negated.statistic, -base.statistic, rtol=1e-7, atol=1e-9)
+    assert base.limit_ci_low < base.limit_estimate < base.limit_ci_high
+    assert 0 <= base.p_value <= 1 and (base.tau2 is None) == (method == "FE")
+
+
+def test_regression_test_not_run() -> None:
+    assert "at least 3" in regression_test(yi=[0.1, 0.2], vi=[0.01, 0.02]).reason
+    same = regression_test(yi=[0.1, 0.2, 0.5], vi=[0.02] * 3)
+    assert isinstance(same, NotRun) and "same standard error" in same.reason
+    no_n = regression_test(yi=[0.1, 0.2, 0.5], vi=[0.01, 0.02, 0.03], predictor="ninv")
+    assert isinstance(no_n, NotRun) and "sample size (n)" in no_n.reason
+    v = np.array([0.01, 0.04, 0.09, 0.16])
+    line = regression_test(yi=0.2 + 1.5 * np.sqrt(v), vi=v, method="FE", ci_method="hksj")
+    assert isinstance(line, NotRun) and "exactly on a line" in line.reason
+    with pytest.raises(ValueError):
+        regression_test(yi=[0.1, 0.2, 0.5], vi=[0.01, 0.02, 0.03], method="GLMM")
+    with pytest.raises(ValueError):
+        regression_test(yi=[0.1, 0.2, 0.5], vi=[0.01, 0.02, 0.03], ci_method="knha")

@@ -8,6 +8,12 @@ For an intercept-only ``rma(yi, vi, method=...)`` model (contract section 5):
     ``1/vi`` and an estimated dispersion ("multiplicative dispersion"), t test of the
     slope with k - 2 df. The intercept is the limit estimate (the effect as the
     predictor -> 0), with its t interval at ``level`` (Egger et al. 1997, BMJ 315:629).
+:func:`regression_test`
+    metafor's default ``regtest()`` (``model = "rma"``): the predictor as the moderator
+    of ``rma.uni(yi, vi, mods = x, method = method)`` for every tau2 estimator, the
+    slope's z test (t with k - 2 df under HKSJ, ``test = "knha"``), the intercept as the
+    limit estimate with its interval. One moderator + intercept in O(k) (:func:`_mr_fit`;
+    to be replaced by the shared meta-regression engine when it lands).
 :func:`rank_test`
     ``ranktest``: Kendall's tau between the standardized deviates
     ``(yi - theta_FE) / sqrt(vi - 1/sum(1/vi))`` and ``vi`` (Begg & Mazumdar 1994,
@@ -26,6 +32,10 @@ For an intercept-only ``rma(yi, vi, method=...)`` model (contract section 5):
 
 A test that cannot be run returns :class:`NotRun` (falsy, ``to_dict()`` is ``None``) with
 the reason; a test run on fewer than 10 studies carries a low-power warning.
+
+:func:`bias_of` runs them all from a fitted :class:`~synthesis.analyses.pool.PoolResult`
+(its rows, n, method, CI method and level) and returns a :class:`BiasResult` whose
+``to_dict()`` is the contract's ``synth bias`` JSON (section 5).
 """
 
 from __future__ import annotations
@@ -33,28 +43,36 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from synthesis.analyses.pool import Heterogeneity, ModelScale, PoolResult, StudyResult
+from synthesis.errors import SynthError
+from synthesis.measures import MEASURES
 from synthesis.models.core import METHODS, fit
 from synthesis.models.results import Fit, clean, clean_dict
-from synthesis.special import ndtr, ndtri
+from synthesis.special import ndtr, ndtri, stdtr, stdtrit
 
 __all__ = [
     "ESTIMATORS",
     "LOW_POWER_K",
     "PREDICTORS",
     "SIDES",
+    "BiasResult",
     "FailSafeN",
     "NotRun",
     "RankTest",
     "RegressionTest",
     "TrimFill",
+    "bias_of",
     "egger",
     "fail_safe_n",
     "rank_test",
+    "regression_test",
+    "test_rows",
+    "to_model_scale",
     "trim_and_fill",
 ]
 
@@ -68,8 +86,8 @@ _QR_TOL = 1e-7  # lm()'s rank tolerance (dqrdc2), used by regtest's full-rank ch
 _TRIMFILL_MAXITER = 100  # trimfill.rma.uni's default maxiter
 _LL0_TOL = _EPS**0.25  # rma.uni's control$tol, used by its ll0check
 _FISHER_THRESHOLD = 1e-12
-_FISHER_MAXITER = 10_000
-_KENDALL_DIRECT = 150  # exact convolution up to this n, then moving sums (O(n^3) overall)
+_FISHER_MAXITER = 1_000  # metafor: 100 by default (the reference runs used 10,000)
+_KENDALL_DIRECT = 150  # full distribution by direct convolution up to this n; tilted FFT above
 _KENDALL_R_MAX = 170  # R's pkendall divides by gamma(n + 1), which overflows for n > 170
 
 
@@ -102,22 +120,29 @@ class NotRun:
 
 @dataclass(frozen=True)
 class RegressionTest:
-    """``regtest(model = "lm")``: the Egger-type regression test."""
+    """``regtest``: the Egger-type regression test, ``model = "lm"`` or ``"rma"``.
 
-    model: str  # "lm"
+    ``"lm"`` (:func:`egger`): t test with k - 2 df, ``dispersion`` the residual variance
+    s^2 of the weighted regression, ``tau2`` None. ``"rma"`` (:func:`regression_test`):
+    z test (``df`` None) or, under HKSJ, t with k - 2 df; ``dispersion`` is metafor's
+    ``s2w`` (1 for the z test), ``tau2`` the residual tau2 (0 for FE).
+    """
+
+    model: str  # "lm" or "rma"
     predictor: str
     k: int
     level: float
-    statistic: float  # t of the slope
-    df: int  # k - 2
+    statistic: float  # t or z of the slope
+    df: int | None  # k - 2, or None for a z test
     p_value: float
-    limit_estimate: float  # intercept: the effect as the predictor -> 0
+    limit_estimate: float  # intercept: the effect as the predictor -> 0 (model scale)
     limit_ci_low: float
     limit_ci_high: float
     limit_se: float
     slope: float
     slope_se: float
-    dispersion: float  # residual variance of the weighted regression (s^2)
+    dispersion: float
+    tau2: float | None = None
     warnings: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -294,6 +319,41 @@ def _rank_deficient(x: np.ndarray) -> bool:
     return float(np.linalg.norm(x - x.mean())) < _QR_TOL * float(np.linalg.norm(x))
 
 
+def _predictor(
+    predictor: str,
+    y: np.ndarray,
+    v: np.ndarray,
+    ni: Sequence[float | None] | np.ndarray | None,
+    test: str,
+    name: str,
+) -> np.ndarray | NotRun:
+    """regtest's predictor column (sei, vi, 1/n, 1/sqrt n), or why the test cannot run."""
+    k = int(y.size)
+    if k < 3:
+        return NotRun(test, k, f"{name} needs at least 3 studies (k = {k})")
+    if predictor == "sei":
+        x = np.sqrt(v)
+    elif predictor == "vi":
+        x = v.copy()
+    else:
+        n = None if ni is None else np.array([np.nan if a is None else a for a in ni], dtype=float)
+        if n is not None and n.shape != y.shape:
+            raise ValueError("ni must have one entry per study")
+        if n is None or not np.all(np.isfinite(n)) or np.any(n <= 0):
+            return NotRun(test, k, f"{name} with predictor {predictor} needs every study's "
+                          "sample size (n)")  # fmt: skip
+        x = 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
+    if _rank_deficient(x):
+        what = {"sei": "standard error", "vi": "variance"}.get(predictor, "sample size")
+        return NotRun(
+            test,
+            k,
+            f"{name} cannot be run: every study has the same {what}, so the predictor "
+            "cannot be separated from the intercept",
+        )
+    return x
+
+
 # --------------------------------------------------------------------------- Egger
 
 
@@ -312,7 +372,7 @@ def egger(
     for every study (metafor: "Model matrix no longer of full rank"), when a needed
     sample size is missing, or when the studies lie exactly on a line.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS
 
     y, v = _arrays(yi, vi)
     k = int(y.size)
@@ -320,34 +380,11 @@ def egger(
         raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
     if not 0.0 < level < 1.0:
         raise ValueError("level must be in (0, 1)")
-    if k < 3:
-        return NotRun("egger", k, f"Egger's regression test needs at least 3 studies (k = {k})")
-    if predictor == "sei":
-        x = np.sqrt(v)
-    elif predictor == "vi":
-        x = v.copy()
-    else:
-        n = None if ni is None else np.array([np.nan if a is None else a for a in ni], dtype=float)
-        if n is None or n.shape != y.shape or not np.all(np.isfinite(n)) or np.any(n <= 0):
-            if n is not None and n.shape != y.shape:
-                raise ValueError("ni must have one entry per study")
-            return NotRun(
-                "egger",
-                k,
-                f"Egger's regression test with predictor {predictor} needs every study's "
-                "sample size (n)",
-            )
-        x = 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
-    if _rank_deficient(x):
-        what = {"sei": "standard error", "vi": "variance"}.get(predictor, "sample size")
-        return NotRun(
-            "egger",
-            k,
-            f"Egger's regression test cannot be run: every study has the same {what}, so the "
-            "predictor cannot be separated from the intercept",
-        )
+    x = _predictor(predictor, y, v, ni, "egger", "Egger's regression test")
+    if isinstance(x, NotRun):
+        return x
     design = np.column_stack([np.ones(k), x])
-    res = sm.WLS(y, design, weights=1.0 / v).fit()
+    res = WLS(y, design, weights=1.0 / v).fit()
     df = k - 2
     f = np.asarray(res.fittedvalues)
     # summary.lm's "essentially perfect fit" criterion
@@ -378,6 +415,84 @@ def egger(
     )
 
 
+def regression_test(
+    *,
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
+    ni: Sequence[float | None] | np.ndarray | None = None,
+    predictor: str = "sei",
+    method: str = "REML",
+    ci_method: str = "wald",
+    level: float = 0.95,
+) -> RegressionTest | NotRun:
+    """metafor's default ``regtest(rma(yi, vi, method=..., test=..., level=...), predictor=...)``.
+
+    The predictor enters the model as a moderator: ``rma.uni(yi, vi, mods = x, method =
+    method)``; the test is the slope's z test, or its t test with k - 2 df under HKSJ
+    (``ci_method = "hksj"``, metafor ``test = "knha"``, as regtest passes the model's
+    test on). The limit estimate is the intercept with its interval from the same fit.
+    Not run when k < 3 (metafor stops for k = 2 with a random-effects model: more
+    parameters than studies), when the predictor is the same for every study, when a
+    needed sample size is missing, when the tau2 estimator does not converge, or when
+    the HKSJ scale factor is 0 (the studies lie exactly on a line).
+    """
+    _check_method(method)
+    y, v = _arrays(yi, vi)
+    k = int(y.size)
+    if predictor not in PREDICTORS:
+        raise ValueError(f"unknown predictor {predictor!r}; expected one of {PREDICTORS}")
+    if ci_method not in ("wald", "hksj"):
+        raise ValueError(f"unknown ci_method {ci_method!r}; expected 'wald' or 'hksj'")
+    if not 0.0 < level < 1.0:
+        raise ValueError("level must be in (0, 1)")
+    name = "The random-effects regression test"
+    x = _predictor(predictor, y, v, ni, "regression_test", name)
+    if isinstance(x, NotRun):
+        return x
+    hksj = ci_method == "hksj"
+    fit_ = _mr_fit(y, v, x, method, test="knha" if hksj else "z")
+    if not fit_.converged:
+        return NotRun(
+            "regression_test",
+            k,
+            f"{name} cannot be run: the {method} estimate of the residual tau² "
+            "did not converge (as in metafor); try --method DL or PM",
+        )
+    if fit_.s2w == 0.0:
+        return NotRun(
+            "regression_test",
+            k,
+            f"{name} cannot be run: the studies lie exactly on a line (the HKSJ scale factor is 0)",
+        )
+    df = k - 2 if hksj else None
+    stat = fit_.beta[1] / fit_.se[1]
+    if hksj:
+        p = 2.0 * float(stdtr(k - 2, -abs(stat)))
+        crit = float(stdtrit(k - 2, 1.0 - (1.0 - level) / 2.0))
+    else:
+        p = 2.0 * float(ndtr(-abs(stat)))
+        crit = -float(ndtri((1.0 - level) / 2.0))
+    est, se0 = fit_.beta[0], fit_.se[0]
+    return RegressionTest(
+        model="rma",
+        predictor=predictor,
+        k=k,
+        level=level,
+        statistic=stat,
+        df=df,
+        p_value=p,
+        limit_estimate=est,
+        limit_ci_low=est - crit * se0,
+        limit_ci_high=est + crit * se0,
+        limit_se=se0,
+        slope=fit_.beta[1],
+        slope_se=fit_.se[1],
+        dispersion=fit_.s2w,
+        tau2=None if method == "FE" else fit_.tau2,
+        warnings=_low_power(k, name),
+    )
+
+
 # --------------------------------------------------------------------------- rank test
 
 
@@ -404,6 +519,80 @@ def _kendall_pmf(n: int) -> np.ndarray:
         p[p.size - half :] = p[:half][::-1]
     p.flags.writeable = False
     return p
+
+
+def _kendall_lower_tail(n: int, m: int) -> float:
+    """P(T <= m) for the number T of concordant pairs among n untied observations.
+
+    Up to n = 150 from the cached full distribution (:func:`_kendall_pmf`). Above, from
+    the same distribution, T = U_2 + ... + U_n with U_i uniform on {0, ..., i - 1},
+    exponentially tilted (Esscher) so that the tail is computed where it is large:
+    with weights e^(-r j) each U_i becomes a truncated geometric distribution, r chosen
+    so that their means add up to m; the tilted distribution of T is the product of the
+    tilted factors' polynomials (divide and conquer, FFT for the large products), and
+
+        P(T <= m) = prod_i (Z_i / i) e^(r m) sum_{j <= m} b_j e^(-r (m - j)),
+
+    Z_i = sum_{j < i} e^(-r j), b the tilted probabilities. The identity is exact for
+    any r; the tilt only puts the terms that matter (j near m) at the top of the
+    tilted distribution, where the FFT's rounding is relative to them, so tail
+    probabilities keep about 13 significant digits (the tests compare with the direct
+    convolution). O(N log N log n) for N = n (n - 1) / 2: 0.1 s for n = 1,000.
+    """
+    if n <= _KENDALL_DIRECT:
+        return float(np.sum(_kendall_pmf(n)[: m + 1]))
+    if m <= 0:
+        return math.exp(-math.lgamma(n + 1)) if m == 0 else 0.0
+    i = np.arange(2, n + 1, dtype=float)
+    n_pairs = n * (n - 1) // 2
+    r = 0.0 if 2 * m >= n_pairs else _kendall_tilt(i, m)
+    polys = []
+    for ii in range(2, n + 1):
+        j = np.arange(min(ii, int(745.0 / r) + 2 if r > 0 else ii), dtype=float)
+        w = np.exp(-r * j)
+        polys.append(w / np.sum(w))
+    while len(polys) > 1:  # coefficients above m never reach those up to m: cut them
+        paired = [_poly_mul(polys[a], polys[a + 1])[: m + 1] for a in range(0, len(polys) - 1, 2)]
+        if len(polys) % 2:
+            paired.append(polys[-1])
+        polys = paired
+    b = polys[0][: m + 1]
+    j = np.arange(b.size, dtype=float)
+    tail = float(np.sum(b * np.exp(-r * (m - j))))
+    if r > 0:
+        log_z = np.log(-np.expm1(-r * i)) - math.log(-math.expm1(-r))
+        log_pref = float(np.sum(log_z - np.log(i))) + r * m
+    else:
+        log_pref = 0.0
+    return math.exp(log_pref + math.log(tail)) if tail > 0 else 0.0
+
+
+def _kendall_tilt(i: np.ndarray, m: int) -> float:
+    """r > 0 with sum_i E_r[U_i] = m: the tilted (truncated geometric) means add to m."""
+    from scipy.optimize import brentq
+
+    def excess(r: float) -> float:
+        with np.errstate(over="ignore"):  # i / expm1(i r) -> 0 for large i r
+            means = 1.0 / math.expm1(r) - i / np.expm1(i * r)  # mean of U_i under e^(-r j)
+        return float(np.sum(means)) - m
+
+    lo, hi = 1e-9, max(1.0, math.log(i.size / m) + 5.0)
+    if excess(lo) <= 0:  # m within rounding of the middle: no tilt needed
+        return 0.0
+    while excess(hi) > 0:
+        hi *= 2.0
+    return float(brentq(excess, lo, hi, xtol=1e-10, rtol=1e-8))
+
+
+def _poly_mul(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Coefficients of the product of two polynomials (probability vectors)."""
+    from scipy import fft
+
+    size = p.size + q.size - 1
+    if min(p.size, q.size) < 64:
+        return np.convolve(p, q)
+    nfft = fft.next_fast_len(size, real=True)
+    return fft.irfft(fft.rfft(p, nfft) * fft.rfft(q, nfft), nfft)[:size]
 
 
 def _tie_sizes(x: np.ndarray) -> np.ndarray:
@@ -458,8 +647,7 @@ def rank_test(
     warnings = _low_power(k, "the rank correlation test")
     if not ties:
         q = (s + n_pairs) // 2  # concordant pairs, R's round((tau + 1) n (n - 1) / 4)
-        pmf = _kendall_pmf(k)
-        tail = float(np.sum(pmf[q:])) if 2 * q > n_pairs else float(np.sum(pmf[: q + 1]))
+        tail = _kendall_lower_tail(k, min(q, n_pairs - q))  # symmetric: P(T >= q) = P(T <= N - q)
         if k > _KENDALL_R_MAX:
             warnings = (
                 *warnings,
@@ -495,55 +683,107 @@ def rank_test(
     )
 
 
-# --------------------------------------------------------------------------- trim and fill
+# --------------------------------------------------------------------------- meta-regression
 
 
-def _mr_slope(y: np.ndarray, v: np.ndarray, method: str) -> float:
-    """Slope of ``rma.uni(yi, vi, mods = sqrt(vi), method = method)`` (metafor 3.8).
+class _MetaReg(NamedTuple):
+    """``rma.uni(yi, vi, mods = x, method = ..., test = ...)``: one moderator + intercept."""
 
-    trimfill.rma.uni picks the side from its sign. The residual tau2 estimators are
-    metafor's for a k x 2 design X = [1, sqrt(vi)] (P = W - W X (X'WX)^-1 X'W):
-    FE 0; HS (y'Py - k)/sum w; DL (y'Py - (k-2))/tr P (w = 1/vi); HE (y'(I-H)y -
-    tr((I-H)V))/(k-2); SJ t0 y'P(t0)y/(k-2), t0 = mean((y - ybar)^2); PM root of
-    y'P(t)y = k - 2; ML/REML/EB Fisher scoring from max(0, HE) with step halving at 0,
-    and ML/REML's ll0check. Iterations run to a 1e-12 change (metafor's default is
-    1e-5); only the sign is used.
+    beta: tuple[float, float]  # (intercept, slope)
+    se: tuple[float, float]
+    tau2: float  # 0 for FE
+    s2w: float  # HKSJ scale factor (1 for the z test)
+    converged: bool
+
+
+def _xw_sums(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """X'WX for X = [1, x] and a diagonal W, as a 2 x 2 array."""
+    sw, swx, swxx = float(np.sum(w)), float(np.sum(w * x)), float(np.sum(w * x * x))
+    return np.array([[sw, swx], [swx, swxx]])
+
+
+def _wls2(y: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted least squares of y on [1, x]: (beta, (X'WX)^-1)."""
+    a = np.linalg.inv(_xw_sums(x, w))
+    beta = a @ np.array([float(np.sum(w * y)), float(np.sum(w * x * y))])
+    return beta, a
+
+
+def _mr_quantities(ymc: np.ndarray, x: np.ndarray, w: np.ndarray) -> tuple[float, ...]:
+    """y'Py, y'PPy, tr(P), tr(PP) for P = W - W X (X'WX)^-1 X'W, without forming P.
+
+    P y = W r (r the weighted residuals), so y'Py = sum w r^2 and y'PPy = sum w^2 r^2;
+    with A = (X'WX)^-1, B = X'W^2X, C = X'W^3X: tr(P) = sum w - tr(AB) and
+    tr(PP) = sum w^2 - 2 tr(AC) + tr(ABAB). O(k) per call, so k = 1,000 costs nothing.
+    """
+    beta, a = _wls2(ymc, x, w)
+    r = ymc - beta[0] - beta[1] * x
+    ab = a @ _xw_sums(x, w * w)
+    ac = a @ _xw_sums(x, w * w * w)
+    w2 = w * w
+    return (
+        float(np.sum(w * r * r)),
+        float(np.sum(w2 * r * r)),
+        float(np.sum(w)) - float(np.trace(ab)),
+        float(np.sum(w2)) - 2.0 * float(np.trace(ac)) + float(np.trace(ab @ ab)),
+    )
+
+
+def _mr_fit(
+    y: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, *, test: str = "z"
+) -> _MetaReg:
+    """metafor 3.8 ``rma.uni(yi, vi, mods = x, method = method, test = test)``, k >= 3.
+
+    The residual tau2 estimators for the k x 2 design X = [1, x] (p = 2), as rma.uni
+    defines them (P = W - W X (X'WX)^-1 X'W, V = diag(vi), H = X (X'X)^-1 X'):
+    FE 0; HS (y'Py - k)/sum w; DL (y'Py - (k-2))/tr P (w = 1/vi); HE
+    (y'(I-H)y - tr((I-H)V))/(k-2); SJ t0 y'P(t0)y/(k-2), t0 = mean((y - ybar)^2); PM root
+    of y'P(t)y = k - 2 (0 when y'P(0)y < k - 2); ML/REML/EB Fisher scoring from max(0,
+    HE) with step halving at 0 (ML: (y'PPy - sum w)/sum w^2; REML: (y'PPy - tr P)/tr PP;
+    EB: (y'Py k/(k-2) - k)/sum w) to a change below 1e-12 (metafor's default is 1e-5),
+    then ML/REML's ll0check. Every estimate is truncated at 0. The coefficients are the
+    weighted least squares fit with w = 1/(vi + tau2) and vb = s2w (X'WX)^-1, s2w = 1
+    for the z test and RSS/(k-2) for ``test = "knha"`` (0 when RSS <= machine eps).
     """
     k = y.size
     p = 2
-    x_mat = np.column_stack([np.ones(k), np.sqrt(v)])
     ymc = y - y.mean()
-
-    def proj(w: np.ndarray) -> np.ndarray:
-        wx = w[:, None] * x_mat
-        return np.diag(w) - wx @ np.linalg.solve(x_mat.T @ wx, wx.T)
-
-    def quad(pm: np.ndarray) -> float:
-        return float(ymc @ pm @ ymc)
-
+    converged = True
     tau2 = 0.0
     if method == "HS":
         w = 1.0 / v
-        tau2 = (quad(proj(w)) - k) / float(np.sum(w))
+        tau2 = (_mr_quantities(ymc, x, w)[0] - k) / float(np.sum(w))
     elif method == "DL":
-        pm = proj(1.0 / v)
-        tau2 = (quad(pm) - (k - p)) / float(np.trace(pm))
+        ypy, _, trp, _ = _mr_quantities(ymc, x, 1.0 / v)
+        tau2 = (ypy - (k - p)) / trp
     elif method == "SJ":
         t0 = float(np.mean(ymc**2))
-        tau2 = t0 * quad(proj(1.0 / (v + t0))) / (k - p)
+        tau2 = t0 * _mr_quantities(ymc, x, 1.0 / (v + t0))[0] / (k - p)
     elif method == "PM":
-        tau2 = _pm_root(lambda t: quad(proj(1.0 / (v + t))) - (k - p))
+        tau2 = _pm_root(lambda t: _mr_quantities(ymc, x, 1.0 / (v + t))[0] - (k - p))
     elif method in ("HE", "ML", "REML", "EB"):
-        hat = x_mat @ np.linalg.solve(x_mat.T @ x_mat, x_mat.T)
-        resid = np.eye(k) - hat
-        tau2 = (quad(resid) - float(np.sum(np.diag(resid) * v))) / (k - p)
+        beta_u, a_u = _wls2(ymc, x, np.ones(k))
+        r_u = ymc - beta_u[0] - beta_u[1] * x
+        tr_pv = float(np.sum(v)) - float(np.trace(a_u @ _xw_sums(x, v)))
+        tau2 = (float(np.sum(r_u * r_u)) - tr_pv) / (k - p)
         if method != "HE":
-            tau2 = _fisher_mr(ymc, v, x_mat, proj, method, max(0.0, tau2))
+            tau2, converged = _fisher_mr(ymc, v, x, method, max(0.0, tau2))
     tau2 = max(0.0, tau2)
     w = 1.0 / (v + tau2)
-    wx = w[:, None] * x_mat
-    beta = np.linalg.solve(x_mat.T @ wx, wx.T @ y)
-    return float(beta[1])
+    beta, a = _wls2(y, x, w)
+    s2w = 1.0
+    if test == "knha":
+        r = y - beta[0] - beta[1] * x
+        rss = float(np.sum(w * r * r))
+        s2w = 0.0 if rss <= _EPS else rss / (k - p)
+    se = np.sqrt(s2w * np.diag(a))
+    return _MetaReg(
+        beta=(float(beta[0]), float(beta[1])),
+        se=(float(se[0]), float(se[1])),
+        tau2=tau2,
+        s2w=s2w,
+        converged=converged,
+    )
 
 
 def _pm_root(func) -> float:
@@ -560,41 +800,46 @@ def _pm_root(func) -> float:
     return float(brentq(func, 0.0, hi, xtol=1e-14, rtol=4 * _EPS, maxiter=1000))
 
 
-def _fisher_mr(ymc, v, x_mat, proj, method: str, tau2: float) -> float:
-    k, p = x_mat.shape
+def _fisher_mr(
+    ymc: np.ndarray, v: np.ndarray, x: np.ndarray, method: str, tau2: float
+) -> tuple[float, bool]:
+    """metafor's Fisher scoring for ML/REML/EB with X = [1, x]: (tau2, converged)."""
+    k, p = ymc.size, 2
+    converged = False
     for _ in range(_FISHER_MAXITER):
         w = 1.0 / (v + tau2)
-        pm = proj(w)
+        ypy, yppy, trp, trpp = _mr_quantities(ymc, x, w)
         if method == "ML":
-            adj = (float(ymc @ pm @ pm @ ymc) - float(np.sum(w))) / float(np.sum(w**2))
+            adj = (yppy - float(np.sum(w))) / float(np.sum(w * w))
         elif method == "REML":
-            pp = pm @ pm
-            adj = (float(ymc @ pp @ ymc) - float(np.trace(pm))) / float(np.trace(pp))
+            adj = (yppy - trp) / trpp
         else:  # EB
-            adj = (float(ymc @ pm @ ymc) * k / (k - p) - k) / float(np.sum(w))
+            adj = (ypy * k / (k - p) - k) / float(np.sum(w))
         if not math.isfinite(adj):
             adj = 0.0
         while tau2 + adj < 0:
             adj /= 2
         old, tau2 = tau2, tau2 + adj
         if abs(old - tau2) <= _FISHER_THRESHOLD:
+            converged = True
             break
-    if method in ("ML", "REML") and tau2 > 0:
+    if converged and method in ("ML", "REML") and tau2 > 0:
 
         def loglik(t: float) -> float:
             w = 1.0 / (v + t)
-            wx = w[:, None] * x_mat
-            xwx = x_mat.T @ wx
-            beta = np.linalg.solve(xwx, wx.T @ ymc)
-            r = ymc - x_mat @ beta
+            beta, a = _wls2(ymc, x, w)
+            r = ymc - beta[0] - beta[1] * x
             ll = -0.5 * float(np.sum(np.log(v + t))) - 0.5 * float(np.sum(w * r * r))
             if method == "REML":
-                ll -= 0.5 * float(np.linalg.slogdet(xwx)[1])
+                ll += 0.5 * float(np.linalg.slogdet(a)[1])  # -1/2 log det(X'WX)
             return ll
 
         if loglik(0.0) - loglik(tau2) > _LL0_TOL and tau2 > _FISHER_THRESHOLD:
             tau2 = 0.0
-    return tau2
+    return tau2, converged
+
+
+# --------------------------------------------------------------------------- trim and fill
 
 
 def trim_and_fill(
@@ -634,7 +879,7 @@ def trim_and_fill(
                 "trim and fill cannot choose the side: every study has the same variance, so "
                 "the funnel-asymmetry slope is not estimable; give the side (left or right)",
             )
-        side = "right" if _mr_slope(y0, v0, method) < 0 else "left"
+        side = "right" if _mr_fit(y0, v0, np.sqrt(v0), method).beta[1] < 0 else "left"
 
     y = -y0 if side == "right" else y0.copy()
     order = np.argsort(y, kind="stable")  # R's sort(): radix, stable
@@ -787,3 +1032,384 @@ def fail_safe_n(
         rosenberg_mean=mean_w,
         warnings=tuple(warnings),
     )
+
+
+# --------------------------------------------------------------------------- from a pooled result
+
+_LOW_POWER_TAIL = "the test has low power"
+_HANDBOOK = "Cochrane Handbook 13.3.5.4"
+
+
+@dataclass(frozen=True)
+class BiasResult:
+    """Every small-study analysis of one pooled outcome: what ``synth bias`` prints.
+
+    ``model`` is the pooled result the analyses start from. The tests are on the
+    analysis (model) scale, as metafor reports them; :meth:`to_dict` adds the
+    reporting-scale values (limit estimates, Orwin's target and means, the trim-and-fill
+    model as a ``synth pool`` object).
+    """
+
+    model: PoolResult
+    predictor: str
+    estimator: str
+    side: str | None  # as requested (None: chosen as metafor chooses it)
+    egger: RegressionTest | NotRun
+    regression_test: RegressionTest | NotRun
+    rank_test: RankTest | NotRun
+    trim_and_fill: TrimFill | NotRun
+    fail_safe_n: FailSafeN
+    fsn_target: float | None  # Orwin's target as given, on the reporting scale
+    trim_and_fill_model: PoolResult | None  # the refitted model, reporting scale
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def k(self) -> int:
+        return self.model.k
+
+    def _regression_dict(self, test: RegressionTest | NotRun) -> dict[str, Any] | None:
+        if not test:
+            return None
+        assert isinstance(test, RegressionTest)
+        d = test.to_dict()
+        d["reporting_scale"] = {
+            key: clean(self.model.back(getattr(test, key)))
+            for key in ("limit_estimate", "limit_ci_low", "limit_ci_high")
+        }
+        return d
+
+    def _trim_and_fill_dict(self) -> dict[str, Any] | None:
+        tf = self.trim_and_fill
+        if not tf:
+            return None
+        assert isinstance(tf, TrimFill) and self.trim_and_fill_model is not None
+        d = tf.to_dict()
+        rows = [s for s in self.trim_and_fill_model.to_dict()["studies"] if s["filled"]]
+        d["filled"] = [
+            {key: row[key] for key in ("yi", "vi", "estimate", "ci_low", "ci_high")} for row in rows
+        ]
+        d["model"] = self.trim_and_fill_model.to_dict()
+        return d
+
+    def _fail_safe_n_dict(self) -> dict[str, Any]:
+        f = self.fail_safe_n
+        d = f.to_dict()
+        back = self.model.back
+        d["orwin"] = {
+            "n": f.orwin_n,
+            "target": clean(back(f.orwin_target)),
+            "mean": clean(back(f.orwin_mean)),
+            "target_model_scale": clean(f.orwin_target),
+            "mean_model_scale": clean(f.orwin_mean),
+        }
+        d["rosenberg"] = {
+            "n": f.rosenberg_n,
+            "p": clean(f.rosenberg_p),
+            "mean": clean(back(f.rosenberg_mean)),
+            "mean_model_scale": clean(f.rosenberg_mean),
+        }
+        return d
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's ``synth bias`` JSON object (section 5), plus documented extra keys."""
+        m = self.model
+        return {
+            "outcome": m.outcome,
+            "measure": m.measure,
+            "method": m.method,
+            "ci_method": m.ci_method,
+            "level": m.level,
+            "k": m.k,
+            "predictor": self.predictor,
+            "estimator": self.estimator,
+            "side": self.side,
+            "fsn_target": self.fsn_target,
+            "model": m.to_dict(),
+            "egger": self._regression_dict(self.egger),
+            "regression_test": self._regression_dict(self.regression_test),
+            "rank_test": self.rank_test.to_dict(),
+            "trim_and_fill": self._trim_and_fill_dict(),
+            "fail_safe_n": self._fail_safe_n_dict(),
+            "warnings": list(self.warnings),
+        }
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily), one row per test
+        import pandas as pd
+
+        return pd.DataFrame(test_rows(self))
+
+
+def test_rows(b: BiasResult) -> list[dict[str, Any]]:
+    """One flat row per test (the CSV and the tables): numbers as computed, None if absent."""
+    back = b.model.back
+    rows: list[dict[str, Any]] = []
+    names = {"egger": "Egger's test (weighted regression, lm)",
+             "regression_test": "Regression test (random-effects model, rma)"}  # fmt: skip
+    for key in ("egger", "regression_test"):
+        t = getattr(b, key)
+        base = {"test": key, "name": names[key], "predictor": b.predictor}
+        if isinstance(t, RegressionTest):
+            rows.append(
+                {
+                    **base,
+                    "statistic": t.statistic,
+                    "df": t.df,
+                    "p_value": t.p_value,
+                    "estimate": back(t.limit_estimate),
+                    "ci_low": back(t.limit_ci_low),
+                    "ci_high": back(t.limit_ci_high),
+                    "n": None,
+                    "note": "limit estimate (effect as the standard error -> 0)"
+                    if b.predictor in ("sei", "vi")
+                    else "limit estimate (effect as 1/n -> 0)",
+                }
+            )
+        else:
+            rows.append({**base, "note": t.reason})
+    r = b.rank_test
+    base = {"test": "rank_test", "name": "Rank correlation test (Begg and Mazumdar)"}
+    if isinstance(r, RankTest):
+        rows.append(
+            {**base, "statistic": r.tau, "p_value": r.p_value,
+             "note": "Kendall's tau; " + ("exact p" if r.exact else "normal approximation")}
+        )  # fmt: skip
+    else:
+        rows.append({**base, "note": r.reason})
+    tf = b.trim_and_fill
+    base = {"test": "trim_and_fill", "name": f"Trim and fill ({b.estimator})"}
+    if isinstance(tf, TrimFill) and b.trim_and_fill_model is not None:
+        tm = b.trim_and_fill_model
+        rows.append(
+            {**base, "statistic": tm.statistic, "df": tm.df, "p_value": tm.p_value,
+             "estimate": tm.estimate, "ci_low": tm.ci_low, "ci_high": tm.ci_high,
+             "n": tf.k0, "note": f"{tf.k0} filled on the {tf.side}; adjusted estimate"}
+        )  # fmt: skip
+    else:
+        rows.append({**base, "note": tf.reason})
+    f = b.fail_safe_n
+    rows += [
+        {"test": "fsn_rosenthal", "name": "Fail-safe N (Rosenthal)", "n": f.rosenthal_n,
+         "p_value": f.rosenthal_p, "note": f"alpha = {f.alpha:g}, one-sided"},
+        {"test": "fsn_orwin", "name": "Fail-safe N (Orwin)", "n": f.orwin_n,
+         "estimate": back(f.orwin_target), "note": "target effect (estimate column)"},
+        {"test": "fsn_rosenberg", "name": "Fail-safe N (Rosenberg)", "n": f.rosenberg_n,
+         "p_value": f.rosenberg_p, "note": f"alpha = {f.alpha:g}, two-sided"},
+    ]  # fmt: skip
+    keys = ("test", "name", "predictor", "statistic", "df", "p_value", "estimate", "ci_low",
+            "ci_high", "n", "note")  # fmt: skip
+    return [{k: clean(row.get(k)) for k in keys} for row in rows]
+
+
+def to_model_scale(result: PoolResult, value: float, what: str = "--fsn-target") -> float:
+    """A reporting-scale value (a ratio, a proportion, ...) on ``result``'s analysis scale.
+
+    The inverse of ``result.back``: log for ratios, logit for PLO, arcsine square root
+    for PAS, the Freeman-Tukey transform at the harmonic mean n for PFT (by root
+    finding on ``result.back``), the identity otherwise. Raises SynthError for a value
+    outside the scale's range.
+    """
+    m = MEASURES.get(result.measure)
+    if not math.isfinite(value):
+        raise SynthError(f"{what} {value}: must be a finite number")
+    if m is not None and m.log:
+        if value <= 0:
+            raise SynthError(
+                f"{what} {value:g}: {result.measure} is a ratio, so the target must be > 0 "
+                "(1 is no effect)"
+            )
+        return math.log(value)
+    if result.measure in ("PLO", "PAS", "PFT"):
+        lo_ok = value > 0 if result.measure == "PLO" else value >= 0
+        hi_ok = value < 1 if result.measure == "PLO" else value <= 1
+        if not (lo_ok and hi_ok):
+            bounds = "between 0 and 1" if result.measure == "PLO" else "in [0, 1]"
+            raise SynthError(f"{what} {value:g}: a proportion {bounds} is needed")
+        if result.measure == "PLO":
+            return math.log(value / (1.0 - value))
+        if result.measure == "PAS":
+            return math.asin(math.sqrt(value))
+        from scipy.optimize import brentq
+
+        ends = (0.0, math.pi / 2)
+        back = result.back
+        if value in (0.0, 1.0):
+            # the transform of p = 0 (or 1): the largest x with back(x) = 0 (smallest = 1)
+            return float(
+                brentq(lambda t: (back(t) > 0) - 0.5 if value == 0 else (back(t) < 1) - 0.5,
+                       *ends, xtol=1e-15)
+            )  # fmt: skip
+        return float(brentq(lambda t: back(t) - value, *ends, xtol=1e-15, rtol=4 * _EPS))
+    return float(value)
+
+
+def bias_of(
+    result: PoolResult,
+    *,
+    predictor: str = "sei",
+    estimator: str = "L0",
+    side: str | None = None,
+    fsn_target: float | None = None,
+) -> BiasResult:
+    """Every small-study analysis of a pooled result (``synth bias``), as metafor 3.8.
+
+    Starts from the pooled result's rows (``yi``, ``vi``, ``n``) and model (``method``,
+    ``ci_method``, ``level``): Egger's test and the random-effects regression test with
+    ``predictor`` (``sei``, ``vi``, ``ninv``, ``sqrtninv``), the rank correlation test,
+    trim and fill (``estimator`` L0 or R0, ``side`` left/right or None for metafor's
+    choice) refitted with the same model, and fail-safe N with Orwin's ``fsn_target`` on
+    the reporting scale (a ratio for ratio measures; default half the mean effect).
+
+    Raises SynthError for pooled medians (no sampling variances) and for GLMM fits
+    (metafor's regtest, ranktest and trimfill do not take rma.glmm models): run the
+    inverse-variance model (e.g. REML) on the same logit proportions instead.
+    """
+    if result.measure == "MED":
+        raise SynthError(
+            "small-study analyses need effect sizes with sampling variances; pooled medians "
+            "(--measure MED) have none. Use a measure with variances (e.g. --measure HR)"
+        )
+    if result.method not in METHODS:
+        raise SynthError(
+            f"--method {result.method}: the small-study analyses need an inverse-variance "
+            "model (metafor's regtest, ranktest and trimfill do not take rma.glmm); use "
+            "--method REML (or DL, PM, ...) on the same data"
+        )
+    if predictor not in PREDICTORS:
+        raise SynthError(f"--predictor {predictor}: use one of {', '.join(PREDICTORS)}")
+    if estimator not in ESTIMATORS:
+        raise SynthError(f"--estimator {estimator}: use one of {', '.join(ESTIMATORS)}")
+    if side is not None and side not in SIDES:
+        raise SynthError(f"--side {side}: use left or right")
+    y, v = result.yi, result.vi
+    if y.size == 0 or not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
+        raise SynthError(f"{result.outcome}: no effect sizes with variances to analyse")
+    ni = [s.n for s in result.studies]
+    method, ci, level = result.method, result.ci_method, result.level
+    target = None if fsn_target is None else to_model_scale(result, fsn_target)
+
+    eg = egger(yi=y, vi=v, ni=ni, predictor=predictor, level=level)
+    rt = regression_test(yi=y, vi=v, ni=ni, predictor=predictor, method=method,
+                         ci_method=ci, level=level)  # fmt: skip
+    rk = rank_test(yi=y, vi=v, method=method)
+    tf = trim_and_fill(yi=y, vi=v, method=method, ci_method=ci, level=level,
+                       estimator=estimator, side=side)  # fmt: skip
+    fsn = fail_safe_n(yi=y, vi=v, method=method, target=target)
+    tf_model = _trim_and_fill_model(result, tf) if isinstance(tf, TrimFill) else None
+
+    warnings: list[str] = []
+    low_power = False
+    for part in (eg, rt, rk, tf, fsn):
+        for w in part.warnings:
+            if _LOW_POWER_TAIL in w:
+                low_power = True
+            else:
+                warnings.append(w)
+    if low_power:
+        warnings.insert(
+            0,
+            f"only {result.k} studies (fewer than {LOW_POWER_K}): the tests for funnel-plot "
+            "asymmetry and trim and fill have low power, so a non-significant result does "
+            f"not rule out small-study effects ({_HANDBOOK})",
+        )
+    if target is not None and fsn.orwin_target != target:
+        warnings.append(
+            f"Orwin's target {fsn_target:g} lies on the other side of no effect from the mean "
+            f"effect; as metafor, its mirror image {result.back(fsn.orwin_target):.4g} is used"
+        )
+    if result.measure in ("PLO", "PFT", "PAS", "PR"):
+        warnings.append(
+            "single-arm proportions: funnel-plot asymmetry may reflect real differences "
+            "between populations rather than missing studies; read the tests with care"
+        )
+    return BiasResult(
+        model=result,
+        predictor=predictor,
+        estimator=estimator,
+        side=side,
+        egger=eg,
+        regression_test=rt,
+        rank_test=rk,
+        trim_and_fill=tf,
+        fail_safe_n=fsn,
+        fsn_target=fsn_target,
+        trim_and_fill_model=tf_model,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _trim_and_fill_model(result: PoolResult, tf: TrimFill) -> PoolResult:
+    """The trim-and-fill model as a PoolResult (reporting scale), filled rows last."""
+    f = tf.model
+    back = result.back
+    z = -float(ndtri((1.0 - result.level) / 2.0))
+    weights = f.weights
+    observed = tuple(
+        replace(s, weight=w) for s, w in zip(result.studies, weights[: result.k], strict=True)
+    )
+    filled = tuple(
+        StudyResult(
+            id=f"filled-{i}",
+            arm=None,
+            label=f"Filled study {i} (trim and fill)",
+            data="filled",
+            estimate=back(yi),
+            ci_low=back(yi - z * math.sqrt(vi)),
+            ci_high=back(yi + z * math.sqrt(vi)),
+            yi=yi,
+            vi=vi,
+            weight=w,
+            n=None,
+            year=0,
+            file="",
+            line=0,
+        )
+        for i, (yi, vi, w) in enumerate(
+            zip(tf.filled_yi, tf.filled_vi, weights[result.k :], strict=True), 1
+        )
+    )
+    notes = [f"trim and fill ({tf.estimator}): {tf.k0} studies filled on the {tf.side}"]
+    return _FilledPoolResult(
+        outcome=result.outcome,
+        measure=result.measure,
+        method=result.method,
+        ci_method=f.ci_method,
+        level=result.level,
+        k=f.k,
+        estimate=back(f.estimate),
+        ci_low=back(f.ci_low),
+        ci_high=back(f.ci_high),
+        pi_low=back(f.pi_low),
+        pi_high=back(f.pi_high),
+        model_scale=ModelScale(f.estimate, f.se, f.ci_low, f.ci_high, f.pi_low, f.pi_high),
+        statistic=f.statistic,
+        df=f.df,
+        p_value=f.p_value,
+        heterogeneity=Heterogeneity(
+            f.tau2, f.tau2_ci_low, f.tau2_ci_high, f.tau, f.I2, f.H2, f.Q, f.Q_df, f.Q_p
+        ),
+        studies=observed + filled,
+        warnings=tuple(dict.fromkeys(f.notes)),
+        converged=f.converged,
+        notes=tuple(notes),
+        where=result.where,
+        harmonic_n=result.harmonic_n,
+        n_filled=tf.k0,
+    )
+
+
+@dataclass(frozen=True)
+class _FilledPoolResult(PoolResult):
+    """A PoolResult whose last ``n_filled`` rows are trim-and-fill's filled studies:
+    its JSON marks every row with ``filled`` and gives the filled rows no year, n or
+    source."""
+
+    n_filled: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        first = len(d["studies"]) - self.n_filled
+        for i, row in enumerate(d["studies"]):
+            row["filled"] = i >= first
+            if i >= first:
+                row.update(year=None, source=None, n=None)
+        return d

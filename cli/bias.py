@@ -1,0 +1,180 @@
+"""``synth bias``: small-study effects of one outcome (Egger, regtest, ranktest, trimfill, fsn)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from synthesis.cli.common import (
+    UserError,
+    echo_warnings,
+    force_option,
+    main,
+    pooled,
+    selection_options,
+    user_errors,
+)
+
+SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def _without_by(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The selection options of ``synth pool`` less ``--by`` (the tests are for one model)."""
+    params = getattr(f, "__click_params__", [])
+    params[:] = [p for p in params if p.name != "by"]
+    return f
+
+
+def _target(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise UserError(
+            f"--fsn-target {value}: expected a number on the reporting scale (a ratio for "
+            "OR/RR/HR, a proportion for proportions), e.g. --fsn-target 1.1"
+        ) from None
+
+
+@main.command()
+@_without_by
+@selection_options
+@click.option(
+    "--predictor",
+    type=click.Choice(["sei", "vi", "ninv", "sqrtninv"]),
+    default="sei",
+    show_default=True,
+    help="Predictor of the regression tests: standard error, variance, 1/n or 1/sqrt(n).",
+)
+@click.option(
+    "--estimator",
+    type=click.Choice(["L0", "R0"]),
+    default="L0",
+    show_default=True,
+    help="Trim-and-fill estimator of the number of missing studies.",
+)
+@click.option(
+    "--side",
+    type=click.Choice(["left", "right"]),
+    default=None,
+    help="Side on which trim and fill looks for missing studies (default: as metafor, from "
+    "the sign of the regression test's slope).",
+)
+@click.option(
+    "--fsn-target",
+    "fsn_target",
+    default=None,
+    metavar="VALUE",
+    help="Orwin's target effect on the reporting scale (a ratio for OR/RR/HR). "
+    "Default: half the mean effect, as metafor.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "md"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--funnel",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also draw the funnel plot; the format follows the suffix: .png, .svg or .pdf.",
+)
+@force_option
+def bias(
+    outcome: str,
+    measure: str | None,
+    method: str | None,
+    ci: str,
+    level: float,
+    where: tuple[str, ...],
+    studies: str | None,
+    predictor: str,
+    estimator: str,
+    side: str | None,
+    fsn_target: str | None,
+    fmt: str,
+    funnel: str | None,
+    force: bool,
+) -> None:
+    """Small-study effects and publication bias of one outcome (metafor's numbers).
+
+    For the model 'synth pool' fits with the same options: Egger's regression test
+    (weighted least squares, t with k - 2 df; metafor regtest(model = "lm")), the
+    regression test with the predictor as a moderator of the random-effects model
+    (metafor's default regtest), Begg and Mazumdar's rank correlation test (ranktest),
+    trim and fill (trimfill, L0 or R0) with the filled studies and the adjusted
+    estimate, and fail-safe N (fsn: Rosenthal, Orwin, Rosenberg). A test that cannot be
+    run (k < 3, all variances equal, no sample sizes for --predictor ninv) is null with
+    the reason; with fewer than 10 studies the tests run but have low power (Cochrane
+    Handbook 13.3.5.4). Warnings go to stderr (and into the JSON's "warnings").
+
+    \b
+    Examples:
+      synth bias --outcome ORR
+      synth bias --outcome OS --measure HR --format json
+      synth bias --outcome ORR --method DL --predictor sqrtninv --estimator R0
+      synth bias --outcome OS --measure HR --fsn-target 1.1 --format md
+      synth bias --outcome ORR --funnel funnel-orr.png --force
+    """
+    target = _target(fsn_target)
+    image_fmt = None
+    if funnel is not None:
+        suffix = Path(funnel).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise UserError(
+                f"{funnel}: unknown plot format '{suffix or '(no suffix)'}'; "
+                "end the file name with .png, .svg or .pdf"
+            )
+        image_fmt = SUFFIXES[suffix]
+        from synthesis.io import check_target
+
+        with user_errors():
+            check_target(funnel, force=force)  # before the work; write_atomic checks again
+
+    from synthesis.analyses.bias import bias_of
+    from synthesis.render import bias as render
+    from synthesis.render.text import json_text
+
+    _, result = pooled(
+        studies=studies,
+        outcome=outcome,
+        measure=measure,
+        method=method,
+        ci=ci,
+        level=level,
+        by=None,
+        where=where,
+    )
+    with user_errors():
+        b = bias_of(result, predictor=predictor, estimator=estimator, side=side,
+                    fsn_target=target)  # fmt: skip
+    not_run = [t.reason for t in (b.egger, b.regression_test, b.rank_test, b.trim_and_fill)
+               if not t]  # fmt: skip
+    echo_warnings(list(dict.fromkeys([*not_run, *b.warnings])))
+    if image_fmt is not None:
+        from synthesis.io import write_atomic
+        from synthesis.plots.funnel import funnel_image
+
+        with user_errors():
+            image = funnel_image(b, fmt=image_fmt)
+            path = write_atomic(funnel, image.data, force=force)
+        if image_fmt == "png":
+            size = f"{image.width_px}x{image.height_px} px"
+        else:
+            size = f"{image.width_in:.1f}x{image.height_in:.1f} in"
+        click.echo(f"wrote {path} (funnel plot of {result.outcome}, k = {result.k}, {size})",
+                   err=True)  # fmt: skip
+    if fmt == "json":
+        click.echo(json_text(b.to_dict()))
+    elif fmt == "csv":
+        click.echo(render.bias_csv(b), nl=False)
+    elif fmt == "md":
+        click.echo(render.bias_markdown(b))
+    else:
+        click.echo(render.bias_table(b))
