@@ -9,7 +9,7 @@ One module per command group; each registers its commands on :data:`main`
 
 from __future__ import annotations
 
-from synthesis.cli import extract, forest, pool, records, summary  # noqa: F401  (registration)
+from synthesis.cli import extract, forest, pool, records, sensitivity, summary  # noqa: F401
 from synthesis.cli.common import main
 
 __all__ = ["main"]

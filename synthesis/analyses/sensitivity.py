@@ -48,6 +48,7 @@ from synthesis.models.results import clean, clean_dict
 from synthesis.special import chdtrc
 
 __all__ = [
+    "ORDERS",
     "Baujat",
     "BaujatPoint",
     "Cumulative",
@@ -56,7 +57,6 @@ __all__ = [
     "InfluenceRow",
     "LeaveOneOut",
     "LeaveOneOutRow",
-    "ORDERS",
     "Sensitivity",
     "SensitivityResult",
     "baujat",
