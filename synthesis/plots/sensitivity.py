@@ -193,14 +193,19 @@ def _fmt_tau2(value: float | None) -> str:
     return text.replace("-", MINUS)
 
 
-def _axis(res: SensitivityResult, rows: list[PanelRow]):
-    """Limits and ticks as ``synth forest`` chooses them (log axis for ratios)."""
+def _axis(res: SensitivityResult):
+    """One axis for both forest panels (so that they can be compared), chosen as
+    ``synth forest`` chooses it (log axis for ratios): every estimate and the full
+    model's CI inside; the refits' CIs within reason (beyond: arrows)."""
     m = res.model
     spec = MEASURES[m.measure]
     null = spec.null
-    must = [v for r in rows for v in (r.x,) if v is not None]
+    rows = [*res.leave_one_out_rows(), *res.cumulative_steps()] if res.k >= 2 else []
+    if res.k < 2:
+        rows = res.cumulative_steps()
+    must = [r["estimate"] for r in rows if r["estimate"] is not None]
     must += [v for v in (m.estimate, m.ci_low, m.ci_high) if v is not None]
-    want = [v for r in rows for v in (r.ci_low, r.ci_high) if v is not None]
+    want = [v for r in rows for v in (r["ci_low"], r["ci_high"]) if v is not None]
     if null is not None:
         must.append(null)
     if not must:
@@ -209,7 +214,9 @@ def _axis(res: SensitivityResult, rows: list[PanelRow]):
         xlim, ticks = _log_axis([v for v in must if v > 0] or [1.0], [v for v in want if v > 0])
         scale = "log"
     elif spec.family == "proportion" and min([*must, *want]) >= 0 and max([*must, *want]) <= 1:
-        xlim, ticks, scale = (0.0, 1.0), (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), "linear"
+        # zoomed on the estimates (they move little when one study goes), within [0, 1]
+        xlim, ticks = _linear_axis(must, want, floor=0.0, ceil=1.0)
+        scale = "linear"
     elif m.measure == "RD":
         xlim, ticks = _linear_axis(must, want, floor=-1.0, ceil=1.0)
         scale = "linear"
@@ -221,7 +228,7 @@ def _axis(res: SensitivityResult, rows: list[PanelRow]):
 
 def _common_notes(res: SensitivityResult) -> list[str]:
     pct = level_text(res.level)
-    which = "both studies" if res.k == 2 else f"all {res.k} studies"
+    which = {1: "the one study", 2: "both studies"}.get(res.k, f"all {res.k} studies")
     return [f"Dashed line and shaded band: the pooled estimate of {which} and its {pct} CI."]
 
 
@@ -267,7 +274,7 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
             tau2_text=_fmt_tau2(h.tau2),
         )
     )
-    scale, xlim, ticks, null = _axis(res, rows)
+    scale, xlim, ticks, null = _axis(res)
     notes = _common_notes(res)
     if infl:
         notes.append(
@@ -326,7 +333,7 @@ def cumulative_panel(res: SensitivityResult) -> ForestPanel:
                 study=res.labels[i],
             )
         )
-    scale, xlim, ticks, null = _axis(res, rows)
+    scale, xlim, ticks, null = _axis(res)
     notes = _common_notes(res)
     notes.append(
         "Each row pools the studies up to and including it; the last row is the full model."
@@ -890,7 +897,10 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
         + ([mt.width(baujat.title, mt.title)] if baujat else [])
     )
     text_w = fig_w - 2 * MARGIN
-    forest_notes = [[line for n in f.notes for line in _wrap(n, text_w, mt)] for f in forests]
+    forest_notes = [
+        [] if f.message else [line for n in f.notes for line in _wrap(n, text_w, mt)]
+        for f in forests
+    ]
     baujat_labels: list[_Label] = []
     baujat_notes: list[str] = []
     if baujat is not None:
