@@ -27,7 +27,7 @@ residual, its contribution to the Q statistic; y is its influence on the pooled 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
@@ -79,6 +79,7 @@ GAP = 0.2  # inches between text columns
 MARGIN = 0.25  # inches around the figure
 LABEL_MAX = 44  # characters of a study label before it is shortened
 BAUJAT_SIZE = (4.6, 3.6)  # inches of the Baujat axes
+MAX_BAUJAT_LABELS = 25  # the most notable points labelled (influential ones always)
 MAX_PIXELS = 60000  # Agg cannot draw more than 2**16 pixels in either direction
 BUILD_DPI = 72  # the figure is built at 72 dpi (1 px = 1 pt); files use their own dpi
 
@@ -283,7 +284,7 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
         )
     return ForestPanel(
         key="leave_one_out",
-        title="A  Leave-one-out: the pooled estimate without each study",
+        title="Leave-one-out: the pooled estimate without each study",
         headers=("Study omitted", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
         rows=tuple(rows),
         scale=scale,
@@ -340,7 +341,7 @@ def cumulative_panel(res: SensitivityResult) -> ForestPanel:
     )
     return ForestPanel(
         key="cumulative",
-        title=f"B  Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
+        title=f"Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
         headers=("Study added", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
         rows=tuple(rows),
         scale=scale,
@@ -356,7 +357,7 @@ def cumulative_panel(res: SensitivityResult) -> ForestPanel:
 
 def baujat_panel(res: SensitivityResult) -> BaujatPanel:
     """Panel C: metafor's ``baujat()`` points, labelled with the study labels."""
-    labels = [_short(s.label) for s in res.model.studies]
+    labels = _unique_labels(res)
     pts = res.baujat_rows()
     infl = set(res.influential)
     message = None
@@ -370,7 +371,7 @@ def baujat_panel(res: SensitivityResult) -> BaujatPanel:
         "baujat())."
     ]
     return BaujatPanel(
-        title="C  Baujat plot: contribution to heterogeneity and influence",
+        title="Baujat plot: contribution to heterogeneity and influence",
         labels=tuple(labels),
         x=tuple(p["x"] for p in pts),
         y=tuple(p["y"] for p in pts),
@@ -467,7 +468,6 @@ def _draw_forest(
     fig_h: float,
     notes: list[str],
     mt: _Measure,
-    warns: list[str],
 ) -> None:
     """Draw panel ``p`` with its top ``top`` inches below the figure's top edge."""
     import numpy as np
@@ -561,7 +561,8 @@ def _draw_forest(
     ax.set_ylabel("")
     # labels: left-flushed at the figure margin (forestplot's pad is in pixels, not points)
     ax.yaxis.set_tick_params(pad=(cols.label + GAP) * 72, length=0)
-    for t in ax.get_yticklabels():
+    ticks = {t.get_text(): t for t in ax.get_yticklabels()}  # styled below, row by row
+    for t in ticks.values():
         t.set_horizontalalignment("left")
         t.set_fontfamily("DejaVu Sans")
         t.set_fontsize(FONT_SIZE)
@@ -574,7 +575,7 @@ def _draw_forest(
     if est is not None and lo_x <= est <= hi_x:
         ax.axvline(est, color=GUIDE_COLOUR, lw=0.9, ls=(0, (3, 2)), zorder=-1)
     for y, r in zip(ys, p.rows, strict=True):
-        label_tick = next((t for t in ax.get_yticklabels() if t.get_text() == r.label), None)
+        label_tick = ticks.get(r.label)
         if r.kind == "pooled" and label_tick is not None:
             label_tick.set_fontweight("bold")
         if r.kind == "pooled" and r.x is not None:
@@ -678,7 +679,6 @@ def _draw_forest(
             parse_math=False,
         )
         y_in -= LINE_H
-    del warns
 
 
 @dataclass(frozen=True)
@@ -729,6 +729,9 @@ def _baujat_labels(p: BaujatPanel, mt: _Measure) -> tuple[list[_Label], list[int
     placed: list[_Label] = []
     left_out: list[int] = []
     for rank, i in enumerate(order):
+        if rank >= MAX_BAUJAT_LABELS and not p.influential[i]:
+            left_out.append(i)
+            continue
         px, py = pts[i]
         tw = mt.width(p.labels[i], mt.small) * 72
         first_inside = None
@@ -825,8 +828,20 @@ def _draw_baujat(
     for lab in labels:
         i = lab.index
         colour = INFLUENTIAL_COLOUR if p.influential[i] else "#222222"
+        # the leader line ends at the label's edge nearest to the point
+        relpos = (
+            {"left": 0.0, "center": 0.5, "right": 1.0}[lab.ha],
+            {"bottom": 0.0, "center": 0.5, "top": 1.0}[lab.va],
+        )
         arrow = (
-            {"arrowstyle": "-", "color": "#999999", "lw": 0.5, "shrinkA": 0, "shrinkB": 2.5}
+            {
+                "arrowstyle": "-",
+                "color": "#999999",
+                "lw": 0.5,
+                "shrinkA": 1,
+                "shrinkB": 2.5,
+                "relpos": relpos,
+            }
             if lab.leader
             else None
         )
@@ -889,6 +904,10 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
         if key != "baujat"
     ]
     baujat = baujat_panel(res) if "baujat" in panels else None
+    if len(forests) + (baujat is not None) > 1:  # panel letters in drawing order
+        forests = [replace(f, title=f"{'ABC'[j]}  {f.title}") for j, f in enumerate(forests)]
+        if baujat is not None:
+            baujat = replace(baujat, title=f"{'ABC'[len(forests)]}  {baujat.title}")
     cols = _columns([f for f in forests if not f.message], mt)
     footer = [_method_line(res.model)]
     fig_w = MARGIN * 2 + max(
@@ -907,9 +926,14 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
         notes = list(baujat.notes)
         if not baujat.message:
             baujat_labels, left_out = _baujat_labels(baujat, mt)
-            if left_out:
+            if 0 < len(left_out) <= 10:
                 names = ", ".join(baujat.labels[i] for i in left_out)
                 notes.append(f"Not labelled (no room): {names}.")
+            elif left_out:
+                notes.append(
+                    f"{len(left_out)} studies are not labelled (no room); every point's "
+                    "coordinates are in 'synth sensitivity --format csv' (baujat_x, baujat_y)."
+                )
         baujat_notes = [line for n in notes for line in _wrap(n, text_w, mt)]
     footer_lines = [line for n in footer for line in _wrap(n, text_w, mt)]
     heights = [_forest_height(f, len(nl)) for f, nl in zip(forests, forest_notes, strict=True)]
@@ -923,7 +947,7 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
     fig.set_size_inches(fig_w, fig_h)
     top = MARGIN
     for f, nl, hgt in zip(forests, forest_notes, heights, strict=False):
-        _draw_forest(fig, f, cols, top, fig_w, fig_h, nl, mt, warns)
+        _draw_forest(fig, f, cols, top, fig_w, fig_h, nl, mt)
         top += hgt + gap
     if baujat is not None:
         _draw_baujat(fig, baujat, top, fig_w, fig_h, baujat_notes, baujat_labels, mt)
