@@ -920,6 +920,13 @@ def test_library_refusals_and_json_safety() -> None:
         sensitivity_of(pool(outcome="ORR", studies=STUDIES), order="size")
     res = sensitivity_of(pool(outcome="ORR", studies=STUDIES), order="precision")
     json.dumps(res.to_dict(), allow_nan=False)
+    # the first cumulative steps (k = 1, 2) always lack a PI and heterogeneity: no warning
+    assert res.cumulative_steps()[0]["heterogeneity"]["I2"] is None
+    assert res.warnings == ()
+    hksj = sensitivity_of(pool(outcome="ORR", ci="hksj", studies=STUDIES))
+    assert hksj.warnings == (
+        "HKSJ is undefined for k = 1; Wald (z) interval used (up to cityofhope2022-blina)",
+    )
     frame = res.to_frame()
     assert frame.shape[0] == 4 and "loo_estimate" in frame and "cumulative_step" in frame
     assert sorted(frame["cumulative_step"]) == [1, 2, 3, 4]

@@ -987,7 +987,13 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
         )
     except ValueError as exc:  # defensive: a pooled result's yi/vi are checked already
         raise SynthError(f"{result.outcome}: sensitivity analyses cannot run: {exc}") from None
-    warns = list(analyses.warnings)
+    # a cumulative analysis always starts with k = 1 and 2: the nulls of its first steps
+    # (no PI, no heterogeneity) are not worth a warning; everything else is kept
+    routine = (
+        "prediction interval is null where the model has fewer than 3 studies (up to ",
+        "k = 1 (up to ",
+    )
+    warns = [w for w in analyses.warnings if not w.startswith(routine)]
     if result.measure == "PFT" and result.harmonic_n is not None:
         warns.append(
             "PFT: every refit is back-transformed with the full model's harmonic mean n "
