@@ -864,6 +864,7 @@ def test_the_cli_imports_nothing_heavy() -> None:
 
 
 def test_conclusion_changes_and_html(folders: dict[str, Path]) -> None:
+    from synthesis.analyses import sensitivity as analyses
     from synthesis.analyses.pool import pool
     from synthesis.analyses.sensitivity import sensitivity_of
     from synthesis.render.sensitivity import (
@@ -872,6 +873,8 @@ def test_conclusion_changes_and_html(folders: dict[str, Path]) -> None:
         sensitivity_html,
     )
 
+    # one implementation, in the analyses layer (analyses.summary may use it), re-exported
+    assert conclusion_changes is analyses.conclusion_changes
     # dat.bcg, REML: every RR without one trial stays below 1 with a CI below 1 (metafor)
     bcg = pool(outcome="TB", measure="RR", studies=folders["bcg-RR"])
     ref = next(c for c in CASES if c["id"] == "bcg-RR-REML-wald")["leave1out"]

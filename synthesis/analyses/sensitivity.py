@@ -43,6 +43,8 @@ from typing import Any
 
 import numpy as np
 
+from synthesis.errors import SynthError
+from synthesis.measures import MEASURES
 from synthesis.models.core import CI_METHODS, METHODS, BatchFit, fit_batch
 from synthesis.models.results import clean, clean_dict
 from synthesis.special import chdtrc
@@ -60,6 +62,9 @@ __all__ = [
     "Sensitivity",
     "SensitivityResult",
     "baujat",
+    "conclusion",
+    "conclusion_changers",
+    "conclusion_changes",
     "cumulative",
     "influence",
     "leave_one_out",
@@ -722,8 +727,6 @@ def cumulative_order(result: Any, order: str = "year") -> np.ndarray:
     (1/vi descending, ties listed: metafor's ``cumul(res, order=vi)``, the same as
     ``order=1/vi, decreasing=TRUE``); ``listed``: as the studies are listed.
     """
-    from synthesis.errors import SynthError
-
     if order not in ORDERS:
         raise SynthError(f"--order {order}: use one of {', '.join(ORDERS)}")
     k = len(result.studies)
@@ -968,8 +971,6 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
     Raises :class:`~synthesis.errors.SynthError` (with what to do) for a result these
     analyses do not apply to.
     """
-    from synthesis.errors import SynthError
-
     reason = _refusal(result)
     if reason is not None:
         raise SynthError(reason)
@@ -1007,3 +1008,78 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
     return SensitivityResult(
         model=result, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
     )
+
+
+# --------------------------------------------------------------------------- conclusions
+#
+# The conclusion of a model with a value of no effect (1 for ratios, 0 for differences)
+# is its direction (the estimate above, below or at the null) and whether its CI
+# excludes the null. ``synth table`` and the report mark an outcome whose conclusion
+# changes when one study is left out.
+
+
+def _null(measure: str) -> float | None:
+    return MEASURES[measure].null
+
+
+def conclusion(
+    est: float | None, lo: float | None, hi: float | None, null: float
+) -> tuple[int, bool] | None:
+    """The conclusion of one model: (direction of the estimate relative to ``null``: 1, -1
+    or 0; whether its CI excludes ``null``); None when a value is missing."""
+    if est is None or lo is None or hi is None:
+        return None
+    direction = (est > null) - (est < null)
+    return direction, bool(lo > null or hi < null)
+
+
+def _sensitivity(result: Any) -> Any:
+    """A SensitivityResult from a SensitivityResult or a PoolResult (None if not possible)."""
+    if hasattr(result, "analyses") and hasattr(result, "model"):
+        return result
+    try:
+        return sensitivity_of(result)
+    except SynthError:
+        return None
+
+
+def conclusion_changers(result: Any) -> tuple[int, ...] | None:
+    """Row indices of the studies whose omission changes the conclusion.
+
+    ``result``: a SensitivityResult or a PoolResult. None when there is no conclusion to
+    change: a measure without a value of no effect (proportions, medians), k < 2, an
+    analysis these methods do not apply to (MED, GLMM, subgroups), or a full model
+    without an estimate or CI.
+    """
+    res = _sensitivity(result)
+    if res is None or res.k < 2:
+        return None
+    null = _null(res.measure)
+    if null is None:
+        return None
+    m = res.model
+    full = conclusion(m.estimate, m.ci_low, m.ci_high, null)
+    if full is None:
+        return None
+    out = []
+    defined = False
+    for i, row in enumerate(res.leave_one_out_rows()):
+        c = conclusion(row["estimate"], row["ci_low"], row["ci_high"], null)
+        if c is None:
+            continue
+        defined = True
+        if c != full:
+            out.append(i)
+    return tuple(out) if defined else None
+
+
+def conclusion_changes(result: Any) -> bool | None:
+    """Does leaving one study out change the conclusion (the direction of the estimate
+    or whether its CI excludes the value of no effect)? None where that is not defined
+    (see :func:`conclusion_changers`).
+
+    ``result``: a :class:`~synthesis.analyses.pool.PoolResult` (the analyses are
+    computed) or a :class:`~synthesis.analyses.sensitivity.SensitivityResult`.
+    """
+    changers = conclusion_changers(result)
+    return None if changers is None else bool(changers)

@@ -20,6 +20,8 @@ import re
 from html import escape
 from typing import Any
 
+from synthesis.analyses.sensitivity import conclusion as _conclusion
+from synthesis.analyses.sensitivity import conclusion_changers, conclusion_changes
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURE_NAMES, MEASURES, METHOD_NAMES
 from synthesis.render.text import (
@@ -60,70 +62,6 @@ _ORDER_TEXT = {
 
 # ---------------------------------------------------------------------------
 # Conclusions
-
-
-def _conclusion(
-    est: float | None, lo: float | None, hi: float | None, null: float
-) -> tuple[int, bool] | None:
-    """(direction, CI excludes the null) of one model; None when a value is missing."""
-    if est is None or lo is None or hi is None:
-        return None
-    direction = (est > null) - (est < null)
-    return direction, bool(lo > null or hi < null)
-
-
-def _sensitivity(result: Any) -> Any:
-    """A SensitivityResult from a SensitivityResult or a PoolResult (None if not possible)."""
-    if hasattr(result, "analyses") and hasattr(result, "model"):
-        return result
-    from synthesis.analyses.sensitivity import sensitivity_of
-
-    try:
-        return sensitivity_of(result)
-    except SynthError:
-        return None
-
-
-def conclusion_changers(result: Any) -> tuple[int, ...] | None:
-    """Row indices of the studies whose omission changes the conclusion.
-
-    ``result``: a SensitivityResult or a PoolResult. None when there is no conclusion to
-    change: a measure without a value of no effect (proportions, medians), k < 2, an
-    analysis these methods do not apply to (MED, GLMM, subgroups), or a full model
-    without an estimate or CI.
-    """
-    res = _sensitivity(result)
-    if res is None or res.k < 2:
-        return None
-    null = MEASURES[res.measure].null
-    if null is None:
-        return None
-    m = res.model
-    full = _conclusion(m.estimate, m.ci_low, m.ci_high, null)
-    if full is None:
-        return None
-    out = []
-    defined = False
-    for i, row in enumerate(res.leave_one_out_rows()):
-        c = _conclusion(row["estimate"], row["ci_low"], row["ci_high"], null)
-        if c is None:
-            continue
-        defined = True
-        if c != full:
-            out.append(i)
-    return tuple(out) if defined else None
-
-
-def conclusion_changes(result: Any) -> bool | None:
-    """Does leaving one study out change the conclusion (the direction of the estimate
-    or whether its CI excludes the value of no effect)? None where that is not defined
-    (see :func:`conclusion_changers`).
-
-    ``result``: a :class:`~synthesis.analyses.pool.PoolResult` (the analyses are
-    computed) or a :class:`~synthesis.analyses.sensitivity.SensitivityResult`.
-    """
-    changers = conclusion_changers(result)
-    return None if changers is None else bool(changers)
 
 
 def _digits(measure: str) -> int:
