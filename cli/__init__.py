@@ -17,6 +17,7 @@ import synthesis.cli.grade
 import synthesis.cli.pool
 import synthesis.cli.records
 import synthesis.cli.regress
+import synthesis.cli.sensitivity
 import synthesis.cli.summary  # noqa: F401  (binds "synthesis"; every line registers)
 from synthesis.cli.common import main
 

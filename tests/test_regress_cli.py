@@ -592,7 +592,10 @@ def test_plot_files_are_valid_and_never_overwritten_without_force(
     assert err.endswith("this model has no moderator")
     err = error_of(dirs, "--mods", "ablat", "--plot", str(tmp_path / "missing" / "b.png"))
     missing = tmp_path / "missing"
-    assert err == f"synth: {missing / 'b.png'}: folder {missing} does not exist"
+    assert err == (
+        f"synth: error: cannot write {missing / 'b.png'}: folder {missing} does not exist; "
+        f"create it first (mkdir -p {missing}) or give another folder"
+    )
 
 
 def test_bubble_layout_draws_the_fitted_line_and_metafors_intervals(dirs: dict[str, str]) -> None:

@@ -484,3 +484,57 @@ def test_influence_identities(data, method, ci) -> None:
             assert abs(row.dfbetas) <= 1.0
         if row.hat > 3.0 / k:
             assert row.influential is True
+
+
+# --------------------------------------------------------------------------- from a PoolResult
+
+
+@SETTINGS
+@given(
+    years=st.lists(st.integers(1990, 1995), min_size=1, max_size=12),
+    vis=st.lists(st.sampled_from([0.05, 0.1, 0.2, 0.4]), min_size=12, max_size=12),
+)
+def test_cumulative_order_sorts_stably(years, vis) -> None:
+    """year: ascending with ties as listed; precision: vi ascending (1/vi descending)
+    with ties as listed, as R's order(vi) in metafor's cumul; listed: as given."""
+    from types import SimpleNamespace
+
+    from synthesis.analyses.sensitivity import cumulative_order
+
+    k = len(years)
+    fake = SimpleNamespace(
+        studies=[SimpleNamespace(year=y) for y in years], vi=np.array(vis[:k], dtype=float)
+    )
+    assert cumulative_order(fake, "year").tolist() == sorted(range(k), key=lambda i: (years[i], i))
+    assert cumulative_order(fake, "precision").tolist() == sorted(
+        range(k), key=lambda i: (vis[i], i)
+    )
+    assert cumulative_order(fake, "listed").tolist() == list(range(k))
+
+
+def test_sensitivity_of_is_the_core_on_the_pooled_rows() -> None:
+    from pathlib import Path
+
+    from synthesis.analyses.pool import pool
+    from synthesis.analyses.sensitivity import cumulative_order, sensitivity_of
+
+    studies = Path(__file__).resolve().parent.parent / "studies"
+    for method, ci in (("REML", "wald"), ("DL", "hksj"), ("FE", "wald")):
+        result = pool(outcome="ORR", method=method, ci=ci, studies=studies)
+        res = sensitivity_of(result, order="precision")
+        core = sensitivity(
+            yi=result.yi,
+            vi=result.vi,
+            method=method,
+            ci_method=ci,
+            order=cumulative_order(result, "precision"),
+        )
+        assert res.analyses.leave_one_out.rows == core.leave_one_out.rows
+        assert res.analyses.influence.rows == core.influence.rows
+        assert res.analyses.cumulative.steps == core.cumulative.steps
+        rows = res.leave_one_out_rows()
+        for row, r in zip(rows, core.leave_one_out.rows, strict=True):
+            assert row["model_scale"]["estimate"] == r.estimate
+            assert row["estimate"] == result.back(r.estimate)  # reporting scale
+            assert row["ci_low"] == result.back(r.ci_low)
+        json.dumps(res.to_dict(), allow_nan=False)

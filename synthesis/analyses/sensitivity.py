@@ -43,11 +43,14 @@ from typing import Any
 
 import numpy as np
 
+from synthesis.errors import SynthError
+from synthesis.measures import MEASURES
 from synthesis.models.core import CI_METHODS, METHODS, BatchFit, fit_batch
-from synthesis.models.results import clean_dict
+from synthesis.models.results import clean, clean_dict
 from synthesis.special import chdtrc
 
 __all__ = [
+    "ORDERS",
     "Baujat",
     "BaujatPoint",
     "Cumulative",
@@ -57,11 +60,16 @@ __all__ = [
     "LeaveOneOut",
     "LeaveOneOutRow",
     "Sensitivity",
+    "SensitivityResult",
     "baujat",
+    "conclusion",
+    "conclusion_changers",
+    "conclusion_changes",
     "cumulative",
     "influence",
     "leave_one_out",
     "sensitivity",
+    "sensitivity_of",
 ]
 
 _EPS = float(np.finfo(float).eps)
@@ -699,3 +707,379 @@ def sensitivity(
         baujat=_baujat(y, v, b, method, ci_method, level, names),
         cumulative=_cumulative(y, v, idx, method, ci_method, level, names),
     )
+
+
+# --------------------------------------------------------------------------- from a pooled result
+
+#: Orders of the cumulative analysis: publication year (ties keep the listed order),
+#: precision (1/vi descending, ties keep the listed order: metafor ``cumul(res,
+#: order=vi)``), or the order of the studies in the pooled result.
+ORDERS: tuple[str, ...] = ("year", "precision", "listed")
+
+_HET_KEYS = ("tau2", "I2", "H2", "Q", "Q_df", "Q_p")
+
+
+def cumulative_order(result: Any, order: str = "year") -> np.ndarray:
+    """The 0-based row indices of ``result.studies`` in the cumulative ``order``.
+
+    ``year``: ascending publication year, ties in the listed order (a stable sort, as
+    metafor's ``cumul(res, order=year)``); ``precision``: the most precise study first
+    (1/vi descending, ties listed: metafor's ``cumul(res, order=vi)``, the same as
+    ``order=1/vi, decreasing=TRUE``); ``listed``: as the studies are listed.
+    """
+    if order not in ORDERS:
+        raise SynthError(f"--order {order}: use one of {', '.join(ORDERS)}")
+    k = len(result.studies)
+    if order == "listed":
+        return np.arange(k)
+    if order == "year":
+        return np.argsort(np.array([s.year for s in result.studies], dtype=float), kind="stable")
+    return np.argsort(np.asarray(result.vi, dtype=float), kind="stable")
+
+
+def _row_label(study: Any) -> str:
+    """How a row is named in warnings: the study id, with the arm when there is one."""
+    from synthesis.records.schema import WHOLE_COHORT
+
+    if study.arm in (None, WHOLE_COHORT):
+        return str(study.id)
+    return f"{study.id}/{study.arm}"
+
+
+def _refusal(result: Any) -> str | None:
+    """Why sensitivity analyses of ``result`` cannot be run (None when they can)."""
+    measure, method = result.measure, result.method
+    if result.subgroups is not None:
+        return (
+            "sensitivity analyses take one model of the whole outcome, not subgroups (--by); "
+            "run them for one subgroup with --where TAG=VALUE"
+        )
+    if measure == "MED":
+        return (
+            f"{result.outcome} as MED: sensitivity analyses refit an inverse-variance model "
+            "and need each study's variance, which pooled medians do not have; use a measure "
+            "with variances, e.g. --measure HR when the studies report hazard ratios"
+        )
+    if method == "GLMM":
+        return (
+            "--method GLMM: leave-one-out, influence and cumulative analyses are defined for "
+            "inverse-variance models (metafor's leave1out, influence and cumul have no GLMM "
+            "method); rerun with --method ML, the closest inverse-variance model on the logit "
+            "scale, or the default REML"
+        )
+    if method not in METHODS:
+        return (
+            f"--method {method}: sensitivity analyses are available for the inverse-variance "
+            f"methods {', '.join(METHODS)}"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Leave-one-out, influence, Baujat and cumulative analyses of a pooled result.
+
+    ``model`` is the :class:`~synthesis.analyses.pool.PoolResult` they start from (as
+    metafor's start from an ``rma`` object); ``analyses`` holds the analysis-scale
+    numbers (:class:`Sensitivity`, row indices into ``model.studies``); ``order`` is
+    the cumulative order's name. :meth:`to_dict` is the contract's JSON (section 5).
+    """
+
+    model: Any  # PoolResult
+    order: str
+    analyses: Sensitivity
+    warnings: tuple[str, ...] = ()
+
+    # the header of the contract's object
+    @property
+    def outcome(self) -> str:
+        return self.model.outcome
+
+    @property
+    def measure(self) -> str:
+        return self.model.measure
+
+    @property
+    def method(self) -> str:
+        return self.model.method
+
+    @property
+    def ci_method(self) -> str:
+        return self.model.ci_method
+
+    @property
+    def level(self) -> float:
+        return self.model.level
+
+    @property
+    def k(self) -> int:
+        return self.model.k
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Each row's name: study id, ``id/arm`` for one arm of a multi-arm study."""
+        return tuple(_row_label(s) for s in self.model.studies)
+
+    @property
+    def tested(self) -> bool:
+        """Whether the refits carry a test (as the full model: not for a single-arm
+        measure, whose ``synth pool`` result has no test)."""
+        return self.model.statistic is not None or self.model.p_value is not None
+
+    def _refit(self, row: LeaveOneOutRow | CumulativeStep, *, pi: bool) -> dict[str, Any]:
+        back = self.model.back
+        out: dict[str, Any] = {
+            "k": row.k,
+            "estimate": clean(back(row.estimate)),
+            "ci_low": clean(back(row.ci_low)),
+            "ci_high": clean(back(row.ci_high)),
+        }
+        if pi:
+            out["pi_low"] = clean(back(row.pi_low))
+            out["pi_high"] = clean(back(row.pi_high))
+        out["model_scale"] = {
+            "estimate": clean(row.estimate),
+            "se": clean(row.se),
+            "ci_low": clean(row.ci_low),
+            "ci_high": clean(row.ci_high),
+        }
+        out["statistic"] = clean(row.statistic) if self.tested else None
+        out["p_value"] = clean(row.p_value) if self.tested else None
+        out["heterogeneity"] = {key: clean(getattr(row, key)) for key in _HET_KEYS}
+        return out
+
+    def leave_one_out_rows(self) -> list[dict[str, Any]]:
+        """The contract's ``leave_one_out`` rows, in the listed order."""
+        studies = self.model.studies
+        return [
+            {"omitted": studies[r.omitted].id, "arm": studies[r.omitted].arm,
+             **self._refit(r, pi=True)}
+            for r in self.analyses.leave_one_out.rows
+        ]  # fmt: skip
+
+    def influence_rows(self) -> list[dict[str, Any]]:
+        studies = self.model.studies
+        out = []
+        for r in self.analyses.influence.rows:
+            row = {"id": studies[r.index].id, "arm": studies[r.index].arm}
+            row.update({key: value for key, value in r.to_dict().items() if key != "index"})
+            out.append(row)
+        return out
+
+    def baujat_rows(self) -> list[dict[str, Any]]:
+        studies = self.model.studies
+        return [
+            {"id": studies[p.index].id, "arm": studies[p.index].arm, "x": clean(p.x),
+             "y": clean(p.y)}
+            for p in self.analyses.baujat.points
+        ]  # fmt: skip
+
+    def cumulative_steps(self) -> list[dict[str, Any]]:
+        """The contract's cumulative ``steps``, in the cumulative order."""
+        studies = self.model.studies
+        return [
+            {"added": studies[s.added].id, "arm": studies[s.added].arm,
+             **self._refit(s, pi=False)}
+            for s in self.analyses.cumulative.steps
+        ]  # fmt: skip
+
+    @property
+    def influential(self) -> tuple[int, ...]:
+        """Row indices flagged influential by metafor's rule."""
+        return tuple(r.index for r in self.analyses.influence.rows if r.influential)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's ``synth sensitivity --format json`` object (section 5)."""
+        return {
+            "outcome": self.outcome,
+            "measure": self.measure,
+            "method": self.method,
+            "ci_method": self.ci_method,
+            "level": self.level,
+            "k": self.k,
+            "model": self.model.to_dict(),
+            "leave_one_out": self.leave_one_out_rows(),
+            "influence": self.influence_rows(),
+            "baujat": self.baujat_rows(),
+            "cumulative": {"order": self.order, "steps": self.cumulative_steps()},
+            "warnings": list(self.warnings),
+        }
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat record per study (listed order): its data, the model without it
+        (``loo_*``, reporting scale plus ``loo_model_*`` on the analysis scale), its
+        influence diagnostics, its Baujat point and the cumulative step that added it
+        (``cumulative_step`` is 1-based; ``cumulative_*`` the model up to that step)."""
+        studies = self.model.studies
+        loo = self.leave_one_out_rows()
+        inf = self.influence_rows()
+        bj = self.baujat_rows()
+        steps = self.cumulative_steps()
+        cum_rows = self.analyses.cumulative.steps
+        position = {s.added: j for j, s in enumerate(cum_rows)}
+        back = self.model.back
+        out = []
+        for i, s in enumerate(studies):
+            rec: dict[str, Any] = {
+                "id": s.id, "arm": s.arm, "label": s.label, "year": s.year,
+                "estimate": clean(s.estimate), "ci_low": clean(s.ci_low),
+                "ci_high": clean(s.ci_high), "yi": clean(s.yi), "vi": clean(s.vi),
+            }  # fmt: skip
+            rec.update(_flat("loo", loo[i], skip=("omitted", "arm")))
+            rec.update({k: v for k, v in inf[i].items() if k not in ("id", "arm")})
+            rec["baujat_x"], rec["baujat_y"] = bj[i]["x"], bj[i]["y"]
+            if i in position:
+                j = position[i]
+                rec["cumulative_step"] = j + 1
+                rec.update(_flat("cumulative", steps[j], skip=("added", "arm")))
+                rec["cumulative_pi_low"] = clean(back(cum_rows[j].pi_low))
+                rec["cumulative_pi_high"] = clean(back(cum_rows[j].pi_high))
+            out.append(rec)
+        return out
+
+    def to_frame(self):  # -> pandas.DataFrame (pandas imported lazily)
+        """:meth:`records` as a DataFrame, one row per study."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records())
+
+
+def _flat(prefix: str, row: dict[str, Any], *, skip: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key in skip:
+            continue
+        if key == "model_scale":
+            out.update({f"{prefix}_model_{k}": v for k, v in value.items()})
+        elif key == "heterogeneity":
+            out.update({f"{prefix}_{k}": v for k, v in value.items()})
+        else:
+            out[f"{prefix}_{key}"] = value
+    return out
+
+
+def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
+    """Leave-one-out, influence, Baujat and cumulative analyses of a pooled result.
+
+    ``result`` is a :class:`~synthesis.analyses.pool.PoolResult` of an inverse-variance
+    model (any measure but MED; any method but GLMM; no subgroups): its ``yi``/``vi``,
+    method, CI method and level are refitted exactly as ``synth pool`` fitted them
+    (metafor ``leave1out``, ``influence``, ``baujat``, ``cumul`` of that ``rma``).
+    Estimates, CIs and PIs are back on the reporting scale with ``result.back``.
+    ``order``: the cumulative order, one of :data:`ORDERS`.
+
+    Raises :class:`~synthesis.errors.SynthError` (with what to do) for a result these
+    analyses do not apply to.
+    """
+    reason = _refusal(result)
+    if reason is not None:
+        raise SynthError(reason)
+    idx = cumulative_order(result, order)
+    labels = [_row_label(s) for s in result.studies]
+    try:
+        analyses = sensitivity(
+            yi=result.yi,
+            vi=result.vi,
+            method=result.method,
+            ci_method=result.ci_method,
+            level=result.level,
+            order=idx,
+            labels=labels,
+        )
+    except ValueError as exc:  # defensive: a pooled result's yi/vi are checked already
+        raise SynthError(f"{result.outcome}: sensitivity analyses cannot run: {exc}") from None
+    # a cumulative analysis always starts with k = 1 and 2: the nulls of its first steps
+    # (no PI, no heterogeneity) are not worth a warning; everything else is kept
+    routine = (
+        "prediction interval is null where the model has fewer than 3 studies (up to ",
+        "k = 1 (up to ",
+    )
+    warns = [w for w in analyses.warnings if not w.startswith(routine)]
+    if result.measure == "PFT" and result.harmonic_n is not None:
+        warns.append(
+            "PFT: every refit is back-transformed with the full model's harmonic mean n "
+            f"({result.harmonic_n:.4g}), as the pooled estimate"
+        )
+    if result.statistic is None and result.p_value is None and result.measure != "MED":
+        warns.append(
+            f"{result.measure} has no value of no effect: statistic and p_value of the refits "
+            "are null, as for the pooled model"
+        )
+    return SensitivityResult(
+        model=result, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
+    )
+
+
+# --------------------------------------------------------------------------- conclusions
+#
+# The conclusion of a model with a value of no effect (1 for ratios, 0 for differences)
+# is its direction (the estimate above, below or at the null) and whether its CI
+# excludes the null. ``synth table`` and the report mark an outcome whose conclusion
+# changes when one study is left out.
+
+
+def _null(measure: str) -> float | None:
+    return MEASURES[measure].null
+
+
+def conclusion(
+    est: float | None, lo: float | None, hi: float | None, null: float
+) -> tuple[int, bool] | None:
+    """The conclusion of one model: (direction of the estimate relative to ``null``: 1, -1
+    or 0; whether its CI excludes ``null``); None when a value is missing."""
+    if est is None or lo is None or hi is None:
+        return None
+    direction = (est > null) - (est < null)
+    return direction, bool(lo > null or hi < null)
+
+
+def _sensitivity(result: Any) -> Any:
+    """A SensitivityResult from a SensitivityResult or a PoolResult (None if not possible)."""
+    if hasattr(result, "analyses") and hasattr(result, "model"):
+        return result
+    try:
+        return sensitivity_of(result)
+    except SynthError:
+        return None
+
+
+def conclusion_changers(result: Any) -> tuple[int, ...] | None:
+    """Row indices of the studies whose omission changes the conclusion.
+
+    ``result``: a SensitivityResult or a PoolResult. None when there is no conclusion to
+    change: a measure without a value of no effect (proportions, medians), k < 2, an
+    analysis these methods do not apply to (MED, GLMM, subgroups), or a full model
+    without an estimate or CI.
+    """
+    res = _sensitivity(result)
+    if res is None or res.k < 2:
+        return None
+    null = _null(res.measure)
+    if null is None:
+        return None
+    m = res.model
+    full = conclusion(m.estimate, m.ci_low, m.ci_high, null)
+    if full is None:
+        return None
+    out = []
+    defined = False
+    for i, row in enumerate(res.leave_one_out_rows()):
+        c = conclusion(row["estimate"], row["ci_low"], row["ci_high"], null)
+        if c is None:
+            continue
+        defined = True
+        if c != full:
+            out.append(i)
+    return tuple(out) if defined else None
+
+
+def conclusion_changes(result: Any) -> bool | None:
+    """Does leaving one study out change the conclusion (the direction of the estimate
+    or whether its CI excludes the value of no effect)? None where that is not defined
+    (see :func:`conclusion_changers`).
+
+    ``result``: a :class:`~synthesis.analyses.pool.PoolResult` (the analyses are
+    computed) or a :class:`~synthesis.analyses.sensitivity.SensitivityResult`.
+    """
+    changers = conclusion_changers(result)
+    return None if changers is None else bool(changers)
