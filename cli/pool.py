@@ -5,9 +5,22 @@ from __future__ import annotations
 import click
 from synthesis.cli.common import main, pooled, selection_options
 
+#: --sort, as in forest, studies and report (synthesis.analyses.pool.SORTS; not imported
+#: here so that --help does not load the analysis)
+SORTS = ("year", "estimate", "listed")
+sort_option = click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="year",
+    show_default=True,
+    help="Order of the studies (within each subgroup): by year (ties as listed), by "
+    "estimate, or as listed in the studies folder. The same order in every output.",
+)
+
 
 @main.command()
 @selection_options
+@sort_option
 @click.option(
     "--format",
     "fmt",
@@ -24,13 +37,15 @@ def pool(
     by: str | None,
     where: tuple[str, ...],
     studies: str | None,
+    sort: str,
     fmt: str,
 ) -> None:
     """Pool one outcome across studies (random effects, metafor's numbers).
 
     Prints per-study estimates with weights, the pooled estimate with its CI and
-    prediction interval, and heterogeneity (tau², I², H², Q). Warnings go to stderr
-    (and into the JSON's "warnings").
+    prediction interval, and heterogeneity (tau², I², H², Q; with --by, per
+    subgroup too). With one study nothing is pooled: the row says so and shows the
+    study's own estimate and CI. Warnings go to stderr (and into the JSON's "warnings").
 
     \b
     Examples:
@@ -39,7 +54,9 @@ def pool(
       synth pool --outcome ORR --by disease --format md
       synth pool --outcome OS --measure MED --format json
       synth pool --outcome CR --where disease=ANKL --level 0.90
+      synth pool --outcome ORR --sort estimate
     """
+    from synthesis.analyses.pool import order_result
     from synthesis.render import text as render
 
     _, result = pooled(
@@ -52,6 +69,7 @@ def pool(
         by=by,
         where=where,
     )
+    result = order_result(result, sort)  # the rows only: the numbers do not depend on it
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))
     elif fmt == "csv":

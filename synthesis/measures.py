@@ -17,6 +17,7 @@ __all__ = [
     "MEASURE_NAMES",
     "MEDIAN_METHODS",
     "METHOD_NAMES",
+    "NUMBER_STYLES",
     "PROPORTION_MEASURES",
     "RATIO_MEASURES",
     "RE_METHODS",
@@ -48,6 +49,22 @@ METHOD_NAMES: dict[str, str] = {
 }
 
 
+#: How numbers on a reporting scale are printed for people (one rule per measure, used by
+#: every output; JSON and CSV keep full precision):
+#:
+#: ``ratio`` (RR, OR, HR): ``digits`` decimals (2) from 0.1 to 1000; three significant
+#: digits below 0.1 (0.0767, 0.00404); below 0.001 "< 0.001" and above 1000 "> 1000"
+#: (symmetric on the log scale, never wider than seven characters).
+#: ``proportion`` (PLO, PFT, PAS, PR): ``digits`` decimals (3); a value that is not 0
+#: (or 1) but would print as 0.000 (1.000) prints as "< 0.001" ("> 0.999").
+#: ``months`` (MED): ``digits`` decimals (1); a positive value that would print as 0.0
+#: prints as "< 0.1".
+#: ``difference`` (RD, GEN): ``digits`` decimals (3), never "-0.000".
+#: Every style prints magnitudes of 100,000 and more in scientific notation, three
+#: significant digits (1.23e+05), so no number is ever wider than nine characters.
+NUMBER_STYLES: tuple[str, ...] = ("ratio", "proportion", "months", "difference")
+
+
 @dataclass(frozen=True)
 class Measure:
     """One effect measure: how it is named, pooled, drawn and tested.
@@ -56,7 +73,10 @@ class Measure:
     ``ratio`` (reported HR/OR/RR), ``generic`` or ``median``. ``log``: pooled on the
     log scale and drawn on a log axis. ``null``: the value of no effect on the
     reporting scale (None for single-arm measures: there is nothing to test against).
-    ``digits``: decimals for estimates in every output.
+    ``style`` and ``digits``: how an estimate or CI bound on the reporting scale is
+    printed in every human-readable output (text, Markdown, HTML, the report, the
+    forest plot, the summary of findings), by
+    :func:`synthesis.render.text.number`; see :data:`NUMBER_STYLES`.
     """
 
     code: str
@@ -73,6 +93,7 @@ class Measure:
     ci_methods: tuple[str, ...] = CI_METHODS
     digits: int = 3
     back_transform: bool = True  # effects.back_transform knows it
+    style: str = "difference"
 
     @property
     def default_method(self) -> str:
@@ -87,6 +108,7 @@ _PROPORTION = dict(
     axis_label="Proportion",
     estimate_name="Proportion",
     data_header="Events/Total",
+    style="proportion",
 )
 _TWO_ARM_HEADER = "Events/Total (exp. vs ctrl)"
 
@@ -134,6 +156,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             RE_METHODS,
             digits=2,
+            style="ratio",
         ),
         Measure(
             "OR",
@@ -148,6 +171,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             RE_METHODS,
             digits=2,
+            style="ratio",
         ),
         Measure(
             "RD",
@@ -175,6 +199,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             RE_METHODS,
             digits=2,
+            style="ratio",
         ),
         Measure(
             "GEN",
@@ -204,6 +229,7 @@ MEASURES: dict[str, Measure] = {
             ci_methods=("wald",),
             digits=1,
             back_transform=False,
+            style="months",
         ),
     )
 }
