@@ -61,7 +61,7 @@ METHOD_NAMES: dict[str, str] = {
 #: prints as "< 0.1".
 #: ``difference`` (RD, GEN): ``digits`` decimals (3), never "-0.000".
 #: Every style prints magnitudes of 100,000 and more in scientific notation, three
-#: significant digits (1.23e+05), so no number is ever wider than nine characters.
+#: significant digits (1.23e+05), so no number is ever wider than ten characters.
 NUMBER_STYLES: tuple[str, ...] = ("ratio", "proportion", "months", "difference")
 
 

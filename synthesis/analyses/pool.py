@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from synthesis.analyses.order import DEFAULT_SORT, check_sort, sort_studies
 from synthesis.effects import escalc as effects
 from synthesis.errors import SynthError
 from synthesis.measures import (
@@ -251,36 +252,7 @@ class PoolResult:
 
 
 # ---------------------------------------------------------------------------
-# Study order: one rule for every output (pool, forest, studies, report)
-
-#: ``--sort``: ``year`` (the default; ties keep the listed order), ``estimate``
-#: (ascending; rows without an estimate last) or ``listed`` (the order in which the
-#: records are read: files in path order, entries in file order).
-SORTS: tuple[str, ...] = ("year", "estimate", "listed")
-DEFAULT_SORT = "year"
-
-
-def check_sort(sort: str) -> str:
-    if sort not in SORTS:
-        raise SynthError(f"--sort {sort}: use one of {', '.join(SORTS)}")
-    return sort
-
-
-def sort_studies(studies: Sequence[StudyResult], sort: str = DEFAULT_SORT) -> list[StudyResult]:
-    """``studies`` in the order ``sort`` names (a stable sort: ties keep their order)."""
-    check_sort(sort)
-    if sort == "listed":
-        return sorted(studies, key=lambda s: s.listed)
-    if sort == "year":
-        return sorted(studies, key=lambda s: (s.year, s.listed))
-    return sorted(
-        studies,
-        key=lambda s: (
-            s.estimate is None,
-            s.estimate if s.estimate is not None else 0.0,
-            s.listed,
-        ),
-    )
+# Study order: one rule for every output (synthesis.analyses.order)
 
 
 def _ordered(result: PoolResult, sort: str) -> PoolResult:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthesis.analyses.pool import DEFAULT_SORT, PoolResult, check_sort, default_measure, pool
+from synthesis.analyses.order import DEFAULT_SORT, check_sort
+from synthesis.analyses.pool import PoolResult, default_measure, pool
 from synthesis.errors import Problem, SynthError
 from synthesis.measures import MEASURE_NAMES, MEDIAN_METHODS, RE_METHODS
 from synthesis.models.results import clean

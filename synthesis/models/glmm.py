@@ -137,18 +137,19 @@ class _Data:
     ``budget`` counts the deviance evaluations left (:data:`MAX_EVALUATIONS`).
     """
 
-    def __init__(self, x: np.ndarray, n: np.ndarray, budget: int = MAX_EVALUATIONS) -> None:
+    def __init__(self, x: np.ndarray, n: np.ndarray, budget: int | None = None) -> None:
         self.x = x
         self.n = n
         self.sat = _xlogy(x, x / n) + _xlogy(n - x, (n - x) / n)
         self.b_last = np.zeros_like(x)  # last conditional modes on the b = theta*u scale
-        self.budget = budget
+        self.limit = MAX_EVALUATIONS if budget is None else budget
+        self.budget = self.limit
 
     def spend(self) -> None:
         self.budget -= 1
         if self.budget < 0:
             raise GlmmError(
-                f"GLMM: no maximum-likelihood fit after {MAX_EVALUATIONS:,} likelihood "
+                f"GLMM: no maximum-likelihood fit after {self.limit:,} likelihood "
                 "evaluations (the likelihood is too flat or too irregular for these counts; "
                 f"metafor stops with 'Cannot fit ML model' on such data); {_ALTERNATIVE}"
             )

@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from synthesis.analyses.order import SORTS, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES, METHOD_NAMES
 from synthesis.render.text import (
@@ -55,7 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from synthesis.analyses.pool import PoolResult, StudyResult
 
 MINUS = "\u2212"
-SORTS = ("year", "estimate", "listed")  # synthesis.analyses.pool.SORTS
 FORMATS = ("png", "svg", "pdf")
 #: The largest PNG drawn: pixels per side and in all (a 2,000-study plot at 200 dpi would
 #: be 84,550 px tall and need gigabytes). Beyond, the error suggests SVG/PDF or --where.
@@ -199,8 +199,6 @@ def _interval_text(lo: float | None, hi: float | None, measure: str) -> str:
 
 
 def _sorted_studies(studies: Sequence[StudyResult], sort: str) -> list[StudyResult]:
-    from synthesis.analyses.pool import sort_studies
-
     return sort_studies(studies, sort)
 
 

@@ -14,7 +14,8 @@ import re
 from html import escape
 from pathlib import Path
 
-from synthesis.analyses.pool import DEFAULT_SORT, PoolResult, StudyResult
+from synthesis.analyses.order import DEFAULT_SORT
+from synthesis.analyses.pool import PoolResult, StudyResult
 from synthesis.analyses.summary import DASH, SummaryRow, SummaryTable, summarize
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURE_NAMES, METHOD_NAMES

@@ -80,9 +80,11 @@ def interval(low: Any, high: Any, measure: str, *, missing: str = "NR") -> str:
 
 
 def tau2_text(value: Any, *, beyond: float | None = None) -> str:
-    """tau² with 4 decimals; a CI bound beyond the search limit as '> 100' (metafor '>100')."""
+    """tau² with 4 decimals; a CI bound beyond the search limit ``beyond`` as '> 100' or
+    '> 5072.9226' (metafor: '>100.0000', '>5072.9226')."""
     if beyond is not None:
-        return f"> {beyond:g}"
+        limit = format_number(beyond, "difference", TAU2_DIGITS)
+        return "> " + (limit.rstrip("0").rstrip(".") if "." in limit else limit)
     return format_number(value, "difference", TAU2_DIGITS)
 
 
