@@ -35,7 +35,8 @@ SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
     type=click.Choice(["year", "estimate", "listed"]),
     default="year",
     show_default=True,
-    help="Order of the studies (within each subgroup).",
+    help="Order of the studies (within each subgroup): by year (ties as listed), by "
+    "estimate, or as listed; the same order as pool, studies and report.",
 )
 @click.option(
     "--favours",
@@ -49,7 +50,8 @@ SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
     type=click.IntRange(200, 1200),
     default=200,
     show_default=True,
-    help="Resolution of a PNG (200 to 1200).",
+    help="Resolution of a PNG (200 to 1200). A PNG may have at most 32,768 px per side and "
+    "50 megapixels (about 600 studies at 200 dpi); SVG and PDF have no limit.",
 )
 @force_option
 def forest(

@@ -5,10 +5,23 @@ from __future__ import annotations
 import click
 from synthesis.cli.common import main, model_options, pooled, selection_options
 
+#: --sort, as in forest, studies and report (synthesis.analyses.pool.SORTS; not imported
+#: here so that --help does not load the analysis)
+SORTS = ("year", "estimate", "listed")
+sort_option = click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="year",
+    show_default=True,
+    help="Order of the studies (within each subgroup): by year (ties as listed), by "
+    "estimate, or as listed in the studies folder. The same order in every output.",
+)
+
 
 @main.command()
 @selection_options
 @model_options
+@sort_option
 @click.option(
     "--format",
     "fmt",
@@ -30,13 +43,15 @@ def pool(
     model: str,
     cluster: str,
     null: float | None,
+    sort: str,
     fmt: str,
 ) -> None:
     """Pool one outcome across studies (random effects, metafor's numbers).
 
     Prints per-study estimates with weights, the pooled estimate with its CI and
-    prediction interval, and heterogeneity (tau², I², H², Q). Warnings go to stderr
-    (and into the JSON's "warnings").
+    prediction interval, and heterogeneity (tau², I², H², Q; with --by, per
+    subgroup too). With one study nothing is pooled: the row says so and shows the
+    study's own estimate and CI. Warnings go to stderr (and into the JSON's "warnings").
 
     Two-arm outcomes: counts as RR, OR or RD (also Mantel-Haenszel, --method MH, or
     Peto, --method PETO); means with SD and n as MD or SMD (Hedges' g). --also MH (or
@@ -55,7 +70,9 @@ def pool(
       synth pool --outcome Death --measure OR --method MH
       synth pool --outcome Death --measure RR --method REML --also MH --pi t
       synth pool --outcome QoL --measure SMD --method REML --also FE
+      synth pool --outcome ORR --sort estimate
     """
+    from synthesis.analyses.pool import order_result
     from synthesis.render import text as render
 
     _, result = pooled(
@@ -73,6 +90,7 @@ def pool(
         model=model,
         cluster=cluster,
     )
+    result = order_result(result, sort)  # the rows only: the numbers do not depend on it
     if fmt == "json":
         click.echo(render.json_text(result.to_dict()))
     elif fmt == "csv":

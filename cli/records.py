@@ -49,7 +49,14 @@ def validate(studies: str | None) -> None:
     default="table",
     show_default=True,
 )
-def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
+@click.option(
+    "--sort",
+    type=click.Choice(["year", "estimate", "listed"]),
+    default="year",
+    show_default=True,
+    help="Order of the entries within each outcome, as in pool, forest and report.",
+)
+def studies_cmd(studies: str | None, outcome: str | None, fmt: str, sort: str) -> None:
     """List what each study reports, by outcome: what is available to pool.
 
     \b
@@ -63,7 +70,7 @@ def studies_cmd(studies: str | None, outcome: str | None, fmt: str) -> None:
 
     with user_errors():
         review = load_review(studies)
-        headers, rows = overview(review, outcome=outcome)
+        headers, rows = overview(review, outcome=outcome, sort=sort)
     echo_warnings(review.warnings)
     if fmt == "json":
         click.echo(render.json_text([dict(zip(headers, r, strict=True)) for r in rows]))

@@ -93,11 +93,19 @@ def table(
 )
 @force_option
 @click.option("--title", default=None, help="Title at the top (default: names the folder).")
+@click.option(
+    "--sort",
+    type=click.Choice(["year", "estimate", "listed"]),
+    default="year",
+    show_default=True,
+    help="Order of the studies of each outcome, as in pool, forest and studies.",
+)
 @analysis_options
 def report(
     output: str,
     force: bool,
     title: str | None,
+    sort: str,
     method: str | None,
     ci: str,
     level: float,
@@ -125,7 +133,7 @@ def report(
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
         review = load_review(studies)
-        summary = summarize(review, method=method, ci=ci, level=level)
+        summary = summarize(review, method=method, ci=ci, level=level, sort=sort)
         text = report_html(summary, review=review, title=title)
         path = write_atomic(output, text, force=force)
     echo_warnings(list(review.warnings))

@@ -20,6 +20,7 @@ __all__ = [
     "MEDIAN_METHODS",
     "METHOD_NAMES",
     "MH_METHODS",
+    "NUMBER_STYLES",
     "PROPORTION_MEASURES",
     "RATIO_MEASURES",
     "RE_METHODS",
@@ -58,6 +59,22 @@ METHOD_NAMES: dict[str, str] = {
 }
 
 
+#: How numbers on a reporting scale are printed for people (one rule per measure, used by
+#: every output; JSON and CSV keep full precision):
+#:
+#: ``ratio`` (RR, OR, HR): ``digits`` decimals (2) from 0.1 to 1000; three significant
+#: digits below 0.1 (0.0767, 0.00404); below 0.001 "< 0.001" and above 1000 "> 1000"
+#: (symmetric on the log scale, never wider than seven characters).
+#: ``proportion`` (PLO, PFT, PAS, PR): ``digits`` decimals (3); a value that is not 0
+#: (or 1) but would print as 0.000 (1.000) prints as "< 0.001" ("> 0.999").
+#: ``months`` (MED): ``digits`` decimals (1); a positive value that would print as 0.0
+#: prints as "< 0.1".
+#: ``difference`` (RD, GEN): ``digits`` decimals (3), never "-0.000".
+#: Every style prints magnitudes of 100,000 and more in scientific notation, three
+#: significant digits (1.23e+05), so no number is ever wider than ten characters.
+NUMBER_STYLES: tuple[str, ...] = ("ratio", "proportion", "months", "difference")
+
+
 @dataclass(frozen=True)
 class Measure:
     """One effect measure: how it is named, pooled, drawn and tested.
@@ -67,7 +84,10 @@ class Measure:
     ``generic`` or ``median``. ``log``: pooled on the
     log scale and drawn on a log axis. ``null``: the value of no effect on the
     reporting scale (None for single-arm measures: there is nothing to test against).
-    ``digits``: decimals for estimates in every output.
+    ``style`` and ``digits``: how an estimate or CI bound on the reporting scale is
+    printed in every human-readable output (text, Markdown, HTML, the report, the
+    forest plot, the summary of findings), by
+    :func:`synthesis.render.text.number`; see :data:`NUMBER_STYLES`.
     """
 
     code: str
@@ -84,6 +104,7 @@ class Measure:
     ci_methods: tuple[str, ...] = CI_METHODS
     digits: int = 3
     back_transform: bool = True  # effects.back_transform knows it (else: no transform)
+    style: str = "difference"
 
     @property
     def default_method(self) -> str:
@@ -98,6 +119,7 @@ _PROPORTION = dict(
     axis_label="Proportion",
     estimate_name="Proportion",
     data_header="Events/Total",
+    style="proportion",
 )
 _TWO_ARM_HEADER = "Events/Total (exp. vs ctrl)"
 _CONTINUOUS_HEADER = "Mean (SD), n (exp. vs ctrl)"
@@ -146,6 +168,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             (*RE_METHODS, "MH"),
             digits=2,
+            style="ratio",
         ),
         Measure(
             "OR",
@@ -160,6 +183,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             (*RE_METHODS, "MH", "PETO"),
             digits=2,
+            style="ratio",
         ),
         Measure(
             "RD",
@@ -215,6 +239,7 @@ MEASURES: dict[str, Measure] = {
             "pooled on the log scale",
             RE_METHODS,
             digits=2,
+            style="ratio",
         ),
         Measure(
             "GEN",
@@ -244,6 +269,7 @@ MEASURES: dict[str, Measure] = {
             ci_methods=("wald",),
             digits=1,
             back_transform=False,
+            style="months",
         ),
     )
 }

@@ -559,12 +559,12 @@ def test_also_in_text_md_csv_and_subgroups(tmp_path: Path) -> None:
         i for i, line in enumerate(lines) if line.startswith("Pooled (common effect, MH)")
     )
     assert lines[common + 1].startswith("Pooled (random effects)")
-    assert "0.623  [0.575, 0.675]" in lines[common]  # exp(rma.mh OR)
+    assert "0.62  [0.57, 0.68]" in lines[common]  # rma.mh OR 0.623 [0.575, 0.675]
     assert "Test of overall effect, common effect (MH): z = -11.54, p < 0.0001" in text
     assert "Cochran-Mantel-Haenszel test: X² = 135.69 (df = 1, p < 0.0001); Tarone's test for " \
         "heterogeneity: X² = 171.76 (df = 12, p < 0.0001)" in text  # fmt: skip
     code, md, _ = run(folder, *args, "--format", "md")
-    assert "| Pooled (common effect, MH) | k = 13 | 0.623 | [0.575, 0.675] |  |" in md
+    assert "| Pooled (common effect, MH) | k = 13 | 0.62 | [0.57, 0.68] |  |" in md
     code, csv, _ = run(folder, *args, "--format", "csv")
     kinds = [line.split(",")[0] for line in csv.splitlines()[1:]]
     assert kinds[-2:] == ["common", "pooled"]

@@ -81,7 +81,8 @@ def test_sort_by_estimate_and_as_listed(orr: PoolResult) -> None:
     by_est = [r.x for r in study_rows(forest_layout(orr, sort="estimate"))]
     assert by_est == sorted(s.estimate for s in orr.studies)
     listed = [r.label for r in study_rows(forest_layout(orr, sort="listed"))]
-    assert listed == [s.label for s in orr.studies]
+    assert listed == [s.label for s in sorted(orr.studies, key=lambda s: s.listed)]
+    assert listed[:2] == ["Rux-P-Gemox pilot 2025", "City of Hope 2022"]  # files' order
     with pytest.raises(SynthError, match="--sort size"):
         forest_layout(orr, sort="size")
 
@@ -95,7 +96,8 @@ def test_study_texts_and_weights_come_from_the_result(orr: PoolResult) -> None:
         assert row.data == s.data
         assert row.weight == s.weight
         assert row.weight_text == f"{s.weight:.1f}%"
-        assert row.estimate_text == f"{s.estimate:.2f} [{s.ci_low:.2f}, {s.ci_high:.2f}]"
+        # proportions: three decimals, as in every output (render.text.number)
+        assert row.estimate_text == f"{s.estimate:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]"
         assert (row.x, row.ci_low, row.ci_high) == (s.estimate, s.ci_low, s.ci_high)
         assert row.size == pytest.approx(math.sqrt(s.weight / top))
     assert sum(r.weight for r in study_rows(layout)) == pytest.approx(100.0)
@@ -107,12 +109,12 @@ def test_diamond_and_prediction_interval(orr: PoolResult) -> None:
     layout = forest_layout(orr)
     pooled = next(r for r in layout.rows if r.kind == "pooled")
     assert pooled.diamond == (orr.ci_low, orr.estimate, orr.ci_high)
-    assert pooled.estimate_text == "0.52 [0.30, 0.73]"
+    assert pooled.estimate_text == "0.518 [0.300, 0.730]"
     assert pooled.data == "k = 4, n = 182"
     assert pooled.weight_text == "100.0%"
     pi = next(r for r in layout.rows if r.kind == "pi")
     assert (pi.lo, pi.hi) == (orr.pi_low, orr.pi_high)
-    assert pi.estimate_text == "[0.16, 0.86]"
+    assert pi.estimate_text == "[0.156, 0.863]"
     assert layout.rows.index(pi) == layout.rows.index(pooled) + 1  # the bar under the diamond
 
 
@@ -151,7 +153,7 @@ def test_risk_difference_axis_is_linear_with_null_at_zero(review) -> None:
     lo, hi = layout.xlim
     assert lo <= 0.0 <= hi and lo >= -1.0 and hi <= 1.0
     (row,) = study_rows(layout)
-    assert row.estimate_text == "0.25 [\u22120.03, 0.53]"  # a true minus sign
+    assert row.estimate_text == "0.252 [\u22120.027, 0.532]"  # a true minus sign
     assert "\u22120.2" in layout.tick_labels
 
 
@@ -250,7 +252,12 @@ def test_subgroup_blocks_each_with_their_diamond_and_the_test(review) -> None:
     diamonds = [r for r in layout.rows if r.kind == "subgroup-pooled"]
     assert len(diamonds) == len(result.subgroups) == 2
     for g, d in zip(result.subgroups, diamonds, strict=True):
-        assert d.diamond == (g.ci_low, g.estimate, g.ci_high)
+        if g.k == 1:  # one study pools nothing: no diamond, the study's own numbers
+            (s,) = g.studies
+            assert d.diamond is None and d.label == "Subtotal: single study, not pooled"
+            assert (d.x, d.ci_low, d.ci_high) == (s.estimate, s.ci_low, s.ci_high)
+        else:
+            assert d.diamond == (g.ci_low, g.estimate, g.ci_high)
         assert d.subgroup == f"disease = {g.value}"
         members = [r for r in study_rows(layout) if r.subgroup == d.subgroup]
         assert sorted(r.weight_text for r in members) == sorted(
@@ -546,12 +553,12 @@ def test_pool_never_imports_plotting() -> None:
 
 
 def test_numbers_in_the_plot_differences_never_show_minus_zero() -> None:
-    from synthesis.plots.forest import _digits, _num
+    from synthesis.plots.forest import _num
 
-    assert _num(0.0045, _digits("RD")) == "0.00"
-    assert _num(-0.0045, _digits("RD")) == "0.00"
-    assert _num(-0.0451, _digits("RD")) == "\u22120.05"
-    assert _num(0.0045, _digits("HR")) == "0.0045"  # a ratio never prints as 0.00
-    assert _num(0.996, _digits("PLO")) == "1.00"
-    assert _num(11.04, _digits("MED")) == "11.0"
-    assert _num(None, _digits("MED")) == "NR"
+    assert _num(0.00045, "RD") == "0.000"
+    assert _num(-0.00045, "RD") == "0.000"
+    assert _num(-0.0451, "RD") == "\u22120.045"
+    assert _num(0.0045, "HR") == "0.00450"  # a ratio never prints as 0.00
+    assert _num(0.996, "PLO") == "0.996"  # not 1.00
+    assert _num(11.04, "MED") == "11.0"
+    assert _num(None, "MED") == "NR"

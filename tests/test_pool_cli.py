@@ -29,6 +29,9 @@ CONTRACT_KEYS = {
 }  # fmt: skip
 MODEL_KEYS = {"estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high"}
 HET_KEYS = {"tau2", "tau2_ci_low", "tau2_ci_high", "tau", "I2", "H2", "Q", "Q_df", "Q_p"}
+# added keys (synthesis.analyses.pool.Heterogeneity): a Q-profile bound beyond the search
+# limit (metafor's ">100") is null with its flag true; the limit searched
+HET_KEYS |= {"tau2_ci_low_unbounded", "tau2_ci_high_unbounded", "tau2_ci_limit"}
 STUDY_KEYS = {"id", "arm", "estimate", "ci_low", "ci_high", "yi", "vi", "weight"}
 
 
@@ -49,7 +52,8 @@ def close(a: float, b: float, kind: str) -> bool:
 
 
 def test_orr_default_is_plo_reml_and_matches_metafor() -> None:
-    out = pool_json("--outcome", "ORR")
+    # metafor's rows are in the records' order (--sort listed); the default is by year
+    out = pool_json("--outcome", "ORR", "--sort", "listed")
     ref = REF["reml"]
     assert (out["measure"], out["method"], out["ci_method"], out["k"]) == ("PLO", "REML", "wald", 4)
     assert close(out["estimate"], ref["pred"], "iterative")
@@ -123,11 +127,18 @@ def test_k1_gives_the_study_estimate_and_null_heterogeneity() -> None:
     assert math.isclose(out["estimate"], 5 / 6, rel_tol=1e-12)
     assert out["pi_low"] is None and out["pi_high"] is None
     assert all(v is None for v in out["heterogeneity"].values())
-    assert any(w.startswith("k = 1: the pooled estimate") for w in out["warnings"])
-    # The reporting-scale CI is the Wald CI on the logit scale (a pooled estimate).
+    assert out["single_study"] is True
+    assert any(w.startswith("single study: not pooled") for w in out["warnings"])
+    # Nothing is pooled: the CI is the study's own (Clopper-Pearson, as on its row), not
+    # the Wald CI on the logit scale; model_scale keeps metafor's rma(k = 1) numbers.
+    (study,) = out["studies"]
+    assert (out["ci_low"], out["ci_high"]) == (study["ci_low"], study["ci_high"])
+    assert math.isclose(out["ci_low"], REF["cp"]["ci"][0][0], rel_tol=1e-9)  # binom.test(5, 6)
+    assert math.isclose(out["ci_high"], REF["cp"]["ci"][0][1], rel_tol=1e-9)
     se = math.sqrt(1 / 5 + 1 / 1)
-    lo = 1 / (1 + math.exp(-(math.log(5) - 1.959963984540054 * se)))
-    assert math.isclose(out["ci_low"], lo, rel_tol=1e-9)
+    assert math.isclose(
+        out["model_scale"]["ci_low"], math.log(5) - 1.959963984540054 * se, rel_tol=1e-12
+    )
 
 
 def test_unknown_outcome_is_a_clear_error() -> None:

@@ -110,9 +110,15 @@ def test_orr_row_values_and_printed_strings() -> None:
 def test_medians_print_in_months_without_heterogeneity() -> None:
     md = render(summarize(studies=STUDIES, outcomes=["OS", "PFS"]), fmt="md")
     lines = md.splitlines()
-    assert "| OS | median (MED) | 2 | 123 | 11.0 mo [1.6, 11.0] | – | – | – | WM | 1, 2 |" in lines
-    assert "| PFS | median (MED) | 1 | 51 | 0.8 mo | – | – | – | WM | 3 |" in lines
+    assert (
+        "| OS | median (MED) | 2 | 123 | 11.0 mo [1.6, 11.0] | – | – | – | WM | 1, 2, 3 |" in lines
+    )
+    assert "| PFS | median (MED) | 1 (not pooled) | 51 | 0.8 mo | – | – | – | WM | 4 |" in lines
     assert "1. 1 study also usable with --measure HR" in lines
+    # medians of 1.6 (ANKL) and 11 months (AML/ALL): the heterogeneity warning of medians
+    assert any(
+        line.startswith("3. the pooled medians range from 1.6 to 11 months") for line in lines
+    )
 
 
 def test_review_of_60_studies(review60: str) -> None:

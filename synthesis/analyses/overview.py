@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthesis.analyses.order import DEFAULT_SORT, check_sort
 from synthesis.errors import SynthError
 from synthesis.records.normalize import Entry, entry_data
 from synthesis.records.review import Review
@@ -37,10 +38,35 @@ def poolable_as(entry: Entry, review_entries: tuple[Entry, ...]) -> str:
     return "GEN" if entry.se is not None else ""
 
 
+def _value(e: Entry) -> float | None:
+    """An entry's own number, for --sort estimate: proportion, median, ratio or estimate."""
+    if e.kind == "binary" and e.events is not None and e.total:
+        return e.events / e.total
+    if e.kind == "median":
+        return None if e.not_reached else e.median
+    return e.ratio if e.kind == "ratio" else e.yi
+
+
+def _order(entries: tuple[Entry, ...], sort: str) -> list[Entry]:
+    """By outcome, then as ``synth pool --sort`` orders studies (year by default)."""
+    check_sort(sort)
+    listed = {id(e): i for i, e in enumerate(entries)}
+
+    def key(e: Entry) -> tuple[Any, ...]:
+        if sort == "year":
+            return (e.outcome.lower(), e.year, listed[id(e)])
+        if sort == "estimate":
+            v = _value(e)
+            return (e.outcome.lower(), v is None, v or 0.0, listed[id(e)])
+        return (e.outcome.lower(), listed[id(e)])
+
+    return sorted(entries, key=key)
+
+
 def overview(
-    review: Review, *, outcome: str | None = None
+    review: Review, *, outcome: str | None = None, sort: str = DEFAULT_SORT
 ) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """(headers, rows) of every entry, sorted by outcome, year and study."""
+    """(headers, rows) of every entry, by outcome, then in ``sort`` order (year by default)."""
     entries = review.entries
     if outcome is not None:
         wanted = review.synonyms.canonical(outcome)
@@ -63,6 +89,6 @@ def overview(
             poolable_as(e, review.entries),
             f"{e.file}:{e.line}",
         ]
-        for e in sorted(entries, key=lambda e: (e.outcome.lower(), e.year, e.study, e.line))
+        for e in _order(tuple(entries), sort)
     ]
     return HEADERS, rows

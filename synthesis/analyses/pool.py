@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from synthesis.analyses.order import DEFAULT_SORT, check_sort, sort_studies
 from synthesis.effects import escalc as effects
 from synthesis.errors import SynthError
 from synthesis.measures import (
@@ -62,6 +63,8 @@ class StudyResult:
     # the record entries this row was computed from (experimental then control for a
     # two-arm comparison): later analyses and the report start from them, not (file, line)
     entries: tuple[Entry, ...] = field(default=(), compare=False, repr=False)
+    # position in the order the records are read (--sort listed), whatever the row order
+    listed: int = field(default=0, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +103,15 @@ class ModelScale(_Flat):
 
 @dataclass(frozen=True)
 class Heterogeneity(_Flat):
+    """Heterogeneity of a fit; the Q-profile CI of tau² as metafor's ``confint()``.
+
+    The CI is searched in [0, ``tau2_ci_limit``] (metafor's ``tau2.max``,
+    max(100, 10 tau²)). A bound beyond that limit (metafor prints ``>100``) does not
+    exist as a number: it is ``None`` with ``tau2_ci_high_unbounded`` (or, when the
+    whole CI lies beyond the limit, ``tau2_ci_low_unbounded`` too) true. The three
+    keys are ``None`` when there is no CI of tau² (FE, GLMM, k = 1, medians).
+    """
+
     tau2: float | None
     tau2_ci_low: float | None
     tau2_ci_high: float | None
@@ -109,6 +121,9 @@ class Heterogeneity(_Flat):
     Q: float | None
     Q_df: int | None
     Q_p: float | None
+    tau2_ci_low_unbounded: bool | None = None
+    tau2_ci_high_unbounded: bool | None = None
+    tau2_ci_limit: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +172,11 @@ class PoolResult:
     model: str = "rows"  # "rows" (rma.uni) or "multilevel" (rma.mv, rows nested in clusters)
     cluster: str | None = None  # multilevel: "study" or the tag whose values are the clusters
     variance_components: tuple[Any, ...] | None = None  # multilevel: (cluster, row)
+
+    @property
+    def single_study(self) -> bool:
+        """k = 1: nothing is pooled; estimate and CI are the study's own (its row above)."""
+        return self.k == 1
 
     @property
     def record_warnings(self) -> tuple[str, ...]:
@@ -222,6 +242,7 @@ class PoolResult:
                 "pi_method": self.pi_method,
                 "pi_df": self.pi_df,
                 "heterogeneity": self.heterogeneity.to_dict(),
+                "single_study": self.single_study,
             }
         )
         if self.model == "multilevel":
@@ -266,6 +287,22 @@ class PoolResult:
                 }
             )
         return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------
+# Study order: one rule for every output (synthesis.analyses.order)
+
+
+def _ordered(result: PoolResult, sort: str) -> PoolResult:
+    return replace(result, studies=tuple(sort_studies(result.studies, sort)))
+
+
+def order_result(result: PoolResult, sort: str) -> PoolResult:
+    """``result`` with its study rows (and each subgroup's) in the order ``sort`` names."""
+    ordered = _ordered(result, sort)
+    if result.subgroups is None:
+        return ordered
+    return replace(ordered, subgroups=tuple(_ordered(g, sort) for g in result.subgroups))
 
 
 # ---------------------------------------------------------------------------
@@ -389,7 +426,7 @@ def _select_rows(
 ) -> _Rows:
     """The rows of one analysis: the entries that give ``measure``, as effect sizes."""
     if measure in PROPORTION_MEASURES:
-        return _select_proportions(entries, measure, level, warnings)
+        return _select_proportions(entries, measure, level, warnings, method)
     if measure in ("HR", "OR", "RR", "RD"):
         return _select_comparative(entries, measure, level, warnings, method=method)
     if measure in CONTINUOUS_MEASURES:
@@ -400,18 +437,11 @@ def _select_rows(
 
 
 def _select_proportions(
-    entries: list[Entry], measure: str, level: float, warnings: list[str]
+    entries: list[Entry], measure: str, level: float, warnings: list[str], method: str = ""
 ) -> _Rows:
     """One row per arm (or whole cohort) with a count: a single proportion."""
     chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
-    per_study = Counter(e.study for e in chosen)
-    multi = sorted(study for study, count in per_study.items() if count > 1)
-    if multi:
-        warnings.append(
-            f"arms of the same study enter as separate rows ({', '.join(multi)}); "
-            "they share a study, so the rows are not independent; --model multilevel pools "
-            "them as rows nested in their study"
-        )
+    _arms_warning(chosen, warnings)
     events = np.array([e.events for e in chosen], dtype=float)
     totals = np.array([e.total for e in chosen], dtype=float)
     eff = effects.proportions(events, totals, measure=measure, level=level)
@@ -420,7 +450,7 @@ def _select_proportions(
         for e, c in zip(chosen, eff.corrected, strict=True)
         if c
     ]
-    if corrected:
+    if corrected and method != "GLMM":  # the GLMM fits the counts themselves
         warnings.append(
             f"0.5 added to the cells of {', '.join(corrected)} (0 or all events) for "
             f"{measure}; --measure PFT or --method GLMM need no correction"
@@ -786,6 +816,49 @@ def _fit_rows(
     return fit(rows.yi, rows.vi, method=method, ci=ci, level=level)
 
 
+#: What every output says when k = 1 (the pooled row is the study's own row).
+SINGLE_STUDY = (
+    "single study: not pooled; the estimate and CI shown are the study's own, and "
+    "heterogeneity is not defined"
+)
+
+
+def tau2_search_limit(tau2: float) -> float:
+    """The upper end of the tau² range searched for its Q-profile CI.
+
+    metafor's ``confint.rma.uni`` (``tau2.max = max(100, 10 * tau2)``), reproduced by
+    :func:`synthesis.models.core._qprofile`, which returns this limit itself as a bound
+    that lies beyond it (metafor prints ``>100``).
+    """
+    return max(100.0, 10.0 * tau2)
+
+
+def _heterogeneity(res: Fit) -> Heterogeneity:
+    lo, hi = res.tau2_ci_low, res.tau2_ci_high
+    low_out = high_out = limit = None
+    if res.tau2 is not None and lo is not None and hi is not None:
+        limit = tau2_search_limit(res.tau2)
+        at_limit = limit * (1.0 - 1e-12)
+        high_out = hi >= at_limit
+        low_out = lo >= at_limit
+        lo = None if low_out else lo
+        hi = None if high_out else hi
+    return Heterogeneity(
+        tau2=res.tau2,
+        tau2_ci_low=lo,
+        tau2_ci_high=hi,
+        tau=res.tau,
+        I2=res.I2,
+        H2=res.H2,
+        Q=res.Q,
+        Q_df=res.Q_df,
+        Q_p=res.Q_p,
+        tau2_ci_low_unbounded=low_out,
+        tau2_ci_high_unbounded=high_out,
+        tau2_ci_limit=limit,
+    )
+
+
 def _fit_mh(rows: _Rows, measure: str, method: str, level: float, warnings: list[str]) -> Any:
     """Mantel-Haenszel or Peto on the rows' 2x2 tables (metafor rma.mh / rma.peto)."""
     from synthesis.models.mh import mantel_haenszel, peto
@@ -903,7 +976,11 @@ def _heterogeneity_warnings(
     if not res.converged:
         warnings.append(f"the {method} estimate of tau² did not converge; try --method DL or PM")
     for note in res.notes:
+        if k == 1 and note.startswith("k = 1:"):
+            continue  # said once, in the words every output uses (SINGLE_STUDY)
         warnings.append(note)
+    if k == 1:
+        warnings.append(SINGLE_STUDY)
     if res.I2 is not None and res.I2 >= 75 and k >= 3 and not beside:  # (said once, by the main)
         if method in MH_METHODS:
             warnings.append(
@@ -964,22 +1041,32 @@ def _result_from_fit(
             line=e.line,
             tags=dict(e.tags),
             entries=src,
+            listed=i,
         )
-        for e, src, arm, data, s_est, s_lo, s_hi, y, v, w, n in zip(
-            rows.entries,
-            rows.sources,
-            rows.arms,
-            rows.data,
-            est,
-            lo,
-            hi,
-            yi,
-            vi,
-            res.weights,
-            rows.n,
-            strict=True,
+        for i, (e, src, arm, data, s_est, s_lo, s_hi, y, v, w, n) in enumerate(
+            zip(
+                rows.entries,
+                rows.sources,
+                rows.arms,
+                rows.data,
+                est,
+                lo,
+                hi,
+                yi,
+                vi,
+                res.weights,
+                rows.n,
+                strict=True,
+            )
         )
     )
+    if k == 1 and method not in MH_METHODS:  # not pooled: the study's own estimate and CI
+        own = studies[0]
+        estimate, ci_low, ci_high = own.estimate, own.ci_low, own.ci_high
+    else:
+        estimate = _back(measure, res.estimate, harmonic)
+        ci_low = _back(measure, res.ci_low, harmonic)
+        ci_high = _back(measure, res.ci_high, harmonic)
     return PoolResult(
         outcome=outcome,
         measure=measure,
@@ -987,9 +1074,9 @@ def _result_from_fit(
         ci_method=ci,
         level=level,
         k=k,
-        estimate=_back(measure, res.estimate, harmonic),
-        ci_low=_back(measure, res.ci_low, harmonic),
-        ci_high=_back(measure, res.ci_high, harmonic),
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
         pi_low=_back(measure, pi_low, harmonic),
         pi_high=_back(measure, pi_high, harmonic),
         model_scale=ModelScale(
@@ -1003,17 +1090,7 @@ def _result_from_fit(
         statistic=statistic,
         df=res.df if statistic is not None else None,
         p_value=p_value,
-        heterogeneity=Heterogeneity(
-            tau2=res.tau2,
-            tau2_ci_low=res.tau2_ci_low,
-            tau2_ci_high=res.tau2_ci_high,
-            tau=res.tau,
-            I2=res.I2,
-            H2=res.H2,
-            Q=res.Q,
-            Q_df=res.Q_df,
-            Q_p=res.Q_p,
-        ),
+        heterogeneity=_heterogeneity(res),
         studies=studies,
         warnings=tuple(dict.fromkeys(warnings)),
         converged=res.converged,
@@ -1028,6 +1105,57 @@ def _result_from_fit(
         tests=_mh_tests(res),
         also=opts.also,
     )
+
+
+#: Pooled medians have no heterogeneity statistic; they are flagged instead when the
+#: largest median is more than this many times the smallest (e.g. 0.8 and 22.8 months).
+MEDIAN_SPREAD_RATIO = 3.0
+#: ...and when the rows differ in one of these tags (different populations).
+POPULATION_TAGS: tuple[str, ...] = ("disease",)
+
+
+def median_spread_warnings(entries: Sequence[Entry]) -> list[str]:
+    """The heterogeneity warning of a pooled median (medians have no Q, I² or tau²).
+
+    Rule 1: the largest median is more than :data:`MEDIAN_SPREAD_RATIO` times the
+    smallest. Rule 2: the rows differ in a tag of :data:`POPULATION_TAGS` (``disease``).
+    One warning gives every reason that applies and names the tags whose values differ
+    between the rows, to use with ``--by``.
+    """
+    reasons: list[str] = []
+    values = [e.median for e in entries if e.median is not None]
+    if values and min(values) > 0 and max(values) / min(values) > MEDIAN_SPREAD_RATIO:
+        low, high = min(values), max(values)
+        reasons.append(
+            f"range from {low:g} to {high:g} months ({high / low:.0f}-fold, more than "
+            f"{MEDIAN_SPREAD_RATIO:g}-fold)"
+        )
+    for tag in POPULATION_TAGS:
+        found = sorted({e.tags[tag] for e in entries if tag in e.tags}, key=str.lower)
+        if len(found) > 1:
+            reasons.append(f"come from different {tag}s ({', '.join(found)})")
+    if not reasons:
+        return []
+    tags = sorted({t for e in entries for t in e.tags})
+    differing = [t for t in tags if len({e.tags.get(t) for e in entries}) > 1]
+    differing = [t for t in differing if t in POPULATION_TAGS] or differing
+    hint = f"; consider --by {' or --by '.join(differing)}" if differing else ""
+    return [
+        f"the pooled medians {' and '.join(reasons)}: heterogeneous populations, and a "
+        f"pooled median may describe none of them{hint}"
+    ]
+
+
+def _arms_warning(chosen: Sequence[Entry], warnings: list[str]) -> None:
+    """Rows that are arms of one study are not independent: say so (any measure)."""
+    per_study = Counter(e.study for e in chosen)
+    multi = sorted(study for study, count in per_study.items() if count > 1)
+    if multi:
+        warnings.append(
+            f"arms of the same study enter as separate rows ({', '.join(multi)}); "
+            "they share a study, so the rows are not independent; --model multilevel pools "
+            "them as rows nested in their study"
+        )
 
 
 def _pool_medians(
@@ -1054,10 +1182,15 @@ def _pool_medians(
             usable = [e for e in usable if e.n is not None]
     if not usable:
         raise SynthError(f"no median of {outcome} can be pooled (all missing n or not reached)")
+    _arms_warning(usable, warnings)
     medians = np.array([e.median for e in usable], dtype=float)
     ns = np.array([e.n if e.n is not None else 1 for e in usable], dtype=float)
     res = pool_medians(medians, ns, method=method, level=level)
-    warnings.extend(res.notes)
+    if len(usable) == 1:
+        warnings.append(SINGLE_STUDY)
+    else:
+        warnings.extend(res.notes)
+        warnings.extend(median_spread_warnings(usable))
     statistic = p_value = None
     if opts.null is not None:  # the exact sign test of the study medians (no SE exists)
         from synthesis.models.signtest import sign_test
@@ -1091,9 +1224,13 @@ def _pool_medians(
             line=e.line,
             tags=dict(e.tags),
             entries=(e,),
+            listed=i,
         )
-        for e, w in zip(usable, res.weights, strict=True)
+        for i, (e, w) in enumerate(zip(usable, res.weights, strict=True))
     )
+    estimate, ci_low, ci_high = res.estimate, res.ci_low, res.ci_high
+    if len(usable) == 1:  # not pooled: the study's own median and its reported CI
+        estimate, ci_low, ci_high = studies[0].estimate, studies[0].ci_low, studies[0].ci_high
     return PoolResult(
         outcome=outcome,
         measure="MED",
@@ -1101,12 +1238,12 @@ def _pool_medians(
         ci_method="wald",
         level=level,
         k=len(usable),
-        estimate=res.estimate,
-        ci_low=res.ci_low,
-        ci_high=res.ci_high,
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
         pi_low=None,
         pi_high=None,
-        model_scale=ModelScale(res.estimate, None, res.ci_low, res.ci_high, None, None),
+        model_scale=ModelScale(estimate, None, ci_low, ci_high, None, None),
         statistic=statistic,
         df=None,
         p_value=p_value,
@@ -1281,6 +1418,7 @@ def pool(
     also: str | None = None,
     pi: str = "normal",
     null: float | None = None,
+    sort: str = DEFAULT_SORT,
 ) -> PoolResult:
     """Pool one outcome of a review; the library function behind ``synth pool``.
 
@@ -1291,8 +1429,11 @@ def pool(
     adds that common-effect result as :attr:`PoolResult.common`; ``pi`` is ``"normal"``
     (metafor's prediction interval) or ``"t"`` (k - 2 df); ``null`` is the value, on
     the reporting scale, that the pooled estimate is tested against (default: 1 for
-    ratios, 0 for differences, no test for proportions and medians).
+    ratios, 0 for differences, no test for proportions and medians).  ``sort`` orders
+    the study rows (within each subgroup): see :data:`SORTS`; the numbers do not depend
+    on it.
     """
+    check_sort(sort)
     if review is None:
         review = load_review(studies)
     if not 0.0 < level < 1.0:
@@ -1324,7 +1465,7 @@ def pool(
     opts = _options(measure, method, ci, level, also, pi, null)
     overall = _analyse(entries, outcome=wanted, opts=opts, warnings=list(warnings), where=where)
     if by is None:
-        return overall
+        return _ordered(overall, sort)
     known_tags = sorted({t for s in review.studies for t in s.tags})
     if by not in known_tags:
         from synthesis.records.schema import suggest
@@ -1350,8 +1491,8 @@ def pool(
     if len(groups) < 2:
         extra.append(f"only one subgroup of {by}; no test for subgroup differences")
     return replace(
-        overall,
+        _ordered(overall, sort),
         warnings=tuple(dict.fromkeys(list(overall.warnings) + extra)),
-        subgroups=tuple(groups),
+        subgroups=tuple(_ordered(g, sort) for g in groups),
         subgroup_test=test,
     )

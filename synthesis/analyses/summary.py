@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthesis.analyses.order import DEFAULT_SORT, check_sort
 from synthesis.analyses.pool import PoolResult, default_measure, pool
 from synthesis.errors import Problem, SynthError
 from synthesis.measures import MEASURE_NAMES, MEDIAN_METHODS, RE_METHODS
@@ -213,12 +214,19 @@ def _participants(review: Review, result: PoolResult) -> int | None:
     return sum(ns) if ns else None
 
 
-def _row(review: Review, outcome: str, method: str | None, ci: str, level: float) -> SummaryRow:
+def _row(
+    review: Review,
+    outcome: str,
+    method: str | None,
+    ci: str,
+    level: float,
+    sort: str = DEFAULT_SORT,
+) -> SummaryRow:
     entries = [e for e in review.entries if e.outcome == outcome]
     measure, _ = default_measure(entries)
     use_method, use_ci, notes = _method_for(measure, method, ci)
     try:
-        result = pool(review, outcome=outcome, method=use_method, ci=use_ci, level=level)
+        result = pool(review, outcome=outcome, method=use_method, ci=use_ci, level=level, sort=sort)
     except SynthError as exc:
         return SummaryRow(
             outcome=outcome,
@@ -292,12 +300,14 @@ def summarize(
     ci: str = "wald",
     level: float = 0.95,
     studies: str | Path | None = None,
+    sort: str = DEFAULT_SORT,
 ) -> SummaryTable:
     """Pool every outcome of a review (or those named) into a summary of findings.
 
     Each outcome uses its default measure (PLO for counts, else what most studies
     give) and ``method`` when it applies to that measure (else the measure's
-    default, with a warning in the row).  Unknown outcome names raise
+    default, with a warning in the row).  ``sort`` orders each result's studies
+    (``synth pool --sort``).  Unknown outcome names raise
     :class:`SynthError` naming the outcomes that exist.
     """
     if review is None:
@@ -305,8 +315,9 @@ def summarize(
     method = method.upper() if method else None
     ci = ci.lower()
     _check_options(method, ci, level)
+    check_sort(sort)
     names = _choose_outcomes(review, outcomes)
-    rows = tuple(_row(review, name, method, ci, level) for name in names)
+    rows = tuple(_row(review, name, method, ci, level, sort) for name in names)
     settings = SummarySettings(
         method=method,
         ci_method=ci,

@@ -52,11 +52,23 @@ Differences from R, by design: the optimum is found to ~1e-10 (Newton on
 (bobyqa/Nelder-Mead, ``tolPwrss = 1e-7``), which leave tau2 off by up to
 ~1e-5 relative.  With k = 1 metafor refuses to fit ("Number of parameters to
 be estimated is larger than the number of observations"); so does this module
-(``ValueError``).  When every study has 0 events, or every study has all events,
-the ML estimate is infinite and lme4/metafor fail: ``ValueError``.  When all
-proportions are identical, lme4 refuses ("Response is constant"); the ML
-solution is tau2 = 0 with the binomial fixed-effect fit, which is returned
-with a note.
+(:class:`GlmmError`, a ``ValueError`` and a :class:`~synthesis.errors.SynthError`,
+so that the command line says what to do instead of printing a traceback).  When
+every study has 0 events, or every study has all events, the ML estimate is
+infinite and lme4/metafor fail: :class:`GlmmError`.  When all proportions are
+identical, lme4 refuses ("Response is constant"); the ML solution is tau2 = 0 with
+the binomial fixed-effect fit, which is returned with a note.
+
+Bounded work: a study with more than :data:`MAX_TOTAL` (10^6) participants is
+refused at once. The binomial deviance is a difference of terms of order n, so its
+rounding grows with n and the finite-difference Hessian behind the SE loses digits:
+against metafor 3.8.1 (xi = 0.3n, 0.6n, 0.45n) the SE differs by 4e-6 at n = 10^4,
+2e-4 at 10^5, 1.5e-3 at 10^6 and 1-4e-2 at 10^7, where metafor's own SE wobbles as
+much and fits take seconds; lme4, hence metafor, stops with "Cannot fit ML model"
+from about 2 x 10^8 (1/10^9 vs 999999999/10^9 used to run for minutes here). And a
+fit evaluates the likelihood at most :data:`MAX_EVALUATIONS` times (ordinary data need
+50 to 1,000), else :class:`GlmmError`. At such sizes the inverse-variance model
+(``--method REML``) gives the same answer to many digits.
 
 The module imports only numpy at import time; scipy (special functions, and
 optimize only as a fallback) is imported inside :func:`fit_glmm_plo`.
@@ -69,11 +81,25 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from synthesis.errors import SynthError
 from synthesis.models.results import Fit
 
-__all__ = ["fit_glmm_plo", "glmm_deviance"]
+__all__ = ["MAX_EVALUATIONS", "MAX_TOTAL", "GlmmError", "fit_glmm_plo", "glmm_deviance"]
 
 N_AGQ = 7
+#: The largest study (participants) a GLMM is fitted to; see the module docstring.
+MAX_TOTAL = 10**6
+#: The most likelihood evaluations one fit may use (ordinary fits need 50 to 1,000).
+MAX_EVALUATIONS = 10_000
+_NM_MAXFEV = 5_000  # of which the Nelder-Mead fallback may use at most this many
+
+_ALTERNATIVE = "use the default --method REML (inverse variance) or --measure PFT instead"
+
+
+class GlmmError(SynthError, ValueError):
+    """The GLMM cannot be fitted to these data (a user-facing reason and what to do)."""
+
+
 _DERIV12_DELTA = 1e-4  # lme4::deriv12 default step
 
 
@@ -106,13 +132,27 @@ def _xlogy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class _Data:
-    """Counts plus the constant (saturated) part of the binomial deviance."""
+    """Counts plus the constant (saturated) part of the binomial deviance.
 
-    def __init__(self, x: np.ndarray, n: np.ndarray) -> None:
+    ``budget`` counts the deviance evaluations left (:data:`MAX_EVALUATIONS`).
+    """
+
+    def __init__(self, x: np.ndarray, n: np.ndarray, budget: int | None = None) -> None:
         self.x = x
         self.n = n
         self.sat = _xlogy(x, x / n) + _xlogy(n - x, (n - x) / n)
         self.b_last = np.zeros_like(x)  # last conditional modes on the b = theta*u scale
+        self.limit = MAX_EVALUATIONS if budget is None else budget
+        self.budget = self.limit
+
+    def spend(self) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise GlmmError(
+                f"GLMM: no maximum-likelihood fit after {self.limit:,} likelihood "
+                "evaluations (the likelihood is too flat or too irregular for these counts; "
+                f"metafor stops with 'Cannot fit ML model' on such data); {_ALTERNATIVE}"
+            )
 
     def devres(self, eta: np.ndarray) -> np.ndarray:
         """Binomial deviance residuals d_i(eta) = 2 n_i [y log(y/mu) + ...]."""
@@ -158,6 +198,7 @@ def _modes(d: _Data, theta: float, beta: float) -> np.ndarray:
 
 
 def _deviance(d: _Data, theta: float, beta: float) -> float:
+    d.spend()
     u = _modes(d, theta, beta)
     eta = beta + theta * u
     devc0 = u * u + d.devres(eta)
@@ -192,16 +233,21 @@ def _check_counts(
     x = np.asarray(events, dtype=float).ravel()
     n = np.asarray(total, dtype=float).ravel()
     if x.shape != n.shape:
-        raise ValueError("events and total must have the same length")
+        raise GlmmError("GLMM: events and total must have the same length")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(n))):
-        raise ValueError("events and total must be finite numbers")
+        raise GlmmError("GLMM: events and total must be finite numbers")
     if np.any(x != np.round(x)) or np.any(n != np.round(n)):
-        raise ValueError("events and total must be whole numbers")
+        raise GlmmError("GLMM: events and total must be whole numbers")
     if np.any(n <= 0) or np.any(x < 0) or np.any(x > n):
-        raise ValueError("need 0 <= events <= total and total > 0 in every study")
+        raise GlmmError("GLMM: need 0 <= events <= total and total > 0 in every study")
     if x.size < (1 if allow_k1 else 2):
-        raise ValueError("GLMM needs at least 2 studies")
+        raise GlmmError("GLMM needs at least 2 studies")
     return x, n
+
+
+def _counts(x: np.ndarray, n: np.ndarray) -> str:
+    shown = ", ".join(f"{a:.0f}/{b:.0f}" for a, b in zip(x[:4], n[:4], strict=True))
+    return shown + (f" and {x.size - 4} more" if x.size > 4 else "")
 
 
 # --------------------------------------------------------------------------- #
@@ -273,7 +319,7 @@ def _nelder_mead(f, p0: np.ndarray) -> tuple[np.ndarray, float]:
         lambda q: f(np.asarray(q)),
         p0,
         method="Nelder-Mead",
-        options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000, "maxfev": 40000},
+        options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": _NM_MAXFEV, "maxfev": _NM_MAXFEV},
     )
     return np.asarray(res.x, dtype=float), float(res.fun)
 
@@ -384,19 +430,38 @@ def fit_glmm_plo(events: Sequence[float], total: Sequence[float], *, level: floa
     ``events``/``total`` are per-study counts (whole numbers, 0 <= events <=
     total).  ``level`` is the confidence level as a fraction (0.95).  Returns a
     :class:`synthesis.results.Fit` on the logit scale with ``method="GLMM"``.
-    Raises ``ValueError`` for fewer than 2 studies and when every study has 0
-    events (or every study all events), where the ML estimate does not exist.
+    Raises :class:`GlmmError` (a ``ValueError``) for fewer than 2 studies, when
+    every study has 0 events (or every study all events), where the ML estimate
+    does not exist, for a study larger than :data:`MAX_TOTAL`, and when the fit
+    needs more than :data:`MAX_EVALUATIONS` likelihood evaluations.
     """
     from scipy.special import chdtrc, ndtr, ndtri  # lazy: keep module import light
 
     if not 0.0 < level < 1.0:
-        raise ValueError("level must be between 0 and 1 (e.g. 0.95)")
+        raise GlmmError("GLMM: level must be between 0 and 1 (e.g. 0.95)")
     x, n = _check_counts(events, total)
     k = int(x.size)
     if np.all(x == 0):
-        raise ValueError("GLMM cannot be fitted: no study has any event")
+        raise GlmmError(
+            f"GLMM cannot be fitted: no study has any event ({_counts(x, n)}), so the "
+            "maximum-likelihood estimate is a proportion of exactly 0 with no interval "
+            f"(metafor refuses too); {_ALTERNATIVE}, which handle zero counts"
+        )
     if np.all(x == n):
-        raise ValueError("GLMM cannot be fitted: every study has only events")
+        raise GlmmError(
+            f"GLMM cannot be fitted: every study has only events ({_counts(x, n)}), so the "
+            "maximum-likelihood estimate is a proportion of exactly 1 with no interval "
+            f"(metafor refuses too); {_ALTERNATIVE}, which handle such counts"
+        )
+    if np.any(n > MAX_TOTAL):
+        big = int(np.argmax(n))
+        raise GlmmError(
+            f"GLMM: a study has {n[big]:,.0f} participants ({x[big]:.0f}/{n[big]:.0f}), "
+            f"more than the {MAX_TOTAL:,} up to which the GLMM's binomial likelihood and "
+            "standard error can be computed precisely (metafor stops with 'Cannot fit ML "
+            "model' from about 2 x 10^8); at this size the normal approximation of the "
+            f"inverse-variance model is exact to many digits: {_ALTERNATIVE}"
+        )
     notes: list[str] = []
     d = _Data(x, n)
 

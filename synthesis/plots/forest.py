@@ -33,15 +33,21 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from synthesis.analyses.order import SORTS, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import COMMON_METHODS, MEASURES, METHOD_NAMES
 from synthesis.render.text import (
     common_lines,
-    fmt,
     heterogeneity_line,
+    interval,
     level_text,
+    number,
     overall_line,
     p_text,
+    pooled_name,
+    subgroup_test_line,
+    tau2_text,
+    weight_text,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,8 +57,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from synthesis.analyses.pool import PoolResult, StudyResult
 
 MINUS = "\u2212"
-SORTS = ("year", "estimate", "listed")
 FORMATS = ("png", "svg", "pdf")
+#: The largest PNG drawn: pixels per side and in all (a 2,000-study plot at 200 dpi would
+#: be 84,550 px tall and need gigabytes). Beyond, the error suggests SVG/PDF or --where.
+MAX_PNG_SIDE = 32_768
+MAX_PNG_PIXELS = 50_000_000
 ROW_KINDS = (
     "study",
     "subgroup-header",
@@ -94,11 +103,12 @@ class ForestRow:
     bold: bool = False
     study_id: str | None = None
     subgroup: str | None = None
+    single: bool = False  # a pooled row of k = 1: nothing pooled, so no diamond
 
     @property
     def diamond(self) -> tuple[float, float, float] | None:
         """(left, centre, right) of a pooled row's diamond on the plotting scale."""
-        if self.kind not in ("pooled", "subgroup-pooled") or self.x is None:
+        if self.kind not in ("pooled", "subgroup-pooled") or self.x is None or self.single:
             return None
         if self.lo is None or self.hi is None:
             return (self.x, self.x, self.x)
@@ -163,56 +173,39 @@ class ForestImage:
 # Layout (pure data)
 
 
-def _digits(measure: str) -> int:
-    """Decimals shown for ``measure``; negative for ratios and proportions (see _num)."""
-    if measure == "MED":
-        return 1
-    return 2 if measure in ("RD", "GEN", "MD", "SMD") else -2
-
-
-def _num(value: float | None, digits: int) -> str:
-    """A number as printed in the plot: fixed decimals, a true minus sign, 'NR' for None.
-
-    ``digits`` < 0 marks a ratio or proportion (``-digits`` decimals), where a positive
-    value that would print as zero gets two significant digits instead (HR 0.0040, not
-    0.00). Differences keep fixed decimals, and a value that rounds to zero prints
-    without a sign (0.00, never -0.00).
-    """
-    if value is None:
-        return "NR"
-    places = abs(digits)
-    text = f"{value:.{places}f}"
-    if float(text) == 0:
-        text = f"{value:.2g}" if digits < 0 and value > 0 else f"{0:.{places}f}"
+def _plot_text(text: str) -> str:
+    """A number as the plot shows it: the text outputs' string with a true minus sign."""
     return text.replace("-", MINUS)
 
 
-def _estimate_text(est: float | None, lo: float | None, hi: float | None, digits: int) -> str:
+def _num(value: float | None, measure: str) -> str:
+    """A number as printed in the plot: :func:`synthesis.render.text.number` (the rule of
+    every output) with a true minus sign; 'NR' (not reached / not reported) for None."""
+    if value is None:
+        return "NR"
+    return _plot_text(number(value, measure))
+
+
+def _estimate_text(est: float | None, lo: float | None, hi: float | None, measure: str) -> str:
     if est is None:
         return "NR"
-    text = _num(est, digits)
+    text = _num(est, measure)
     if lo is None and hi is None:
         return text
-    return f"{text} [{_num(lo, digits)}, {_num(hi, digits)}]"
+    return f"{text} {_interval_text(lo, hi, measure)}"
 
 
-def _interval_text(lo: float | None, hi: float | None, digits: int) -> str:
-    return f"[{_num(lo, digits)}, {_num(hi, digits)}]"
+def _interval_text(lo: float | None, hi: float | None, measure: str) -> str:
+    return _plot_text(interval(lo, hi, measure))
 
 
 def _sorted_studies(studies: Sequence[StudyResult], sort: str) -> list[StudyResult]:
-    if sort == "listed":
-        return list(studies)
-    if sort == "year":
-        return sorted(studies, key=lambda s: s.year)
-    # estimate: ascending, studies without an estimate last (stable otherwise)
-    return sorted(
-        studies,
-        key=lambda s: (s.estimate is None, s.estimate if s.estimate is not None else 0.0),
-    )
+    return sort_studies(studies, sort)
 
 
 def _pooled_label(result: PoolResult, *, subtotal: bool) -> str:
+    if result.single_study:
+        return pooled_name(result, subtotal=subtotal)
     if result.measure == "MED":
         name = f"median of medians ({result.method})"
         return f"Subtotal, {name}" if subtotal else f"Pooled {name}"
@@ -234,7 +227,7 @@ def _short_heterogeneity(result: PoolResult) -> str:
     if h.I2 is not None:
         parts.append(f"I² = {h.I2:.1f}%")
     if h.tau2 is not None:
-        parts.append(f"τ² = {fmt(h.tau2, 4)}")
+        parts.append(f"τ² = {tau2_text(h.tau2)}")
     if h.Q_p is not None:
         parts.append(p_text(h.Q_p))
     return "Heterogeneity: " + ", ".join(parts)
@@ -274,9 +267,7 @@ def _method_notes(result: PoolResult) -> list[str]:
     return out
 
 
-def _common_rows(
-    result: PoolResult, *, digits: int, subgroup: str | None, subtotal: bool
-) -> list[ForestRow]:
+def _common_rows(result: PoolResult, *, subgroup: str | None, subtotal: bool) -> list[ForestRow]:
     """The common-effect diamond (``--also``), drawn above the random-effects one."""
     c = result.common
     if c is None:
@@ -287,7 +278,7 @@ def _common_rows(
             label=_pooled_label(c, subtotal=subtotal)
             + (f" ({c.method})" if subtotal and c.method != "FE" else ""),
             data=_pooled_data(c),
-            estimate_text=_estimate_text(c.estimate, c.ci_low, c.ci_high, digits),
+            estimate_text=_estimate_text(c.estimate, c.ci_low, c.ci_high, c.measure),
             x=c.estimate,
             ci_low=c.ci_low,
             ci_high=c.ci_high,
@@ -297,13 +288,13 @@ def _common_rows(
     ]
 
 
-def _study_row(s: StudyResult, digits: int, subgroup: str | None) -> ForestRow:
+def _study_row(s: StudyResult, measure: str, subgroup: str | None) -> ForestRow:
     return ForestRow(
         kind="study",
         label=s.label,
         data=s.data,
-        estimate_text=_estimate_text(s.estimate, s.ci_low, s.ci_high, digits),
-        weight_text=f"{s.weight:.1f}%" if s.weight is not None else "",
+        estimate_text=_estimate_text(s.estimate, s.ci_low, s.ci_high, measure),
+        weight_text=weight_text(s.weight),
         x=s.estimate,
         ci_low=s.ci_low,
         ci_high=s.ci_high,
@@ -314,24 +305,26 @@ def _study_row(s: StudyResult, digits: int, subgroup: str | None) -> ForestRow:
 
 
 def _block(
-    result: PoolResult, *, sort: str, digits: int, subgroup: str | None, subtotal: bool
+    result: PoolResult, *, sort: str, subgroup: str | None, subtotal: bool
 ) -> list[ForestRow]:
-    rows = [_study_row(s, digits, subgroup) for s in _sorted_studies(result.studies, sort)]
+    m = result.measure
+    rows = [_study_row(s, m, subgroup) for s in _sorted_studies(result.studies, sort)]
     if not subtotal:
         rows.append(ForestRow(kind="blank"))
-    rows.extend(_common_rows(result, digits=digits, subgroup=subgroup, subtotal=subtotal))
+    rows.extend(_common_rows(result, subgroup=subgroup, subtotal=subtotal))
     rows.append(
         ForestRow(
             kind="subgroup-pooled" if subtotal else "pooled",
             label=_pooled_label(result, subtotal=subtotal),
             data=_pooled_data(result),
-            estimate_text=_estimate_text(result.estimate, result.ci_low, result.ci_high, digits),
+            estimate_text=_estimate_text(result.estimate, result.ci_low, result.ci_high, m),
             weight_text="100.0%" if subtotal or not result.subgroups else "",
             x=result.estimate,
             ci_low=result.ci_low,
             ci_high=result.ci_high,
             bold=True,
             subgroup=subgroup,
+            single=result.single_study,
         )
     )
     if result.pi_low is not None and result.pi_high is not None:
@@ -339,7 +332,7 @@ def _block(
             ForestRow(
                 kind="subgroup-pi" if subtotal else "pi",
                 label="Prediction interval",
-                estimate_text=_interval_text(result.pi_low, result.pi_high, digits),
+                estimate_text=_interval_text(result.pi_low, result.pi_high, m),
                 ci_low=result.pi_low,
                 ci_high=result.pi_high,
                 subgroup=subgroup,
@@ -467,7 +460,6 @@ def forest_layout(
     if sort not in SORTS:
         raise SynthError(f"--sort {sort}: use one of {', '.join(SORTS)}")
     measure = result.measure
-    digits = _digits(measure)
     warnings: list[str] = []
 
     rows: list[ForestRow] = []
@@ -475,15 +467,15 @@ def forest_layout(
         for g in result.subgroups:
             name = f"{g.by} = {g.value}"
             rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
-            rows.extend(_block(g, sort=sort, digits=digits, subgroup=name, subtotal=True))
+            rows.extend(_block(g, sort=sort, subgroup=name, subtotal=True))
             rows.append(ForestRow(kind="blank"))
         rows.extend(
             r
-            for r in _block(result, sort=sort, digits=digits, subgroup=None, subtotal=False)
+            for r in _block(result, sort=sort, subgroup=None, subtotal=False)
             if r.kind not in ("study", "blank")
         )
     else:
-        rows = _block(result, sort=sort, digits=digits, subgroup=None, subtotal=False)
+        rows = _block(result, sort=sort, subgroup=None, subtotal=False)
 
     # axis
     null: float | None
@@ -552,9 +544,8 @@ def forest_layout(
     if line:
         footer.append(line)
     footer.extend(common_lines(result))
-    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
-        t = result.subgroup_test
-        footer.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
+    if subgroup_test_line(result):
+        footer.append(subgroup_test_line(result))
     footer.append(_method_line(result))
     footer.extend(_method_notes(result))
     if result.subgroups:
@@ -584,7 +575,7 @@ def forest_layout(
         tick_labels=tuple(_tick_label(t) for t in ticks),
         xlabel=MEASURES[measure].axis_label,
         null_line=null,
-        pooled_line=result.estimate,
+        pooled_line=None if result.single_study else result.estimate,
         favours=fav,
         footer=tuple(footer),
         warnings=tuple(warnings),
@@ -622,6 +613,45 @@ def _rc() -> dict[str, Any]:
         "axes.unicode_minus": True,
         "path.simplify": False,
     }
+
+
+def _heights(layout: ForestLayout) -> tuple[float, float, float, float, float, float]:
+    """Inches: a footer line, the header, the axis, the footer, the rows, the whole figure.
+
+    The height depends on the number of rows only (no text is measured), so that
+    :func:`forest_image` can refuse a PNG that is too large before drawing anything.
+    """
+    line_h = SMALL_SIZE * 1.45 / 72
+    title_h = 0.42
+    header_h = ROW_HEIGHT * 1.4
+    axis_h = 0.32 + (line_h if layout.favours else 0.0) + line_h + 0.08
+    footer_h = 0.12 + line_h * len(layout.footer)
+    rows_h = ROW_HEIGHT * max(len(layout.rows), 1)
+    fig_h = MARGIN + title_h + header_h + rows_h + axis_h + footer_h + MARGIN
+    return line_h, header_h, axis_h, footer_h, rows_h, fig_h
+
+
+def _check_png_size(layout: ForestLayout, dpi: int, width_in: float | None = None) -> None:
+    """Refuse a PNG beyond :data:`MAX_PNG_SIDE` per side or :data:`MAX_PNG_PIXELS` in all."""
+    height = math.ceil(_heights(layout)[-1] * dpi)
+    width = math.ceil(width_in * dpi) if width_in is not None else 0
+    studies = sum(r.kind == "study" for r in layout.rows)
+    too_tall = height > MAX_PNG_SIDE
+    too_big = width > MAX_PNG_SIDE or width * height > MAX_PNG_PIXELS
+    if not (too_tall or too_big):
+        return
+    size = f"{width:,} x {height:,} px" if width else f"{height:,} px tall"
+    # rows that fit at this dpi (the height grows by ROW_HEIGHT * dpi per row)
+    tallest = min(MAX_PNG_SIDE, MAX_PNG_PIXELS / width) if width else MAX_PNG_SIDE
+    fixed = _heights(replace(layout, rows=()))[-1] - ROW_HEIGHT
+    rows_fit = max(0, int((tallest / dpi - fixed) / ROW_HEIGHT))
+    raise SynthError(
+        f"a forest plot of {studies:,} studies would be {size} as PNG at {dpi} dpi; a PNG "
+        f"may have at most {MAX_PNG_SIDE:,} px per side and {MAX_PNG_PIXELS / 1e6:g} "
+        f"megapixels ({'' if width else 'at most '}about {rows_fit:,} rows at {dpi} dpi): "
+        "write .svg or .pdf instead (any size), or select fewer studies with --where TAG=VALUE"
+        + (", or lower --dpi" if dpi > 200 else "")
+    )
 
 
 def draw_forest(layout: ForestLayout, *, dpi: int = 200) -> Figure:
@@ -693,13 +723,7 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
         x_weight += extra
         fig_w += extra
 
-    line_h = SMALL_SIZE * 1.45 / 72
-    title_h = 0.42
-    header_h = ROW_HEIGHT * 1.4
-    axis_h = 0.32 + (line_h if layout.favours else 0.0) + line_h + 0.08
-    footer_h = 0.12 + line_h * len(layout.footer)
-    rows_h = ROW_HEIGHT * max(n, 1)
-    fig_h = MARGIN + title_h + header_h + rows_h + axis_h + footer_h + MARGIN
+    line_h, header_h, axis_h, footer_h, rows_h, fig_h = _heights(layout)
     # whole pixels (half a pixel over, so that the renderer's truncation is exact)
     fig_w = (math.ceil(fig_w * dpi) + 0.5) / dpi
     fig_h = (math.ceil(fig_h * dpi) + 0.5) / dpi
@@ -788,7 +812,7 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
                 side = max(MIN_SQUARE_PT, r.size * MAX_SQUARE * row_pt)
                 ax.plot([r.x], [y], marker="s", ms=side, mew=0, color=SQUARE_COLOUR, zorder=2,
                         clip_on=False)  # fmt: skip
-        elif r.kind in ("pooled", "subgroup-pooled") and r.x is not None:
+        elif r.kind in ("pooled", "subgroup-pooled") and r.x is not None and not r.single:
             colour = DIAMOND_COLOUR if r.kind == "pooled" else SUBDIAMOND_COLOUR
             left, centre, right = r.diamond or (r.x, r.x, r.x)
             if left == right:
@@ -858,6 +882,8 @@ def forest_image(
     if fmt not in FORMATS:
         raise SynthError(f"unknown plot format '{fmt}': use one of {', '.join(FORMATS)}")
     layout = forest_layout(result, sort=sort, favours=favours)
+    if fmt == "png":
+        _check_png_size(layout, dpi)  # before drawing: the height needs no text measured
     import io
 
     import matplotlib
@@ -865,6 +891,8 @@ def forest_image(
     with matplotlib.rc_context(_rc()):
         fig = _draw(layout, dpi)
         w, h = fig.get_size_inches()
+        if fmt == "png":
+            _check_png_size(layout, dpi, float(w))
         buf = io.BytesIO()
         metadata: dict[str, Any]
         if fmt == "svg":

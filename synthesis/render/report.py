@@ -13,7 +13,9 @@ import datetime as _dt
 import re
 from html import escape
 from pathlib import Path
+from typing import Any
 
+from synthesis.analyses.order import DEFAULT_SORT
 from synthesis.analyses.pool import PoolResult, StudyResult
 from synthesis.analyses.summary import DASH, SummaryRow, SummaryTable, summarize
 from synthesis.errors import SynthError
@@ -25,13 +27,23 @@ from synthesis.render.sof import (
     TABLE_CSS,
     estimate_text,
     html_fragment,
-    i2_text,
     interval_text,
     k_text,
-    tau2_text,
     value_text,
 )
-from synthesis.render.text import heterogeneity_line, level_text, overall_line, result_title
+from synthesis.render.text import (
+    heterogeneity_line,
+    level_text,
+    overall_line,
+    pooled_name,
+    result_title,
+    weight_text,
+)
+
+#: Axis and footer text of an embedded forest plot, in CSS px: the plot is shown at
+#: (this / the plot's small font size in pt) px per pt, so that at a 1,280 px window
+#: every text is at least this size (a wide plot scrolls sideways rather than shrink).
+PLOT_TEXT_PX = 11.5
 
 CSS = (
     """
@@ -41,8 +53,8 @@ h1 { font-size: 20pt; margin-bottom: 0.2em; }
 h2 { font-size: 15pt; border-bottom: 2px solid #333; padding-bottom: 0.15em; margin-top: 1.6em; }
 h3 { font-size: 12pt; margin: 1em 0 0.3em; }
 p.meta, p.model { color: #444; font-size: 10pt; margin: 0.2em 0; }
-figure.forest { margin: 0.8em 0; }
-figure.forest svg { display: block; max-width: 100%; height: auto; }
+figure.forest { margin: 0.8em 0; overflow-x: auto; }
+figure.forest svg { display: block; max-width: none; }
 table.numbers { border-collapse: collapse; font-size: 10.5pt; }
 table.numbers th { text-align: left; font-weight: normal; color: #444; padding: 2px 12px 2px 0; }
 table.numbers td { padding: 2px 0; }
@@ -57,7 +69,9 @@ table.studies td.num, table.studies td.data { text-align: right; white-space: no
 table.studies td.data { text-align: left; }
 table.studies td.quote { font-style: italic; }
 table.studies td.src { font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
-                       word-break: break-all; }
+                       word-break: normal; overflow-wrap: normal; }
+/* FILE:LINE breaks only after a slash (<wbr>), never inside a name or a number */
+table.studies td.src span { white-space: nowrap; }
 table.studies tr.pooled td { font-weight: bold; background: #f4f4f4; }
 span.note { display: block; font-style: normal; color: #555; margin-top: 0.2em; }
 dl.settings { display: grid; grid-template-columns: max-content auto; gap: 2px 14px;
@@ -73,7 +87,8 @@ ol.references, ul.record-warnings { font-size: 9pt; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr, figure.forest, div.keep { break-inside: avoid; page-break-inside: avoid; }
   /* A plot of many studies is scaled down to fit one A4 page rather than cut. */
-  figure.forest svg { max-height: 240mm; width: auto; }
+  figure.forest { overflow: visible; }
+  figure.forest svg { max-width: 100%; max-height: 240mm; width: auto; height: auto; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }
@@ -104,15 +119,36 @@ def inline_svg(data: bytes | str, *, prefix: str) -> str:
     return text
 
 
+_SIZE = re.compile(r'<svg ([^>]*?)width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def plot_scale() -> float:
+    """CSS px per pt at which an embedded plot is shown (its small text at PLOT_TEXT_PX)."""
+    from synthesis.plots.forest import SMALL_SIZE
+
+    return PLOT_TEXT_PX / SMALL_SIZE
+
+
+def _display_size(svg: str) -> str:
+    """The plot's width and height in CSS px at :func:`plot_scale` (its viewBox stays in pt)."""
+    scale = plot_scale()
+
+    def size(m: re.Match[str]) -> str:
+        w, h = float(m.group(2)) * scale, float(m.group(3)) * scale
+        return f'<svg {m.group(1)}width="{w:.0f}" height="{h:.0f}"'
+
+    return _SIZE.sub(size, svg, count=1)
+
+
 def forest_svg(result: PoolResult, *, prefix: str) -> str:
     """The outcome's forest plot as inline SVG, or a line saying why there is none."""
     from synthesis.plots.forest import forest_bytes
 
     try:
-        data = forest_bytes(result, fmt="svg")
+        data = forest_bytes(result, fmt="svg", sort="listed")  # pool's order (--sort)
     except SynthError as exc:
         return f'<p class="no-plot">No forest plot: {escape(str(exc))}</p>'
-    svg = inline_svg(data, prefix=prefix)
+    svg = _display_size(inline_svg(data, prefix=prefix))
     label = f"Forest plot of {result.outcome}"
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
     return f'<figure class="forest">\n{svg}\n</figure>'
@@ -130,13 +166,21 @@ def _arm_text(study: StudyResult, entry: Entry | None) -> str:
     return "all"
 
 
+def source_html(file: str, line: int | None) -> str:
+    """``FILE:LINE`` as HTML that may break after a slash only (never in a name or number)."""
+    text = file if line is None else f"{file}:{line}"
+    parts = text.split("/")
+    pieces = [escape(p + "/") for p in parts[:-1]] + [escape(parts[-1])]
+    return "<wbr>".join(f"<span>{p}</span>" for p in pieces)
+
+
 def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
     pct = level_text(result.level)
     heads = ["Study", "Arm", "Data", f"Estimate [{pct} CI]", "Weight", "Source quote", "Record"]
     out = ['<table class="studies">', "<thead><tr>"]
     out += [f"<th>{escape(h)}</th>" for h in heads]
     out.append("</tr></thead><tbody>")
-    for s in sorted(result.studies, key=lambda s: s.year):  # the forest plot's order
+    for s in result.studies:  # pool's order (--sort), as the forest plot
         entry = s.entries[0] if s.entries else None
         label = entry.label if entry is not None else s.label
         est = value_text(result.measure, s.estimate)
@@ -147,7 +191,7 @@ def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
         quote_html = f"“{escape(quote)}”" if quote else DASH
         if entry is not None and entry.note:
             quote_html += f'<span class="note">Note: {escape(entry.note)}</span>'
-        weight = DASH if s.weight is None else f"{s.weight:.1f}%"
+        weight = DASH if s.weight is None else weight_text(s.weight)
         out.append(
             "<tr>"
             f"<td>{escape(label)}</td>"
@@ -156,10 +200,10 @@ def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
             f'<td class="num">{escape(est)}</td>'
             f'<td class="num">{escape(weight)}</td>'
             f'<td class="quote">{quote_html}</td>'
-            f'<td class="src">{escape(f"{s.file}:{s.line}")}</td>'
+            f'<td class="src">{source_html(s.file, s.line)}</td>'
             "</tr>"
         )
-    pooled = "Pooled median" if result.measure == "MED" else "Pooled"
+    pooled = pooled_name(result)
     out.append(
         '<tr class="pooled">'
         f"<td>{escape(pooled)}</td><td></td>"
@@ -175,7 +219,7 @@ def _numbers(result: PoolResult, row: SummaryRow) -> str:
     pct = level_text(result.level)
     pairs = [
         (
-            "Pooled estimate",
+            "Estimate (single study, not pooled)" if result.single_study else "Pooled estimate",
             estimate_text(row) + (f"  ({pct} CI)" if row.ci_low is not None else ""),
         ),
         (f"{pct} prediction interval", interval_text(result.measure, row.pi_low, row.pi_high)),
@@ -185,15 +229,26 @@ def _numbers(result: PoolResult, row: SummaryRow) -> str:
     overall = overall_line(result)
     if overall:
         pairs.append(("Test of overall effect", overall.removeprefix("Test of overall effect: ")))
-    pairs.append(("Heterogeneity", heterogeneity_line(result).removeprefix("Heterogeneity: ")))
-    if row.I2 is not None or row.tau2 is not None:
-        pairs.append(("I² / τ²", f"{i2_text(row)} / {tau2_text(row)}"))
+    # one row: tau² [CI], I², H², Q (the summary table above gives I² and tau² again)
+    het = heterogeneity_line(result, prefix="").replace("tau²", "τ²")
+    pairs.append(("Heterogeneity", het))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pairs)
     return f'<table class="numbers">{body}</table>'
 
 
-def outcome_section(row: SummaryRow, review: Review, *, number: int) -> str:
-    """The HTML section of one pooled outcome."""
+def _optional_section(make, what: str) -> str:
+    """A section that may not apply to an outcome: its reason instead of a failed report."""
+    try:
+        return make()
+    except (SynthError, ValueError) as exc:
+        return f'<p class="note">{escape(what)}: not available ({escape(str(exc))})</p>'
+
+
+def outcome_section(row: SummaryRow, review: Review, *, number: int, grade_html: str = "") -> str:
+    """The HTML section of one pooled outcome: plot, numbers, GRADE, sensitivity, bias."""
+    from synthesis.render.bias import bias_section
+    from synthesis.render.sensitivity import sensitivity_html
+
     result = row.result
     assert result is not None
     anchor = f"outcome-{number}"
@@ -207,6 +262,8 @@ def outcome_section(row: SummaryRow, review: Review, *, number: int) -> str:
         _numbers(result, row),
         "</div>",
     ]
+    if grade_html:
+        parts.append(grade_html)
     if row.warnings:
         parts.append(
             '<div class="keep"><h3>Warnings</h3><ul class="warnings">'
@@ -219,6 +276,14 @@ def outcome_section(row: SummaryRow, review: Review, *, number: int) -> str:
             + "".join(f"<li>Note: {escape(n)}</li>" for n in result.notes)
             + "</ul>"
         )
+    parts.append(
+        _optional_section(
+            lambda: sensitivity_html(result, prefix=f"s{number}"), "Sensitivity analyses"
+        )
+    )
+    parts.append(
+        _optional_section(lambda: bias_section(result, prefix=f"b{number}"), "Small-study tests")
+    )
     parts.append("<h3>Study data</h3>")
     parts.append(_study_table(result, row, review))
     parts.append("</section>")
@@ -288,8 +353,27 @@ def _settings(table: SummaryTable, review: Review) -> str:
     return "\n".join(out)
 
 
-def report_html(table: SummaryTable, *, review: Review, title: str | None = None) -> str:
-    """The report of a computed summary table (``review`` supplies quotes and citations)."""
+def report_html(
+    table: SummaryTable, *, review: Review, title: str | None = None, reviewer: Any = None
+) -> str:
+    """The report of a computed summary table (``review`` supplies quotes and citations).
+
+    It opens with the GRADE summary of findings (``reviewer``: the ``grade:`` judgements
+    of synth.yaml), carries a risk-of-bias section when any study has a record, and each
+    outcome shows its GRADE reasons, sensitivity analyses and small-study tests.
+    """
+    from synthesis.render.grade_section import (
+        GRADE_CSS,
+        grade_summary_section,
+        grade_table,
+        has_risk_of_bias,
+        outcome_grade_sections,
+        risk_of_bias_section,
+    )
+    from synthesis.render.sensitivity import SENSITIVITY_CSS
+
+    grade = grade_table(table, review, reviewer=reviewer)
+    grade_html = outcome_grade_sections(grade)
     folder = table.settings.studies
     title = title or f"Evidence synthesis: {Path(folder).name or folder}"
     pooled = table.pooled
@@ -309,21 +393,26 @@ def report_html(table: SummaryTable, *, review: Review, title: str | None = None
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title>",
-        f"<style>{CSS}</style>",
+        f"<style>{CSS}{GRADE_CSS}{SENSITIVITY_CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">{escape(meta)}</p>',
         "</header>",
+        grade_summary_section(grade),
         '<section id="summary">',
         "<h2>Summary of findings</h2>",
         html_fragment(table),
         f'<nav class="contents"><h3>Outcomes</h3><ol>{contents}</ol></nav>' if pooled else "",
         "</section>",
         _not_pooled(table),
+        risk_of_bias_section(review) if has_risk_of_bias(review) else "",
     ]
-    parts += [outcome_section(r, review, number=i) for i, r in enumerate(pooled, 1)]
+    parts += [
+        outcome_section(r, review, number=i, grade_html=grade_html.get(r.outcome, ""))
+        for i, r in enumerate(pooled, 1)
+    ]
     parts += [_settings(table, review), "</body>", "</html>"]
     return "\n".join(p for p in parts if p) + "\n"
 
@@ -336,9 +425,16 @@ def build_report(
     level: float = 0.95,
     studies: str | Path | None = None,
     title: str | None = None,
+    sort: str = DEFAULT_SORT,
 ) -> str:
-    """The whole report as one HTML string (the library function behind ``synth report``)."""
+    """The whole report as one HTML string (the library function behind ``synth report``).
+
+    ``sort`` orders the studies of each outcome (plot and table), as ``synth pool --sort``.
+    """
     if review is None:
         review = load_review(studies)
-    table = summarize(review, method=method, ci=ci, level=level)
-    return report_html(table, review=review, title=title)
+    from synthesis.records.review import read_config
+
+    table = summarize(review, method=method, ci=ci, level=level, sort=sort)
+    reviewer = read_config(Path.cwd()).grade
+    return report_html(table, review=review, title=title, reviewer=reviewer)

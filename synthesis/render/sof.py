@@ -11,36 +11,42 @@ import html
 from synthesis.analyses.summary import DASH, ROW_FIELDS, SummaryRow, SummaryTable
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
-from synthesis.render.text import csv_text, json_text, level_text, md_escape, md_table
-from synthesis.render.text import fmt as fmt_number
+from synthesis.render.text import (
+    csv_text,
+    interval,
+    json_text,
+    level_text,
+    md_escape,
+    md_table,
+    number,
+)
+from synthesis.render.text import tau2_text as tau2_number
+
+UNIT = {"MED": " mo"}  # the unit after a value or interval, where the measure has one
 
 
 def value_text(measure: str | None, value: float | None) -> str:
-    """One estimate as printed: 0.518 (proportions), 0.78 (ratios), 11.0 mo (medians)."""
-    if value is None:
+    """One estimate as printed: 0.518 (proportions), 0.78 (ratios), 11.0 mo (medians).
+
+    The digits are :func:`synthesis.render.text.number`'s, as in every other output.
+    """
+    if value is None or measure is None:
         return DASH
-    if measure == "MED":
-        return f"{value:.1f} mo"
-    if MEASURES[measure].family in ("ratio", "two_arm") and MEASURES[measure].log:
-        return fmt_number(value, 2)
-    return fmt_number(value, 3)
+    return number(value, measure) + UNIT.get(measure, "")
 
 
 def interval_text(measure: str | None, low: float | None, high: float | None) -> str:
     """'[0.300, 0.730]', '[0.70, 0.87]', '[1.6, 11.0] mo'; a dash when there is none."""
-    if low is None or high is None:
+    if measure is None or (low is None and high is None):
         return DASH
-    if measure == "MED":
-        return f"[{low:.1f}, {high:.1f}] mo"
-    digits = MEASURES[measure].digits if measure != "MED" else 3
-    return f"[{fmt_number(low, digits)}, {fmt_number(high, digits)}]"
+    return interval(low, high, measure) + UNIT.get(measure, "")
 
 
 def estimate_text(row: SummaryRow) -> str:
     """'0.518 [0.300, 0.730]' or '11.0 mo [1.6, 11.0]'; 'not pooled' for an error row."""
     if not row.pooled:
         return "not pooled"
-    if row.ci_low is None or row.ci_high is None:
+    if row.ci_low is None and row.ci_high is None:
         return value_text(row.measure, row.estimate)
     ci = interval_text(row.measure, row.ci_low, row.ci_high).removesuffix(" mo")
     return f"{value_text(row.measure, row.estimate)} {ci}"
@@ -53,9 +59,11 @@ def measure_text(row: SummaryRow) -> str:
 
 
 def k_text(row: SummaryRow) -> str:
-    """'4' or, when arms of a study are separate rows, '4 (3 studies)'."""
+    """'4', '4 (3 studies)' when arms of a study are separate rows, '1 (not pooled)'."""
     if not row.pooled:
         return f"0 ({row.studies} {'study' if row.studies == 1 else 'studies'})"
+    if row.k == 1:
+        return "1 (not pooled)"
     if row.k == row.studies:
         return str(row.k)
     return f"{row.k} ({row.studies} {'study' if row.studies == 1 else 'studies'})"
@@ -66,7 +74,7 @@ def i2_text(row: SummaryRow) -> str:
 
 
 def tau2_text(row: SummaryRow) -> str:
-    return DASH if row.tau2 is None else fmt_number(row.tau2, 4)
+    return DASH if row.tau2 is None else tau2_number(row.tau2)
 
 
 def method_text(row: SummaryRow) -> str:

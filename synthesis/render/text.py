@@ -14,6 +14,95 @@ from typing import Any
 
 from synthesis.measures import COMMON_METHODS, MEASURE_NAMES, MEASURES, METHOD_NAMES
 
+# ---------------------------------------------------------------------------
+# Numbers: one rule per measure (synthesis.measures.NUMBER_STYLES), used by every
+# human-readable output: the pool table, Markdown, the summary of findings, the report
+# and the forest plot. JSON and CSV keep full precision.
+
+#: Ratios beyond these print as "< 0.001" / "> 1000" (symmetric on the log scale).
+RATIO_MIN = 0.001
+RATIO_MAX = 1000.0
+#: Magnitudes from here on print in scientific notation, 3 significant digits (1.23e+05).
+SCIENTIFIC_FROM = 1e5
+TAU2_DIGITS = 4  # tau², as metafor prints it
+
+
+def _fixed(value: float, digits: int) -> str:
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        return f"{0.0:.{digits}f}"  # never "-0.000"
+    return text
+
+
+def format_number(value: Any, style: str = "difference", digits: int = 3) -> str:
+    """One number for people, by a style of :data:`synthesis.measures.NUMBER_STYLES`.
+
+    '' for None or NaN (the caller shows a dash or 'NR' where that reads better).
+    """
+    if value is None:
+        return ""
+    v = float(value)
+    if math.isnan(v):
+        return ""
+    if style == "ratio" and v >= 0:
+        if v > RATIO_MAX:
+            return f"> {RATIO_MAX:g}"
+        if 0 < v < RATIO_MIN:
+            return f"< {RATIO_MIN:g}"
+        if 0 < v < 0.1:
+            return f"{v:#.3g}"  # three significant digits: 0.0767, 0.00404
+        return _fixed(v, digits)
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if abs(v) >= SCIENTIFIC_FROM:
+        return f"{v:.2e}"
+    text = _fixed(v, digits)
+    if style in ("proportion", "months") and v > 0 and float(text) == 0:
+        return f"< {10.0**-digits:.{digits}f}"  # "< 0.001", never 0.000 for a positive value
+    if style == "proportion" and v < 1 and float(text) == 1:
+        return f"> {1 - 10.0**-digits:.{digits}f}"  # "> 0.999", never 1.000 below 1
+    return text
+
+
+def number(value: Any, measure: str) -> str:
+    """An estimate or CI bound of ``measure`` on its reporting scale, as every output prints it."""
+    m = MEASURES[measure]
+    return format_number(value, m.style, m.digits)
+
+
+def interval(low: Any, high: Any, measure: str, *, missing: str = "NR") -> str:
+    """'[0.300, 0.730]'; a bound that is not known (not reached) as ``missing``; '' for none."""
+    if low is None and high is None:
+        return ""
+    lo = number(low, measure) or missing
+    hi = number(high, measure) or missing
+    return f"[{lo}, {hi}]"
+
+
+def tau2_text(value: Any, *, beyond: float | None = None) -> str:
+    """tau² with 4 decimals; a CI bound beyond the search limit ``beyond`` as '> 100' or
+    '> 5072.9226' (metafor: '>100.0000', '>5072.9226')."""
+    if beyond is not None:
+        limit = format_number(beyond, "difference", TAU2_DIGITS)
+        return "> " + (limit.rstrip("0").rstrip(".") if "." in limit else limit)
+    return format_number(value, "difference", TAU2_DIGITS)
+
+
+def tau2_ci_text(h: Any) -> str:
+    """'[0.0267, 19.9798]' or '[0.0462, > 100]'; '' when tau² has no CI."""
+    limit = getattr(h, "tau2_ci_limit", None)
+    low_out = bool(getattr(h, "tau2_ci_low_unbounded", False))
+    high_out = bool(getattr(h, "tau2_ci_high_unbounded", False))
+    if (h.tau2_ci_low is None and not low_out) or (h.tau2_ci_high is None and not high_out):
+        return ""
+    lo = tau2_text(h.tau2_ci_low, beyond=limit if low_out else None)
+    hi = tau2_text(h.tau2_ci_high, beyond=limit if high_out else None)
+    return f"[{lo}, {hi}]"
+
+
+def weight_text(weight: Any) -> str:
+    return "" if weight is None else f"{float(weight):.1f}%"
+
 
 def fmt(value: Any, digits: int = 3) -> str:
     """A number for people: fixed digits, '' for None."""
@@ -95,12 +184,6 @@ def level_text(level: float) -> str:
     return f"{100 * level:g}%"
 
 
-def _ci(low: Any, high: Any, digits: int = 3) -> str:
-    if low is None or high is None:
-        return ""
-    return f"[{fmt(low, digits)}, {fmt(high, digits)}]"
-
-
 def p_text(p: float | None) -> str:
     """'p = 0.0127' or 'p < 0.0001' ('' when there is no p)."""
     if p is None:
@@ -123,22 +206,31 @@ def result_title(result: Any) -> str:
     )
 
 
-def heterogeneity_line(result: Any) -> str:
+def heterogeneity_line(result: Any, *, prefix: str = "Heterogeneity: ") -> str:
     h = result.heterogeneity
     if result.measure == "MED" or h.Q is None:
-        return "Heterogeneity: not estimable" + (" (k = 1)" if result.k == 1 else "")
+        return prefix + "not estimable" + (" (k = 1)" if result.k == 1 else "")
     parts = []
     if h.tau2 is not None:
-        tau2 = f"tau² = {fmt(h.tau2, 4)}"
-        if h.tau2_ci_low is not None and h.tau2_ci_high is not None:
-            tau2 += f" {_ci(h.tau2_ci_low, h.tau2_ci_high, 4)}"
+        tau2 = f"tau² = {tau2_text(h.tau2)}"
+        ci = tau2_ci_text(h)
+        if ci:
+            tau2 += f" {ci}"
         parts.append(tau2)
     if h.I2 is not None:
         parts.append(f"I² = {h.I2:.1f}%")
     if h.H2 is not None:
         parts.append(f"H² = {h.H2:.2f}")
     parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, {p_text(h.Q_p)})")
-    return "Heterogeneity: " + "; ".join(parts)
+    return prefix + "; ".join(parts)
+
+
+def subgroup_heterogeneity_lines(result: Any) -> list[str]:
+    """One heterogeneity line per subgroup ('Heterogeneity in disease = AML: ...')."""
+    return [
+        heterogeneity_line(g, prefix=f"Heterogeneity in {g.by} = {g.value}: ")
+        for g in result.subgroups or ()
+    ]
 
 
 def overall_line(result: Any) -> str:
@@ -195,45 +287,82 @@ def _common_row(result: Any) -> list[list[Any]]:
     c = getattr(result, "common", None)
     if c is None:
         return []
-    return [[_pooled_name(c), f"k = {c.k}", fmt(c.estimate), _ci(c.ci_low, c.ci_high), ""]]
+    return [[pooled_name(c), *_pooled_cells(c), ""]]
 
 
-def _study_rows(result: Any) -> list[list[Any]]:
-    return [
-        [
-            s.label,
-            s.data,
-            fmt(s.estimate),
-            _ci(s.ci_low, s.ci_high),
-            "" if s.weight is None else f"{s.weight:.1f}%",
-        ]
-        for s in result.studies
-    ]
+def subgroup_test_line(result: Any) -> str:
+    t = result.subgroup_test
+    if t is None or t.Q is None:
+        return ""
+    return f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})"
 
 
-def _block_rows(result: Any, name: str) -> list[list[Any]]:
-    rows = _study_rows(result)
-    rows.extend(_common_row(result))
-    rows.append(
-        [
-            name,
-            f"k = {result.k}",
-            fmt(result.estimate),
-            _ci(result.ci_low, result.ci_high),
-            "100.0%",
-        ]
-    )
-    if result.pi_low is not None:
-        rows.append([_pi_label(result), "", "", _ci(result.pi_low, result.pi_high), ""])
-    return rows
+#: The label of the pooled row when k = 1 (nothing is pooled), in every output.
+SINGLE_STUDY_LABEL = "Single study: not pooled"
 
 
-def _pooled_name(result: Any) -> str:
+def pooled_name(result: Any, *, subtotal: bool = False) -> str:
+    """The label of a pooled (or subtotal) row: 'Pooled (random effects)', ..."""
+    if result.k == 1:
+        return "Subtotal: single study, not pooled" if subtotal else SINGLE_STUDY_LABEL
+    if subtotal:
+        return f"Subtotal ({result.method})"
     if result.measure == "MED":
         return "Pooled median"
     if result.method in ("MH", "PETO"):
         return f"Pooled (common effect, {result.method})"
     return "Pooled (common effect)" if result.method == "FE" else "Pooled (random effects)"
+
+
+def _study_rows(result: Any) -> list[list[Any]]:
+    m = result.measure
+    return [
+        [
+            s.label,
+            s.data,
+            number(s.estimate, m),
+            interval(s.ci_low, s.ci_high, m),
+            weight_text(s.weight),
+        ]
+        for s in result.studies
+    ]
+
+
+def _pooled_cells(result: Any) -> list[str]:
+    m = result.measure
+    return [
+        f"k = {result.k}",
+        number(result.estimate, m),
+        interval(result.ci_low, result.ci_high, m),
+    ]
+
+
+def _pi_row(result: Any, name: str) -> list[list[Any]]:
+    if result.pi_low is None:
+        return []
+    return [[name, "", "", interval(result.pi_low, result.pi_high, result.measure), ""]]
+
+
+def _block_rows(result: Any, name: str) -> list[list[Any]]:
+    rows = _study_rows(result)
+    rows.extend(_common_row(result))
+    rows.append([name, *_pooled_cells(result), "100.0%"])
+    rows.extend(_pi_row(result, _pi_label(result)))
+    return rows
+
+
+def _footer(result: Any) -> list[str]:
+    """Heterogeneity (overall, then per subgroup), the test of the effect (and of the
+    common-effect model, CMH/Tarone) and of subgroups."""
+    out = [heterogeneity_line(result), *subgroup_heterogeneity_lines(result)]
+    line = overall_line(result)
+    if line:
+        out.append(line)
+    out.extend(common_lines(result))
+    line = subgroup_test_line(result)
+    if line:
+        out.append(line)
+    return out
 
 
 def pool_table(result: Any) -> str:
@@ -245,32 +374,16 @@ def pool_table(result: Any) -> str:
         rows: list[list[Any]] = []
         for g in result.subgroups:
             rows.append([f"{g.by} = {g.value}", "", "", "", ""])
-            rows.extend(_block_rows(g, f"  subtotal ({g.method})"))
+            rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True)))
             rows.append(["", "", "", "", ""])
         rows.extend(_common_row(result))
-        rows.append(
-            [
-                _pooled_name(result),
-                f"k = {result.k}",
-                fmt(result.estimate),
-                _ci(result.ci_low, result.ci_high),
-                "",
-            ]
-        )
-        if result.pi_low is not None:
-            rows.append([_pi_label(result), "", "", _ci(result.pi_low, result.pi_high), ""])
+        rows.append([pooled_name(result), *_pooled_cells(result), ""])
+        rows.extend(_pi_row(result, _pi_label(result)))
         out.append(text_table(headers, rows, numeric=numeric))
     else:
-        out.append(text_table(headers, _block_rows(result, _pooled_name(result)), numeric=numeric))
+        out.append(text_table(headers, _block_rows(result, pooled_name(result)), numeric=numeric))
     out.append("")
-    out.append(heterogeneity_line(result))
-    line = overall_line(result)
-    if line:
-        out.append(line)
-    out.extend(common_lines(result))
-    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
-        t = result.subgroup_test
-        out.append(f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})")
+    out.extend(_footer(result))
     out.extend(f"Note: {n}" for n in result.notes)
     return "\n".join(out)
 
@@ -285,42 +398,20 @@ def pool_markdown(result: Any) -> str:
             rows.append([f"**{g.by} = {g.value}**", "", "", "", ""])
         rows.extend(_study_rows(g))
         rows.extend(_common_row(g))
-        name = f"Subtotal ({g.method})" if result.subgroups else _pooled_name(g)
-        rows.append(
-            [
-                f"**{name}**",
-                f"k = {g.k}",
-                f"**{fmt(g.estimate)}**",
-                _ci(g.ci_low, g.ci_high),
-                "100.0%",
-            ]
-        )
-        if g.pi_low is not None:
-            rows.append(["Prediction interval", "", "", _ci(g.pi_low, g.pi_high), ""])
+        name = pooled_name(g, subtotal=bool(result.subgroups))
+        k_cell, est, ci = _pooled_cells(g)
+        rows.append([f"**{name}**", k_cell, f"**{est}**", ci, "100.0%"])
+        rows.extend(_pi_row(g, "Prediction interval"))
     if result.subgroups:
         rows.extend(_common_row(result))
-        rows.append(
-            [
-                f"**{_pooled_name(result)}**",
-                f"k = {result.k}",
-                f"**{fmt(result.estimate)}**",
-                _ci(result.ci_low, result.ci_high),
-                "",
-            ]
-        )
-    lines = [
-        f"**{result_title(result)}**",
-        "",
-        md_table(headers, rows),
-        "",
-        heterogeneity_line(result),
-    ]
-    if overall_line(result):
-        lines += ["", overall_line(result)]
-    lines += [x for line in common_lines(result) for x in ("", line)]
-    if result.subgroup_test is not None and result.subgroup_test.Q is not None:
-        t = result.subgroup_test
-        lines += ["", f"Test for subgroup differences: Q = {t.Q:.2f} (df = {t.df}, {p_text(t.p)})"]
+        k_cell, est, ci = _pooled_cells(result)
+        rows.append([f"**{pooled_name(result)}**", k_cell, f"**{est}**", ci, ""])
+        rows.extend(_pi_row(result, "Prediction interval"))
+    lines = [f"**{result_title(result)}**", "", md_table(headers, rows), ""]
+    footer = _footer(result)
+    lines.append(footer[0])
+    for line in footer[1:]:
+        lines += ["", line]
     if result.warnings or result.notes:
         lines += ["", *[f"- Warning: {w}" for w in result.warnings]]
         lines += [f"- Note: {n}" for n in result.notes]
@@ -397,7 +488,7 @@ def _pooled_csv_row(r: Any, kind: str, sub: str | None) -> list[Any]:
         sub,
         None,
         None,
-        _pooled_name(r),
+        pooled_name(r, subtotal=kind == "subgroup"),
         f"k = {r.k}",
         r.participants,
         r.estimate,
