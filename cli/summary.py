@@ -73,11 +73,13 @@ def table(
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
     """
-    from synthesis.analyses.summary import summarize
+    from synthesis.render.grade_section import graded_summary
     from synthesis.render.sof import render
 
     with user_errors():
-        result = summarize(outcomes=outcomes, method=method, ci=ci, level=level, studies=studies)
+        result = graded_summary(
+            outcomes=outcomes, method=method, ci=ci, level=level, studies=studies
+        )
     echo_warnings(list(result.record_warnings))
     click.echo(render(result, fmt=fmt), nl=False)
 

@@ -102,6 +102,9 @@ class SummaryTable:
     rows: tuple[SummaryRow, ...]
     settings: SummarySettings
     record_warnings: tuple[Problem, ...] = ()  # every warning from reading the records
+    # outcome -> GRADE certainty ("⊕⊕◯◯ LOW"); empty when no study has a risk-of-bias
+    # record (then no certainty column): filled by synthesis.render.grade_section
+    certainty: dict[str, str] = field(default_factory=dict)
 
     @property
     def pooled(self) -> tuple[SummaryRow, ...]:
@@ -114,7 +117,12 @@ class SummaryTable:
     def to_dict(self) -> dict[str, Any]:
         return {
             "settings": self.settings.to_dict(),
-            "rows": [r.to_dict() for r in self.rows],
+            "rows": [
+                {**r.to_dict(), "certainty": self.certainty.get(r.outcome)}
+                if self.certainty
+                else r.to_dict()
+                for r in self.rows
+            ],
         }
 
     def to_frame(self):  # -> pandas.DataFrame
@@ -131,6 +139,23 @@ class SummaryTable:
 
 # ---------------------------------------------------------------------------
 # Computing
+
+
+#: The mark of an outcome whose conclusion changes when one study is left out.
+LOO_CHANGES = (
+    "leaving one study out changes the conclusion (the CI then includes, or excludes, the "
+    "null, or the direction changes): see synth sensitivity"
+)
+
+
+def _loo_changes(result: PoolResult) -> bool | None:
+    """Whether leaving one study out changes the conclusion (None where not defined)."""
+    from synthesis.analyses.sensitivity import conclusion_changes
+
+    try:
+        return conclusion_changes(result)
+    except (SynthError, ValueError):
+        return None
 
 
 def synth_version() -> str:
@@ -250,6 +275,9 @@ def _row(
         )
     h = result.heterogeneity
     warnings = [*notes, *result.warnings, *result.record_warnings]
+    changes = _loo_changes(result)
+    if changes:
+        warnings.append(LOO_CHANGES)
     return SummaryRow(
         outcome=result.outcome,
         measure=result.measure,

@@ -322,3 +322,37 @@ __all__: Sequence[str] = (
     "risk_of_bias_section",
     "study_weights",
 )
+
+
+def with_certainty(
+    table: SummaryTable,
+    review: Review,
+    *,
+    reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None = None,
+) -> SummaryTable:
+    """*table* with its GRADE certainty column filled (unchanged when no study has a
+    risk-of-bias record)."""
+    from dataclasses import replace
+
+    column = certainty_column(table, review, reviewer=reviewer)
+    return replace(table, certainty=column) if column else table
+
+
+def graded_summary(
+    *,
+    outcomes: Sequence[str] = (),
+    method: str | None = None,
+    ci: str = "wald",
+    level: float = 0.95,
+    studies: str | None = None,
+) -> SummaryTable:
+    """``synth table``: the summary of findings, with a GRADE certainty column when any
+    study has a risk-of-bias record (the reviewer's judgements from ./synth.yaml)."""
+    from pathlib import Path
+
+    from synthesis.analyses.summary import summarize
+    from synthesis.records.review import load_review, read_config
+
+    review = load_review(studies)
+    table = summarize(review, outcomes=outcomes, method=method, ci=ci, level=level)
+    return with_certainty(table, review, reviewer=read_config(Path.cwd()).grade)

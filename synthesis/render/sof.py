@@ -85,8 +85,9 @@ def method_text(row: SummaryRow) -> str:
     return f"{row.method}, {'HKSJ' if row.ci_method == 'hksj' else 'Wald'}"
 
 
-def headers(level: float) -> list[str]:
+def headers(level: float, *, certainty: bool = False) -> list[str]:
     pct = level_text(level)
+    grade = ["Certainty (GRADE)"] if certainty else []
     return [
         "Outcome",
         "Measure",
@@ -97,6 +98,7 @@ def headers(level: float) -> list[str]:
         "I²",
         "τ²",
         "Method",
+        *grade,
         "Warnings",
     ]
 
@@ -118,7 +120,8 @@ def _footnotes(table: SummaryTable) -> tuple[list[list[int]], list[str]]:
     return marks, list(texts)
 
 
-def _cells(row: SummaryRow, marks: list[int]) -> list[str]:
+def _cells(row: SummaryRow, marks: list[int], certainty: dict[str, str] | None = None) -> list[str]:
+    grade = [certainty.get(row.outcome, DASH)] if certainty else []
     return [
         row.outcome,
         measure_text(row),
@@ -129,6 +132,7 @@ def _cells(row: SummaryRow, marks: list[int]) -> list[str]:
         i2_text(row),
         tau2_text(row),
         method_text(row),
+        *grade,
         ", ".join(str(m) for m in marks),
     ]
 
@@ -147,8 +151,9 @@ def caption(table: SummaryTable) -> str:
 def markdown_text(table: SummaryTable) -> str:
     """A pipe table with numbered notes below it (pastes into GitHub, Pandoc, most editors)."""
     marks, notes = _footnotes(table)
-    rows = [_cells(row, m) for row, m in zip(table.rows, marks, strict=True)]
-    lines = [f"*{md_escape(caption(table))}*", "", md_table(headers(table.settings.level), rows)]
+    rows = [_cells(row, m, table.certainty) for row, m in zip(table.rows, marks, strict=True)]
+    heads = headers(table.settings.level, certainty=bool(table.certainty))
+    lines = [f"*{md_escape(caption(table))}*", "", md_table(heads, rows)]
     if notes:
         lines += ["", "Warnings:", ""]
         lines += [f"{i}. {md_escape(text)}" for i, text in enumerate(notes, 1)]
@@ -161,8 +166,10 @@ def csv_table(table: SummaryTable) -> str:
     for r in table.rows:
         d = r.to_dict()
         d["warnings"] = " | ".join(r.warnings)
-        rows.append([d[name] for name in ROW_FIELDS])
-    return csv_text(ROW_FIELDS, rows)
+        grade = [table.certainty.get(r.outcome, "")] if table.certainty else []
+        rows.append([d[name] for name in ROW_FIELDS] + grade)
+    names = (*ROW_FIELDS, "certainty") if table.certainty else ROW_FIELDS
+    return csv_text(names, rows)
 
 
 def json_table(table: SummaryTable) -> str:
@@ -186,14 +193,17 @@ def html_fragment(table: SummaryTable, *, note_prefix: str = "sof-note") -> str:
     marks, notes = _footnotes(table)
     e = html.escape
     out = [f'<p class="caption">{e(caption(table))}</p>', '<table class="sof">', "<thead><tr>"]
-    out += [f"<th>{e(h)}</th>" for h in headers(table.settings.level)]
+    out += [
+        f"<th>{e(h)}</th>" for h in headers(table.settings.level, certainty=bool(table.certainty))
+    ]
     out.append("</tr></thead>")
     out.append("<tbody>")
     for row, m in zip(table.rows, marks, strict=True):
-        cells = _cells(row, m)
+        cells = _cells(row, m, table.certainty)
+        numeric_flags = (*_NUMERIC[:-1], *((False,) if table.certainty else ()))
         cells_html = [
             f'<td class="num">{e(c)}</td>' if numeric else f"<td>{e(c)}</td>"
-            for c, numeric in zip(cells[:-1], _NUMERIC, strict=False)
+            for c, numeric in zip(cells[:-1], numeric_flags, strict=False)
         ]
         links = ", ".join(f'<a href="#{note_prefix}-{i}">{i}</a>' for i in m)
         cells_html.append(f"<td>{links}</td>")
