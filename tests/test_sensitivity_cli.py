@@ -294,7 +294,8 @@ def test_model_is_the_pool_object(name: str, folders: dict[str, Path]) -> None:
         "--studies",
         str(folders[name]),
     ]
-    code, pooled, err = cli("pool", *args)
+    # the analyses keep the rows in the order they are listed (metafor's row order)
+    code, pooled, err = cli("pool", *args, "--sort", "listed")
     assert code == 0, err
     code, out, err = cli("sensitivity", *args)
     assert code == 0, err
@@ -928,10 +929,16 @@ def test_library_refusals_and_json_safety() -> None:
     json.dumps(res.to_dict(), allow_nan=False)
     # the first cumulative steps (k = 1, 2) always lack a PI and heterogeneity: no warning
     assert res.cumulative_steps()[0]["heterogeneity"]["I2"] is None
-    assert res.warnings == ()
+    # a proportion without --null has no test (as pool): the one warning says so
+    assert res.warnings == (
+        "PLO has no value of no effect: statistic and p_value of the refits are null, as for "
+        "the pooled model",
+    )
     hksj = sensitivity_of(pool(outcome="ORR", ci="hksj", studies=STUDIES))
     assert hksj.warnings == (
         "HKSJ is undefined for k = 1; Wald (z) interval used (up to cityofhope2022-blina)",
+        "PLO has no value of no effect: statistic and p_value of the refits are null, as for "
+        "the pooled model",
     )
     frame = res.to_frame()
     assert frame.shape[0] == 4 and "loo_estimate" in frame and "cumulative_step" in frame

@@ -114,7 +114,8 @@ def test_medians_of_two_arms_of_one_study_are_flagged(review) -> None:
     assert [s.id for s in result.studies] == ["yoon2025-ankl", "yoon2025-ankl"]
     assert (
         "arms of the same study enter as separate rows (yoon2025-ankl); they share a study, "
-        "so the rows are not independent"
+        "so the rows are not independent; --model multilevel pools them as rows nested in "
+        "their study"
     ) in result.warnings
 
 

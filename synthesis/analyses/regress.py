@@ -548,6 +548,7 @@ def regress(
         ci=ci,
         level=level,
         where=where,
+        sort="listed",  # rows in the order of the studies folder, as written
     )
     if pooled.measure == "MED":
         raise SynthError(_MED_MESSAGE)

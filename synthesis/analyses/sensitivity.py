@@ -974,6 +974,9 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
     reason = _refusal(result)
     if reason is not None:
         raise SynthError(reason)
+    from synthesis.analyses.pool import order_result
+
+    result = order_result(result, "listed")  # rows as listed; the analyses order them
     idx = cumulative_order(result, order)
     labels = [_row_label(s) for s in result.studies]
     try:

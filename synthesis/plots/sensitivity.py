@@ -38,7 +38,6 @@ from synthesis.plots.forest import (
     LINE_COLOUR,
     MINUS,
     SQUARE_COLOUR,
-    _digits,
     _estimate_text,
     _linear_axis,
     _log_axis,
@@ -236,7 +235,7 @@ def _common_notes(res: SensitivityResult) -> list[str]:
 def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
     """Panel A: one row per omitted study (listed order), then the full model's diamond."""
     m = res.model
-    digits = _digits(m.measure)
+    code = m.measure  # the measure picks the number format (render.text.number)
     pct = level_text(res.level)
     labels = _unique_labels(res)
     loo = res.leave_one_out_rows()
@@ -253,7 +252,7 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
                     ci_low=row["ci_low"],
                     ci_high=row["ci_high"],
                     estimate_text=_estimate_text(
-                        row["estimate"], row["ci_low"], row["ci_high"], digits
+                        row["estimate"], row["ci_low"], row["ci_high"], code
                     ),
                     i2_text=_fmt_i2(het["I2"]),
                     tau2_text=_fmt_tau2(het["tau2"]),
@@ -270,7 +269,7 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
             x=m.estimate,
             ci_low=m.ci_low,
             ci_high=m.ci_high,
-            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, digits),
+            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, code),
             i2_text=_fmt_i2(h.I2),
             tau2_text=_fmt_tau2(h.tau2),
         )
@@ -309,7 +308,7 @@ _ORDER_TEXT = {
 def cumulative_panel(res: SensitivityResult) -> ForestPanel:
     """Panel B: the pooled estimate as each study is added, in the cumulative order."""
     m = res.model
-    digits = _digits(m.measure)
+    code = m.measure  # the measure picks the number format (render.text.number)
     pct = level_text(res.level)
     labels = _unique_labels(res)
     steps = res.cumulative_steps()
@@ -326,7 +325,7 @@ def cumulative_panel(res: SensitivityResult) -> ForestPanel:
                 ci_low=step["ci_low"],
                 ci_high=step["ci_high"],
                 estimate_text=_estimate_text(
-                    step["estimate"], step["ci_low"], step["ci_high"], digits
+                    step["estimate"], step["ci_low"], step["ci_high"], code
                 ),
                 i2_text=_fmt_i2(het["I2"]),
                 tau2_text=_fmt_tau2(het["tau2"]),
