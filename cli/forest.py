@@ -86,7 +86,7 @@ def forest(
     \b
     Examples:
       synth forest --outcome ORR -o forest-orr.png
-      synth forest --outcome OS --measure HR --favours "L-ASNase" "other" -o os-hr.pdf
+      synth forest --outcome ORR --measure RR --favours "non-L-ASNase" "L-ASNase" -o orr-rr.pdf
       synth forest --outcome ORR --by disease --sort estimate -o orr-by-disease.svg
       synth forest --outcome OS --measure MED -o os-median.png --force
       synth forest --outcome Death --measure OR --also MH -o death-or.png
