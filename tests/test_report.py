@@ -296,10 +296,11 @@ def test_review_of_60_studies(review60: str, tmp_path: Path) -> None:
     assert out.startswith(f"wrote {path} (3 outcomes pooled, 0 not poolable, ")
     text = path.read_text(encoding="utf-8")
     tree = parse(text)
+    # two plots per outcome: the forest plot and (k >= 10) the funnel plot
     assert [(s["svgs"], s["rows"]) for s in tree.outcome_sections] == [
-        (1, 122),  # CR: 120 arms
-        (1, 122),  # ORR
-        (1, 62),  # OS: 60 HRs
+        (2, 122),  # CR: 120 arms
+        (2, 122),  # ORR
+        (2, 62),  # OS: 60 HRs
     ]
     orr = sections(text)[1]
     for i in range(1, 61):
@@ -361,7 +362,7 @@ def test_report_renders_in_chromium(bundled: tuple[Path, str], tmp_path: Path) -
 
     path = bundled[0]
     text = path.read_text(encoding="utf-8")
-    window = 16000
+    window = 32000
     png = tmp_path / "report.png"
     _chromium(
         "--hide-scrollbars",
@@ -381,20 +382,22 @@ def test_report_renders_in_chromium(bundled: tuple[Path, str], tmp_path: Path) -
     assert sum(bands) >= 0.9 * len(bands)
     share = ink[: bottom + 1].mean()
     assert 0.02 < share < 0.5, share
-    # The expected height: the eight plots, plus for each outcome its headings, numbers
-    # and study table, the summary on top and the settings below; and the whole page
-    # fits well inside the window (so nothing was cut off).
+    # The expected height: the eight plots, plus for each outcome its headings, numbers,
+    # GRADE reasons, sensitivity tables and study table; the GRADE and risk-of-bias
+    # sections on top and the settings below; and the whole page fits well inside the
+    # window (so nothing was cut off).
     svgs = _svg_heights_px(text, content_width=1100)
     assert len(svgs) == 8
-    assert sum(svgs) + 8 * 450 + 800 < bottom < sum(svgs) + 8 * 900 + 2000
+    assert sum(svgs) + 8 * 450 + 800 < bottom < sum(svgs) + 8 * 2500 + 6000
     assert bottom < window - 2000
-    # One 2-px rule under each h2 (the summary, 8 outcomes, the settings), full width.
+    # One 2-px rule under each h2 (GRADE, the summary, risk of bias, 8 outcomes, the
+    # settings), full width.
     dark = (image < 0.3).all(axis=2).sum(axis=1) > 1000
     starts = [y for y in np.flatnonzero(dark) if not dark[y - 1]]
     tree = parse(text)
-    assert len(starts) == tree.h2 == 10
+    assert len(starts) == tree.h2 == 12
     # Each outcome's band holds its plot: as tall as the SVG, with ink in the plot's rows.
-    for (y0, y1), height in zip(itertools.pairwise(starts[1:10]), svgs, strict=True):
+    for (y0, y1), height in zip(itertools.pairwise(starts[3:12]), svgs, strict=True):
         assert y1 - y0 > height + 300
         plot = ink[y0 + 40 : y0 + 40 + int(height)]
         assert plot.any(axis=1).mean() > 0.25  # a blank plot area gives about 0.06

@@ -520,7 +520,7 @@ def test_sensitivity_of_is_the_core_on_the_pooled_rows() -> None:
 
     studies = Path(__file__).resolve().parent.parent / "studies"
     for method, ci in (("REML", "wald"), ("DL", "hksj"), ("FE", "wald")):
-        result = pool(outcome="ORR", method=method, ci=ci, studies=studies)
+        result = pool(outcome="ORR", method=method, ci=ci, studies=studies, sort="listed")
         res = sensitivity_of(result, order="precision")
         core = sensitivity(
             yi=result.yi,

@@ -232,12 +232,12 @@ def test_markdown_is_a_pipe_table_with_numbered_warnings() -> None:
     header = next(i for i, line in enumerate(lines) if line.startswith("| Outcome"))
     assert lines[header] == (
         "| Outcome | Measure | k | Participants | Estimate [95% CI] | 95% PI | I² | τ² | Method "
-        "| Warnings |"
+        "| Certainty (GRADE) | Warnings |"  # the bundled studies have risk-of-bias records
     )
-    assert lines[header + 1] == "|---|---|---|---|---|---|---|---|---|---|"
+    assert lines[header + 1] == "|---|---|---|---|---|---|---|---|---|---|---|"
     rows = lines[header + 2 : header + 2 + len(BUNDLED_OUTCOMES)]
     assert [r.split(" | ")[0].removeprefix("| ") for r in rows] == BUNDLED_OUTCOMES
-    assert all(r.count(" | ") == 9 for r in rows)
+    assert all(r.count(" | ") == 10 for r in rows)
     assert lines[header + 2 + len(BUNDLED_OUTCOMES)] == ""
     assert "Warnings:" in lines
     notes = [line for line in lines if line[:1].isdigit()]
@@ -252,7 +252,7 @@ def test_csv_parses_with_full_precision() -> None:
     code, out, _ = run("table", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert tuple(rows[0]) == ROW_FIELDS
+    assert tuple(rows[0]) == (*ROW_FIELDS, "certainty")  # the bundled studies have risk of bias
     assert [r["outcome"] for r in rows] == BUNDLED_OUTCOMES
     orr = next(r for r in rows if r["outcome"] == "ORR")
     result = pool(studies=STUDIES, outcome="ORR")
@@ -273,7 +273,7 @@ def test_json_has_the_row_keys_and_no_nan() -> None:
     assert data["settings"]["records"] == 5
     assert data["settings"]["level"] == 0.95
     for row in data["rows"]:
-        assert tuple(row) == ROW_FIELDS
+        assert tuple(row) == (*ROW_FIELDS, "certainty")
     orr = next(r for r in data["rows"] if r["outcome"] == "ORR")
     assert math.isclose(orr["I2"], 77.043, abs_tol=1e-3)
     assert orr["warnings"] and orr["error"] is None
