@@ -1,8 +1,8 @@
 """The layout holds: no import cycles, the library never imports the CLI, the wheel is whole.
 
 The import graph is read from the source (every ``import``, including those inside
-functions; not those under ``if TYPE_CHECKING:``, which never run), so a cycle that
-only a lazy import hides is still found. The wheel is built from this checkout and run
+functions and under ``TYPE_CHECKING``), so a cycle that only a lazy import hides is
+still found. The wheel is built from this checkout and run
 from an empty folder with nothing but the wheel on the path, as after ``pip install .``.
 """
 
@@ -35,25 +35,11 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def _runtime_nodes(tree: ast.AST):
-    """Every node except those under ``if TYPE_CHECKING:`` (annotations only, never run)."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            test = getattr(child, "test", None) if isinstance(child, ast.If) else None
-            if test is not None and "TYPE_CHECKING" in ast.unparse(test):
-                stack.extend(child.orelse)
-                continue
-            stack.append(child)
-
-
 def imports(path: Path, name: str, known: set[str]) -> set[str]:
     """The synth modules *path* imports (a ``from pkg import sub`` names the submodule)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
-    for node in _runtime_nodes(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name in known)
         elif isinstance(node, ast.ImportFrom):

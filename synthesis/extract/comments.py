@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from .numbers import RATIO, Term, ci_level_at
 from .text import NUM, Num, Sentence, short
-
-if TYPE_CHECKING:
-    from .model import Draft, DraftEntry
 
 _YAML_PRINTABLE = re.compile(
     r"[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
@@ -82,71 +80,6 @@ def comment_line(text: str) -> str:
     )
 
 
-_VALIDATE_MESSAGES = {
-    "citation": "citation: required field is missing",
-    "year": "year: required field is missing",
-}
-
-
-def render(d: Draft) -> str:
-    lines: list[str] = []
-    source = d.source_name or "the given text"
-    lines.append(f"# Drafted by `synth extract` from {comment_line(source)}.")
-    lines.append("# DRAFT: check every number against the abstract before saving it as a record.")
-    for key in d.missing:
-        lines.append(
-            f"# TODO fill in: {key} (not found in the text; synth validate reports "
-            f'"{_VALIDATE_MESSAGES[key]}")'
-        )
-    for c in d.comments:
-        lines.append(f"# {comment_line(c)}")
-    lines.append(f"id: {yaml_value(d.study_id)}")
-    if d.citation is not None:
-        lines.append(f"citation: {yaml_string(d.citation)}")
-    if d.year is not None:
-        lines.append(f"year: {d.year}")
-    if d.doi is not None:
-        lines.append(f"doi: {yaml_string(d.doi)}")
-    if d.pmid is not None:
-        lines.append(f"pmid: {yaml_string(d.pmid)}")
-    if d.journal is not None:
-        lines.append(f"journal: {yaml_string(d.journal)}")
-    if d.n is not None:
-        lines.append(f"n: {d.n}  # {comment_line(short(d.n_quote or '', 200))}")
-    record = d.record()
-    if "arms" in record:
-        lines.append("arms:")
-        by_id = {a.id: a for a in d.arms}
-        for arm in record["arms"]:
-            body = ", ".join(f"{k}: {yaml_value(v)}" for k, v in arm.items())
-            src = by_id.get(arm["id"])
-            tail = ""
-            if src is not None:
-                also = "".join(f'also "{a}"; ' for a in src.aliases if a != src.label)
-                tail = f"  # {comment_line(also + short(src.quote, 200))}"
-            lines.append(f"  - {{{body}}}{tail}")
-    if not d.entries:
-        lines.append("outcomes: []")
-    else:
-        lines.append("outcomes:")
-    for e in d.entries:
-        if e.check:
-            lines.append(f"  # check: {comment_line(e.check)}")
-        if e.todo:
-            lines.append(f"  # {e.todo}")
-        first = True
-        for key, value in e.as_dict().items():
-            text = (
-                yaml_string(value) if key in ("quote", "note", "timepoint") else yaml_value(value)
-            )
-            lines.append(f"  {'- ' if first else '  '}{key}: {text}")
-            first = False
-    return "\n".join(lines) + "\n"
-
-
-# ---------------------------------------------------------------------------
-# Numbers that look like outcomes and were not drafted
-
 _PERCENT = re.compile(rf"(?<![\d.,/·]){NUM}\s?%")
 _TIME_VALUE = re.compile(
     rf"(?<![\d.,/·\w-])(?:{NUM}|not\s+(?:yet\s+)?reached)(?:\s*(?:months?|mos?\.?|years?|weeks?|days?)\b)"
@@ -190,7 +123,7 @@ def unread_numbers(
     text: str,
     sents: list[Sentence],
     terms_of: dict[int, list[Term]],
-    entries: list[DraftEntry],
+    entries: Sequence[Any],  # DraftEntry: what it reads is each entry's .values spans
     covered: list[tuple[int, int]],
 ) -> list[str]:
     """A ``skipped`` comment for every outcome-like number no entry holds and no comment names."""

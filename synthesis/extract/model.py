@@ -7,8 +7,9 @@ from typing import Any
 
 from synthesis.records.schema import WHOLE_COHORT
 
-from .comments import render
+from .comments import comment_line, yaml_string, yaml_value
 from .groups import DraftArm
+from .text import short
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,69 @@ class Draft:
     def to_yaml(self) -> str:
         """The draft as YAML text with the reviewer's comments in place."""
         return render(self)
+
+
+_VALIDATE_MESSAGES = {
+    "citation": "citation: required field is missing",
+    "year": "year: required field is missing",
+}
+
+
+def render(d: Draft) -> str:
+    lines: list[str] = []
+    source = d.source_name or "the given text"
+    lines.append(f"# Drafted by `synth extract` from {comment_line(source)}.")
+    lines.append("# DRAFT: check every number against the abstract before saving it as a record.")
+    for key in d.missing:
+        lines.append(
+            f"# TODO fill in: {key} (not found in the text; synth validate reports "
+            f'"{_VALIDATE_MESSAGES[key]}")'
+        )
+    for c in d.comments:
+        lines.append(f"# {comment_line(c)}")
+    lines.append(f"id: {yaml_value(d.study_id)}")
+    if d.citation is not None:
+        lines.append(f"citation: {yaml_string(d.citation)}")
+    if d.year is not None:
+        lines.append(f"year: {d.year}")
+    if d.doi is not None:
+        lines.append(f"doi: {yaml_string(d.doi)}")
+    if d.pmid is not None:
+        lines.append(f"pmid: {yaml_string(d.pmid)}")
+    if d.journal is not None:
+        lines.append(f"journal: {yaml_string(d.journal)}")
+    if d.n is not None:
+        lines.append(f"n: {d.n}  # {comment_line(short(d.n_quote or '', 200))}")
+    record = d.record()
+    if "arms" in record:
+        lines.append("arms:")
+        by_id = {a.id: a for a in d.arms}
+        for arm in record["arms"]:
+            body = ", ".join(f"{k}: {yaml_value(v)}" for k, v in arm.items())
+            src = by_id.get(arm["id"])
+            tail = ""
+            if src is not None:
+                also = "".join(f'also "{a}"; ' for a in src.aliases if a != src.label)
+                tail = f"  # {comment_line(also + short(src.quote, 200))}"
+            lines.append(f"  - {{{body}}}{tail}")
+    if not d.entries:
+        lines.append("outcomes: []")
+    else:
+        lines.append("outcomes:")
+    for e in d.entries:
+        if e.check:
+            lines.append(f"  # check: {comment_line(e.check)}")
+        if e.todo:
+            lines.append(f"  # {e.todo}")
+        first = True
+        for key, value in e.as_dict().items():
+            text = (
+                yaml_string(value) if key in ("quote", "note", "timepoint") else yaml_value(value)
+            )
+            lines.append(f"  {'- ' if first else '  '}{key}: {text}")
+            first = False
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Numbers that look like outcomes and were not drafted
