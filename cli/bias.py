@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -12,12 +11,11 @@ from synthesis.cli.common import (
     echo_warnings,
     force_option,
     main,
+    plot_target,
     pooled,
     selection_options,
     user_errors,
 )
-
-SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def _without_by(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -125,17 +123,7 @@ def bias(
     target = _target(fsn_target)
     image_fmt = None
     if funnel is not None:
-        suffix = Path(funnel).suffix.lower()
-        if suffix not in SUFFIXES:
-            raise UserError(
-                f"{funnel}: unknown plot format '{suffix or '(no suffix)'}'; "
-                "end the file name with .png, .svg or .pdf"
-            )
-        image_fmt = SUFFIXES[suffix]
-        from synthesis.io import check_target
-
-        with user_errors():
-            check_target(funnel, force=force)  # before the work; write_atomic checks again
+        image_fmt = plot_target(funnel, force=force)
 
     from synthesis.analyses.bias import bias_of
     from synthesis.render import bias as render

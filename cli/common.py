@@ -265,3 +265,25 @@ def main() -> None:
       synth report -o report.html
       synth extract abstract.txt -o studies/new-study.yaml
     """
+
+
+#: Image formats of plot files, by suffix (forest, funnel, sensitivity, bubble, rob).
+PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def plot_target(path: str, *, force: bool, option: str = "") -> str:
+    """The image format of a plot file (from its suffix), its target checked before the
+    work (``synthesis.io.write_atomic`` checks again). ``option`` prefixes the message."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise UserError(
+            f"{option}{path}: unknown plot format '{suffix or '(no suffix)'}'; "
+            "end the file name with .png, .svg or .pdf"
+        )
+    from synthesis.io import check_target
+
+    with user_errors():
+        check_target(path, force=force)
+    return PLOT_SUFFIXES[suffix]

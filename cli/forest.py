@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from synthesis.cli.common import (
-    UserError,
     echo_warnings,
     force_option,
     main,
     model_options,
+    plot_target,
     pooled,
     selection_options,
     user_errors,
 )
-
-SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 @main.command()
@@ -91,18 +87,8 @@ def forest(
       synth forest --outcome OS --measure MED -o os-median.png --force
       synth forest --outcome Death --measure OR --also MH -o death-or.png
     """
-    suffix = Path(output).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise UserError(
-            f"{output}: unknown plot format '{suffix or '(no suffix)'}'; "
-            "end the file name with .png, .svg or .pdf"
-        )
-    fmt = SUFFIXES[suffix]
-    from synthesis.io import check_target, write_atomic
-
-    with user_errors():
-        check_target(output, force=force)  # before the work; write_atomic checks again
-
+    fmt = plot_target(output, force=force)
+    from synthesis.io import write_atomic
     from synthesis.plots.forest import forest_image
 
     _, result = pooled(

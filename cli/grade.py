@@ -12,6 +12,7 @@ from synthesis.cli.common import (
     force_option,
     level_option,
     main,
+    plot_target,
     studies_option,
     user_errors,
 )
@@ -19,7 +20,6 @@ from synthesis.cli.common import (
 FORMATS = ("md", "csv", "html", "json", "docx")
 SUFFIX_FORMATS = {".md": "md", ".csv": "csv", ".html": "html", ".htm": "html", ".json": "json",
                   ".docx": "docx"}  # fmt: skip
-PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 NO_RECORDS = (
     "no study record has a risk_of_bias mapping; add one to each study's YAML file, e.g.\n"
     "  risk_of_bias:\n"
@@ -231,18 +231,12 @@ def rob(
       synth rob -o risk-of-bias.svg --palette colourblind
       synth rob -o rob-orr.pdf --outcome ORR --force
     """
-    suffix = Path(output).suffix.lower()
-    if suffix not in PLOT_SUFFIXES:
-        raise UserError(
-            f"{output}: unknown plot format '{suffix or '(no suffix)'}'; "
-            "end the file name with .png, .svg or .pdf"
-        )
+    image_fmt = plot_target(output, force=force)
     from synthesis.analyses.pool import pool
-    from synthesis.io import check_target, write_atomic
+    from synthesis.io import write_atomic
     from synthesis.records.review import load_review
 
     with user_errors():
-        check_target(output, force=force)  # before the work; write_atomic checks again
         review = load_review(studies)
         weights: dict[str, float] | None = None
         chosen = [s for s in review.studies if s.risk_of_bias is not None]
@@ -283,8 +277,8 @@ def rob(
         dpi=dpi,
     )
     with user_errors():
-        path = write_atomic(output, figure_bytes(fig, fmt=PLOT_SUFFIXES[suffix]), force=force)
+        path = write_atomic(output, figure_bytes(fig, fmt=image_fmt), force=force)
     w, h = fig.get_size_inches()
-    size = f"{round(w * dpi)}x{round(h * dpi)} px" if suffix == ".png" else f"{w:.1f}x{h:.1f} in"
+    size = f"{round(w * dpi)}x{round(h * dpi)} px" if image_fmt == "png" else f"{w:.1f}x{h:.1f} in"
     n = len(chosen)
     click.echo(f"wrote {path} ({n} stud{'y' if n == 1 else 'ies'}, {size})")

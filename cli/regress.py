@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import click
 from synthesis.cli.common import (
-    UserError,
     echo_warnings,
     force_option,
     main,
+    plot_target,
     selection_options,
     user_errors,
 )
-
-PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def _selection_without_by(f):
@@ -143,17 +140,7 @@ def regress(
 
     fmt_plot = None
     if plot is not None:
-        suffix = Path(plot).suffix.lower()
-        if suffix not in PLOT_SUFFIXES:
-            raise UserError(
-                f"--plot {plot}: unknown plot format '{suffix or '(no suffix)'}'; "
-                "end the file name with .png, .svg or .pdf"
-            )
-        fmt_plot = PLOT_SUFFIXES[suffix]
-        from synthesis.io import check_target
-
-        with user_errors():
-            check_target(plot, force=force)  # before the work; write_atomic checks again
+        fmt_plot = plot_target(plot, force=force, option="--plot ")
 
     from synthesis.analyses.regress import regress as run_regress
     from synthesis.records.review import load_review

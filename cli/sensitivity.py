@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from synthesis.cli.common import (
     UserError,
     echo_warnings,
     force_option,
     main,
+    plot_target,
     pooled,
     selection_options,
     user_errors,
 )
 
-SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 ORDERS = ("year", "precision", "listed")  # synthesis.analyses.sensitivity.ORDERS
 
 
@@ -95,17 +93,7 @@ def sensitivity(
         )
     plot_fmt = None
     if plot is not None:
-        suffix = Path(plot).suffix.lower()
-        if suffix not in SUFFIXES:
-            raise UserError(
-                f"{plot}: unknown plot format '{suffix or '(no suffix)'}'; "
-                "end the file name with .png, .svg or .pdf"
-            )
-        plot_fmt = SUFFIXES[suffix]
-        from synthesis.io import check_target
-
-        with user_errors():
-            check_target(plot, force=force)  # before the work; write_atomic checks again
+        plot_fmt = plot_target(plot, force=force)
 
     from synthesis.analyses.sensitivity import sensitivity_of
     from synthesis.render import sensitivity as render

@@ -82,7 +82,7 @@ from typing import Any
 
 import numpy as np
 
-from synthesis.models.results import Fit
+from synthesis.models.results import Fit, clean
 from synthesis.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 
 __all__ = ["CI_METHODS", "METHODS", "MultilevelFit", "VarianceComponent", "fit_multilevel"]
@@ -99,14 +99,6 @@ _FINAL_GAIN = 1e-10  # predicted log-likelihood gain below which Newton steps ar
 
 
 # --------------------------------------------------------------------------- results
-
-
-def clean(value: Any) -> Any:
-    """JSON-safe scalar: NaN/inf -> None, numpy scalars -> Python ones."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    x = float(value)
-    return None if math.isnan(x) or math.isinf(x) else x
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ Handbook 13.3.5.4). No plotting is imported at module level.
 
 from __future__ import annotations
 
-import re
 from html import escape
 from typing import Any
 
@@ -26,6 +25,7 @@ from synthesis.analyses.bias import (
 from synthesis.analyses.pool import PoolResult
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
+from synthesis.render.svg import inline_svg
 from synthesis.render.text import csv_text, level_text, md_table, p_text, result_title, text_table
 
 MINUS = "\u2212"
@@ -247,21 +247,6 @@ def bias_csv(b: BiasResult) -> str:
 # ---------------------------------------------------------------------------
 # The report's section
 
-_DECL = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _inline_svg(data: bytes, *, prefix: str) -> str:
-    """An SVG file's text ready to sit inside HTML, its ids prefixed (as report.inline_svg:
-    render.report cannot be imported here without an import cycle once it imports this)."""
-    text = _DECL.sub("", data.decode("utf-8")).strip()
-    ids = set(_ID.findall(text))
-    if ids:
-        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-        text = re.sub(rf'\bid="({names})"', rf'id="{prefix}-\1"', text)
-        text = re.sub(rf"#({names})(?=[\"')])", rf"#{prefix}-\1", text)
-    return text
-
 
 def no_funnel_reason(result: PoolResult) -> str | None:
     """Why the report shows no funnel plot for ``result`` (None when it shows one)."""
@@ -298,7 +283,7 @@ def bias_section(result: PoolResult, *, prefix: str, bias: BiasResult | None = N
 
     try:
         b = bias if bias is not None else bias_of(result)
-        svg = _inline_svg(funnel_image(b, fmt="svg").data, prefix=prefix)
+        svg = inline_svg(funnel_image(b, fmt="svg").data, prefix=prefix)
     except SynthError as exc:
         return f'{head}<p class="no-funnel">No funnel plot: {escape(str(exc))}</p></div>'
     label = f"Funnel plot of {result.outcome}"

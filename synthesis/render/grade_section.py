@@ -36,6 +36,7 @@ from synthesis.analyses.grade import (
 from synthesis.analyses.summary import SummaryTable
 from synthesis.records.review import Review
 from synthesis.render.grade import HTML_STYLE, render_html
+from synthesis.render.svg import inline_svg
 
 #: The column ``synth table`` adds when any study has a risk-of-bias record.
 CERTAINTY_HEADER = "Certainty (GRADE)"
@@ -163,19 +164,9 @@ def grade_summary_section(report: GradeReport) -> str:
     return "\n".join(parts)
 
 
-_DECL = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
 def _inline_svg(data: bytes, *, prefix: str, label: str) -> str:
-    """SVG ready for HTML (as :func:`synthesis.render.report.inline_svg`, which this module
-    cannot import: the report imports this module)."""
-    text = _DECL.sub("", data.decode("utf-8")).strip()
-    ids = set(_ID.findall(text))
-    if ids:
-        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-        text = re.sub(rf'\bid="({names})"', rf'id="{prefix}-\1"', text)
-        text = re.sub(rf"#({names})(?=[\"')])", rf"#{prefix}-\1", text)
+    """SVG ready for HTML, labelled for screen readers."""
+    text = inline_svg(data, prefix=prefix)
     return text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
 
 

@@ -16,7 +16,6 @@ it for any study.
 from __future__ import annotations
 
 import math
-import re
 from html import escape
 from typing import Any
 
@@ -24,6 +23,7 @@ from synthesis.analyses.sensitivity import conclusion as _conclusion
 from synthesis.analyses.sensitivity import conclusion_changers, conclusion_changes
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURE_NAMES, MEASURES, METHOD_NAMES
+from synthesis.render.svg import inline_svg
 from synthesis.render.text import (
     csv_text,
     fmt,
@@ -355,20 +355,6 @@ def sensitivity_csv(res: Any) -> str:
 # The report's section
 
 
-_DECL = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.S)
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _inline_svg(data: bytes, prefix: str) -> str:
-    text = _DECL.sub("", data.decode("utf-8")).strip()
-    ids = set(_ID.findall(text))
-    if ids:
-        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-        text = re.sub(rf'\bid="({names})"', rf'id="{prefix}-\1"', text)
-        text = re.sub(rf"#({names})(?=[\"')])", rf"#{prefix}-\1", text)
-    return text
-
-
 def sensitivity_html(result: Any, *, prefix: str = "s", plot: bool = False) -> str:
     """The report's sensitivity section for one outcome (a ``<div>``, h3 heading).
 
@@ -452,7 +438,7 @@ def sensitivity_html(result: Any, *, prefix: str = "s", plot: bool = False) -> s
         from synthesis.plots.sensitivity import sensitivity_image
 
         image = sensitivity_image(res, fmt="svg", panels=("leave_one_out",))
-        svg = _inline_svg(image.data, prefix)
+        svg = inline_svg(image.data, prefix=prefix)
         label = f"Leave-one-out plot of {res.outcome}"
         svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
         parts.append(f'<figure class="sensitivity">\n{svg}\n</figure>')
