@@ -15,6 +15,12 @@ def validate(studies: str | None) -> None:
     exit status is 2. Warnings (legal but doubtful values) are printed and do not
     change the exit status.
 
+    A record that names its source (source_text: abstracts/x.txt, relative to the
+    record's folder) has every quote checked against that text: each quote must be
+    verbatim in it (runs of spaces and line breaks count as one space) and each
+    number of the entry must be printed in its quote (or, for a number drawn from
+    elsewhere, in the entry's note). Only validate reads source texts.
+
     \b
     Examples:
       synth validate
@@ -24,8 +30,9 @@ def validate(studies: str | None) -> None:
     from synthesis.records.walk import skipped_summary
 
     with user_errors():
-        review = load_review(studies)
+        review = load_review(studies, check_sources=True)
     echo_warnings(review.warnings)
+    sourced = sum(1 for s in review.studies if "source_text" in s.meta)
     n_out = len(review.outcomes())
     n_rec = len(review.studies)
     skipped = skipped_summary(review.skipped)
@@ -33,6 +40,7 @@ def validate(studies: str | None) -> None:
         f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
+        + (f"; quotes checked against the source texts of {sourced} of {n_rec}" if sourced else "")
         + (f"; {skipped}" if skipped else "")
     )
 

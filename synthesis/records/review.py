@@ -187,24 +187,34 @@ def resolve_studies_dir(studies: str | Path | None, *, root: Path | None = None)
 # Loading a review
 
 
-def load_review(studies: str | Path | None = None, *, root: str | Path | None = None) -> Review:
+def load_review(
+    studies: str | Path | None = None,
+    *,
+    root: str | Path | None = None,
+    check_sources: bool = False,
+) -> Review:
     """Read, check and normalize every record under the studies directory.
 
     Raises :class:`RecordError` carrying every problem (errors and warnings)
     if any record has an error; otherwise the returned review carries the warnings.
+    With *check_sources* (``synth validate``), the quotes of every record that names a
+    ``source_text`` are checked against that text (:mod:`synthesis.records.provenance`);
+    without it no source text is read.
     """
     # Reading a review allocates many small containers and frees none of them:
     # the cyclic garbage collector would only re-scan them (about 10% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_review(studies, root)
+        return _load_review(studies, root, check_sources)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
+def _load_review(
+    studies: str | Path | None, root: str | Path | None, check_sources: bool = False
+) -> Review:
     root_path = Path.cwd() if root is None else Path(root)
     studies_dir = resolve_studies_dir(studies, root=root_path)
     config = read_config(root_path)
@@ -228,6 +238,7 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
     first: dict[str, tuple[str, int]] = {}  # id -> (file, line) where first seen
     base = Path(_shown(studies_dir))
     files = discover(studies_dir, problems, shown=base)
+    texts: dict[Path, tuple[str | None, str | None]] = {}  # source texts read, by path
     for path in files:
         shown = str(base / path.relative_to(studies_dir))
         doc = read_yaml(path, shown, problems)
@@ -257,6 +268,8 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
                 first[study_id] = (shown, line)
         if study is not None:
             parsed.append((study, sound))
+            if check_sources and isinstance(study.meta.get("source_text"), str):
+                problems.extend(_check_source(study, path, texts))
     entries: list[Entry] = []
     unique: list[Study] = []
     for study, sound in parsed:
@@ -281,6 +294,23 @@ def _load_review(studies: str | Path | None, root: str | Path | None) -> Review:
         synonyms=synonyms,
         general_warnings=general,
         skipped=getattr(files, "skipped", ()),
+    )
+
+
+def _check_source(
+    study: Study, path: Path, texts: dict[Path, tuple[str | None, str | None]]
+) -> list[Problem]:
+    """The provenance problems of one record that names its source text."""
+    from synthesis.records.provenance import check_source
+
+    written = study.meta["source_text"]
+    return check_source(
+        record=path,
+        shown=study.file,
+        written=written,
+        line=study.lines.get("source_text", study.line),
+        entries=[(e.index, e.values, e.lines, e.line) for e in study.outcomes],
+        cache=texts,
     )
 
 

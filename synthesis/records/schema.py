@@ -44,6 +44,7 @@ STUDY_FIELDS = (
     "outcomes",
     "note",
     "risk_of_bias",
+    "source_text",
 )
 # Optional descriptive fields, kept as they are on Study.meta.
 META_FIELDS = tuple(
@@ -80,6 +81,12 @@ FIELD_ALIASES: dict[str, str] = {
     "standard_deviation": "sd",
     "average": "mean",
     "avg": "mean",
+    "abstract": "source_text",
+    "abstract_text": "source_text",
+    "abstract_file": "source_text",
+    "source_file": "source_text",
+    "sourcefile": "source_text",
+    "text": "source_text",
 }
 # The same, as sets for fast membership tests.
 _STUDY_FIELD_SET = frozenset(STUDY_FIELDS)
@@ -332,6 +339,8 @@ def parse_study(
         or (isinstance(doc["pmid"], str) and doc["pmid"].isdigit())
     ):
         err("pmid", f"must be a PubMed id (digits), got {type_name(doc['pmid'])}")
+    if "source_text" in doc:
+        _check_source_text(doc["source_text"], line_of("source_text"), shown, problems)
     if "authors" in doc and not (
         isinstance(doc["authors"], list) and all(isinstance(a, str) for a in doc["authors"])
     ):
@@ -416,6 +425,36 @@ def parse_study(
         meta=meta,
         risk_of_bias=risk_of_bias,
     )
+
+
+def _check_source_text(value: Any, line: int, shown: str, problems: list[Problem]) -> None:
+    """``source_text``: a path to a text file, relative to the record's folder.
+
+    Only its form is checked here (no file is read: pooling never opens a source text);
+    ``synth validate`` reads the file and checks the quotes (synthesis.records.provenance).
+    """
+    if not isinstance(value, str) or not value.strip():
+        problems.append(
+            Problem(
+                shown,
+                line,
+                "source_text",
+                "must be the path of the text the record was drawn from, relative to the "
+                f"record's folder (such as abstracts/yoon2025.txt), got {type_name(value)}",
+            )
+        )
+    elif "\x00" in value:
+        problems.append(Problem(shown, line, "source_text", "the path holds a NUL character"))
+    elif value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", value):
+        problems.append(
+            Problem(
+                shown,
+                line,
+                "source_text",
+                f"'{value}' is an absolute path; give it relative to the record's folder (such "
+                "as abstracts/yoon2025.txt) so that the review still works when moved or shared",
+            )
+        )
 
 
 def _has_error(problems: list[Problem], start: int) -> bool:
