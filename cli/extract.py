@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from synthesis.cli.common import force_option, main, user_errors
+
+if TYPE_CHECKING:
+    from synthesis.extract import Draft
 
 
 @main.command()
@@ -25,7 +30,10 @@ def extract(abstract: str, study_id: str | None, output: str | None, force: bool
     Every number in the draft is in the text, and the outcome entry that holds it
     has a quote that is an exact substring of the text. What it cannot read is
     left out; what it skipped or found ambiguous is listed as YAML comments.
-    Check every number before saving the draft with your records.
+    Check every number before saving the draft with your records. A summary on
+    stderr counts the entries drafted, those with a # check: comment (something
+    inferred: confirm it) and the # skipped: and # ambiguous: comments (numbers
+    read but left out).
 
     \b
     Examples:
@@ -45,13 +53,27 @@ def extract(abstract: str, study_id: str | None, output: str | None, force: bool
         yaml_text = draft.to_yaml()
         if output is None:
             click.echo(yaml_text, nl=False)
+            click.echo(f"synth: drafted {_summary(draft)}", err=True)
             return
         write_atomic(output, yaml_text, force=force)
+    click.echo(f"synth: wrote {output}: {_summary(draft)}", err=True)
+
+
+def _summary(draft: Draft) -> str:
+    """What the reviewer has to do with a draft, counted from its entries and comments.
+
+    ``# check:`` marks an entry with something inferred (confirm it); each ``# skipped:``
+    comment names numbers read but left out, each ``# ambiguous:`` one numbers that could
+    belong to several outcomes or groups (draft them by hand if they belong).
+    """
+    entries = len(draft.entries)
+    check = sum(1 for e in draft.entries if e.check)
+    skipped = sum(1 for c in draft.comments if c.startswith("skipped"))
+    ambiguous = sum(1 for c in draft.comments if c.startswith("ambiguous"))
     todo = sum(1 for e in draft.entries if e.todo) + len(draft.missing)
     fill = ", ".join(draft.missing) if draft.missing else "none"
-    click.echo(
-        f"synth: wrote {output}: {len(draft.entries)} outcome entr"
-        f"{'y' if len(draft.entries) == 1 else 'ies'}, {len(draft.comments)} comment(s), "
-        f"{todo} field(s) to fill in (required: {fill}); check every number",
-        err=True,
+    return (
+        f"{entries} outcome entr{'y' if entries == 1 else 'ies'}, {check} to confirm "
+        f"(# check:), {skipped} skipped (# skipped:), {ambiguous} ambiguous (# ambiguous:), "
+        f"{todo} field(s) to fill in (required: {fill}); check every number"
     )

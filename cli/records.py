@@ -40,7 +40,7 @@ def validate(studies: str | None) -> None:
         f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
-        + (f"; quotes checked against the source texts of {sourced} of {n_rec}" if sourced else "")
+        + (f"; quotes checked against source_text in {sourced} of {n_rec}" if sourced else "")
         + (f"; {skipped}" if skipped else "")
     )
 

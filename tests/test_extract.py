@@ -620,8 +620,9 @@ def test_cli_prints_draft_and_writes_with_o(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == (
-        f"synth: wrote {out}: 2 outcome entries, 2 comment(s), 0 field(s) to fill in "
-        "(required: none); check every number\n"
+        f"synth: wrote {out}: 2 outcome entries, 0 to confirm (# check:), 2 skipped "
+        "(# skipped:), 0 ambiguous (# ambiguous:), 0 field(s) to fill in (required: none); "
+        "check every number\n"
     )
     assert out.read_text(encoding="utf-8") == printed.stdout
     load_review(tmp_path)  # the written draft is a sound record
