@@ -130,16 +130,22 @@ def word_value(text: str) -> int | None:
 
 def iter_numbers(text: str) -> Iterator[float]:
     """Every number printed in *text*, in digits or in words ("Forty-six" -> 46)."""
+    for value, _at in _numbers_at(text):
+        yield value
+
+
+def _numbers_at(text: str) -> Iterator[tuple[float, int]]:
+    """(value, offset) of every number printed in *text*: digits first, then words."""
     for m in _NUMBER.finditer(text):
         t = m.group(0).replace("·", ".")
         try:
-            yield float("0" + t if t.startswith(".") else t)
+            yield float("0" + t if t.startswith(".") else t), m.start()
         except ValueError:
             continue
     for m in _WORD_NUMBER.finditer(text):
         value = word_value(m.group(0))
         if value is not None:
-            yield float(value)
+            yield float(value), m.start()
 
 
 def entry_numbers(entry: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -212,6 +218,7 @@ def check_quotes(
     """
     flat = collapse(text)
     index = _Index(flat)
+    places: dict[float, int] | None = None  # where the text prints each number (made once)
     problems: list[QuoteProblem] = []
     for i, (line, field, quote, numbers) in enumerate(entries):
         quote = "" if quote is None else str(quote)
@@ -236,15 +243,57 @@ def check_quotes(
                 continue
             where = f"{base}.{name}" if name else field
             shown = f"{value:g}" if isinstance(value, float) else value
-            problems.append(
-                (
-                    line,
-                    where,
-                    f'{shown} is not printed in the quote "{_short(quote)}"; quote the passage '
-                    "of the text that gives it, or say in the entry's note where it comes from",
-                )
-            )
+            if places is None:
+                places = {}
+                for v, at in _numbers_at(text):
+                    places.setdefault(v, at)
+            problems.append((line, where, _not_printed(shown, value, quote, text, places, source)))
     return problems
+
+
+def _window(text: str, a: int, b: int) -> str:
+    """``text[a:b]`` cut to whole words, on one line, with "..." where it was cut."""
+    a, b = max(0, a), min(len(text), b)
+    if a > 0 and not text[a - 1].isspace():
+        space = re.search(r"\s", text[a:b])
+        a = a + space.end() if space else a
+    if b < len(text) and not text[b].isspace():
+        spaces = [m.start() for m in re.finditer(r"\s", text[a:b])]
+        b = a + spaces[-1] if spaces else b
+    shown = collapse(text[a:b])
+    return ("..." if a > 0 else "") + shown + ("..." if b < len(text) else "")
+
+
+def _not_printed(
+    shown: Any, value: Any, quote: str, text: str, places: dict[float, int], source: str
+) -> str:
+    """The message for a number not in its quote: where the text prints it, if it does."""
+    head = f'{shown} is not printed in the quote "{_short(quote)}"'
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().lstrip("<>=≤≥ ").replace("·", "."))
+        except ValueError:
+            number = None
+    at = places.get(number) if number is not None and math.isfinite(number) else None
+    if at is None and number is not None and math.isfinite(number):
+        return (
+            f"{head}, nor anywhere in {source}; check the number, or say in the entry's note "
+            "where it comes from"
+        )
+    if at is None:
+        return (
+            f"{head}; quote the passage that gives it, or say in the entry's note where it "
+            "comes from"
+        )
+    line = text.count("\n", 0, at) + 1
+    around = _window(text, at - 40, at + 40)
+    return (
+        f'{head}; {source}:{line} prints it ("{around}"): quote that passage, or say in '
+        "the entry's note where it comes from"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -252,41 +301,56 @@ def check_quotes(
 
 
 class _Index:
-    """The words of the (collapsed) source text with their offsets, looked up lazily."""
+    """The words of the (collapsed) source text, indexed on first use (most quotes are found)."""
 
     def __init__(self, flat: str) -> None:
         self.flat = flat
-        self.spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", flat)]
-        self.words = [flat[a:b] for a, b in self.spans]
+        self._spans: list[tuple[int, int]] | None = None
+        self._words: list[str] = []
+        self._grams: dict[int, dict[tuple[str, ...], list[int]]] = {}
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        if self._spans is None:
+            self._spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", self.flat)]
+            self._words = [self.flat[a:b] for a, b in self._spans]
+        return self._spans
+
+    @property
+    def words(self) -> list[str]:
+        self.spans  # noqa: B018 (makes the words)
+        return self._words
+
+    def grams(self, size: int) -> dict[tuple[str, ...], list[int]]:
+        """Where each run of *size* words starts (at most :data:`_MAX_HITS` places each)."""
+        if size not in self._grams:
+            out: dict[tuple[str, ...], list[int]] = {}
+            words = self.words
+            for i in range(len(words) - size + 1):
+                places = out.setdefault(tuple(words[i : i + size]), [])
+                if len(places) < _MAX_HITS:
+                    places.append(i)
+            self._grams[size] = out
+        return self._grams[size]
 
     def closest(self, words: list[str]) -> int | None:
         """The word offset of the source at which *words* (a quote) fits best, or None.
 
         Every run of :data:`_SHINGLE` words of the quote that the text also holds votes for
-        the alignment it implies; the alignment with most votes wins (the first on a tie).
-        One pass over the text, at most :data:`_MAX_HITS` places per run: linear.
+        the alignment it implies (a lone word of four letters or more when no run is shared);
+        the alignment with most votes wins, the first on a tie. The text is indexed once
+        (linear), and each quote costs its length times at most :data:`_MAX_HITS`.
         """
         for size in (_SHINGLE, 1):
             if len(words) < size:
                 continue
-            wanted: dict[tuple[str, ...], list[int]] = {}
+            grams = self.grams(size)
+            votes: dict[int, int] = {}
             for j in range(len(words) - size + 1):
                 key = tuple(words[j : j + size])
                 if size == 1 and (len(key[0]) < 4 or not any(c.isalpha() for c in key[0])):
                     continue  # a lone short word or number anchors nothing
-                wanted.setdefault(key, []).append(j)
-            if not wanted:
-                continue
-            votes: dict[int, int] = {}
-            hits: dict[tuple[str, ...], int] = {}
-            src = self.words
-            for i in range(len(src) - size + 1):
-                key = tuple(src[i : i + size])
-                at = wanted.get(key)
-                if at is None or hits.get(key, 0) >= _MAX_HITS:
-                    continue
-                hits[key] = hits.get(key, 0) + 1
-                for j in at[:_MAX_HITS]:
+                for i in grams.get(key, ()):
                     votes[i - j] = votes.get(i - j, 0) + 1
             if votes:
                 best = max(votes.values())
@@ -319,19 +383,24 @@ def _not_found(quote: str, index: _Index, source: str) -> str:
         None,
     )
     a, b = index.spans[lo][0], index.spans[hi - 1][1]
-    passage = index.flat[a:b]
     if diff is not None and 0 <= diff - offset < len(passage_words):
         k = lo + diff - offset
-        theirs = index.words[k]
-        # show the passage around the first difference
+        theirs = _short(index.words[k], 30)
+        # the passage around the first difference, cut to whole words
         start = max(a, index.spans[k][0] - _PASSAGE // 3)
-        end = min(b, start + _PASSAGE)
-        shown = ("..." if start > a else "") + index.flat[start:end] + ("..." if end < b else "")
+        shown = _window(index.flat, start, min(b, start + _PASSAGE))
         return (
             f'{head}; the closest passage is "{shown}": the text has "{theirs}" where the '
-            f'quote has "{words[diff]}"'
+            f'quote has "{_short(words[diff], 30)}"'
         )
-    shown = passage if len(passage) <= _PASSAGE else passage[: _PASSAGE - 3] + "..."
+    shown = _window(index.flat, max(a, b - _PASSAGE), b)
+    if diff is not None and diff - offset >= len(passage_words):
+        return (
+            f'{head}; the closest passage is "{shown}", where the text ends and the quote goes '
+            f'on with "{_short(words[diff], 30)}"'
+        )
+    if diff is not None:  # the quote starts before the text does
+        return f'{head}; the closest passage is "{shown}", which the quote begins before'
     return f'{head}; the closest passage is "{shown}"'
 
 
