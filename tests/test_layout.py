@@ -154,6 +154,10 @@ def test_the_wheel_holds_every_subpackage_and_the_bundled_review(wheel: Path) ->
     assert len(bundled) == 5
     for record in bundled:
         assert f"synthesis/studies/{record}" in names
+    abstracts = sorted(p.name for p in (REPO / "studies" / "abstracts").glob("*.txt"))
+    assert len(abstracts) == 5  # every bundled record's source_text ships with it
+    for text in abstracts:
+        assert f"synthesis/studies/abstracts/{text}" in names
     assert not any(n.startswith(("cli/", "studies/", "tests/")) for n in names)
 
 
@@ -181,6 +185,30 @@ def test_the_installed_wheel_pools_the_bundled_review_from_an_empty_folder(
     assert run.returncode == 0, run.stderr
     assert '"outcome": "ORR"' in run.stdout and '"k": 4' in run.stdout
     assert "using the bundled example review" in run.stderr
+
+
+def test_the_installed_wheel_validates_the_bundled_review_against_its_abstracts(
+    wheel: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = "from synthesis.cli import main; main(['validate'])"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (
+        "OK: 5 records, 14 outcome entries (8 outcomes), 2 warnings; quotes checked against "
+        "source_text in 5 of 5\n"
+    )
 
 
 HEAVY = ("statsmodels", "pymare", "forestplot", "matplotlib", "scipy", "pandas", "docx")

@@ -339,8 +339,9 @@ def parse_study(
         or (isinstance(doc["pmid"], str) and doc["pmid"].isdigit())
     ):
         err("pmid", f"must be a PubMed id (digits), got {type_name(doc['pmid'])}")
-    if "source_text" in doc:
-        _check_source_text(doc["source_text"], line_of("source_text"), shown, problems)
+    source_ok = "source_text" in doc and _check_source_text(
+        doc["source_text"], line_of("source_text"), shown, problems
+    )
     if "authors" in doc and not (
         isinstance(doc["authors"], list) and all(isinstance(a, str) for a in doc["authors"])
     ):
@@ -411,6 +412,8 @@ def parse_study(
     if _has_error(problems, start) and not (partial and n_ok and arms_ok):
         return None
     meta = {key: doc[key] for key in META_FIELDS if key in doc}
+    if not source_ok:
+        meta.pop("source_text", None)  # a bad path is reported, never opened
     return Study(
         id=study_id if isinstance(study_id, str) else str(study_id),
         citation=citation.strip() if isinstance(citation, str) else "",
@@ -427,12 +430,14 @@ def parse_study(
     )
 
 
-def _check_source_text(value: Any, line: int, shown: str, problems: list[Problem]) -> None:
+def _check_source_text(value: Any, line: int, shown: str, problems: list[Problem]) -> bool:
     """``source_text``: a path to a text file, relative to the record's folder.
 
     Only its form is checked here (no file is read: pooling never opens a source text);
     ``synth validate`` reads the file and checks the quotes (synthesis.records.provenance).
+    Whether the value is a usable path.
     """
+    before = len(problems)
     if not isinstance(value, str) or not value.strip():
         problems.append(
             Problem(
@@ -455,6 +460,7 @@ def _check_source_text(value: Any, line: int, shown: str, problems: list[Problem
                 "as abstracts/yoon2025.txt) so that the review still works when moved or shared",
             )
         )
+    return len(problems) == before
 
 
 def _has_error(problems: list[Problem], start: int) -> bool:
