@@ -32,7 +32,6 @@ def validate(studies: str | None) -> None:
     with user_errors():
         review = load_review(studies, check_sources=True)
     echo_warnings(review.warnings)
-    sourced = sum(1 for s in review.studies if "source_text" in s.meta)
     n_out = len(review.outcomes())
     n_rec = len(review.studies)
     skipped = skipped_summary(review.skipped)
@@ -40,7 +39,6 @@ def validate(studies: str | None) -> None:
         f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
-        + (f"; quotes checked against source_text in {sourced} of {n_rec}" if sourced else "")
         + (f"; {skipped}" if skipped else "")
     )
 

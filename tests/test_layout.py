@@ -205,10 +205,23 @@ def test_the_installed_wheel_validates_the_bundled_review_against_its_abstracts(
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout == (
-        "OK: 5 records, 14 outcome entries (8 outcomes), 2 warnings; quotes checked against "
-        "source_text in 5 of 5\n"
+    assert run.stdout == "OK: 5 records, 14 outcome entries (8 outcomes), 2 warnings\n"
+    # the quotes were checked against the installed abstracts: change one, and validate fails
+    (site / "synthesis" / "studies" / "abstracts" / "hsct2-2025-al.txt").write_text(
+        "Mortality at last follow-up was 61.1 %.\n", encoding="utf-8"
     )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=empty,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2
+    found = "hsct2-2025-al.yaml:15: outcomes[0].quote: quote is not in abstracts/hsct2-2025-al.txt"
+    assert found in run.stderr  # the median's quote; the mortality quote is still in the text
+    assert run.stderr.endswith("synth: 2 error(s) in 1 file(s); fix them and run again\n")
 
 
 HEAVY = ("statsmodels", "pymare", "forestplot", "matplotlib", "scipy", "pandas", "docx")
