@@ -252,10 +252,11 @@ def multilevel_heterogeneity_line(result: PoolResult) -> str:
     if between is None or within is None or between.sigma2 is None or within.sigma2 is None:
         return "Heterogeneity: not estimable" + (" (k = 1)" if result.k == 1 else "")
     cluster = result.cluster or CLUSTER_DEFAULT
-    parts = [
-        f"σ² between clusters ({cluster}) = {tau2_text(between.sigma2)}, "
-        f"within (row) = {tau2_text(within.sigma2)}"
-    ]
+
+    def value(vc: Any) -> str:
+        return tau2_text(vc.sigma2) + (" (fixed)" if vc.fixed else "")
+
+    parts = [f"σ² between clusters ({cluster}) = {value(between)}, within (row) = {value(within)}"]
     if h.I2 is not None:
         parts.append(f"I² = {h.I2:.1f}%")
     if h.Q is not None:
