@@ -77,7 +77,11 @@ def forest(
     interval as a bar under it, the line of no effect for comparative measures, and
     a footer with tau², I², Q and the method. With --by, one block per subgroup and
     the test for subgroup differences. With --also MH (or FE, PETO) two diamonds, the
-    common-effect one above the random-effects one (as R meta and RevMan).
+    common-effect one above the random-effects one (as R meta and RevMan). With
+    --model multilevel the rows of each cluster (study, or --cluster TAG value) are
+    drawn together under a heading with their number of rows; the diamond and the
+    prediction interval are the three-level model's, and the footer gives both
+    variance components (between clusters, within).
 
     \b
     Examples:
@@ -86,6 +90,7 @@ def forest(
       synth forest --outcome ORR --by disease --sort estimate -o orr-by-disease.svg
       synth forest --outcome OS --measure MED -o os-median.png --force
       synth forest --outcome Death --measure OR --also MH -o death-or.png
+      synth forest --outcome ORR --model multilevel -o orr-multilevel.png
     """
     fmt = plot_target(output, force=force)
     from synthesis.io import write_atomic

@@ -63,6 +63,7 @@ FORMATS = ("png", "svg", "pdf")
 MAX_PNG_SIDE = 32_768
 MAX_PNG_PIXELS = 50_000_000
 ROW_KINDS = (
+    "cluster-header",
     "study",
     "subgroup-header",
     "subgroup-pooled",
@@ -84,6 +85,10 @@ class ForestRow:
     computed (for a ``pi`` row: the prediction interval).  A pooled row's diamond has
     its vertices at ``(lo, x, hi)``.  ``size`` is a study square's side relative to the
     largest square in the plot (area proportional to weight); 0 means no square.
+    A ``cluster-header`` row (a multilevel result drawn with its clusters grouped) has
+    the cluster's name as ``label`` ("yoon2025-ankl", or "trial = X" for ``--cluster
+    TAG``) and its number of rows as ``data`` ("2 rows"); the rows under it carry the
+    same name in ``cluster``.
     """
 
     kind: str
@@ -104,6 +109,7 @@ class ForestRow:
     study_id: str | None = None
     subgroup: str | None = None
     single: bool = False  # a pooled row of k = 1: nothing pooled, so no diamond
+    cluster: str | None = None  # multilevel: the cluster (study id or tag value) of the row
 
     @property
     def diamond(self) -> tuple[float, float, float] | None:
@@ -209,13 +215,53 @@ def _pooled_label(result: PoolResult, *, subtotal: bool) -> str:
     if result.measure == "MED":
         name = f"median of medians ({result.method})"
         return f"Subtotal, {name}" if subtotal else f"Pooled {name}"
-    model = "common effect" if result.method in COMMON_METHODS else "random effects"
+    if is_multilevel(result):
+        model = "multilevel"
+    elif result.method in COMMON_METHODS:
+        model = "common effect"
+    else:
+        model = "random effects"
     return f"Subtotal ({model})" if subtotal else f"Pooled ({model}, {result.method})"
 
 
 def _pooled_data(result: PoolResult) -> str:
     n = result.participants
-    return f"k = {result.k}" + (f", n = {n}" if n is not None else "")
+    k = f"k = {result.k}"
+    clusters = _component(result, "cluster")
+    if clusters is not None and is_multilevel(result):
+        k += f" in {clusters.n} cluster{'s' if clusters.n != 1 else ''}"
+    return k + (f", n = {n}" if n is not None else "")
+
+
+def _component(result: PoolResult, level: str) -> Any:
+    """The variance component of ``level`` ("cluster" or "row") of a multilevel result."""
+    for vc in getattr(result, "variance_components", None) or ():
+        if vc.level == level:
+            return vc
+    return None
+
+
+def multilevel_heterogeneity_line(result: PoolResult) -> str:
+    """The footer's heterogeneity line of a multilevel result, naming both components:
+    'Heterogeneity: σ² between clusters (study) = 0.4470, within (row) = 0.1451;
+    I² = 77.1%; Q = 10.82 (df = 3, p = 0.0127)'."""
+    from synthesis.analyses.multilevel import CLUSTER_DEFAULT
+
+    h = result.heterogeneity
+    between, within = _component(result, "cluster"), _component(result, "row")
+    if between is None or within is None or between.sigma2 is None or within.sigma2 is None:
+        return "Heterogeneity: not estimable" + (" (k = 1)" if result.k == 1 else "")
+    cluster = result.cluster or CLUSTER_DEFAULT
+
+    def value(vc: Any) -> str:
+        return tau2_text(vc.sigma2) + (" (fixed)" if vc.fixed else "")
+
+    parts = [f"σ² between clusters ({cluster}) = {value(between)}, within (row) = {value(within)}"]
+    if h.I2 is not None:
+        parts.append(f"I² = {h.I2:.1f}%")
+    if h.Q is not None:
+        parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, {p_text(h.Q_p)})")
+    return "Heterogeneity: " + "; ".join(parts)
 
 
 def _short_heterogeneity(result: PoolResult) -> str:
@@ -238,7 +284,12 @@ def _method_line(result: PoolResult) -> str:
     if result.measure == "MED":
         return f"Method: {METHOD_NAMES.get(result.method, result.method)}; {pct} CI"
     ci = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
-    if result.method in COMMON_METHODS:
+    if is_multilevel(result):
+        name = METHOD_NAMES.get(result.method, result.method)
+        ci = f"t (df = {result.k - 1})" if result.ci_method == "hksj" else "Wald z"
+        model = "three-level model, rows nested in clusters (rma.mv), "
+        model += f"σ² by {name} ({result.method})"
+    elif result.method in COMMON_METHODS:
         model = _common_model_name(result.method)
     elif result.method == "GLMM":
         model = "random-effects logistic-normal model (GLMM, maximum likelihood)"
@@ -264,6 +315,13 @@ def _method_notes(result: PoolResult) -> list[str]:
         out.append(f"Beside it: the {_common_model_name(result.common.method)}; Wald z CI")
     if result.pi_method == "t" and result.pi_df is not None:
         out.append(f"Prediction interval on t with k - 2 = {result.pi_df} df (Higgins et al. 2009)")
+    if is_multilevel(result):
+        h = result.heterogeneity
+        if result.pi_low is not None and h.tau2 is not None:
+            out.append(
+                f"Prediction interval from σ² between + within = {tau2_text(h.tau2)}; "
+                "weights: each row's share of the estimate (row sums of V⁻¹)"
+            )
     return out
 
 
@@ -304,11 +362,64 @@ def _study_row(s: StudyResult, measure: str, subgroup: str | None) -> ForestRow:
     )
 
 
+def is_multilevel(result: PoolResult) -> bool:
+    """Whether ``result`` is a three-level fit (``--model multilevel``)."""
+    return getattr(result, "model", "rows") == "multilevel"
+
+
+def _cluster_heading(result: PoolResult, name: str) -> str:
+    """A cluster's heading: the study id (``--cluster study``) or "TAG = value"."""
+    from synthesis.analyses.multilevel import CLUSTER_DEFAULT
+
+    cluster = result.cluster or CLUSTER_DEFAULT
+    return name if cluster == CLUSTER_DEFAULT else f"{cluster} = {name}"
+
+
+def _clustered_rows(result: PoolResult, sort: str, subgroup: str | None) -> list[ForestRow]:
+    """The study rows grouped by cluster, each group under a ``cluster-header`` row.
+
+    The rows are first sorted by ``sort``; clusters then follow in the order of their
+    first row (by the earliest year, the smallest estimate, or as listed) and keep that
+    order inside.
+    """
+    from synthesis.analyses.multilevel import CLUSTER_DEFAULT, cluster_labels
+
+    m = result.measure
+    labels = cluster_labels(result, cluster=result.cluster or CLUSTER_DEFAULT)
+    of = {id(s): c for s, c in zip(result.studies, labels, strict=True)}
+    groups: dict[str, list[StudyResult]] = {}
+    for s in _sorted_studies(result.studies, sort):
+        groups.setdefault(of[id(s)], []).append(s)
+    rows: list[ForestRow] = []
+    for name, members in groups.items():
+        heading = _cluster_heading(result, name)
+        rows.append(
+            ForestRow(
+                kind="cluster-header",
+                label=heading,
+                data=f"{len(members)} row{'s' if len(members) != 1 else ''}",
+                bold=True,
+                subgroup=subgroup,
+                cluster=heading,
+            )
+        )
+        rows.extend(replace(_study_row(s, m, subgroup), cluster=heading) for s in members)
+    return rows
+
+
 def _block(
-    result: PoolResult, *, sort: str, subgroup: str | None, subtotal: bool
+    result: PoolResult,
+    *,
+    sort: str,
+    subgroup: str | None,
+    subtotal: bool,
+    group_clusters: bool = False,
 ) -> list[ForestRow]:
     m = result.measure
-    rows = [_study_row(s, m, subgroup) for s in _sorted_studies(result.studies, sort)]
+    if group_clusters and is_multilevel(result):
+        rows = _clustered_rows(result, sort, subgroup)
+    else:
+        rows = [_study_row(s, m, subgroup) for s in _sorted_studies(result.studies, sort)]
     if not subtotal:
         rows.append(ForestRow(kind="blank"))
     rows.extend(_common_rows(result, subgroup=subgroup, subtotal=subtotal))
@@ -449,6 +560,7 @@ def forest_layout(
     *,
     sort: str = "year",
     favours: Sequence[str] | None = None,
+    group_clusters: bool = True,
 ) -> ForestLayout:
     """The content of a forest plot of ``result``: rows, axis, labels, footer.
 
@@ -456,6 +568,14 @@ def forest_layout(
     (ascending, within each subgroup) or ``"listed"`` (the result's order).
     ``favours``: two labels (left, right of the line of no effect); drawn for
     comparative measures only (a warning in :attr:`ForestLayout.warnings` otherwise).
+    ``group_clusters``: for a multilevel result (``result.model == "multilevel"``, from
+    :func:`~synthesis.analyses.multilevel.pool_multilevel`), draw the rows of each
+    cluster together under a ``cluster-header`` row (the study id, or "TAG = value"
+    for ``cluster=TAG``, with the number of rows); the clusters follow ``sort`` by
+    their first row. The diamond is the multilevel estimate, the prediction interval
+    uses the sum of the two variance components, and the footer names both. True by
+    default; False draws a multilevel result's rows ungrouped. No effect on any other
+    result.
     """
     if sort not in SORTS:
         raise SynthError(f"--sort {sort}: use one of {', '.join(SORTS)}")
@@ -475,7 +595,9 @@ def forest_layout(
             if r.kind not in ("study", "blank")
         )
     else:
-        rows = _block(result, sort=sort, subgroup=None, subtotal=False)
+        rows = _block(
+            result, sort=sort, subgroup=None, subtotal=False, group_clusters=group_clusters
+        )
 
     # axis
     null: float | None
@@ -539,7 +661,10 @@ def forest_layout(
         else:
             fav = (str(favours[0]), str(favours[1]))
 
-    footer = [heterogeneity_line(result).replace("tau²", "τ²")]
+    if is_multilevel(result):
+        footer = [multilevel_heterogeneity_line(result)]
+    else:
+        footer = [heterogeneity_line(result).replace("tau²", "τ²")]
     line = overall_line(result)  # (none for a proportion or median without --null)
     if line:
         footer.append(line)
@@ -602,6 +727,8 @@ GAP = 0.22  # inches between text columns
 MARGIN = 0.2  # inches around the figure
 MAX_SQUARE = 0.78  # largest square's side as a fraction of the row height
 MIN_SQUARE_PT = 3.0
+INDENT = 0.16  # inches: rows under a cluster heading
+NOTE_COLOUR = "#555555"  # a cluster heading's note ("2 rows")
 
 
 def _rc() -> dict[str, Any]:
@@ -698,7 +825,11 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
             if r.kind in spanning and i == 0:
                 continue
             text = (r.label, r.data, r.estimate_text, r.weight_text)[i]
-            cells.append(width(text, bold if r.bold and i in (0, 2) else regular))
+            if r.kind == "cluster-header" and i == 1:
+                cells.append(width(text, small))
+                continue
+            indent = INDENT if i == 0 and r.kind == "study" and r.cluster is not None else 0.0
+            cells.append(indent + width(text, bold if r.bold and i in (0, 2) else regular))
         return max(cells)
 
     w_label, w_data, w_est, w_weight = (col_width(i) for i in range(4))
@@ -783,6 +914,16 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
     for y, r in enumerate(rows):
         if r.kind == "subgroup-heterogeneity":
             put(x_label, y, r.label, small, color="#333333")
+            continue
+        if r.kind == "cluster-header":
+            put(x_label, y, r.label, bold)
+            put(x_data, y, r.data, small, color=NOTE_COLOUR)
+            continue
+        if r.kind == "study" and r.cluster is not None:
+            put(x_label + INDENT, y, r.label, regular)
+            put(x_data, y, r.data, regular)
+            put(x_est, y, r.estimate_text, regular, ha="right")
+            put(x_weight, y, r.weight_text, regular, ha="right")
             continue
         label_prop = bold if r.bold else regular
         put(x_label, y, r.label, label_prop, style="italic" if r.kind.endswith("pi") else None)
@@ -877,11 +1018,20 @@ def forest_image(
     sort: str = "year",
     favours: Sequence[str] | None = None,
     dpi: int = 200,
+    group_clusters: bool = True,
 ) -> ForestImage:
-    """A forest plot of ``result`` as a file's bytes (``fmt``: png, svg or pdf) and its size."""
+    """A forest plot of ``result`` as a file's bytes (``fmt``: png, svg or pdf) and its size.
+
+    ``sort`` and ``favours`` as :func:`forest_layout`. ``group_clusters`` (default True):
+    a multilevel result (``synth pool --model multilevel``) is drawn with the rows of each
+    cluster together under a heading (the study id or "TAG = value") and the number of
+    rows, the multilevel diamond and prediction interval (from the sum of the two
+    variance components), and a footer naming both components; False draws its rows
+    ungrouped. Other results are drawn as before whatever its value.
+    """
     if fmt not in FORMATS:
         raise SynthError(f"unknown plot format '{fmt}': use one of {', '.join(FORMATS)}")
-    layout = forest_layout(result, sort=sort, favours=favours)
+    layout = forest_layout(result, sort=sort, favours=favours, group_clusters=group_clusters)
     if fmt == "png":
         _check_png_size(layout, dpi)  # before drawing: the height needs no text measured
     import io
@@ -919,6 +1069,11 @@ def forest_bytes(
     sort: str = "year",
     favours: Sequence[str] | None = None,
     dpi: int = 200,
+    group_clusters: bool = True,
 ) -> bytes:
-    """A forest plot of ``result`` as PNG, SVG (fonts as paths, deterministic) or PDF bytes."""
-    return forest_image(result, fmt=fmt, sort=sort, favours=favours, dpi=dpi).data
+    """A forest plot of ``result`` as PNG, SVG (fonts as paths, deterministic) or PDF bytes
+    (``group_clusters``: as :func:`forest_image`)."""
+    image = forest_image(
+        result, fmt=fmt, sort=sort, favours=favours, dpi=dpi, group_clusters=group_clusters
+    )
+    return image.data
