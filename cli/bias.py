@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import click
 from synthesis.cli.common import (
     UserError,
@@ -13,16 +10,9 @@ from synthesis.cli.common import (
     main,
     plot_target,
     pooled,
-    selection_options,
+    selection_without_by,
     user_errors,
 )
-
-
-def _without_by(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The selection options of ``synth pool`` less ``--by`` (the tests are for one model)."""
-    params = getattr(f, "__click_params__", [])
-    params[:] = [p for p in params if p.name != "by"]
-    return f
 
 
 def _target(value: str | None) -> float | None:
@@ -38,8 +28,10 @@ def _target(value: str | None) -> float | None:
 
 
 @main.command()
-@_without_by
-@selection_options
+@selection_without_by(
+    "bias",
+    "the tests are for one model of the whole outcome; use --where TAG=VALUE to test one subgroup",
+)
 @click.option(
     "--predictor",
     type=click.Choice(["sei", "vi", "ninv", "sqrtninv"]),

@@ -478,9 +478,15 @@ def test_errors_exit_2_with_the_message(args: list[str], message: str) -> None:
     assert "Traceback" not in err and out == ""
 
 
-def test_by_is_not_an_option() -> None:
-    code, _, err = invoke("--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
-    assert code == 2 and "No such option '--by'" in err
+def test_by_is_refused_with_what_to_do() -> None:
+    code, out, err = invoke("--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
+    assert (code, out) == (2, "")
+    assert err == (
+        "synth: --by does not apply to synth bias: the tests are for one model of the whole "
+        "outcome; use --where TAG=VALUE to test one subgroup\n"
+    )
+    code, out, _ = invoke("--help")
+    assert code == 0 and "--by" not in out
 
 
 def test_help_has_examples() -> None:

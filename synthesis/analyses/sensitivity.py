@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -849,7 +849,7 @@ class SensitivityResult:
         return out
 
     def leave_one_out_rows(self) -> list[dict[str, Any]]:
-        """The contract's ``leave_one_out`` rows, in the listed order."""
+        """The contract's ``leave_one_out`` rows, in the row order of ``model``."""
         studies = self.model.studies
         return [
             {"omitted": studies[r.omitted].id, "arm": studies[r.omitted].arm,
@@ -906,7 +906,7 @@ class SensitivityResult:
         }
 
     def records(self) -> list[dict[str, Any]]:
-        """One flat record per study (listed order): its data, the model without it
+        """One flat record per study (the row order of ``model``): its data, the model without it
         (``loo_*``, reporting scale plus ``loo_model_*`` on the analysis scale), its
         influence diagnostics, its Baujat point and the cumulative step that added it
         (``cumulative_step`` is 1-based; ``cumulative_*`` the model up to that step)."""
@@ -958,15 +958,50 @@ def _flat(prefix: str, row: dict[str, Any], *, skip: tuple[str, ...]) -> dict[st
     return out
 
 
-def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
+def _in_row_order(analyses: Sensitivity, to_row: Sequence[int]) -> Sensitivity:
+    """``analyses`` (computed on the rows in one order) with every row index moved by
+    ``to_row`` (old index -> new) and the per-study rows in the new order; the cumulative
+    steps keep their order (the analysis itself)."""
+
+    def moved(rows: tuple[Any, ...], key: str) -> tuple[Any, ...]:
+        out: list[Any] = list(rows)
+        for r in rows:
+            out[to_row[getattr(r, key)]] = replace(r, **{key: to_row[getattr(r, key)]})
+        return tuple(out)
+
+    loo, inf, bj, cu = (
+        analyses.leave_one_out,
+        analyses.influence,
+        analyses.baujat,
+        analyses.cumulative,
+    )
+    return Sensitivity(
+        leave_one_out=replace(loo, rows=moved(loo.rows, "omitted")),
+        influence=replace(inf, rows=moved(inf.rows, "index")),
+        baujat=replace(bj, points=moved(bj.points, "index")),
+        cumulative=replace(
+            cu,
+            order=tuple(to_row[i] for i in cu.order),
+            steps=tuple(replace(s, added=to_row[s.added]) for s in cu.steps),
+        ),
+    )
+
+
+def sensitivity_of(
+    result: Any, *, order: str = "year", sort: str | None = None
+) -> SensitivityResult:
     """Leave-one-out, influence, Baujat and cumulative analyses of a pooled result.
 
     ``result`` is a :class:`~synthesis.analyses.pool.PoolResult` of an inverse-variance
     model (any measure but MED; any method but GLMM; no subgroups): its ``yi``/``vi``,
     method, CI method and level are refitted exactly as ``synth pool`` fitted them
-    (metafor ``leave1out``, ``influence``, ``baujat``, ``cumul`` of that ``rma``).
-    Estimates, CIs and PIs are back on the reporting scale with ``result.back``.
-    ``order``: the cumulative order, one of :data:`ORDERS`.
+    (metafor ``leave1out``, ``influence``, ``baujat``, ``cumul`` of that ``rma``, on the
+    rows in the listed order, as metafor's rows). Estimates, CIs and PIs are back on the
+    reporting scale with ``result.back``. ``order``: the cumulative order, one of
+    :data:`ORDERS`. ``sort``: the order of the per-study rows (leave-one-out, influence,
+    Baujat), one of :data:`synthesis.analyses.order.SORTS`, as ``synth pool --sort``;
+    None keeps the rows of ``result`` as they are (``pool()``'s default order, or the
+    caller's). The numbers do not depend on ``sort``.
 
     Raises :class:`~synthesis.errors.SynthError` (with what to do) for a result these
     analyses do not apply to.
@@ -976,7 +1011,8 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
         raise SynthError(reason)
     from synthesis.analyses.pool import order_result
 
-    result = order_result(result, "listed")  # rows as listed; the analyses order them
+    shown = result if sort is None else order_result(result, sort)
+    result = order_result(shown, "listed")  # metafor's rows; the analyses order them
     idx = cumulative_order(result, order)
     labels = [_row_label(s) for s in result.studies]
     try:
@@ -991,6 +1027,8 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
         )
     except ValueError as exc:  # defensive: a pooled result's yi/vi are checked already
         raise SynthError(f"{result.outcome}: sensitivity analyses cannot run: {exc}") from None
+    row = {id(s): i for i, s in enumerate(shown.studies)}
+    analyses = _in_row_order(analyses, [row[id(s)] for s in result.studies])
     # a cumulative analysis always starts with k = 1 and 2: the nulls of its first steps
     # (no PI, no heterogeneity) are not worth a warning; everything else is kept
     routine = (
@@ -1009,7 +1047,7 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
             "are null, as for the pooled model"
         )
     return SensitivityResult(
-        model=result, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
+        model=shown, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
     )
 
 
