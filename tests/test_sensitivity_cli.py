@@ -616,6 +616,18 @@ def test_cli_orders_are_the_library_orders() -> None:
     assert command.ORDERS == ORDERS
 
 
+def test_cli_sorts_are_the_library_sorts() -> None:
+    """--sort of sensitivity and regress (cli/common.py) is synthesis.analyses.order's."""
+    from synthesis.cli import common
+
+    from synthesis.analyses.order import DEFAULT_SORT, SORTS
+
+    assert common.SORTS == SORTS
+    for command in ("sensitivity", "regress"):
+        option = next(p for p in main.commands[command].params if p.name == "sort")
+        assert list(option.type.choices) == list(SORTS) and option.default == DEFAULT_SORT
+
+
 # --------------------------------------------------------------------------- small inputs
 
 
