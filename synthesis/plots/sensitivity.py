@@ -223,59 +223,48 @@ def _common_notes(res: SensitivityResult) -> list[str]:
     return [f"Dashed line and shaded band: the pooled estimate of {which} and its {pct} CI."]
 
 
-def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
-    """Panel A: one row per omitted study (listed order), then the full model's diamond."""
-    m = res.model
-    code = m.measure  # the measure picks the number format (render.text.number)
-    pct = level_text(res.level)
-    labels = _unique_labels(res)
-    loo = res.leave_one_out_rows()
-    infl = set(res.influential)
-    rows: list[PanelRow] = []
-    if res.k >= 2:
-        for i, row in enumerate(loo):
-            het = row["heterogeneity"]
-            rows.append(
-                PanelRow(
-                    kind="refit",
-                    label=labels[i] + (" *" if i in infl else ""),
-                    x=row["estimate"],
-                    ci_low=row["ci_low"],
-                    ci_high=row["ci_high"],
-                    estimate_text=_estimate_text(
-                        row["estimate"], row["ci_low"], row["ci_high"], code
-                    ),
-                    i2_text=_fmt_i2(het["I2"]),
-                    tau2_text=tau2_text(het["tau2"]),
-                    influential=i in infl,
-                    study=res.labels[i],
-                )
-            )
-        rows.append(PanelRow(kind="blank", label=" "))
-    h = m.heterogeneity
-    rows.append(
-        PanelRow(
-            kind="pooled",
-            label=f"All studies (k = {res.k})",
-            x=m.estimate,
-            ci_low=m.ci_low,
-            ci_high=m.ci_high,
-            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, code),
-            i2_text=_fmt_i2(h.I2),
-            tau2_text=tau2_text(h.tau2),
-        )
+def _refit_row(
+    res: SensitivityResult, row: dict[str, Any], i: int, label: str, infl: set[int]
+) -> PanelRow:
+    """The panel row of one refit (a leave-one-out row or a cumulative step) of study
+    ``i``; estimates in the measure's one number format (render.text.number)."""
+    het = row["heterogeneity"]
+    return PanelRow(
+        kind="refit",
+        label=label + (" *" if i in infl else ""),
+        x=row["estimate"],
+        ci_low=row["ci_low"],
+        ci_high=row["ci_high"],
+        estimate_text=_estimate_text(row["estimate"], row["ci_low"], row["ci_high"], res.measure),
+        i2_text=_fmt_i2(het["I2"]),
+        tau2_text=tau2_text(het["tau2"]),
+        influential=i in infl,
+        study=res.labels[i],
     )
+
+
+def _panel(
+    res: SensitivityResult,
+    key: str,
+    title: str,
+    first_header: str,
+    rows: list[PanelRow],
+    notes: list[str],
+    message: str | None = None,
+) -> ForestPanel:
+    """A forest panel on the axis both panels share (``_axis``), with the full model as
+    its reference band."""
+    m = res.model
     scale, xlim, ticks, null = _axis(res)
-    notes = _common_notes(res)
-    if infl:
-        notes.append(
-            "* influential (metafor's influence(): |DFFITS| > 3√(1/(k−1)), Cook's distance "
-            "above the χ²(1) median, hat > 3/k or |DFBETAS| > 1); drawn in vermillion."
-        )
     return ForestPanel(
-        key="leave_one_out",
-        title="Leave-one-out: the pooled estimate without each study",
-        headers=("Study omitted", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
+        key=key,
+        title=title,
+        headers=(
+            first_header,
+            f"{MEASURES[m.measure].estimate_name} [{level_text(res.level)} CI]",
+            "I²",
+            "τ²",
+        ),
         rows=tuple(rows),
         scale=scale,
         xlim=xlim,
@@ -285,6 +274,48 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
         null_line=null,
         reference=(m.estimate, m.ci_low, m.ci_high),
         notes=tuple(notes),
+        message=message,
+    )
+
+
+def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
+    """Panel A: one row per omitted study (synth pool's order), then the full model's
+    diamond."""
+    m = res.model
+    labels = _unique_labels(res)
+    loo = res.leave_one_out_rows()
+    infl = set(res.influential)
+    rows: list[PanelRow] = []
+    if res.k >= 2:
+        for i, row in enumerate(loo):
+            rows.append(_refit_row(res, row, i, labels[i], infl))
+        rows.append(PanelRow(kind="blank", label=" "))
+    h = m.heterogeneity
+    rows.append(
+        PanelRow(
+            kind="pooled",
+            label=f"All studies (k = {res.k})",
+            x=m.estimate,
+            ci_low=m.ci_low,
+            ci_high=m.ci_high,
+            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, m.measure),
+            i2_text=_fmt_i2(h.I2),
+            tau2_text=tau2_text(h.tau2),
+        )
+    )
+    notes = _common_notes(res)
+    if infl:
+        notes.append(
+            "* influential (metafor's influence(): |DFFITS| > 3√(1/(k−1)), Cook's distance "
+            "above the χ²(1) median, hat > 3/k or |DFBETAS| > 1); drawn in vermillion."
+        )
+    return _panel(
+        res,
+        "leave_one_out",
+        "Leave-one-out: the pooled estimate without each study",
+        "Study omitted",
+        rows,
+        notes,
         message=None if res.k >= 2 else "Leave-one-out needs at least 2 studies (k = 1).",
     )
 
@@ -298,50 +329,24 @@ _ORDER_TEXT = {
 
 def cumulative_panel(res: SensitivityResult) -> ForestPanel:
     """Panel B: the pooled estimate as each study is added, in the cumulative order."""
-    m = res.model
-    code = m.measure  # the measure picks the number format (render.text.number)
-    pct = level_text(res.level)
     labels = _unique_labels(res)
     steps = res.cumulative_steps()
     infl = set(res.influential)
     rows: list[PanelRow] = []
     for j, (step, raw) in enumerate(zip(steps, res.analyses.cumulative.steps, strict=True)):
         i = raw.added
-        het = step["heterogeneity"]
-        rows.append(
-            PanelRow(
-                kind="refit",
-                label=("" if j == 0 else "+ ") + labels[i] + (" *" if i in infl else ""),
-                x=step["estimate"],
-                ci_low=step["ci_low"],
-                ci_high=step["ci_high"],
-                estimate_text=_estimate_text(
-                    step["estimate"], step["ci_low"], step["ci_high"], code
-                ),
-                i2_text=_fmt_i2(het["I2"]),
-                tau2_text=tau2_text(het["tau2"]),
-                influential=i in infl,
-                study=res.labels[i],
-            )
-        )
-    scale, xlim, ticks, null = _axis(res)
+        rows.append(_refit_row(res, step, i, ("" if j == 0 else "+ ") + labels[i], infl))
     notes = _common_notes(res)
     notes.append(
         "Each row pools the studies up to and including it; the last row is the full model."
     )
-    return ForestPanel(
-        key="cumulative",
-        title=f"Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
-        headers=("Study added", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
-        rows=tuple(rows),
-        scale=scale,
-        xlim=xlim,
-        ticks=ticks,
-        tick_labels=tuple(_tick_label(t) for t in ticks),
-        xlabel=MEASURES[m.measure].axis_label,
-        null_line=null,
-        reference=(m.estimate, m.ci_low, m.ci_high),
-        notes=tuple(notes),
+    return _panel(
+        res,
+        "cumulative",
+        f"Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
+        "Study added",
+        rows,
+        notes,
     )
 
 
