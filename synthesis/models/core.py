@@ -617,12 +617,18 @@ def _estimate_tau2(
 
 
 class _Het(NamedTuple):
+    """Heterogeneity, by BatchFit's names."""
+
     tau2: np.ndarray
     Q: np.ndarray
     Q_df: np.ndarray
     Q_p: np.ndarray
     I2: np.ndarray
     H2: np.ndarray
+
+    def residual(self) -> dict[str, np.ndarray]:
+        """By BatchRegression's names: the residual heterogeneity's Q is QE."""
+        return {"QE" + k[1:] if k.startswith("Q") else k: v for k, v in self._asdict().items()}
 
 
 def _heterogeneity(
@@ -746,6 +752,11 @@ class _Pooled(NamedTuple):
     hksj_zero_scale: np.ndarray
 
 
+#: what BatchFit takes from the pooled intercept as it is
+_POOLED_FIELDS = ("estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value", "weights",
+                  "hksj_fallback", "hksj_zero_scale")  # fmt: skip
+
+
 def _pool_intercept(
     yc: np.ndarray,
     ybar: np.ndarray,
@@ -842,28 +853,14 @@ def _fit_arrays(
         ci_method=ci,
         level=level,
         k=k,
-        estimate=pooled.estimate,
-        se=pooled.se,
-        ci_low=pooled.ci_low,
-        ci_high=pooled.ci_high,
+        **{name: getattr(pooled, name) for name in _POOLED_FIELDS},
         pi_low=pi_low,
         pi_high=pi_high,
-        statistic=pooled.statistic,
-        df=pooled.df,
-        p_value=pooled.p_value,
-        tau2=het.tau2,
+        **het._asdict(),
         tau2_ci_low=tau2_lo,
         tau2_ci_high=tau2_hi,
-        I2=het.I2,
-        H2=het.H2,
-        Q=het.Q,
-        Q_df=het.Q_df,
-        Q_p=het.Q_p,
-        weights=pooled.weights,
         mask=msk,
         converged=converged,
-        hksj_fallback=pooled.hksj_fallback,
-        hksj_zero_scale=pooled.hksj_zero_scale,
         tau2_ci_null=ci_null,
     )
 
@@ -1091,12 +1088,7 @@ def _regression_arrays(
         p=p,
         coef=res.coef,
         **t,
-        tau2=het.tau2,
-        I2=het.I2,
-        H2=het.H2,
-        QE=het.Q,
-        QE_df=het.Q_df,
-        QE_p=het.Q_p,
+        **het.residual(),
         fitted=fitted,
         residuals=np.where(msk, res.resid, 0.0),
         mask=msk,
