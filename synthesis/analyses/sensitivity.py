@@ -45,7 +45,7 @@ import numpy as np
 
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
-from synthesis.models.core import CI_METHODS, METHODS, BatchFit, fit_batch
+from synthesis.models.core import METHODS, BatchFit, check_model, fit_batch
 from synthesis.models.results import clean, clean_dict
 from synthesis.special import chdtrc
 
@@ -276,14 +276,7 @@ def _inputs(
         raise ValueError("yi contains non-finite values")
     if not np.isfinite(v).all() or (v <= 0).any():
         raise ValueError("vi must be finite and > 0")
-    method = str(method).upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci_method not in CI_METHODS:
-        raise ValueError(f"unknown ci_method {ci_method!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci_method, level, ci_name="ci_method")
     if labels is None:
         names = [f"row {i}" for i in range(y.size)]
     else:

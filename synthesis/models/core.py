@@ -72,6 +72,7 @@ __all__ = [
     "METHODS",
     "BatchFit",
     "BatchRegression",
+    "check_model",
     "fit",
     "fit_batch",
     "fit_batch_regression",
@@ -705,6 +706,21 @@ def _prepare(
     return y, v, msk
 
 
+def check_model(method: str, ci: str, level: float, *, ci_name: str = "ci") -> tuple[str, float]:
+    """``(METHOD, level)`` checked: a method of :data:`METHODS` (any case), ``ci`` of
+    :data:`CI_METHODS`, a level in (0, 1); else :class:`ValueError` naming the argument
+    (``ci_name``: how the caller calls ``ci``)."""
+    method = str(method).upper()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if ci not in CI_METHODS:
+        raise ValueError(f"unknown {ci_name} {ci!r}; expected 'wald' or 'hksj'")
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    return method, level
+
+
 def fit_batch(
     yi: np.ndarray,
     vi: np.ndarray,
@@ -725,14 +741,7 @@ def fit_batch(
     truncated); ``level``: confidence level in (0, 1); ``tau2_ci``: compute the
     Q-profile CI for tau2. ``_maxiter`` (private) caps the Fisher scoring iterations.
     """
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci not in CI_METHODS:
-        raise ValueError(f"unknown ci {ci!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci, level)
     y, v, msk = _prepare(yi, vi, mask)
     with np.errstate(divide="ignore", invalid="ignore"):
         return _fit_arrays(y, v, msk, method, ci, level, tau2_ci, _maxiter)
@@ -1031,14 +1040,7 @@ def fit_batch_regression(
     metafor). Every row needs k > p and a full-rank X. ``ci="hksj"`` is metafor's
     ``test="knha"``: t tests with k - p df and an F omnibus test.
     """
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci not in CI_METHODS:
-        raise ValueError(f"unknown ci {ci!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci, level)
     y, v, msk = _prepare(yi, vi, mask)
     Xm = _prepare_design(X, msk)
     p = Xm.shape[-1]
