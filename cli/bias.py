@@ -11,6 +11,7 @@ from synthesis.cli.common import (
     plot_target,
     pooled,
     selection_without_by,
+    sort_option,
     user_errors,
 )
 
@@ -32,6 +33,7 @@ def _target(value: str | None) -> float | None:
     "bias",
     "the tests are for one model of the whole outcome; use --where TAG=VALUE to test one subgroup",
 )
+@sort_option
 @click.option(
     "--predictor",
     type=click.Choice(["sei", "vi", "ninv", "sqrtninv"]),
@@ -84,6 +86,7 @@ def bias(
     level: float,
     where: tuple[str, ...],
     studies: str | None,
+    sort: str,
     predictor: str,
     estimator: str,
     side: str | None,
@@ -102,7 +105,9 @@ def bias(
     estimate, and fail-safe N (fsn: Rosenthal, Orwin, Rosenberg). A test that cannot be
     run (k < 3, all variances equal, no sample sizes for --predictor ninv) is null with
     the reason; with fewer than 10 studies the tests run but have low power (Cochrane
-    Handbook 13.3.5.4). Warnings go to stderr (and into the JSON's "warnings").
+    Handbook 13.3.5.4). Warnings go to stderr (and into the JSON's "warnings"). The
+    study rows (the model's and trim and fill's) are in the order of 'synth pool'
+    (--sort, default by year); the tests run on the rows as listed, as metafor's.
 
     \b
     Examples:
@@ -111,6 +116,7 @@ def bias(
       synth bias --outcome ORR --method DL --predictor sqrtninv --estimator R0
       synth bias --outcome OS --measure HR --fsn-target 1.1 --format md
       synth bias --outcome ORR --funnel funnel-orr.png --force
+      synth bias --outcome ORR --sort listed --format json
     """
     target = _target(fsn_target)
     image_fmt = None
@@ -118,6 +124,7 @@ def bias(
         image_fmt = plot_target(funnel, force=force)
 
     from synthesis.analyses.bias import bias_of
+    from synthesis.analyses.pool import order_result
     from synthesis.render import bias as render
     from synthesis.render.text import json_text
 
@@ -131,6 +138,7 @@ def bias(
         by=None,
         where=where,
     )
+    result = order_result(result, sort)  # the rows only: the numbers do not depend on it
     with user_errors():
         b = bias_of(result, predictor=predictor, estimator=estimator, side=side,
                     fsn_target=target)  # fmt: skip
