@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import click
 from synthesis.cli.common import (
     UserError,
@@ -13,16 +10,10 @@ from synthesis.cli.common import (
     main,
     plot_target,
     pooled,
-    selection_options,
+    selection_without_by,
+    sort_option,
     user_errors,
 )
-
-
-def _without_by(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The selection options of ``synth pool`` less ``--by`` (the tests are for one model)."""
-    params = getattr(f, "__click_params__", [])
-    params[:] = [p for p in params if p.name != "by"]
-    return f
 
 
 def _target(value: str | None) -> float | None:
@@ -38,8 +29,11 @@ def _target(value: str | None) -> float | None:
 
 
 @main.command()
-@_without_by
-@selection_options
+@selection_without_by(
+    "bias",
+    "the tests are for one model of the whole outcome; use --where TAG=VALUE to test one subgroup",
+)
+@sort_option
 @click.option(
     "--predictor",
     type=click.Choice(["sei", "vi", "ninv", "sqrtninv"]),
@@ -92,6 +86,7 @@ def bias(
     level: float,
     where: tuple[str, ...],
     studies: str | None,
+    sort: str,
     predictor: str,
     estimator: str,
     side: str | None,
@@ -110,7 +105,9 @@ def bias(
     estimate, and fail-safe N (fsn: Rosenthal, Orwin, Rosenberg). A test that cannot be
     run (k < 3, all variances equal, no sample sizes for --predictor ninv) is null with
     the reason; with fewer than 10 studies the tests run but have low power (Cochrane
-    Handbook 13.3.5.4). Warnings go to stderr (and into the JSON's "warnings").
+    Handbook 13.3.5.4). Warnings go to stderr (and into the JSON's "warnings"). The
+    study rows (the model's and trim and fill's) are in the order of 'synth pool'
+    (--sort, default by year); the tests run on the rows as listed, as metafor's.
 
     \b
     Examples:
@@ -119,6 +116,7 @@ def bias(
       synth bias --outcome ORR --method DL --predictor sqrtninv --estimator R0
       synth bias --outcome OS --measure HR --fsn-target 1.1 --format md
       synth bias --outcome ORR --funnel funnel-orr.png --force
+      synth bias --outcome ORR --sort listed --format json
     """
     target = _target(fsn_target)
     image_fmt = None
@@ -126,6 +124,7 @@ def bias(
         image_fmt = plot_target(funnel, force=force)
 
     from synthesis.analyses.bias import bias_of
+    from synthesis.analyses.pool import order_result
     from synthesis.render import bias as render
     from synthesis.render.text import json_text
 
@@ -139,6 +138,7 @@ def bias(
         by=None,
         where=where,
     )
+    result = order_result(result, sort)  # the rows only: the numbers do not depend on it
     with user_errors():
         b = bias_of(result, predictor=predictor, estimator=estimator, side=side,
                     fsn_target=target)  # fmt: skip

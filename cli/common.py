@@ -129,6 +129,42 @@ def selection_options(f: F) -> F:
     return f
 
 
+#: --sort: one study order in every output (synthesis.analyses.order.SORTS and its default;
+#: not imported here, so that --help does not load the analysis)
+SORTS = ("year", "estimate", "listed")
+sort_option = click.option(
+    "--sort",
+    type=click.Choice(SORTS),
+    default="year",
+    show_default=True,
+    help="Order of the study rows: by year (ties as listed), by estimate, or as listed in "
+    "the studies folder. The same order in every output.",
+)
+
+
+def selection_without_by(command: str, instead: str) -> Callable[[F], F]:
+    """The selection options of ``synth pool`` for a command that fits one model of the
+    whole outcome: ``--by`` is not offered (nor shown in --help), and given anyway it is
+    refused with what to do (``instead``), exit status 2."""
+
+    def refuse(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            raise UserError(f"--by does not apply to synth {command}: {instead}")
+
+    def decorate(f: F) -> F:
+        f = selection_options(f)
+        params = f.__click_params__  # type: ignore[attr-defined]
+        params[:] = [
+            click.Option(["--by"], hidden=True, expose_value=False, callback=refuse)
+            if p.name == "by"
+            else p
+            for p in params
+        ]
+        return f
+
+    return decorate
+
+
 def model_options(f: F) -> F:
     """``--also``, ``--pi``, ``--model``, ``--cluster`` and ``--null``: what ``pool`` and
     ``forest`` add to the selection."""

@@ -11,16 +11,10 @@ from synthesis.cli.common import (
     force_option,
     main,
     plot_target,
-    selection_options,
+    selection_without_by,
+    sort_option,
     user_errors,
 )
-
-
-def _selection_without_by(f):
-    """The selection options of ``synth pool`` except ``--by`` (a moderator does that job)."""
-    f = selection_options(f)
-    f.__click_params__ = [p for p in f.__click_params__ if p.name != "by"]
-    return f
 
 
 class _Progress:
@@ -57,7 +51,12 @@ class _Progress:
 
 
 @main.command()
-@_selection_without_by
+@selection_without_by(
+    "regress",
+    "a subgroup is a moderator here: use --mods TAG (or factor(TAG)), or --where "
+    "TAG=VALUE to fit one subgroup",
+)
+@sort_option
 @click.option(
     "--mods",
     multiple=True,
@@ -102,6 +101,7 @@ def regress(
     level: float,
     where: tuple[str, ...],
     studies: str | None,
+    sort: str,
     mods: tuple[str, ...],
     permutations: str | None,
     seed: int | None,
@@ -118,6 +118,8 @@ def regress(
     H², QE) and R². Studies without a value for a moderator are left out (a warning names
     them). --permutations adds permutation p values (metafor permutest); exact
     enumeration is used whenever there are no more distinct arrangements than asked for.
+    The study rows are in the order of 'synth pool' (--sort, default by year); the model
+    is fitted on the rows as listed, so the numbers do not depend on it.
 
     \b
     Moderators (--mods, comma-separated):
@@ -134,6 +136,7 @@ def regress(
       synth regress --outcome ORR --permutations exact           # tests the pooled logit
       synth regress --outcome TB --measure RR --mods ablat --plot bubble.png --force
       synth regress --outcome ORR --mods year --where disease=ANKL --format md
+      synth regress --outcome TB --measure RR --mods ablat --sort listed --format csv
     """
     from synthesis.render import regress as render
     from synthesis.render.text import json_text
@@ -160,6 +163,7 @@ def regress(
                 where=where,
                 permutations=permutations,
                 seed=seed,
+                sort=sort,
                 progress=progress,
             )
         finally:

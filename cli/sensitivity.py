@@ -10,7 +10,8 @@ from synthesis.cli.common import (
     main,
     plot_target,
     pooled,
-    selection_options,
+    selection_without_by,
+    sort_option,
     user_errors,
 )
 
@@ -18,7 +19,12 @@ ORDERS = ("year", "precision", "listed")  # synthesis.analyses.sensitivity.ORDER
 
 
 @main.command()
-@selection_options
+@selection_without_by(
+    "sensitivity",
+    "the analyses refit one model of the whole outcome; use --where TAG=VALUE to analyse "
+    "one subgroup",
+)
+@sort_option
 @click.option(
     "--order",
     type=click.Choice(ORDERS),
@@ -51,9 +57,9 @@ def sensitivity(
     method: str | None,
     ci: str,
     level: float,
-    by: str | None,
     where: tuple[str, ...],
     studies: str | None,
+    sort: str,
     order: str,
     fmt: str,
     plot: str | None,
@@ -68,7 +74,9 @@ def sensitivity(
     standardized residuals, DFFITS, Cook's distance, covariance ratio, tau² and Q when
     deleted, hat, weight, DFBETAS and metafor's 'influential' flag; the cumulative
     analysis adds one study at a time (--order); the Baujat plot shows each study's
-    contribution to heterogeneity against its influence on the pooled result.
+    contribution to heterogeneity against its influence on the pooled result. The rows
+    are in the order of 'synth pool' (--sort, default by year); the numbers do not
+    depend on it.
     Warnings go to stderr and into the JSON's "warnings".
 
     \b
@@ -78,12 +86,8 @@ def sensitivity(
       synth sensitivity --outcome OS --measure HR --method DL --ci hksj --format md
       synth sensitivity --outcome ORR --order precision --plot orr-sensitivity.png
       synth sensitivity --outcome CR --where disease=ANKL --plot cr.pdf --force
+      synth sensitivity --outcome ORR --sort estimate --format md
     """
-    if by is not None:
-        raise UserError(
-            "--by does not apply to synth sensitivity: the analyses refit one model of the "
-            "whole outcome; use --where TAG=VALUE to analyse one subgroup"
-        )
     if method is not None and method.upper() == "GLMM":
         raise UserError(
             "--method GLMM: leave-one-out, influence and cumulative analyses are defined for "
@@ -109,7 +113,7 @@ def sensitivity(
         where=where,
     )
     with user_errors():
-        res = sensitivity_of(result, order=order)
+        res = sensitivity_of(result, order=order, sort=sort)
     echo_warnings(list(res.warnings))
     if fmt == "json":
         click.echo(render.json_text(res.to_dict()))

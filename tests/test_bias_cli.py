@@ -478,9 +478,15 @@ def test_errors_exit_2_with_the_message(args: list[str], message: str) -> None:
     assert "Traceback" not in err and out == ""
 
 
-def test_by_is_not_an_option() -> None:
-    code, _, err = invoke("--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
-    assert code == 2 and "No such option '--by'" in err
+def test_by_is_refused_with_what_to_do() -> None:
+    code, out, err = invoke("--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
+    assert (code, out) == (2, "")
+    assert err == (
+        "synth: --by does not apply to synth bias: the tests are for one model of the whole "
+        "outcome; use --where TAG=VALUE to test one subgroup\n"
+    )
+    code, out, _ = invoke("--help")
+    assert code == 0 and "--by" not in out
 
 
 def test_help_has_examples() -> None:
@@ -540,3 +546,58 @@ def test_funnel_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
     code, _, err = invoke("--outcome", "ORR", "--studies", STUDIES, "--funnel", str(target))
     assert code == 2 and "does not exist" in err
     assert not target.parent.exists()
+
+
+# --------------------------------------------------------------------------- study order
+
+# generic estimates with ties in yi and |yi - mean| (trim and fill ranks them by row order),
+# listed in the opposite order of their years
+TIED = [("s1", 2024, 0.5, 0.1), ("s2", 2023, 0.5, 0.2), ("s3", 2022, -0.1, 0.1),
+        ("s4", 2021, 0.9, 0.3), ("s5", 2020, 0.1, 0.1), ("s6", 2019, 0.9, 0.15)]  # fmt: skip
+
+
+def _by_id(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["id"], r["arm"] or ""))
+
+
+@pytest.mark.parametrize("folder", ["bundled", "tied"])
+def test_rows_follow_sort_and_the_numbers_do_not(folder: str, tmp_path: Path) -> None:
+    """--sort orders the model's and trim and fill's rows as synth pool's (default year);
+    every test runs on the rows as listed (metafor's), so no number depends on it."""
+    if folder == "bundled":
+        args = ["--outcome", "ORR", "--studies", STUDIES]
+    else:
+        for sid, year, yi, se in TIED:
+            (tmp_path / f"{sid}.yaml").write_text(
+                f"id: {sid}\ncitation: {sid}\nyear: {year}\noutcomes:\n"
+                f"  - {{name: X, estimate: {yi}, se: {se}, scale: SMD}}\n"
+            )
+        args = ["--outcome", "X", "--studies", str(tmp_path)]
+    outs = {}
+    for sort in ("year", "estimate", "listed"):
+        code, out, err = invoke(*args, "--sort", sort, "--format", "json")
+        assert code == 0, err
+        outs[sort] = json.loads(out)
+        result = CliRunner().invoke(main, ["pool", *args, "--sort", sort, "--format", "json"])
+        assert outs[sort]["model"] == json.loads(result.stdout)  # synth pool's object
+    code, out, _ = invoke(*args, "--format", "json")
+    assert json.loads(out) == outs["year"]  # the default
+    assert [s["id"] for s in outs["year"]["model"]["studies"]] != [
+        s["id"] for s in outs["listed"]["model"]["studies"]
+    ]
+
+    def unordered(d: dict) -> dict:
+        d = json.loads(json.dumps(d))
+        d["model"]["studies"] = _by_id(d["model"]["studies"])
+        if d["trim_and_fill"] is not None:
+            tm = d["trim_and_fill"]["model"]
+            tm["studies"] = _by_id(tm["studies"])
+        return d
+
+    assert unordered(outs["year"]) == unordered(outs["listed"]) == unordered(outs["estimate"])
+    tf = outs["listed"]["trim_and_fill"]
+    if tf is not None:  # observed rows in the model's order, then the filled ones
+        ids = [s["id"] for s in tf["model"]["studies"]]
+        k = outs["listed"]["k"]
+        assert ids[:k] == [s["id"] for s in outs["listed"]["model"]["studies"]]
+        assert all(i.startswith("filled-") for i in ids[k:])

@@ -160,7 +160,7 @@ def close(got, want, kind_: str) -> bool:
 
 def test_the_records_give_metafors_effect_sizes(dirs: dict[str, str]) -> None:
     ref = CASES["bcg-intercept-REML-wald"]
-    out = bcg_json(dirs)
+    out = bcg_json(dirs, "--sort", "listed")
     assert [s["id"] for s in out["studies"]] == [f"bcg{t:02d}" for t in range(1, 14)]
     assert close([s["yi"] for s in out["studies"]], ref["yi_all"], "closed_form")
     assert close([s["vi"] for s in out["studies"]], ref["vi_all"], "closed_form")
@@ -219,8 +219,11 @@ def compare(out: dict, c: dict) -> list[str]:
     if h["Q_df"] != c["QE_df"]:
         problems.append(f"QE df: got {h['Q_df']}, want {c['QE_df']}")
     check("R2", out["R2"], c["R2"])
-    check("fitted", [s["fitted"] for s in out["studies"]], c["fitted"])
-    check("residual", [s["residual"] for s in out["studies"]], c["residuals"])
+    # metafor's rows are in the listed order, synth's in synth pool's (by year): by study id
+    # (the records' ids sort in the listed order: bcg01 ..., bd01 ...)
+    rows = sorted(out["studies"], key=lambda s: s["id"])
+    check("fitted", [s["fitted"] for s in rows], c["fitted"])
+    check("residual", [s["residual"] for s in rows], c["residuals"])
     if out["k"] != c["k"]:
         problems.append(f"k: got {out['k']}, want {c['k']}")
     return problems
@@ -540,6 +543,36 @@ def test_table_md_and_csv_show_the_numbers(dirs: dict[str, str]) -> None:
     assert close(float(rows[3]["R2"]), k["R2"], "iterative")
 
 
+@pytest.mark.parametrize("sort", ["year", "estimate", "listed"])
+def test_rows_are_in_synth_pools_order_and_the_numbers_do_not_move(
+    dirs: dict[str, str], sort: str
+) -> None:
+    """--sort as synth pool (default year): the same rows in the same order; every number
+    the same to the last digit (fitted on the listed rows, as metafor and the permutations
+    with a seed)."""
+    args = ("--mods", "ablat", "--permutations", "200", "--seed", "3")
+    out = bcg_json(dirs, *args, "--sort", sort)
+    pool_args = ["--studies", dirs["bcg"], "--outcome", "TB", "--measure", "RR", "--sort", sort]
+    result = CliRunner().invoke(main, ["pool", *pool_args, "--format", "json"])
+    assert result.exit_code == 0
+    pooled = no_nan(result.stdout)["studies"]
+    assert [s["id"] for s in out["studies"]] == [s["id"] for s in pooled]
+    listed = bcg_json(dirs, *args, "--sort", "listed")
+    by_id = {s["id"]: s for s in out["studies"]}
+    assert {**out, "studies": [by_id[s["id"]] for s in listed["studies"]]} == listed
+    if sort == "year":
+        assert bcg_json(dirs, *args) == out  # the default
+
+
+def test_by_is_refused_with_what_to_do(dirs: dict[str, str]) -> None:
+    code, out, err = run(dirs["bcg"], "--outcome", "TB", "--by", "alloc")
+    assert (code, out) == (2, "")
+    assert err == (
+        "synth: --by does not apply to synth regress: a subgroup is a moderator here: use "
+        "--mods TAG (or factor(TAG)), or --where TAG=VALUE to fit one subgroup\n"
+    )
+
+
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(main, ["regress", "--help"])
     assert result.exit_code == 0
@@ -609,14 +642,18 @@ def test_bubble_layout_draws_the_fitted_line_and_metafors_intervals(dirs: dict[s
         assert close([mu[0], lo[0], hi[0]], [c["b"][j], c["ci_lb"][j], c["ci_ub"][j]],
                      "iterative")  # fmt: skip
     lay = bubble_layout(result)
-    assert lay.moderator == "ablat" and lay.x == tuple(float(a) for a in c["X"][1])
-    assert close(lay.y, c["yi"], "closed_form")
+    # rows in synth pool's order (by year), metafor's as listed: matched by study id
+    listed = sorted(range(len(lay.ids)), key=lambda i: lay.ids[i])  # bcg01 ... bcg13
+    assert lay.ids[0] == "bcg01" and [lay.ids[i] for i in listed] != list(lay.ids)
+    assert lay.moderator == "ablat"
+    assert tuple(lay.x[i] for i in listed) == tuple(float(a) for a in c["X"][1])
+    assert close([lay.y[i] for i in listed], c["yi"], "closed_form")
     assert close(lay.line_y, [c["b"][0] + c["b"][1] * x for x in lay.line_x], "iterative")
     assert all(lo <= mu <= hi for lo, mu, hi in
                zip(lay.band_low, lay.line_y, lay.band_high, strict=True))  # fmt: skip
     # circle area proportional to the weight 1 / (vi + tau2) (no circle at the size bounds)
     w = 1.0 / (np.array(c["vi"]) + c["tau2"])
-    area = np.array(lay.size) ** 2
+    area = np.array([lay.size[i] for i in listed]) ** 2
     assert min(lay.size) > MIN_BUBBLE_PT and max(lay.size) < MAX_BUBBLE_PT
     assert close(area / area.sum(), w / w.sum(), "iterative")
     # log measure: ticks at ratios, placed at their logs
@@ -687,7 +724,8 @@ def test_a_linear_change_of_a_moderator_changes_only_its_coefficients(
     assert math.isclose(got.coefficients[1].statistic, c["zval"][1], rel_tol=t.rtol)
     assert math.isclose(got.residual_heterogeneity.tau2, c["tau2"], rel_tol=t.rtol)
     assert math.isclose(got.R2, c["R2"], rel_tol=t.rtol)
-    assert close([s.fitted for s in got.studies], c["fitted"], "iterative")
+    by_id = sorted(got.studies, key=lambda s: s.id)  # metafor's listed order: bcg01 ...
+    assert close([s.fitted for s in by_id], c["fitted"], "iterative")
 
 
 def test_year_and_n_come_from_the_records(dirs: dict[str, str]) -> None:

@@ -156,6 +156,38 @@ def run_case(case: dict, folders: dict[str, Path], *extra: str) -> dict:
     return strict_json(out)
 
 
+def pool_json(*args: str) -> dict:
+    code, out, err = cli("pool", "--outcome", "ORR", "--format", "json", "--studies", STUDIES,
+                         *args)  # fmt: skip
+    assert code == 0, err
+    return strict_json(out)
+
+
+def key(row: dict, id_key: str = "id") -> tuple[str, str | None]:
+    return row[id_key], row["arm"]
+
+
+def as_listed(out: dict, listed: list[tuple[str, str | None]]) -> dict:
+    """The sensitivity JSON with its per-study rows (the model's studies, leave-one-out,
+    influence, Baujat) matched to the listed order of ``listed`` (study id, arm) by study
+    id, not by position: the metafor references are in the data sets' order, the JSON in
+    ``--sort``'s (default year). The cumulative steps are the analysis' own order."""
+
+    def put(rows: list[dict], id_key: str) -> list[dict]:
+        got = {key(r, id_key): r for r in rows}
+        assert len(got) == len(rows) and sorted(got, key=str) == sorted(listed, key=str)
+        return [got[k] for k in listed]
+
+    model = {**out["model"], "studies": put(out["model"]["studies"], "id")}
+    return {
+        **out,
+        "model": model,
+        "leave_one_out": put(out["leave_one_out"], "omitted"),
+        "influence": put(out["influence"], "id"),
+        "baujat": put(out["baujat"], "id"),
+    }
+
+
 def close(got, want, kind_: str, what: str, problems: list[str]) -> None:
     if want is None:
         if got is not None:
@@ -219,6 +251,14 @@ def test_cli_json_matches_metafor(case: dict, folders: dict[str, Path]) -> None:
     name = dataset_of(case)
     _, measure, order = DATASETS[name]
     ids = [r["id"] for r in records(name)]
+    years = [r["year"] for r in records(name)]
+    # the rows are in synth pool's default order (by year, ties as listed) ...
+    by_year = sorted(range(len(ids)), key=lambda i: (years[i], i))
+    assert [s["id"] for s in out["model"]["studies"]] == [ids[i] for i in by_year]
+    assert [r["omitted"] for r in out["leave_one_out"]] == [ids[i] for i in by_year]
+    # ... and compared with metafor's by study id
+    arm = out["model"]["studies"][0]["arm"]
+    out = as_listed(out, [(i, arm) for i in ids])
     k, method = case["k"], case["method"]
     kind_ = kind(method)
     problems: list[str] = []
@@ -278,7 +318,12 @@ def test_cli_json_matches_metafor(case: dict, folders: dict[str, Path]) -> None:
 
 
 @pytest.mark.parametrize("name", ["bcg-RR", "pritz1997-PLO", "hackshaw1998-OR", "k2-RR"])
-def test_model_is_the_pool_object(name: str, folders: dict[str, Path]) -> None:
+@pytest.mark.parametrize("sort", [None, "year", "estimate", "listed"])
+def test_model_is_the_pool_object_in_pools_order(
+    name: str, sort: str | None, folders: dict[str, Path]
+) -> None:
+    """The model is `synth pool`'s object with the same --sort (default year), and the
+    per-study rows follow it; the numbers do not depend on the order."""
     outcome, measure, _ = DATASETS[name]
     args = [
         "--outcome",
@@ -293,13 +338,27 @@ def test_model_is_the_pool_object(name: str, folders: dict[str, Path]) -> None:
         "json",
         "--studies",
         str(folders[name]),
+        *(["--sort", sort] if sort else []),
     ]
-    # the analyses keep the rows in the order they are listed (metafor's row order)
-    code, pooled, err = cli("pool", *args, "--sort", "listed")
+    code, pooled, err = cli("pool", *args)
     assert code == 0, err
     code, out, err = cli("sensitivity", *args)
     assert code == 0, err
-    assert strict_json(out)["model"] == strict_json(pooled)
+    res = strict_json(out)
+    assert res["model"] == strict_json(pooled)
+    rows = [key(s) for s in res["model"]["studies"]]
+    assert [key(r, "omitted") for r in res["leave_one_out"]] == rows
+    assert [key(r) for r in res["influence"]] == rows
+    assert [key(r) for r in res["baujat"]] == rows
+    code, listed, err = (
+        cli("sensitivity", *args[:-2], "--sort", "listed")
+        if sort
+        else cli("sensitivity", *args, "--sort", "listed")
+    )
+    assert code == 0, err
+    listed_rows = [key(s) for s in strict_json(listed)["model"]["studies"]]
+    again = as_listed(res, listed_rows)
+    assert again == strict_json(listed)  # the same numbers to the last digit
 
 
 def test_orders(folders: dict[str, Path]) -> None:
@@ -335,9 +394,10 @@ def test_orders(folders: dict[str, Path]) -> None:
     ):
         out = steps(order)
         assert [s["added"] for s in out["cumulative"]["steps"]] == [ids[i] for i in want]
+        study = {s["id"]: s for s in out["model"]["studies"]}  # by id: rows are by year
         core = cumulative(
-            yi=[s["yi"] for s in out["model"]["studies"]],
-            vi=[s["vi"] for s in out["model"]["studies"]],
+            yi=[study[i]["yi"] for i in ids],
+            vi=[study[i]["vi"] for i in ids],
             order=want,
         )
         got = [s["model_scale"]["estimate"] for s in out["cumulative"]["steps"]]
@@ -372,6 +432,14 @@ def test_bundled_review_matches_metafor(case: dict) -> None:
     res = strict_json(out)
     kind_ = kind(case["method"])
     problems: list[str] = []
+    # rows by year (synth pool's default); metafor's in the listed order: match by id
+    assert [key(s) for s in res["model"]["studies"]] == [
+        ("cityofhope2022-blina", "all"),
+        ("chictr2400086092-ankl", "all"),
+        ("yoon2025-ankl", "lasp"),
+        ("yoon2025-ankl", "other"),
+    ]
+    res = as_listed(res, [key(s) for s in pool_json("--sort", "listed")["studies"]])
     assert [s["data"] for s in res["model"]["studies"]] == [
         "5/6",
         "84/132 (from 64%)",
@@ -435,18 +503,20 @@ def test_bundled_review_table_flags_the_influential_study() -> None:
     assert code == 0, err
     ref = BUNDLED[0]  # REML, Wald, by year: as the command's defaults
     assert (ref["method"], ref["ci"], ref["order"]) == ("REML", "wald", "year")
-    labels = [
+    listed = [  # metafor's rows
         "Rux-P-Gemox pilot 2025",
         "City of Hope 2022",
         "Yoon 2025 (L-ASNase-based)",
         "Yoon 2025 (non-L-ASNase)",
     ]
+    flagged = dict(zip(listed, ref["influence"]["is_infl"], strict=True))
     lines = out.splitlines()
     start = lines.index("Influence diagnostics (* = influential)")
-    table = lines[start + 3 : start + 3 + len(labels)]
-    for label, line, flag in zip(labels, table, ref["influence"]["is_infl"], strict=True):
+    table = lines[start + 3 : start + 3 + len(listed)]
+    by_year = [listed[i] for i in (1, 0, 2, 3)]  # synth pool's order
+    for label, line in zip(by_year, table, strict=True):
         assert line.startswith(label)
-        assert line.endswith("yes *") is flag
+        assert line.endswith("yes *") is flagged[label]
     assert "Leave-one-out: the model without each study" in lines
     assert "Cumulative meta-analysis, by publication year (ties as listed)" in lines
     assert "Baujat plot coordinates" in lines
@@ -461,9 +531,9 @@ def test_formats_md_and_csv() -> None:
     code, text, _ = cli("sensitivity", "--outcome", "ORR", "--format", "csv", "--studies", STUDIES)
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["id"] for r in rows] == [
-        "chictr2400086092-ankl",
+    assert [r["id"] for r in rows] == [  # synth pool's order: by year
         "cityofhope2022-blina",
+        "chictr2400086092-ankl",
         "yoon2025-ankl",
         "yoon2025-ankl",
     ]
@@ -473,7 +543,7 @@ def test_formats_md_and_csv() -> None:
         assert float(row["loo_estimate"]) == loo["estimate"]  # full precision
         assert float(row["dffits"]) == inf["dffits"]
         assert row["influential"] == str(inf["influential"])
-    assert rows[0]["cumulative_pi_low"] == ""  # step 2 (k = 2): no prediction interval
+    assert rows[0]["cumulative_pi_low"] == ""  # City of Hope: step 1 (k = 1), no PI
 
 
 # --------------------------------------------------------------------------- errors
@@ -544,6 +614,18 @@ def test_cli_orders_are_the_library_orders() -> None:
     from synthesis.analyses.sensitivity import ORDERS
 
     assert command.ORDERS == ORDERS
+
+
+def test_cli_sorts_are_the_library_sorts() -> None:
+    """--sort of sensitivity and regress (cli/common.py) is synthesis.analyses.order's."""
+    from synthesis.cli import common
+
+    from synthesis.analyses.order import DEFAULT_SORT, SORTS
+
+    assert common.SORTS == SORTS
+    for command in ("sensitivity", "regress"):
+        option = next(p for p in main.commands[command].params if p.name == "sort")
+        assert list(option.type.choices) == list(SORTS) and option.default == DEFAULT_SORT
 
 
 # --------------------------------------------------------------------------- small inputs
@@ -890,7 +972,8 @@ def test_conclusion_changes_and_html(folders: dict[str, Path]) -> None:
     two = pool(outcome="TB", measure="RR", studies=folders["k2-RR"])
     ref2 = next(c for c in CASES if c["id"] == "k2-RR-REML-wald")
     assert ref2["leave1out"]["ci_ub"][1] > 0 > ref2["leave1out"]["ci_ub"][0]
-    assert conclusion_changers(two) == (1,)
+    ferguson = records("k2-RR")[1]["id"]
+    assert [two.studies[i].id for i in conclusion_changers(two)] == [ferguson]  # by id
     assert conclusion_changes(two) is True
     # no value of no effect (proportions), medians, k = 1: None
     orr = pool(outcome="ORR", studies=STUDIES)

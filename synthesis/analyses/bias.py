@@ -48,7 +48,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from synthesis.analyses.pool import Heterogeneity, ModelScale, PoolResult, StudyResult
+from synthesis.analyses.pool import (
+    Heterogeneity,
+    ModelScale,
+    PoolResult,
+    StudyResult,
+    order_result,
+)
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
 from synthesis.models.core import METHODS, fit
@@ -1280,10 +1286,13 @@ def bias_of(
         raise SynthError(f"--estimator {estimator}: use one of {', '.join(ESTIMATORS)}")
     if side is not None and side not in SIDES:
         raise SynthError(f"--side {side}: use left or right")
-    y, v = result.yi, result.vi
+    # metafor's rows (the listed order): trim and fill breaks ties by row order, so the
+    # numbers do not depend on the order the rows are shown in (synth pool --sort)
+    rows = order_result(result, "listed")
+    y, v = rows.yi, rows.vi
     if y.size == 0 or not (np.all(np.isfinite(y)) and np.all(np.isfinite(v))):
         raise SynthError(f"{result.outcome}: no effect sizes with variances to analyse")
-    ni = [s.n for s in result.studies]
+    ni = [s.n for s in rows.studies]
     method, ci, level = result.method, result.ci_method, result.level
     target = None if fsn_target is None else to_model_scale(result, fsn_target)
 
@@ -1294,7 +1303,7 @@ def bias_of(
     tf = trim_and_fill(yi=y, vi=v, method=method, ci_method=ci, level=level,
                        estimator=estimator, side=side)  # fmt: skip
     fsn = fail_safe_n(yi=y, vi=v, method=method, target=target)
-    tf_model = _trim_and_fill_model(result, tf) if isinstance(tf, TrimFill) else None
+    tf_model = _trim_and_fill_model(rows, tf, shown=result) if isinstance(tf, TrimFill) else None
 
     warnings: list[str] = []
     low_power = False
@@ -1337,15 +1346,16 @@ def bias_of(
     )
 
 
-def _trim_and_fill_model(result: PoolResult, tf: TrimFill) -> PoolResult:
-    """The trim-and-fill model as a PoolResult (reporting scale), filled rows last."""
+def _trim_and_fill_model(result: PoolResult, tf: TrimFill, *, shown: PoolResult) -> PoolResult:
+    """The trim-and-fill model as a PoolResult (reporting scale): the observed rows (those
+    of ``result``, which ``tf`` was computed on) in the order of ``shown``, then the
+    filled ones."""
     f = tf.model
     back = result.back
     z = -float(ndtri((1.0 - result.level) / 2.0))
     weights = f.weights
-    observed = tuple(
-        replace(s, weight=w) for s, w in zip(result.studies, weights[: result.k], strict=True)
-    )
+    weight = {id(s): w for s, w in zip(result.studies, weights[: result.k], strict=True)}
+    observed = tuple(replace(s, weight=weight[id(s)]) for s in shown.studies)
     filled = tuple(
         StudyResult(
             id=f"filled-{i}",

@@ -1399,7 +1399,13 @@ def reviewer_by_outcome(
     review: Any, reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None
 ) -> tuple[dict[str, ReviewerJudgements], list[str]]:
     """The reviewer's judgements keyed by the review's outcome names (synonyms resolved),
-    and a warning for each ``grade:`` entry that names no outcome of the review."""
+    and a warning for each ``grade:`` entry that names no outcome of the review.
+
+    ``reviewer`` None: the judgements of the synth.yaml the review was loaded with
+    (``review.config.grade``, read once by ``load_review``); ``{}``: none."""
+    if reviewer is None:
+        config = getattr(review, "config", None)
+        reviewer = config.grade if config is not None else {}
     existing = review.outcomes()
     judged: dict[str, ReviewerJudgements] = {}
     general: list[str] = []
@@ -1433,7 +1439,8 @@ def grade_review(
     ``synth.yaml``'s ``grade:`` or ``measure`` here choose another) and ``method`` where it
     applies (else the measure's default, with a warning), then graded by
     :func:`grade_pooled`.  ``reviewer`` maps outcome names (synonyms allowed) to the
-    reviewer's judgements (``Config.grade``).  With ``by``, the test for subgroup
+    reviewer's judgements (``Config.grade``; None: ``review.config.grade``, the synth.yaml
+    the review was loaded with).  With ``by``, the test for subgroup
     differences enters inconsistency.  An outcome that cannot be pooled is listed in
     ``not_graded`` with the reason; unknown outcome names raise :class:`SynthError`.
     """

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from synthesis.analyses.order import DEFAULT_SORT, check_sort, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES, RE_METHODS
 from synthesis.models.regression import (
@@ -516,6 +517,7 @@ def regress(
     seed: int | None = None,
     studies: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sort: str = DEFAULT_SORT,
 ) -> RegressResult:
     """Meta-regression of one outcome on moderators: ``synth regress``.
 
@@ -526,7 +528,11 @@ def regress(
     or ``"exact"`` (metafor's ``permutest``; exact enumeration is also used when there are
     no more distinct arrangements than asked for), drawn from ``numpy.random.default_rng
     (seed)``; without a seed one is drawn and named in the warnings so that the run can be
-    repeated. ``progress(done, total)`` is called as the permutations proceed.
+    repeated. ``progress(done, total)`` is called as the permutations proceed. ``sort``
+    orders the study rows (and the rows of the model matrix) as ``synth pool --sort``
+    (:data:`synthesis.analyses.order.SORTS`); the model is fitted on the rows in the
+    listed order (metafor's, and the permutations' with a seed), so the numbers do not
+    depend on it.
     """
     from synthesis.analyses.pool import pool
 
@@ -538,6 +544,7 @@ def regress(
     if seed is not None and (isinstance(seed, bool) or not 0 <= int(seed) < 2**63):
         raise SynthError(f"--seed {seed}: give a whole number from 0 to 2^63 - 1")
     _known_moderators(review, terms)
+    check_sort(sort)
 
     pooled = pool(
         review,
@@ -655,6 +662,9 @@ def regress(
 
     tau2 = reg.residual_heterogeneity.tau2
     weights = _weights(v, tau2)
+    # the rows in synth pool's order (--sort); fitted on the listed order above
+    rank = {id(s): j for j, s in enumerate(sort_studies(rows, sort))}
+    row_order = sorted(range(len(keep)), key=lambda r: rank[id(rows[keep[r]])])
     studies_out = tuple(
         RegressStudy(
             id=rows[i].id,
@@ -669,7 +679,7 @@ def regress(
             n=rows[i].n,
             year=rows[i].year,
         )
-        for r, i in enumerate(keep)
+        for r, i in ((r, keep[r]) for r in row_order)
     )
     used = {rows[i].id for i in keep}
     record_warnings = tuple(
@@ -691,7 +701,7 @@ def regress(
         studies=studies_out,
         warnings=tuple(dict.fromkeys([*warnings, *notes])),
         names=tuple(names),
-        X=tuple(tuple(float(x) for x in row) for row in X),
+        X=tuple(tuple(float(x) for x in X[r]) for r in row_order),
         term_of=tuple(term_of),
         continuous=tuple(t.name for t in terms if continuous[t.name]),
         df=reg.df,

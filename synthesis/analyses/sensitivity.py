@@ -37,15 +37,15 @@ that does not exist is ``None`` with a reason in ``warnings``, never NaN.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, make_dataclass, replace
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
-from synthesis.models.core import CI_METHODS, METHODS, BatchFit, fit_batch
+from synthesis.models.core import METHODS, BatchFit, check_model, fit_batch
 from synthesis.models.results import clean, clean_dict
 from synthesis.special import chdtrc
 
@@ -72,15 +72,32 @@ __all__ = [
     "sensitivity_of",
 ]
 
+T = TypeVar("T")
+
 _EPS = float(np.finfo(float).eps)
 _RESID_ZERO = 100.0 * _EPS  # metafor sets |residuals| below this to 0
 
-# the per-model fields shared by leave-one-out rows and cumulative steps
-_REFIT_FIELDS = (
-    "k", "estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "statistic", "df",
-    "p_value", "tau2", "I2", "H2", "Q", "Q_df", "Q_p",
-)  # fmt: skip
-_INT_FIELDS = frozenset({"k", "df", "Q_df"})
+# the per-model fields shared by leave-one-out rows and cumulative steps, with their types
+_REFIT_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("k", int),
+    ("estimate", float | None),
+    ("se", float | None),
+    ("ci_low", float | None),
+    ("ci_high", float | None),
+    ("pi_low", float | None),
+    ("pi_high", float | None),
+    ("statistic", float | None),  # z, or t under HKSJ with k >= 2
+    ("df", int | None),  # None for z tests
+    ("p_value", float | None),
+    ("tau2", float | None),
+    ("I2", float | None),  # percent
+    ("H2", float | None),
+    ("Q", float | None),
+    ("Q_df", int | None),
+    ("Q_p", float | None),
+)
+_REFIT_FIELDS = tuple(name for name, _ in _REFIT_COLUMNS)
+_INT_FIELDS = frozenset(name for name, kind in _REFIT_COLUMNS if kind in (int, int | None))
 
 
 # --------------------------------------------------------------------------- results
@@ -92,60 +109,36 @@ def _frame(rows: Sequence[Any]):  # -> pandas.DataFrame (pandas imported lazily)
     return pd.DataFrame([r.to_dict() for r in rows])
 
 
-@dataclass(frozen=True)
-class LeaveOneOutRow:
-    """The model without study ``omitted`` (0-based row index of the input)."""
-
-    omitted: int
-    k: int
-    estimate: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    pi_low: float | None
-    pi_high: float | None
-    statistic: float | None  # z, or t under HKSJ with k >= 2
-    df: int | None  # None for z tests
-    p_value: float | None
-    tau2: float | None
-    I2: float | None  # percent
-    H2: float | None
-    Q: float | None
-    Q_df: int | None
-    Q_p: float | None
+class _Row:
+    """to_dict() of a frozen dataclass row: NaN -> None."""
 
     def to_dict(self) -> dict[str, Any]:
         return clean_dict(self)
 
 
-@dataclass(frozen=True)
-class CumulativeStep:
-    """The model on the studies up to and including ``added`` (0-based row index)."""
+def _refit_row(name: str, index: str, doc: str) -> type:
+    """A row class: ``index`` (a 0-based row index of the input), then the refit's fields."""
+    return make_dataclass(
+        name,
+        [(index, int), *_REFIT_COLUMNS],
+        bases=(_Row,),
+        frozen=True,
+        namespace={"__doc__": doc, "__module__": __name__},
+    )
 
-    added: int
-    k: int
-    estimate: float | None
-    se: float | None
-    ci_low: float | None
-    ci_high: float | None
-    pi_low: float | None
-    pi_high: float | None
-    statistic: float | None
-    df: int | None
-    p_value: float | None
-    tau2: float | None
-    I2: float | None
-    H2: float | None
-    Q: float | None
-    Q_df: int | None
-    Q_p: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return clean_dict(self)
+LeaveOneOutRow = _refit_row(
+    "LeaveOneOutRow", "omitted", "The model without study ``omitted`` (0-based row index)."
+)
+CumulativeStep = _refit_row(
+    "CumulativeStep",
+    "added",
+    "The model on the studies up to and including ``added`` (0-based row index).",
+)
 
 
 @dataclass(frozen=True)
-class InfluenceRow:
+class InfluenceRow(_Row):
     """metafor ``influence()`` diagnostics of study ``index`` (0-based row index)."""
 
     index: int
@@ -160,47 +153,45 @@ class InfluenceRow:
     dfbetas: float | None
     influential: bool | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return clean_dict(self)
-
 
 @dataclass(frozen=True)
-class BaujatPoint:
+class BaujatPoint(_Row):
     """One point of metafor's ``baujat()`` plot for study ``index`` (0-based)."""
 
     index: int
     x: float | None  # contribution to heterogeneity: squared Pearson residual
     y: float | None  # influence on the pooled result
 
-    def to_dict(self) -> dict[str, Any]:
-        return clean_dict(self)
-
 
 @dataclass(frozen=True)
 class _Analysis:
+    """What the four analyses share: the model, then (in subclasses) their rows, anything
+    else, and ``warnings``; ``_ROWS`` names the field that holds the per-row results."""
+
     method: str
     ci_method: str
     level: float
     k: int
 
-    def _head(self) -> dict[str, Any]:
-        return {"method": self.method, "ci_method": self.ci_method, "level": self.level,
-                "k": self.k}  # fmt: skip
+    _ROWS: ClassVar[str] = "rows"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method, "ci_method": self.ci_method,
+                               "level": self.level, "k": self.k}  # fmt: skip
+        for f in fields(self)[4:]:  # rows (as dicts), the cumulative order, warnings
+            out[f.name] = [v.to_dict() if isinstance(v, _Row) else v for v in getattr(self, f.name)]
+        return out
+
+    def to_frame(self):  # -> pandas.DataFrame, one row per item of ``_ROWS``
+        return _frame(getattr(self, self._ROWS))
 
 
 @dataclass(frozen=True)
 class LeaveOneOut(_Analysis):
     """metafor ``leave1out()`` plus ``predict()`` of each reduced model."""
 
-    rows: tuple[LeaveOneOutRow, ...]
+    rows: tuple[Any, ...]  # LeaveOneOutRow
     warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._head(), "rows": [r.to_dict() for r in self.rows],
-                "warnings": list(self.warnings)}  # fmt: skip
-
-    def to_frame(self):
-        return _frame(self.rows)
 
 
 @dataclass(frozen=True)
@@ -210,29 +201,16 @@ class Influence(_Analysis):
     rows: tuple[InfluenceRow, ...]
     warnings: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._head(), "rows": [r.to_dict() for r in self.rows],
-                "warnings": list(self.warnings)}  # fmt: skip
-
-    def to_frame(self):
-        return _frame(self.rows)
-
 
 @dataclass(frozen=True)
 class Cumulative(_Analysis):
     """metafor ``cumul()`` (plus ``predict()`` of each step) in the order ``order``."""
 
     order: tuple[int, ...]
-    steps: tuple[CumulativeStep, ...]
+    steps: tuple[Any, ...]  # CumulativeStep
     warnings: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._head(), "order": list(self.order),
-                "steps": [s.to_dict() for s in self.steps],
-                "warnings": list(self.warnings)}  # fmt: skip
-
-    def to_frame(self):
-        return _frame(self.steps)
+    _ROWS: ClassVar[str] = "steps"
 
 
 @dataclass(frozen=True)
@@ -242,12 +220,7 @@ class Baujat(_Analysis):
     points: tuple[BaujatPoint, ...]
     warnings: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self._head(), "points": [p.to_dict() for p in self.points],
-                "warnings": list(self.warnings)}  # fmt: skip
-
-    def to_frame(self):
-        return _frame(self.points)
+    _ROWS: ClassVar[str] = "points"
 
 
 @dataclass(frozen=True)
@@ -303,14 +276,7 @@ def _inputs(
         raise ValueError("yi contains non-finite values")
     if not np.isfinite(v).all() or (v <= 0).any():
         raise ValueError("vi must be finite and > 0")
-    method = str(method).upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci_method not in CI_METHODS:
-        raise ValueError(f"unknown ci_method {ci_method!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci_method, level, ci_name="ci_method")
     if labels is None:
         names = [f"row {i}" for i in range(y.size)]
     else:
@@ -396,17 +362,56 @@ def _deleted_batch(y: np.ndarray, v: np.ndarray, method: str, ci: str, level: fl
         return fit_batch(yy, vv, method=method, ci=ci, level=level, mask=mask, tau2_ci=False)
 
 
-# --------------------------------------------------------------------------- leave-one-out
+class _Deletions(NamedTuple):
+    """The inputs of the case-deletion analyses and their one batch fit (None for k = 1)."""
+
+    y: np.ndarray
+    v: np.ndarray
+    b: BatchFit | None
+    method: str
+    ci_method: str
+    level: float
+    names: list[str]
 
 
-def _leave_one_out(
-    y: np.ndarray,
-    b: BatchFit | None,
+def _deletions(
+    yi: Sequence[float] | np.ndarray,
+    vi: Sequence[float] | np.ndarray,
     method: str,
     ci_method: str,
     level: float,
-    names: list[str],
-) -> LeaveOneOut:
+    labels: Sequence[str] | None,
+) -> _Deletions:
+    y, v, method, level, names = _inputs(yi, vi, method, ci_method, level, labels)
+    b = _deleted_batch(y, v, method, ci_method, level) if y.size >= 2 else None
+    return _Deletions(y, v, b, method, ci_method, level, names)
+
+
+def _case_deletion(analysis: Callable[[_Deletions], T], doc: str) -> Callable[..., T]:
+    """The public function of one case-deletion analysis (keyword arguments ``yi``, ``vi``,
+    ``method``, ``ci_method``, ``level``, ``labels``; one ``fit_batch`` call)."""
+
+    def run(
+        *,
+        yi: Sequence[float] | np.ndarray,
+        vi: Sequence[float] | np.ndarray,
+        method: str = "REML",
+        ci_method: str = "wald",
+        level: float = 0.95,
+        labels: Sequence[str] | None = None,
+    ) -> T:
+        return analysis(_deletions(yi, vi, method, ci_method, level, labels))
+
+    run.__name__ = run.__qualname__ = analysis.__name__.lstrip("_")
+    run.__doc__ = doc
+    return run
+
+
+# --------------------------------------------------------------------------- leave-one-out
+
+
+def _leave_one_out(d: _Deletions) -> LeaveOneOut:
+    y, _, b, method, ci_method, level, names = d
     k = y.size
     if b is None:  # k = 1
         row = LeaveOneOutRow(0, 0, *([None] * (len(_REFIT_FIELDS) - 1)))
@@ -424,37 +429,21 @@ def _leave_one_out(
     return LeaveOneOut(method, ci_method, level, k, out, tuple(warns))
 
 
-def leave_one_out(
-    *,
-    yi: Sequence[float] | np.ndarray,
-    vi: Sequence[float] | np.ndarray,
-    method: str = "REML",
-    ci_method: str = "wald",
-    level: float = 0.95,
-    labels: Sequence[str] | None = None,
-) -> LeaveOneOut:
+leave_one_out = _case_deletion(
+    _leave_one_out,
     """metafor ``leave1out(rma(yi, vi, method=, test=))``, with each reduced model's PI.
 
     Row ``i`` is the model without study ``i``. ``labels`` (one per study) name the
     studies in warnings. k = 1 gives one row of ``None`` with the reason.
-    """
-    y, v, method, level, names = _inputs(yi, vi, method, ci_method, level, labels)
-    b = _deleted_batch(y, v, method, ci_method, level) if y.size >= 2 else None
-    return _leave_one_out(y, b, method, ci_method, level, names)
+    """,
+)
 
 
 # --------------------------------------------------------------------------- influence
 
 
-def _influence(
-    y: np.ndarray,
-    v: np.ndarray,
-    b: BatchFit | None,
-    method: str,
-    ci_method: str,
-    level: float,
-    names: list[str],
-) -> Influence:
+def _influence(d: _Deletions) -> Influence:
+    y, v, b, method, ci_method, level, names = d
     k = y.size
     if b is None:  # k = 1
         row = InfluenceRow(0, *([None] * 10))
@@ -550,36 +539,20 @@ def _influence(
     return Influence(method, ci_method, level, k, rows, tuple(warns))
 
 
-def influence(
-    *,
-    yi: Sequence[float] | np.ndarray,
-    vi: Sequence[float] | np.ndarray,
-    method: str = "REML",
-    ci_method: str = "wald",
-    level: float = 0.95,
-    labels: Sequence[str] | None = None,
-) -> Influence:
+influence = _case_deletion(
+    _influence,
     """metafor ``influence(rma(yi, vi, method=, test=))`` (intercept-only, ``p = 1``).
 
     k = 1 gives one row of ``None`` with the reason (metafor stops).
-    """
-    y, v, method, level, names = _inputs(yi, vi, method, ci_method, level, labels)
-    b = _deleted_batch(y, v, method, ci_method, level) if y.size >= 2 else None
-    return _influence(y, v, b, method, ci_method, level, names)
+    """,
+)
 
 
 # --------------------------------------------------------------------------- baujat
 
 
-def _baujat(
-    y: np.ndarray,
-    v: np.ndarray,
-    b: BatchFit | None,
-    method: str,
-    ci_method: str,
-    level: float,
-    names: list[str],
-) -> Baujat:
+def _baujat(d: _Deletions) -> Baujat:
+    y, v, b, method, ci_method, level, names = d
     k = y.size
     if b is None:  # k = 1
         warn = ("the Baujat plot needs at least 2 studies (k = 1; metafor stops here)",)
@@ -603,23 +576,14 @@ def _baujat(
     return Baujat(method, ci_method, level, k, points, tuple(warns))
 
 
-def baujat(
-    *,
-    yi: Sequence[float] | np.ndarray,
-    vi: Sequence[float] | np.ndarray,
-    method: str = "REML",
-    ci_method: str = "wald",
-    level: float = 0.95,
-    labels: Sequence[str] | None = None,
-) -> Baujat:
+baujat = _case_deletion(
+    _baujat,
     """metafor ``baujat(rma(yi, vi, method=, test=))`` coordinates.
 
     ``x``: squared Pearson residual of the full model, ``(y_i - beta)^2 / (vi + tau2)``;
     ``y``: ``(beta(-i) - beta)^2 / vb(-i)``. k = 1 gives ``None`` with the reason.
-    """
-    y, v, method, level, names = _inputs(yi, vi, method, ci_method, level, labels)
-    b = _deleted_batch(y, v, method, ci_method, level) if y.size >= 2 else None
-    return _baujat(y, v, b, method, ci_method, level, names)
+    """,
+)
 
 
 # --------------------------------------------------------------------------- cumulative
@@ -698,14 +662,13 @@ def sensitivity(
     labels: Sequence[str] | None = None,
 ) -> Sensitivity:
     """Leave-one-out, influence, Baujat and cumulative analyses from two batch fits."""
-    y, v, method, level, names = _inputs(yi, vi, method, ci_method, level, labels)
-    idx = np.arange(y.size) if order is None else _check_order(order, y.size)
-    b = _deleted_batch(y, v, method, ci_method, level) if y.size >= 2 else None
+    d = _deletions(yi, vi, method, ci_method, level, labels)
+    idx = np.arange(d.y.size) if order is None else _check_order(order, d.y.size)
     return Sensitivity(
-        leave_one_out=_leave_one_out(y, b, method, ci_method, level, names),
-        influence=_influence(y, v, b, method, ci_method, level, names),
-        baujat=_baujat(y, v, b, method, ci_method, level, names),
-        cumulative=_cumulative(y, v, idx, method, ci_method, level, names),
+        leave_one_out=_leave_one_out(d),
+        influence=_influence(d),
+        baujat=_baujat(d),
+        cumulative=_cumulative(d.y, d.v, idx, d.method, ci_method, d.level, d.names),
     )
 
 
@@ -717,6 +680,8 @@ def sensitivity(
 ORDERS: tuple[str, ...] = ("year", "precision", "listed")
 
 _HET_KEYS = ("tau2", "I2", "H2", "Q", "Q_df", "Q_p")
+#: the header of the contract's object, the pooled model's
+_HEAD = ("outcome", "measure", "method", "ci_method", "level", "k")
 
 
 def cumulative_order(result: Any, order: str = "year") -> np.ndarray:
@@ -790,30 +755,12 @@ class SensitivityResult:
     analyses: Sensitivity
     warnings: tuple[str, ...] = ()
 
-    # the header of the contract's object
-    @property
-    def outcome(self) -> str:
-        return self.model.outcome
-
-    @property
-    def measure(self) -> str:
-        return self.model.measure
-
-    @property
-    def method(self) -> str:
-        return self.model.method
-
-    @property
-    def ci_method(self) -> str:
-        return self.model.ci_method
-
-    @property
-    def level(self) -> float:
-        return self.model.level
-
-    @property
-    def k(self) -> int:
-        return self.model.k
+    def __getattr__(self, name: str) -> Any:
+        """The header of the contract's object is the model's: ``outcome``, ``measure``,
+        ``method``, ``ci_method``, ``level``, ``k``."""
+        if name in _HEAD:
+            return getattr(self.model, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -849,7 +796,7 @@ class SensitivityResult:
         return out
 
     def leave_one_out_rows(self) -> list[dict[str, Any]]:
-        """The contract's ``leave_one_out`` rows, in the listed order."""
+        """The contract's ``leave_one_out`` rows, in the row order of ``model``."""
         studies = self.model.studies
         return [
             {"omitted": studies[r.omitted].id, "arm": studies[r.omitted].arm,
@@ -891,12 +838,7 @@ class SensitivityResult:
     def to_dict(self) -> dict[str, Any]:
         """The contract's ``synth sensitivity --format json`` object (section 5)."""
         return {
-            "outcome": self.outcome,
-            "measure": self.measure,
-            "method": self.method,
-            "ci_method": self.ci_method,
-            "level": self.level,
-            "k": self.k,
+            **{key: getattr(self.model, key) for key in _HEAD},
             "model": self.model.to_dict(),
             "leave_one_out": self.leave_one_out_rows(),
             "influence": self.influence_rows(),
@@ -906,7 +848,7 @@ class SensitivityResult:
         }
 
     def records(self) -> list[dict[str, Any]]:
-        """One flat record per study (listed order): its data, the model without it
+        """One flat record per study (the row order of ``model``): its data, the model without it
         (``loo_*``, reporting scale plus ``loo_model_*`` on the analysis scale), its
         influence diagnostics, its Baujat point and the cumulative step that added it
         (``cumulative_step`` is 1-based; ``cumulative_*`` the model up to that step)."""
@@ -958,15 +900,50 @@ def _flat(prefix: str, row: dict[str, Any], *, skip: tuple[str, ...]) -> dict[st
     return out
 
 
-def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
+def _in_row_order(analyses: Sensitivity, to_row: Sequence[int]) -> Sensitivity:
+    """``analyses`` (computed on the rows in one order) with every row index moved by
+    ``to_row`` (old index -> new) and the per-study rows in the new order; the cumulative
+    steps keep their order (the analysis itself)."""
+
+    def moved(rows: tuple[Any, ...], key: str) -> tuple[Any, ...]:
+        out: list[Any] = list(rows)
+        for r in rows:
+            out[to_row[getattr(r, key)]] = replace(r, **{key: to_row[getattr(r, key)]})
+        return tuple(out)
+
+    loo, inf, bj, cu = (
+        analyses.leave_one_out,
+        analyses.influence,
+        analyses.baujat,
+        analyses.cumulative,
+    )
+    return Sensitivity(
+        leave_one_out=replace(loo, rows=moved(loo.rows, "omitted")),
+        influence=replace(inf, rows=moved(inf.rows, "index")),
+        baujat=replace(bj, points=moved(bj.points, "index")),
+        cumulative=replace(
+            cu,
+            order=tuple(to_row[i] for i in cu.order),
+            steps=tuple(replace(s, added=to_row[s.added]) for s in cu.steps),
+        ),
+    )
+
+
+def sensitivity_of(
+    result: Any, *, order: str = "year", sort: str | None = None
+) -> SensitivityResult:
     """Leave-one-out, influence, Baujat and cumulative analyses of a pooled result.
 
     ``result`` is a :class:`~synthesis.analyses.pool.PoolResult` of an inverse-variance
     model (any measure but MED; any method but GLMM; no subgroups): its ``yi``/``vi``,
     method, CI method and level are refitted exactly as ``synth pool`` fitted them
-    (metafor ``leave1out``, ``influence``, ``baujat``, ``cumul`` of that ``rma``).
-    Estimates, CIs and PIs are back on the reporting scale with ``result.back``.
-    ``order``: the cumulative order, one of :data:`ORDERS`.
+    (metafor ``leave1out``, ``influence``, ``baujat``, ``cumul`` of that ``rma``, on the
+    rows in the listed order, as metafor's rows). Estimates, CIs and PIs are back on the
+    reporting scale with ``result.back``. ``order``: the cumulative order, one of
+    :data:`ORDERS`. ``sort``: the order of the per-study rows (leave-one-out, influence,
+    Baujat), one of :data:`synthesis.analyses.order.SORTS`, as ``synth pool --sort``;
+    None keeps the rows of ``result`` as they are (``pool()``'s default order, or the
+    caller's). The numbers do not depend on ``sort``.
 
     Raises :class:`~synthesis.errors.SynthError` (with what to do) for a result these
     analyses do not apply to.
@@ -976,7 +953,8 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
         raise SynthError(reason)
     from synthesis.analyses.pool import order_result
 
-    result = order_result(result, "listed")  # rows as listed; the analyses order them
+    shown = result if sort is None else order_result(result, sort)
+    result = order_result(shown, "listed")  # metafor's rows; the analyses order them
     idx = cumulative_order(result, order)
     labels = [_row_label(s) for s in result.studies]
     try:
@@ -991,6 +969,8 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
         )
     except ValueError as exc:  # defensive: a pooled result's yi/vi are checked already
         raise SynthError(f"{result.outcome}: sensitivity analyses cannot run: {exc}") from None
+    row = {id(s): i for i, s in enumerate(shown.studies)}
+    analyses = _in_row_order(analyses, [row[id(s)] for s in result.studies])
     # a cumulative analysis always starts with k = 1 and 2: the nulls of its first steps
     # (no PI, no heterogeneity) are not worth a warning; everything else is kept
     routine = (
@@ -1009,7 +989,7 @@ def sensitivity_of(result: Any, *, order: str = "year") -> SensitivityResult:
             "are null, as for the pooled model"
         )
     return SensitivityResult(
-        model=result, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
+        model=shown, order=order, analyses=analyses, warnings=tuple(dict.fromkeys(warns))
     )
 
 

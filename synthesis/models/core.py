@@ -72,6 +72,7 @@ __all__ = [
     "METHODS",
     "BatchFit",
     "BatchRegression",
+    "check_model",
     "fit",
     "fit_batch",
     "fit_batch_regression",
@@ -617,12 +618,18 @@ def _estimate_tau2(
 
 
 class _Het(NamedTuple):
+    """Heterogeneity, by BatchFit's names."""
+
     tau2: np.ndarray
     Q: np.ndarray
     Q_df: np.ndarray
     Q_p: np.ndarray
     I2: np.ndarray
     H2: np.ndarray
+
+    def residual(self) -> dict[str, np.ndarray]:
+        """By BatchRegression's names: the residual heterogeneity's Q is QE."""
+        return {"QE" + k[1:] if k.startswith("Q") else k: v for k, v in self._asdict().items()}
 
 
 def _heterogeneity(
@@ -699,6 +706,21 @@ def _prepare(
     return y, v, msk
 
 
+def check_model(method: str, ci: str, level: float, *, ci_name: str = "ci") -> tuple[str, float]:
+    """``(METHOD, level)`` checked: a method of :data:`METHODS` (any case), ``ci`` of
+    :data:`CI_METHODS`, a level in (0, 1); else :class:`ValueError` naming the argument
+    (``ci_name``: how the caller calls ``ci``)."""
+    method = str(method).upper()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if ci not in CI_METHODS:
+        raise ValueError(f"unknown {ci_name} {ci!r}; expected 'wald' or 'hksj'")
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    return method, level
+
+
 def fit_batch(
     yi: np.ndarray,
     vi: np.ndarray,
@@ -719,14 +741,7 @@ def fit_batch(
     truncated); ``level``: confidence level in (0, 1); ``tau2_ci``: compute the
     Q-profile CI for tau2. ``_maxiter`` (private) caps the Fisher scoring iterations.
     """
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci not in CI_METHODS:
-        raise ValueError(f"unknown ci {ci!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci, level)
     y, v, msk = _prepare(yi, vi, mask)
     with np.errstate(divide="ignore", invalid="ignore"):
         return _fit_arrays(y, v, msk, method, ci, level, tau2_ci, _maxiter)
@@ -744,6 +759,11 @@ class _Pooled(NamedTuple):
     weights: np.ndarray
     hksj_fallback: np.ndarray
     hksj_zero_scale: np.ndarray
+
+
+#: what BatchFit takes from the pooled intercept as it is
+_POOLED_FIELDS = ("estimate", "se", "ci_low", "ci_high", "statistic", "df", "p_value", "weights",
+                  "hksj_fallback", "hksj_zero_scale")  # fmt: skip
 
 
 def _pool_intercept(
@@ -842,28 +862,14 @@ def _fit_arrays(
         ci_method=ci,
         level=level,
         k=k,
-        estimate=pooled.estimate,
-        se=pooled.se,
-        ci_low=pooled.ci_low,
-        ci_high=pooled.ci_high,
+        **{name: getattr(pooled, name) for name in _POOLED_FIELDS},
         pi_low=pi_low,
         pi_high=pi_high,
-        statistic=pooled.statistic,
-        df=pooled.df,
-        p_value=pooled.p_value,
-        tau2=het.tau2,
+        **het._asdict(),
         tau2_ci_low=tau2_lo,
         tau2_ci_high=tau2_hi,
-        I2=het.I2,
-        H2=het.H2,
-        Q=het.Q,
-        Q_df=het.Q_df,
-        Q_p=het.Q_p,
-        weights=pooled.weights,
         mask=msk,
         converged=converged,
-        hksj_fallback=pooled.hksj_fallback,
-        hksj_zero_scale=pooled.hksj_zero_scale,
         tau2_ci_null=ci_null,
     )
 
@@ -1034,14 +1040,7 @@ def fit_batch_regression(
     metafor). Every row needs k > p and a full-rank X. ``ci="hksj"`` is metafor's
     ``test="knha"``: t tests with k - p df and an F omnibus test.
     """
-    method = method.upper()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if ci not in CI_METHODS:
-        raise ValueError(f"unknown ci {ci!r}; expected 'wald' or 'hksj'")
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    method, level = check_model(method, ci, level)
     y, v, msk = _prepare(yi, vi, mask)
     Xm = _prepare_design(X, msk)
     p = Xm.shape[-1]
@@ -1091,12 +1090,7 @@ def _regression_arrays(
         p=p,
         coef=res.coef,
         **t,
-        tau2=het.tau2,
-        I2=het.I2,
-        H2=het.H2,
-        QE=het.Q,
-        QE_df=het.Q_df,
-        QE_p=het.Q_p,
+        **het.residual(),
         fitted=fitted,
         residuals=np.where(msk, res.resid, 0.0),
         mask=msk,

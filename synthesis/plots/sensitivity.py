@@ -36,7 +36,6 @@ from synthesis.plots.forest import (
     FORMATS,
     GUIDE_COLOUR,
     LINE_COLOUR,
-    MINUS,
     SQUARE_COLOUR,
     _estimate_text,
     _linear_axis,
@@ -45,7 +44,7 @@ from synthesis.plots.forest import (
     _rc,
     _tick_label,
 )
-from synthesis.render.text import level_text
+from synthesis.render.text import level_text, tau2_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -75,6 +74,7 @@ TITLE_SIZE = 10.5
 ROW_HEIGHT = 0.22  # inches per row
 PLOT_WIDTH = 2.8  # inches for the interval column
 GAP = 0.2  # inches between text columns
+NOTE_COLOUR = "#333333"  # the notes under a panel
 MARGIN = 0.25  # inches around the figure
 LABEL_MAX = 44  # characters of a study label before it is shortened
 BAUJAT_SIZE = (4.6, 3.6)  # inches of the Baujat axes
@@ -184,15 +184,6 @@ def _fmt_i2(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}%"
 
 
-def _fmt_tau2(value: float | None) -> str:
-    if value is None:
-        return ""
-    if value == 0:
-        return "0"
-    text = f"{value:.4f}" if value >= 1e-4 else f"{value:.2g}"
-    return text.replace("-", MINUS)
-
-
 def _axis(res: SensitivityResult):
     """One axis for both forest panels (so that they can be compared), chosen as
     ``synth forest`` chooses it (log axis for ratios): every estimate and the full
@@ -232,59 +223,48 @@ def _common_notes(res: SensitivityResult) -> list[str]:
     return [f"Dashed line and shaded band: the pooled estimate of {which} and its {pct} CI."]
 
 
-def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
-    """Panel A: one row per omitted study (listed order), then the full model's diamond."""
-    m = res.model
-    code = m.measure  # the measure picks the number format (render.text.number)
-    pct = level_text(res.level)
-    labels = _unique_labels(res)
-    loo = res.leave_one_out_rows()
-    infl = set(res.influential)
-    rows: list[PanelRow] = []
-    if res.k >= 2:
-        for i, row in enumerate(loo):
-            het = row["heterogeneity"]
-            rows.append(
-                PanelRow(
-                    kind="refit",
-                    label=labels[i] + (" *" if i in infl else ""),
-                    x=row["estimate"],
-                    ci_low=row["ci_low"],
-                    ci_high=row["ci_high"],
-                    estimate_text=_estimate_text(
-                        row["estimate"], row["ci_low"], row["ci_high"], code
-                    ),
-                    i2_text=_fmt_i2(het["I2"]),
-                    tau2_text=_fmt_tau2(het["tau2"]),
-                    influential=i in infl,
-                    study=res.labels[i],
-                )
-            )
-        rows.append(PanelRow(kind="blank", label=" "))
-    h = m.heterogeneity
-    rows.append(
-        PanelRow(
-            kind="pooled",
-            label=f"All studies (k = {res.k})",
-            x=m.estimate,
-            ci_low=m.ci_low,
-            ci_high=m.ci_high,
-            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, code),
-            i2_text=_fmt_i2(h.I2),
-            tau2_text=_fmt_tau2(h.tau2),
-        )
+def _refit_row(
+    res: SensitivityResult, row: dict[str, Any], i: int, label: str, infl: set[int]
+) -> PanelRow:
+    """The panel row of one refit (a leave-one-out row or a cumulative step) of study
+    ``i``; estimates in the measure's one number format (render.text.number)."""
+    het = row["heterogeneity"]
+    return PanelRow(
+        kind="refit",
+        label=label + (" *" if i in infl else ""),
+        x=row["estimate"],
+        ci_low=row["ci_low"],
+        ci_high=row["ci_high"],
+        estimate_text=_estimate_text(row["estimate"], row["ci_low"], row["ci_high"], res.measure),
+        i2_text=_fmt_i2(het["I2"]),
+        tau2_text=tau2_text(het["tau2"]),
+        influential=i in infl,
+        study=res.labels[i],
     )
+
+
+def _panel(
+    res: SensitivityResult,
+    key: str,
+    title: str,
+    first_header: str,
+    rows: list[PanelRow],
+    notes: list[str],
+    message: str | None = None,
+) -> ForestPanel:
+    """A forest panel on the axis both panels share (``_axis``), with the full model as
+    its reference band."""
+    m = res.model
     scale, xlim, ticks, null = _axis(res)
-    notes = _common_notes(res)
-    if infl:
-        notes.append(
-            "* influential (metafor's influence(): |DFFITS| > 3√(1/(k−1)), Cook's distance "
-            "above the χ²(1) median, hat > 3/k or |DFBETAS| > 1); drawn in vermillion."
-        )
     return ForestPanel(
-        key="leave_one_out",
-        title="Leave-one-out: the pooled estimate without each study",
-        headers=("Study omitted", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
+        key=key,
+        title=title,
+        headers=(
+            first_header,
+            f"{MEASURES[m.measure].estimate_name} [{level_text(res.level)} CI]",
+            "I²",
+            "τ²",
+        ),
         rows=tuple(rows),
         scale=scale,
         xlim=xlim,
@@ -294,6 +274,48 @@ def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
         null_line=null,
         reference=(m.estimate, m.ci_low, m.ci_high),
         notes=tuple(notes),
+        message=message,
+    )
+
+
+def leave_one_out_panel(res: SensitivityResult) -> ForestPanel:
+    """Panel A: one row per omitted study (synth pool's order), then the full model's
+    diamond."""
+    m = res.model
+    labels = _unique_labels(res)
+    loo = res.leave_one_out_rows()
+    infl = set(res.influential)
+    rows: list[PanelRow] = []
+    if res.k >= 2:
+        for i, row in enumerate(loo):
+            rows.append(_refit_row(res, row, i, labels[i], infl))
+        rows.append(PanelRow(kind="blank", label=" "))
+    h = m.heterogeneity
+    rows.append(
+        PanelRow(
+            kind="pooled",
+            label=f"All studies (k = {res.k})",
+            x=m.estimate,
+            ci_low=m.ci_low,
+            ci_high=m.ci_high,
+            estimate_text=_estimate_text(m.estimate, m.ci_low, m.ci_high, m.measure),
+            i2_text=_fmt_i2(h.I2),
+            tau2_text=tau2_text(h.tau2),
+        )
+    )
+    notes = _common_notes(res)
+    if infl:
+        notes.append(
+            "* influential (metafor's influence(): |DFFITS| > 3√(1/(k−1)), Cook's distance "
+            "above the χ²(1) median, hat > 3/k or |DFBETAS| > 1); drawn in vermillion."
+        )
+    return _panel(
+        res,
+        "leave_one_out",
+        "Leave-one-out: the pooled estimate without each study",
+        "Study omitted",
+        rows,
+        notes,
         message=None if res.k >= 2 else "Leave-one-out needs at least 2 studies (k = 1).",
     )
 
@@ -307,50 +329,24 @@ _ORDER_TEXT = {
 
 def cumulative_panel(res: SensitivityResult) -> ForestPanel:
     """Panel B: the pooled estimate as each study is added, in the cumulative order."""
-    m = res.model
-    code = m.measure  # the measure picks the number format (render.text.number)
-    pct = level_text(res.level)
     labels = _unique_labels(res)
     steps = res.cumulative_steps()
     infl = set(res.influential)
     rows: list[PanelRow] = []
     for j, (step, raw) in enumerate(zip(steps, res.analyses.cumulative.steps, strict=True)):
         i = raw.added
-        het = step["heterogeneity"]
-        rows.append(
-            PanelRow(
-                kind="refit",
-                label=("" if j == 0 else "+ ") + labels[i] + (" *" if i in infl else ""),
-                x=step["estimate"],
-                ci_low=step["ci_low"],
-                ci_high=step["ci_high"],
-                estimate_text=_estimate_text(
-                    step["estimate"], step["ci_low"], step["ci_high"], code
-                ),
-                i2_text=_fmt_i2(het["I2"]),
-                tau2_text=_fmt_tau2(het["tau2"]),
-                influential=i in infl,
-                study=res.labels[i],
-            )
-        )
-    scale, xlim, ticks, null = _axis(res)
+        rows.append(_refit_row(res, step, i, ("" if j == 0 else "+ ") + labels[i], infl))
     notes = _common_notes(res)
     notes.append(
         "Each row pools the studies up to and including it; the last row is the full model."
     )
-    return ForestPanel(
-        key="cumulative",
-        title=f"Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
-        headers=("Study added", f"{MEASURES[m.measure].estimate_name} [{pct} CI]", "I²", "τ²"),
-        rows=tuple(rows),
-        scale=scale,
-        xlim=xlim,
-        ticks=ticks,
-        tick_labels=tuple(_tick_label(t) for t in ticks),
-        xlabel=MEASURES[m.measure].axis_label,
-        null_line=null,
-        reference=(m.estimate, m.ci_low, m.ci_high),
-        notes=tuple(notes),
+    return _panel(
+        res,
+        "cumulative",
+        f"Cumulative meta-analysis, {_ORDER_TEXT[res.order]}",
+        "Study added",
+        rows,
+        notes,
     )
 
 
@@ -453,6 +449,41 @@ HEADER_H = 0.30
 AXIS_H = 0.52  # tick labels and the axis label under a forest panel
 
 
+def _text(
+    fig: Figure,
+    x: float,
+    y: float,
+    text: str,
+    prop: Any,
+    *,
+    transform: Any = None,
+    ha: str = "left",
+    va: str = "top",
+    **style: Any,
+) -> None:
+    """One line of text (no mathtext) at (x, y): inches from the figure's bottom-left
+    corner unless ``transform`` says otherwise."""
+    fig.text(x, y, text, transform=fig.dpi_scale_trans if transform is None else transform,
+             fontproperties=prop, ha=ha, va=va, parse_math=False, **style)  # fmt: skip
+
+
+def _lines(fig: Figure, x: float, y: float, lines: list[str], prop: Any, **style: Any) -> None:
+    """Lines of text one under the other, the first one's top at ``y`` inches."""
+    for line in lines:
+        _text(fig, x, y, line, prop, **style)
+        y -= LINE_H
+
+
+def _panel_head(fig: Figure, p: ForestPanel | BaujatPanel, top: float, fig_h: float,
+                mt: _Measure) -> bool:  # fmt: skip
+    """A panel's title ``top`` inches below the figure's top edge, and the message that
+    stands instead of its plot when it has one (then True)."""
+    _text(fig, MARGIN, fig_h - top - 0.05, p.title, mt.title)
+    if p.message:
+        _text(fig, MARGIN, fig_h - top - TITLE_H - 0.1, p.message, mt.regular)
+    return bool(p.message)
+
+
 def _forest_height(p: ForestPanel, notes: int) -> float:
     rows = 1 if p.message else len(p.rows)
     return TITLE_H + HEADER_H + rows * ROW_HEIGHT + (0 if p.message else AXIS_H) + notes * LINE_H
@@ -480,27 +511,7 @@ def _draw_forest(
 
     fig_in = fig.dpi_scale_trans
     x0 = MARGIN
-    fig.text(
-        x0,
-        fig_h - top - 0.05,
-        p.title,
-        transform=fig_in,
-        fontproperties=mt.title,
-        ha="left",
-        va="top",
-        parse_math=False,
-    )
-    if p.message:
-        fig.text(
-            x0,
-            fig_h - top - TITLE_H - 0.1,
-            p.message,
-            transform=fig_in,
-            fontproperties=mt.regular,
-            ha="left",
-            va="top",
-            parse_math=False,
-        )
+    if _panel_head(fig, p, top, fig_h, mt):
         return
     n = len(p.rows)
     rows_h = n * ROW_HEIGHT
@@ -625,16 +636,7 @@ def _draw_forest(
         (x_i2, p.headers[2], "right"),
         (x_tau2, p.headers[3], "right"),
     ):
-        fig.text(
-            x,
-            header_y,
-            text,
-            transform=tr,
-            fontproperties=mt.bold,
-            ha=ha,
-            va="center_baseline",
-            parse_math=False,
-        )
+        _text(fig, x, header_y, text, mt.bold, transform=tr, ha=ha, va="center_baseline")
     fig.add_artist(
         Line2D([x0, x_tau2], [n - 0.5, n - 0.5], transform=tr, color=LINE_COLOUR, lw=0.6)
     )
@@ -643,41 +645,10 @@ def _draw_forest(
         colour = INFLUENTIAL_COLOUR if r.influential else "#000000"
         for x, text in ((x_est, r.estimate_text), (x_i2, r.i2_text), (x_tau2, r.tau2_text)):
             if text:
-                fig.text(
-                    x,
-                    y,
-                    text,
-                    transform=tr,
-                    fontproperties=prop,
-                    ha="right",
-                    va="center_baseline",
-                    color=colour,
-                    parse_math=False,
-                )
-    fig.text(
-        x_plot + PLOT_WIDTH / 2,
-        bottom - 0.27,
-        p.xlabel,
-        transform=fig_in,
-        fontproperties=mt.small,
-        ha="center",
-        va="top",
-        parse_math=False,
-    )
-    y_in = bottom - AXIS_H - 0.02
-    for line in notes:
-        fig.text(
-            x0,
-            y_in,
-            line,
-            transform=fig_in,
-            fontproperties=mt.small,
-            ha="left",
-            va="top",
-            color="#333333",
-            parse_math=False,
-        )
-        y_in -= LINE_H
+                _text(fig, x, y, text, prop, transform=tr, ha="right", va="center_baseline",
+                      color=colour)  # fmt: skip
+    _text(fig, x_plot + PLOT_WIDTH / 2, bottom - 0.27, p.xlabel, mt.small, ha="center")
+    _lines(fig, x0, bottom - AXIS_H - 0.02, notes, mt.small, color=NOTE_COLOUR)
 
 
 @dataclass(frozen=True)
@@ -778,29 +749,8 @@ def _draw_baujat(
 ) -> None:
     from matplotlib.ticker import MaxNLocator
 
-    fig_in = fig.dpi_scale_trans
     x0 = MARGIN
-    fig.text(
-        x0,
-        fig_h - top - 0.05,
-        p.title,
-        transform=fig_in,
-        fontproperties=mt.title,
-        ha="left",
-        va="top",
-        parse_math=False,
-    )
-    if p.message:
-        fig.text(
-            x0,
-            fig_h - top - TITLE_H - 0.1,
-            p.message,
-            transform=fig_in,
-            fontproperties=mt.regular,
-            ha="left",
-            va="top",
-            parse_math=False,
-        )
+    if _panel_head(fig, p, top, fig_h, mt):
         return
     w, h = BAUJAT_SIZE
     left = x0 + 0.62
@@ -857,20 +807,7 @@ def _draw_baujat(
             annotation_clip=False,
             arrowprops=arrow,
         )
-    y_in = bottom - 0.5
-    for line in notes:
-        fig.text(
-            x0,
-            y_in,
-            line,
-            transform=fig_in,
-            fontproperties=mt.small,
-            ha="left",
-            va="top",
-            color="#333333",
-            parse_math=False,
-        )
-        y_in -= LINE_H
+    _lines(fig, x0, bottom - 0.5, notes, mt.small, color=NOTE_COLOUR)
 
 
 def sensitivity_figure(
@@ -950,19 +887,7 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
         top += hgt + gap
     if baujat is not None:
         _draw_baujat(fig, baujat, top, fig_w, fig_h, baujat_notes, baujat_labels, mt)
-    y_in = MARGIN + LINE_H * len(footer_lines)
-    for line in footer_lines:
-        fig.text(
-            MARGIN,
-            y_in,
-            line,
-            transform=fig.dpi_scale_trans,
-            fontproperties=mt.small,
-            ha="left",
-            va="top",
-            parse_math=False,
-        )
-        y_in -= LINE_H
+    _lines(fig, MARGIN, MARGIN + LINE_H * len(footer_lines), footer_lines, mt.small)
     return fig, warns
 
 

@@ -32,6 +32,9 @@ class Review:
     general_warnings: tuple[Problem, ...] = ()
     # what the folder walk skipped on purpose: (kind, path), e.g. ("hidden folder", ".git")
     skipped: tuple[tuple[str, str], ...] = ()
+    # the synth.yaml the review was loaded with (read once, by load_review): its ``grade``
+    # is the reviewer's GRADE judgements that synth grade, table and report apply
+    config: Config | None = field(default=None, repr=False, compare=False)
     _by_id: dict[str, Study] = field(init=False, repr=False, compare=False)
 
     def frame(self):  # -> pandas.DataFrame
@@ -161,15 +164,21 @@ def bundled_studies() -> Path:
     return Path(str(files("synthesis.studies")))
 
 
-def resolve_studies_dir(studies: str | Path | None, *, root: Path | None = None) -> Path:
-    """--studies, else ``studies:`` in synth.yaml, else ``./studies``, else the bundled review."""
+def resolve_studies_dir(
+    studies: str | Path | None, *, root: Path | None = None, config: Config | None = None
+) -> Path:
+    """--studies, else ``studies:`` in synth.yaml, else ``./studies``, else the bundled review.
+
+    ``config``: synth.yaml of ``root`` when the caller has read it already (else read here).
+    """
     root = Path.cwd() if root is None else root
     if studies is not None:
         path = Path(studies)
         if not path.is_dir():
             raise SynthError(f"{path}: studies directory not found")
         return path
-    config = read_config(root)
+    if config is None:
+        config = read_config(root)
     if config.studies is not None:
         if not config.studies.is_dir():
             raise SynthError(f"{config.file}: studies: directory {config.studies} not found")
@@ -196,7 +205,10 @@ def load_review(
     """Read, check and normalize every record under the studies directory.
 
     Raises :class:`RecordError` carrying every problem (errors and warnings)
-    if any record has an error; otherwise the returned review carries the warnings.
+    if any record has an error; otherwise the returned review carries the warnings and
+    the settings of ``synth.yaml`` in ``root`` (default: the working folder) as
+    :attr:`Review.config`, read once: callers take the reviewer's GRADE judgements from
+    ``review.config.grade`` rather than reading the file again.
     With *check_sources* (``synth validate``), the quotes of every record that names a
     ``source_text`` are checked against that text (:mod:`synthesis.records.provenance`);
     without it no source text is read.
@@ -216,8 +228,8 @@ def _load_review(
     studies: str | Path | None, root: str | Path | None, check_sources: bool = False
 ) -> Review:
     root_path = Path.cwd() if root is None else Path(root)
-    studies_dir = resolve_studies_dir(studies, root=root_path)
-    config = read_config(root_path)
+    config = read_config(root_path)  # the one read of synth.yaml
+    studies_dir = resolve_studies_dir(studies, root=root_path, config=config)
     synonyms = Synonyms(config.synonyms)
     problems: list[Problem] = list(config.warnings)
     if (
@@ -294,6 +306,7 @@ def _load_review(
         synonyms=synonyms,
         general_warnings=general,
         skipped=getattr(files, "skipped", ()),
+        config=config,
     )
 
 

@@ -78,13 +78,22 @@ class Tool:
     reference: str
     domains: tuple[Domain, ...]
     levels: tuple[str, ...]  # domain judgements, best first (NOS: the derived ratings)
-    overall_levels: tuple[str, ...]
-    to_grade: Mapping[str, str | None]  # level -> GRADE_ROB_SCALE entry (None: no information)
+    # level -> GRADE_ROB_SCALE entry (None: no information); default: LEVEL_GRADES's
+    to_grade: Mapping[str, str | None] = field(default_factory=dict)
+    overall_levels: tuple[str, ...] = ()  # the overall judgement's scale (default: levels)
     applicability: tuple[Domain, ...] = ()
-    applicability_levels: tuple[str, ...] = ()
+    applicability_levels: tuple[str, ...] = ()  # default: levels, when there are such domains
     stars: bool = False
     free_domains: bool = False
     overall_rule: str = "at least as severe as the worst domain"
+
+    def __post_init__(self) -> None:
+        if not self.to_grade:
+            object.__setattr__(self, "to_grade", {lv: LEVEL_GRADES[lv] for lv in self.levels})
+        if not self.overall_levels:
+            object.__setattr__(self, "overall_levels", self.levels)
+        if self.applicability and not self.applicability_levels:
+            object.__setattr__(self, "applicability_levels", self.levels)
 
     def domain(self, key: str) -> Domain | None:
         for d in self.domains:
@@ -98,17 +107,8 @@ class Tool:
         return None if grade is None else GRADE_ROB_SCALE.index(grade)
 
 
-_ROB2_GRADE = {"low": "low", "some concerns": "some concerns", "high": "high"}
-_ROBINS_GRADE = {
-    "low": "low",
-    "moderate": "some concerns",
-    "serious": "high",
-    "critical": "critical",
-    "no information": None,
-}
-_QUADAS_GRADE = {"low": "low", "unclear": "some concerns", "high": "high"}
-_NOS_GRADE = {"good": "low", "fair": "some concerns", "poor": "high"}
-_OTHER_GRADE = {
+#: Every tool's judgement on GRADE's scale (NOS's ratings have their own, ``_NOS_GRADE``).
+LEVEL_GRADES: dict[str, str | None] = {
     "low": "low",
     "some concerns": "some concerns",
     "moderate": "some concerns",
@@ -118,59 +118,59 @@ _OTHER_GRADE = {
     "critical": "critical",
     "no information": None,
 }
+_NOS_GRADE = {"good": "low", "fair": "some concerns", "poor": "high"}
+
+
+def _numbered(*labels: str) -> tuple[Domain, ...]:
+    """Domains D1, D2, ... with these labels."""
+    return tuple(Domain(f"D{i}", label) for i, label in enumerate(labels, 1))
+
 
 TOOLS: dict[str, Tool] = {
     "ROB2": Tool(
         name="ROB2",
         title="Cochrane risk-of-bias tool for randomized trials (RoB 2)",
         reference="Sterne JAC et al. BMJ 2019;366:l4898",
-        domains=(
-            Domain("D1", "Bias arising from the randomization process"),
-            Domain("D2", "Bias due to deviations from intended interventions"),
-            Domain("D3", "Bias due to missing outcome data"),
-            Domain("D4", "Bias in measurement of the outcome"),
-            Domain("D5", "Bias in selection of the reported result"),
+        domains=_numbered(
+            "Bias arising from the randomization process",
+            "Bias due to deviations from intended interventions",
+            "Bias due to missing outcome data",
+            "Bias in measurement of the outcome",
+            "Bias in selection of the reported result",
         ),
         levels=("low", "some concerns", "high"),
-        overall_levels=("low", "some concerns", "high"),
-        to_grade=_ROB2_GRADE,
     ),
     "ROBINS-I": Tool(
         name="ROBINS-I",
         title="Risk Of Bias In Non-randomized Studies of Interventions (ROBINS-I)",
         reference="Sterne JAC et al. BMJ 2016;355:i4919",
-        domains=(
-            Domain("D1", "Bias due to confounding"),
-            Domain("D2", "Bias in selection of participants into the study"),
-            Domain("D3", "Bias in classification of interventions"),
-            Domain("D4", "Bias due to deviations from intended interventions"),
-            Domain("D5", "Bias due to missing data"),
-            Domain("D6", "Bias in measurement of outcomes"),
-            Domain("D7", "Bias in selection of the reported result"),
+        domains=_numbered(
+            "Bias due to confounding",
+            "Bias in selection of participants into the study",
+            "Bias in classification of interventions",
+            "Bias due to deviations from intended interventions",
+            "Bias due to missing data",
+            "Bias in measurement of outcomes",
+            "Bias in selection of the reported result",
         ),
         levels=("low", "moderate", "serious", "critical", "no information"),
-        overall_levels=("low", "moderate", "serious", "critical", "no information"),
-        to_grade=_ROBINS_GRADE,
     ),
     "QUADAS-2": Tool(
         name="QUADAS-2",
         title="Quality Assessment of Diagnostic Accuracy Studies (QUADAS-2)",
         reference="Whiting PF et al. Ann Intern Med 2011;155(8):529-536",
-        domains=(
-            Domain("D1", "Patient selection"),
-            Domain("D2", "Index test(s)"),
-            Domain("D3", "Reference standard"),
-            Domain("D4", "Flow and timing"),
+        domains=_numbered(
+            "Patient selection",
+            "Index test(s)",
+            "Reference standard",
+            "Flow and timing",
         ),
         levels=("low", "unclear", "high"),
-        overall_levels=("low", "unclear", "high"),
-        to_grade=_QUADAS_GRADE,
-        applicability=(
-            Domain("D1", "Applicability: patient selection"),
-            Domain("D2", "Applicability: index test(s)"),
-            Domain("D3", "Applicability: reference standard"),
+        applicability=_numbered(
+            "Applicability: patient selection",
+            "Applicability: index test(s)",
+            "Applicability: reference standard",
         ),
-        applicability_levels=("low", "unclear", "high"),
     ),
     "NOS": Tool(
         name="NOS",
@@ -186,7 +186,6 @@ TOOLS: dict[str, Tool] = {
             Domain("exposure", "Exposure", 3),
         ),
         levels=("good", "fair", "poor"),
-        overall_levels=("good", "fair", "poor"),
         to_grade=_NOS_GRADE,
         stars=True,
         overall_rule="the AHRQ conversion of its stars",
@@ -202,35 +201,13 @@ TOOLS: dict[str, Tool] = {
             Domain("reporting", "Reporting (enough detail to replicate and apply)"),
         ),
         levels=("low", "some concerns", "high"),
-        overall_levels=("low", "some concerns", "high"),
-        to_grade=_ROB2_GRADE,
     ),
     "other": Tool(
         name="other",
         title="Other tool (free domains)",
         reference="as the record's note says",
         domains=(),
-        levels=(
-            "low",
-            "some concerns",
-            "moderate",
-            "unclear",
-            "high",
-            "serious",
-            "critical",
-            "no information",
-        ),
-        overall_levels=(
-            "low",
-            "some concerns",
-            "moderate",
-            "unclear",
-            "high",
-            "serious",
-            "critical",
-            "no information",
-        ),
-        to_grade=_OTHER_GRADE,
+        levels=tuple(LEVEL_GRADES),
         free_domains=True,
     ),
 }

@@ -24,9 +24,17 @@ from synthesis.analyses.bias import (
 )
 from synthesis.analyses.pool import PoolResult
 from synthesis.errors import SynthError
-from synthesis.measures import MEASURES
 from synthesis.render.svg import inline_svg
-from synthesis.render.text import csv_text, level_text, md_table, p_text, result_title, text_table
+from synthesis.render.text import (
+    csv_text,
+    interval,
+    level_text,
+    md_table,
+    number,
+    p_text,
+    result_title,
+    text_table,
+)
 
 MINUS = "\u2212"
 HANDBOOK = (
@@ -45,12 +53,14 @@ def _num(value: float | None, digits: int) -> str:
 
 
 def _est(b: BiasResult, est: float | None, lo: float | None, hi: float | None) -> str:
-    digits = MEASURES[b.model.measure].digits
+    """An estimate [CI] on the reporting scale, as ``synth pool`` and every output print
+    it (:func:`synthesis.render.text.number`)."""
+    measure = b.model.measure
     if est is None:
         return ""
     if lo is None or hi is None:
-        return _num(est, digits)
-    return f"{_num(est, digits)} [{_num(lo, digits)}, {_num(hi, digits)}]"
+        return number(est, measure)
+    return f"{number(est, measure)} {interval(lo, hi, measure)}"
 
 
 def _pred(b: BiasResult) -> str:

@@ -339,11 +339,9 @@ def graded_summary(
 ) -> SummaryTable:
     """``synth table``: the summary of findings, with a GRADE certainty column when any
     study has a risk-of-bias record (the reviewer's judgements from ./synth.yaml)."""
-    from pathlib import Path
-
     from synthesis.analyses.summary import summarize
-    from synthesis.records.review import load_review, read_config
+    from synthesis.records.review import load_review
 
-    review = load_review(studies)
+    review = load_review(studies)  # reads ./synth.yaml once: review.config.grade
     table = summarize(review, outcomes=outcomes, method=method, ci=ci, level=level)
-    return with_certainty(table, review, reviewer=read_config(Path.cwd()).grade)
+    return with_certainty(table, review)

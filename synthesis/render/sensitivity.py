@@ -27,10 +27,13 @@ from synthesis.render.svg import inline_svg
 from synthesis.render.text import (
     csv_text,
     fmt,
+    interval,
     json_text,
     level_text,
     md_table,
+    number,
     result_title,
+    tau2_text,
     text_table,
 )
 
@@ -64,21 +67,21 @@ _ORDER_TEXT = {
 # Conclusions
 
 
-def _digits(measure: str) -> int:
-    return MEASURES[measure].digits
+# Estimates, CIs and PIs (reporting scale) print as in every other output:
+# synthesis.render.text.number, one format per measure.
 
 
-def _ci(lo: Any, hi: Any, digits: int) -> str:
+def _ci(lo: Any, hi: Any, measure: str) -> str:
     if lo is None or hi is None:
         return ""
-    return f"[{fmt(lo, digits)}, {fmt(hi, digits)}]"
+    return interval(lo, hi, measure)
 
 
-def _est_ci(est: Any, lo: Any, hi: Any, digits: int) -> str:
+def _est_ci(est: Any, lo: Any, hi: Any, measure: str) -> str:
     if est is None:
         return ""
-    text = fmt(est, digits)
-    ci = _ci(lo, hi, digits)
+    text = number(est, measure)
+    ci = _ci(lo, hi, measure)
     return f"{text} {ci}" if ci else text
 
 
@@ -92,7 +95,7 @@ def conclusion_text(res: Any) -> list[str]:
     """Sentences on how far the estimate moves and whether the conclusion changes."""
     if res.k < 2:
         return ["Leave-one-out needs at least 2 studies (k = 1)."]
-    digits = _digits(res.measure)
+    m = res.measure
     labels = [s.label for s in res.model.studies]
     rows = res.leave_one_out_rows()
     est = [(r["estimate"], i) for i, r in enumerate(rows) if r["estimate"] is not None]
@@ -101,8 +104,8 @@ def conclusion_text(res: Any) -> list[str]:
         lo, ilo = min(est)
         hi, ihi = max(est)
         out.append(
-            f"Leaving one study out moves the pooled estimate ({fmt(res.model.estimate, digits)}) "
-            f"between {fmt(lo, digits)} (without {labels[ilo]}) and {fmt(hi, digits)} "
+            f"Leaving one study out moves the pooled estimate ({number(res.model.estimate, m)}) "
+            f"between {number(lo, m)} (without {labels[ilo]}) and {number(hi, m)} "
             f"(without {labels[ihi]})."
         )
     null = MEASURES[res.measure].null
@@ -177,16 +180,15 @@ INFLUENCE_RULE = (
 
 def _header_lines(res: Any) -> list[str]:
     m = res.model
-    digits = _digits(res.measure)
     pct = level_text(res.level)
     h = m.heterogeneity
-    parts = [f"{_est_ci(m.estimate, m.ci_low, m.ci_high, digits)}"]
+    parts = [f"{_est_ci(m.estimate, m.ci_low, m.ci_high, res.measure)}"]
     if m.pi_low is not None and m.pi_high is not None:
-        parts.append(f"{pct} PI {_ci(m.pi_low, m.pi_high, digits)}")
+        parts.append(f"{pct} PI {_ci(m.pi_low, m.pi_high, res.measure)}")
     if h.I2 is not None:
         parts.append(f"I² = {h.I2:.1f}%")
     if h.tau2 is not None:
-        parts.append(f"tau² = {fmt(h.tau2, 4)}")
+        parts.append(f"tau² = {tau2_text(h.tau2)}")
     return [
         result_title(m),
         f"Sensitivity analyses of {res.k} {'study' if res.k == 1 else 'studies'} "
@@ -196,7 +198,7 @@ def _header_lines(res: Any) -> list[str]:
 
 
 def _loo_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]:
-    digits = _digits(res.measure)
+    m = res.measure
     pct = level_text(res.level)
     infl = set(res.influential)
     headers = ["study omitted", "k", "estimate", f"{pct} CI", f"{pct} PI"]
@@ -212,15 +214,15 @@ def _loo_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]:
         row: list[Any] = [
             s.label + (" *" if i in infl else ""),
             str(r["k"]),
-            fmt(r["estimate"], digits),
-            _ci(r["ci_low"], r["ci_high"], digits),
-            _ci(r["pi_low"], r["pi_high"], digits),
+            number(r["estimate"], m),
+            _ci(r["ci_low"], r["ci_high"], m),
+            _ci(r["pi_low"], r["pi_high"], m),
         ]
         if res.tested:
             row.append(_p(r["p_value"]))
         row += [
             "" if het["I2"] is None else f"{het['I2']:.1f}%",
-            fmt(het["tau2"], 4),
+            tau2_text(het["tau2"]),
             fmt(het["Q"], 2),
             _p(het["Q_p"]),
         ]
@@ -259,7 +261,7 @@ def _influence_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]:
                 fmt(r.dffits, 3),
                 fmt(r.cooks_distance, 3),
                 fmt(r.cov_ratio, 3),
-                fmt(r.tau2_deleted, 4),
+                tau2_text(r.tau2_deleted),
                 fmt(r.Q_deleted, 2),
                 fmt(r.hat, 3),
                 "" if r.weight is None else f"{r.weight:.1f}%",
@@ -271,7 +273,7 @@ def _influence_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]:
 
 
 def _cumulative_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]:
-    digits = _digits(res.measure)
+    m = res.measure
     pct = level_text(res.level)
     headers = ["study added", "year", "k", "estimate", f"{pct} CI"]
     numeric = [False, True, True, True, False]
@@ -289,12 +291,12 @@ def _cumulative_table(res: Any) -> tuple[list[str], list[list[Any]], list[bool]]
             s.label,
             str(s.year),
             str(step["k"]),
-            fmt(step["estimate"], digits),
-            _ci(step["ci_low"], step["ci_high"], digits),
+            number(step["estimate"], m),
+            _ci(step["ci_low"], step["ci_high"], m),
         ]
         if res.tested:
             row.append(_p(step["p_value"]))
-        row += ["" if het["I2"] is None else f"{het['I2']:.1f}%", fmt(het["tau2"], 4)]
+        row += ["" if het["I2"] is None else f"{het['I2']:.1f}%", tau2_text(het["tau2"])]
         rows.append(row)
     return headers, rows, numeric
 
@@ -379,7 +381,7 @@ def sensitivity_html(result: Any, *, prefix: str = "s", plot: bool = False) -> s
             f"{head}\n<p>Not available: leave-one-out and influence analyses need at least "
             "2 studies (k = 1).</p>\n</div>"
         )
-    digits = _digits(res.measure)
+    measure = res.measure
     pct = level_text(res.level)
     infl = set(res.influential)
     parts = [head]
@@ -394,10 +396,10 @@ def sensitivity_html(result: Any, *, prefix: str = "s", plot: bool = False) -> s
         cells = [
             (s.label, ""),
             (str(r["k"]), "num"),
-            (_est_ci(r["estimate"], r["ci_low"], r["ci_high"], digits), "num"),
-            (_ci(r["pi_low"], r["pi_high"], digits) or "–", "num"),
+            (_est_ci(r["estimate"], r["ci_low"], r["ci_high"], measure), "num"),
+            (_ci(r["pi_low"], r["pi_high"], measure) or "–", "num"),
             ("–" if het["I2"] is None else f"{het['I2']:.1f}%", "num"),
-            (fmt(het["tau2"], 4) or "–", "num"),
+            (tau2_text(het["tau2"]) or "–", "num"),
             ("yes" if i in infl else "", ""),
         ]
         parts.append(
@@ -413,10 +415,10 @@ def sensitivity_html(result: Any, *, prefix: str = "s", plot: bool = False) -> s
     parts.append(
         '<tr class="pooled">'
         f'<td>All studies</td><td class="num">{res.k}</td>'
-        f'<td class="num">{escape(_est_ci(m.estimate, m.ci_low, m.ci_high, digits))}</td>'
-        f'<td class="num">{escape(_ci(m.pi_low, m.pi_high, digits) or "–")}</td>'
+        f'<td class="num">{escape(_est_ci(m.estimate, m.ci_low, m.ci_high, measure))}</td>'
+        f'<td class="num">{escape(_ci(m.pi_low, m.pi_high, measure) or "–")}</td>'
         f'<td class="num">{"–" if h.I2 is None else f"{h.I2:.1f}%"}</td>'
-        f'<td class="num">{escape(fmt(h.tau2, 4) or "–")}</td><td></td></tr>'
+        f'<td class="num">{escape(tau2_text(h.tau2) or "–")}</td><td></td></tr>'
     )
     parts.append("</tbody></table>")
     reasons = influence_reasons(res)
