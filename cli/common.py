@@ -137,8 +137,9 @@ sort_option = click.option(
     type=click.Choice(SORTS),
     default="year",
     show_default=True,
-    help="Order of the study rows: by year (ties as listed), by estimate, or as listed in "
-    "the studies folder. The same order in every output.",
+    help="Order of the study rows (within each subgroup or outcome): by year (ties as "
+    "listed), by estimate, or as listed in the studies folder. The same order in every "
+    "command.",
 )
 
 

@@ -11,6 +11,7 @@ from synthesis.cli.common import (
     plot_target,
     pooled,
     selection_options,
+    sort_option,
     user_errors,
 )
 
@@ -26,14 +27,7 @@ from synthesis.cli.common import (
     type=click.Path(dir_okay=False, path_type=str),
     help="Where to write the plot; the format follows the suffix: .png, .svg or .pdf.",
 )
-@click.option(
-    "--sort",
-    type=click.Choice(["year", "estimate", "listed"]),
-    default="year",
-    show_default=True,
-    help="Order of the studies (within each subgroup): by year (ties as listed), by "
-    "estimate, or as listed; the same order as pool, studies and report.",
-)
+@sort_option
 @click.option(
     "--favours",
     nargs=2,

@@ -127,7 +127,7 @@ def grade(
     """
     from synthesis.analyses.grade import grade_review
     from synthesis.io import check_target, write_atomic
-    from synthesis.records.review import load_review, read_config
+    from synthesis.records.review import load_review
     from synthesis.render.grade import render
 
     if fmt is None:
@@ -139,12 +139,11 @@ def grade(
     with user_errors():
         if output is not None:
             check_target(output, force=force)  # before the work; write_atomic checks again
-        config = read_config(Path.cwd())
         review = load_review(studies)
         report = grade_review(
             review,
             outcomes=outcomes,
-            reviewer=config.grade,
+            reviewer=review.config.grade,
             measure=measure,
             method=method,
             ci=ci.lower(),

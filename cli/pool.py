@@ -3,19 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli.common import main, model_options, pooled, selection_options
-
-#: --sort, as in forest, studies and report (synthesis.analyses.pool.SORTS; not imported
-#: here so that --help does not load the analysis)
-SORTS = ("year", "estimate", "listed")
-sort_option = click.option(
-    "--sort",
-    type=click.Choice(SORTS),
-    default="year",
-    show_default=True,
-    help="Order of the studies (within each subgroup): by year (ties as listed), by "
-    "estimate, or as listed in the studies folder. The same order in every output.",
-)
+from synthesis.cli.common import main, model_options, pooled, selection_options, sort_option
 
 
 @main.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from synthesis.cli.common import echo_warnings, main, studies_option, user_errors
+from synthesis.cli.common import echo_warnings, main, sort_option, studies_option, user_errors
 
 
 @main.command()
@@ -55,13 +55,7 @@ def validate(studies: str | None) -> None:
     default="table",
     show_default=True,
 )
-@click.option(
-    "--sort",
-    type=click.Choice(["year", "estimate", "listed"]),
-    default="year",
-    show_default=True,
-    help="Order of the entries within each outcome, as in pool, forest and report.",
-)
+@sort_option
 def studies_cmd(studies: str | None, outcome: str | None, fmt: str, sort: str) -> None:
     """List what each study reports, by outcome: what is available to pool.
 
