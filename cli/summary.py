@@ -190,9 +190,11 @@ def report(
       synth report -o report.html --measure Death=OR --also MH
       synth report -o report.html --model multilevel --cluster trial
     """
+    from pathlib import Path
+
     from synthesis.analyses.summary import summarize
     from synthesis.io import check_target, write_atomic
-    from synthesis.records.review import load_review
+    from synthesis.records.review import load_review, read_config
     from synthesis.render.report import report_html
 
     with user_errors():
@@ -202,7 +204,9 @@ def report(
             review, method=method, ci=ci, level=level, sort=sort, also=also,
             measures=measures, model=model, cluster=cluster,
         )  # fmt: skip
-        text = report_html(summary, review=review, title=title)
+        # the reviewer's GRADE judgements of ./synth.yaml, as synth table and synth grade use
+        reviewer = read_config(Path.cwd()).grade
+        text = report_html(summary, review=review, title=title, reviewer=reviewer)
         path = write_atomic(output, text, force=force)
     echo_warnings(list(review.warnings))
     pooled = len(summary.pooled)

@@ -515,15 +515,23 @@ def build_report(
     studies: str | Path | None = None,
     title: str | None = None,
     sort: str = DEFAULT_SORT,
+    also: str | None = None,
+    measures: tuple[str, ...] = (),
+    model: str = "rows",
+    cluster: str = "study",
 ) -> str:
     """The whole report as one HTML string (the library function behind ``synth report``).
 
-    ``sort`` orders the studies of each outcome (plot and table), as ``synth pool --sort``.
+    ``sort`` orders the studies of each outcome (plot and table), as ``synth pool --sort``;
+    ``also``, ``measures``, ``model`` and ``cluster`` are :func:`summarize`'s.
     """
     if review is None:
         review = load_review(studies)
     from synthesis.records.review import read_config
 
-    table = summarize(review, method=method, ci=ci, level=level, sort=sort)
+    table = summarize(
+        review, method=method, ci=ci, level=level, sort=sort, also=also, measures=measures,
+        model=model, cluster=cluster,
+    )  # fmt: skip
     reviewer = read_config(Path.cwd()).grade
     return report_html(table, review=review, title=title, reviewer=reviewer)
