@@ -453,3 +453,19 @@ def test_help_has_the_new_options_with_examples() -> None:
         for text in ("--also [FE|MH|PETO]", "--model [rows|multilevel]", "--cluster study|TAG",
                      "--measure OUTCOME=CODE", "--also MH", "--model multilevel"):  # fmt: skip
             assert text in out, (command, text)
+
+
+def test_report_uses_the_reviewer_s_grade_judgements_as_the_table_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_grade_cli import REASON, judged, review
+
+    grade = judged(f"indirectness: {{downgrade: 1, reason: {REASON!r}}}")
+    monkeypatch.chdir(review(tmp_path, grade=grade))
+    code, md, err = invoke("table")
+    assert code == 0, err
+    assert "| ⊕⊕⊕◯ Moderate (RR) |" in md
+    code, _, err = invoke("report", "-o", "r.html")
+    assert code == 0, err
+    html = (tmp_path / "r.html").read_text()
+    assert "MODERATE" in html and REASON.replace("'", "&#x27;") in html
