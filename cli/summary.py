@@ -17,14 +17,47 @@ METHOD_METAVAR = "[REML|DL|PM|ML|HE|SJ|HS|EB|FE|GLMM|WM|MM]"
 
 
 def analysis_options(f):  # type: ignore[no-untyped-def]
-    """--method, --ci, --level, --studies: how every outcome is pooled."""
+    """--measure, --method, --also, --model, --cluster, --ci, --level, --studies: how
+    every outcome is pooled."""
     options = [
+        click.option(
+            "--measure",
+            "measures",
+            multiple=True,
+            metavar="OUTCOME=CODE",
+            help="Pool OUTCOME with this measure (repeatable), e.g. Death=OR; other outcomes "
+            "at their default measure (PLO for counts, else what most studies give).",
+        ),
         click.option(
             "--method",
             default=None,
             metavar=METHOD_METAVAR,
             help="tau² estimator for every outcome it applies to (default REML; medians: WM). "
             "Where it does not apply, the outcome's default is used and the row says so.",
+        ),
+        click.option(
+            "--also",
+            default=None,
+            metavar="[FE|MH|PETO]",
+            help="Also show this common-effect model beside each random-effects result "
+            "(MH: RR/OR/RD, PETO: OR), as synth pool --also. Outcomes it does not apply "
+            "to say why.",
+        ),
+        click.option(
+            "--model",
+            type=click.Choice(["rows", "multilevel"], case_sensitive=False),
+            default="rows",
+            show_default=True,
+            help="rows: every row (arm or study) independent; multilevel: rows nested in "
+            "clusters (rma.mv), as synth pool --model multilevel.",
+        ),
+        click.option(
+            "--cluster",
+            default="study",
+            show_default=True,
+            metavar="study|TAG",
+            help="With --model multilevel: the rows of one study, or of one value of TAG, "
+            "form a cluster.",
         ),
         ci_option,
         level_option,
@@ -54,7 +87,11 @@ def analysis_options(f):  # type: ignore[no-untyped-def]
 def table(
     outcomes: tuple[str, ...],
     fmt: str,
+    measures: tuple[str, ...],
     method: str | None,
+    also: str | None,
+    model: str,
+    cluster: str,
     ci: str,
     level: float,
     studies: str | None,
@@ -66,20 +103,35 @@ def table(
     pooled gets a row saying why. Markdown (a pipe table with notes) pastes into
     a document; CSV and JSON keep full precision.
 
+    --also MH (or FE, PETO) adds a Model column and, under each outcome it applies
+    to, the common-effect line beside the random-effects one ("Common effect
+    (Mantel-Haenszel)", "Random effects (REML)"); JSON: "common". --model multilevel
+    pools rows nested in clusters; tau² is then the sum of the two variance
+    components, each shown with its count.
+
     \b
     Examples:
       synth table
       synth table --outcome ORR --outcome OS
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
+      synth table --measure Death=OR --also MH
+      synth table --outcome ORR --model multilevel
     """
-    from synthesis.render.grade_section import graded_summary
+    from pathlib import Path
+
+    from synthesis.analyses.summary import summarize
+    from synthesis.records.review import load_review, read_config
+    from synthesis.render.grade_section import with_certainty
     from synthesis.render.sof import render
 
     with user_errors():
-        result = graded_summary(
-            outcomes=outcomes, method=method, ci=ci, level=level, studies=studies
-        )
+        review = load_review(studies)
+        summary = summarize(
+            review, outcomes=outcomes, method=method, ci=ci, level=level, also=also,
+            measures=measures, model=model, cluster=cluster,
+        )  # fmt: skip
+        result = with_certainty(summary, review, reviewer=read_config(Path.cwd()).grade)
     echo_warnings(list(result.record_warnings))
     click.echo(render(result, fmt=fmt), nl=False)
 
@@ -108,7 +160,11 @@ def report(
     force: bool,
     title: str | None,
     sort: str,
+    measures: tuple[str, ...],
     method: str | None,
+    also: str | None,
+    model: str,
+    cluster: str,
     ci: str,
     level: float,
     studies: str | None,
@@ -121,22 +177,36 @@ def report(
     bottom the settings used. No scripts, no external files; prints with a page
     break before each outcome.
 
+    --also MH (or FE, PETO) shows the common-effect result beside each
+    random-effects one, in the tables and as a second diamond in the forest plots.
+    --model multilevel shows each outcome's two variance components (with their
+    level names and counts) and keeps the rows of a cluster together.
+
     \b
     Examples:
       synth report -o report.html
       synth report -o report.html --force --title "ANKL review, May 2025"
       synth report -o report.html --method PM --ci hksj --studies studies/
+      synth report -o report.html --measure Death=OR --also MH
+      synth report -o report.html --model multilevel --cluster trial
     """
+    from pathlib import Path
+
     from synthesis.analyses.summary import summarize
     from synthesis.io import check_target, write_atomic
-    from synthesis.records.review import load_review
+    from synthesis.records.review import load_review, read_config
     from synthesis.render.report import report_html
 
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
         review = load_review(studies)
-        summary = summarize(review, method=method, ci=ci, level=level, sort=sort)
-        text = report_html(summary, review=review, title=title)
+        summary = summarize(
+            review, method=method, ci=ci, level=level, sort=sort, also=also,
+            measures=measures, model=model, cluster=cluster,
+        )  # fmt: skip
+        # the reviewer's GRADE judgements of ./synth.yaml, as synth table and synth grade use
+        reviewer = read_config(Path.cwd()).grade
+        text = report_html(summary, review=review, title=title, reviewer=reviewer)
         path = write_atomic(output, text, force=force)
     echo_warnings(list(review.warnings))
     pooled = len(summary.pooled)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,16 @@ from synthesis.render.sof import (
 )
 from synthesis.render.svg import inline_svg
 from synthesis.render.text import (
+    COMMON_MODEL_NAMES,
+    cluster_name,
+    common_lines,
     heterogeneity_line,
     level_text,
+    model_label,
     overall_line,
     pooled_name,
     result_title,
+    variance_component_texts,
     weight_text,
 )
 
@@ -127,8 +133,13 @@ def forest_svg(result: PoolResult, *, prefix: str) -> str:
     """The outcome's forest plot as inline SVG, or a line saying why there is none."""
     from synthesis.plots.forest import forest_bytes
 
+    # the rows in the report's order (pool's --sort; a multilevel result's rows grouped
+    # by cluster), as in the study table below: "listed" is renumbered to that order
+    shown = replace(
+        result, studies=tuple(replace(s, listed=i) for i, s in enumerate(result.studies))
+    )
     try:
-        data = forest_bytes(result, fmt="svg", sort="listed")  # pool's order (--sort)
+        data = forest_bytes(shown, fmt="svg", sort="listed")
     except SynthError as exc:
         return f'<p class="no-plot">No forest plot: {escape(str(exc))}</p>'
     svg = _display_size(inline_svg(data, prefix=prefix))
@@ -157,13 +168,34 @@ def source_html(file: str, line: int | None) -> str:
     return "<wbr>".join(f"<span>{p}</span>" for p in pieces)
 
 
+def _row_key(s: StudyResult) -> tuple[str, str | None]:
+    return (s.id, s.arm)
+
+
 def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
+    """Every row with its data, estimate, weight(s), quote and record; then the pooled
+    line(s). With --also a weight column per model (as R meta and RevMan); with a
+    multilevel model over a tag, the cluster of each row (the rows of a cluster are
+    adjacent: :func:`synthesis.analyses.summary.cluster_grouped`)."""
     pct = level_text(result.level)
-    heads = ["Study", "Arm", "Data", f"Estimate [{pct} CI]", "Weight", "Source quote", "Record"]
+    common = result.common
+    multilevel = result.model == "multilevel"
+    cluster = cluster_name(result)
+    by_tag = multilevel and cluster != "study"
+    heads = ["Study", "Arm"]
+    if by_tag:
+        heads.append(f"Cluster ({cluster})")
+    heads += ["Data", f"Estimate [{pct} CI]"]
+    if common is not None:
+        heads += [f"Weight ({common.method})", f"Weight ({result.method})"]
+    else:
+        heads.append("Weight")
+    heads += ["Source quote", "Record"]
+    common_weights = {_row_key(s): s.weight for s in common.studies} if common is not None else {}
     out = ['<table class="studies">', "<thead><tr>"]
     out += [f"<th>{escape(h)}</th>" for h in heads]
     out.append("</tr></thead><tbody>")
-    for s in result.studies:  # pool's order (--sort), as the forest plot
+    for s in result.studies:  # pool's order (--sort; multilevel: by cluster), as the plot
         entry = s.entries[0] if s.entries else None
         label = entry.label if entry is not None else s.label
         est = value_text(result.measure, s.estimate)
@@ -174,47 +206,99 @@ def _study_table(result: PoolResult, row: SummaryRow, review: Review) -> str:
         quote_html = f"“{escape(quote)}”" if quote else DASH
         if entry is not None and entry.note:
             quote_html += f'<span class="note">Note: {escape(entry.note)}</span>'
-        weight = DASH if s.weight is None else weight_text(s.weight)
+        weights = [s.weight]
+        if common is not None:
+            weights.insert(0, common_weights.get(_row_key(s)))
+        weight_cells = "".join(
+            f'<td class="num">{escape(DASH if w is None else weight_text(w))}</td>' for w in weights
+        )
+        cluster_cell = f"<td>{escape(str(s.tags.get(cluster, '')))}</td>" if by_tag else ""
         out.append(
             "<tr>"
             f"<td>{escape(label)}</td>"
             f"<td>{escape(_arm_text(s, entry))}</td>"
+            f"{cluster_cell}"
             f'<td class="data">{escape(s.data)}</td>'
             f'<td class="num">{escape(est)}</td>'
-            f'<td class="num">{escape(weight)}</td>'
+            f"{weight_cells}"
             f'<td class="quote">{quote_html}</td>'
             f'<td class="src">{source_html(s.file, s.line)}</td>'
             "</tr>"
         )
-    pooled = pooled_name(result)
-    out.append(
-        '<tr class="pooled">'
-        f"<td>{escape(pooled)}</td><td></td>"
-        f'<td class="data">k = {result.k}</td>'
-        f'<td class="num">{escape(estimate_text(row))}</td><td class="num">100.0%</td>'
-        "<td></td><td></td></tr>"
-    )
+    blank = "<td></td>" if by_tag else ""
+    pooled_rows = [(common, pooled_name(common), estimate_text(common))] if common else []
+    pooled_rows.append((result, pooled_name(result), estimate_text(row)))
+    for r, name, text in pooled_rows:
+        if common is None:
+            weight_cells = '<td class="num">100.0%</td>'
+        else:
+            weight_cells = (
+                '<td class="num">100.0%</td><td></td>'
+                if r is common
+                else '<td></td><td class="num">100.0%</td>'
+            )
+        out.append(
+            '<tr class="pooled">'
+            f"<td>{escape(name)}</td><td></td>{blank}"
+            f'<td class="data">k = {r.k}</td>'
+            f'<td class="num">{escape(text)}</td>{weight_cells}'
+            "<td></td><td></td></tr>"
+        )
     out.append("</tbody></table>")
     return "\n".join(out)
 
 
+_OVERALL = re.compile(r"^Test of overall effect( \(H0: [^)]*\))?: (.*)$")
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _numbers(result: PoolResult, row: SummaryRow) -> str:
     pct = level_text(result.level)
-    pairs = [
-        (
-            "Estimate (single study, not pooled)" if result.single_study else "Pooled estimate",
-            estimate_text(row) + (f"  ({pct} CI)" if row.ci_low is not None else ""),
-        ),
+    ci_note = f"  ({pct} CI)" if row.ci_low is not None else ""
+    common = result.common
+    if result.single_study:
+        pairs = [("Estimate (single study, not pooled)", estimate_text(row) + ci_note)]
+    elif common is not None or result.model == "multilevel":
+        pairs = [(model_label(result), estimate_text(row) + ci_note)]
+    else:
+        pairs = [("Pooled estimate", estimate_text(row) + ci_note)]
+    if common is not None:  # as R meta prints them: the common-effect line first
+        common_ci = f"  ({pct} CI)" if common.ci_low is not None else ""
+        pairs.insert(
+            0,
+            (
+                "Single study, common effect" if common.single_study else model_label(common),
+                estimate_text(common) + common_ci,
+            ),
+        )
+    pairs += [
         (f"{pct} prediction interval", interval_text(result.measure, row.pi_low, row.pi_high)),
         ("k", k_text(row)),
         ("Participants", DASH if row.participants is None else str(row.participants)),
     ]
-    overall = overall_line(result)
-    if overall:
-        pairs.append(("Test of overall effect", overall.removeprefix("Test of overall effect: ")))
+    for r in (common, result):  # the common-effect line first, as above
+        if r is None:
+            continue
+        test = _OVERALL.match(overall_line(r))
+        if test is None:
+            continue
+        what = "Test of overall effect"
+        if common is not None:
+            what += f", {_lower(model_label(r))}"
+        pairs.append((what + (test.group(1) or ""), test.group(2)))
+    for r in (result, common):  # an MH odds ratio's Cochran-Mantel-Haenszel and Tarone tests
+        if r is not None and r.tests:
+            lines = [x for x in common_lines(replace(r, common=None)) if x]
+            pairs += [(f"Tests ({r.method})", x) for x in lines]
     # one row: tau² [CI], I², H², Q (the summary table above gives I² and tau² again)
     het = heterogeneity_line(result, prefix="").replace("tau²", "τ²")
     pairs.append(("Heterogeneity", het))
+    components = variance_component_texts(result)
+    if components:
+        pairs.append(("Variance components", "; ".join(components) + "; τ² is their sum"))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in pairs)
     return f'<table class="numbers">{body}</table>'
 
@@ -259,6 +343,12 @@ def outcome_section(row: SummaryRow, review: Review, *, number: int, grade_html:
             + "".join(f"<li>Note: {escape(n)}</li>" for n in result.notes)
             + "</ul>"
         )
+    if result.model == "multilevel":
+        parts.append(
+            '<p class="note">The sensitivity analyses and small-study tests below treat the '
+            "rows as independent (rma.uni, as synth sensitivity and synth bias do): they do "
+            "not take the clusters of the multilevel model into account.</p>"
+        )
     parts.append(
         _optional_section(
             lambda: sensitivity_html(result, prefix=f"s{number}"), "Sensitivity analyses"
@@ -298,11 +388,23 @@ def _settings(table: SummaryTable, review: Review) -> str:
         if s.ci_method == "hksj"
         else "Wald z (medians: sign-test)"
     )
+    model = "random effects"
+    if s.model == "multilevel":
+        model = (
+            f"multilevel random effects (rma.mv): rows nested in clusters of {s.cluster}; "
+            "outcomes it does not apply to as independent rows"
+        )
+    if s.also is not None:
+        model += (
+            f"; beside it the common-effect model ({COMMON_MODEL_NAMES.get(s.also, s.also)}, "
+            f"--also {s.also}, Wald z CI) where it applies"
+        )
     pairs = [
-        ("Model", "random effects"),
+        ("Model", model),
         ("Method", method),
         ("CI method", ci),
         ("Level", level_text(s.level)),
+        *([("Measures", ", ".join(f"{o}={c}" for o, c in s.measures))] if s.measures else []),
         ("Studies folder", s.studies),
         ("Records", f"{s.records} study records, {s.entries} outcome entries"),
         ("synth version", s.version),
@@ -313,6 +415,10 @@ def _settings(table: SummaryTable, review: Review) -> str:
         else:
             method_name = METHOD_NAMES.get(r.method or "", r.method or "")
             what = f"{r.measure} ({MEASURE_NAMES[r.measure]}), {r.method} ({method_name})"
+            if r.model == "multilevel":
+                what += f", multilevel (rows nested in {r.cluster})"
+            if r.common is not None:
+                what += f"; beside it {r.common.method} ({METHOD_NAMES[r.common.method]})"
         pairs.append((f"Outcome {r.outcome}", what))
     body = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pairs)
     out = ['<section id="settings">', "<h2>Settings</h2>", f'<dl class="settings">{body}</dl>']
@@ -409,15 +515,23 @@ def build_report(
     studies: str | Path | None = None,
     title: str | None = None,
     sort: str = DEFAULT_SORT,
+    also: str | None = None,
+    measures: tuple[str, ...] = (),
+    model: str = "rows",
+    cluster: str = "study",
 ) -> str:
     """The whole report as one HTML string (the library function behind ``synth report``).
 
-    ``sort`` orders the studies of each outcome (plot and table), as ``synth pool --sort``.
+    ``sort`` orders the studies of each outcome (plot and table), as ``synth pool --sort``;
+    ``also``, ``measures``, ``model`` and ``cluster`` are :func:`summarize`'s.
     """
     if review is None:
         review = load_review(studies)
     from synthesis.records.review import read_config
 
-    table = summarize(review, method=method, ci=ci, level=level, sort=sort)
+    table = summarize(
+        review, method=method, ci=ci, level=level, sort=sort, also=also, measures=measures,
+        model=model, cluster=cluster,
+    )  # fmt: skip
     reviewer = read_config(Path.cwd()).grade
     return report_html(table, review=review, title=title, reviewer=reviewer)

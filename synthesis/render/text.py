@@ -194,6 +194,8 @@ def p_text(p: float | None) -> str:
 def result_title(result: Any) -> str:
     ci_name = "Hartung-Knapp-Sidik-Jonkman t" if result.ci_method == "hksj" else "Wald z"
     model = "common effect" if result.method in COMMON_METHODS else "random effects"
+    if getattr(result, "model", "rows") == "multilevel":
+        model = f"multilevel random effects (rows nested in {cluster_name(result)})"
     if result.measure == "MED":
         return (
             f"{result.outcome}: {MEASURE_NAMES[result.measure]}, "
@@ -223,6 +225,67 @@ def heterogeneity_line(result: Any, *, prefix: str = "Heterogeneity: ") -> str:
         parts.append(f"H² = {h.H2:.2f}")
     parts.append(f"Q = {h.Q:.2f} (df = {h.Q_df}, {p_text(h.Q_p)})")
     return prefix + "; ".join(parts)
+
+
+#: How R meta and RevMan name the common-effect models beside a random-effects one.
+COMMON_MODEL_NAMES = {"FE": "inverse variance", "MH": "Mantel-Haenszel", "PETO": "Peto"}
+
+
+def model_label(result: Any) -> str:
+    """The model of a pooled result as R meta and RevMan label it:
+    'Common effect (Mantel-Haenszel)', 'Random effects (REML)',
+    'Multilevel random effects (REML)', 'Weighted median of medians'."""
+    if result.measure == "MED":
+        name = METHOD_NAMES.get(result.method, result.method)
+        return name[:1].upper() + name[1:]
+    if result.method in COMMON_METHODS:
+        return f"Common effect ({COMMON_MODEL_NAMES[result.method]})"
+    if getattr(result, "model", "rows") == "multilevel":
+        return f"Multilevel random effects ({result.method})"
+    return f"Random effects ({result.method})"
+
+
+def cluster_name(result: Any) -> str:
+    """What the clusters of a multilevel result are: 'study', or the tag ('trial')."""
+    return getattr(result, "cluster", None) or "study"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def variance_component_texts(result: Any) -> list[str]:
+    """Each variance component of a multilevel result with its level and count:
+    'between studies (3 studies): σ² = 0.4470', 'within studies (4 rows): σ² = 0.1451';
+    [] for any other result."""
+    comps = getattr(result, "variance_components", None)
+    if getattr(result, "model", "rows") != "multilevel" or not comps:
+        return []
+    cluster = cluster_name(result)
+    out = []
+    for vc in comps:
+        if vc.level == "cluster":
+            what = (
+                f"between studies ({_count(vc.n, 'study', 'studies')})"
+                if cluster == "study"
+                else f"between values of {cluster} ({_count(vc.n, 'cluster', 'clusters')})"
+            )
+        else:
+            where = "studies" if cluster == "study" else f"values of {cluster}"
+            what = f"within {where} ({_count(vc.n, 'row', 'rows')})"
+        value = "not estimable" if vc.sigma2 is None else tau2_text(vc.sigma2)
+        fixed = " (fixed)" if getattr(vc, "fixed", False) else ""
+        out.append(f"{what}: σ² = {value}{fixed}")
+    return out
+
+
+def variance_components_line(result: Any, *, prefix: str = "Variance components: ") -> str:
+    """'Variance components: between studies (3 studies): σ² = 0.4470; within studies
+    (4 rows): σ² = 0.1451; tau² is their sum' ('' unless multilevel)."""
+    parts = variance_component_texts(result)
+    if not parts:
+        return ""
+    return prefix + "; ".join(parts) + "; tau² is their sum"
 
 
 def subgroup_heterogeneity_lines(result: Any) -> list[str]:
@@ -355,6 +418,9 @@ def _footer(result: Any) -> list[str]:
     """Heterogeneity (overall, then per subgroup), the test of the effect (and of the
     common-effect model, CMH/Tarone) and of subgroups."""
     out = [heterogeneity_line(result), *subgroup_heterogeneity_lines(result)]
+    line = variance_components_line(result)
+    if line:
+        out.append(line)
     line = overall_line(result)
     if line:
         out.append(line)
