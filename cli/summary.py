@@ -9,6 +9,7 @@ from synthesis.cli.common import (
     force_option,
     level_option,
     main,
+    sort_option,
     studies_option,
     user_errors,
 )
@@ -147,13 +148,7 @@ def table(
 )
 @force_option
 @click.option("--title", default=None, help="Title at the top (default: names the folder).")
-@click.option(
-    "--sort",
-    type=click.Choice(["year", "estimate", "listed"]),
-    default="year",
-    show_default=True,
-    help="Order of the studies of each outcome, as in pool, forest and studies.",
-)
+@sort_option
 @analysis_options
 def report(
     output: str,

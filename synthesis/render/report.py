@@ -527,11 +527,8 @@ def build_report(
     """
     if review is None:
         review = load_review(studies)
-    from synthesis.records.review import read_config
-
     table = summarize(
         review, method=method, ci=ci, level=level, sort=sort, also=also, measures=measures,
         model=model, cluster=cluster,
     )  # fmt: skip
-    reviewer = read_config(Path.cwd()).grade
-    return report_html(table, review=review, title=title, reviewer=reviewer)
+    return report_html(table, review=review, title=title, reviewer=review.config.grade)
