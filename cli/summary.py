@@ -119,10 +119,9 @@ def table(
       synth table --measure Death=OR --also MH
       synth table --outcome ORR --model multilevel
     """
-    from pathlib import Path
 
     from synthesis.analyses.summary import summarize
-    from synthesis.records.review import load_review, read_config
+    from synthesis.records.review import load_review
     from synthesis.render.grade_section import with_certainty
     from synthesis.render.sof import render
 
@@ -132,7 +131,7 @@ def table(
             review, outcomes=outcomes, method=method, ci=ci, level=level, also=also,
             measures=measures, model=model, cluster=cluster,
         )  # fmt: skip
-        result = with_certainty(summary, review, reviewer=read_config(Path.cwd()).grade)
+        result = with_certainty(summary, review, reviewer=review.config.grade)
     echo_warnings(list(result.record_warnings))
     click.echo(render(result, fmt=fmt), nl=False)
 
@@ -185,11 +184,10 @@ def report(
       synth report -o report.html --measure Death=OR --also MH
       synth report -o report.html --model multilevel --cluster trial
     """
-    from pathlib import Path
 
     from synthesis.analyses.summary import summarize
     from synthesis.io import check_target, write_atomic
-    from synthesis.records.review import load_review, read_config
+    from synthesis.records.review import load_review
     from synthesis.render.report import report_html
 
     with user_errors():
@@ -199,9 +197,8 @@ def report(
             review, method=method, ci=ci, level=level, sort=sort, also=also,
             measures=measures, model=model, cluster=cluster,
         )  # fmt: skip
-        # the reviewer's GRADE judgements of ./synth.yaml, as synth table and synth grade use
-        reviewer = read_config(Path.cwd()).grade
-        text = report_html(summary, review=review, title=title, reviewer=reviewer)
+        # the reviewer's GRADE judgements of synth.yaml, read once by load_review
+        text = report_html(summary, review=review, title=title, reviewer=review.config.grade)
         path = write_atomic(output, text, force=force)
     echo_warnings(list(review.warnings))
     pooled = len(summary.pooled)

@@ -110,6 +110,18 @@ def test_bundled_review_arms_nested_in_their_study(in_repo: None) -> None:
     assert "--model multilevel pools them as rows nested in their study" in plain.stderr
 
 
+def test_bundled_review_text_names_the_multilevel_model(in_repo: None) -> None:
+    """The text table's pooled row says which model pooled it, as the forest plot does."""
+    run = CliRunner().invoke(main, ["pool", "--outcome", "ORR", "--model", "multilevel"])
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    pooled = [line for line in lines if line.startswith("Pooled")]
+    assert len(pooled) == 1 and pooled[0].startswith("Pooled (multilevel, REML)")
+    assert any(
+        line.startswith("Variance components: between studies (3 studies)") for line in lines
+    )
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

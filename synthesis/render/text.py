@@ -374,6 +374,8 @@ def pooled_name(result: Any, *, subtotal: bool = False) -> str:
         return "Pooled median"
     if result.method in ("MH", "PETO"):
         return f"Pooled (common effect, {result.method})"
+    if getattr(result, "model", "rows") == "multilevel":
+        return f"Pooled (multilevel, {result.method})"
     return "Pooled (common effect)" if result.method == "FE" else "Pooled (random effects)"
 
 
