@@ -35,10 +35,12 @@ def validate(studies: str | None) -> None:
     n_out = len(review.outcomes())
     n_rec = len(review.studies)
     skipped = skipped_summary(review.skipped)
+    sourced = sum(isinstance(s.meta.get("source_text"), str) for s in review.studies)
     click.echo(
         f"OK: {n_rec} record{'s' if n_rec != 1 else ''}, {len(review.entries)} outcome entries "
         f"({n_out} outcome{'s' if n_out != 1 else ''}), "
         f"{len(review.warnings)} warning{'s' if len(review.warnings) != 1 else ''}"
+        + (f"; quotes checked against the source text of {sourced} of {n_rec}" if sourced else "")
         + (f"; {skipped}" if skipped else "")
     )
 

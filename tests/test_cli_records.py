@@ -25,7 +25,10 @@ from synthesis.analyses.overview import HEADERS
 from tests.fixtures.expected import BAD, BAD_DIR, GROUPS, HERE, WARN, WARN_DIR
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_SUMMARY = "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning\n"
+SEED_SUMMARY = (
+    "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning; "
+    "quotes checked against the source text of 5 of 5\n"
+)
 SEED_WARNING = (
     "studies/cityofhope2022-blina.yaml:14: outcomes[0].percent: warning: 64% of 132 could be "
     "84/132 or 85/132; using the nearest, 84/132 (63.64%) - give events to settle it\n"

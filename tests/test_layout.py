@@ -205,7 +205,10 @@ def test_the_installed_wheel_validates_the_bundled_review_against_its_abstracts(
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout == "OK: 5 records, 14 outcome entries (8 outcomes), 2 warnings\n"
+    assert run.stdout == (
+        "OK: 5 records, 14 outcome entries (8 outcomes), 2 warnings; "
+        "quotes checked against the source text of 5 of 5\n"
+    )
     # the quotes were checked against the installed abstracts: change one, and validate fails
     (site / "synthesis" / "studies" / "abstracts" / "hsct2-2025-al.txt").write_text(
         "Mortality at last follow-up was 61.1 %.\n", encoding="utf-8"

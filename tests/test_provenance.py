@@ -70,7 +70,10 @@ def test_a_sound_record_passes_and_the_summary_says_so(review: Path) -> None:
     write(review, record(ORR))
     result = validate()
     assert (result.exit_code, result.stderr) == (0, "")
-    assert result.stdout == "OK: 1 record, 1 outcome entries (1 outcome), 0 warnings\n"
+    assert result.stdout == (
+        "OK: 1 record, 1 outcome entries (1 outcome), 0 warnings; "
+        "quotes checked against the source text of 1 of 1\n"
+    )
 
 
 def test_the_bundled_review_passes_with_every_record_sourced(
@@ -84,7 +87,10 @@ def test_the_bundled_review_passes_with_every_record_sourced(
         assert (path.parent / doc["source_text"]).is_file(), path.name
     result = validate()
     assert result.exit_code == 0, result.output
-    assert result.stdout == "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning\n"
+    assert result.stdout == (
+        "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning; "
+        "quotes checked against the source text of 5 of 5\n"
+    )
     assert "source_text" not in result.stderr and "quote" not in result.stderr
 
 

@@ -95,7 +95,10 @@ def test_validate_is_green(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(main, ["validate", "--studies", "studies"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning\n"
+    assert result.stdout == (
+        "OK: 5 records, 14 outcome entries (8 outcomes), 1 warning; "
+        "quotes checked against the source text of 5 of 5\n"
+    )
     assert result.stderr == (
         "studies/cityofhope2022-blina.yaml:14: outcomes[0].percent: warning: 64% of 132 could "
         "be 84/132 or 85/132; using the nearest, 84/132 (63.64%) - give events to settle it\n"
