@@ -876,6 +876,19 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     )
 
 
+# "... versus an estimated median of 16 months": a value on the second side of a comparison
+_SECOND_SIDE = re.compile(
+    r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than)\s+(?:(?:an?|the)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:median\b[^,;()]{0,30}?)?$"
+)
+
+
+# "... similar in patients treated with BR (59.0 months) and FCR (55.0 months)": a group's value
+_GROUP_PAREN_VALUE = re.compile(
+    rf"[A-Za-z][\w+/-]*\s*\(\s*{NUM}\s*(?:months?|mos?|years?|weeks?|days?)\s*\)"
+)
+
+
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
     text = sent.text
@@ -893,6 +906,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
         ):
             starts.append((t.start, [t], t.end))
     starts.sort(key=lambda x: x[0])
+    grouped = False  # an earlier value of the sentence is a group's: a later bare one may be too
     for m_start, run, after in starts:
         if _SUBGROUP_SENTENCE.search(text[:m_start]):
             _skip(state, sent, "subgroup")
@@ -996,6 +1010,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 continue
             targets, check = got.arms, got.check
         if targets is not None:
+            grouped = True
             first_entry = len(state.entries)
             for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
                 _add_median(
@@ -1008,6 +1023,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
         ):
             _skip(state, sent, "median for a group", a, b)
+            grouped = True
             continue
         if len(run) == len(vals):
             pairs = list(zip(run, vals, strict=True))
@@ -1027,6 +1043,14 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             continue
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
+            continue
+        if _SECOND_SIDE.search(text[max(0, m_start - 60) : a]) and frame_arm is None:
+            # "not reached ... versus an estimated median of 16 months": the other side's
+            _skip(state, sent, "the second side of a comparison, its group not named", a, b)
+            continue
+        if (grouped or _GROUP_PAREN_VALUE.search(text, 0, m_start)) and frame_arm is None:
+            # "EFS was similar with A (59 months) and B (55 months); median OS was not reached"
+            _skip(state, sent, "a median after group values in the same sentence", a, b)
             continue
         for term, vm in pairs:
             _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
