@@ -362,6 +362,14 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     return groups.resolve(m.group("g"))
 
 
+# words of a sentence that compares groups: its values need not all be one group's
+_COMPARES = re.compile(
+    r"(?i)\b(?:vs\.?|versus|compared|than|respectively|both|each|either|whereas|while|between)\b"
+)
+# "low (mortality rate, 6.2%)": a label, then the outcome inside a parenthesis
+_LABEL_PAREN = re.compile(r"(?P<g>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*)?)\s*\(\s*$")
+
+
 def binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
@@ -391,6 +399,15 @@ def binary_entries(
                 f'values of a group that is not an identified arm, "{group.group(0)}"',
             )
             return
+    frame_check: str | None = None
+    if sentence_arm is None and len(groups.arms) >= 2 and not _COMPARES.search(text):
+        # "Best response to A was: CR 22 of 149 (15%); ...": the one arm the sentence names
+        named = groups.named_arms(text)
+        if len(named) == 1 and groups.named_arms(text[: values[0].start]) == named:
+            sentence_arm = named[0]
+            frame_check = (
+                f"arm inferred: the sentence names only {sentence_arm.label}, before its values"
+            )
     tp = _timepoint(sent)
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
@@ -411,6 +428,16 @@ def binary_entries(
         if prior and prior[-1].kind != "binary":
             i += 1
             continue
+        # "3 risk groups: low (mortality rate, 6.2%), medium (14.5%)": the value of the
+        # group named before the parenthesis, not of the cohort
+        if prior and sentence_arm is None:
+            label = _LABEL_PAREN.search(text, max(0, prior[-1].start - 40), prior[-1].start)
+            if label is not None and ")" not in text[prior[-1].end : v.start]:
+                arm = groups.resolve(label.group("g")) if groups.arms else None
+                if arm is None:
+                    _skip(state, sent, f'a value of "{label.group("g")}"', v.start, v.end)
+                    i += 1
+                    continue
         # value followed by "with CR" / "achieved CR": that term or nothing
         verb = _AFTER_VERB.match(after)
         if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
@@ -422,7 +449,13 @@ def binary_entries(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
                 _add_binary(
-                    nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                    nxt.name,
+                    v,
+                    sent,
+                    state,
+                    _timepoint_of(text, nxt) or tp,
+                    arm=_id(sentence_arm),
+                    check=frame_check,
                 )
                 used.add(bterms.index(nxt))
                 i += 1
@@ -440,7 +473,13 @@ def binary_entries(
             and not _term_run(bterms, v.start, text, used)
         ):
             _add_binary(
-                nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                nxt.name,
+                v,
+                sent,
+                state,
+                _timepoint_of(text, nxt) or tp,
+                arm=_id(sentence_arm),
+                check=frame_check,
             )
             used.add(bterms.index(nxt))
             i += 1
@@ -525,7 +564,9 @@ def binary_entries(
             listed = _value_list(values, i, text)
             if len(listed) == len(run) and _RESPECTIVELY.search(text, listed[-1].end):
                 for term, val in zip(run, listed, strict=True):
-                    _add_binary(term.name, val, sent, state, tp, arm=_id(sentence_arm))
+                    _add_binary(
+                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
+                    )
                     used.add(bterms.index(term))
             else:
                 state.note(
@@ -550,12 +591,23 @@ def binary_entries(
                 continue
             of_n = _OF_N.search(text[run[0].end : v.start])
             d = dict(v.fields)
-            check = None
+            check = frame_check
             n = int_value(of_n.group("n") or of_n.group("n2")) if of_n is not None else None
             if n is None and sentence_total is not None and sentence_arm is None:
                 # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
                 n, phrase = sentence_total
                 check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+            if n is None and sentence_arm is not None:
+                # "A: CR 22 of 149 (15%); PR 95 of 149 (64%), for an ORR of 79%": one total
+                totals = {
+                    e.get("total")
+                    for e in state.entries
+                    if e.span == (sent.start, sent.end) and e.arm == sentence_arm.id
+                }
+                if len(totals) == 1 and None not in totals:
+                    n = totals.pop()
+                    how = f"total inferred: {sentence_arm.label}'s other rates here are of {n}"
+                    check = f"{check}; {how}" if check else how
             if n and "total" not in d and "percent" in d:
                 pct = d["percent"]
                 decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
@@ -570,7 +622,7 @@ def binary_entries(
                         used.add(bterms.index(run[0]))
                         i += 1
                         continue
-            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
+            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check)
             used.add(bterms.index(run[0]))
         i += 1
 

@@ -546,7 +546,23 @@ def _define(segments: list[str], sizes: list[int | None], s: Sentence, kind: str
             return None
         labels.append(label)
         aliases.append(alias)
-    return _Def(tuple(labels), tuple(sizes), s, kind, tuple(aliases))
+    return _Def(tuple(_parallel(labels)), tuple(sizes), s, kind, tuple(aliases))
+
+
+_CODE = re.compile(r"[A-Z][A-Za-z0-9+/-]*[A-Z0-9][A-Za-z0-9+/-]*")
+
+
+def _parallel(labels: list[str]) -> list[str]:
+    """ "transplants after conditioning with MEL200 or MEL100": the names are parallel, so a
+    label that ends in a code like the other labels (all one code each) is that code."""
+    single = [x for x in labels if " " not in x]
+    if len(labels) < 2 or len(single) != len(labels) - 1 or not all(map(_CODE.fullmatch, single)):
+        return labels
+    out = []
+    for x in labels:
+        last = x.split()[-1]
+        out.append(last if " " in x and _CODE.fullmatch(last) and last not in single else x)
+    return out
 
 
 _ALLOCATION = re.compile(

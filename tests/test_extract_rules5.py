@@ -1,0 +1,106 @@
+"""Rules added after round 4 (``synth extract``): each input is written out here.
+
+Every rule either drafts a value with the group its sentence gives (with a ``# check:``
+comment when the group is inferred) or leaves a doubtful value out with a ``# skipped:``
+comment: a wrong number is worse than a missed one.
+"""
+
+from __future__ import annotations
+
+from synthesis.extract import Draft, extract
+
+
+def rows(draft: Draft, *keys: str) -> list[tuple]:
+    return [(e.name, e.arm, *(e.get(k) for k in keys)) for e in draft.entries]
+
+
+def skipped(draft: Draft) -> list[str]:
+    return [c for c in draft.comments if c.startswith("skipped")]
+
+
+# ---------------------------------------------------------------------------
+# Medians that are not the whole cohort's
+
+
+def test_a_median_after_versus_with_no_first_value_is_skipped() -> None:
+    draft = extract(
+        "A total of 120 patients were enrolled. Response duration was prolonged by drug X, "
+        "with the median not being reached versus an estimated median of 16 months (P = .001)."
+    )
+    assert rows(draft, "median") == []
+    assert any("second side of a comparison" in c for c in skipped(draft))
+
+
+def test_a_median_after_group_values_in_its_sentence_is_skipped() -> None:
+    draft = extract(
+        "A total of 300 patients were enrolled. Median EFS was similar in patients treated "
+        "with AB (59.0 months) and CD (55.0 months); median OS was not reached."
+    )
+    assert [r for r in rows(draft, "median") if r[0] == "OS"] == []
+    assert any("after group values" in c for c in skipped(draft))
+
+
+def test_a_whole_cohort_median_is_still_drafted() -> None:
+    draft = extract(
+        "A total of 300 patients were enrolled. With a median follow-up of 46.6 months "
+        "(range, 0-63.0 months), median OS was 38.0 months."
+    )
+    assert rows(draft, "median") == [("OS", None, 38.0)]
+
+
+# ---------------------------------------------------------------------------
+# Rates of one arm named by the sentence, and of labelled subgroups
+
+ALLOC = "In total, 298 patients were randomly assigned to ZX200 or ZX100. "
+
+
+def test_rates_of_a_sentence_that_names_one_arm_go_to_it_with_a_check() -> None:
+    draft = extract(
+        ALLOC + "Best response to ZX200 was: complete remission 22 of 149 (15%); partial "
+        "remission 95 of 149 (64%), for an overall response rate of 79%. Best response to "
+        "ZX100 was: complete remission 12 of 149 (8%)."
+    )
+    assert rows(draft, "events", "total", "percent") == [
+        ("CR", "zx200", 22, 149, 15),
+        ("PR", "zx200", 95, 149, 64),
+        ("ORR", "zx200", None, 149, 79),
+        ("CR", "zx100", 12, 149, 8),
+    ]
+    assert all(e.check and "sentence names only" in e.check for e in draft.entries)
+    assert "total inferred" in draft.entries[2].check
+
+
+def test_a_sentence_that_compares_is_not_read_as_one_arms() -> None:
+    draft = extract(ALLOC + "The ORR with ZX200 was 79%, higher than historical controls.")
+    assert all(e.arm is None for e in draft.entries)
+
+
+def test_a_total_that_does_not_fit_the_percent_is_not_inferred() -> None:
+    draft = extract(
+        ALLOC + "Best response to ZX200 was: complete remission 22 of 149 (15%), for an "
+        "overall response rate of 33.3%."
+    )
+    orr = [e for e in draft.entries if e.name == "ORR"]
+    assert orr == [] or orr[0].get("total") is None
+
+
+def test_a_rate_in_a_parenthesis_after_a_label_is_that_groups() -> None:
+    draft = extract(
+        "A total of 1494 patients were enrolled. Modeling identified 3 risk groups: low "
+        "(mortality rate, 6.2%), medium (14.5%), and high (27.4%)."
+    )
+    assert rows(draft, "percent") == []
+    assert any('a value of "low"' in c for c in skipped(draft))
+
+
+# ---------------------------------------------------------------------------
+# Arm labels
+
+
+def test_parallel_codes_name_the_arms() -> None:
+    draft = extract(
+        "In a phase 3 study, 298 patients were randomly assigned to receive 2 transplantations "
+        "after conditioning with MEL200 or MEL100. Best response to MEL200 was: CR 22 of "
+        "149 (15%)."
+    )
+    assert [a.label for a in draft.arms if a.id != "all"] == ["MEL200", "MEL100"]
