@@ -104,3 +104,69 @@ def test_parallel_codes_name_the_arms() -> None:
         "149 (15%)."
     )
     assert [a.label for a in draft.arms if a.id != "all"] == ["MEL200", "MEL100"]
+
+
+# ---------------------------------------------------------------------------
+# Cohort and arm sizes
+
+
+def test_a_cohort_size_in_words_with_a_randomly_divided_verb() -> None:
+    draft = extract(
+        "Methods: Forty-two patients with APL, from 2001 to 2005, were randomly divided into "
+        "two groups."
+    )
+    assert draft.n == 42
+
+
+def test_a_cohort_size_with_a_space_as_thousands_separator() -> None:
+    draft = extract(
+        "We built a registry collecting data of 2 450 newly diagnosed acute myeloid leukemia "
+        "patients aged 70 years or more."
+    )
+    assert draft.n == 2450
+
+
+def test_a_year_before_a_count_is_not_read_as_thousands() -> None:
+    draft = extract("Between 2011 and 2013 412 patients were enrolled.")
+    assert draft.n == 412
+
+
+def test_a_cohort_size_with_a_comma_and_data_from() -> None:
+    draft = extract("Methods: We retrospectively analyzed registered data from 2,118 patients.")
+    assert draft.n == 2118
+
+
+def test_a_cohort_framed_by_who_are_evaluable() -> None:
+    draft = extract(
+        "Of the 152 patients who are currently evaluable (as of May 2004), 120 received A."
+    )
+    assert draft.n == 152
+
+
+def test_two_adverbs_before_the_verb() -> None:
+    draft = extract("Overall, 410 patients were centrally randomly assigned after ASCT.")
+    assert draft.n == 410
+
+
+def test_a_cohort_composition_is_not_its_arms_and_keeps_the_total() -> None:
+    draft = extract(
+        "From 1991 to 1997, 812 patients (500 stage B and 312 stage C) were randomized in 60 "
+        "centers. The CR rate was 40%."
+    )
+    assert draft.n == 812
+    assert [a for a in draft.arms if a.id != "all"] == []
+
+
+def test_a_size_printed_with_the_groups_abbreviation() -> None:
+    draft = extract(
+        "This phase 3 study evaluated drugzumab (n = 300) vs a treatment choice (TC; n = 290) "
+        "in patients with AML. The CR rate was 19% vs 17%."
+    )
+    assert [(a.n, a.aliases) for a in draft.arms if a.id != "all"][1] == (290, ("TC",))
+    assert [(e.get("percent"), e.get("total")) for e in draft.entries] == [(19, 300), (17, 290)]
+
+
+def test_grouped_thousands_count_as_printed_numbers() -> None:
+    from synthesis.extract import iter_numbers
+
+    assert {3700.0, 41640.0} <= set(iter_numbers("data of 3 700 patients and 41,640 people"))

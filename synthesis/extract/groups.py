@@ -574,7 +574,8 @@ _TREATS = re.compile(
     r"either|underwent|undergo)\b"
 )
 _ITEM = re.compile(
-    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
+    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
+    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
 )
 _ITEM_GAP = re.compile(
     r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
@@ -603,6 +604,11 @@ def _first_segment(text: str, end: int) -> str:
     return segment
 
 
+def _alias_of(m: re.Match[str]) -> str:
+    """ "(TC; n = 407)": the name printed beside a size, kept as the group's alias."""
+    return f" ({m.group('alias')})" if m.group("alias") else ""
+
+
 def _sized_lists(s: Sentence) -> list[_Def]:
     """ "A (n = 30) or B (n = 14)", "A (130), B (127), or C (129)" (bare sizes: allocation)."""
     text = s.text
@@ -612,14 +618,17 @@ def _sized_lists(s: Sentence) -> list[_Def]:
             prev = chains[-1][-1][0]
             gap = _ITEM_GAP.match(text[prev.end() : m.start()])
             if gap is not None:
-                chains[-1].append((m, gap.group("label")))
+                chains[-1].append((m, gap.group("label") + _alias_of(m)))
                 continue
-        chains.append([(m, _first_segment(text, m.start()))])
+        chains.append([(m, _first_segment(text, m.start()) + _alias_of(m))])
     out: list[_Def] = []
     for chain in chains:
         if not 2 <= len(chain) <= 4:
             continue
-        bare = any(m.group("eq") is None and m.group("pts") is None for m, _ in chain)
+        bare = any(
+            m.group("eq") is None and m.group("eq2") is None and m.group("pts") is None
+            for m, _ in chain
+        )
         if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
             continue  # "(35)" is a size only in an allocation sentence
         # sizes in a sentence that allocates or treats: arms; otherwise groups (by age, ...)
@@ -671,9 +680,15 @@ _RECEIVED = re.compile(
 )
 
 
+# "938 patients (651 stage B and 287 stage C) were randomized": the cohort's composition
+_COMPOSITION_BEFORE = re.compile(rf"(?i)\b{INT}\s+(?:[\w-]+\s+){{0,2}}?{PEOPLE}\s*$")
+
+
 def _pairs(s: Sentence, rx: re.Pattern[str], kind: str) -> list[_Def]:
     out: list[_Def] = []
     for m in rx.finditer(s.text):
+        if rx is _PAREN_SIZES and _COMPOSITION_BEFORE.search(s.text, 0, m.start()):
+            continue  # the parts of a cohort by a characteristic, not the arms it was split into
         g = m.groupdict()
         segments: list[str] = []
         sizes: list[int | None] = []
