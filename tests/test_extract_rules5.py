@@ -170,3 +170,37 @@ def test_grouped_thousands_count_as_printed_numbers() -> None:
     from synthesis.extract import iter_numbers
 
     assert {3700.0, 41640.0} <= set(iter_numbers("data of 3 700 patients and 41,640 people"))
+
+
+# ---------------------------------------------------------------------------
+# Times labelled by group without brackets; "the control group"; sizes of the whole cohort
+
+BTZ = "Overall, 370 patients were randomly assigned to receive bortezomib or no consolidation. "
+
+
+def test_times_labelled_after_was_and_the_control_group_names_the_no_arm() -> None:
+    draft = extract(
+        BTZ + "The PFS after randomization was 27 months for the bortezomib group compared "
+        "with 20 months for the control group (P = .05)."
+    )
+    assert rows(draft, "median", "p") == [
+        ("PFS", "bortezomib", 27, 0.05),
+        ("PFS", "no-consolidation", 20, None),
+    ]
+    assert all("without the word" in e.check for e in draft.entries)
+
+
+def test_a_drug_does_not_name_its_negation() -> None:
+    draft = extract(
+        BTZ + "The PFS was 27 months for the bortezomib group compared with 20 months for "
+        "the consolidation group."
+    )
+    assert rows(draft, "median") == []
+
+
+def test_the_cohort_randomized_between_arms_is_no_arms_size() -> None:
+    draft = extract(
+        BTZ + "The PFS after randomization was 27 months for the bortezomib group compared "
+        "with 20 months for the control group."
+    )
+    assert [a.n for a in draft.arms if a.id != "all"] == [None, None]

@@ -1158,7 +1158,9 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
     if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
         return
     tp = _timepoint(sent)
-    for open_ in re.finditer(r"[(\[]", text):
+    # "(13 months for A vs 11 months for B)", "PFS was 27 months for A compared with 20
+    # months for B": a list of labelled times opens after a bracket or after "was"
+    for open_ in re.finditer(r"[(\[]|\b(?:was|were)\s+(?=\d)", text):
         start = open_.end()
         if _covered(state, sent.start + start) or _covered(state, sent.start + start + 3):
             continue
@@ -1183,7 +1185,10 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
             if arm is None or any(arm is x for _, x in items):
                 break
             items.append((m, arm))
-            sep = re.match(r"\s*(?:,|;|vs\.?|versus|v\.?|and)\s*", text[m.end() : m.end() + 12])
+            sep = re.match(
+                r"\s*(?:,|;|vs\.?|versus|v\.?|and|compared\s+(?:with|to))\s*",
+                text[m.end() : m.end() + 16],
+            )
             if sep is None:
                 break
             pos = m.end() + sep.end()

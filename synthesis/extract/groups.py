@@ -365,8 +365,8 @@ class Groups:
             return exact[0]
         scores: list[int] = []
         for own in self._distinct:
-            if NEG in own and NEG not in keys:
-                scores.append(-1)  # "CHT" never names "no CHT"
+            if NEG in own and NEG not in keys and "role:control" not in keys & own:
+                scores.append(-1)  # "CHT" never names "no CHT" (but "the control group" may)
                 continue
             scores.append(sum(_weight(x) for x in keys & own))
         best = max(scores)
@@ -904,6 +904,10 @@ def _size_statements(sents: list[Sentence]) -> list[_Size]:
                 label = clean_label(m.group("l"))
                 if n is None or n <= 0 or label is None:
                     continue
+                if re.match(
+                    r"(?i)[^,;.()]{0,60}?(?:,\s*)?\b(?:or|versus|vs\.?)\s", s.text[m.end() :]
+                ):
+                    continue  # "370 patients were randomly assigned to A or B": the whole cohort
                 out.append(_Size(n, label, s, i == 0))
     return out
 
