@@ -204,3 +204,34 @@ def test_the_cohort_randomized_between_arms_is_no_arms_size() -> None:
         "with 20 months for the control group."
     )
     assert [a.n for a in draft.arms if a.id != "all"] == [None, None]
+
+
+# ---------------------------------------------------------------------------
+# Three arms after "either", a list of three medians, labels after "selected for"
+
+
+def test_three_arms_after_either_and_their_medians_respectively() -> None:
+    draft = extract(
+        "Untreated patients were randomly allocated to receive 6 courses of either AB, CD, or "
+        "drugumab (DRG). Median survival did not differ significantly (61, 64, and 58 months "
+        "in the AB, CD, and DRG groups, respectively)."
+    )
+    assert [a.label for a in draft.arms if a.id != "all"] == ["AB", "CD", "drugumab"]
+    assert rows(draft, "median") == [("OS", "ab", 61), ("OS", "cd", 64), ("OS", "drugumab", 58)]
+
+
+def test_a_label_after_selected_for() -> None:
+    draft = extract(
+        "The objective was to compare survival in patients selected for intensive "
+        "chemotherapy (n = 900) or hypomethylating agents (n = 800). The median overall "
+        "survival was 10.9 and 9.2 months with chemotherapy and hypomethylating agents, "
+        "respectively."
+    )
+    assert [(a.label, a.n) for a in draft.arms if a.id != "all"] == [
+        ("intensive chemotherapy", 900),
+        ("hypomethylating agents", 800),
+    ]
+    assert rows(draft, "median") == [
+        ("OS", "intensive-chemotherapy", 10.9),
+        ("OS", "hypomethylating-agents", 9.2),
+    ]

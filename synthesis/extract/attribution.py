@@ -791,6 +791,8 @@ _MEDIAN_GAP = re.compile(
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
     rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*\()?"
+    # "median survival did not differ significantly according to randomization (67, 70 and ..."
+    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
@@ -803,6 +805,7 @@ _VALUE_SEP = re.compile(
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
+    rf"(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}}"
     rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
 )

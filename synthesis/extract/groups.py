@@ -582,7 +582,8 @@ _ITEM_GAP = re.compile(
     r"(?:with\s+)?(?:the\s+|to\s+)?(?P<label>(?:[^;()]|" + PAREN + r"){1,120}?)\s*$"
 )
 _ANCHOR = re.compile(
-    r"(?i)\b(?:to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
+    r"(?i)\b(?:(?:selected|eligible|considered|scheduled|fit)\s+for|treated\s+with|"
+    r"to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
     r"to|into|comparing|compared|of)\s+(?=\S)|:\s*"
 )
 # a name of one to six (or three) words: not across "and", "vs" or a verb
@@ -823,12 +824,24 @@ _OUTCOME_WORDS = re.compile(
 _LEFT_START = re.compile(r"(?i)^.*\b(?:of|between|comparing|compare[ds]?|trial|study|with)\s+")
 
 
+_EITHER_LIST = re.compile(r"(?is).*?\beither\s+(?P<items>[^,()]{1,40}(?:,\s*[^,()]{1,40}){1,2}),?")
+
+
 def _unsized_definitions(s: Sentence) -> list[_Def]:
     out: list[_Def] = []
     if not _ALLOCATION.search(s.text) or " or " not in s.text:
         return out
     for m in _EITHER.finditer(s.text):
-        d = _define([m.group("a"), m.group("b")], [None, None], s, "allocation")
+        segments = [m.group("a"), m.group("b")]
+        # "6 monthly courses of either A, B, or C": a list of three (or four) after "either"
+        listed = _EITHER_LIST.fullmatch(m.group("a"))
+        if listed is not None:
+            parts = [x.strip() for x in re.split(r",", listed.group("items")) if x.strip()]
+            if 2 <= len(parts) <= 3 and all(len(x.split()) <= 3 for x in parts):
+                segments = [*parts, m.group("b")]
+        elif re.search(r"(?i)either\s", m.group("a")):
+            segments[0] = re.split(r"(?i)either\s+", m.group("a"))[-1]
+        d = _define(segments, [None] * len(segments), s, "allocation")
         if d is not None:
             out.append(d)
     return out
