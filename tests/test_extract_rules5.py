@@ -7,7 +7,10 @@ comment: a wrong number is worse than a missed one.
 
 from __future__ import annotations
 
+import pytest
+
 from synthesis.extract import Draft, extract
+from synthesis.extract.citation import find_citation
 
 
 def rows(draft: Draft, *keys: str) -> list[tuple]:
@@ -235,3 +238,33 @@ def test_a_label_after_selected_for() -> None:
         ("OS", "intensive-chemotherapy", 10.9),
         ("OS", "hypomethylating-agents", 9.2),
     ]
+
+
+# ---------------------------------------------------------------------------
+# The year from other citation forms (never from study dates)
+
+
+@pytest.mark.parametrize(
+    ("line", "year", "journal"),
+    [
+        ("Smith A, et al. A trial of X (ABC). Leuk Res 2011;35:120-126.", 2011, "Leuk Res"),
+        ("Smith A, et al.: A trial of X. Ann Hematol 12 (3): 101-9, 1999.", 1999, "Ann Hematol"),
+        ("Smith et al. BMC Hematology (2018) 18:12 DOI 10.1/x", 2018, "BMC Hematology"),
+        ("Blood Cancer Journal volume 9, Article number: 41 (2019)", 2019, "Blood Cancer Journal"),
+        ("Journal of Clinical Haematology 2008 March 3", 2008, "Journal of Clinical Haematology"),
+        ("Doe, J., Roe, R. (2012). A phase II study. Ann Oncol, 3(1), 1-5.", 2012, None),
+    ],
+)
+def test_citation_forms_give_the_year(line: str, year: int, journal: str | None) -> None:
+    c = find_citation(line + "\nBackground: 40 patients were enrolled.")
+    assert (c.year, c.journal) == (year, journal)
+    assert c.text is not None and c.text in line
+
+
+def test_study_dates_are_not_a_citation_year() -> None:
+    text = (
+        "The study started in 2002 and accrual stopped 1st of May 2007. Results will be "
+        "available September 2007. Between 2000 and 2011, 300 patients were enrolled."
+    )
+    assert find_citation(text).year is None
+    assert extract(text).year is None
