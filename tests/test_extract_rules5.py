@@ -268,3 +268,47 @@ def test_study_dates_are_not_a_citation_year() -> None:
     )
     assert find_citation(text).year is None
     assert extract(text).year is None
+
+
+# ---------------------------------------------------------------------------
+# Factor contrasts; the direction of a comparison with one named group
+
+
+def test_a_factor_after_a_linking_word_is_the_contrast() -> None:
+    draft = extract(
+        "A total of 900 patients were identified. Furthermore, male gender was associated with "
+        "inferior overall survival (OS) in multivariate analysis (hazard ratio [HR] = 1.36; "
+        "P = .002)."
+    )
+    assert rows(draft, "hr", "contrast", "adjusted") == [("OS", None, 1.36, "male gender", True)]
+
+
+def test_a_list_of_factors_with_sizes_and_the_population_of_the_sentence() -> None:
+    draft = extract(
+        "A total of 900 patients were identified. Among patients receiving chemotherapy, drug "
+        "X (n = 500; HR = 0.66; P = .001) and radiotherapy (n = 200; HR = 0.55; P = .004) "
+        "were independently associated with improved OS in multivariate analysis."
+    )
+    assert rows(draft, "hr", "contrast") == [
+        ("OS", None, 0.66, "drug X, among patients receiving chemotherapy"),
+        ("OS", None, 0.55, "radiotherapy, among patients receiving chemotherapy"),
+    ]
+
+
+ALLOC2 = "A total of 500 patients were randomly assigned to drug X or placebo. "
+
+
+def test_longer_in_the_named_arm_gives_it_the_larger_value() -> None:
+    draft = extract(ALLOC2 + "Median survival was longer in the placebo arm, 73 versus 60 months.")
+    assert rows(draft, "median") == [("OS", "placebo", 73), ("OS", "drug-x", 60)]
+    assert "larger value placebo's" in draft.entries[0].check
+
+
+def test_shorter_in_the_named_arm_gives_it_the_smaller_value() -> None:
+    draft = extract(ALLOC2 + "Median PFS was shorter in the placebo arm, 8 versus 12 months.")
+    assert rows(draft, "median") == [("PFS", "placebo", 8), ("PFS", "drug-x", 12)]
+
+
+def test_compared_with_the_named_arm_is_no_direction() -> None:
+    draft = extract(ALLOC2 + "Compared with placebo, the median PFS was longer (12 vs 8 months).")
+    assert ("PFS", "placebo", 12) not in rows(draft, "median")

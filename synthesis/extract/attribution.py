@@ -252,6 +252,40 @@ def _direction_agrees(text: str, before: str, named: DraftArm, values: list[floa
     return not (_WORSE.search(before) and values[0] > values[1])
 
 
+# "longer in the thalidomide arm, 73 versus 60 months": the comparative tied to the group
+_MORE_IN = re.compile(
+    r"(?i)\b(?P<w>longer|higher|greater|better|superior|improved|prolonged|shorter|lower|worse|"
+    r"inferior)\s+(?:(?:in|with|for|on|among)\s+)?(?:the\s+)?$"
+)
+_LESS_WORDS = frozenset({"shorter", "lower", "worse", "inferior"})
+
+
+def _by_direction(
+    groups: Groups, text: str, one: DraftArm, other: DraftArm, values: list[float]
+) -> Assignment | None:
+    """Two values, one named group after a comparative ("longer in A"): the named group's
+    value is the larger (or, after "shorter", "lower", the smaller), whatever the order."""
+    if len(values) != 2 or values[0] == values[1]:
+        return None
+    spans = [(a, b) for a, b, arm in groups.named(text) if arm is one]
+    if len(spans) != 1:
+        return None
+    m = _MORE_IN.search(text[max(0, spans[0][0] - 40) : spans[0][0]])
+    if m is None:
+        return None
+    larger = 0 if values[0] > values[1] else 1
+    mine = larger if m.group("w").lower() not in _LESS_WORDS else 1 - larger
+    arms = [one, other] if mine == 0 else [other, one]
+    return Assignment(
+        arms,
+        check=(
+            f'arms inferred: "{m.group(0).strip()} {one.label}" makes the '
+            f"{'larger' if mine == larger else 'smaller'} value {one.label}'s, the other "
+            f"{other.label}'s"
+        ),
+    )
+
+
 def assign(
     groups: Groups,
     text: str,
@@ -304,7 +338,7 @@ def assign(
         one = distinct[0]
         other = next(a for a in arms if a is not one)
         if one is not arms[0]:
-            return Assignment(
+            return _by_direction(groups, text, one, other, values) or Assignment(
                 None, why=f"only {one.label} is named and the order of the values is not stated"
             )
         if not _direction_agrees(text, text[:first], one, values):
@@ -790,7 +824,7 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
-    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*\()?"
+    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,])?"
     # "median survival did not differ significantly according to randomization (67, 70 and ..."
     r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
@@ -1366,6 +1400,9 @@ def _add_median(
 # Ratios
 
 _ANALYSIS = (
+    # "Furthermore, male gender was associated with ...": a linking word first
+    r"(?:(?:Furthermore|Moreover|Additionally|In\s+addition|Also|Similarly|Notably|"
+    r"Importantly|Finally|However|Likewise),?\s+)?"
     r"(?:(?:In|On|After|By|Using)\s+(?:a\s+|the\s+)?(?:multivariate|multivariable|univariate)"
     r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
 )
@@ -1404,12 +1441,15 @@ _FACTOR_CONTRASTS = (
 # "although late relapse (HR 0.21 ...) was associated with lower mortality"
 _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
-    r"[(\[]\s*$"
+    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?$"
 )
+# "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
-    r"^[^()]{0,30}?[)\]]?\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|"
-    r"prognostic)"
+    r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
+    r"\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic)"
 )
+# "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
+_AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
 # "the risk of mortality increased with age (HR, 1.25 ...)"
 _WITH_FACTOR = re.compile(
     r"\b(?:increased|decreased|rose|fell|improved|worsened|higher|lower|shorter|longer)\s+with\s+"
@@ -1423,8 +1463,14 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     if not (groups.arms and groups.named(before)):
         near = before[-80:]
         c = _FACTOR_BEFORE_PAREN.search(near)
-        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 80]):
-            return re.sub(r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip())
+        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 300]):
+            contrast = re.sub(
+                r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip()
+            )
+            frame = _AMONG_FRAME.match(text)
+            if frame is not None and frame.end() <= m.start() and frame.group("f") not in contrast:
+                contrast = f"{contrast}, among {frame.group('f')}"
+            return contrast
         c = _WITH_FACTOR.search(near)
         if c is not None:
             return c.group("c").strip()
