@@ -309,6 +309,11 @@ def test_shorter_in_the_named_arm_gives_it_the_smaller_value() -> None:
     assert rows(draft, "median") == [("PFS", "placebo", 8), ("PFS", "drug-x", 12)]
 
 
+def test_a_named_value_not_printed_first_is_skipped() -> None:
+    draft = extract(ALLOC2 + "Median PFS was longer in the placebo arm, 8 versus 12 months.")
+    assert rows(draft, "median") == []
+
+
 def test_compared_with_the_named_arm_is_no_direction() -> None:
     draft = extract(ALLOC2 + "Compared with placebo, the median PFS was longer (12 vs 8 months).")
     assert ("PFS", "placebo", 12) not in rows(draft, "median")

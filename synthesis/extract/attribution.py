@@ -275,7 +275,9 @@ def _by_direction(
         return None
     larger = 0 if values[0] > values[1] else 1
     mine = larger if m.group("w").lower() not in _LESS_WORDS else 1 - larger
-    arms = [one, other] if mine == 0 else [other, one]
+    if mine != 0:
+        return None  # the named group's value is not printed first: the order is unclear
+    arms = [one, other]
     return Assignment(
         arms,
         check=(
