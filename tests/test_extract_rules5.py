@@ -317,3 +317,30 @@ def test_a_named_value_not_printed_first_is_skipped() -> None:
 def test_compared_with_the_named_arm_is_no_direction() -> None:
     draft = extract(ALLOC2 + "Compared with placebo, the median PFS was longer (12 vs 8 months).")
     assert ("PFS", "placebo", 12) not in rows(draft, "median")
+
+
+# ---------------------------------------------------------------------------
+# "in the A versus B arms"; "with or without"; an abbreviation beside a size
+
+
+def test_rates_in_the_a_versus_b_arms_are_read_in_order() -> None:
+    draft = extract(
+        "This randomized trial compared epoetin (EPO) with or without filgrastim plus "
+        "supportive care (SC; n = 50) versus SC alone (n = 40). The response rates in the EPO "
+        "versus SC alone arms were 36% versus 10%, respectively."
+    )
+    assert [(a.label, a.n, a.aliases) for a in draft.arms if a.id != "all"][1] == (
+        "SC alone",
+        40,
+        (),
+    )
+    epo = next(a for a in draft.arms if a.id == "epo")
+    assert "SC" not in epo.aliases
+    assert rows(draft, "percent", "total") == [("ORR", "epo", 36, 50), ("ORR", "sc-alone", 10, 40)]
+
+
+def test_with_or_without_is_not_a_negation() -> None:
+    from synthesis.extract.groups import NEG, word_keys
+
+    assert NEG not in word_keys("epoetin with or without filgrastim")
+    assert NEG in word_keys("epoetin without filgrastim")

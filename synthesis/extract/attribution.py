@@ -425,6 +425,8 @@ def binary_entries(
     group = group_frame(text)
     if group is None or group.end() > values[0].start:
         group = GROUP_BEFORE.search(text[: values[0].start])
+    if group is not None and re.search(r"(?i)\s(?:versus|vs\.?|and|or)\s", group.group("g")):
+        group = None  # "in the A versus B arms were x% versus y%": two groups, read in order
     sentence_arm: DraftArm | None = None
     if group is not None:
         sentence_arm = groups.resolve(group.group("g"))

@@ -180,7 +180,8 @@ _LETTER = re.compile(
 def word_keys(phrase: str) -> frozenset[str]:
     """The keys of a phrase without abbreviations expanded (see the module docstring)."""
     out: set[str] = set()
-    low = phrase.lower()
+    # "A with or without B" is A, with B optional: no negation
+    low = re.sub(r"\bwith\s+or\s+without\b", "with", phrase.lower())
     # "che-motherapy" (a line-break hyphen), "ide-cel": the joined word counts too
     for joined in re.findall(r"[a-z]{2,}(?:-[a-z]{2,})+", low):
         parts = joined.split("-")
@@ -605,9 +606,18 @@ def _first_segment(text: str, end: int) -> str:
     return segment
 
 
-def _alias_of(m: re.Match[str]) -> str:
-    """ "(TC; n = 407)": the name printed beside a size, kept as the group's alias."""
-    return f" ({m.group('alias')})" if m.group("alias") else ""
+def _alias_of(m: re.Match[str], segment: str) -> str:
+    """ "(TC; n = 407)": the name printed beside a size, kept as the group's alias when the
+    words it abbreviates are in the group's name ("erythropoietin plus supportive care
+    (SC; n = 53)" is not "SC")."""
+    alias = m.group("alias")
+    if not alias:
+        return ""
+    label = clean_label(segment) or ""
+    long = _long_form(_WORD_BEFORE.findall(segment), alias)
+    if long is not None and not word_keys(long) <= word_keys(label):
+        return ""
+    return f" ({alias})"
 
 
 def _sized_lists(s: Sentence) -> list[_Def]:
@@ -619,9 +629,10 @@ def _sized_lists(s: Sentence) -> list[_Def]:
             prev = chains[-1][-1][0]
             gap = _ITEM_GAP.match(text[prev.end() : m.start()])
             if gap is not None:
-                chains[-1].append((m, gap.group("label") + _alias_of(m)))
+                chains[-1].append((m, gap.group("label") + _alias_of(m, gap.group("label"))))
                 continue
-        chains.append([(m, _first_segment(text, m.start()) + _alias_of(m))])
+        first = _first_segment(text, m.start())
+        chains.append([(m, first + _alias_of(m, first))])
     out: list[_Def] = []
     for chain in chains:
         if not 2 <= len(chain) <= 4:
