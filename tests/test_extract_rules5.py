@@ -344,3 +344,12 @@ def test_with_or_without_is_not_a_negation() -> None:
 
     assert NEG not in word_keys("epoetin with or without filgrastim")
     assert NEG in word_keys("epoetin without filgrastim")
+
+
+def test_a_distribution_of_counts_is_no_rival_cohort_size() -> None:
+    draft = extract(
+        "The primary endpoint was EFS. 700 patients were randomized: 250 to each A and B arms "
+        "and 200 to the C arm. 90, 450, and 160 patients had favorable-, intermediate-, and "
+        "unfavorable-risk cytogenetics, respectively."
+    )
+    assert draft.n == 700

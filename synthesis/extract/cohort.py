@@ -185,6 +185,8 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
             continue
         if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
             continue  # "24 patients (54%) were papillary type": a share of the cohort
+        if re.search(r"\d\s*,\s*(?:and\s+)?$", before[-12:]):
+            continue  # "96, 456, and 150 patients had favorable-, ...": a distribution
         if re.search(
             r"(?i)(?:(?<!total )(?<!series )(?<!cohort )\bof|\bamong|\bin)\s+(?:the\s+)?$",
             before,
