@@ -353,3 +353,23 @@ def test_a_distribution_of_counts_is_no_rival_cohort_size() -> None:
         "unfavorable-risk cytogenetics, respectively."
     )
     assert draft.n == 700
+
+
+def test_the_subject_arm_improved_a_time_from_x_to_y() -> None:
+    draft = extract(
+        ALLOC2 + "Drug X also significantly improved event-free survival from median 22 months "
+        "to 34 months (P < .001)."
+    )
+    assert rows(draft, "median", "p") == [
+        ("EFS", "drug-x", 34, "<0.001"),
+        ("EFS", "placebo", 22, None),
+    ]
+    assert "y is drug X's" in draft.entries[0].check
+
+
+def test_from_to_without_a_subject_arm_is_not_read() -> None:
+    draft = extract(
+        ALLOC2 + "Longer follow-up improved event-free survival estimates from 22 months to 34 "
+        "months."
+    )
+    assert rows(draft, "median") == []

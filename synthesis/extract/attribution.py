@@ -1150,6 +1150,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
     _group_paren_times(sent, tterms, state, groups)
+    _from_to_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
     if tterms and not drafted_nr:
         for nr in re.finditer(r"(?i)not\s+(?:yet\s+)?reached", text):
@@ -1319,6 +1320,47 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
     for m, arm in found:
         unit = unit_name(m.group("unit").rstrip(".").lower())
         _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
+
+
+_FROM_TO = re.compile(
+    rf"(?i)\b(?P<verb>improved|prolonged|increased|extended|lengthened)\s+(?P<mid>[^,;()\d]{{1,60}}?)"
+    rf"\s+from\s+(?:an?\s+|the\s+)?(?:median\s+(?:of\s+)?)?(?P<v1>{NUM})\s*"
+    r"(?P<u1>months?|years?|weeks?|days?)?\s+to\s+(?:a\s+median\s+of\s+)?"
+    rf"(?P<v2>{NUM})\s*(?P<unit>months?|years?|weeks?|days?)\b"
+)
+
+
+def _from_to_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """ "A improved EFS from median 22 months to 34 months" in a two-arm trial: the second
+    value is A's (the subject), the first the other arm's; drafted with a check."""
+    text = sent.text
+    if len(groups.arms) != 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+        return
+    for m in _FROM_TO.finditer(text):
+        if _covered(state, sent.start + m.start("v1")):
+            continue
+        inside = [t for t in tterms if m.start("mid") <= t.start and t.end <= m.end("mid")]
+        if len({t.name for t in inside}) != 1:
+            continue
+        subject = groups.named_arms(text[: m.start()])
+        if len(subject) != 1 or groups.named_arms(text[m.start() : m.end()]):
+            continue
+        one = subject[0]
+        other = next(a for a in groups.arms if a is not one)
+        if float(num_text(m.group("v2"))) <= float(num_text(m.group("v1"))):
+            continue  # "improved ... from 34 to 22"? not read
+        unit = unit_name(m.group("unit").lower())
+        check = (
+            f'arms inferred: "{one.label} {m.group("verb")} ... from x to y": y is '
+            f"{one.label}'s, x {other.label}'s"
+        )
+        first_entry = len(state.entries)
+        name = inside[0].name
+        tp = _timepoint(sent)
+        for arm, k in ((one, "v2"), (other, "v1")):
+            found = _Found(m.group(k), m.start(k), m.end(k))
+            _add_median(name, found, unit, sent, state, tp, arm=arm.id, check=check)
+        _with_p(state, first_entry, one.id, _p_after(text, m.end()))
 
 
 @dataclass(frozen=True)
