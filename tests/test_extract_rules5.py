@@ -373,3 +373,18 @@ def test_from_to_without_a_subject_arm_is_not_read() -> None:
         "months."
     )
     assert rows(draft, "median") == []
+
+
+def test_counts_of_responses_are_drafted_with_a_total_to_fill_in() -> None:
+    draft = extract(
+        "A total of 80 patients were treated. The overall response rate was 40.0% (12 complete "
+        "responses, one partial response, and 19 hematologic improvements)."
+    )
+    counts = [r for r in rows(draft, "events", "total") if r[0] in ("CR", "PR")]
+    assert counts == [("CR", None, 12, None), ("PR", None, 1, None)]
+    assert all(e.todo for e in draft.entries if e.name in ("CR", "PR"))
+
+
+def test_a_complete_response_rate_is_not_a_count() -> None:
+    draft = extract("A total of 80 patients were treated. The 20 complete response rate was 25%.")
+    assert [e.get("events") for e in draft.entries if e.name == "CR"] == []

@@ -207,6 +207,11 @@ _BINARY_PATTERNS = (
         rf"(?i)(?<![\d.,/])\b(?P<k>\d+|{WORD_NUM})\s*(?:patients?|cases?|pts)?\s*[(\[]\s*{_PCT}\s*[)\]]"
     ),
     re.compile(rf"(?<![\d.,/·])\b{_PCT}(?!\s*(?:CI\b|confidence|C\.I\.|of (?:the )?(?:CI)))"),
+    # "(13 complete responses, one partial response, ...)": a count of responses
+    re.compile(
+        rf"(?i)(?<![\d.,/·])\b(?P<k>\d+|{WORD_NUM})(?=\s+(?:complete|partial)\s+"
+        r"(?:responses?|remissions?)\b(?!\s+(?:rates?|was|were|is)\b))"
+    ),
 )
 
 
@@ -221,6 +226,7 @@ _BINARY_NEEDLES: tuple[tuple[str, ...], ...] = (
     ("of",),
     ("%",),
     ("%",),
+    ("partial", "complete"),
 )
 assert len(_BINARY_NEEDLES) == len(_BINARY_PATTERNS)
 
