@@ -388,3 +388,11 @@ def test_counts_of_responses_are_drafted_with_a_total_to_fill_in() -> None:
 def test_a_complete_response_rate_is_not_a_count() -> None:
     draft = extract("A total of 80 patients were treated. The 20 complete response rate was 25%.")
     assert 20 not in [e.get("events") for e in draft.entries]
+
+
+def test_stratified_log_rank_p_of_a_ratio() -> None:
+    draft = extract(
+        ALLOC2 + "Overall survival did not differ (hazard ratio, 0.97; 95% CI, 0.83-1.14; "
+        "stratified log-rank P = .73)."
+    )
+    assert rows(draft, "hr", "ci", "p") == [("OS", None, 0.97, [0.83, 1.14], 0.73)]

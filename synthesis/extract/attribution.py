@@ -193,8 +193,8 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
-    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(]?\s*"
-    r"(?:(?:two|one)-sided\s+)?"
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(\[]?\s*"
+    r"(?:(?:two|one)-sided\s+)?(?:(?i:un)?stratified\s+)?"
     rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
 
