@@ -396,3 +396,30 @@ def test_stratified_log_rank_p_of_a_ratio() -> None:
         "stratified log-rank P = .73)."
     )
     assert rows(draft, "hr", "ci", "p") == [("OS", None, 0.97, [0.83, 1.14], 0.73)]
+
+
+# ---------------------------------------------------------------------------
+# A subgroup's ratio carries its contrast, or stays out
+
+REG = "The registry enrolled 1500 patients between 2010 and 2014. "
+
+
+def test_a_subgroup_ratio_takes_the_sentences_comparison_as_contrast() -> None:
+    draft = extract(REG + "Drug Z vs other treatments improved OS in LOT2 (HR, 0.279; P = .009).")
+    assert rows(draft, "hr", "contrast") == [
+        ("OS", None, 0.279, "Drug Z vs other treatments, LOT2")
+    ]
+
+
+def test_a_subgroup_ratio_without_a_comparison_is_skipped() -> None:
+    draft = extract(REG + "Survival was better in second-line patients (HR, 0.61; P = .01).")
+    assert rows(draft, "hr") == []
+    assert any("subgroup ratio" in c for c in skipped(draft))
+
+
+def test_a_ratio_in_an_analysis_is_not_a_subgroups() -> None:
+    draft = extract(
+        REG + "Drug Z improved OS (HR, 0.55; P < .001). Similar results were recorded in "
+        "landmark analyses (HR, 0.52; 95% CI, 0.38-0.70; P < .001)."
+    )
+    assert [r[2] for r in rows(draft, "hr")] == [0.55, 0.52]

@@ -1531,6 +1531,19 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     return None
 
 
+# "improved OS in LOT2 (HR, ...": the ratio of a subgroup named right before it
+_IN_SUBGROUP = re.compile(
+    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s][^,;()]{0,40}?)\s*[(\[]\s*$"
+)
+_NOT_SUBGROUP = re.compile(
+    r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
+    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable)\b"
+)
+# "ibrutinib vs other treatments improved OS": the comparison the sentence states
+_COMPARED_BEFORE = re.compile(
+    r"(?P<c>[A-Za-z][^,;()]{0,40}?\s(?:vs\.?|versus)\s[^,;()]{1,40}?)\s+(?:improved|prolonged|"
+    r"reduced|increased|decreased|was\s+associated|were\s+associated)\b"
+)
 # "0.63-1.03" right after the number a ratio reads: that number opens a range (a CI)
 _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 # "95% CI for the hazard ratio": what follows is the interval, not the estimate
@@ -1607,6 +1620,19 @@ def ratio_entries(
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
         contrast = _factor_contrast(text, m, groups)
+        sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
+        if (
+            contrast is None
+            and sub is not None
+            and not _NOT_SUBGROUP.search(sub.group("sub"))
+            and groups.resolve(sub.group("sub")) is None
+        ):
+            # "A vs B improved OS in LOT2 (HR, 0.279 ...)": a subgroup's ratio
+            compared = _COMPARED_BEFORE.search(text, 0, sub.start())
+            if compared is None:
+                _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
+                continue
+            contrast = f"{compared.group('c').strip()}, {sub.group('sub').strip()}"
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
