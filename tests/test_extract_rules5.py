@@ -423,3 +423,23 @@ def test_a_ratio_in_an_analysis_is_not_a_subgroups() -> None:
         "landmark analyses (HR, 0.52; 95% CI, 0.38-0.70; P < .001)."
     )
     assert [r[2] for r in rows(draft, "hr")] == [0.55, 0.52]
+
+
+def test_the_p_after_labelled_medians_goes_to_the_first_arm() -> None:
+    draft = extract(
+        "A total of 300 patients were randomly assigned to MPT or MP alone. The median PFS was "
+        "21.8 months for MPT and 14.5 months for MP (P = .004)."
+    )
+    assert rows(draft, "median", "p") == [
+        ("PFS", "mpt", 21.8, 0.004),
+        ("PFS", "mp-alone", 14.5, None),
+    ]
+
+
+def test_a_one_sided_p_written_with_a_digit() -> None:
+    draft = extract(
+        "In total, 98 patients were randomized to drug X (n = 50) or placebo (n = 48). "
+        "The CR rate was higher with drug X than with placebo (74% vs 31%; 1‐sided P < "
+        ".0001)."
+    )
+    assert [e.get("p") for e in draft.entries] == ["<0.0001", None]

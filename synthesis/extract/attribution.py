@@ -194,7 +194,7 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
     r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(\[]?\s*"
-    r"(?:(?:two|one)-sided\s+)?(?:(?i:un)?stratified\s+)?"
+    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
 
@@ -1110,7 +1110,9 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                     run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci, check=check
                 )
             if len(vals) > 1 and len(vals) == len(groups.arms):
-                _with_p(state, first_entry, targets[0].id, _p_after(text, vals[-1].end()))
+                # "21.8 months for MPT and 14.5 months for MP (P = .004)": after the last label
+                end = read.end if read.labels and read.labels[-1] else vals[-1].end()
+                _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
             gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))

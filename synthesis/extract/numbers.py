@@ -333,7 +333,7 @@ RATIO = re.compile(
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
-    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two)-sided\s+)?(?:(?i:un)?stratified\s+)?"
+    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     r"(?:(?i:log-?rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
 )
