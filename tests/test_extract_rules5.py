@@ -443,3 +443,16 @@ def test_a_one_sided_p_written_with_a_digit() -> None:
         ".0001)."
     )
     assert [e.get("p") for e in draft.entries] == ["<0.0001", None]
+
+
+def test_parallel_sizes_in_words_with_another_and_treated_only() -> None:
+    draft = extract(
+        "Fifty patients were randomly divided into two groups. Twenty-six patients as study "
+        "group received ABX+CDY, another twenty-four patients as control group were treated "
+        "only ABX+CDY+chemotherapy. The CR rate was 80% versus 75%."
+    )
+    assert draft.n == 50
+    assert [(a.label, a.n) for a in draft.arms if a.id != "all"] == [
+        ("ABX+CDY", 26),
+        ("ABX+CDY+chemotherapy", 24),
+    ]

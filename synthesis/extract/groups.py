@@ -686,7 +686,7 @@ _WHO_RECEIVED = re.compile(
 # received drug X and 38 received standard care (SC)"
 _RECEIVED = re.compile(
     rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
-    r"(?:received|underwent|were\s+treated\s+with)\s+"
+    r"(?:received|underwent|were\s+treated\s+(?:with|only(?:\s+with)?))\s+"
     r"(?P<l>(?:(?!\s+(?:and|or|while|whereas)\s+(?:a\s+total\s+of\s+)?\d)[^,;.()]){1,60}"
     rf"(?:\s*{PAREN})?)"
 )
@@ -759,7 +759,7 @@ def _parallel_received(s: Sentence) -> list[_Def]:
         return []
     for a, b in itertools.pairwise(found):
         if not re.fullmatch(
-            r"(?i)\s*,?\s*(?:and|while|whereas)\s+(?:a\s+total\s+of\s+)?",
+            r"(?i)\s*,?\s*(?:and|while|whereas|another|and\s+another)\s+(?:a\s+total\s+of\s+)?",
             s.text[a.end() : b.start("n")],
         ):
             return []
