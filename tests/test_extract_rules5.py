@@ -74,8 +74,12 @@ def test_rates_of_a_sentence_that_names_one_arm_go_to_it_with_a_check() -> None:
 
 
 def test_a_sentence_that_compares_is_not_read_as_one_arms() -> None:
-    draft = extract(ALLOC + "The ORR with ZX200 was 79%, higher than historical controls.")
-    assert all(e.arm is None for e in draft.entries)
+    draft = extract(
+        ALLOC + "Best response to ZX100 was: CR 12 of 149 (8%). The ORR with ZX200 was 79%, "
+        "higher than historical controls."
+    )
+    assert [a.id for a in draft.arms] == ["zx200", "zx100"]
+    assert [e.arm for e in draft.entries if e.name == "ORR"] in ([], [None])
 
 
 def test_a_total_that_does_not_fit_the_percent_is_not_inferred() -> None:
@@ -456,3 +460,14 @@ def test_parallel_sizes_in_words_with_another_and_treated_only() -> None:
         ("ABX+CDY", 26),
         ("ABX+CDY+chemotherapy", 24),
     ]
+
+
+def test_an_arm_named_as_a_time_is_not_the_sentences_group() -> None:
+    draft = extract(
+        "In total, 200 patients were randomly assigned to lenalidomide (n = 100) or "
+        "observation (n = 100). After induction with lenalidomide, the CR rate was 60%. PFS "
+        "was longer with lenalidomide than with observation (30 vs 20 months)."
+    )
+    assert [a.id for a in draft.arms] == ["lenalidomide", "observation"]
+    assert all(e.arm is None or e.check is None for e in draft.entries)
+    assert "lenalidomide" not in [e.arm for e in draft.entries]

@@ -402,6 +402,10 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
 _COMPARES = re.compile(
     r"(?i)\b(?:vs\.?|versus|compared|than|respectively|both|each|either|whereas|while|between)\b"
 )
+# "After induction with A, ...": A names a time, not the group the values are of
+_TIMING_BEFORE = re.compile(
+    r"(?i)\b(?:after|following|before|prior\s+to|post)\s+(?:[\w-]+\s+){0,3}?$"
+)
 # "low (mortality rate, 6.2%)": a label, then the outcome inside a parenthesis
 _LABEL_PAREN = re.compile(r"(?P<g>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*)?)\s*\(\s*$")
 
@@ -441,7 +445,9 @@ def binary_entries(
     if sentence_arm is None and len(groups.arms) >= 2 and not _COMPARES.search(text):
         # "Best response to A was: CR 22 of 149 (15%); ...": the one arm the sentence names
         named = groups.named_arms(text)
-        if len(named) == 1 and groups.named_arms(text[: values[0].start]) == named:
+        spans = groups.named(text)
+        timing = any(_TIMING_BEFORE.search(text, max(0, a - 40), a) for a, _, _ in spans)
+        if len(named) == 1 and not timing and groups.named_arms(text[: values[0].start]) == named:
             sentence_arm = named[0]
             frame_check = (
                 f"arm inferred: the sentence names only {sentence_arm.label}, before its values"
