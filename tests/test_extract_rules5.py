@@ -359,6 +359,23 @@ def test_a_distribution_of_counts_is_no_rival_cohort_size() -> None:
     assert draft.n == 700
 
 
+THREE = "A total of 300 patients were randomized to AB (n = 100), CD (n = 100), or EF (n = 100). "
+
+
+def test_rates_each_labelled_with_its_arm_after_with() -> None:
+    draft = extract(THREE + "The CR rate was 40% with AB, 50% with CD and 60% with EF.")
+    assert rows(draft, "percent", "total") == [
+        ("CR", "ab", 40, 100),
+        ("CR", "cd", 50, 100),
+        ("CR", "ef", 60, 100),
+    ]
+
+
+def test_with_an_outcome_is_still_the_outcome() -> None:
+    draft = extract(THREE + "Overall, 40% of patients with AB responded with CR.")
+    assert ("CR", "ab", 40) not in rows(draft, "percent")
+
+
 def test_the_subject_arm_improved_a_time_from_x_to_y() -> None:
     draft = extract(
         ALLOC2 + "Drug X also significantly improved event-free survival from median 22 months "

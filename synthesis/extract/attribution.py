@@ -398,6 +398,10 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     return groups.resolve(m.group("g"))
 
 
+_WITH_LABEL = re.compile(
+    rf"\s+(?:with|in|for|on)\s+(?:the\s+)?(?P<g>{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;.)]|$|\s+(?:and|vs\.?|versus|compared)\b))"
+)
 # words of a sentence that compares groups: its values need not all be one group's
 _COMPARES = re.compile(
     r"(?i)\b(?:vs\.?|versus|compared|than|respectively|both|each|either|whereas|while|between)\b"
@@ -486,6 +490,10 @@ def binary_entries(
         verb = _AFTER_VERB.match(after)
         if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
             verb = None  # "60% of patients with CR": a population, not the outcome
+        if verb and groups.arms and verb.group(0).strip() == "with":
+            w = _WITH_LABEL.match(after)
+            if w is not None and groups.resolve(w.group("g")) is not None:
+                verb = None  # "40% with AB": a group, not "with CR"
         if verb:
             rest = verb.end()
             nxt = next((t for t in bterms if t.start >= v.end), None)
@@ -535,6 +543,10 @@ def binary_entries(
         before_label = _label_before(groups, text, v.start, values[i - 1].end if i else 0)
         if labelled is None and before_label is not None and groups.arms:
             labelled = before_label
+        if labelled is None and groups.arms:
+            # "40% with AB, 50% with CD and 60% with EF": the group named right after
+            w = _WITH_LABEL.match(after)
+            labelled = groups.resolve(w.group("g")) if w else None
         if (
             group_after
             or labelled is not None
