@@ -488,3 +488,21 @@ def test_an_arm_named_as_a_time_is_not_the_sentences_group() -> None:
     assert [a.id for a in draft.arms] == ["lenalidomide", "observation"]
     assert all(e.arm is None or e.check is None for e in draft.entries)
     assert "lenalidomide" not in [e.arm for e in draft.entries]
+
+
+DRUG = (
+    "In this phase 3 trial, 400 patients were randomly assigned to drugumab (n = 200) or "
+    "placebo (n = 200). "
+)
+
+
+def test_median_values_right_after_an_opening_parenthesis() -> None:
+    draft = extract(DRUG + "Drugumab prolonged PFS (median 14.2 vs 8.1 months; HR 0.55).")
+    medians = [r for r in rows(draft, "median") if r[2] is not None]
+    assert medians == [("PFS", "drugumab", 14.2), ("PFS", "placebo", 8.1)]
+    assert all(e.check for e in draft.entries if e.get("median") is not None)
+
+
+def test_group_names_before_their_medians_without_a_separator() -> None:
+    draft = extract(DRUG + "Median OS: drugumab 30.1 months, placebo 24.5 months.")
+    assert rows(draft, "median") == [("OS", "drugumab", 30.1), ("OS", "placebo", 24.5)]

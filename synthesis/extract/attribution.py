@@ -855,7 +855,9 @@ _VALUE_LABEL = re.compile(
     rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
-_PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?={NUM}|not\s|NR\b)")
+_PRE_LABEL = re.compile(
+    rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
+)
 _VALUE_SEP = re.compile(
     r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
 )
@@ -979,11 +981,16 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     # "PFS ... (median of 28 v 35 months)", "At IA of OS, median was 41.4": the one survival
     # outcome the sentence names before
     lead = re.match(r"\s+(?:duration\s+)?of\b|\s*(?:was|were|,)(?=\s)", text[m.end() :])
+    # "A prolonged PFS (median 14.2 vs 8.1 months ...)": "(median" right before the values
+    in_paren = re.search(r"\(\s*$", text[max(0, m.start() - 3) : m.start()]) is not None
+    bare = lead is None and in_paren and re.match(r"\s+(?=\d)", text[m.end() :]) is not None
     names = {t.name for t in tterms if t.end <= m.start()}
-    if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
+    if (lead is None and not bare) or len(names) != 1 or len({t.name for t in tterms}) != 1:
         return None
     return [next(t for t in tterms if t.end <= m.start())], m.end() + (
-        lead.end() if lead.group(0).strip().startswith(("of", "duration")) else 0
+        lead.end()
+        if lead is not None and lead.group(0).strip().startswith(("of", "duration"))
+        else 0
     )
 
 
