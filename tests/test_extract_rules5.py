@@ -506,3 +506,21 @@ def test_median_values_right_after_an_opening_parenthesis() -> None:
 def test_group_names_before_their_medians_without_a_separator() -> None:
     draft = extract(DRUG + "Median OS: drugumab 30.1 months, placebo 24.5 months.")
     assert rows(draft, "median") == [("OS", "drugumab", 30.1), ("OS", "placebo", 24.5)]
+
+
+def test_of_n_patients_comma_frames_the_cohort() -> None:
+    draft = extract(
+        "Of 520 patients, 260 received drug A and 260 received drug B. Median PFS was 10.0 and "
+        "7.5 months, respectively."
+    )
+    assert draft.n == 520
+    assert [(a.id, a.n) for a in draft.arms if a.id != "all"] == [("drug-a", 260), ("drug-b", 260)]
+
+
+def test_sizes_in_named_arms_and_rates_in_arm_letters() -> None:
+    draft = extract(
+        "The study enrolled 88 patients (45 in arm A and 43 in arm B). ORR was 60% in arm A and "
+        "40% in arm B."
+    )
+    assert [(a.id, a.n) for a in draft.arms if a.id != "all"] == [("arm-a", 45), ("arm-b", 43)]
+    assert rows(draft, "percent", "total") == [("ORR", "arm-a", 60, 45), ("ORR", "arm-b", 40, 43)]

@@ -374,7 +374,7 @@ _AFTER_VERB = re.compile(
 )
 _GROUP_AFTER = re.compile(
     r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
-    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b(?:\s+(?-i:[A-Z]|\d{1,2})\b)?"
 )
 _TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
 _PAREN_LABEL = re.compile(r"^\s*\(\s*(?P<g>[A-Za-z][^()\d;,]{0,40}?)\s*\)")

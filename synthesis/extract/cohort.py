@@ -50,7 +50,9 @@ _COHORT_PATTERNS = (
         rf"enrolled|eligible|assessable|included)\s+{PEOPLE}\b(?!\s+(?:who|with|in|on|receiving)\b)"
         # "Of the 176 patients who are currently evaluable, ..."
         rf"|{PEOPLE}\s+who\s+(?:are|were)\s+(?:currently\s+|now\s+)?"
-        r"(?:evaluable|assessable|eligible)\b)"
+        r"(?:evaluable|assessable|eligible)\b"
+        # "Of 520 patients, 260 received A and 260 received B": the sentence's frame
+        rf"|{PEOPLE}\s*,)"
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]

@@ -668,10 +668,12 @@ _TO_ITEM = re.compile(
     rf"(?P<l>{_WORDS})"
 )
 _TO_GAP = re.compile(r"(?i)^\s*(?:,\s*(?:and\s+)?|and\s+|vs\.?\s+|versus\s+|;\s*)$")
+_NAMED_ARM = re.compile(r"\b(?:[Aa]rm|[Gg]roup)\s+(?:[A-Z]|\d{1,2})\b")
+_IN = r"(?:(?:in|to|on)\s+(?:the\s+)?)?"  # "(45 in arm A and 43 in arm B)"
 _PAREN_SIZES = re.compile(
-    rf"\(\s*(?P<n1>{INT})\s+(?P<l1>{_SHORT_WORDS})\s*(?:,|;|and|vs\.?|versus)\s*"
-    rf"(?P<n2>{INT})\s+(?P<l2>{_SHORT_WORDS})\s*"
-    rf"(?:(?:,|;|and|,\s*and)\s*(?P<n3>{INT})\s+(?P<l3>{_SHORT_WORDS})\s*)?\)"
+    rf"\(\s*(?P<n1>{INT})\s+{_IN}(?P<l1>{_SHORT_WORDS})\s*(?:,|;|and|vs\.?|versus)\s*"
+    rf"(?P<n2>{INT})\s+{_IN}(?P<l2>{_SHORT_WORDS})\s*"
+    rf"(?:(?:,|;|and|,\s*and)\s*(?P<n3>{INT})\s+{_IN}(?P<l3>{_SHORT_WORDS})\s*)?\)"
 )
 _N_EQUALS = re.compile(
     rf"(?P<l>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*){{0,2}}?)\s*[:,]?\s+[nN]\s*=\s*"
@@ -699,7 +701,11 @@ _COMPOSITION_BEFORE = re.compile(rf"(?i)\b{INT}\s+(?:[\w-]+\s+){{0,2}}?{PEOPLE}\
 def _pairs(s: Sentence, rx: re.Pattern[str], kind: str) -> list[_Def]:
     out: list[_Def] = []
     for m in rx.finditer(s.text):
-        if rx is _PAREN_SIZES and _COMPOSITION_BEFORE.search(s.text, 0, m.start()):
+        if (
+            rx is _PAREN_SIZES
+            and _COMPOSITION_BEFORE.search(s.text, 0, m.start())
+            and not re.search(r"(?i)\b(?:arm|group)s?\b", m.group(0))
+        ):
             continue  # the parts of a cohort by a characteristic, not the arms it was split into
         g = m.groupdict()
         segments: list[str] = []
@@ -775,6 +781,7 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _pairs(s, _RESPECTIVELY, "allocation with sizes")
     if allocation:
         out += _to_chains(s)
+    if allocation or _NAMED_ARM.search(s.text):  # "(45 in arm A and 43 in arm B)"
         out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
     if "=" in low:
         out += _n_equals(s)
