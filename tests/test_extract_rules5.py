@@ -524,3 +524,11 @@ def test_sizes_in_named_arms_and_rates_in_arm_letters() -> None:
     )
     assert [(a.id, a.n) for a in draft.arms if a.id != "all"] == [("arm-a", 45), ("arm-b", 43)]
     assert rows(draft, "percent", "total") == [("ORR", "arm-a", 60, 45), ("ORR", "arm-b", 40, 43)]
+
+
+def test_a_rate_with_no_group_in_a_sentence_naming_the_arms_is_skipped() -> None:
+    draft = extract(
+        DRUG + "After progression on placebo, patients crossed over to drugumab; the ORR was 30%."
+    )
+    assert rows(draft, "percent") == []
+    assert any("names the arms" in c for c in skipped(draft))

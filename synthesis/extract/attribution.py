@@ -419,6 +419,31 @@ def binary_entries(
 ) -> None:
     """Proportions of a sentence: outcome by the term before (or after) the value, group by
     the sentence's structure."""
+    first = len(state.entries)
+    _binary_entries(sent, terms, values, state, groups)
+    if len(groups.arms) < 2 or len(state.entries) == first:
+        return
+    if not groups.named(sent.text):
+        return
+    # "After progression on A, patients crossed over to B; the ORR was 30%": a rate with no
+    # group in a sentence that names the arms is not clearly the whole cohort's
+    kept = state.entries[:first]
+    for e in state.entries[first:]:
+        if e.arm is None:
+            shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
+            state.note(
+                f"skipped (a rate in a sentence that names the arms, its group not clear): "
+                f'{e.name} {shown} in "{short(sent.text)}"',
+                *e.values,
+            )
+        else:
+            kept.append(e)
+    state.entries[:] = kept
+
+
+def _binary_entries(
+    sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
+) -> None:
     text = sent.text
     bterms = [t for t in terms if t.kind == "binary"]
     if not bterms or not values:
