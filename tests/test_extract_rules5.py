@@ -532,3 +532,14 @@ def test_a_rate_with_no_group_in_a_sentence_naming_the_arms_is_skipped() -> None
     )
     assert rows(draft, "percent") == []
     assert any("names the arms" in c for c in skipped(draft))
+
+
+def test_a_groupless_median_in_a_clause_naming_an_arm_is_skipped() -> None:
+    draft = extract(DRUG + "After crossover from placebo to drugumab, median OS was 20 months.")
+    assert rows(draft, "median") == []
+    assert any("clause that names an arm" in c for c in skipped(draft))
+
+
+def test_a_groupless_median_in_another_clause_is_the_cohorts() -> None:
+    draft = extract(DRUG + "Median OS was 20 months; drugumab was well tolerated.")
+    assert rows(draft, "median") == [("OS", None, 20)]

@@ -1034,6 +1034,29 @@ _GROUP_PAREN_VALUE = re.compile(
 
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
+    first = len(state.entries)
+    _median_entries(sent, terms, state, groups)
+    if len(groups.arms) < 2 or len(state.entries) == first:
+        return
+    # "After crossover from A to B, median OS was 20 months": an arm named in the clause
+    # before a median with no group makes it not clearly the whole cohort's
+    kept = state.entries[:first]
+    for e in state.entries[first:]:
+        at = e.values[0][0] - sent.start if e.values else 0
+        clause = sent.text[: max(0, at)].rsplit(";", 1)[-1]
+        if e.arm is None and groups.named(clause):
+            shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
+            state.note(
+                f"skipped (a median in a clause that names an arm, its group not clear): "
+                f'{e.name} {shown} in "{short(sent.text)}"',
+                *e.values,
+            )
+        else:
+            kept.append(e)
+    state.entries[:] = kept
+
+
+def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     text = sent.text
     tterms = [t for t in terms if t.kind == "time"]
     drafted_nr = False
