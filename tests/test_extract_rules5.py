@@ -542,4 +542,4 @@ def test_a_groupless_median_in_a_clause_naming_an_arm_is_skipped() -> None:
 
 def test_a_groupless_median_in_another_clause_is_the_cohorts() -> None:
     draft = extract(DRUG + "Median OS was 20 months; drugumab was well tolerated.")
-    assert rows(draft, "median") == [("OS", None, 20)]
+    assert rows(draft, "median") == [("OS", "all", 20)]
