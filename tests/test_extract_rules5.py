@@ -543,3 +543,11 @@ def test_a_groupless_median_in_a_clause_naming_an_arm_is_skipped() -> None:
 def test_a_groupless_median_in_another_clause_is_the_cohorts() -> None:
     draft = extract(DRUG + "Median OS was 20 months; drugumab was well tolerated.")
     assert rows(draft, "median") == [("OS", "all", 20)]
+
+
+def test_only_codes_of_one_family_shorten_a_label() -> None:
+    from synthesis.extract.groups import _parallel
+
+    assert _parallel(["conditioning with MEL200", "MEL100"]) == ["MEL200", "MEL100"]
+    assert _parallel(["rituximab plus CHOP", "CHOP"]) == ["rituximab plus CHOP", "CHOP"]
+    assert _parallel(["rituximab plus CHOP-14", "R-CHOP"]) == ["rituximab plus CHOP-14", "R-CHOP"]

@@ -562,7 +562,11 @@ def _parallel(labels: list[str]) -> list[str]:
     out = []
     for x in labels:
         last = x.split()[-1]
-        out.append(last if " " in x and _CODE.fullmatch(last) and last not in single else x)
+        stem = re.match(r"[A-Za-z]+", last)
+        # codes of one family ("MEL200", "MEL100"): the same letters before their numbers
+        kin = stem is not None and len(stem.group(0)) >= 2
+        kin = kin and all(y.startswith(stem.group(0)) and y != last for y in single)
+        out.append(last if " " in x and _CODE.fullmatch(last) and kin else x)
     return out
 
 
