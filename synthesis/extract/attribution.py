@@ -193,8 +193,8 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
-    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(]?\s*"
-    r"(?:(?:two|one)-sided\s+)?"
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(\[]?\s*"
+    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
 
@@ -252,6 +252,42 @@ def _direction_agrees(text: str, before: str, named: DraftArm, values: list[floa
     return not (_WORSE.search(before) and values[0] > values[1])
 
 
+# "longer in the thalidomide arm, 73 versus 60 months": the comparative tied to the group
+_MORE_IN = re.compile(
+    r"(?i)\b(?P<w>longer|higher|greater|better|superior|improved|prolonged|shorter|lower|worse|"
+    r"inferior)\s+(?:(?:in|with|for|on|among)\s+)?(?:the\s+)?$"
+)
+_LESS_WORDS = frozenset({"shorter", "lower", "worse", "inferior"})
+
+
+def _by_direction(
+    groups: Groups, text: str, one: DraftArm, other: DraftArm, values: list[float]
+) -> Assignment | None:
+    """Two values, one named group after a comparative ("longer in A"): the named group's
+    value is the larger (or, after "shorter", "lower", the smaller), whatever the order."""
+    if len(values) != 2 or values[0] == values[1]:
+        return None
+    spans = [(a, b) for a, b, arm in groups.named(text) if arm is one]
+    if len(spans) != 1:
+        return None
+    m = _MORE_IN.search(text[max(0, spans[0][0] - 40) : spans[0][0]])
+    if m is None:
+        return None
+    larger = 0 if values[0] > values[1] else 1
+    mine = larger if m.group("w").lower() not in _LESS_WORDS else 1 - larger
+    if mine != 0:
+        return None  # the named group's value is not printed first: the order is unclear
+    arms = [one, other]
+    return Assignment(
+        arms,
+        check=(
+            f'arms inferred: "{m.group(0).strip()} {one.label}" makes the '
+            f"{'larger' if mine == larger else 'smaller'} value {one.label}'s, the other "
+            f"{other.label}'s"
+        ),
+    )
+
+
 def assign(
     groups: Groups,
     text: str,
@@ -304,7 +340,7 @@ def assign(
         one = distinct[0]
         other = next(a for a in arms if a is not one)
         if one is not arms[0]:
-            return Assignment(
+            return _by_direction(groups, text, one, other, values) or Assignment(
                 None, why=f"only {one.label} is named and the order of the values is not stated"
             )
         if not _direction_agrees(text, text[:first], one, values):
@@ -338,7 +374,7 @@ _AFTER_VERB = re.compile(
 )
 _GROUP_AFTER = re.compile(
     r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
-    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b"
+    r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b(?:\s+(?-i:[A-Z]|\d{1,2})\b)?"
 )
 _TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
 _PAREN_LABEL = re.compile(r"^\s*\(\s*(?P<g>[A-Za-z][^()\d;,]{0,40}?)\s*\)")
@@ -362,11 +398,52 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     return groups.resolve(m.group("g"))
 
 
+_WITH_LABEL = re.compile(
+    rf"\s+(?:with|in|for|on)\s+(?:the\s+)?(?P<g>{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;.)]|$|\s+(?:and|vs\.?|versus|compared)\b))"
+)
+# words of a sentence that compares groups: its values need not all be one group's
+_COMPARES = re.compile(
+    r"(?i)\b(?:vs\.?|versus|compared|than|respectively|both|each|either|whereas|while|between)\b"
+)
+# "After induction with A, ...": A names a time, not the group the values are of
+_TIMING_BEFORE = re.compile(
+    r"(?i)\b(?:after|following|before|prior\s+to|post)\s+(?:[\w-]+\s+){0,3}?$"
+)
+# "low (mortality rate, 6.2%)": a label, then the outcome inside a parenthesis
+_LABEL_PAREN = re.compile(r"(?P<g>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*)?)\s*\(\s*$")
+
+
 def binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
     """Proportions of a sentence: outcome by the term before (or after) the value, group by
     the sentence's structure."""
+    first = len(state.entries)
+    _binary_entries(sent, terms, values, state, groups)
+    if len(groups.arms) < 2 or len(state.entries) == first:
+        return
+    if not groups.named(sent.text):
+        return
+    # "After progression on A, patients crossed over to B; the ORR was 30%": a rate with no
+    # group in a sentence that names the arms is not clearly the whole cohort's
+    kept = state.entries[:first]
+    for e in state.entries[first:]:
+        if e.arm is None:
+            shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
+            state.note(
+                f"skipped (a rate in a sentence that names the arms, its group not clear): "
+                f'{e.name} {shown} in "{short(sent.text)}"',
+                *e.values,
+            )
+        else:
+            kept.append(e)
+    state.entries[:] = kept
+
+
+def _binary_entries(
+    sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
+) -> None:
     text = sent.text
     bterms = [t for t in terms if t.kind == "binary"]
     if not bterms or not values:
@@ -381,6 +458,8 @@ def binary_entries(
     group = group_frame(text)
     if group is None or group.end() > values[0].start:
         group = GROUP_BEFORE.search(text[: values[0].start])
+    if group is not None and re.search(r"(?i)\s(?:versus|vs\.?|and|or)\s", group.group("g")):
+        group = None  # "in the A versus B arms were x% versus y%": two groups, read in order
     sentence_arm: DraftArm | None = None
     if group is not None:
         sentence_arm = groups.resolve(group.group("g"))
@@ -391,6 +470,17 @@ def binary_entries(
                 f'values of a group that is not an identified arm, "{group.group(0)}"',
             )
             return
+    frame_check: str | None = None
+    if sentence_arm is None and len(groups.arms) >= 2 and not _COMPARES.search(text):
+        # "Best response to A was: CR 22 of 149 (15%); ...": the one arm the sentence names
+        named = groups.named_arms(text)
+        spans = groups.named(text)
+        timing = any(_TIMING_BEFORE.search(text, max(0, a - 40), a) for a, _, _ in spans)
+        if len(named) == 1 and not timing and groups.named_arms(text[: values[0].start]) == named:
+            sentence_arm = named[0]
+            frame_check = (
+                f"arm inferred: the sentence names only {sentence_arm.label}, before its values"
+            )
     tp = _timepoint(sent)
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
@@ -411,10 +501,24 @@ def binary_entries(
         if prior and prior[-1].kind != "binary":
             i += 1
             continue
+        # "3 risk groups: low (mortality rate, 6.2%), medium (14.5%)": the value of the
+        # group named before the parenthesis, not of the cohort
+        if prior and sentence_arm is None:
+            label = _LABEL_PAREN.search(text, max(0, prior[-1].start - 40), prior[-1].start)
+            if label is not None and ")" not in text[prior[-1].end : v.start]:
+                arm = groups.resolve(label.group("g")) if groups.arms else None
+                if arm is None:
+                    _skip(state, sent, f'a value of "{label.group("g")}"', v.start, v.end)
+                    i += 1
+                    continue
         # value followed by "with CR" / "achieved CR": that term or nothing
         verb = _AFTER_VERB.match(after)
         if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
             verb = None  # "60% of patients with CR": a population, not the outcome
+        if verb and groups.arms and verb.group(0).strip() == "with":
+            w = _WITH_LABEL.match(after)
+            if w is not None and groups.resolve(w.group("g")) is not None:
+                verb = None  # "40% with AB": a group, not "with CR"
         if verb:
             rest = verb.end()
             nxt = next((t for t in bterms if t.start >= v.end), None)
@@ -422,7 +526,13 @@ def binary_entries(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
                 _add_binary(
-                    nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                    nxt.name,
+                    v,
+                    sent,
+                    state,
+                    _timepoint_of(text, nxt) or tp,
+                    arm=_id(sentence_arm),
+                    check=frame_check,
                 )
                 used.add(bterms.index(nxt))
                 i += 1
@@ -440,7 +550,13 @@ def binary_entries(
             and not _term_run(bterms, v.start, text, used)
         ):
             _add_binary(
-                nxt.name, v, sent, state, _timepoint_of(text, nxt) or tp, arm=_id(sentence_arm)
+                nxt.name,
+                v,
+                sent,
+                state,
+                _timepoint_of(text, nxt) or tp,
+                arm=_id(sentence_arm),
+                check=frame_check,
             )
             used.add(bterms.index(nxt))
             i += 1
@@ -452,6 +568,10 @@ def binary_entries(
         before_label = _label_before(groups, text, v.start, values[i - 1].end if i else 0)
         if labelled is None and before_label is not None and groups.arms:
             labelled = before_label
+        if labelled is None and groups.arms:
+            # "40% with AB, 50% with CD and 60% with EF": the group named right after
+            w = _WITH_LABEL.match(after)
+            labelled = groups.resolve(w.group("g")) if w else None
         if (
             group_after
             or labelled is not None
@@ -525,7 +645,9 @@ def binary_entries(
             listed = _value_list(values, i, text)
             if len(listed) == len(run) and _RESPECTIVELY.search(text, listed[-1].end):
                 for term, val in zip(run, listed, strict=True):
-                    _add_binary(term.name, val, sent, state, tp, arm=_id(sentence_arm))
+                    _add_binary(
+                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
+                    )
                     used.add(bterms.index(term))
             else:
                 state.note(
@@ -550,12 +672,23 @@ def binary_entries(
                 continue
             of_n = _OF_N.search(text[run[0].end : v.start])
             d = dict(v.fields)
-            check = None
+            check = frame_check
             n = int_value(of_n.group("n") or of_n.group("n2")) if of_n is not None else None
             if n is None and sentence_total is not None and sentence_arm is None:
                 # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
                 n, phrase = sentence_total
                 check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+            if n is None and sentence_arm is not None:
+                # "A: CR 22 of 149 (15%); PR 95 of 149 (64%), for an ORR of 79%": one total
+                totals = {
+                    e.get("total")
+                    for e in state.entries
+                    if e.span == (sent.start, sent.end) and e.arm == sentence_arm.id
+                }
+                if len(totals) == 1 and None not in totals:
+                    n = totals.pop()
+                    how = f"total inferred: {sentence_arm.label}'s other rates here are of {n}"
+                    check = f"{check}; {how}" if check else how
             if n and "total" not in d and "percent" in d:
                 pct = d["percent"]
                 decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
@@ -570,7 +703,7 @@ def binary_entries(
                         used.add(bterms.index(run[0]))
                         i += 1
                         continue
-            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm))
+            _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check)
             used.add(bterms.index(run[0]))
         i += 1
 
@@ -738,19 +871,24 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
-    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*\()?"
+    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,])?"
+    # "median survival did not differ significantly according to randomization (67, 70 and ..."
+    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
     rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
-_PRE_LABEL = re.compile(rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})\s*(?:=|:|,)\s*(?={NUM}|not\s|NR\b)")
+_PRE_LABEL = re.compile(
+    rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
+)
 _VALUE_SEP = re.compile(
     r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
+    rf"(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}}"
     rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
 )
@@ -868,16 +1006,57 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     # "PFS ... (median of 28 v 35 months)", "At IA of OS, median was 41.4": the one survival
     # outcome the sentence names before
     lead = re.match(r"\s+(?:duration\s+)?of\b|\s*(?:was|were|,)(?=\s)", text[m.end() :])
+    # "A prolonged PFS (median 14.2 vs 8.1 months ...)": "(median" right before the values
+    in_paren = re.search(r"\(\s*$", text[max(0, m.start() - 3) : m.start()]) is not None
+    bare = lead is None and in_paren and re.match(r"\s+(?=\d)", text[m.end() :]) is not None
     names = {t.name for t in tterms if t.end <= m.start()}
-    if lead is None or len(names) != 1 or len({t.name for t in tterms}) != 1:
+    if (lead is None and not bare) or len(names) != 1 or len({t.name for t in tterms}) != 1:
         return None
     return [next(t for t in tterms if t.end <= m.start())], m.end() + (
-        lead.end() if lead.group(0).strip().startswith(("of", "duration")) else 0
+        lead.end()
+        if lead is not None and lead.group(0).strip().startswith(("of", "duration"))
+        else 0
     )
+
+
+# "... versus an estimated median of 16 months": a value on the second side of a comparison
+_SECOND_SIDE = re.compile(
+    r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than)\s+(?:(?:an?|the)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:median\b[^,;()]{0,30}?)?$"
+)
+
+
+# "... similar in patients treated with BR (59.0 months) and FCR (55.0 months)": a group's value
+_GROUP_PAREN_VALUE = re.compile(
+    rf"[A-Za-z][\w+/-]*\s*\(\s*{NUM}\s*(?:months?|mos?|years?|weeks?|days?)\s*\)"
+)
 
 
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
+    first = len(state.entries)
+    _median_entries(sent, terms, state, groups)
+    if len(groups.arms) < 2 or len(state.entries) == first:
+        return
+    # "After crossover from A to B, median OS was 20 months": an arm named in the clause
+    # before a median with no group makes it not clearly the whole cohort's
+    kept = state.entries[:first]
+    for e in state.entries[first:]:
+        at = e.values[0][0] - sent.start if e.values else 0
+        clause = sent.text[: max(0, at)].rsplit(";", 1)[-1]
+        if e.arm is None and groups.named(clause):
+            shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
+            state.note(
+                f"skipped (a median in a clause that names an arm, its group not clear): "
+                f'{e.name} {shown} in "{short(sent.text)}"',
+                *e.values,
+            )
+        else:
+            kept.append(e)
+    state.entries[:] = kept
+
+
+def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     text = sent.text
     tterms = [t for t in terms if t.kind == "time"]
     drafted_nr = False
@@ -893,6 +1072,7 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
         ):
             starts.append((t.start, [t], t.end))
     starts.sort(key=lambda x: x[0])
+    grouped = False  # an earlier value of the sentence is a group's: a later bare one may be too
     for m_start, run, after in starts:
         if _SUBGROUP_SENTENCE.search(text[:m_start]):
             _skip(state, sent, "subgroup")
@@ -996,18 +1176,22 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
                 continue
             targets, check = got.arms, got.check
         if targets is not None:
+            grouped = True
             first_entry = len(state.entries)
             for arm, vm, ci in zip(targets, vals, extra_ci, strict=True):
                 _add_median(
                     run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci, check=check
                 )
             if len(vals) > 1 and len(vals) == len(groups.arms):
-                _with_p(state, first_entry, targets[0].id, _p_after(text, vals[-1].end()))
+                # "21.8 months for MPT and 14.5 months for MP (P = .004)": after the last label
+                end = read.end if read.labels and read.labels[-1] else vals[-1].end()
+                _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
             gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
         ):
             _skip(state, sent, "median for a group", a, b)
+            grouped = True
             continue
         if len(run) == len(vals):
             pairs = list(zip(run, vals, strict=True))
@@ -1028,11 +1212,20 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
             continue
+        if _SECOND_SIDE.search(text[max(0, m_start - 60) : a]) and frame_arm is None:
+            # "not reached ... versus an estimated median of 16 months": the other side's
+            _skip(state, sent, "the second side of a comparison, its group not named", a, b)
+            continue
+        if (grouped or _GROUP_PAREN_VALUE.search(text, 0, m_start)) and frame_arm is None:
+            # "EFS was similar with A (59 months) and B (55 months); median OS was not reached"
+            _skip(state, sent, "a median after group values in the same sentence", a, b)
+            continue
         for term, vm in pairs:
             _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
     _group_paren_times(sent, tterms, state, groups)
+    _from_to_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
     if tterms and not drafted_nr:
         for nr in re.finditer(r"(?i)not\s+(?:yet\s+)?reached", text):
@@ -1082,7 +1275,9 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
     if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
         return
     tp = _timepoint(sent)
-    for open_ in re.finditer(r"[(\[]", text):
+    # "(13 months for A vs 11 months for B)", "PFS was 27 months for A compared with 20
+    # months for B": a list of labelled times opens after a bracket or after "was"
+    for open_ in re.finditer(r"[(\[]|\b(?:was|were)\s+(?=\d)", text):
         start = open_.end()
         if _covered(state, sent.start + start) or _covered(state, sent.start + start + 3):
             continue
@@ -1107,7 +1302,10 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
             if arm is None or any(arm is x for _, x in items):
                 break
             items.append((m, arm))
-            sep = re.match(r"\s*(?:,|;|vs\.?|versus|v\.?|and)\s*", text[m.end() : m.end() + 12])
+            sep = re.match(
+                r"\s*(?:,|;|vs\.?|versus|v\.?|and|compared\s+(?:with|to))\s*",
+                text[m.end() : m.end() + 16],
+            )
             if sep is None:
                 break
             pos = m.end() + sep.end()
@@ -1199,6 +1397,47 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
         _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
 
 
+_FROM_TO = re.compile(
+    rf"(?i)\b(?P<verb>improved|prolonged|increased|extended|lengthened)\s+(?P<mid>[^,;()\d]{{1,60}}?)"
+    rf"\s+from\s+(?:an?\s+|the\s+)?(?:median\s+(?:of\s+)?)?(?P<v1>{NUM})\s*"
+    r"(?P<u1>months?|years?|weeks?|days?)?\s+to\s+(?:a\s+median\s+of\s+)?"
+    rf"(?P<v2>{NUM})\s*(?P<unit>months?|years?|weeks?|days?)\b"
+)
+
+
+def _from_to_times(sent: Sentence, tterms: list[Term], state: State, groups: Groups) -> None:
+    """ "A improved EFS from median 22 months to 34 months" in a two-arm trial: the second
+    value is A's (the subject), the first the other arm's; drafted with a check."""
+    text = sent.text
+    if len(groups.arms) != 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+        return
+    for m in _FROM_TO.finditer(text):
+        if _covered(state, sent.start + m.start("v1")):
+            continue
+        inside = [t for t in tterms if m.start("mid") <= t.start and t.end <= m.end("mid")]
+        if len({t.name for t in inside}) != 1:
+            continue
+        subject = groups.named_arms(text[: m.start()])
+        if len(subject) != 1 or groups.named_arms(text[m.start() : m.end()]):
+            continue
+        one = subject[0]
+        other = next(a for a in groups.arms if a is not one)
+        if float(num_text(m.group("v2"))) <= float(num_text(m.group("v1"))):
+            continue  # "improved ... from 34 to 22"? not read
+        unit = unit_name(m.group("unit").lower())
+        check = (
+            f'arms inferred: "{one.label} {m.group("verb")} ... from x to y": y is '
+            f"{one.label}'s, x {other.label}'s"
+        )
+        first_entry = len(state.entries)
+        name = inside[0].name
+        tp = _timepoint(sent)
+        for arm, k in ((one, "v2"), (other, "v1")):
+            found = _Found(m.group(k), m.start(k), m.end(k))
+            _add_median(name, found, unit, sent, state, tp, arm=arm.id, check=check)
+        _with_p(state, first_entry, one.id, _p_after(text, m.end()))
+
+
 @dataclass(frozen=True)
 class _Found:
     """A value read without a match of its own (stands in for a match in :func:`_add_median`)."""
@@ -1282,6 +1521,9 @@ def _add_median(
 # Ratios
 
 _ANALYSIS = (
+    # "Furthermore, male gender was associated with ...": a linking word first
+    r"(?:(?:Furthermore|Moreover|Additionally|In\s+addition|Also|Similarly|Notably|"
+    r"Importantly|Finally|However|Likewise),?\s+)?"
     r"(?:(?:In|On|After|By|Using)\s+(?:a\s+|the\s+)?(?:multivariate|multivariable|univariate)"
     r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
 )
@@ -1320,12 +1562,15 @@ _FACTOR_CONTRASTS = (
 # "although late relapse (HR 0.21 ...) was associated with lower mortality"
 _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
-    r"[(\[]\s*$"
+    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?$"
 )
+# "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
-    r"^[^()]{0,30}?[)\]]?\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|"
-    r"prognostic)"
+    r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
+    r"\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic)"
 )
+# "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
+_AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
 # "the risk of mortality increased with age (HR, 1.25 ...)"
 _WITH_FACTOR = re.compile(
     r"\b(?:increased|decreased|rose|fell|improved|worsened|higher|lower|shorter|longer)\s+with\s+"
@@ -1339,8 +1584,14 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     if not (groups.arms and groups.named(before)):
         near = before[-80:]
         c = _FACTOR_BEFORE_PAREN.search(near)
-        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 80]):
-            return re.sub(r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip())
+        if c is not None and _ASSOCIATED_AFTER.match(text[m.end() : m.end() + 300]):
+            contrast = re.sub(
+                r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip()
+            )
+            frame = _AMONG_FRAME.match(text)
+            if frame is not None and frame.end() <= m.start() and frame.group("f") not in contrast:
+                contrast = f"{contrast}, among {frame.group('f')}"
+            return contrast
         c = _WITH_FACTOR.search(near)
         if c is not None:
             return c.group("c").strip()
@@ -1355,6 +1606,19 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     return None
 
 
+# "improved OS in LOT2 (HR, ...": the ratio of a subgroup named right before it
+_IN_SUBGROUP = re.compile(
+    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s][^,;()]{0,40}?)\s*[(\[]\s*$"
+)
+_NOT_SUBGROUP = re.compile(
+    r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
+    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable)\b"
+)
+# "ibrutinib vs other treatments improved OS": the comparison the sentence states
+_COMPARED_BEFORE = re.compile(
+    r"(?P<c>[A-Za-z][^,;()]{0,40}?\s(?:vs\.?|versus)\s[^,;()]{1,40}?)\s+(?:improved|prolonged|"
+    r"reduced|increased|decreased|was\s+associated|were\s+associated)\b"
+)
 # "0.63-1.03" right after the number a ratio reads: that number opens a range (a CI)
 _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 # "95% CI for the hazard ratio": what follows is the interval, not the estimate
@@ -1431,6 +1695,19 @@ def ratio_entries(
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
         contrast = _factor_contrast(text, m, groups)
+        sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
+        if (
+            contrast is None
+            and sub is not None
+            and not _NOT_SUBGROUP.search(sub.group("sub"))
+            and groups.resolve(sub.group("sub")) is None
+        ):
+            # "A vs B improved OS in LOT2 (HR, 0.279 ...)": a subgroup's ratio
+            compared = _COMPARED_BEFORE.search(text, 0, sub.start())
+            if compared is None:
+                _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
+                continue
+            contrast = f"{compared.group('c').strip()}, {sub.group('sub').strip()}"
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None

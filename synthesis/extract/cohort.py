@@ -21,15 +21,15 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
-        rf"treatment of|randomi[sz]ed|randomly\s+assigned)"
+        rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
-        rf"{_FILLER}{{0,4}}?{PEOPLE}\b"
+        rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
     ),
     # "seven patients with newly diagnosed ANKL were enrolled"
     re.compile(
         rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\b[^.;]{{0,120}}?"
-        rf"\b(?:were|was)\s+(?:\w+\s+)?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
-        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated)"
+        rf"\b(?:were|was)\s+(?:\w+\s+){{0,2}}?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
+        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided)"
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
     re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
@@ -46,8 +46,13 @@ _COHORT_PATTERNS = (
     # (listed after the "Among" pattern, whose index is fixed below)
     # "Among 33 treated patients (61% men; ...), ...": a sentence framed by the treated cohort
     re.compile(
-        rf"(?i)^(?:Among|In|Of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+(?:treated|evaluable|"
+        rf"(?i)^(?:Among|In|Of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+(?:(?:treated|evaluable|"
         rf"enrolled|eligible|assessable|included)\s+{PEOPLE}\b(?!\s+(?:who|with|in|on|receiving)\b)"
+        # "Of the 176 patients who are currently evaluable, ..."
+        rf"|{PEOPLE}\s+who\s+(?:are|were)\s+(?:currently\s+|now\s+)?"
+        r"(?:evaluable|assessable|eligible)\b"
+        # "Of 520 patients, 260 received A and 260 received B": the sentence's frame
+        rf"|{PEOPLE}\s*,)"
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]
@@ -146,6 +151,10 @@ def _parts_of(text: str, n: int | None) -> bool:
     """ "44 patients, 10 from A and 34 from B, were enrolled": a breakdown that sums to n."""
     m = re.search(
         rf"(?i),\s*(?P<a>{NUMBER})\s+[^,;\d]{{0,40}}?\band\s+(?P<b>{NUMBER})\s+[^,;\d]*,", text
+    ) or re.match(  # "938 patients (651 stage B and 287 stage C) were randomized"
+        rf"(?i)\s*{PEOPLE}?\s*\(\s*(?P<a>{NUMBER})\s+[^,;()\d]{{0,40}}?\band\s+(?P<b>{NUMBER})"
+        r"\s+[^,;()\d]{0,40}\)",
+        text,
     )
     if m is None or n is None:
         return False
@@ -178,6 +187,8 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
             continue
         if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
             continue  # "24 patients (54%) were papillary type": a share of the cohort
+        if re.search(r"\d\s*,\s*(?:and\s+)?$", before[-12:]):
+            continue  # "96, 456, and 150 patients had favorable-, ...": a distribution
         if re.search(
             r"(?i)(?:(?<!total )(?<!series )(?<!cohort )\bof|\bamong|\bin)\s+(?:the\s+)?$",
             before,

@@ -180,7 +180,8 @@ _LETTER = re.compile(
 def word_keys(phrase: str) -> frozenset[str]:
     """The keys of a phrase without abbreviations expanded (see the module docstring)."""
     out: set[str] = set()
-    low = phrase.lower()
+    # "A with or without B" is A, with B optional: no negation
+    low = re.sub(r"\bwith\s+or\s+without\b", "with", phrase.lower())
     # "che-motherapy" (a line-break hyphen), "ide-cel": the joined word counts too
     for joined in re.findall(r"[a-z]{2,}(?:-[a-z]{2,})+", low):
         parts = joined.split("-")
@@ -365,8 +366,8 @@ class Groups:
             return exact[0]
         scores: list[int] = []
         for own in self._distinct:
-            if NEG in own and NEG not in keys:
-                scores.append(-1)  # "CHT" never names "no CHT"
+            if NEG in own and NEG not in keys and "role:control" not in keys & own:
+                scores.append(-1)  # "CHT" never names "no CHT" (but "the control group" may)
                 continue
             scores.append(sum(_weight(x) for x in keys & own))
         best = max(scores)
@@ -546,7 +547,27 @@ def _define(segments: list[str], sizes: list[int | None], s: Sentence, kind: str
             return None
         labels.append(label)
         aliases.append(alias)
-    return _Def(tuple(labels), tuple(sizes), s, kind, tuple(aliases))
+    return _Def(tuple(_parallel(labels)), tuple(sizes), s, kind, tuple(aliases))
+
+
+_CODE = re.compile(r"[A-Z][A-Za-z0-9+/-]*[A-Z0-9][A-Za-z0-9+/-]*")
+
+
+def _parallel(labels: list[str]) -> list[str]:
+    """ "transplants after conditioning with MEL200 or MEL100": the names are parallel, so a
+    label that ends in a code like the other labels (all one code each) is that code."""
+    single = [x for x in labels if " " not in x]
+    if len(labels) < 2 or len(single) != len(labels) - 1 or not all(map(_CODE.fullmatch, single)):
+        return labels
+    out = []
+    for x in labels:
+        last = x.split()[-1]
+        stem = re.match(r"[A-Za-z]+", last)
+        # codes of one family ("MEL200", "MEL100"): the same letters before their numbers
+        kin = stem is not None and len(stem.group(0)) >= 2
+        kin = kin and all(y.startswith(stem.group(0)) and y != last for y in single)
+        out.append(last if " " in x and _CODE.fullmatch(last) and kin else x)
+    return out
 
 
 _ALLOCATION = re.compile(
@@ -558,14 +579,16 @@ _TREATS = re.compile(
     r"either|underwent|undergo)\b"
 )
 _ITEM = re.compile(
-    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
+    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
+    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
 )
 _ITEM_GAP = re.compile(
     r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
     r"(?:with\s+)?(?:the\s+|to\s+)?(?P<label>(?:[^;()]|" + PAREN + r"){1,120}?)\s*$"
 )
 _ANCHOR = re.compile(
-    r"(?i)\b(?:to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
+    r"(?i)\b(?:(?:selected|eligible|considered|scheduled|fit)\s+for|treated\s+with|"
+    r"to\s+(?:receive|undergo)(?:\s+either)?|to\s+either|either|received|receiving|"
     r"to|into|comparing|compared|of)\s+(?=\S)|:\s*"
 )
 # a name of one to six (or three) words: not across "and", "vs" or a verb
@@ -587,6 +610,20 @@ def _first_segment(text: str, end: int) -> str:
     return segment
 
 
+def _alias_of(m: re.Match[str], segment: str) -> str:
+    """ "(TC; n = 407)": the name printed beside a size, kept as the group's alias when the
+    words it abbreviates are in the group's name ("erythropoietin plus supportive care
+    (SC; n = 53)" is not "SC")."""
+    alias = m.group("alias")
+    if not alias:
+        return ""
+    label = clean_label(segment) or ""
+    long = _long_form(_WORD_BEFORE.findall(segment), alias)
+    if long is not None and not word_keys(long) <= word_keys(label):
+        return ""
+    return f" ({alias})"
+
+
 def _sized_lists(s: Sentence) -> list[_Def]:
     """ "A (n = 30) or B (n = 14)", "A (130), B (127), or C (129)" (bare sizes: allocation)."""
     text = s.text
@@ -596,14 +633,18 @@ def _sized_lists(s: Sentence) -> list[_Def]:
             prev = chains[-1][-1][0]
             gap = _ITEM_GAP.match(text[prev.end() : m.start()])
             if gap is not None:
-                chains[-1].append((m, gap.group("label")))
+                chains[-1].append((m, gap.group("label") + _alias_of(m, gap.group("label"))))
                 continue
-        chains.append([(m, _first_segment(text, m.start()))])
+        first = _first_segment(text, m.start())
+        chains.append([(m, first + _alias_of(m, first))])
     out: list[_Def] = []
     for chain in chains:
         if not 2 <= len(chain) <= 4:
             continue
-        bare = any(m.group("eq") is None and m.group("pts") is None for m, _ in chain)
+        bare = any(
+            m.group("eq") is None and m.group("eq2") is None and m.group("pts") is None
+            for m, _ in chain
+        )
         if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
             continue  # "(35)" is a size only in an allocation sentence
         # sizes in a sentence that allocates or treats: arms; otherwise groups (by age, ...)
@@ -631,10 +672,12 @@ _TO_ITEM = re.compile(
     rf"(?P<l>{_WORDS})"
 )
 _TO_GAP = re.compile(r"(?i)^\s*(?:,\s*(?:and\s+)?|and\s+|vs\.?\s+|versus\s+|;\s*)$")
+_NAMED_ARM = re.compile(r"\b(?:[Aa]rm|[Gg]roup)\s+(?:[A-Z]|\d{1,2})\b")
+_IN = r"(?:(?:in|to|on)\s+(?:the\s+)?)?"  # "(45 in arm A and 43 in arm B)"
 _PAREN_SIZES = re.compile(
-    rf"\(\s*(?P<n1>{INT})\s+(?P<l1>{_SHORT_WORDS})\s*(?:,|;|and|vs\.?|versus)\s*"
-    rf"(?P<n2>{INT})\s+(?P<l2>{_SHORT_WORDS})\s*"
-    rf"(?:(?:,|;|and|,\s*and)\s*(?P<n3>{INT})\s+(?P<l3>{_SHORT_WORDS})\s*)?\)"
+    rf"\(\s*(?P<n1>{INT})\s+{_IN}(?P<l1>{_SHORT_WORDS})\s*(?:,|;|and|vs\.?|versus)\s*"
+    rf"(?P<n2>{INT})\s+{_IN}(?P<l2>{_SHORT_WORDS})\s*"
+    rf"(?:(?:,|;|and|,\s*and)\s*(?P<n3>{INT})\s+{_IN}(?P<l3>{_SHORT_WORDS})\s*)?\)"
 )
 _N_EQUALS = re.compile(
     rf"(?P<l>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*){{0,2}}?)\s*[:,]?\s+[nN]\s*=\s*"
@@ -649,15 +692,25 @@ _WHO_RECEIVED = re.compile(
 # received drug X and 38 received standard care (SC)"
 _RECEIVED = re.compile(
     rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
-    r"(?:received|underwent|were\s+treated\s+with)\s+"
+    r"(?:received|underwent|were\s+treated\s+(?:with|only(?:\s+with)?))\s+"
     r"(?P<l>(?:(?!\s+(?:and|or|while|whereas)\s+(?:a\s+total\s+of\s+)?\d)[^,;.()]){1,60}"
     rf"(?:\s*{PAREN})?)"
 )
 
 
+# "938 patients (651 stage B and 287 stage C) were randomized": the cohort's composition
+_COMPOSITION_BEFORE = re.compile(rf"(?i)\b{INT}\s+(?:[\w-]+\s+){{0,2}}?{PEOPLE}\s*$")
+
+
 def _pairs(s: Sentence, rx: re.Pattern[str], kind: str) -> list[_Def]:
     out: list[_Def] = []
     for m in rx.finditer(s.text):
+        if (
+            rx is _PAREN_SIZES
+            and _COMPOSITION_BEFORE.search(s.text, 0, m.start())
+            and not re.search(r"(?i)\b(?:arm|group)s?\b", m.group(0))
+        ):
+            continue  # the parts of a cohort by a characteristic, not the arms it was split into
         g = m.groupdict()
         segments: list[str] = []
         sizes: list[int | None] = []
@@ -716,7 +769,7 @@ def _parallel_received(s: Sentence) -> list[_Def]:
         return []
     for a, b in itertools.pairwise(found):
         if not re.fullmatch(
-            r"(?i)\s*,?\s*(?:and|while|whereas)\s+(?:a\s+total\s+of\s+)?",
+            r"(?i)\s*,?\s*(?:and|while|whereas|another|and\s+another)\s+(?:a\s+total\s+of\s+)?",
             s.text[a.end() : b.start("n")],
         ):
             return []
@@ -732,6 +785,7 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _pairs(s, _RESPECTIVELY, "allocation with sizes")
     if allocation:
         out += _to_chains(s)
+    if allocation or _NAMED_ARM.search(s.text):  # "(45 in arm A and 43 in arm B)"
         out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
     if "=" in low:
         out += _n_equals(s)
@@ -792,12 +846,24 @@ _OUTCOME_WORDS = re.compile(
 _LEFT_START = re.compile(r"(?i)^.*\b(?:of|between|comparing|compare[ds]?|trial|study|with)\s+")
 
 
+_EITHER_LIST = re.compile(r"(?is).*?\beither\s+(?P<items>[^,()]{1,40}(?:,\s*[^,()]{1,40}){1,2}),?")
+
+
 def _unsized_definitions(s: Sentence) -> list[_Def]:
     out: list[_Def] = []
     if not _ALLOCATION.search(s.text) or " or " not in s.text:
         return out
     for m in _EITHER.finditer(s.text):
-        d = _define([m.group("a"), m.group("b")], [None, None], s, "allocation")
+        segments = [m.group("a"), m.group("b")]
+        # "6 monthly courses of either A, B, or C": a list of three (or four) after "either"
+        listed = _EITHER_LIST.fullmatch(m.group("a"))
+        if listed is not None:
+            parts = [x.strip() for x in re.split(r",", listed.group("items")) if x.strip()]
+            if 2 <= len(parts) <= 3 and all(len(x.split()) <= 3 for x in parts):
+                segments = [*parts, m.group("b")]
+        elif re.search(r"(?i)either\s", m.group("a")):
+            segments[0] = re.split(r"(?i)either\s+", m.group("a"))[-1]
+        d = _define(segments, [None] * len(segments), s, "allocation")
         if d is not None:
             out.append(d)
     return out
@@ -873,6 +939,10 @@ def _size_statements(sents: list[Sentence]) -> list[_Size]:
                 label = clean_label(m.group("l"))
                 if n is None or n <= 0 or label is None:
                     continue
+                if re.match(
+                    r"(?i)[^,;.()]{0,60}?(?:,\s*)?\b(?:or|versus|vs\.?)\s", s.text[m.end() :]
+                ):
+                    continue  # "370 patients were randomly assigned to A or B": the whole cohort
                 out.append(_Size(n, label, s, i == 0))
     return out
 

@@ -207,6 +207,11 @@ _BINARY_PATTERNS = (
         rf"(?i)(?<![\d.,/])\b(?P<k>\d+|{WORD_NUM})\s*(?:patients?|cases?|pts)?\s*[(\[]\s*{_PCT}\s*[)\]]"
     ),
     re.compile(rf"(?<![\d.,/·])\b{_PCT}(?!\s*(?:CI\b|confidence|C\.I\.|of (?:the )?(?:CI)))"),
+    # "(13 complete responses, one partial response, ...)": a count of responses
+    re.compile(
+        rf"(?i)(?<![\d.,/·])\b(?P<k>\d+|{WORD_NUM})(?=\s+(?:complete|partial)\s+"
+        r"(?:responses?|remissions?)\b(?!\s+(?:rates?|was|were|is)\b))"
+    ),
 )
 
 
@@ -221,6 +226,7 @@ _BINARY_NEEDLES: tuple[tuple[str, ...], ...] = (
     ("of",),
     ("%",),
     ("%",),
+    ("partial", "complete"),
 )
 assert len(_BINARY_NEEDLES) == len(_BINARY_PATTERNS)
 
@@ -327,7 +333,8 @@ RATIO = re.compile(
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
-    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two)-sided\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
+    r"(?:(?i:log-?rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
 )
 

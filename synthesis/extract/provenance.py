@@ -21,6 +21,7 @@ QuoteEntry = tuple[int | None, str, str, Sequence[Any]]
 QuoteProblem = tuple[int | None, str, str]  # (line, field, message)
 
 _NUMBER = re.compile(rf"(?<![\w.·])[.·]?{NUM}")
+_GROUPED = re.compile(r"(?<![\w.,·])\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+(?![\d.·])")
 _WORD_NUMBER = re.compile(rf"(?i)\b{WORD_NUM}\b")
 _NR = re.compile(r"(?i)\bNR\b|not\s+(?:yet\s+)?(?:been\s+)?reached|not\s+estimable|\bNE\b")
 # the numeric fields of an outcome entry (the contract's section 1), in record order
@@ -45,12 +46,15 @@ _SHOWN = 60
 
 
 def iter_numbers(text: str) -> Iterator[float]:
-    """Every number printed in *text*, in digits or in words ("Forty-six" -> 46)."""
+    """Every number printed in *text*, in digits or in words ("Forty-six" -> 46), and
+    with thousands separators ("41,640", "3 700") also as the one number they print."""
     for m in _NUMBER.finditer(text):
         try:
             yield float(num_text(m.group(0)))
         except ValueError:
             continue
+    for m in _GROUPED.finditer(text):
+        yield float(re.sub(r"\D", "", m.group(0)))
     for m in _WORD_NUMBER.finditer(text):
         value = word_value(m.group(0))
         if value is not None:

@@ -185,7 +185,8 @@ WORD_NUM = (
     r"(?=[zotfsenZOTFSEN])(?:(?:" + "|".join(list(_WORD_UNITS)[1:10]) + r")\s+hundred"
     r"(?:\s+(?:and\s+)?" + _BELOW_100 + r")?\b|" + _BELOW_100 + r")"
 )
-INT = r"\d{1,3}(?:,\d{3})+|\d+"
+# "41,640"; "3 700 patients" (a space as thousands separator, only before a word)
+INT = r"\d{1,3}(?:,\d{3})+|(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?=\s+[^\W\d])|\d+"
 
 
 def word_value(text: str) -> int | None:
@@ -209,8 +210,8 @@ def word_value(text: str) -> int | None:
 
 def int_value(text: str) -> int | None:
     t = text.strip()
-    if re.fullmatch(INT, t):
-        return int(t.replace(",", ""))
+    if re.fullmatch(INT, t) or re.fullmatch(r"\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+", t):
+        return int(re.sub(r"[,\s\u00a0\u2009\u202f]", "", t))
     return word_value(t)
 
 
