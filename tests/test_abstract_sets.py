@@ -91,6 +91,25 @@ _WORDS = {
     "eighty": 80,
     "ninety": 90,
 }
+_TEENS = {
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_SMALL = {**_WORDS, **_TEENS}
+_SMALL_ALT = "|".join(sorted(_SMALL, key=len, reverse=True))
+# "One hundred fifteen", "Five hundred and forty-three", "Fifteen"
+_WORD_PHRASE = re.compile(
+    rf"\b(?:({_SMALL_ALT})[\s-]+hundred(?:[\s-]+(?:and[\s-]+)?({_SMALL_ALT})(?:-({_SMALL_ALT}))?)?"
+    rf"|({_SMALL_ALT})(?:-({_SMALL_ALT}))?)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d+(?:[ ,]\d{3})+(?![\d.,])|\d*[.,·]\d+|\d+")
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")(?:-(" + "|".join(_WORDS) + r"))?\b", re.I)
 
@@ -109,6 +128,9 @@ def numbers_in(text: str) -> set[Decimal]:
                 found.add(Decimal(v if not v.startswith(".") else "0" + v))
     for tens, unit in _WORD_NUMBER.findall(text):
         found.add(Decimal(_WORDS[tens.lower()] + (_WORDS[unit.lower()] if unit else 0)))
+    for match in _WORD_PHRASE.findall(text):
+        hundreds, *rest = (_SMALL.get(w.lower(), 0) for w in match)
+        found.add(Decimal(hundreds * 100 + sum(rest)))
     return found
 
 
