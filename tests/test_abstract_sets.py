@@ -24,7 +24,15 @@ FOLDERS = sorted(p for p in SETS.iterdir() if p.is_dir())
 
 
 def test_the_sets_are_there() -> None:
-    assert [p.name for p in FOLDERS] == ["dev", "round1", "round2", "round3", "round4", "seeds"]
+    assert [p.name for p in FOLDERS] == [
+        "dev",
+        "round1",
+        "round2",
+        "round3",
+        "round4",
+        "round5",
+        "seeds",
+    ]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
     assert counts == {
         "dev": counts["dev"],
@@ -32,6 +40,7 @@ def test_the_sets_are_there() -> None:
         "round2": 20,
         "round3": 20,
         "round4": 23,
+        "round5": 25,
         "seeds": 5,
     }
     assert counts["dev"] >= 6
@@ -46,7 +55,7 @@ def test_every_abstract_has_its_record(folder: Path) -> None:
 
 @pytest.mark.parametrize(
     "folder",
-    [SETS / "round1", SETS / "round2", SETS / "round3", SETS / "round4"],
+    [SETS / "round1", SETS / "round2", SETS / "round3", SETS / "round4", SETS / "round5"],
     ids=lambda p: p.name,
 )
 def test_expected_records_load_without_errors(folder: Path) -> None:
@@ -69,7 +78,7 @@ def test_every_expected_quote_is_in_its_abstract(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Round 4 (and later) also holds every number of an entry to its quote.
+# Rounds 4 and 5 also hold every number of an entry to its quote.
 
 _WORDS = {
     "one": 1,
@@ -91,6 +100,25 @@ _WORDS = {
     "eighty": 80,
     "ninety": 90,
 }
+_TEENS = {
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_SMALL = {**_WORDS, **_TEENS}
+_SMALL_ALT = "|".join(sorted(_SMALL, key=len, reverse=True))
+# "One hundred fifteen", "Five hundred and forty-three", "Fifteen"
+_WORD_PHRASE = re.compile(
+    rf"\b(?:({_SMALL_ALT})[\s-]+hundred(?:[\s-]+(?:and[\s-]+)?({_SMALL_ALT})(?:-({_SMALL_ALT}))?)?"
+    rf"|({_SMALL_ALT})(?:-({_SMALL_ALT}))?)\b",
+    re.I,
+)
 _NUMBER = re.compile(r"\d+(?:[ ,]\d{3})+(?![\d.,])|\d*[.,·]\d+|\d+")
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")(?:-(" + "|".join(_WORDS) + r"))?\b", re.I)
 
@@ -109,6 +137,9 @@ def numbers_in(text: str) -> set[Decimal]:
                 found.add(Decimal(v if not v.startswith(".") else "0" + v))
     for tens, unit in _WORD_NUMBER.findall(text):
         found.add(Decimal(_WORDS[tens.lower()] + (_WORDS[unit.lower()] if unit else 0)))
+    for match in _WORD_PHRASE.findall(text):
+        hundreds, *rest = (_SMALL.get(w.lower(), 0) for w in match)
+        found.add(Decimal(hundreds * 100 + sum(rest)))
     return found
 
 
@@ -173,7 +204,7 @@ def number_problems(folder: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("folder", [SETS / "round4"], ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", [SETS / "round4", SETS / "round5"], ids=lambda p: p.name)
 def test_every_number_of_an_entry_is_in_its_quote(folder: Path) -> None:
     assert number_problems(folder) == []
 
