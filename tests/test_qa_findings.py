@@ -448,3 +448,15 @@ def test_multilevel_also_fe_does_not_advise_multilevel() -> None:
     assert result.exit_code == 0, result.stderr
     advice = [line for line in result.stderr.splitlines() if "--model multilevel pools" in line]
     assert not advice, advice
+
+
+@pytest.mark.xfail(
+    strict=True, reason="QA: --studies naming a file gives click's 'Usage: ... Invalid value'"
+)
+def test_studies_option_naming_a_file_is_a_synth_error(tmp_path: Path) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("x")
+    result = invoke("validate", "--studies", str(target))
+    assert result.exit_code == 2
+    assert "Usage:" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"synth: error: {target}"), result.stderr
