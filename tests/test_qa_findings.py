@@ -460,3 +460,40 @@ def test_studies_option_naming_a_file_is_a_synth_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Usage:" not in result.stderr, result.stderr
     assert result.stderr.startswith(f"synth: error: {target}"), result.stderr
+
+
+# --- 16. two-arm comparative studies pooled as one single-group proportion, no warning ---
+
+
+def two_arm_review(tmp_path: Path) -> Path:
+    folder = tmp_path / "studies"
+    arms = "arms:\n  - {id: e, n: 30, role: experimental}\n  - {id: c, n: 30, role: control}\n"
+    for i, (a, b) in enumerate([(4, 9), (3, 8), (6, 10), (2, 7)]):
+        record(
+            folder,
+            f"t{i}",
+            2010 + i,
+            [
+                f"{{name: Death, arm: e, events: {a}, total: 30}}",
+                f"{{name: Death, arm: c, events: {b}, total: 30}}",
+            ],
+            extra=arms,
+        )
+    return folder
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="QA: pool/table pool experimental and control arms as one proportion without "
+    "pointing to --measure RR (only grade warns)",
+)
+@pytest.mark.parametrize("command", ["pool", "table"])
+def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_path: Path) -> None:
+    folder = two_arm_review(tmp_path)
+    args = ["pool", "--outcome", "Death"] if command == "pool" else ["table"]
+    result = invoke(*args, "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    # the grade command's warning: "every study compares an experimental and a control arm,
+    # pooled here as single-group proportions (PLO) ...; ... use --measure RR"
+    text = result.stderr + result.stdout
+    assert "experimental and a control arm" in text and "--measure RR" in text, text
