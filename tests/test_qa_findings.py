@@ -497,3 +497,21 @@ def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_p
     # pooled here as single-group proportions (PLO) ...; ... use --measure RR"
     text = result.stderr + result.stdout
     assert "experimental and a control arm" in text and "--measure RR" in text, text
+
+
+# --- 17. grade --level 0.9: 90% intervals under "95% CI" headers --------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="QA: synth grade --level 0.9 prints 90% intervals under '(95% CI)' column headers",
+)
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_grade_headers_follow_the_confidence_level(fmt: str) -> None:
+    result = invoke(
+        "grade", "--outcome", "ORR", "--level", "0.9", "--format", fmt, "--studies", STUDIES
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "518 per 1,000 (332 to 700)" in result.stdout  # the 90% interval (synth table's)
+    assert "95% CI" not in result.stdout, result.stdout
+    assert "90% CI" in result.stdout, result.stdout
