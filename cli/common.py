@@ -166,6 +166,26 @@ def selection_without_by(command: str, instead: str) -> Callable[[F], F]:
     return decorate
 
 
+#: --model and --cluster: the same options on pool, forest, table and report
+model_option = click.option(
+    "--model",
+    type=click.Choice(["rows", "multilevel"], case_sensitive=False),
+    default="rows",
+    show_default=True,
+    help="rows: every row (arm or study) independent (rma.uni); multilevel: rows "
+    "nested in clusters (rma.mv, REML or ML).",
+)
+
+cluster_option = click.option(
+    "--cluster",
+    default="study",
+    show_default=True,
+    metavar="study|TAG",
+    help="With --model multilevel: rows of the same study, or of the same value of "
+    "TAG (a trial reported in several papers, a centre), form a cluster.",
+)
+
+
 def model_options(f: F) -> F:
     """``--also``, ``--pi``, ``--model``, ``--cluster`` and ``--null``: what ``pool`` and
     ``forest`` add to the selection."""
@@ -185,22 +205,8 @@ def model_options(f: F) -> F:
             help="Prediction interval on the normal quantile (metafor) or on t with k - 2 df "
             "(Higgins et al. 2009; needs k >= 3).",
         ),
-        click.option(
-            "--model",
-            type=click.Choice(["rows", "multilevel"], case_sensitive=False),
-            default="rows",
-            show_default=True,
-            help="rows: every row (arm or study) independent (rma.uni); multilevel: rows "
-            "nested in clusters (rma.mv, REML or ML).",
-        ),
-        click.option(
-            "--cluster",
-            default="study",
-            show_default=True,
-            metavar="study|TAG",
-            help="With --model multilevel: rows of the same study, or of the same value of "
-            "TAG (a trial reported in several papers, a centre), form a cluster.",
-        ),
+        model_option,
+        cluster_option,
         click.option(
             "--null",
             type=float,

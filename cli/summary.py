@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 from synthesis.cli.common import (
     ci_option,
+    cluster_option,
     echo_warnings,
     force_option,
     level_option,
     main,
+    model_option,
     sort_option,
     studies_option,
     user_errors,
@@ -44,22 +46,8 @@ def analysis_options(f):  # type: ignore[no-untyped-def]
             "(MH: RR/OR/RD, PETO: OR), as synth pool --also. Outcomes it does not apply "
             "to say why.",
         ),
-        click.option(
-            "--model",
-            type=click.Choice(["rows", "multilevel"], case_sensitive=False),
-            default="rows",
-            show_default=True,
-            help="rows: every row (arm or study) independent; multilevel: rows nested in "
-            "clusters (rma.mv), as synth pool --model multilevel.",
-        ),
-        click.option(
-            "--cluster",
-            default="study",
-            show_default=True,
-            metavar="study|TAG",
-            help="With --model multilevel: the rows of one study, or of one value of TAG, "
-            "form a cluster.",
-        ),
+        model_option,
+        cluster_option,
         ci_option,
         level_option,
         studies_option,
