@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import r_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH = [sys.executable, "-m", "synthesis"]
@@ -93,15 +93,6 @@ cat(sprintf('{{"seconds": %.6f, "egger_t": %.10g, "regtest_z": %.10g, "rank_tau"
   t1 - t0, lm$zval, rt$zval, rk$tau, ifelse(is.na(rk$pval), "null", format(rk$pval, digits = 10)),
   tf$k0, tf$b[1], as.integer(f1$fsnum), as.integer(f2$fsnum), as.integer(f3$fsnum)))
 """
-
-
-def r_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    ok = subprocess.run(
-        ["Rscript", "-e", "library(metafor)"], capture_output=True, check=False
-    ).returncode
-    return ok == 0
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ R figures are measured when `Rscript` with metafor is on PATH, else skipped with
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import r_available
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTH = [sys.executable, "-m", "synthesis"]
@@ -60,15 +60,6 @@ dat <- escalc("PLO", xi = x, ni = n)
 res <- rma(yi, vi, data = dat)
 invisible(predict(res, transf = transf.ilogit)); invisible(confint(res))
 """
-
-
-def r_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    ok = subprocess.run(
-        ["Rscript", "-e", "library(metafor)"], capture_output=True, check=False
-    ).returncode
-    return ok == 0
 
 
 def main() -> None:

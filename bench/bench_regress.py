@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import median_time
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,15 +61,6 @@ def write_records(folder: Path) -> list[tuple[str, int, int, int]]:
         )
         rows.append((sid, year, events, n))
     return rows
-
-
-def median_time(fn, repeat: int = 5) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 R_SCRIPT = r"""

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import median_time, r_available
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,23 +56,6 @@ def data(k: int, seed: int = 20240611) -> tuple[np.ndarray, np.ndarray, np.ndarr
     x = rng.binomial(n, p)
     years = 1990 + rng.integers(0, 30, size=k)
     return x, n, years
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    out = fn()  # warm-up (imports, caches)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def r_available() -> bool:
-    if shutil.which("Rscript") is None:
-        return False
-    probe = ["Rscript", "-e", "library(metafor); library(jsonlite)"]
-    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
 def main() -> None:
@@ -113,7 +95,7 @@ def main() -> None:
         )
         r_out = None
         r_wall = None
-        if r_available():
+        if r_available("jsonlite"):
             script = folder / "bench.R"
             script.write_text(R_SCRIPT)
             t0 = time.perf_counter()
@@ -140,7 +122,7 @@ def main() -> None:
     results = {}
     total_r = 0.0
     for name, r_key, fn in rows:
-        t, out = timed(fn, args.repeat)
+        t, out = median_time(fn, args.repeat, warm_up=True)
         results[r_key] = out
         if r_out:
             tr = float(r_out[r_key])
@@ -149,7 +131,7 @@ def main() -> None:
             print(f"{name:<34}{t:12.4f}{tr:13.2f}{ratio:>10}")
         else:
             print(f"{name:<34}{t:12.4f}{'-':>13}{'-':>10}")
-    t_all, _ = timed(lambda: sensitivity_of(result, order="year"), args.repeat)
+    t_all, _ = median_time(lambda: sensitivity_of(result, order="year"), args.repeat, warm_up=True)
     line = f"{'all four from a PoolResult':<34}{t_all:12.4f}"
     if r_out:
         line += f"{total_r:13.2f}{'1/' + format(total_r / t_all, ',.0f'):>10}"
