@@ -10,12 +10,14 @@ reason is an error.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from synthesis.errors import Problem
+from synthesis.records.schema import suggest as _suggest
+from synthesis.records.schema import type_name as _type_name
 
 DOMAINS: tuple[str, ...] = (
     "risk_of_bias",
@@ -84,27 +86,6 @@ REVIEWER_FIELDS: tuple[str, ...] = (
     "measure",
 )
 MISSING_REASON = "required field is missing: every reviewer judgement needs its reason"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"text '{value if len(value) <= 40 else value[:37] + '...'}'"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return repr(value)
-
-
-def _suggest(name: str, choices: Sequence[str]) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
 
 
 def _is_number(x: Any) -> bool:

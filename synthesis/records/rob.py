@@ -56,6 +56,8 @@ from pathlib import Path
 from typing import Any
 
 from synthesis.errors import Problem
+from synthesis.records.schema import suggest as _suggest
+from synthesis.records.schema import type_name as _type_name
 
 # ---------------------------------------------------------------------------
 # The scale GRADE reads (best first), and the symbols of robvis's traffic lights.
@@ -385,26 +387,6 @@ def nos_overall(stars: Mapping[str, int]) -> str | None:
     if "poor" in ratings:
         return "poor"
     return "fair" if "fair" in ratings else "good"
-
-
-def _suggest(name: str, choices: tuple[str, ...] | list[str]) -> str:
-    lowered = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean '{lowered[match[0]]}'?" if match else ""
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"text '{value if len(value) <= 40 else value[:37] + '...'}'"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return repr(value)
 
 
 def _listing(items: tuple[str, ...] | list[str]) -> str:

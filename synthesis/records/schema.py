@@ -13,6 +13,7 @@ import datetime
 import difflib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -176,13 +177,19 @@ class Study:
 # Reading
 
 
-def suggest(name: str, choices: tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
-    if not match:
-        lowered = {c.lower(): c for c in choices}
-        if name.lower() in lowered:
-            match = [lowered[name.lower()]]
-    return f"; did you mean '{match[0]}'?" if match else ""
+def suggest(name: str, choices: Sequence[str]) -> str:
+    """``"; did you mean 'X'?"`` for the choice closest to ``name``, or ``""``.
+
+    The one "did you mean" of every record reader: an exact match of the case-folded name
+    first, else difflib's closest (ratio >= 0.6) of the case-folded choices, always shown
+    in the choice's own spelling.
+    """
+    lowered = {c.lower(): c for c in choices}
+    key = name.lower()
+    match = (
+        [key] if key in lowered else difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    )
+    return f"; did you mean '{lowered[match[0]]}'?" if match else ""
 
 
 _PLAIN_KEY = re.compile(r"[^\s:'\"]+")
