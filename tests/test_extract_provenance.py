@@ -55,31 +55,39 @@ def test_a_quote_not_in_the_text_and_numbers_not_in_their_quote() -> None:
         (13, "outcomes[3].quote", "   ", []),
         (15, "outcomes[4].quote", "The hazard ratio was 0·70", [0.7, ("p", 0.05)]),
     ]
+    # the one check of synth validate (synthesis.records.provenance), re-exported by extract
     assert check_quotes(text=SOURCE, entries=entries) == [
         (
             7,
             "outcomes[0].quote",
-            'quote is not in the source text: "The overall response rate was 46.7% (15/30)"; it '
-            'agrees up to "all response rate was 46.7% (1" and differs after',
+            'quote is not in the source text: "The overall response rate was 46.7% (15/30)"; '
+            'the closest passage is "...overall response rate was 46.7% (14/30)...": the text '
+            'has "(14/30)" where the quote has "(15/30)"',
         ),
         (
             9,
             "outcomes[1].median",
-            '1.7 is not printed in the quote "overall survival were 0.8 and 1.6 months"; quote '
-            "the sentence that gives it",
+            '1.7 is not printed in the quote "overall survival were 0.8 and 1.6 months", nor '
+            "anywhere in the source text; check the number, or say in the entry's note where it "
+            "comes from",
         ),
         (
             11,
             "outcomes[2].median",
-            '14 is not printed in the quote "median OS was not reached"; quote the sentence that '
-            "gives it",
+            '14 is not printed in the quote "median OS was not reached"; the source text:2 prints '
+            'it ("...The overall response rate was 46.7% (14/30) vs. 21.4%. Seventy percent of '
+            "the...\"): quote that passage, or say in the entry's note where it comes from",
         ),
-        (13, "outcomes[3].quote", "quote is empty; copy the sentence from the source text"),
+        (
+            13,
+            "outcomes[3].quote",
+            "quote is empty; copy the sentence from the source text that gives it",
+        ),
         (
             15,
             "outcomes[4].p",
-            '0.05 is not printed in the quote "The hazard ratio was 0·70"; quote the sentence '
-            "that gives it",
+            '0.05 is not printed in the quote "The hazard ratio was 0·70", nor anywhere in the '
+            "source text; check the number, or say in the entry's note where it comes from",
         ),
     ]
 

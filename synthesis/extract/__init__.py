@@ -19,16 +19,24 @@ Modules, each testable alone:
 * :mod:`.attribution`: which outcome and arm each value is for;
 * :mod:`.assemble`: the pipeline and the checks across entries;
 * :mod:`.comments`: the YAML text with its comments;
-* :mod:`.provenance`: checking quotes against their source text.
+* checking quotes against their source text: :mod:`synthesis.records.provenance`
+  (the one grammar of printed numbers, used by `synth validate` too), re-exported here.
 """
 
 from __future__ import annotations
+
+from synthesis.records.provenance import (
+    QuoteEntry,
+    QuoteProblem,
+    check_quotes,
+    entry_numbers,
+    iter_numbers,
+)
 
 from .assemble import extract
 from .comments import yaml_string
 from .groups import DraftArm
 from .model import Draft, DraftEntry
-from .provenance import QuoteEntry, QuoteProblem, check_quotes, entry_numbers, iter_numbers
 from .source import MAX_BYTES, read_abstract
 
 __all__ = [

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from synthesis.records.provenance import NUM, WORD_NUM, word_value  # noqa: F401 (re-exported)
+
 MAX_SENTENCE = 1000  # characters; a longer run without a sentence end is read in pieces
 
 
@@ -128,84 +130,12 @@ def short(text: str, limit: int = 160) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Printed numbers
+# Printed numbers (digits and words in the one grammar of synthesis.records.provenance)
 
-NUM = r"\d+(?:[.·]\d+)?"
 # a parenthesis with one level of nesting, "(60 mg/m(2) every 3 weeks)", of bounded length
 PAREN = r"\((?:[^()]|\([^()]{0,40}\)){0,120}\)"
-_WORD_UNITS = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-}
-_WORD_TENS = {
-    w: 10 * (i + 2)
-    for i, w in enumerate(
-        [
-            "twenty",
-            "thirty",
-            "forty",
-            "fifty",
-            "sixty",
-            "seventy",
-            "eighty",
-            "ninety",
-        ]
-    )
-}
-_BELOW_100 = (
-    r"(?:(?:" + "|".join(_WORD_TENS) + r")(?:[- ](?:" + "|".join(list(_WORD_UNITS)[1:10]) + r"))?"
-    r"|" + "|".join(sorted(_WORD_UNITS, key=len, reverse=True)) + r")"
-)
-# "Three hundred eighty-six", "One hundred and twelve", "forty-two", "seven"
-# (the lookahead on the first letter lets the engine skip other words without trying them all)
-WORD_NUM = (
-    r"(?=[zotfsenZOTFSEN])(?:(?:" + "|".join(list(_WORD_UNITS)[1:10]) + r")\s+hundred"
-    r"(?:\s+(?:and\s+)?" + _BELOW_100 + r")?\b|" + _BELOW_100 + r")"
-)
 # "41,640"; "3 700 patients" (a space as thousands separator, only before a word)
 INT = r"\d{1,3}(?:,\d{3})+|(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?=\s+[^\W\d])|\d+"
-
-
-def word_value(text: str) -> int | None:
-    """'Forty-six' -> 46, 'seven' -> 7, 'Three hundred eighty-six' -> 386; None otherwise."""
-    words = [w for w in re.split(r"[- ]+", text.strip().lower()) if w and w != "and"]
-    value = 0
-    if len(words) >= 2 and words[1] == "hundred":
-        if words[0] not in _WORD_UNITS or _WORD_UNITS[words[0]] == 0:
-            return None
-        value, words = 100 * _WORD_UNITS[words[0]], words[2:]
-        if not words:
-            return value
-    if len(words) == 1:
-        w = words[0]
-        below = _WORD_UNITS.get(w, _WORD_TENS.get(w))
-        return None if below is None else value + below
-    if len(words) == 2 and words[0] in _WORD_TENS and words[1] in _WORD_UNITS:
-        return value + _WORD_TENS[words[0]] + _WORD_UNITS[words[1]]
-    return None
 
 
 def int_value(text: str) -> int | None:

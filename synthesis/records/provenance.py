@@ -45,9 +45,10 @@ QuoteEntry = tuple[int | None, str, str, Sequence[Any]]
 QuoteProblem = tuple[int | None, str, str]  # (line, field, message)
 
 # ---------------------------------------------------------------------------
-# Printed numbers (the grammar of synthesis.extract.text, which drafts the quotes)
+# Printed numbers: the one grammar of numbers in prose, for validate and for synth extract
+# (synthesis.extract.text builds its patterns on NUM, WORD_NUM and word_value)
 
-_NUM = r"\d+(?:[.·]\d+)?"
+NUM = r"\d+(?:[.·]\d+)?"
 _UNITS = [
     "zero",
     "one",
@@ -77,12 +78,16 @@ _BELOW_100 = (
     r"(?:(?:" + "|".join(_TENS) + r")(?:[- ](?:" + "|".join(_UNITS[1:10]) + r"))?"
     r"|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
 )
-_WORD_NUM = (
+# "Three hundred eighty-six", "One hundred and twelve", "forty-two", "seven"
+# (the lookahead on the first letter lets the engine skip other words without trying them all)
+WORD_NUM = (
     r"(?=[zotfsenZOTFSEN])(?:(?:" + "|".join(_UNITS[1:10]) + r")\s+hundred"
     r"(?:\s+(?:and\s+)?" + _BELOW_100 + r")?\b|" + _BELOW_100 + r")"
 )
-_NUMBER = re.compile(rf"(?<![\w.·])[.·]?{_NUM}")
-_WORD_NUMBER = re.compile(rf"(?i)\b{_WORD_NUM}\b")
+_NUMBER = re.compile(rf"(?<![\w.·])[.·]?{NUM}")
+# "41,640", "3 700": thousands separators (comma, space, no-break and thin spaces)
+_GROUPED = re.compile(r"(?<![\w.,·])\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+(?![\d.·])")
+_WORD_NUMBER = re.compile(rf"(?i)\b{WORD_NUM}\b")
 _NR = re.compile(r"(?i)\bNR\b|not\s+(?:yet\s+)?(?:been\s+)?reached|not\s+estimable|\bNE\b")
 
 # the numeric fields of an outcome entry (the contract's section 1), in record order
@@ -129,19 +134,22 @@ def word_value(text: str) -> int | None:
 
 
 def iter_numbers(text: str) -> Iterator[float]:
-    """Every number printed in *text*, in digits or in words ("Forty-six" -> 46)."""
+    """Every number printed in *text*, in digits or in words ("Forty-six" -> 46), and
+    with thousands separators ("41,640", "3 700") also as the one number they print."""
     for value, _at in _numbers_at(text):
         yield value
 
 
 def _numbers_at(text: str) -> Iterator[tuple[float, int]]:
-    """(value, offset) of every number printed in *text*: digits first, then words."""
+    """(value, offset) of every number printed in *text*: digits, grouped digits, words."""
     for m in _NUMBER.finditer(text):
         t = m.group(0).replace("·", ".")
         try:
             yield float("0" + t if t.startswith(".") else t), m.start()
         except ValueError:
             continue
+    for m in _GROUPED.finditer(text):
+        yield float(re.sub(r"\D", "", m.group(0))), m.start()
     for m in _WORD_NUMBER.finditer(text):
         value = word_value(m.group(0))
         if value is not None:

@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any
 
 from synthesis.errors import Problem
-from synthesis.records.schema import suggest as _suggest
-from synthesis.records.schema import type_name as _type_name
+from synthesis.errors import suggest as _suggest
+from synthesis.errors import type_name as _type_name
 
 # ---------------------------------------------------------------------------
 # The scale GRADE reads (best first), and the symbols of robvis's traffic lights.

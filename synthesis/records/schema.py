@@ -9,15 +9,12 @@ check appends to a list of :class:`~synthesis.errors.Problem` and the caller
 
 from __future__ import annotations
 
-import datetime
-import difflib
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from synthesis.errors import Problem
+from synthesis.errors import MAX_COUNT, MAX_MAGNITUDE, Problem, suggest, type_name
 from synthesis.records.yamlio import LineDict
 
 if TYPE_CHECKING:
@@ -177,21 +174,6 @@ class Study:
 # Reading
 
 
-def suggest(name: str, choices: Sequence[str]) -> str:
-    """``"; did you mean 'X'?"`` for the choice closest to ``name``, or ``""``.
-
-    The one "did you mean" of every record reader: an exact match of the case-folded name
-    first, else difflib's closest (ratio >= 0.6) of the case-folded choices, always shown
-    in the choice's own spelling.
-    """
-    lowered = {c.lower(): c for c in choices}
-    key = name.lower()
-    match = (
-        [key] if key in lowered else difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
-    )
-    return f"; did you mean '{lowered[match[0]]}'?" if match else ""
-
-
 _PLAIN_KEY = re.compile(r"[^\s:'\"]+")
 
 
@@ -224,13 +206,6 @@ def _alias(key: str, allowed: tuple[str, ...]) -> str:
     return f"; did you mean '{target}'?" if target in allowed else ""
 
 
-#: Largest magnitude of any number in a record: far beyond any clinical quantity, and
-#: small enough that squares, products and sums of them stay finite in double precision.
-MAX_MAGNITUDE = 1e50
-#: Largest whole number (a count, a cohort size): more than any trial or registry holds.
-MAX_COUNT = 1_000_000_000
-
-
 def is_number(value: Any) -> bool:
     """A finite number a record may hold (bounded: see :data:`MAX_MAGNITUDE`)."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -247,39 +222,6 @@ def is_int(value: Any) -> bool:
     if isinstance(value, int):
         return abs(value) <= MAX_COUNT
     return isinstance(value, float) and value.is_integer() and abs(value) <= MAX_COUNT
-
-
-def type_name(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, str):
-        return f"text '{value if len(value) <= 60 else value[:57] + '...'}'"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (set, frozenset)):
-        return "a set"
-    if isinstance(value, bytes):
-        return "binary data"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return f"a date ({value.isoformat()})"
-    if isinstance(value, int) and abs(value) > MAX_COUNT:
-        digits = int(abs(value).bit_length() * 0.30103) + 1
-        shown = f"{value:.3e}" if digits < 300 else f"a number of about {digits} digits"
-        return f"{shown}, above the largest count synth accepts ({MAX_COUNT:,})"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{value!r} (not a finite number)"
-    if isinstance(value, float) and abs(value) > MAX_MAGNITUDE:
-        return (
-            f"{value:g}, far beyond any number synth accepts (counts up to {MAX_COUNT:,}, "
-            f"other numbers up to {MAX_MAGNITUDE:g})"
-        )
-    if isinstance(value, float) and value.is_integer() and abs(value) > MAX_COUNT:
-        return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
-    return repr(value)
 
 
 def parse_study(
