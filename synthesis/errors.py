@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import math
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,3 +116,17 @@ def type_name(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) > MAX_COUNT:
         return f"{value:g}, above the largest count synth accepts ({MAX_COUNT:,})"
     return repr(value)
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def file_kind(mode: int, *, otherwise: str = "not a regular file") -> str:
+    """What a file of ``st_mode`` *mode* is, for "X: is a named pipe (FIFO), not a file"."""
+    return next((name for test, name in _FILE_KINDS if test(mode)), otherwise)

@@ -49,6 +49,7 @@ import time
 from pathlib import Path
 
 from synthesis.errors import SynthError
+from synthesis.errors import file_kind as _kind
 
 # The unnamed temporary file of Linux; None elsewhere (or when tests switch it off).
 _O_TMPFILE: int | None = getattr(os, "O_TMPFILE", None)
@@ -133,18 +134,6 @@ def write_atomic(path: str | Path, data: bytes | str, *, force: bool = False) ->
 
 def _exists(target: Path) -> str:
     return f"{target}: already exists; use --force to overwrite it"
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _not_regular(target: Path, mode: int) -> WriteError:

@@ -123,7 +123,7 @@ def as_nobody(fn: Callable[[], Any], warm_up: Callable[[], Any] | None = None) -
 def test_a_fifo_is_never_a_target_even_with_force(tmp_path: Path) -> None:
     fifo = tmp_path / "out.yaml"
     os.mkfifo(fifo)
-    message = cannot(fifo, "it is a FIFO (named pipe), not a regular file", ONLY_REGULAR)
+    message = cannot(fifo, "it is a named pipe (FIFO), not a regular file", ONLY_REGULAR)
     for force in ((), ("--force",)):
         assert run("extract", str(ABSTRACT), "-o", str(fifo), *force) == (2, "", message)
         assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
@@ -198,7 +198,7 @@ def test_the_target_is_checked_before_the_work(tmp_path: Path) -> None:
     fifo = tmp_path / "report.html"
     os.mkfifo(fifo)
     code, _, err = run("report", "-o", str(fifo), "--studies", str(broken))
-    assert (code, err) == (2, cannot(fifo, "it is a FIFO (named pipe), not a regular file",
+    assert (code, err) == (2, cannot(fifo, "it is a named pipe (FIFO), not a regular file",
                                      ONLY_REGULAR))  # fmt: skip
 
 
@@ -659,7 +659,7 @@ def test_a_fifo_named_as_a_record_is_an_error_not_a_hang(studies: Path) -> None:
     assert run("validate", "--studies", "s") == (
         2,
         "",
-        "s/b.yaml: file: it is a FIFO (named pipe), not a regular file; a study record is a "
+        "s/b.yaml: file: it is a named pipe (FIFO), not a regular file; a study record is a "
         "plain text file\n" + errors(1, 1),
     )
 

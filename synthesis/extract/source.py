@@ -6,20 +6,13 @@ import os
 import stat
 from pathlib import Path
 
-from synthesis.errors import SynthError
+from synthesis.errors import SynthError, file_kind
 
 MAX_BYTES = 1_000_000  # an abstract is a few kB; 1 MB leaves room for a long one with its notes
 
-_KINDS = (
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
 
 def _not_regular(p: Path, mode: int) -> SynthError:
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    kind = file_kind(mode)
     return SynthError(f"{p}: is {kind}, not a file; give the abstract as a plain text file")
 
 

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from synthesis.errors import Problem
+from synthesis.errors import Problem, file_kind
 
 MAX_BYTES = 1_000_000  # an abstract is a few kB; 1 MB leaves room for a long one with notes
 
@@ -416,18 +416,6 @@ def _not_found(quote: str, index: _Index, source: str) -> str:
 # Reading a record's source text
 
 
-_KINDS = (
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
 def read_source(path: Path) -> tuple[str | None, str | None]:
     """(text, None) for a readable source text, else (None, what is wrong).
 
@@ -444,7 +432,7 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
     if stat.S_ISDIR(st.st_mode):
         return None, "is a folder; give the text file the record was drawn from"
     if not stat.S_ISREG(st.st_mode):
-        return None, f"is {_kind(st.st_mode)}, not a file; give a plain text file"
+        return None, f"is {file_kind(st.st_mode)}, not a file; give a plain text file"
     if st.st_size > MAX_BYTES:
         return None, _too_large(f"{st.st_size:,} bytes")
     try:
@@ -455,7 +443,7 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            return None, f"is {_kind(mode)}, not a file; give a plain text file"
+            return None, f"is {file_kind(mode)}, not a file; give a plain text file"
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:

@@ -33,7 +33,7 @@ import os
 import stat
 from pathlib import Path
 
-from synthesis.errors import Problem
+from synthesis.errors import Problem, file_kind
 
 MAX_FOLDER_DEPTH = 32
 RECORD_SUFFIXES = (".yaml", ".yml")
@@ -187,7 +187,7 @@ class _Walk:
                         (via_link or is_link, self.shown(sub_rel), Path(entry.path), key)
                     )
             elif is_record_name(name):
-                kind = _kind(st.st_mode)
+                kind = file_kind(st.st_mode, otherwise="not a file or a folder")
                 self.problem(
                     sub_rel,
                     "file",
@@ -246,15 +246,3 @@ class _Walk:
         found.skipped = tuple(self.skipped)
         found.problems = tuple(self.problems)
         return found
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a file or a folder"
