@@ -482,11 +482,6 @@ def two_arm_review(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: pool/table pool experimental and control arms as one proportion without "
-    "pointing to --measure RR (only grade warns)",
-)
 @pytest.mark.parametrize("command", ["pool", "table"])
 def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_path: Path) -> None:
     folder = two_arm_review(tmp_path)

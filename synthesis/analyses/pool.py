@@ -441,7 +441,7 @@ def _select_proportions(
 ) -> _Rows:
     """One row per arm (or whole cohort) with a count: a single proportion."""
     chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
-    _arms_warning(chosen, warnings)
+    _arms_warning(chosen, warnings, measure)
     events = np.array([e.events for e in chosen], dtype=float)
     totals = np.array([e.total for e in chosen], dtype=float)
     eff = effects.proportions(events, totals, measure=measure, level=level)
@@ -1146,8 +1146,45 @@ def median_spread_warnings(entries: Sequence[Entry]) -> list[str]:
     ]
 
 
-def _arms_warning(chosen: Sequence[Entry], warnings: list[str]) -> None:
-    """Rows that are arms of one study are not independent: say so (any measure)."""
+#: The start of :func:`two_arm_proportions_warning` (grade and table find it by it).
+TWO_ARM_PROPORTIONS = "every study compares an experimental and a control arm"
+
+
+def two_arm_proportions_warning(measure: str, outcome: str, *, grade: bool = False) -> str:
+    """Counts of two-arm comparative studies pooled as single-group proportions.
+
+    The one wording, said by pool, table, report and grade; with ``grade`` it names
+    synth grade's other way to set the measure (synth.yaml) instead of synth table's.
+    """
+    where = (
+        f"or measure: RR under grade.{outcome} in synth.yaml"
+        if grade
+        else f"synth table and report: --measure {outcome}=RR"
+    )
+    return (
+        f"{TWO_ARM_PROPORTIONS}, pooled here as single-group proportions ({measure}) with "
+        f"both arms as rows; for the relative effect and absolute effects use --measure RR "
+        f"({where})"
+    )
+
+
+def _compares_arms(chosen: Sequence[Entry]) -> bool:
+    """Every study of the rows has an experimental and a control arm among them."""
+    roles: dict[str, set[str | None]] = {}
+    for e in chosen:
+        roles.setdefault(e.study, set()).add(e.arm_role)
+    return bool(roles) and all({"experimental", "control"} <= r for r in roles.values())
+
+
+def _arms_warning(chosen: Sequence[Entry], warnings: list[str], measure: str = "") -> None:
+    """Rows that are arms of one study are not independent: say so (any measure).
+
+    Single-group proportions of studies that each compare an experimental and a control
+    arm are no comparison at all: then the warning points to --measure RR instead.
+    """
+    if measure in PROPORTION_MEASURES and _compares_arms(chosen):
+        warnings.append(two_arm_proportions_warning(measure, chosen[0].outcome))
+        return
     per_study = Counter(e.study for e in chosen)
     multi = sorted(study for study, count in per_study.items() if count > 1)
     if multi:
