@@ -195,10 +195,6 @@ def test_folder_as_output_is_a_synth_error(tmp_path: Path, args: tuple[str, ...]
 # --- 5. duplicate labels -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: two studies with the same author and year get the same label 'Smith 2020'",
-)
 def test_same_author_and_year_get_distinct_labels(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     (folder).mkdir()

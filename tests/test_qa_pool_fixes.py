@@ -166,3 +166,128 @@ def test_grade_says_it_once_with_synth_yaml(tmp_path: Path) -> None:
     (death,) = json.loads(result.stdout)["outcomes"]
     said = [w for w in death["warnings"] if "experimental and a control arm" in w]
     assert said == [two_arm_words("PLO", "or measure: RR under grade.Mortality in synth.yaml")]
+
+
+# ---------------------------------------------------------------------------------------
+# 7. labels unique in the review
+
+
+def smith_review(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
+    """smith2020b and smith2020a (written in that order), both 'Smith 2020', and Jones 2021."""
+    folder = tmp_path / "studies"
+    folder.mkdir()
+    rows = [
+        ("smith2020b", "Smith J. Another", 2020, 9),
+        ("smith2020a", "Smith J. A trial", 2020, 5),
+        ("jones2021", "Jones K. Third", 2021, 7),
+    ]
+    for sid, citation, year, events in rows:
+        label = (extra or {}).get(sid, "")
+        (folder / f"{sid}.yaml").write_text(
+            f'id: {sid}\ncitation: "{citation}"\nyear: {year}\n{label}'
+            f"tags: {{x: {events}}}\n"
+            f"outcomes:\n  - {{name: ORR, events: {events}, total: 20}}\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+WANTED = {"smith2020a": "Smith 2020a", "smith2020b": "Smith 2020b", "jones2021": "Jones 2021"}
+
+
+def test_json_labels_are_unique_and_ids_unchanged(tmp_path: Path) -> None:
+    folder = smith_review(tmp_path)
+    result = invoke("pool", "--outcome", "ORR", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    studies = json.loads(result.stdout)["studies"]
+    assert {s["id"]: s["label"] for s in studies} == WANTED
+
+
+def test_letters_follow_the_ids_not_the_file_order(tmp_path: Path) -> None:
+    # smith2020b.yaml is written first; the letters still follow the ids (a before b)
+    folder = smith_review(tmp_path)
+    result = invoke("pool", "--outcome", "ORR", "--sort", "listed", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert "Smith 2020a   " in result.stdout and "Smith 2020b   " in result.stdout
+    assert "Smith 2020 " not in result.stdout
+
+
+def test_a_selection_keeps_the_review_wide_label(tmp_path: Path) -> None:
+    # with only one Smith selected, it is still 'Smith 2020b', as in every other output
+    folder = smith_review(tmp_path)
+    result = invoke(
+        "pool", "--outcome", "ORR", "--where", "x=9", "--format", "json",
+        "--studies", str(folder),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (study,) = json.loads(result.stdout)["studies"]
+    assert (study["id"], study["label"]) == ("smith2020b", "Smith 2020b")
+
+
+def test_every_output_uses_the_unique_labels(tmp_path: Path) -> None:
+    folder = smith_review(tmp_path)
+    sens = invoke("sensitivity", "--outcome", "ORR", "--studies", str(folder))
+    bias = invoke("bias", "--outcome", "ORR", "--studies", str(folder))
+    studies = invoke("studies", "--studies", str(folder))
+    report = tmp_path / "r.html"
+    made = invoke("report", "-o", str(report), "--studies", str(folder))
+    svg = tmp_path / "f.svg"
+    forest = invoke("forest", "--outcome", "ORR", "-o", str(svg), "--studies", str(folder))
+    for run in (sens, bias, studies, made, forest):
+        assert run.exit_code == 0, run.stderr
+    for text in (sens.stdout, studies.stdout, report.read_text(), svg.read_text()):
+        assert "Smith 2020a" in text and "Smith 2020b" in text
+        assert "Smith 2020<" not in text and "Smith 2020 " not in text
+    # the table of synth studies lists the id beside its label
+    assert any(
+        "smith2020a" in line and "Smith 2020a" in line for line in studies.stdout.splitlines()
+    )
+
+
+def test_a_letter_already_used_by_another_label_is_skipped(tmp_path: Path) -> None:
+    # Jones's record is labelled 'Smith 2020a': the two 'Smith 2020' become b and c
+    folder = smith_review(tmp_path, extra={"jones2021": 'label: "Smith 2020a"\n'})
+    result = invoke("pool", "--outcome", "ORR", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    labels = {s["id"]: s["label"] for s in json.loads(result.stdout)["studies"]}
+    assert labels == {
+        "smith2020a": "Smith 2020b",
+        "smith2020b": "Smith 2020c",
+        "jones2021": "Smith 2020a",
+    }
+
+
+def test_records_labelled_alike_are_told_apart_too(tmp_path: Path) -> None:
+    folder = smith_review(
+        tmp_path,
+        extra={"smith2020a": 'label: "Yoon 2025"\n', "jones2021": 'label: "Yoon 2025"\n'},
+    )
+    result = invoke("pool", "--outcome", "ORR", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    labels = {s["id"]: s["label"] for s in json.loads(result.stdout)["studies"]}
+    assert labels == {
+        "smith2020a": "Yoon 2025b",
+        "smith2020b": "Smith 2020",
+        "jones2021": "Yoon 2025a",
+    }
+
+
+def test_letters_go_on_past_z() -> None:
+    from synthesis.records.schema import _letters
+
+    assert [_letters(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+        "a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa",
+    ]  # fmt: skip
+
+
+def test_thirty_studies_of_one_author_and_year_get_thirty_labels(tmp_path: Path) -> None:
+    folder = tmp_path / "studies"  # every citation is "Cite sNN": every label 'Cite 2020'
+    for i in range(30):
+        record(folder, f"s{i:02d}", 2020, [f"{{name: ORR, events: {i % 9 + 1}, total: 20}}"])
+    result = invoke("pool", "--outcome", "ORR", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    labels = {s["id"]: s["label"] for s in json.loads(result.stdout)["studies"]}
+    assert len(set(labels.values())) == 30
+    assert [labels[k] for k in ("s00", "s01", "s25", "s26", "s29")] == [
+        "Cite 2020a", "Cite 2020b", "Cite 2020z", "Cite 2020aa", "Cite 2020ad",
+    ]  # fmt: skip
