@@ -255,10 +255,6 @@ def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
 # --- 7. multilevel k = 1 shows a CI that is not the study's own -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --model multilevel, k = 1: 'not pooled' row shows a Wald CI, not the study's own",
-)
 def test_multilevel_single_study_shows_the_study_s_own_ci(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     record(folder, "s1", 2020, ["{name: ORR, events: 5, total: 20}"])

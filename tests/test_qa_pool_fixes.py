@@ -291,3 +291,71 @@ def test_thirty_studies_of_one_author_and_year_get_thirty_labels(tmp_path: Path)
     assert [labels[k] for k in ("s00", "s01", "s25", "s26", "s29")] == [
         "Cite 2020a", "Cite 2020b", "Cite 2020z", "Cite 2020aa", "Cite 2020ad",
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# 8. --model multilevel with one study: the study's own estimate and CI
+
+
+def one_study(tmp_path: Path, outcome: str) -> Path:
+    folder = tmp_path / "studies"
+    record(folder, "s1", 2020, [outcome])
+    return folder
+
+
+def both_models(folder: Path, outcome: str, *more: str) -> tuple[dict, dict, str]:
+    args = ("pool", "--outcome", outcome, "--format", "json", "--studies", str(folder), *more)
+    rows = invoke(*args)
+    ml = invoke(*args, "--model", "multilevel")
+    assert (rows.exit_code, ml.exit_code) == (0, 0), (rows.stderr, ml.stderr)
+    return json.loads(rows.stdout), json.loads(ml.stdout), ml.stderr
+
+
+def test_multilevel_k1_proportion_is_the_clopper_pearson_interval(tmp_path: Path) -> None:
+    # 5/20: Clopper-Pearson 95% [0.08657147, 0.49104587] (R: binom.test(5, 20)$conf.int)
+    a, b, _ = both_models(one_study(tmp_path, "{name: ORR, events: 5, total: 20}"), "ORR")
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == pytest.approx(
+        (0.25, 0.0865714691014346, 0.4910458717079575), rel=1e-9
+    )
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (a["estimate"], a["ci_low"], a["ci_high"])
+    # the analysis scale keeps the fit (Wald on the logit), as --model rows does
+    assert b["model_scale"]["ci_low"] == pytest.approx(a["model_scale"]["ci_low"], rel=1e-12)
+    assert b["heterogeneity"]["tau2"] is None and b["pi_low"] is None
+
+
+def test_multilevel_k1_hazard_ratio_is_the_record_s_interval(tmp_path: Path) -> None:
+    folder = one_study(tmp_path, "{name: OS, hr: 0.8, ci: [0.6, 1.1]}")
+    a, b, _ = both_models(folder, "OS")
+    own = b["studies"][0]
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (
+        own["estimate"], own["ci_low"], own["ci_high"],
+    )  # fmt: skip
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (a["estimate"], a["ci_low"], a["ci_high"])
+
+
+def test_multilevel_k1_says_single_study_once(tmp_path: Path) -> None:
+    _, b, stderr = both_models(one_study(tmp_path, "{name: ORR, events: 5, total: 20}"), "ORR")
+    said = [w for w in b["warnings"] if "single" in w or w.startswith("k = 1")]
+    assert said == [
+        "single study: not pooled; the estimate and CI shown are the study's own, and "
+        "heterogeneity is not defined"
+    ]
+    assert len([line for line in lines(stderr) if "single" in line]) == 1
+
+
+def test_multilevel_k1_text_rows_agree(tmp_path: Path) -> None:
+    folder = one_study(tmp_path, "{name: ORR, events: 5, total: 20}")
+    result = invoke("pool", "--outcome", "ORR", "--model", "multilevel", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    shown = [line for line in result.stdout.splitlines() if "[0.087, 0.491]" in line]
+    assert [line.split("  ")[0] for line in shown] == ["Cite 2020", "Single study: not pooled"]
+
+
+def test_multilevel_k1_table_row_is_the_study_s_own(tmp_path: Path) -> None:
+    folder = one_study(tmp_path, "{name: ORR, events: 5, total: 20}")
+    rows = invoke("table", "--format", "json", "--studies", str(folder))
+    ml = invoke("table", "--model", "multilevel", "--format", "json", "--studies", str(folder))
+    assert (rows.exit_code, ml.exit_code) == (0, 0), (rows.stderr, ml.stderr)
+    (a,) = json.loads(rows.stdout)["rows"]
+    (b,) = json.loads(ml.stdout)["rows"]
+    assert (b["estimate"], b["ci_low"], b["ci_high"]) == (a["estimate"], a["ci_low"], a["ci_high"])
