@@ -385,10 +385,6 @@ def test_table_json_certainty_is_the_grade_level() -> None:
 # --- 13. medians not reached are not listed -----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: README says medians not reached are listed; pool's table and forest omit them",
-)
 def test_median_not_reached_is_listed_in_pool_output(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i, (median, n) in enumerate([(5, 20), (7, 30), ("NR", 40)]):

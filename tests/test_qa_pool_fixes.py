@@ -359,3 +359,121 @@ def test_multilevel_k1_table_row_is_the_study_s_own(tmp_path: Path) -> None:
     (a,) = json.loads(rows.stdout)["rows"]
     (b,) = json.loads(ml.stdout)["rows"]
     assert (b["estimate"], b["ci_low"], b["ci_high"]) == (a["estimate"], a["ci_low"], a["ci_high"])
+
+
+# ---------------------------------------------------------------------------------------
+# 9. medians not reached: listed as their own rows, not pooled
+
+
+def median_review(tmp_path: Path, rows=((5, 20, "A"), (7, 30, "B"), ("NR", 40, "B"))) -> Path:
+    folder = tmp_path / "studies"
+    for i, (median, n, group) in enumerate(rows):
+        record(
+            folder, f"m{i}", 2020 + i, [f"{{name: OS, median: {median}, n: {n}}}"],
+            extra=f"tags: {{g: {group}}}\n",
+        )  # fmt: skip
+    return folder
+
+
+def pool_text(folder: Path, *more: str) -> str:
+    result = invoke("pool", "--outcome", "OS", "--studies", str(folder), *more)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_text_lists_the_median_not_reached_before_the_pooled_row(tmp_path: Path) -> None:
+    out = pool_text(median_review(tmp_path)).splitlines()
+    assert [line.split()[:2] for line in out[4:8]] == [
+        ["Cite", "2020"], ["Cite", "2021"], ["Cite", "2022"], ["Pooled", "median"],
+    ]  # fmt: skip
+    cells = [c.strip() for c in out[6].split("  ") if c.strip()]
+    assert cells == ["Cite 2022", "median NR", "NR", "not reached, not pooled"]
+    # pooled from the two medians only: weights 20/50 and 30/50, k = 2
+    assert "40.0%" in out[4] and "60.0%" in out[5] and "k = 2" in out[7]
+
+
+def test_the_not_reached_row_follows_the_pooled_rows_in_every_sort(tmp_path: Path) -> None:
+    folder = median_review(tmp_path, rows=(("NR", 40, "A"), (7, 30, "B"), (5, 20, "B")))
+    for sort in ("year", "estimate", "listed"):
+        out = pool_text(folder, "--sort", sort).splitlines()
+        assert out[6].startswith("Cite 2020") and "not reached, not pooled" in out[6], sort
+
+
+def test_json_lists_it_under_not_pooled_with_nulls(tmp_path: Path) -> None:
+    result = invoke(
+        "pool", "--outcome", "OS", "--format", "json", "--studies", str(median_review(tmp_path))
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "NaN" not in result.stdout
+    out = json.loads(result.stdout)
+    assert out["k"] == 2 and [s["id"] for s in out["studies"]] == ["m0", "m1"]
+    (nr,) = out["not_pooled"]
+    assert nr == {
+        "id": "m2", "arm": "all", "label": "Cite 2022", "data": "median NR",
+        "estimate": None, "ci_low": None, "ci_high": None, "yi": None, "vi": None,
+        "weight": None, "n": 40, "year": 2022, "source": nr["source"],
+        "reason": "median not reached",
+    }  # fmt: skip
+    assert nr["source"].endswith("m2.yaml:6")
+    # the warning still says it too
+    assert any(w.startswith("median not reached in m2") for w in out["warnings"])
+
+
+def test_json_of_medians_all_reached_has_an_empty_not_pooled(tmp_path: Path) -> None:
+    folder = median_review(tmp_path, rows=((5, 20, "A"), (7, 30, "B")))
+    result = invoke("pool", "--outcome", "OS", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["not_pooled"] == []
+
+
+def test_csv_and_markdown_list_it(tmp_path: Path) -> None:
+    folder = median_review(tmp_path)
+    csv = pool_text(folder, "--format", "csv").splitlines()
+    assert csv[3] == "not-pooled,,m2,all,Cite 2022,median NR,40" + "," * 12
+    assert csv[4].startswith("pooled,")
+    md = pool_text(folder, "--format", "md")
+    assert "| Cite 2022 | median NR | NR | not reached, not pooled |  |" in md
+
+
+def test_forest_draws_a_row_without_square_or_line(tmp_path: Path) -> None:
+    from synthesis.analyses.pool import pool
+    from synthesis.plots.forest import forest_layout
+
+    layout = forest_layout(pool(studies=median_review(tmp_path), outcome="OS"))
+    row = next(r for r in layout.rows if r.label == "Cite 2022")
+    assert (row.kind, row.data, row.estimate_text) == (
+        "study", "median NR", "NR (not reached, not pooled)",
+    )  # fmt: skip
+    assert (row.x, row.lo, row.hi, row.size, row.weight_text) == (None, None, None, 0.0, "")
+    labels = [r.label for r in layout.rows if r.kind != "blank"]
+    assert labels.index("Cite 2022") == 2 and labels[3].startswith("Pooled")
+
+
+def test_a_subgroup_with_no_median_reached_is_listed_under_its_heading(tmp_path: Path) -> None:
+    from synthesis.analyses.pool import pool
+    from synthesis.plots.forest import forest_layout
+
+    folder = median_review(
+        tmp_path, rows=((5, 20, "A"), ("NR", 40, "A"), (7, 30, "B"), (9, 25, "B"), ("NR", 15, "C"))
+    )
+    out = pool_text(folder, "--by", "g")
+    lines_ = out.splitlines()
+    c = lines_.index("g = C")
+    assert lines_[c + 1].startswith("Cite 2024") and "not reached, not pooled" in lines_[c + 1]
+    a = lines_.index("g = A")
+    assert lines_[a + 2].startswith("Cite 2021") and "not reached, not pooled" in lines_[a + 2]
+    csv = pool_text(folder, "--by", "g", "--format", "csv")
+    assert "not-pooled,A,m1,all,Cite 2021" in csv and "not-pooled,C,m4,all,Cite 2024" in csv
+    layout = forest_layout(pool(studies=folder, outcome="OS", by="g"))
+    shown = [(r.kind, r.label) for r in layout.rows if r.kind != "blank"]
+    c = shown.index(("subgroup-header", "g = C"))
+    assert shown[c + 1] == ("study", "Cite 2024") and shown[c + 2][0] == "pooled"
+
+
+def test_every_median_not_reached_is_still_an_error(tmp_path: Path) -> None:
+    folder = median_review(tmp_path, rows=(("NR", 20, "A"), ("NR", 30, "B")))
+    result = invoke("pool", "--outcome", "OS", "--studies", str(folder))
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().endswith(
+        "no median of OS can be pooled (all missing n or not reached)"
+    )

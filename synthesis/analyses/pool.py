@@ -172,6 +172,8 @@ class PoolResult:
     model: str = "rows"  # "rows" (rma.uni) or "multilevel" (rma.mv, rows nested in clusters)
     cluster: str | None = None  # multilevel: "study" or the tag whose values are the clusters
     variance_components: tuple[Any, ...] | None = None  # multilevel: (cluster, row)
+    # rows listed but left out of the model: medians not reached (no estimate, no weight)
+    not_pooled: tuple[StudyResult, ...] = ()
 
     @property
     def single_study(self) -> bool:
@@ -252,6 +254,8 @@ class PoolResult:
         if self.tests is not None:
             out["tests"] = self.tests
         out["studies"] = [s.to_dict() for s in self.studies]
+        if self.measure == "MED":  # listed, not pooled: estimate, CI, yi and weight null
+            out["not_pooled"] = [{**s.to_dict(), "reason": NOT_REACHED} for s in self.not_pooled]
         if self.also is not None:
             out["common"] = self.common.to_dict() if self.common is not None else None
         if self.subgroups is not None:
@@ -294,7 +298,11 @@ class PoolResult:
 
 
 def _ordered(result: PoolResult, sort: str) -> PoolResult:
-    return replace(result, studies=tuple(sort_studies(result.studies, sort)))
+    return replace(
+        result,
+        studies=tuple(sort_studies(result.studies, sort)),
+        not_pooled=tuple(sort_studies(result.not_pooled, sort)),
+    )
 
 
 def order_result(result: PoolResult, sort: str) -> PoolResult:
@@ -354,8 +362,8 @@ def default_measure(entries: Sequence[Entry]) -> tuple[str, list[str]]:
         else:
             continue
         counts.setdefault(code, set()).add(e.study)
-    if not counts:
-        return "PLO", []
+    if not counts:  # medians all not reached: MED, whose error says so
+        return ("MED" if any(e.kind == "median" for e in entries) else "PLO"), []
     order = ["PLO", "HR", "OR", "RR", "MD", "MED", "GEN"]
     best = max(counts, key=lambda c: (len(counts[c]), -order.index(c)))
     notes = [
@@ -1243,28 +1251,11 @@ def _pool_medians(
         if p_value is None:
             statistic = None
     studies = tuple(
-        StudyResult(
-            id=e.study,
-            arm=e.arm,
-            label=e.label
-            + (f" ({e.arm_label or e.arm})" if e.arm and e.arm != WHOLE_COHORT else ""),
-            data=entry_data(e),
-            estimate=e.median,
-            ci_low=e.median_ci_low,
-            ci_high=e.median_ci_high,
-            yi=e.median,
-            vi=None,
-            weight=float(w),
-            n=e.n,
-            year=e.year,
-            file=e.file,
-            line=e.line,
-            tags=dict(e.tags),
-            entries=(e,),
-            listed=i,
-        )
+        _median_row(e, i, e.median, float(w))
         for i, (e, w) in enumerate(zip(usable, res.weights, strict=True))
     )
+    # listed after the pooled rows, as the README says: no estimate, no weight
+    not_pooled = tuple(_median_row(e, len(usable) + i, None, None) for i, e in enumerate(nr))
     estimate, ci_low, ci_high = res.estimate, res.ci_low, res.ci_high
     if len(usable) == 1:  # not pooled: the study's own median and its reported CI
         estimate, ci_low, ci_high = studies[0].estimate, studies[0].ci_low, studies[0].ci_high
@@ -1289,7 +1280,35 @@ def _pool_medians(
         warnings=tuple(dict.fromkeys(warnings)),
         pi_method=None,
         null_value=opts.null if p_value is not None else None,
+        not_pooled=not_pooled,
         **meta,
+    )
+
+
+#: Why a row of :attr:`PoolResult.not_pooled` is not pooled (JSON ``reason``).
+NOT_REACHED = "median not reached"
+
+
+def _median_row(e: Entry, listed: int, median: float | None, weight: float | None) -> StudyResult:
+    """A row of a pooled median; ``median`` None for one not reached (listed, not pooled)."""
+    return StudyResult(
+        id=e.study,
+        arm=e.arm,
+        label=e.label + (f" ({e.arm_label or e.arm})" if e.arm and e.arm != WHOLE_COHORT else ""),
+        data=entry_data(e),
+        estimate=median,
+        ci_low=e.median_ci_low if median is not None else None,
+        ci_high=e.median_ci_high if median is not None else None,
+        yi=median,
+        vi=None,
+        weight=weight,
+        n=e.n,
+        year=e.year,
+        file=e.file,
+        line=e.line,
+        tags=dict(e.tags),
+        entries=(e,),
+        listed=listed,
     )
 
 

@@ -37,11 +37,13 @@ from synthesis.analyses.order import SORTS, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import COMMON_METHODS, MEASURES, METHOD_NAMES
 from synthesis.render.text import (
+    NOT_POOLED_CELLS,
     common_lines,
     heterogeneity_line,
     interval,
     level_text,
     number,
+    outside_subgroups,
     overall_line,
     p_text,
     pooled_name,
@@ -362,6 +364,18 @@ def _study_row(s: StudyResult, measure: str, subgroup: str | None) -> ForestRow:
     )
 
 
+def _not_pooled_row(s: StudyResult, subgroup: str | None) -> ForestRow:
+    """A median not reached: listed with its data, no square, no line, no weight."""
+    return ForestRow(
+        kind="study",
+        label=s.label,
+        data=s.data,
+        estimate_text=f"{NOT_POOLED_CELLS[0]} ({NOT_POOLED_CELLS[1]})",
+        study_id=s.id if s.arm is None else f"{s.id}/{s.arm}",
+        subgroup=subgroup,
+    )
+
+
 def is_multilevel(result: PoolResult) -> bool:
     """Whether ``result`` is a three-level fit (``--model multilevel``)."""
     return getattr(result, "model", "rows") == "multilevel"
@@ -420,6 +434,7 @@ def _block(
         rows = _clustered_rows(result, sort, subgroup)
     else:
         rows = [_study_row(s, m, subgroup) for s in _sorted_studies(result.studies, sort)]
+    rows.extend(_not_pooled_row(s, subgroup) for s in result.not_pooled)
     if not subtotal:
         rows.append(ForestRow(kind="blank"))
     rows.extend(_common_rows(result, subgroup=subgroup, subtotal=subtotal))
@@ -588,6 +603,11 @@ def forest_layout(
             name = f"{g.by} = {g.value}"
             rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
             rows.extend(_block(g, sort=sort, subgroup=name, subtotal=True))
+            rows.append(ForestRow(kind="blank"))
+        for value, members in outside_subgroups(result):  # nothing pooled in the subgroup
+            name = f"{result.subgroups[0].by} = {value}"
+            rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
+            rows.extend(_not_pooled_row(s, name) for s in members)
             rows.append(ForestRow(kind="blank"))
         rows.extend(
             r
