@@ -215,10 +215,6 @@ def test_same_author_and_year_get_distinct_labels(tmp_path: Path) -> None:
 # --- 6. non-ASCII labels in plots --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: a CJK study label makes forest leak matplotlib's raw 'UserWarning: Glyph'",
-)
 def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i, label in enumerate(["Müller 2020 — 北京", "Øster 2021", "Ünal 2022"]):

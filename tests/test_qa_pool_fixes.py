@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -477,3 +479,116 @@ def test_every_median_not_reached_is_still_an_error(tmp_path: Path) -> None:
     assert result.stderr.rstrip().endswith(
         "no median of OS can be pooled (all missing n or not reached)"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# 10. text the plot font cannot draw: one synth warning, no Python warning
+
+CJK_LABELS = ["Müller 2020 — 北京", "Øster 2021", "Ünal 2022"]
+
+
+def cjk_review(tmp_path: Path, labels=CJK_LABELS) -> Path:
+    folder = tmp_path / "studies"
+    for i, label in enumerate(labels):
+        record(
+            folder, f"s{i}", 2020 + i, [f"{{name: ORR, events: {5 + 2 * i}, total: 20}}"],
+            extra=f'label: "{label}"\n',
+        )  # fmt: skip
+    return folder
+
+
+def forest_in_fresh_process(tmp_path: Path, folder: Path, out: Path, *, fallbacks: bool):
+    """``synth forest`` as the user runs it; without ``fallbacks`` no CJK font is used
+    (as on a machine that has none), whatever this machine has installed."""
+    code = (
+        "import sys, synthesis.plots.fonts as f\n"
+        + ("" if fallbacks else "f.FALLBACK_FONTS = ()\n")
+        + "from synthesis.cli import main\nmain(sys.argv[1:])\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, "forest", "--outcome", "ORR", "--studies", str(folder),
+         "-o", str(out)],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_no_font_for_cjk_gives_one_synth_warning_naming_the_label(tmp_path: Path, fmt) -> None:
+    out = tmp_path / f"f.{fmt}"
+    run = forest_in_fresh_process(tmp_path, cjk_review(tmp_path), out, fallbacks=False)
+    assert run.returncode == 0, run.stderr
+    assert out.stat().st_size > 0
+    said = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(said) == 1, run.stderr
+    assert said[0].split("warning: ", 1)[1] == (
+        "label 'Müller 2020 — 北京' has characters the plot font cannot draw (北 京), drawn as "
+        "empty boxes; install a font that has them (e.g. fonts-noto-cjk) or give the record a "
+        "label: without them"
+    )
+
+
+def test_with_the_installed_fonts_nothing_raw_reaches_the_terminal(tmp_path: Path) -> None:
+    # a CJK font here or not: no Python warning, no matplotlib log line; at most synth's one
+    out = tmp_path / "f.svg"
+    run = forest_in_fresh_process(tmp_path, cjk_review(tmp_path), out, fallbacks=True)
+    assert run.returncode == 0, run.stderr
+    others = [line for line in run.stderr.splitlines() if "plot font cannot draw" not in line]
+    assert others == [], run.stderr
+
+
+def test_latin_labels_with_accents_need_no_fallback(tmp_path: Path) -> None:
+    out = tmp_path / "f.png"
+    folder = cjk_review(tmp_path, labels=["Müller 2020", "Øster 2021", "Łukasz 2022 – ß"])
+    run = forest_in_fresh_process(tmp_path, folder, out, fallbacks=False)
+    assert (run.returncode, run.stderr) == (0, "")
+
+
+def test_missing_glyphs_warning_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from synthesis.plots import fonts
+
+    monkeypatch.setattr(fonts, "FALLBACK_FONTS", ())
+    assert fonts.font_family() == ["DejaVu Sans"]
+    assert fonts.missing_glyphs_warning(["Smith 2020", "Müller 2021"], ["ORR"]) is None
+    assert fonts.missing_characters("Yoon 2025 — 서울 北京 北") == ["서", "울", "北", "京"]
+    two = fonts.missing_glyphs_warning(["A 北", "B 京"])
+    assert two is not None and two.startswith(
+        "labels 'A 北', 'B 京' have characters the plot font cannot draw (北 京)"
+    )
+    title = fonts.missing_glyphs_warning(["Smith 2020"], ["生存"])
+    assert title == (
+        "'生存' has characters the plot font cannot draw (生 存), drawn as empty boxes; "
+        "install a font that has them (e.g. fonts-noto-cjk)"
+    )
+    many = fonts.missing_glyphs_warning(["".join(chr(0x4E00 + i) for i in range(12))])
+    assert many is not None and "(一 丁 丂 七 丄 丅 丆 万 丈 三 ...)" in many
+
+
+def test_font_family_names_only_installed_fonts() -> None:
+    from matplotlib import font_manager
+
+    from synthesis.plots import fonts
+
+    family = fonts.font_family()
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    assert family[0] == "DejaVu Sans" and set(family) <= names
+    assert family[1:] == [f for f in fonts.FALLBACK_FONTS if f in names]
+
+
+def test_quiet_glyphs_restores_the_warning_filters_and_the_log_level() -> None:
+    import logging
+    import warnings
+
+    from synthesis.plots.fonts import quiet_glyphs
+
+    log = logging.getLogger("matplotlib.font_manager")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        before = (log.level, list(warnings.filters))
+        with quiet_glyphs():
+            assert log.level == logging.ERROR
+            warnings.warn("Glyph 21271 (x) missing from font(s) DejaVu Sans.", stacklevel=1)
+            warnings.warn("another warning", stacklevel=1)
+        after = (log.level, list(warnings.filters))
+    assert after == before
+    assert [str(w.message) for w in seen] == ["another warning"]

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from synthesis.analyses.order import SORTS, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import COMMON_METHODS, MEASURES, METHOD_NAMES
+from synthesis.plots.fonts import font_family, missing_glyphs_warning, quiet_glyphs
 from synthesis.render.text import (
     NOT_POOLED_CELLS,
     common_lines,
@@ -756,7 +757,7 @@ def _rc() -> dict[str, Any]:
         "svg.fonttype": "path",
         "svg.hashsalt": "synth-forest",
         "pdf.fonttype": 42,
-        "font.family": "DejaVu Sans",
+        "font.family": font_family(),  # DejaVu Sans, then installed CJK fallbacks
         "axes.unicode_minus": True,
         "path.simplify": False,
     }
@@ -808,7 +809,7 @@ def draw_forest(layout: ForestLayout, *, dpi: int = 200) -> Figure:
     """
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():
         return _draw(layout, dpi)
 
 
@@ -824,10 +825,11 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
     fig = Figure(figsize=(8.0, 4.0), dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    regular = FontProperties(family="DejaVu Sans", size=FONT_SIZE)
-    bold = FontProperties(family="DejaVu Sans", size=FONT_SIZE, weight="bold")
-    small = FontProperties(family="DejaVu Sans", size=SMALL_SIZE)
-    title_font = FontProperties(family="DejaVu Sans", size=TITLE_SIZE, weight="bold")
+    family = font_family()
+    regular = FontProperties(family=family, size=FONT_SIZE)
+    bold = FontProperties(family=family, size=FONT_SIZE, weight="bold")
+    small = FontProperties(family=family, size=SMALL_SIZE)
+    title_font = FontProperties(family=family, size=TITLE_SIZE, weight="bold")
 
     def width(text: str, prop: FontProperties) -> float:
         if not text:
@@ -1058,7 +1060,7 @@ def forest_image(
 
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():  # missing glyphs: said once, below
         fig = _draw(layout, dpi)
         w, h = fig.get_size_inches()
         if fmt == "png":
@@ -1072,6 +1074,9 @@ def forest_image(
         else:
             metadata = {}
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
+    glyphs = _glyphs_warning(layout)
+    if glyphs is not None:
+        layout = replace(layout, warnings=(*layout.warnings, glyphs))
     return ForestImage(
         data=buf.getvalue(),
         fmt=fmt,
@@ -1080,6 +1085,20 @@ def forest_image(
         dpi=dpi,
         layout=layout,
     )
+
+
+def _glyphs_warning(layout: ForestLayout) -> str | None:
+    """One warning naming the study labels (or other text) the plot fonts cannot draw."""
+    labels = [r.label for r in layout.rows if r.kind == "study"]
+    others = [
+        layout.title,
+        *layout.headers,
+        *layout.footer,
+        *(layout.favours or ()),
+        *(t for r in layout.rows for t in (r.data, r.estimate_text)),
+        *(r.label for r in layout.rows if r.kind != "study"),
+    ]
+    return missing_glyphs_warning(labels, others)
 
 
 def forest_bytes(
