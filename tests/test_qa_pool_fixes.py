@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from synthesis.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -592,3 +594,36 @@ def test_quiet_glyphs_restores_the_warning_filters_and_the_log_level() -> None:
         after = (log.level, list(warnings.filters))
     assert after == before
     assert [str(w.message) for w in seen] == ["another warning"]
+
+
+# ---------------------------------------------------------------------------------------
+# 7. (invariant) unique_labels
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Smith 2020", "Smith 2020a", "Smith 2020b", "Lee 2019", "Lee 2019a"]),
+            st.integers(0, 10_000),
+        ),
+        max_size=40,
+        unique_by=lambda t: t[1],
+    )
+)
+def test_unique_labels_are_unique_and_only_ever_add_letters(rows) -> None:
+    from types import SimpleNamespace
+
+    from synthesis.records.schema import unique_labels
+
+    studies = [SimpleNamespace(own_label=label, id=f"s{sid:05d}") for label, sid in rows]
+    labels = unique_labels(studies)
+    assert len(set(labels)) == len(labels)
+    own = [s.own_label for s in studies]
+    for s, label in zip(studies, labels, strict=True):
+        if own.count(s.own_label) == 1:
+            assert label == s.own_label  # a label nobody shares is left alone
+        else:
+            assert label.startswith(s.own_label) and label[len(s.own_label) :].isalpha()
+    # the same studies in another order get the same labels (letters follow the ids)
+    again = dict(zip((s.id for s in reversed(studies)), unique_labels(studies[::-1]), strict=True))
+    assert [again[s.id] for s in studies] == labels
