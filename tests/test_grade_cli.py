@@ -225,8 +225,9 @@ def test_default_measure_is_the_tables_and_the_warning_says_how_to_compare(
     assert (death["measure"], death["k"], death["absolute"]) == ("PLO", 6, None)
     assert (
         "synth: warning: Mortality: every study compares an experimental and a control arm, pooled "
-        "here as single-group proportions (PLO) as synth table does; for the relative effect and "
-        "absolute effects use --measure RR (or measure: RR under grade.Mortality in synth.yaml)"
+        "here as single-group proportions (PLO) with both arms as rows; for the relative effect "
+        "and absolute effects use --measure RR (or measure: RR under grade.Mortality in "
+        "synth.yaml)"
     ) in result.stderr.splitlines()
     death = graded(folder, monkeypatch, "--measure", "RR")
     assert (death["measure"], death["certainty"]) == ("RR", "high")

@@ -195,10 +195,6 @@ def test_folder_as_output_is_a_synth_error(tmp_path: Path, args: tuple[str, ...]
 # --- 5. duplicate labels -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: two studies with the same author and year get the same label 'Smith 2020'",
-)
 def test_same_author_and_year_get_distinct_labels(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     (folder).mkdir()
@@ -219,10 +215,6 @@ def test_same_author_and_year_get_distinct_labels(tmp_path: Path) -> None:
 # --- 6. non-ASCII labels in plots --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: a CJK study label makes forest leak matplotlib's raw 'UserWarning: Glyph'",
-)
 def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i, label in enumerate(["Müller 2020 — 北京", "Øster 2021", "Ünal 2022"]):
@@ -259,10 +251,6 @@ def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
 # --- 7. multilevel k = 1 shows a CI that is not the study's own -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --model multilevel, k = 1: 'not pooled' row shows a Wald CI, not the study's own",
-)
 def test_multilevel_single_study_shows_the_study_s_own_ci(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     record(folder, "s1", 2020, ["{name: ORR, events: 5, total: 20}"])
@@ -393,10 +381,6 @@ def test_table_json_certainty_is_the_grade_level() -> None:
 # --- 13. medians not reached are not listed -----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: README says medians not reached are listed; pool's table and forest omit them",
-)
 def test_median_not_reached_is_listed_in_pool_output(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i, (median, n) in enumerate([(5, 20), (7, 30), ("NR", 40)]):
@@ -482,11 +466,6 @@ def two_arm_review(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: pool/table pool experimental and control arms as one proportion without "
-    "pointing to --measure RR (only grade warns)",
-)
 @pytest.mark.parametrize("command", ["pool", "table"])
 def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_path: Path) -> None:
     folder = two_arm_review(tmp_path)

@@ -1332,22 +1332,6 @@ def grade_pooled(
     if by is not None and test is not None and test.p is not None:
         subgroup = {"by": by, "p": float(test.p)}
 
-    if (
-        kind == "proportion"
-        and ids
-        and all(
-            any(e.arm_role == "experimental" for s in rows if s.id == sid for e in s.entries)
-            and any(e.arm_role == "control" for s in rows if s.id == sid for e in s.entries)
-            for sid in ids
-        )
-    ):
-        warnings.append(
-            f"every study compares an experimental and a control arm, pooled here as "
-            f"single-group proportions ({measure}) as synth table does; for the relative effect "
-            f"and absolute effects use --measure RR (or measure: RR under grade.{result.outcome} "
-            "in synth.yaml)"
-        )
-
     graded = grade_outcome(
         design_randomized=randomized,
         weights_pct=weights,
@@ -1388,7 +1372,15 @@ def grade_pooled(
             "that would change a decision) or imprecision: {downgrade: N, reason: ...} under "
             f"grade.{result.outcome} in synth.yaml"
         )
-    pool_warnings = [*result.record_warnings, *result.warnings]
+    from synthesis.analyses.pool import TWO_ARM_PROPORTIONS, two_arm_proportions_warning
+
+    # pool's word on two-arm counts pooled as proportions, naming grade's ways to set RR
+    pool_warnings = [
+        two_arm_proportions_warning(measure, result.outcome, grade=True)
+        if w.startswith(TWO_ARM_PROPORTIONS)
+        else w
+        for w in [*result.record_warnings, *result.warnings]
+    ]
     merged = tuple(dict.fromkeys([*graded.warnings, *warnings, *pool_warnings]))
     from dataclasses import replace
 

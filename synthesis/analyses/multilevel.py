@@ -79,21 +79,29 @@ def multilevel_of(result: PoolResult, *, cluster: str = CLUSTER_DEFAULT) -> Pool
         for w in result.warnings
         if not w.startswith("arms of the same study enter as separate rows")
     ]
-    warnings.extend(fit.warnings)
+    if fit.k == 1:  # not pooled: said once, in pool's words (SINGLE_STUDY)
+        warnings.extend(w for w in fit.warnings if not w.startswith("k = 1:"))
+    else:
+        warnings.extend(fit.warnings)
     if result.pi_method == "t":
         warnings.append(
             "--pi t is not defined for the multilevel model; the prediction interval is "
             "metafor's predict() for rma.mv (normal quantile, sum of the variance components)"
         )
     back = result.back
+    if fit.k == 1:  # not pooled: the study's own estimate and CI, as --model rows shows
+        own = studies[0]
+        estimate, ci_low, ci_high = own.estimate, own.ci_low, own.ci_high
+    else:
+        estimate, ci_low, ci_high = back(fit.estimate), back(fit.ci_low), back(fit.ci_high)
     return replace(
         result,
         model="multilevel",
         cluster=cluster,
         variance_components=components,
-        estimate=back(fit.estimate),
-        ci_low=back(fit.ci_low),
-        ci_high=back(fit.ci_high),
+        estimate=estimate,
+        ci_low=ci_low,
+        ci_high=ci_high,
         pi_low=back(fit.pi_low),
         pi_high=back(fit.pi_high),
         model_scale=ModelScale(

@@ -172,6 +172,8 @@ class PoolResult:
     model: str = "rows"  # "rows" (rma.uni) or "multilevel" (rma.mv, rows nested in clusters)
     cluster: str | None = None  # multilevel: "study" or the tag whose values are the clusters
     variance_components: tuple[Any, ...] | None = None  # multilevel: (cluster, row)
+    # rows listed but left out of the model: medians not reached (no estimate, no weight)
+    not_pooled: tuple[StudyResult, ...] = ()
 
     @property
     def single_study(self) -> bool:
@@ -252,6 +254,8 @@ class PoolResult:
         if self.tests is not None:
             out["tests"] = self.tests
         out["studies"] = [s.to_dict() for s in self.studies]
+        if self.measure == "MED":  # listed, not pooled: estimate, CI, yi and weight null
+            out["not_pooled"] = [{**s.to_dict(), "reason": NOT_REACHED} for s in self.not_pooled]
         if self.also is not None:
             out["common"] = self.common.to_dict() if self.common is not None else None
         if self.subgroups is not None:
@@ -294,7 +298,11 @@ class PoolResult:
 
 
 def _ordered(result: PoolResult, sort: str) -> PoolResult:
-    return replace(result, studies=tuple(sort_studies(result.studies, sort)))
+    return replace(
+        result,
+        studies=tuple(sort_studies(result.studies, sort)),
+        not_pooled=tuple(sort_studies(result.not_pooled, sort)),
+    )
 
 
 def order_result(result: PoolResult, sort: str) -> PoolResult:
@@ -354,8 +362,8 @@ def default_measure(entries: Sequence[Entry]) -> tuple[str, list[str]]:
         else:
             continue
         counts.setdefault(code, set()).add(e.study)
-    if not counts:
-        return "PLO", []
+    if not counts:  # medians all not reached: MED, whose error says so
+        return ("MED" if any(e.kind == "median" for e in entries) else "PLO"), []
     order = ["PLO", "HR", "OR", "RR", "MD", "MED", "GEN"]
     best = max(counts, key=lambda c: (len(counts[c]), -order.index(c)))
     notes = [
@@ -441,7 +449,7 @@ def _select_proportions(
 ) -> _Rows:
     """One row per arm (or whole cohort) with a count: a single proportion."""
     chosen = _dedupe([e for e in entries if e.kind == "binary"], warnings)
-    _arms_warning(chosen, warnings)
+    _arms_warning(chosen, warnings, measure)
     events = np.array([e.events for e in chosen], dtype=float)
     totals = np.array([e.total for e in chosen], dtype=float)
     eff = effects.proportions(events, totals, measure=measure, level=level)
@@ -1146,8 +1154,45 @@ def median_spread_warnings(entries: Sequence[Entry]) -> list[str]:
     ]
 
 
-def _arms_warning(chosen: Sequence[Entry], warnings: list[str]) -> None:
-    """Rows that are arms of one study are not independent: say so (any measure)."""
+#: The start of :func:`two_arm_proportions_warning` (grade and table find it by it).
+TWO_ARM_PROPORTIONS = "every study compares an experimental and a control arm"
+
+
+def two_arm_proportions_warning(measure: str, outcome: str, *, grade: bool = False) -> str:
+    """Counts of two-arm comparative studies pooled as single-group proportions.
+
+    The one wording, said by pool, table, report and grade; with ``grade`` it names
+    synth grade's other way to set the measure (synth.yaml) instead of synth table's.
+    """
+    where = (
+        f"or measure: RR under grade.{outcome} in synth.yaml"
+        if grade
+        else f"synth table and report: --measure {outcome}=RR"
+    )
+    return (
+        f"{TWO_ARM_PROPORTIONS}, pooled here as single-group proportions ({measure}) with "
+        f"both arms as rows; for the relative effect and absolute effects use --measure RR "
+        f"({where})"
+    )
+
+
+def _compares_arms(chosen: Sequence[Entry]) -> bool:
+    """Every study of the rows has an experimental and a control arm among them."""
+    roles: dict[str, set[str | None]] = {}
+    for e in chosen:
+        roles.setdefault(e.study, set()).add(e.arm_role)
+    return bool(roles) and all({"experimental", "control"} <= r for r in roles.values())
+
+
+def _arms_warning(chosen: Sequence[Entry], warnings: list[str], measure: str = "") -> None:
+    """Rows that are arms of one study are not independent: say so (any measure).
+
+    Single-group proportions of studies that each compare an experimental and a control
+    arm are no comparison at all: then the warning points to --measure RR instead.
+    """
+    if measure in PROPORTION_MEASURES and _compares_arms(chosen):
+        warnings.append(two_arm_proportions_warning(measure, chosen[0].outcome))
+        return
     per_study = Counter(e.study for e in chosen)
     multi = sorted(study for study, count in per_study.items() if count > 1)
     if multi:
@@ -1206,28 +1251,11 @@ def _pool_medians(
         if p_value is None:
             statistic = None
     studies = tuple(
-        StudyResult(
-            id=e.study,
-            arm=e.arm,
-            label=e.label
-            + (f" ({e.arm_label or e.arm})" if e.arm and e.arm != WHOLE_COHORT else ""),
-            data=entry_data(e),
-            estimate=e.median,
-            ci_low=e.median_ci_low,
-            ci_high=e.median_ci_high,
-            yi=e.median,
-            vi=None,
-            weight=float(w),
-            n=e.n,
-            year=e.year,
-            file=e.file,
-            line=e.line,
-            tags=dict(e.tags),
-            entries=(e,),
-            listed=i,
-        )
+        _median_row(e, i, e.median, float(w))
         for i, (e, w) in enumerate(zip(usable, res.weights, strict=True))
     )
+    # listed after the pooled rows, as the README says: no estimate, no weight
+    not_pooled = tuple(_median_row(e, len(usable) + i, None, None) for i, e in enumerate(nr))
     estimate, ci_low, ci_high = res.estimate, res.ci_low, res.ci_high
     if len(usable) == 1:  # not pooled: the study's own median and its reported CI
         estimate, ci_low, ci_high = studies[0].estimate, studies[0].ci_low, studies[0].ci_high
@@ -1252,7 +1280,35 @@ def _pool_medians(
         warnings=tuple(dict.fromkeys(warnings)),
         pi_method=None,
         null_value=opts.null if p_value is not None else None,
+        not_pooled=not_pooled,
         **meta,
+    )
+
+
+#: Why a row of :attr:`PoolResult.not_pooled` is not pooled (JSON ``reason``).
+NOT_REACHED = "median not reached"
+
+
+def _median_row(e: Entry, listed: int, median: float | None, weight: float | None) -> StudyResult:
+    """A row of a pooled median; ``median`` None for one not reached (listed, not pooled)."""
+    return StudyResult(
+        id=e.study,
+        arm=e.arm,
+        label=e.label + (f" ({e.arm_label or e.arm})" if e.arm and e.arm != WHOLE_COHORT else ""),
+        data=entry_data(e),
+        estimate=median,
+        ci_low=e.median_ci_low if median is not None else None,
+        ci_high=e.median_ci_high if median is not None else None,
+        yi=median,
+        vi=None,
+        weight=weight,
+        n=e.n,
+        year=e.year,
+        file=e.file,
+        line=e.line,
+        tags=dict(e.tags),
+        entries=(e,),
+        listed=listed,
     )
 
 

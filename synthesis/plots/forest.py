@@ -36,12 +36,15 @@ from typing import TYPE_CHECKING, Any
 from synthesis.analyses.order import SORTS, sort_studies
 from synthesis.errors import SynthError
 from synthesis.measures import COMMON_METHODS, MEASURES, METHOD_NAMES
+from synthesis.plots.fonts import font_family, missing_glyphs_warning, quiet_glyphs
 from synthesis.render.text import (
+    NOT_POOLED_CELLS,
     common_lines,
     heterogeneity_line,
     interval,
     level_text,
     number,
+    outside_subgroups,
     overall_line,
     p_text,
     pooled_name,
@@ -362,6 +365,18 @@ def _study_row(s: StudyResult, measure: str, subgroup: str | None) -> ForestRow:
     )
 
 
+def _not_pooled_row(s: StudyResult, subgroup: str | None) -> ForestRow:
+    """A median not reached: listed with its data, no square, no line, no weight."""
+    return ForestRow(
+        kind="study",
+        label=s.label,
+        data=s.data,
+        estimate_text=f"{NOT_POOLED_CELLS[0]} ({NOT_POOLED_CELLS[1]})",
+        study_id=s.id if s.arm is None else f"{s.id}/{s.arm}",
+        subgroup=subgroup,
+    )
+
+
 def is_multilevel(result: PoolResult) -> bool:
     """Whether ``result`` is a three-level fit (``--model multilevel``)."""
     return getattr(result, "model", "rows") == "multilevel"
@@ -420,6 +435,7 @@ def _block(
         rows = _clustered_rows(result, sort, subgroup)
     else:
         rows = [_study_row(s, m, subgroup) for s in _sorted_studies(result.studies, sort)]
+    rows.extend(_not_pooled_row(s, subgroup) for s in result.not_pooled)
     if not subtotal:
         rows.append(ForestRow(kind="blank"))
     rows.extend(_common_rows(result, subgroup=subgroup, subtotal=subtotal))
@@ -589,6 +605,11 @@ def forest_layout(
             rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
             rows.extend(_block(g, sort=sort, subgroup=name, subtotal=True))
             rows.append(ForestRow(kind="blank"))
+        for value, members in outside_subgroups(result):  # nothing pooled in the subgroup
+            name = f"{result.subgroups[0].by} = {value}"
+            rows.append(ForestRow(kind="subgroup-header", label=name, bold=True, subgroup=name))
+            rows.extend(_not_pooled_row(s, name) for s in members)
+            rows.append(ForestRow(kind="blank"))
         rows.extend(
             r
             for r in _block(result, sort=sort, subgroup=None, subtotal=False)
@@ -736,7 +757,7 @@ def _rc() -> dict[str, Any]:
         "svg.fonttype": "path",
         "svg.hashsalt": "synth-forest",
         "pdf.fonttype": 42,
-        "font.family": "DejaVu Sans",
+        "font.family": font_family(),  # DejaVu Sans, then installed CJK fallbacks
         "axes.unicode_minus": True,
         "path.simplify": False,
     }
@@ -788,7 +809,7 @@ def draw_forest(layout: ForestLayout, *, dpi: int = 200) -> Figure:
     """
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():
         return _draw(layout, dpi)
 
 
@@ -804,10 +825,11 @@ def _draw(layout: ForestLayout, dpi: int) -> Figure:
     fig = Figure(figsize=(8.0, 4.0), dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    regular = FontProperties(family="DejaVu Sans", size=FONT_SIZE)
-    bold = FontProperties(family="DejaVu Sans", size=FONT_SIZE, weight="bold")
-    small = FontProperties(family="DejaVu Sans", size=SMALL_SIZE)
-    title_font = FontProperties(family="DejaVu Sans", size=TITLE_SIZE, weight="bold")
+    family = font_family()
+    regular = FontProperties(family=family, size=FONT_SIZE)
+    bold = FontProperties(family=family, size=FONT_SIZE, weight="bold")
+    small = FontProperties(family=family, size=SMALL_SIZE)
+    title_font = FontProperties(family=family, size=TITLE_SIZE, weight="bold")
 
     def width(text: str, prop: FontProperties) -> float:
         if not text:
@@ -1038,7 +1060,7 @@ def forest_image(
 
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():  # missing glyphs: said once, below
         fig = _draw(layout, dpi)
         w, h = fig.get_size_inches()
         if fmt == "png":
@@ -1052,6 +1074,9 @@ def forest_image(
         else:
             metadata = {}
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, facecolor="white")
+    glyphs = _glyphs_warning(layout)
+    if glyphs is not None:
+        layout = replace(layout, warnings=(*layout.warnings, glyphs))
     return ForestImage(
         data=buf.getvalue(),
         fmt=fmt,
@@ -1060,6 +1085,20 @@ def forest_image(
         dpi=dpi,
         layout=layout,
     )
+
+
+def _glyphs_warning(layout: ForestLayout) -> str | None:
+    """One warning naming the study labels (or other text) the plot fonts cannot draw."""
+    labels = [r.label for r in layout.rows if r.kind == "study"]
+    others = [
+        layout.title,
+        *layout.headers,
+        *layout.footer,
+        *(layout.favours or ()),
+        *(t for r in layout.rows for t in (r.data, r.estimate_text)),
+        *(r.label for r in layout.rows if r.kind != "study"),
+    ]
+    return missing_glyphs_warning(labels, others)
 
 
 def forest_bytes(

@@ -15,7 +15,14 @@ from typing import Any
 
 from synthesis.errors import Problem, RecordError, SynthError
 from synthesis.records.normalize import SYNONYMS, Entry, Synonyms, normalize_study
-from synthesis.records.schema import ID_PATTERN, Study, parse_study, suggest, type_name
+from synthesis.records.schema import (
+    ID_PATTERN,
+    Study,
+    parse_study,
+    suggest,
+    type_name,
+    unique_labels,
+)
 from synthesis.records.yamlio import LineDict, discover, read_yaml
 
 
@@ -282,6 +289,12 @@ def _load_review(
             parsed.append((study, sound))
             if check_sources and isinstance(study.meta.get("source_text"), str):
                 problems.extend(_check_source(study, path, texts))
+    # labels unique in the review ('Smith 2020a', 'Smith 2020b'), the same in every output
+    labels = unique_labels([study for study, _ in parsed])
+    parsed = [
+        (replace(study, review_label=label), sound)
+        for (study, sound), label in zip(parsed, labels, strict=True)
+    ]
     entries: list[Entry] = []
     unique: list[Study] = []
     for study, sound in parsed:

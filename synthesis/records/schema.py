@@ -154,6 +154,8 @@ class Study:
     lines: dict[str, int]
     meta: dict[str, Any] = field(default_factory=dict)  # doi, pmid, design, population, ...
     risk_of_bias: RiskOfBias | None = None  # the checked record (synthesis.records.rob)
+    # the label made unique in its review ('Smith 2020a'), set by load_review
+    review_label: str | None = None
 
     def arm(self, arm_id: str) -> Arm | None:
         for a in self.arms:
@@ -162,12 +164,52 @@ class Study:
         return None
 
     @property
-    def first_author_year(self) -> str:
+    def own_label(self) -> str:
         """'Yoon 2025': the record's ``label``, else first word of the citation and the year."""
         if self.meta.get("label"):
             return str(self.meta["label"])
         author = re.split(r"[\s,]", self.citation.strip(), maxsplit=1)[0] or self.id
         return f"{author} {self.year}"
+
+    @property
+    def first_author_year(self) -> str:
+        """The label every output shows: :attr:`own_label`, made unique in the review."""
+        return self.review_label if self.review_label is not None else self.own_label
+
+
+def _letters(i: int) -> str:
+    """0 -> 'a', 25 -> 'z', 26 -> 'aa', 27 -> 'ab' ..."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def unique_labels(studies: list[Study] | tuple[Study, ...]) -> list[str]:
+    """Each study's label, unique in the review, as RevMan does: 'Smith 2020a', 'Smith 2020b'.
+
+    Studies whose :attr:`Study.own_label` is shared get a letter in the order of their ids;
+    a letter that would repeat another study's label is skipped.
+    """
+    own = [s.own_label for s in studies]
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(own):
+        groups.setdefault(label, []).append(i)
+    taken = set(own)
+    out = list(own)
+    for label, members in groups.items():
+        if len(members) < 2:
+            continue
+        n = 0
+        for i in sorted(members, key=lambda j: (studies[j].id, j)):
+            while f"{label}{_letters(n)}" in taken:
+                n += 1
+            out[i] = f"{label}{_letters(n)}"
+            taken.add(out[i])
+            n += 1
+    return out
 
 
 # ---------------------------------------------------------------------------

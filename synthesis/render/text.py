@@ -390,7 +390,7 @@ def _study_rows(result: Any) -> list[list[Any]]:
             weight_text(s.weight),
         ]
         for s in result.studies
-    ]
+    ] + not_pooled_rows(getattr(result, "not_pooled", ()))
 
 
 def _pooled_cells(result: Any) -> list[str]:
@@ -444,6 +444,10 @@ def pool_table(result: Any) -> str:
             rows.append([f"{g.by} = {g.value}", "", "", "", ""])
             rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True)))
             rows.append(["", "", "", "", ""])
+        for value, members in outside_subgroups(result):
+            rows.append([f"{result.subgroups[0].by} = {value}", "", "", "", ""])
+            rows.extend(not_pooled_rows(members))
+            rows.append(["", "", "", "", ""])
         rows.extend(_common_row(result))
         rows.append([pooled_name(result), *_pooled_cells(result), ""])
         rows.extend(_pi_row(result, _pi_label(result)))
@@ -471,6 +475,9 @@ def pool_markdown(result: Any) -> str:
         rows.append([f"**{name}**", k_cell, f"**{est}**", ci, "100.0%"])
         rows.extend(_pi_row(g, "Prediction interval"))
     if result.subgroups:
+        for value, members in outside_subgroups(result):
+            rows.append([f"**{result.subgroups[0].by} = {value}**", "", "", "", ""])
+            rows.extend(not_pooled_rows(members))
         rows.extend(_common_row(result))
         k_cell, est, ci = _pooled_cells(result)
         rows.append([f"**{pooled_name(result)}**", k_cell, f"**{est}**", ci, ""])
@@ -539,10 +546,14 @@ def pool_csv(result: Any) -> str:
                     None,
                 ]
             )
+        rows.extend(_not_pooled_csv(g.not_pooled if result.subgroups else result.not_pooled, sub))
         if result.subgroups:
             if g.common is not None:
                 rows.append(_pooled_csv_row(g.common, "subgroup-common", sub))
             rows.append(_pooled_csv_row(g, "subgroup", sub))
+    if result.subgroups:
+        for value, members in outside_subgroups(result):
+            rows.extend(_not_pooled_csv(members, value))
     if result.common is not None:
         rows.append(_pooled_csv_row(result.common, "common", None))
     rows.append(_pooled_csv_row(result, "pooled", None))
@@ -572,3 +583,29 @@ def _pooled_csv_row(r: Any, kind: str, sub: str | None) -> list[Any]:
         h.Q,
         h.Q_p,
     ]
+
+
+#: What a row left out of the model shows in the estimate and interval cells.
+NOT_POOLED_CELLS = ("NR", "not reached, not pooled")
+
+
+def not_pooled_rows(studies: Sequence[Any]) -> list[list[Any]]:
+    """The rows of medians not reached: listed under the pooled ones, no estimate, no weight."""
+    return [[s.label, s.data, *NOT_POOLED_CELLS, ""] for s in studies]
+
+
+def outside_subgroups(result: Any) -> list[tuple[str, list[Any]]]:
+    """Rows not pooled that no subgroup lists (a subgroup with no median to pool), by the
+    value of the ``--by`` tag: [(value, rows)]."""
+    inside = {(s.id, s.arm) for g in result.subgroups or () for s in g.not_pooled}
+    by = result.subgroups[0].by if result.subgroups else None
+    out: dict[str, list[Any]] = {}
+    for s in getattr(result, "not_pooled", ()):
+        if (s.id, s.arm) not in inside:
+            out.setdefault(str(s.tags.get(by, "(none)")), []).append(s)
+    return sorted(out.items(), key=lambda item: item[0].lower())
+
+
+def _not_pooled_csv(studies: Sequence[Any], sub: str | None) -> list[list[Any]]:
+    """CSV rows (``row`` = ``not-pooled``) of medians not reached: no estimate, no weight."""
+    return [["not-pooled", sub, s.id, s.arm, s.label, s.data, s.n, *[None] * 12] for s in studies]
