@@ -215,7 +215,11 @@ def test_same_author_and_year_get_distinct_labels(tmp_path: Path) -> None:
 # --- 6. non-ASCII labels in plots --------------------------------------------------------
 
 
-def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [("forest", "-o", "f.png"), ("sensitivity", "--plot", "s.png"), ("bias", "--funnel", "b.png")],
+)
+def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path, command: tuple) -> None:
     folder = tmp_path / "studies"
     for i, label in enumerate(["Müller 2020 — 北京", "Øster 2021", "Ünal 2022"]):
         record(
@@ -225,18 +229,17 @@ def test_cjk_label_gives_no_raw_matplotlib_warning(tmp_path: Path) -> None:
             [f"{{name: ORR, events: {5 + 2 * i}, total: 20}}"],
             extra=f'label: "{label}"\n',
         )
-    out = tmp_path / "f.png"
     # a fresh process, as the user runs it (pytest would capture the Python warning itself)
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "synthesis",
-            "forest",
+            command[0],
             "--outcome",
             "ORR",
             *("--studies", str(folder)),
-            *("-o", str(out)),
+            *command[1:],
         ],
         capture_output=True,
         text=True,

@@ -499,8 +499,11 @@ def cjk_review(tmp_path: Path, labels=CJK_LABELS) -> Path:
     return folder
 
 
-def forest_in_fresh_process(tmp_path: Path, folder: Path, out: Path, *, fallbacks: bool):
-    """``synth forest`` as the user runs it; without ``fallbacks`` no CJK font is used
+def forest_in_fresh_process(
+    tmp_path: Path, folder: Path, out: Path, *, fallbacks: bool, command=("forest", "-o")
+):
+    """``synth forest`` (or ``command``: a plotting command and its output option) as the
+    user runs it; without ``fallbacks`` no CJK font is used
     (as on a machine that has none), whatever this machine has installed."""
     code = (
         "import sys, synthesis.plots.fonts as f\n"
@@ -508,20 +511,38 @@ def forest_in_fresh_process(tmp_path: Path, folder: Path, out: Path, *, fallback
         + "from synthesis.cli import main\nmain(sys.argv[1:])\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, "forest", "--outcome", "ORR", "--studies", str(folder),
-         "-o", str(out)],
+        [sys.executable, "-c", code, command[0], "--outcome", "ORR", "--studies", str(folder),
+         command[1], str(out)],
         capture_output=True, text=True, cwd=tmp_path,
         env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"},
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_no_font_for_cjk_gives_one_synth_warning_naming_the_label(tmp_path: Path, fmt) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "command"),
+    [
+        ("png", ("forest", "-o")),
+        ("svg", ("forest", "-o")),
+        ("pdf", ("forest", "-o")),
+        ("png", ("sensitivity", "--plot")),
+        ("svg", ("sensitivity", "--plot")),
+    ],
+)
+def test_no_font_for_cjk_gives_one_synth_warning_naming_the_label(
+    tmp_path: Path, fmt, command
+) -> None:
     out = tmp_path / f"f.{fmt}"
-    run = forest_in_fresh_process(tmp_path, cjk_review(tmp_path), out, fallbacks=False)
+    run = forest_in_fresh_process(
+        tmp_path, cjk_review(tmp_path), out, fallbacks=False, command=command
+    )
     assert run.returncode == 0, run.stderr
     assert out.stat().st_size > 0
-    said = [line for line in run.stderr.splitlines() if line.strip()]
+    # the command's own lines (sensitivity: its warnings, "wrote ...") aside, one line
+    # about the fonts and nothing raw from matplotlib
+    assert "UserWarning" not in run.stderr and ".py:" not in run.stderr, run.stderr
+    said = [line for line in run.stderr.splitlines() if "draw" in line or "glyph" in line]
+    if command[0] == "forest":
+        said = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(said) == 1, run.stderr
     assert said[0].split("warning: ", 1)[1] == (
         "label 'Müller 2020 — 北京' has characters the plot font cannot draw (北 京), drawn as "

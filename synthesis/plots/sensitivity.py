@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthesis.errors import SynthError
 from synthesis.measures import MEASURES
+from synthesis.plots.fonts import missing_glyphs_warning, quiet_glyphs
 from synthesis.plots.forest import (
     FORMATS,
     GUIDE_COLOUR,
@@ -822,7 +823,7 @@ def sensitivity_figure(
     unknown = [p for p in panels if p not in PANELS]
     if unknown or not panels:
         raise SynthError(f"unknown panel(s) {', '.join(unknown)}; use {', '.join(PANELS)}")
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():  # missing glyphs: said once
         return _figure(res, panels)
 
 
@@ -888,6 +889,9 @@ def _figure(res: SensitivityResult, panels: tuple[str, ...]) -> tuple[Figure, li
     if baujat is not None:
         _draw_baujat(fig, baujat, top, fig_w, fig_h, baujat_notes, baujat_labels, mt)
     _lines(fig, MARGIN, MARGIN + LINE_H * len(footer_lines), footer_lines, mt.small)
+    glyphs = missing_glyphs_warning([s.label for s in res.model.studies], footer_lines)
+    if glyphs is not None:
+        warns.append(glyphs)
     return fig, warns
 
 
@@ -901,7 +905,7 @@ def sensitivity_image(
 
     import matplotlib
 
-    with matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()), quiet_glyphs():  # missing glyphs: said once
         fig, warns = _figure(res, panels)
         w, h = (float(v) for v in fig.get_size_inches())
         if fmt == "png" and max(w, h) * dpi > MAX_PIXELS:
