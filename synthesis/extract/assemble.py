@@ -308,6 +308,14 @@ def _check_total(
             where = "the arm's n" if e.arm not in (None, WHOLE_COHORT) else "the cohort's n"
             note = f"total = {where}, stated apart from the rate"
         return replace(e, fields=tuple(fields), quote=text[span[0] : span[1]], span=span, note=note)
+    if "events" in d and "percent" in d and default and not fits and not _fits_any(d, e.quote):
+        # "CR in 627 patients (82%)" of 778: the percent is of another, unstated denominator
+        shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
+        comments.append(
+            f"skipped (count and percent are not of the stated n = {default}, the denominator is "
+            f'not clear): {e.name} {shown} in "{short(e.quote)}"'
+        )
+        return None
     if "events" not in d:
         shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
         why = "a percent whose denominator is not stated"
@@ -320,3 +328,16 @@ def _check_total(
     fields = [*e.fields, ("total", None)]
     todo = "TODO fill in: total (the denominator is not printed with this number)"
     return replace(e, fields=tuple(fields), todo=todo)
+
+
+def _fits_any(d: dict[str, Any], quote: str) -> bool:
+    """Some count printed in the quote is the denominator of its count and percent
+    ("83.3% (5/6), including 4 patients (66.6%) with CR": 4 of the 6 evaluable)."""
+    pct = d["percent"]
+    decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+    for m in re.finditer(r"(?<![\d.])\d+(?![\d.])", quote):
+        total = int(m.group(0))
+        # within one printed unit: "66.6%" for 4/6 (66.67%) is truncated, not rounded
+        if total > d["events"] and abs(100 * d["events"] / total - float(pct)) < 10.0**-decimals:
+            return True
+    return False

@@ -21,6 +21,7 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
+        rf"outcomes? of|followed|"
         rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
@@ -60,7 +61,16 @@ _THE_N = re.compile(
     rf"(?i)^(?:The|All|In\s+all,?)\s+(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+(?:who\s+)?"
     r"(?:entered|were\s+entered|enrolled|were\s+enrolled|included|treated|randomi[sz]ed)\b"
 )
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N)
+# "among 794 patients registered, 778 were eligible", "Of 150 patients screened, 120 were
+# enrolled": the count that passed the check is the cohort
+_PASSED = re.compile(
+    r"(?i)\b(?:registered|screened|assessed|referred|identified|enrolled|recruited)\s*,\s*"
+    rf"(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?"
+    r"(?:eligible|evaluable|assessable|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
+)
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED)
+# "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
+_SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
 _PER_ARM = re.compile(
     r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)"
@@ -80,7 +90,7 @@ class Cohort:
 
 def find_cohort(sents: list[Sentence]) -> Cohort:
     """The total cohort: the first cohort phrase in text order."""
-    found: list[tuple[int, int, Sentence, bool]] = []
+    found: list[tuple[int, int, Sentence, bool, float | None]] = []
     for s in sents:
         for pattern in _COHORT_PATTERNS:
             for m in pattern.finditer(s.text):
@@ -92,7 +102,11 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 subset = _SUBSET_COUNT.search(prefix)
                 if pattern is not _COHORT_PATTERNS[1]:
                     subset = None
-                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or (
+                if (
+                    re.search(r"(?i)\bscreened\b", m.group(0))
+                    and subset is None
+                    and pattern is not _PASSED
+                ) or (
                     _PER_ARM.match(s.text, m.end())
                 ):
                     continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
@@ -123,7 +137,8 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 if re.search(r"(?i)\b(?!(?:19|20)\d\d\b)\d+\s*(?:,|and|or)\s*$", prefix) or (
                     pattern is _COHORT_PATTERNS[1]
                     and re.search(
-                        rf"(?i)\b(?:and|or)\s+{NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
+                        rf"(?i)\b(?:and|or)\s+(?!(?:19|20)\d\d\b){NUMBER}\s",
+                        m.group(0)[m.end("n") - m.start() :],
                     )
                     and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
                 ):
@@ -136,14 +151,20 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     value, start = int_value(subset.group("k")), low + subset.start("k")
                 if value is None or value <= 0:
                     continue
-                found.append((s.start + start, value, s, strong))
+                share = _SHARE_AFTER.match(s.text, m.end("n"))
+                pct = float(share.group("pct").replace("·", ".")) if share else None
+                found.append((s.start + start, value, s, strong, pct))
     if not found:
         return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])
-    pos, n, sent, _ = found[0]
+    pos, n, sent, _, _ = found[0]
     if _parallel_count(sent, pos - sent.start, n):
         return Cohort(None, None, False, sent)
-    others = {v for _, v, _, strong in found[1:] if strong and v != n}
+    others = {
+        v
+        for _, v, _, strong, pct in found[1:]
+        if strong and v != n and not (pct is not None and abs(100 * v / n - pct) < 0.6)
+    }
     return Cohort(n, sent, not others)
 
 
@@ -185,6 +206,8 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
         before = sent.text[: m.start("n")]
         if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
             continue
+        if re.match(r"(?i)\s*(?:years?|months?|weeks?|days?|y|yrs?)\b", sent.text[m.end("n") :]):
+            continue  # "(> 12 but < 60 years) patients": an age, not a count
         if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
             continue  # "24 patients (54%) were papillary type": a share of the cohort
         if re.search(r"\d\s*,\s*(?:and\s+)?$", before[-12:]):
