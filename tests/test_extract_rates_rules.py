@@ -86,3 +86,60 @@ def test_a_count_and_percent_of_a_denominator_printed_beside_them_are_kept() -> 
         "with CR."
     )
     assert ("CR", None, 5, None) in rows(draft, "events", "total")
+
+
+# ---------------------------------------------------------------------------
+# Arms and their sizes
+
+
+def test_sizes_with_a_remark_after_n_are_the_arms_sizes() -> None:
+    draft = extract(
+        "Patients were randomized to receive drug X 20 mg/d for 5 days (n = 80, nonresponders "
+        "received a second course) or drug Y 1.5 mg/kg daily for 3 weeks (n = 78). "
+        "Drug X resulted in a higher complete response rate (45.0% vs 25.6%, P = .01) "
+        "compared with drug Y."
+    )
+    assert arms(draft) == [("drug-x", 80), ("drug-y", 78)]
+    assert rows(draft, "percent", "total") == [
+        ("CR", "drug-x", 45.0, 80),
+        ("CR", "drug-y", 25.6, 78),
+    ]
+
+
+def test_a_list_of_labelled_sizes_inside_parentheses_gives_the_arms() -> None:
+    draft = extract(
+        "Adults in first remission were randomized between drug X consolidation or drug Y. "
+        "Of patients randomized (drug X, n = 140; drug Y, n = 138), 90% received their "
+        "assigned treatment."
+    )
+    assert arms(draft) == [("drug-x", 140), ("drug-y", 138)]
+
+
+def test_reasons_with_sizes_inside_parentheses_are_not_arms() -> None:
+    draft = extract(
+        "Forty patients were enrolled; 12 discontinued (toxicity, n = 7; withdrawal, n = 5)."
+    )
+    assert arms(draft) == []
+
+
+def test_a_size_with_a_statistic_after_it_is_not_a_remark() -> None:
+    draft = extract(
+        "Among treated patients, drug X (n = 310; HR = 0.70; P = .002) and drug Y "
+        "(n = 122; HR = 0.61; P = .01) were associated with longer survival."
+    )
+    assert arms(draft) == []
+
+
+def test_overall_initial_response_is_the_overall_response() -> None:
+    draft = extract(
+        "A total of 64 patients were enrolled. The overall initial response was 75.0% (48/64)."
+    )
+    assert rows(draft, "events", "total") == [("ORR", None, 48, 64)]
+
+
+def test_the_mortality_associated_with_a_toxicity_is_not_the_cohorts() -> None:
+    draft = extract(
+        "We reviewed 120 patients. Pulmonary toxicity occurred in 20% (with associated "
+        "mortality rate, 25%)."
+    )
+    assert rows(draft, "percent") == []

@@ -580,7 +580,9 @@ _TREATS = re.compile(
 )
 _ITEM = re.compile(
     rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
-    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
+    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?"
+    # "(n = 95, nonresponders received a second course)": a remark after the size
+    r"(?P<rest>\s*[,;]\s*[A-Za-z][^()=]{0,100})?\s*\)"
 )
 _ITEM_GAP = re.compile(
     r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
@@ -645,6 +647,8 @@ def _sized_lists(s: Sentence) -> list[_Def]:
             m.group("eq") is None and m.group("eq2") is None and m.group("pts") is None
             for m, _ in chain
         )
+        if any(m.group("rest") and not (m.group("eq") or m.group("eq2")) for m, _ in chain):
+            continue  # "(35, 20%)": a remark only after "n ="
         if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
             continue  # "(35)" is a size only in an allocation sentence
         # sizes in a sentence that allocates or treats: arms; otherwise groups (by age, ...)
@@ -753,8 +757,13 @@ def _n_equals(s: Sentence) -> list[_Def]:
     text = s.text
     chain: list[re.Match[str]] = []
     for m in _N_EQUALS.finditer(text):
-        if re.search(r"[(\[]\s*$", text[max(0, m.start() - 3) : m.start()]):
-            continue
+        if not chain and re.search(r"[(\[]\s*$", text[max(0, m.start() - 3) : m.start()]):
+            # "(chemotherapy, n = 259; ASCT, n = 258)": a list of sizes that fills the
+            # parentheses; one "A (B, n = 5)" inside a phrase is not
+            inside = re.match(r"[^()\[\]]*[)\]]", text[m.start() :])
+            items = len(_N_EQUALS.findall(inside.group(0))) if inside else 0
+            if items < 2 or not _ALLOCATION.search(text):
+                continue  # "(progressive disease, n = 4; AEs, n = 3)": reasons, not arms
         gap = text[chain[-1].end() : m.start()] if chain else ""
         if chain and not re.fullmatch(r"\s*[,;]\s*(?:and\s+)?", gap):
             break
@@ -803,7 +812,7 @@ _EITHER = re.compile(
     r"(?:(?:receive|undergo|be\s+treated\s+with)\s+)?"
     r"(?:either\s+)?"
     r"(?P<a>(?:[^;()]|" + PAREN + r"){1,160}?)\s+or\s+(?:to\s+(?:receive|undergo)\s+)?"
-    r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:[;.]|,\s+(?:followed|and\s+then|with|"
+    r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:;|\.(?!\d)|,\s+(?:followed|and\s+then|with|"
     r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
 )
 # "A versus B", "A vs. B", "compared A with B", "to A and B groups", "for the A and B groups"

@@ -57,7 +57,8 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "ORR",
         "binary",
-        r"(?:(?i:(?:overall|objective|best overall|best) response(?:\s+rates?)?|response rates?)"
+        r"(?:(?i:(?:overall|objective|best overall|best)(?:\s+(?:initial|h[a]?ematologic))?"
+        r" response(?:\s+rates?)?|response rates?)"
         r"|\bORR\b)",
     ),
     (
@@ -79,7 +80,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         r"|hematologic improvement)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
-    ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
+    ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )(?<!associated )mortality)"),
     ("OS", "time", r"(?:(?i:overall survival)|\bOS\b)"),
     ("PFS", "time", r"(?:(?i:progression[- ]free survival)|\bPFS\b)"),
     ("EFS", "time", r"(?:(?i:event[- ]free survival)|\bEFS\b)"),
