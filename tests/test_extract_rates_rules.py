@@ -53,9 +53,7 @@ def test_the_count_that_passed_screening_is_the_cohort() -> None:
 
 
 def test_an_age_bound_beside_the_count_is_not_a_rival() -> None:
-    draft = extract(
-        "Among 410 adult (aged 18 to 65 years) patients registered, 398 were eligible."
-    )
+    draft = extract("Among 410 adult (aged 18 to 65 years) patients registered, 398 were eligible.")
     assert draft.n == 398
 
 
@@ -143,3 +141,42 @@ def test_the_mortality_associated_with_a_toxicity_is_not_the_cohorts() -> None:
         "mortality rate, 25%)."
     )
     assert rows(draft, "percent") == []
+
+
+def test_shares_of_the_randomized_cohort_give_the_arms_sizes() -> None:
+    draft = extract(
+        "Patients were randomised to drug X (Arm A) or drug Y (Arm B). Sixty-two of 120 "
+        "patients (51.7%) were randomized to Arm A and 58 of 120 (48.3%) to Arm B. In "
+        "evaluable patients, the ORR was 40% in Arm A."
+    )
+    assert arms(draft) == [("arm-a", 62), ("arm-b", 58)]
+
+
+def test_a_letter_after_arm_does_not_hide_the_sentence_end() -> None:
+    from synthesis.extract.text import split_text
+
+    text = "Forty patients were assigned to Arm B. In evaluable patients, the ORR was 40%."
+    assert len(split_text(text).sentences) == 2
+
+
+def test_a_second_size_with_its_verb_left_out_is_an_arm() -> None:
+    draft = extract(
+        "Patients were randomized to drug X or drug X and drug Y. Ninety patients were "
+        "randomized; 46 received drug X and 44 drug X and drug Y. In the drug X group, the "
+        "percentage of complete and partial responders was 26.1% and 21.7%, respectively. A "
+        "higher overall response rate of 68.2% was found in the drug X and drug Y group, with "
+        "40.9% complete and 27.3% partial responders (P = .04)."
+    )
+    assert arms(draft) == [("drug-x", 46), ("drug-x-and-drug-y", 44)]
+    assert rows(draft, "percent", "total") == [
+        ("CR", "drug-x", 26.1, 46),
+        ("PR", "drug-x", 21.7, 46),
+        ("ORR", "drug-x-and-drug-y", 68.2, 44),
+        ("CR", "drug-x-and-drug-y", 40.9, 44),
+        ("PR", "drug-x-and-drug-y", 27.3, 44),
+    ]
+
+
+def test_a_count_with_a_unit_after_and_is_not_an_elided_arm() -> None:
+    draft = extract("Forty patients received drug X and 12 months of follow-up.")
+    assert arms(draft) == []

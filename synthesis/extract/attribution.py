@@ -373,7 +373,10 @@ _AFTER_VERB = re.compile(
     r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
 )
 _GROUP_AFTER = re.compile(
-    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?"
+    # "a response rate of 74% was found in the A group"
+    r"(?:(?:was|were)\s+(?:found|observed|seen|achieved|noted|reported|recorded)\s+)?"
+    r"(?:in|among|for)\s+(?:the\s+)?"
     r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b(?:\s+(?-i:[A-Z]|\d{1,2})\b)?"
 )
 _TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
@@ -382,6 +385,9 @@ _SUBGROUP_AFTER = re.compile(
     r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
     r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
 )
+# "..., with 57% complete and 17% partial responses": what follows a group's rate
+_PARTS_AFTER = re.compile(r"(?i)^\s*(?:\([^()]*\)\s*)?,\s*(?:with|including)\s*$")
+_PARTS_MORE = re.compile(r"(?i)^\s*(?:,\s*and|,|and)\s*$")
 _COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
 _LABEL_BEFORE = re.compile(rf"(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$")
 
@@ -485,6 +491,8 @@ def _binary_entries(
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
     sentence_total: tuple[int, str] | None = None  # "(n = 61)" of a rate earlier in the sentence
+    # "74% in the A group": its arm, where it ends, and whether a part followed it
+    last_group: tuple[DraftArm, int, bool] | None = None
     i = 0
     while i < len(values):
         v = values[i]
@@ -549,13 +557,22 @@ def _binary_entries(
             and nxt.start == v.end + direct.end()
             and not _term_run(bterms, v.start, text, used)
         ):
+            arm_id = _id(sentence_arm)
+            if arm_id is None and last_group is not None:
+                # "ORR was 74% in the A group, with 57% CR and 17% PR": the parts of that
+                # group's rate, named right after it
+                gap = text[last_group[1] : v.start]
+                rx = _PARTS_AFTER if not last_group[2] else _PARTS_MORE
+                if rx.match(gap) and not groups.named(gap):
+                    arm_id = last_group[0].id
+                    last_group = (last_group[0], nxt.end, True)
             _add_binary(
                 nxt.name,
                 v,
                 sent,
                 state,
                 _timepoint_of(text, nxt) or tp,
-                arm=_id(sentence_arm),
+                arm=arm_id,
                 check=frame_check,
             )
             used.add(bterms.index(nxt))
@@ -584,6 +601,7 @@ def _binary_entries(
             if arm is not None and term is not None:
                 _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
                 last_pair = (term, v.end)
+                last_group = (arm, v.end + (group_after.end() if group_after else 0), False)
             else:
                 _skip(state, sent, "subgroup", v.start, min(len(text), v.end + 60))
             i += 1

@@ -106,9 +106,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     re.search(r"(?i)\bscreened\b", m.group(0))
                     and subset is None
                     and pattern is not _PASSED
-                ) or (
-                    _PER_ARM.match(s.text, m.end())
-                ):
+                ) or (_PER_ARM.match(s.text, m.end())):
                     continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
                 clause = re.split(r"[,;:]", s.text[max(0, m.start() - 200) : m.start()])[-1]
                 if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):

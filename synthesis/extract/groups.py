@@ -469,7 +469,7 @@ _DRUG_LIST = re.compile(
     r"^[A-Za-z][\w+/-]*(?:,\s+[A-Za-z][\w+/-]*){1,4},?\s+and\s+[A-Za-z][\w+/-]*"
 )
 _PAREN_ALIAS = re.compile(
-    r"\(\s*(?P<a>(?:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
+    r"\(\s*(?P<a>(?i:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
 )
 _LABEL_WORDS = 6
 _DOSE_ONLY = re.compile(
@@ -671,7 +671,9 @@ _RESPECTIVELY = re.compile(
     rf",?\s+respectively"
 )
 _TO_ITEM = re.compile(
-    rf"(?i)(?<![\w.,])(?P<n>{INT})\s+(?:{PEOPLE}\s+)?(?:were\s+)?(?:(?:randomly\s+)?"
+    # "Fifty-nine of 113 patients (52.2%) were randomized to Arm A and 54 of 113 (47.8%) to B"
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:of\s+(?:{INT})\s+)?(?:{PEOPLE}\s+)?"
+    rf"(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:were\s+)?(?:(?:randomly\s+)?"
     r"(?:assigned|allocated|randomi[sz]ed)\s+)?to\s+(?:receive\s+|undergo\s+)?(?:the\s+)?"
     rf"(?P<l>{_WORDS})"
 )
@@ -771,9 +773,21 @@ def _n_equals(s: Sentence) -> list[_Def]:
     return _chain(s, chain, "allocation with sizes")
 
 
+# "61 received CSA and 54 ATG and CSA": the second size with its verb left out, to the
+# clause's end
+_ELIDED = re.compile(
+    rf"\s*,?\s*and\s+(?P<n>{INT})\s+(?!{PEOPLE}\b|of\b|to\b|in\b|with\b|had\b|were\b|"
+    r"(?:months?|years?|weeks?|days?|mg|%)(?!\w))(?P<l>[A-Za-z][^,;.()\d]{0,40}?)\s*(?=[.;]|$)"
+)
+
+
 def _parallel_received(s: Sentence) -> list[_Def]:
     """ "A total of 264 patients received A, and a total of 187 patients received B"."""
     found = list(_RECEIVED.finditer(s.text))
+    if len(found) == 1:
+        elided = _ELIDED.match(s.text, found[0].end())
+        if elided is not None:
+            return _chain(s, [found[0], elided], "allocation with sizes")
     if not 2 <= len(found) <= 3:
         return []
     for a, b in itertools.pairwise(found):

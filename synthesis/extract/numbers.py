@@ -51,9 +51,12 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR",
         "binary",
-        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR1?\b(?:\s+rates?)?)",
+        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR1?\b(?:\s+rates?)?"
+        # "complete and partial responders", "57% complete and 17% partial responses"
+        r"|(?i:complete)(?=\s+(?:and|or)\s+(?:\d+(?:\.\d+)?\s?%\s+)?partial\s+"
+        r"(?i:remissions?|responses?|responders?)\b))",
     ),
-    ("PR", "binary", r"(?:(?i:partial (?:remission|response))|\bPR\b)"),
+    ("PR", "binary", r"(?:(?i:partial (?:remission|response|responders?))|\bPR\b)"),
     (
         "ORR",
         "binary",
