@@ -180,3 +180,24 @@ def test_a_second_size_with_its_verb_left_out_is_an_arm() -> None:
 def test_a_count_with_a_unit_after_and_is_not_an_elided_arm() -> None:
     draft = extract("Forty patients received drug X and 12 months of follow-up.")
     assert arms(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# Denominators
+
+
+def test_a_rate_between_the_cohort_and_a_later_size_is_of_the_cohort() -> None:
+    draft = extract(
+        "A total of 250 patients were enrolled. Complete remission was achieved in 84%. "
+        "A total of 180 patients were then randomized to drug X or drug Y."
+    )
+    assert draft.n == 250
+    assert rows(draft, "percent", "total") == [("CR", None, 84, 250)]
+
+
+def test_a_rate_after_a_second_size_is_not_given_the_cohorts_total() -> None:
+    draft = extract(
+        "A total of 250 patients were enrolled. Forty patients received drug X after "
+        "relapse, with complete remission in 30%."
+    )
+    assert [r for r in rows(draft, "total") if r[2] is not None] == []

@@ -283,6 +283,14 @@ def _check_total(
     if e.note and e.note.startswith("printed"):
         return e  # its own printed count did not fit: the reviewer decides
     default: int | None = cohort.n if cohort.single else None
+    if (
+        default is None
+        and cohort.sentence is not None
+        and cohort.rival_at is not None
+        and cohort.sentence.start <= e.span[0]
+        and e.span[1] <= cohort.rival_at
+    ):
+        default = cohort.n  # stated after the cohort, before any other size
     source: tuple[int, int] | None = (
         (cohort.sentence.start, cohort.sentence.end) if cohort.sentence else None
     )

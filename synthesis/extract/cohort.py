@@ -86,6 +86,9 @@ class Cohort:
     sentence: Sentence | None
     single: bool  # no other "N patients were ..." size in the text: a safe denominator
     ambiguous: Sentence | None = None  # a sentence with two rival cohort sizes
+    # where the first rival size's sentence starts: a rate stated after the cohort and before
+    # it is of the cohort ("459 were enrolled. CR was achieved in 89%. 237 were randomized")
+    rival_at: int | None = None
 
 
 def find_cohort(sents: list[Sentence]) -> Cohort:
@@ -158,12 +161,13 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
     pos, n, sent, _, _ = found[0]
     if _parallel_count(sent, pos - sent.start, n):
         return Cohort(None, None, False, sent)
-    others = {
-        v
-        for _, v, _, strong, pct in found[1:]
+    rivals = [
+        (at, s)
+        for at, v, s, strong, pct in found[1:]
         if strong and v != n and not (pct is not None and abs(100 * v / n - pct) < 0.6)
-    }
-    return Cohort(n, sent, not others)
+    ]
+    rival_at = min(s.start for _, s in rivals) if rivals else None
+    return Cohort(n, sent, not rivals, rival_at=rival_at)
 
 
 def _parts_of(text: str, n: int | None) -> bool:
