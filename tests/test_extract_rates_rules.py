@@ -201,3 +201,24 @@ def test_a_rate_after_a_second_size_is_not_given_the_cohorts_total() -> None:
         "relapse, with complete remission in 30%."
     )
     assert [r for r in rows(draft, "total") if r[2] is not None] == []
+
+
+def test_counts_printed_as_parts_of_a_rate_share_its_total() -> None:
+    draft = extract(
+        "A total of 80 patients were analyzed. The overall response rate was 50.0% "
+        "(10 complete responses and 30 partial responses)."
+    )
+    assert rows(draft, "events", "percent", "total") == [
+        ("ORR", None, None, 50.0, 80),
+        ("CR", None, 10, None, 80),
+        ("PR", None, 30, None, 80),
+    ]
+    assert all(e.check and "total inferred" in e.check for e in draft.entries[1:])
+
+
+def test_a_count_beside_a_rate_without_a_total_keeps_its_placeholder() -> None:
+    draft = extract(
+        "Patients were treated with drug X. The overall response rate was 50.0% "
+        "(10 complete responses)."
+    )
+    assert all(r[3] is None for r in rows(draft, "events", "total"))

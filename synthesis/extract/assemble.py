@@ -195,7 +195,7 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     for e, kept in zip(entries, checked, strict=True):
         if kept is None:
             state.covered.extend(e.values)  # its comment names it
-    entries = [e for e in checked if e is not None]
+    entries = _shared_totals([e for e in checked if e is not None], text)
     state.comments.extend(unread_numbers(text, sents, terms_of, entries, state.covered))
     return Draft(
         study_id=_study_id(study_id, source_name),
@@ -349,3 +349,46 @@ def _fits_any(d: dict[str, Any], quote: str) -> bool:
         if total > d["events"] and abs(100 * d["events"] / total - float(pct)) < 10.0**-decimals:
             return True
     return False
+
+
+def _shared_totals(entries: list[DraftEntry], text: str) -> list[DraftEntry]:
+    """Counts that are parts of a rate of their sentence share its total.
+
+    "The ORR was 55.4% (13 complete responses, one partial response, ...)": when the
+    sentence's rate has a total (its own or the cohort's), a count printed with it and
+    without a percent is of the same patients. Drafted with a ``# check:`` comment.
+    """
+    out = list(entries)
+    for i, e in enumerate(entries):
+        d = dict(e.fields)
+        if "total" not in d or d["total"] is not None or "events" not in d or "percent" in d:
+            continue
+        siblings = [
+            x
+            for x in entries
+            if x is not e
+            and x.arm == e.arm
+            and x.span[0] <= e.span[0] < e.span[1] <= x.span[1]
+            and x.get("total") is not None
+            and x.get("percent") is not None
+        ]
+        totals = {x.get("total") for x in siblings}
+        if len(totals) != 1:
+            continue
+        total = totals.pop()
+        if not isinstance(total, int) or d["events"] > total:
+            continue
+        x = siblings[0]
+        fields = tuple((k, total if k == "total" else v) for k, v in e.fields)
+        out[i] = replace(
+            e,
+            fields=fields,
+            quote=text[x.span[0] : x.span[1]],
+            span=x.span,
+            todo=None,
+            check=(
+                f"total inferred: the {x.name} rate of this sentence is of {total}, and this "
+                "count is printed as a part of it"
+            ),
+        )
+    return out
