@@ -222,3 +222,19 @@ def test_a_count_beside_a_rate_without_a_total_keeps_its_placeholder() -> None:
         "(10 complete responses)."
     )
     assert all(r[3] is None for r in rows(draft, "events", "total"))
+
+
+def test_dose_arms_and_a_remark_before_the_last_item() -> None:
+    draft = extract(
+        "Patients received drug X 20 mg/day on days 1-14 (n = 51) or 10 mg/day on days 1-28 "
+        "(n = 50) of 28-day cycles; or placebo (n = 49)."
+    )
+    assert arms(draft) == [("drug-x", 51), ("10-mg", 50), ("placebo", 49)]
+    assert draft.n is None  # 51 is one arm's size, not the cohort
+
+
+def test_a_cytogenetic_response_is_not_the_overall_response() -> None:
+    draft = extract(
+        "A total of 60 patients were enrolled. The cytogenetic response rate was 50.0% (30/60)."
+    )
+    assert rows(draft, "events") == []

@@ -478,6 +478,13 @@ _DOSE_ONLY = re.compile(
 )
 
 
+# "5 mg/day on days 1-28": a dose and its schedule, no drug named (the drug of the arm before)
+_DOSE_SCHEDULE = re.compile(
+    r"(?i)(?P<v>\d+(?:\.\d+)?)\s?(?P<u>mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?\s+"
+    r"(?:on\s+days?|daily|once|twice|every|per\s+day|for\s+\d)\b"
+)
+
+
 def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
     """The name in an allocation segment and the names printed for it in parentheses.
 
@@ -485,7 +492,7 @@ def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
     "first-line CT (FOLFIRI or FOLFOX4) plus B (arm A)" -> "CT plus B", ("arm A",).
     """
     s = " ".join(segment.split())
-    dose = _DOSE_ONLY.fullmatch(s)
+    dose = _DOSE_ONLY.fullmatch(s) or _DOSE_SCHEDULE.match(s)
     if dose is not None:  # "500 mg", "the 2-mg cohort": the dose is the name
         return f"{dose.group('v')} {dose.group('u').lower()}", ()
     aliases = tuple(
@@ -585,7 +592,9 @@ _ITEM = re.compile(
     r"(?P<rest>\s*[,;]\s*[A-Za-z][^()=]{0,100})?\s*\)"
 )
 _ITEM_GAP = re.compile(
-    r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
+    # "A (n = 69) of 28-day cycles; or placebo (n = 67)": a short remark, then the next item
+    r"(?i)^(?:\s*[^;()\d]{0,30}(?:\d+-day\s+cycles)?;(?=\s*(?:or|and)\s))?"
+    r"\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
     r"(?:with\s+)?(?:the\s+|to\s+)?(?P<label>(?:[^;()]|" + PAREN + r"){1,120}?)\s*$"
 )
 _ANCHOR = re.compile(

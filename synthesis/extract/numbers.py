@@ -80,7 +80,8 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         r"|undetectable MRD)|very good partial (?:remission|response)|minor response"
         r"|stable disease|disease control(?: rate)?|clinical benefit(?: rate)?"
         r"|(?:stringent|near|marrow) complete (?:remission|response)"
-        r"|hematologic improvement)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
+        r"|hematologic improvement|(?:complete\s+|major\s+|partial\s+)?(?:cytogenetic|molecular)"
+        r"\s+(?:response|remission)s?)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )(?<!associated )mortality)"),
@@ -128,6 +129,8 @@ _NEEDLES: tuple[tuple[str, ...], ...] = (
         "cbr",
         "cr",
         "hi",
+        "cytogenetic",
+        "molecular",
     ),
     ("nrm", "relapse mortality", "relapse-mortality"),
     ("mortality",),
