@@ -238,3 +238,27 @@ def test_a_cytogenetic_response_is_not_the_overall_response() -> None:
         "A total of 60 patients were enrolled. The cytogenetic response rate was 50.0% (30/60)."
     )
     assert rows(draft, "events") == []
+
+
+def test_slash_lists_of_arm_sizes_that_add_up_to_the_count() -> None:
+    draft = extract(
+        "The analysis included 300 patients (arm A/B, 151/149 patients). The overall "
+        "response rate was 60% without differences between the 2 arms, although fewer "
+        "patients needed a second course in arm B."
+    )
+    assert draft.n == 300
+    assert arms(draft) == [("arm-a", 151), ("arm-b", 149)]
+    assert rows(draft, "percent", "total") == [("ORR", "all", 60, 300)]
+
+
+def test_slash_sizes_that_do_not_add_up_are_not_arms() -> None:
+    draft = extract("The analysis included 300 patients (arm A/B, 150/140 patients).")
+    assert arms(draft) == []
+
+
+def test_a_rate_in_a_sentence_naming_one_arm_without_pooling_stays_out() -> None:
+    draft = extract(
+        "The analysis included 300 patients (arm A/B, 151/149 patients). The overall "
+        "response rate was 60%, although fewer patients needed a second course in arm B."
+    )
+    assert rows(draft, "percent") == []

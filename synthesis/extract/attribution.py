@@ -420,6 +420,14 @@ _TIMING_BEFORE = re.compile(
 _LABEL_PAREN = re.compile(r"(?P<g>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*)?)\s*\(\s*$")
 
 
+# "without differences between the 3 arms", "similar in both groups": a pooled value
+_POOLED = re.compile(
+    r"(?i)\b(?:without|with\s+no|no)\s+(?:(?:statistically\s+)?significant\s+)?"
+    r"differences?\s+(?:between|among|across)\s+(?:the\s+)?(?:\d|two|three|four|both|all)"
+    r"\s*(?:\w+\s+)?(?:arms|groups|cohorts)\b"
+)
+
+
 def binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
@@ -430,6 +438,11 @@ def binary_entries(
     if len(groups.arms) < 2 or len(state.entries) == first:
         return
     if not groups.named(sent.text):
+        return
+    # "Overall CR rate was 76% without differences between the 3 arms, ... in arm B": the
+    # rate is the whole cohort's when the sentence says so before naming any arm
+    pooled = _POOLED.search(sent.text)
+    if pooled is not None and not groups.named(sent.text[: pooled.start()]):
         return
     # "After progression on A, patients crossed over to B; the ORR was 30%": a rate with no
     # group in a sentence that names the arms is not clearly the whole cohort's

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .groups import SLASH_SIZES, slash_parts
 from .text import INT, NUM, NUMBER, PAREN, PEOPLE, Sentence, int_value
 
 # words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
@@ -68,7 +69,8 @@ _PASSED = re.compile(
     rf"(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?"
     r"(?:eligible|evaluable|assessable|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
 )
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED)
+# "performed in 592 patients (arm A/B/C, 197/198/197 patients)": a count its arms add up to
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES)
 # "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
 _SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
@@ -118,6 +120,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     _SUBSET_BEFORE.search(prefix)
                     and pattern is not _COHORT_PATTERNS[0]
                     and pattern is not _AMONG
+                    and pattern is not SLASH_SIZES
                     and not frame
                 ):
                     continue
@@ -151,6 +154,8 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     # "493 of 601 patients were randomized": the 493 were
                     value, start = int_value(subset.group("k")), low + subset.start("k")
                 if value is None or value <= 0:
+                    continue
+                if pattern is SLASH_SIZES and slash_parts(m) is None:
                     continue
                 share = _SHARE_AFTER.match(s.text, m.end("n"))
                 pct = float(share.group("pct").replace("·", ".")) if share else None

@@ -825,6 +825,39 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
     if "receiv" in low or "underw" in low or "treated" in low:
         out += _parallel_received(s)
+    if "/" in low:
+        out += _slash_sizes(s)
+    return out
+
+
+# "592 patients (arm A/B/C, 197/198/197 patients)": the arms' sizes in the order of their
+# letters, their sum the count before the parentheses
+SLASH_SIZES = re.compile(
+    rf"(?i)\b(?P<n>{INT})\s+{PEOPLE}\s*\(\s*(?P<word>arms?|groups?|cohorts?)\s+"
+    r"(?P<letters>(?-i:[A-Z])(?:\s*/\s*(?-i:[A-Z])){1,3})\s*[,:]?\s*"
+    r"(?P<sizes>\d+(?:\s*/\s*\d+){1,3})\s*(?:patients|pts)?\s*\)"
+)
+
+
+def slash_parts(m: re.Match[str]) -> list[tuple[str, int]] | None:
+    """The (letter, size) pairs of a :data:`SLASH_SIZES` match whose sizes sum to its count."""
+    letters = [x.strip() for x in m.group("letters").split("/")]
+    sizes = [int(x) for x in m.group("sizes").split("/")]
+    total = int_value(m.group("n"))
+    if len(letters) != len(sizes) or total is None or sum(sizes) != total:
+        return None
+    return list(zip(letters, sizes, strict=True))
+
+
+def _slash_sizes(s: Sentence) -> list[_Def]:
+    out: list[_Def] = []
+    for m in SLASH_SIZES.finditer(s.text):
+        parts = slash_parts(m)
+        if parts is None:
+            continue
+        word = m.group("word").lower().rstrip("s")
+        labels = tuple(f"{word} {letter}" for letter, _ in parts)
+        out.append(_Def(labels, tuple(n for _, n in parts), s, "allocation with sizes"))
     return out
 
 
