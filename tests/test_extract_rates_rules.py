@@ -262,3 +262,64 @@ def test_a_rate_in_a_sentence_naming_one_arm_without_pooling_stays_out() -> None
         "response rate was 60%, although fewer patients needed a second course in arm B."
     )
     assert rows(draft, "percent") == []
+
+
+# ---------------------------------------------------------------------------
+# General phrasings (not from the rounds)
+
+
+def test_the_study_population_comprised_n_patients() -> None:
+    assert extract("The study population comprised 230 adults with AML.").n == 230
+
+
+def test_screened_and_then_randomized_gives_the_randomized() -> None:
+    assert extract("1,024 patients were screened and 800 were randomized.").n == 800
+    assert extract("Overall, 1,024 patients were screened, of whom 800 were enrolled.").n == 800
+
+
+def test_evaluable_after_the_cohort_is_another_denominator() -> None:
+    draft = extract(
+        "Of the 200 patients randomized, 190 were evaluable for response. The ORR was 60%."
+    )
+    assert draft.n == 200
+    assert rows(draft, "percent") == []  # of 200 or of 190: not clear
+
+
+def test_a_sentence_framed_by_its_evaluable_patients_gives_their_total() -> None:
+    draft = extract("Fifty patients were enrolled. Among 40 evaluable patients, the ORR was 75%.")
+    assert rows(draft, "percent", "total") == [("ORR", None, 75, 40)]
+    assert draft.entries[0].check and "Among 40 evaluable patients" in draft.entries[0].check
+
+
+def test_responded_is_the_overall_response_of_the_framed_patients() -> None:
+    draft = extract(
+        "Fifty patients were enrolled. Of the 40 evaluable patients, 30 (75%) responded, "
+        "including 20 (50%) with CR."
+    )
+    assert rows(draft, "events", "total") == [("ORR", None, 30, 40), ("CR", None, 20, 40)]
+
+
+def test_enrolled_in_arm_a_and_in_arm_b_are_sizes() -> None:
+    draft = extract(
+        "Patients were randomized to drug X (arm A) or drug Y (arm B); 150 patients were "
+        "enrolled in arm A and 148 in arm B. The CR rate was 60% in arm A and 45% in arm B."
+    )
+    assert arms(draft) == [("arm-a", 150), ("arm-b", 148)]
+    assert rows(draft, "percent", "total") == [("CR", "arm-a", 60, 150), ("CR", "arm-b", 45, 148)]
+
+
+def test_events_in_each_arm_are_not_sizes() -> None:
+    draft = extract(
+        "Patients were randomized to drug X (arm A) or drug Y (arm B). Six patients "
+        "developed a second cancer, three in arm A and three in arm B."
+    )
+    assert all(a.n is None for a in draft.arms)
+
+
+def test_n_patients_treated_with_a_and_m_treated_with_b_are_groups() -> None:
+    draft = extract(
+        "We compared 85 patients treated with drug X with 90 patients treated with drug Y. "
+        "CR rates were 60% and 50%, respectively."
+    )
+    assert arms(draft) == [("drug-x", 85), ("drug-y", 90)]
+    assert rows(draft, "percent", "total") == [("CR", "drug-x", 60, 85), ("CR", "drug-y", 50, 90)]

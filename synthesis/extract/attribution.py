@@ -385,6 +385,18 @@ _SUBGROUP_AFTER = re.compile(
     r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
     r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
 )
+_RESPONDED = re.compile(
+    r"(?i)^\s*(?:\)\s*)?(?:patients?\s+|pts\s+)?(?:responded|(?:had|achieved|attained)\s+an?\s+"
+    r"(?:objective\s+|overall\s+)?response)\b(?!\s+(?:to|after)\b)"
+)
+# "Among 40 evaluable patients, ...", "Of the 52 treated patients, ...": a sentence's population
+_TOTAL_FRAME = re.compile(
+    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:among|in|of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+"
+    r"(?:(?:response[- ])?(?:evaluable|assessable|treated|enrolled|eligible|randomi[sz]ed)\s+)?"
+    r"(?:patients|subjects|participants|pts)"
+    r"(?:\s+(?:(?:who\s+were\s+)?(?:evaluable|assessable)(?:\s+for\s+(?:response|efficacy))?|"
+    r"treated|enrolled|randomi[sz]ed))?\s*(?:\([^()]*\)\s*)?,\s*"
+)
 # "..., with 57% complete and 17% partial responses": what follows a group's rate
 _PARTS_AFTER = re.compile(r"(?i)^\s*(?:\([^()]*\)\s*)?,\s*(?:with|including)\s*$")
 _PARTS_MORE = re.compile(r"(?i)^\s*(?:,\s*and|,|and)\s*$")
@@ -504,6 +516,12 @@ def _binary_entries(
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
     sentence_total: tuple[int, str] | None = None  # "(n = 61)" of a rate earlier in the sentence
+    frame = _TOTAL_FRAME.match(text)
+    if frame is not None and sentence_arm is None and frame.end() <= values[0].start:
+        # "Among 40 evaluable patients, the ORR was 75%": the sentence's population
+        framed = int_value(frame.group("n"))
+        if framed:
+            sentence_total = (framed, frame.group(0).rstrip(" ,"))
     # "74% in the A group": its arm, where it ends, and whether a part followed it
     last_group: tuple[DraftArm, int, bool] | None = None
     i = 0
@@ -546,6 +564,7 @@ def _binary_entries(
             if nxt is not None and re.fullmatch(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
+                v, framed = _framed(v, sentence_total, sentence_arm)
                 _add_binary(
                     nxt.name,
                     v,
@@ -553,7 +572,7 @@ def _binary_entries(
                     state,
                     _timepoint_of(text, nxt) or tp,
                     arm=_id(sentence_arm),
-                    check=frame_check,
+                    check=framed or frame_check,
                 )
                 used.add(bterms.index(nxt))
                 i += 1
@@ -561,6 +580,12 @@ def _binary_entries(
             if "total" not in dict(v.fields):
                 i += 1
                 continue
+        # "30 (75%) responded": the overall response, said with a verb
+        if _RESPONDED.match(after) and not _term_run(bterms, v.start, text, used):
+            v, framed = _framed(v, sentence_total, sentence_arm)
+            _add_binary("ORR", v, sent, state, tp, arm=_id(sentence_arm), check=framed or frame_check)
+            i += 1
+            continue
         # "23% complete response", "10 (18.9%) objective partial responses": the term after
         direct = _TERM_AFTER.match(after)
         nxt = next((t for t in bterms if t.start >= v.end), None)
@@ -571,6 +596,7 @@ def _binary_entries(
             and not _term_run(bterms, v.start, text, used)
         ):
             arm_id = _id(sentence_arm)
+            v, framed = _framed(v, sentence_total, sentence_arm)
             if arm_id is None and last_group is not None:
                 # "ORR was 74% in the A group, with 57% CR and 17% PR": the parts of that
                 # group's rate, named right after it
@@ -586,7 +612,7 @@ def _binary_entries(
                 state,
                 _timepoint_of(text, nxt) or tp,
                 arm=arm_id,
-                check=frame_check,
+                check=framed or frame_check,
             )
             used.add(bterms.index(nxt))
             i += 1
@@ -708,7 +734,7 @@ def _binary_entries(
             if n is None and sentence_total is not None and sentence_arm is None:
                 # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
                 n, phrase = sentence_total
-                check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+                check = f'total inferred: of "{phrase}", stated before it in the sentence'
             if n is None and sentence_arm is not None:
                 # "A: CR 22 of 149 (15%); PR 95 of 149 (64%), for an ORR of 79%": one total
                 totals = {
@@ -737,6 +763,24 @@ def _binary_entries(
             _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check)
             used.add(bterms.index(run[0]))
         i += 1
+
+
+def _framed(
+    v: Value, total: tuple[int, str] | None, arm: DraftArm | None
+) -> tuple[Value, str | None]:
+    """A count or percent without its total takes the sentence's population ("Of the 40
+    evaluable patients, 30 (75%) ...") when that reproduces it."""
+    d = dict(v.fields)
+    if total is None or arm is not None or "total" in d or "percent" not in d:
+        return v, None
+    n, phrase = total
+    pct = d["percent"]
+    decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+    candidates = events_from_percent(float(pct), n, decimals)
+    if not candidates or ("events" in d and d["events"] not in candidates):
+        return v, None
+    check = f'total inferred: of "{phrase}", stated before it in the sentence'
+    return Value(v.kind, v.start, v.end, (*v.fields, ("total", n))), check
 
 
 def _id(arm: DraftArm | None) -> str | None:

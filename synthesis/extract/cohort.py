@@ -22,7 +22,8 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
-        rf"outcomes? of|followed|"
+        rf"outcomes? of|followed|compris(?:ed|ing|es)|consist(?:ed|ing|s)\s+of|report(?:ed)?\s+on|"
+        rf"collected\s+(?:for|on)|"
         rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
@@ -54,7 +55,9 @@ _COHORT_PATTERNS = (
         rf"|{PEOPLE}\s+who\s+(?:are|were)\s+(?:currently\s+|now\s+)?"
         r"(?:evaluable|assessable|eligible)\b"
         # "Of 520 patients, 260 received A and 260 received B": the sentence's frame
-        rf"|{PEOPLE}\s*,)"
+        rf"|{PEOPLE}\s*,"
+        # "Of the 200 patients randomized, 190 ...": the randomized are the frame
+        rf"|{PEOPLE}\s+(?:randomi[sz]ed|enrolled|included)\s*,)"
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]
@@ -65,9 +68,10 @@ _THE_N = re.compile(
 # "among 794 patients registered, 778 were eligible", "Of 150 patients screened, 120 were
 # enrolled": the count that passed the check is the cohort
 _PASSED = re.compile(
-    r"(?i)\b(?:registered|screened|assessed|referred|identified|enrolled|recruited)\s*,\s*"
+    r"(?i)\b(?:registered|screened|assessed|referred|identified|enrolled|recruited)"
+    r"(?:\s*,\s*(?:of\s+whom\s+|and\s+)?|\s+and\s+|\s*;\s*)"
     rf"(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?"
-    r"(?:eligible|evaluable|assessable|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
+    r"(?:eligible|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
 )
 # "performed in 592 patients (arm A/B/C, 197/198/197 patients)": a count its arms add up to
 _COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES)
@@ -80,6 +84,12 @@ _PER_ARM = re.compile(
 _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|of them|in)\s*$")
 # "Of the 405 patients who were randomly assigned ..., 376 received": the sentence's frame
 _SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
+
+
+_EVALUABLE = re.compile(
+    rf"(?i)\b(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:evaluable|assessable)\b"
+    rf"|\b(?P<n2>{NUMBER})\s+(?:response[- ])?(?:evaluable|assessable)\s+{PEOPLE}\b"
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and pattern is not _COHORT_PATTERNS[0]
                     and pattern is not _AMONG
                     and pattern is not SLASH_SIZES
+                    and pattern is not _PASSED
                     and not frame
                 ):
                     continue
@@ -171,6 +182,12 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
         for at, v, s, strong, pct in found[1:]
         if strong and v != n and not (pct is not None and abs(100 * v / n - pct) < 0.6)
     ]
+    # "190 were evaluable for response", "among 40 evaluable patients": another denominator
+    for s in sents:
+        for m in _EVALUABLE.finditer(s.text):
+            v = int_value(m.group("n") or m.group("n2"))
+            if v is not None and v != n and s.start + m.start() > pos:
+                rivals.append((s.start + m.start(), s))
     rival_at = min(s.start for _, s in rivals) if rivals else None
     return Cohort(n, sent, not rivals, rival_at=rival_at)
 
@@ -213,6 +230,8 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
         before = sent.text[: m.start("n")]
         if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
             continue
+        if re.match(r"(?i)\s+(?:were\s+|was\s+)?(?:screened|registered|assessed)\b", sent.text[m.end() :]):
+            continue  # "1,024 patients were screened and 800 were randomized": before the cohort
         if re.match(r"(?i)\s*(?:years?|months?|weeks?|days?|y|yrs?)\b", sent.text[m.end("n") :]):
             continue  # "(> 12 but < 60 years) patients": an age, not a count
         if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):

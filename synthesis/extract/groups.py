@@ -682,8 +682,11 @@ _RESPECTIVELY = re.compile(
 _TO_ITEM = re.compile(
     # "Fifty-nine of 113 patients (52.2%) were randomized to Arm A and 54 of 113 (47.8%) to B"
     rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:of\s+(?:{INT})\s+)?(?:{PEOPLE}\s+)?"
-    rf"(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:were\s+)?(?:(?:randomly\s+)?"
+    rf"(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:were\s+)?(?:(?:(?:randomly\s+)?"
     r"(?:assigned|allocated|randomi[sz]ed)\s+)?to\s+(?:receive\s+|undergo\s+)?(?:the\s+)?"
+    # "150 patients were enrolled in arm A and 148 in arm B": an arm or group by its name
+    r"|(?P<verb>(?:enrolled|included|treated|randomi[sz]ed)\s+)?(?P<in>in(?:to)?)\s+(?:the\s+)?"
+    r"(?=[\w+/-]+(?:\s+[\w+/-]+){0,2}?\s+(?:arm|group|cohort)s?\b|(?:arm|group|cohort)\s+[A-Z0-9]\b))"
     rf"(?P<l>{_WORDS})"
 )
 _TO_GAP = re.compile(r"(?i)^\s*(?:,\s*(?:and\s+)?|and\s+|vs\.?\s+|versus\s+|;\s*)$")
@@ -702,6 +705,13 @@ _WHO_RECEIVED = re.compile(
     rf"(?i)\b(?P<n1>{INT})\s+(?:{PEOPLE}\s+)?who\s+(?:received|underwent|were\s+treated\s+"
     rf"with)\s+(?P<l1>{_SHORT_WORDS})\s*,?\s*and\s+(?P<n2>{INT})\s+(?:{PEOPLE}\s+)?who\s+"
     rf"(?:received|underwent|were\s+treated\s+with)\s+(?P<l2>{_SHORT_WORDS})"
+)
+# "85 patients treated with A with 90 patients treated with B", "85 patients receiving A and
+# 90 patients receiving B"
+_TREATED_WITH = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+(?:{PEOPLE}\s+)?(?:treated\s+with|receiving|given)\s+"
+    rf"(?P<l1>{_SHORT_WORDS})\s*,?\s*(?:with|and|versus|vs\.?|to)\s+(?P<n2>{INT})\s+"
+    rf"(?:{PEOPLE}\s+)?(?:treated\s+with|receiving|given)\s+(?P<l2>{_SHORT_WORDS})"
 )
 # "A total of 264 patients received A, and a total of 187 patients received B", "40 patients
 # received drug X and 38 received standard care (SC)"
@@ -760,6 +770,8 @@ def _to_chains(s: Sentence) -> list[_Def]:
             chains[-1].append(m)
         else:
             chains.append([m])
+    # "three in arm A and three in arm B" (events per arm): an "in" list opens with its verb
+    chains = [c for c in chains if not (c[0].group("in") and not c[0].group("verb"))]
     return [d for chain in chains for d in _chain(s, chain, "allocation with sizes")]
 
 
@@ -823,6 +835,8 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _n_equals(s)
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
+    if "treated" in low or "receiving" in low or "given" in low:
+        out += _pairs(s, _TREATED_WITH, "allocation with sizes")
     if "receiv" in low or "underw" in low or "treated" in low:
         out += _parallel_received(s)
     if "/" in low:
