@@ -583,7 +583,9 @@ def _binary_entries(
         # "30 (75%) responded": the overall response, said with a verb
         if _RESPONDED.match(after) and not _term_run(bterms, v.start, text, used):
             v, framed = _framed(v, sentence_total, sentence_arm)
-            _add_binary("ORR", v, sent, state, tp, arm=_id(sentence_arm), check=framed or frame_check)
+            _add_binary(
+                "ORR", v, sent, state, tp, arm=_id(sentence_arm), check=framed or frame_check
+            )
             i += 1
             continue
         # "23% complete response", "10 (18.9%) objective partial responses": the term after

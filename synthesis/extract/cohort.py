@@ -230,7 +230,9 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
         before = sent.text[: m.start("n")]
         if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
             continue
-        if re.match(r"(?i)\s+(?:were\s+|was\s+)?(?:screened|registered|assessed)\b", sent.text[m.end() :]):
+        if re.match(
+            r"(?i)\s+(?:were\s+|was\s+)?(?:screened|registered|assessed)\b", sent.text[m.end() :]
+        ):
             continue  # "1,024 patients were screened and 800 were randomized": before the cohort
         if re.match(r"(?i)\s*(?:years?|months?|weeks?|days?|y|yrs?)\b", sent.text[m.end("n") :]):
             continue  # "(> 12 but < 60 years) patients": an age, not a count
