@@ -323,3 +323,43 @@ def test_n_patients_treated_with_a_and_m_treated_with_b_are_groups() -> None:
     )
     assert arms(draft) == [("drug-x", 85), ("drug-y", 90)]
     assert rows(draft, "percent", "total") == [("CR", "drug-x", 60, 85), ("CR", "drug-y", 50, 90)]
+
+
+A2 = "A total of 80 patients were randomized to drug X (n = 40) or drug Y (n = 40). "
+
+
+def test_rates_in_patients_treated_with_each_arm() -> None:
+    draft = extract(
+        A2 + "The ORR was 65% in patients treated with drug X and 40% in those treated with drug Y."
+    )
+    assert rows(draft, "percent") == [("ORR", "drug-x", 65), ("ORR", "drug-y", 40)]
+
+
+def test_labels_printed_before_the_rates_after_a_colon() -> None:
+    draft = extract(A2 + "ORR: drug X 65% vs drug Y 40%.")
+    assert rows(draft, "percent") == [("ORR", "drug-x", 65), ("ORR", "drug-y", 40)]
+
+
+def test_orrs_in_the_plural() -> None:
+    draft = extract(A2 + "Drug X and drug Y groups had ORRs of 65% and 40%, respectively.")
+    assert rows(draft, "percent") == [("ORR", "drug-x", 65), ("ORR", "drug-y", 40)]
+
+
+def test_labelled_sizes_that_add_up_to_the_enrolled_count() -> None:
+    draft = extract(
+        "A total of 60 patients were enrolled (drug X, n = 30; drug Y, n = 30). The ORR was "
+        "50% with drug X and 40% with drug Y."
+    )
+    assert arms(draft) == [("drug-x", 30), ("drug-y", 30)]
+
+
+def test_sizes_listed_respectively_after_the_allocation() -> None:
+    draft = extract(
+        "Patients were randomly assigned (1:1) to drug X or drug Y; 200 and 198 patients, "
+        "respectively. The CR rate was 60.0% vs 40.9%."
+    )
+    assert arms(draft) == [("drug-x", 200), ("drug-y", 198)]
+    assert rows(draft, "percent", "total") == [
+        ("CR", "drug-x", 60.0, 200),
+        ("CR", "drug-y", 40.9, 198),
+    ]

@@ -400,8 +400,15 @@ _TOTAL_FRAME = re.compile(
 # "..., with 57% complete and 17% partial responses": what follows a group's rate
 _PARTS_AFTER = re.compile(r"(?i)^\s*(?:\([^()]*\)\s*)?,\s*(?:with|including)\s*$")
 _PARTS_MORE = re.compile(r"(?i)^\s*(?:,\s*and|,|and)\s*$")
+_TREATED_LABEL = re.compile(
+    r"(?i)\s+(?:in|among|for)\s+(?:the\s+)?(?:patients|those|subjects)\s+(?:who\s+were\s+)?"
+    rf"(?:treated\s+with|receiving|who\s+received|given|assigned\s+to)\s+(?:the\s+)?(?P<g>{_ARM_REF})"
+    r"(?=\s*(?:[,;.)]|$|\s+(?:and|vs\.?|versus|compared|arm|group)\b))"
+)
 _COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
-_LABEL_BEFORE = re.compile(rf"(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$")
+_LABEL_BEFORE = re.compile(
+    rf"(?<![\w/+.-])(?!(?:vs|versus|and)\b)(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$"
+)
 
 
 def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | None:
@@ -411,7 +418,7 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     if m is None:
         return None
     lead = window[: m.start()]
-    if lead and not re.search(r"[(\[,;]\s*$", lead):
+    if lead and not re.search(r"(?:[(\[,;:]|\b(?:vs\.?|versus|and))\s*$", lead):
         return None
     return groups.resolve(m.group("g"))
 
@@ -629,6 +636,10 @@ def _binary_entries(
         if labelled is None and groups.arms:
             # "40% with AB, 50% with CD and 60% with EF": the group named right after
             w = _WITH_LABEL.match(after)
+            labelled = groups.resolve(w.group("g")) if w else None
+        if labelled is None and groups.arms:
+            # "65% in patients treated with A and 40% in those treated with B"
+            w = _TREATED_LABEL.match(after)
             labelled = groups.resolve(w.group("g")) if w else None
         if (
             group_after

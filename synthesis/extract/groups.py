@@ -775,6 +775,12 @@ def _to_chains(s: Sentence) -> list[_Def]:
     return [d for chain in chains for d in _chain(s, chain, "allocation with sizes")]
 
 
+# "60 patients were enrolled (A, n = 30; B, n = 30)": the count the list adds up to
+_COUNT_BEFORE = re.compile(
+    rf"(?i)\b(?P<n>{INT})\s+{PEOPLE}\s+(?:were\s+|was\s+)?(?:\w+\s+){{0,2}}?[(\[]\s*$"
+)
+
+
 def _n_equals(s: Sentence) -> list[_Def]:
     """ "RVd n = 54, RVd-Elo n = 49"."""
     text = s.text
@@ -785,7 +791,14 @@ def _n_equals(s: Sentence) -> list[_Def]:
             # parentheses; one "A (B, n = 5)" inside a phrase is not
             inside = re.match(r"[^()\[\]]*[)\]]", text[m.start() :])
             items = len(_N_EQUALS.findall(inside.group(0))) if inside else 0
-            if items < 2 or not _ALLOCATION.search(text):
+            sizes = (
+                [int_value(x) or 0 for x in re.findall(r"[nN]\s*=\s*(\d+)", inside.group(0))]
+                if inside
+                else []
+            )
+            count = _COUNT_BEFORE.search(text, 0, m.start())
+            adds_up = count is not None and int_value(count.group("n")) == sum(sizes)
+            if items < 2 or not (_ALLOCATION.search(text) or adds_up):
                 continue  # "(progressive disease, n = 4; AEs, n = 3)": reasons, not arms
         gap = text[chain[-1].end() : m.start()] if chain else ""
         if chain and not re.fullmatch(r"\s*[,;]\s*(?:and\s+)?", gap):
@@ -1144,6 +1157,7 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
                     arms[i] = replace(arms[i], aliases=(*arms[i].aliases, name))
     model = Groups(tuple(arms), abbreviations, chosen.kind)
     arms = _fill_sizes(model, sents, statements)
+    arms = _respective_sizes(arms, chosen.sentence, sents)
     return Groups(tuple(arms), abbreviations, chosen.kind, tuple(comments))
 
 
@@ -1256,3 +1270,42 @@ def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -
                 a, n=st.n, quote=st.sentence.text, span=(st.sentence.start, st.sentence.end)
             )
     return arms
+
+
+# "randomly assigned to A or B; 200 and 198 patients, respectively"
+_SIZES_RESPECTIVELY = re.compile(
+    rf"(?i)(?<![\w.,])(?P<n1>{INT})(?:\s*,\s*(?P<n2>{INT}))?,?\s+and\s+(?P<n3>{INT})\s+"
+    rf"(?:{PEOPLE}\s*)?,?\s*respectively\b"
+)
+
+
+def _respective_sizes(
+    arms: list[DraftArm], defining: Sentence, sents: list[Sentence]
+) -> list[DraftArm]:
+    """Sizes listed with "respectively" right after the arms' definition (same or next
+    sentence), one per arm, when no arm has its size yet."""
+    if any(a.n is not None for a in arms) or len(arms) < 2:
+        return arms
+    at = next((i for i, s in enumerate(sents) if s.start == defining.start), None)
+    if at is None:
+        return arms
+    for s in sents[at : at + 2]:
+        text = s.text
+        m = _SIZES_RESPECTIVELY.search(text)
+        if m is None:
+            continue
+        sizes = [int_value(g) for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g]
+        before = text[: m.start()]
+        if s is defining and not _allocation_before(before):
+            continue
+        if len(sizes) == len(arms) and all(sizes):
+            return [
+                replace(a, n=n, quote=s.text, span=(s.start, s.end))
+                for a, n in zip(arms, sizes, strict=True)
+            ]
+    return arms
+
+
+def _allocation_before(text: str) -> bool:
+    """The sentence names the allocation before the sizes (";" or "," ends it)."""
+    return bool(_ALLOCATION.search(text)) and bool(re.search(r"[;,:]\s*$", text))

@@ -62,7 +62,7 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         "binary",
         r"(?:(?i:(?:overall|objective|best overall|best)(?:\s+(?:initial|h[a]?ematologic))?"
         r" response(?:\s+rates?)?|response rates?)"
-        r"|\bORR\b)",
+        r"|\bORRs?\b)",
     ),
     (
         "MRD-",
