@@ -363,3 +363,13 @@ def test_sizes_listed_respectively_after_the_allocation() -> None:
         ("CR", "drug-x", 60.0, 200),
         ("CR", "drug-y", 40.9, 198),
     ]
+
+
+def test_terms_that_define_a_term_in_parentheses_are_not_read() -> None:
+    draft = extract(
+        "Patients were randomised to drug X (Arm A) or drug Y (Arm B). Sixty-two of 120 "
+        "patients (51.7%) were randomized to Arm A and 58 of 120 (48.3%) to Arm B. Total "
+        "responses (complete response [CR], partial response [PR]) were 40 of 55 (72.7%) in "
+        "Arm A and 30 of 50 (60.0%) in Arm B."
+    )
+    assert rows(draft, "events", "total") == [("ORR", "arm-a", 40, 55), ("ORR", "arm-b", 30, 50)]

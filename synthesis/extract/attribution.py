@@ -483,6 +483,7 @@ def _binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
     text = sent.text
+    terms = _defined_terms(terms, text)
     bterms = [t for t in terms if t.kind == "binary"]
     if not bterms or not values:
         return
@@ -794,6 +795,29 @@ def _framed(
         return v, None
     check = f'total inferred: of "{phrase}", stated before it in the sentence'
     return Value(v.kind, v.start, v.end, (*v.fields, ("total", n))), check
+
+
+def _defined_terms(terms: list[Term], text: str) -> list[Term]:
+    """Terms inside a parenthesis that follows a term define it ("total responses (complete
+    response [CR], partial response [PR], minimal response [MR]) were 44 of 56"): not read."""
+    out: list[Term] = []
+    close = -1
+    for t in terms:
+        if t.start < close:
+            continue
+        out.append(t)
+        m = re.match(r"\s*\(", text[t.end :])
+        if m is None:
+            continue
+        depth, j = 0, t.end + m.end() - 1
+        for j in range(j, min(len(text), j + 200)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+        inside = text[t.end + m.end() : j]
+        if depth == 0 and not re.search(r"\d", inside) and len(find_terms(inside)) >= 2:
+            close = j
+    return out
 
 
 def _id(arm: DraftArm | None) -> str | None:

@@ -60,8 +60,8 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "ORR",
         "binary",
-        r"(?:(?i:(?:overall|objective|best overall|best)(?:\s+(?:initial|h[a]?ematologic))?"
-        r" response(?:\s+rates?)?|response rates?)"
+        r"(?:(?i:(?:overall|objective|best overall|best|total)(?:\s+(?:initial|h[a]?ematologic))?"
+        r" responses?(?:\s+rates?)?|response rates?)"
         r"|\bORRs?\b)",
     ),
     (
