@@ -809,8 +809,9 @@ def _defined_terms(terms: list[Term], text: str) -> list[Term]:
         m = re.match(r"\s*\(", text[t.end :])
         if m is None:
             continue
-        depth, j = 0, t.end + m.end() - 1
-        for j in range(j, min(len(text), j + 200)):
+        opening = t.end + m.end() - 1
+        depth, j = 0, opening
+        for j in range(opening, min(len(text), opening + 200)):
             depth += {"(": 1, ")": -1}.get(text[j], 0)
             if depth == 0:
                 break
