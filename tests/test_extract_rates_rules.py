@@ -373,3 +373,11 @@ def test_terms_that_define_a_term_in_parentheses_are_not_read() -> None:
         "Arm A and 30 of 50 (60.0%) in Arm B."
     )
     assert rows(draft, "events", "total") == [("ORR", "arm-a", 40, 55), ("ORR", "arm-b", 30, 50)]
+
+
+def test_a_count_in_an_earlier_sentence_does_not_share_a_later_rates_total() -> None:
+    draft = extract(
+        "A total of 80 patients were analyzed. Ten complete responses were seen early. "
+        "The overall response rate was 50.0%."
+    )
+    assert [r for r in rows(draft, "events", "total") if r[0] == "CR" and r[3]] == []

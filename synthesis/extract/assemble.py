@@ -368,7 +368,7 @@ def _shared_totals(entries: list[DraftEntry], text: str) -> list[DraftEntry]:
             for x in entries
             if x is not e
             and x.arm == e.arm
-            and x.span[0] <= e.span[0] < e.span[1] <= x.span[1]
+            and x.span[0] <= e.span[0] < e.span[1] == x.span[1]  # x's own sentence is e's
             and x.get("total") is not None
             and x.get("percent") is not None
         ]
