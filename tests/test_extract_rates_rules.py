@@ -381,3 +381,23 @@ def test_a_count_in_an_earlier_sentence_does_not_share_a_later_rates_total() -> 
         "The overall response rate was 50.0%."
     )
     assert [r for r in rows(draft, "events", "total") if r[0] == "CR" and r[3]] == []
+
+
+def test_a_cohort_named_with_several_words_before_patients() -> None:
+    draft = extract(
+        "In the national registry, 240 first courses in adult male haemophilia patients were "
+        "analysed. Treatment was successful in 150 (62.5%)."
+    )
+    assert draft.n == 240
+
+
+def test_eligible_were_n_patients() -> None:
+    assert extract("Eligible were 312 patients with aplastic anemia.").n == 312
+
+
+def test_two_shares_of_one_count_give_the_cohort() -> None:
+    draft = extract(
+        "Forty-one of 80 patients (51.3%) were randomized to Arm A and 39 of 80 (48.8%) to Arm B."
+    )
+    assert draft.n == 80
+    assert arms(draft) == [("arm-a", 41), ("arm-b", 39)]

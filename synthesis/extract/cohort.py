@@ -30,7 +30,7 @@ _COHORT_PATTERNS = (
     ),
     # "seven patients with newly diagnosed ANKL were enrolled"
     re.compile(
-        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\b[^.;]{{0,120}}?"
+        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,6}}?{PEOPLE}\b[^.;]{{0,120}}?"
         rf"\b(?:were|was)\s+(?:\w+\s+){{0,2}}?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
         rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided)"
     ),
@@ -74,7 +74,17 @@ _PASSED = re.compile(
     r"(?:eligible|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
 )
 # "performed in 592 patients (arm A/B/C, 197/198/197 patients)": a count its arms add up to
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES)
+# "Eligible were 955 patients", "Included were 120 patients": the verb first
+_VERB_FIRST = re.compile(
+    rf"(?i)\b(?:eligible|included|enrolled|analy[sz]ed|evaluated)\s+were\s+(?P<n>{NUMBER})\s+"
+    rf"{_FILLER}{{0,3}}?{PEOPLE}\b"
+)
+# "59 of 113 patients (52.2%) were randomized to A and 54 of 113 (47.8%) to B": the whole
+_SHARES_OF = re.compile(
+    rf"(?i)(?<![\w.,])(?P<a>{NUMBER})\s+of\s+(?P<n>{INT})\s+{PEOPLE}\b(?:[^.;]|\.\d){{0,160}}?"
+    rf"\band\s+(?P<b>{INT})\s+of\s+(?P=n)\b"
+)
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES, _VERB_FIRST, _SHARES_OF)
 # "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
 _SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
@@ -132,6 +142,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and pattern is not _AMONG
                     and pattern is not SLASH_SIZES
                     and pattern is not _PASSED
+                    and pattern is not _SHARES_OF
                     and not frame
                 ):
                     continue
@@ -168,6 +179,11 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     continue
                 if pattern is SLASH_SIZES and slash_parts(m) is None:
                     continue
+                if pattern is _SHARES_OF:
+                    a, b = int_value(m.group("a")), int_value(m.group("b"))
+                    if a is None or b is None or a + b != value:
+                        continue
+                    start = m.start("a") - 1  # before the "59 of" that is one part
                 share = _SHARE_AFTER.match(s.text, m.end("n"))
                 pct = float(share.group("pct").replace("·", ".")) if share else None
                 found.append((s.start + start, value, s, strong, pct))
