@@ -401,3 +401,32 @@ def test_two_shares_of_one_count_give_the_cohort() -> None:
     )
     assert draft.n == 80
     assert arms(draft) == [("arm-a", 41), ("arm-b", 39)]
+
+
+# ---------------------------------------------------------------------------
+# Rates that are not the cohort's
+
+P120 = "A total of 120 patients were enrolled. "
+
+
+def test_a_rate_among_responders_without_its_count_stays_out() -> None:
+    draft = extract(P120 + "MRD negativity was achieved in 60% of patients in CR.")
+    assert rows(draft, "percent") == []
+    assert any("among responders" in c for c in skipped(draft))
+
+
+def test_a_rate_among_responders_with_its_count_is_kept() -> None:
+    draft = extract(P120 + "MRD negativity was reached in 60% (12/20) of patients with CR.")
+    assert rows(draft, "events", "total") == [("MRD-", None, 12, 20)]
+
+
+def test_rates_of_two_populations_that_are_not_arms_stay_out() -> None:
+    draft = extract(
+        P120 + "Complete response rates were 70% in NPM1-mutated and 40% in wild-type patients."
+    )
+    assert rows(draft, "percent") == []
+
+
+def test_response_assessed_in_fewer_patients_is_another_denominator() -> None:
+    draft = extract(P120 + "Response was assessed in 100 patients; the ORR was 60%.")
+    assert [r for r in rows(draft, "total") if r[2] == 120] == []

@@ -389,6 +389,16 @@ _RESPONDED = re.compile(
     r"(?i)^\s*(?:\)\s*)?(?:patients?\s+|pts\s+)?(?:responded|(?:had|achieved|attained)\s+an?\s+"
     r"(?:objective\s+|overall\s+)?response)\b(?!\s+(?:to|after)\b)"
 )
+_OF_RESPONDERS = re.compile(
+    r"(?i)^\s*(?:\([^()]*\)\s*)?of\s+(?:the\s+|all\s+)?(?:patients|those|cases)\s+"
+    r"(?P<q>(?:in|with|who\s+(?:achieved|attained|had|were\s+in)|achieving|attaining)\s+"
+    r"[^,;.()]{1,40})"
+)
+_IN_POPULATION = re.compile(
+    r"(?i)^\s+(?:in|among|for)\s+(?!(?:the\s+)?(?:overall|whole|entire|total|all|study|"
+    r"intention|itt|evaluable)\b)(?:the\s+)?(?P<g>[A-Za-z][\w+/-]*(?:[\s-]+[A-Za-z][\w+/-]*){0,3}?)"
+    r"\s*,?\s+(?:and|vs\.?|versus|compared\s+with)\s+\d"
+)
 # "Among 40 evaluable patients, ...", "Of the 52 treated patients, ...": a sentence's population
 _TOTAL_FRAME = re.compile(
     rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:among|in|of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+"
@@ -536,6 +546,26 @@ def _binary_entries(
     while i < len(values):
         v = values[i]
         after = text[v.end :]
+        # "MRD negativity in 60% of patients in CR": of the patients an outcome defines
+        responders = _OF_RESPONDERS.match(after)
+        if (
+            responders is not None
+            and "total" not in dict(v.fields)
+            and find_terms(responders.group("q"))
+        ):
+            _skip(state, sent, "a rate among responders", v.start, v.end)
+            i += 1
+            continue
+        # "70% in NPM1-mutated and 40% in wild-type patients": populations that are not arms
+        pops = _IN_POPULATION.match(after)
+        if (
+            pops is not None
+            and not re.search(r"(?i)\b(?:arm|group|cohort)s?\b", pops.group("g"))
+            and (not groups.arms or groups.resolve(pops.group("g")) is None)
+        ):
+            _skip(state, sent, "subgroup", v.start, v.end)
+            i += 1
+            continue
         # "from 72% to 93%": a change, not a rate of one group
         if re.search(r"(?i)\bfrom\s*$", text[max(0, v.start - 10) : v.start]) or (
             i > 0 and re.fullmatch(r"(?i)\s*to\s*", text[values[i - 1].end : v.start])

@@ -99,6 +99,9 @@ _SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
 _EVALUABLE = re.compile(
     rf"(?i)\b(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:evaluable|assessable)\b"
     rf"|\b(?P<n2>{NUMBER})\s+(?:response[- ])?(?:evaluable|assessable)\s+{PEOPLE}\b"
+    # "Response was assessed in 100 patients"
+    rf"|\b(?:assessed|evaluated|evaluable|assessable)\s+(?:for\s+\w+\s+)?in\s+(?P<n3>{NUMBER})\s+"
+    rf"{PEOPLE}\b"
 )
 
 
@@ -201,7 +204,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
     # "190 were evaluable for response", "among 40 evaluable patients": another denominator
     for s in sents:
         for m in _EVALUABLE.finditer(s.text):
-            v = int_value(m.group("n") or m.group("n2"))
+            v = int_value(m.group("n") or m.group("n2") or m.group("n3"))
             if v is not None and v != n and s.start + m.start() > pos:
                 rivals.append((s.start + m.start(), s))
     rival_at = min(s.start for _, s in rivals) if rivals else None
