@@ -430,3 +430,11 @@ def test_rates_of_two_populations_that_are_not_arms_stay_out() -> None:
 def test_response_assessed_in_fewer_patients_is_another_denominator() -> None:
     draft = extract(P120 + "Response was assessed in 100 patients; the ORR was 60%.")
     assert [r for r in rows(draft, "total") if r[2] == 120] == []
+
+
+def test_n_patients_in_both_arms_gives_each_arm_its_size() -> None:
+    draft = extract(
+        "Patients were randomized to receive drug X or drug Y. We have randomized 45 "
+        "patients in both treatment arms."
+    )
+    assert arms(draft) == [("drug-x", 45), ("drug-y", 45)]

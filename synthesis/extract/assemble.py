@@ -172,7 +172,10 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     entries = _resolve(state.entries, state)
     arms = list(groups.arms)
     used_arms = {e.arm for e in entries if e.arm}
-    sized_allocation = groups.how == "allocation with sizes" and all(a.n for a in arms)
+    # randomized groups whose sizes are all stated are the record's arms, compared or not
+    sized_allocation = groups.how in ("allocation with sizes", "allocation") and all(
+        a.n for a in arms
+    )
     if arms and not (used_arms - {WHOLE_COHORT}) and not sized_allocation:
         state.comments.append(
             "skipped (groups defined but no outcome compares them): "

@@ -992,6 +992,9 @@ _DOSE_COHORT = re.compile(
 _EACH = re.compile(
     rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s+(?:were\s+)?(?:enrolled|treated|included|randomi[sz]ed)"
     r"\s+(?:in|into|to|per)\s+(?:each|every)\s+(?:cohort|arm|group)\b"
+    # "we have randomized 50 patients in both treatment arms"
+    rf"|\b(?:enrolled|treated|included|randomi[sz]ed)\s+(?P<n2>{NUMBER})\s+{PEOPLE}\s+"
+    r"(?:in|into|to|per)\s+(?:each|every|both)\s+(?:treatment\s+|study\s+)?(?:cohort|arm|group)s?\b"
     rf"|\b(?P<pairs>{NUMBER})\s+(?:propensity[- ]score[- ])?matched\s+pairs\b"
 )
 _DOSE = r"\d+(?:\.\d+)?(?:-|\s)?(?:mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?\b"
@@ -1250,8 +1253,8 @@ def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -
     arms = list(model.arms)
     for s in sents:
         each = _EACH.search(s.text)
-        if each is not None and (each.group("n") or len(arms) == 2):
-            n = int_value(each.group("n") or each.group("pairs"))
+        if each is not None and (each.group("n") or each.group("n2") or len(arms) == 2):
+            n = int_value(each.group("n") or each.group("n2") or each.group("pairs"))
             if n:
                 arms = [
                     a if a.n is not None else replace(a, n=n, quote=s.text, span=(s.start, s.end))
