@@ -172,7 +172,10 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     entries = _resolve(state.entries, state)
     arms = list(groups.arms)
     used_arms = {e.arm for e in entries if e.arm}
-    sized_allocation = groups.how == "allocation with sizes" and all(a.n for a in arms)
+    # randomized groups whose sizes are all stated are the record's arms, compared or not
+    sized_allocation = groups.how in ("allocation with sizes", "allocation") and all(
+        a.n for a in arms
+    )
     if arms and not (used_arms - {WHOLE_COHORT}) and not sized_allocation:
         state.comments.append(
             "skipped (groups defined but no outcome compares them): "
@@ -195,7 +198,7 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
     for e, kept in zip(entries, checked, strict=True):
         if kept is None:
             state.covered.extend(e.values)  # its comment names it
-    entries = [e for e in checked if e is not None]
+    entries = _shared_totals([e for e in checked if e is not None], text)
     state.comments.extend(unread_numbers(text, sents, terms_of, entries, state.covered))
     return Draft(
         study_id=_study_id(study_id, source_name),
@@ -283,6 +286,14 @@ def _check_total(
     if e.note and e.note.startswith("printed"):
         return e  # its own printed count did not fit: the reviewer decides
     default: int | None = cohort.n if cohort.single else None
+    if (
+        default is None
+        and cohort.sentence is not None
+        and cohort.rival_at is not None
+        and cohort.sentence.start <= e.span[0]
+        and e.span[1] <= cohort.rival_at
+    ):
+        default = cohort.n  # stated after the cohort, before any other size
     source: tuple[int, int] | None = (
         (cohort.sentence.start, cohort.sentence.end) if cohort.sentence else None
     )
@@ -308,6 +319,14 @@ def _check_total(
             where = "the arm's n" if e.arm not in (None, WHOLE_COHORT) else "the cohort's n"
             note = f"total = {where}, stated apart from the rate"
         return replace(e, fields=tuple(fields), quote=text[span[0] : span[1]], span=span, note=note)
+    if "events" in d and "percent" in d and default and not fits and not _fits_any(d, e.quote):
+        # "CR in 627 patients (82%)" of 778: the percent is of another, unstated denominator
+        shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
+        comments.append(
+            f"skipped (count and percent are not of the stated n = {default}, the denominator is "
+            f'not clear): {e.name} {shown} in "{short(e.quote)}"'
+        )
+        return None
     if "events" not in d:
         shown = ", ".join(f"{k}: {yaml_value(v)}" for k, v in e.fields)
         why = "a percent whose denominator is not stated"
@@ -320,3 +339,59 @@ def _check_total(
     fields = [*e.fields, ("total", None)]
     todo = "TODO fill in: total (the denominator is not printed with this number)"
     return replace(e, fields=tuple(fields), todo=todo)
+
+
+def _fits_any(d: dict[str, Any], quote: str) -> bool:
+    """Some count printed in the quote is the denominator of its count and percent
+    ("83.3% (5/6), including 4 patients (66.6%) with CR": 4 of the 6 evaluable)."""
+    pct = d["percent"]
+    decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+    for m in re.finditer(r"(?<![\d.])\d+(?![\d.])", quote):
+        total = int(m.group(0))
+        # within one printed unit: "66.6%" for 4/6 (66.67%) is truncated, not rounded
+        if total > d["events"] and abs(100 * d["events"] / total - float(pct)) < 10.0**-decimals:
+            return True
+    return False
+
+
+def _shared_totals(entries: list[DraftEntry], text: str) -> list[DraftEntry]:
+    """Counts that are parts of a rate of their sentence share its total.
+
+    "The ORR was 55.4% (13 complete responses, one partial response, ...)": when the
+    sentence's rate has a total (its own or the cohort's), a count printed with it and
+    without a percent is of the same patients. Drafted with a ``# check:`` comment.
+    """
+    out = list(entries)
+    for i, e in enumerate(entries):
+        d = dict(e.fields)
+        if "total" not in d or d["total"] is not None or "events" not in d or "percent" in d:
+            continue
+        siblings = [
+            x
+            for x in entries
+            if x is not e
+            and x.arm == e.arm
+            and x.span[0] <= e.span[0] < e.span[1] == x.span[1]  # x's own sentence is e's
+            and x.get("total") is not None
+            and x.get("percent") is not None
+        ]
+        totals = {x.get("total") for x in siblings}
+        if len(totals) != 1:
+            continue
+        total = totals.pop()
+        if not isinstance(total, int) or d["events"] > total:
+            continue
+        x = siblings[0]
+        fields = tuple((k, total if k == "total" else v) for k, v in e.fields)
+        out[i] = replace(
+            e,
+            fields=fields,
+            quote=text[x.span[0] : x.span[1]],
+            span=x.span,
+            todo=None,
+            check=(
+                f"total inferred: the {x.name} rate of this sentence is of {total}, and this "
+                "count is printed as a part of it"
+            ),
+        )
+    return out

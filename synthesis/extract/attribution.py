@@ -373,7 +373,10 @@ _AFTER_VERB = re.compile(
     r"attained|attaining|had|reached|showed|obtained|experienced|were in)\b"
 )
 _GROUP_AFTER = re.compile(
-    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?i)^\s*(?:of\s+(?:the\s+)?patients\s+)?"
+    # "a response rate of 74% was found in the A group"
+    r"(?:(?:was|were)\s+(?:found|observed|seen|achieved|noted|reported|recorded)\s+)?"
+    r"(?:in|among|for)\s+(?:the\s+)?"
     r"(?:[\w+/-]+\s+){0,5}?(?:group|arm|cohort|subgroup)s?\b(?:\s+(?-i:[A-Z]|\d{1,2})\b)?"
 )
 _TERM_AFTER = re.compile(r"\s*(?:(?:objective|confirmed|overall|durable)\s+)?")
@@ -382,8 +385,40 @@ _SUBGROUP_AFTER = re.compile(
     r"(?i)^\s*(?:in|among)\s+(?:the\s+)?(?:patients|those)\s+"
     r"(?:with|who|receiving|treated|undergoing|aged|older|younger)\b"
 )
+_RESPONDED = re.compile(
+    r"(?i)^\s*(?:\)\s*)?(?:patients?\s+|pts\s+)?(?:responded|(?:had|achieved|attained)\s+an?\s+"
+    r"(?:objective\s+|overall\s+)?response)\b(?!\s+(?:to|after)\b)"
+)
+_OF_RESPONDERS = re.compile(
+    r"(?i)^\s*(?:\([^()]*\)\s*)?of\s+(?:the\s+|all\s+)?(?:patients|those|cases)\s+"
+    r"(?P<q>(?:in|with|who\s+(?:achieved|attained|had|were\s+in)|achieving|attaining)\s+"
+    r"[^,;.()]{1,40})"
+)
+_IN_POPULATION = re.compile(
+    r"(?i)^\s+(?:in|among|for)\s+(?!(?:the\s+)?(?:overall|whole|entire|total|all|study|"
+    r"intention|itt|evaluable)\b)(?:the\s+)?(?P<g>[A-Za-z][\w+/-]*(?:[\s-]+[A-Za-z][\w+/-]*){0,3}?)"
+    r"\s*,?\s+(?:and|vs\.?|versus|compared\s+with)\s+\d"
+)
+# "Among 40 evaluable patients, ...", "Of the 52 treated patients, ...": a sentence's population
+_TOTAL_FRAME = re.compile(
+    rf"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:among|in|of)\s+(?:the\s+|all\s+)?(?P<n>{NUMBER})\s+"
+    r"(?:(?:response[- ])?(?:evaluable|assessable|treated|enrolled|eligible|randomi[sz]ed)\s+)?"
+    r"(?:patients|subjects|participants|pts)"
+    r"(?:\s+(?:(?:who\s+were\s+)?(?:evaluable|assessable)(?:\s+for\s+(?:response|efficacy))?|"
+    r"treated|enrolled|randomi[sz]ed))?\s*(?:\([^()]*\)\s*)?,\s*"
+)
+# "..., with 57% complete and 17% partial responses": what follows a group's rate
+_PARTS_AFTER = re.compile(r"(?i)^\s*(?:\([^()]*\)\s*)?,\s*(?:with|including)\s*$")
+_PARTS_MORE = re.compile(r"(?i)^\s*(?:,\s*and|,|and)\s*$")
+_TREATED_LABEL = re.compile(
+    r"(?i)\s+(?:in|among|for)\s+(?:the\s+)?(?:patients|those|subjects)\s+(?:who\s+were\s+)?"
+    rf"(?:treated\s+with|receiving|who\s+received|given|assigned\s+to)\s+(?:the\s+)?(?P<g>{_ARM_REF})"
+    r"(?=\s*(?:[,;.)]|$|\s+(?:and|vs\.?|versus|compared|arm|group)\b))"
+)
 _COMPARE = re.compile(r"^\s*(?:vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*", re.I)
-_LABEL_BEFORE = re.compile(rf"(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$")
+_LABEL_BEFORE = re.compile(
+    rf"(?<![\w/+.-])(?!(?:vs|versus|and)\b)(?P<g>{_ARM_REF})\s*(?:[:=,]\s*)?$"
+)
 
 
 def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | None:
@@ -393,7 +428,7 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     if m is None:
         return None
     lead = window[: m.start()]
-    if lead and not re.search(r"[(\[,;]\s*$", lead):
+    if lead and not re.search(r"(?:[(\[,;:]|\b(?:vs\.?|versus|and))\s*$", lead):
         return None
     return groups.resolve(m.group("g"))
 
@@ -414,6 +449,14 @@ _TIMING_BEFORE = re.compile(
 _LABEL_PAREN = re.compile(r"(?P<g>[A-Za-z][\w+/-]*(?:\s+[A-Za-z][\w+/-]*)?)\s*\(\s*$")
 
 
+# "without differences between the 3 arms", "similar in both groups": a pooled value
+_POOLED = re.compile(
+    r"(?i)\b(?:without|with\s+no|no)\s+(?:(?:statistically\s+)?significant\s+)?"
+    r"differences?\s+(?:between|among|across)\s+(?:the\s+)?(?:\d|two|three|four|both|all)"
+    r"\s*(?:\w+\s+)?(?:arms|groups|cohorts)\b"
+)
+
+
 def binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
@@ -424,6 +467,11 @@ def binary_entries(
     if len(groups.arms) < 2 or len(state.entries) == first:
         return
     if not groups.named(sent.text):
+        return
+    # "Overall CR rate was 76% without differences between the 3 arms, ... in arm B": the
+    # rate is the whole cohort's when the sentence says so before naming any arm
+    pooled = _POOLED.search(sent.text)
+    if pooled is not None and not groups.named(sent.text[: pooled.start()]):
         return
     # "After progression on A, patients crossed over to B; the ORR was 30%": a rate with no
     # group in a sentence that names the arms is not clearly the whole cohort's
@@ -445,6 +493,7 @@ def _binary_entries(
     sent: Sentence, terms: list[Term], values: list[Value], state: State, groups: Groups
 ) -> None:
     text = sent.text
+    terms = _defined_terms(terms, text)
     bterms = [t for t in terms if t.kind == "binary"]
     if not bterms or not values:
         return
@@ -485,10 +534,38 @@ def _binary_entries(
     used: set[int] = set()
     last_pair: tuple[Term, int] | None = None
     sentence_total: tuple[int, str] | None = None  # "(n = 61)" of a rate earlier in the sentence
+    frame = _TOTAL_FRAME.match(text)
+    if frame is not None and sentence_arm is None and frame.end() <= values[0].start:
+        # "Among 40 evaluable patients, the ORR was 75%": the sentence's population
+        framed = int_value(frame.group("n"))
+        if framed:
+            sentence_total = (framed, frame.group(0).rstrip(" ,"))
+    # "74% in the A group": its arm, where it ends, and whether a part followed it
+    last_group: tuple[DraftArm, int, bool] | None = None
     i = 0
     while i < len(values):
         v = values[i]
         after = text[v.end :]
+        # "MRD negativity in 60% of patients in CR": of the patients an outcome defines
+        responders = _OF_RESPONDERS.match(after)
+        if (
+            responders is not None
+            and "total" not in dict(v.fields)
+            and find_terms(responders.group("q"))
+        ):
+            _skip(state, sent, "a rate among responders", v.start, v.end)
+            i += 1
+            continue
+        # "70% in NPM1-mutated and 40% in wild-type patients": populations that are not arms
+        pops = _IN_POPULATION.match(after)
+        if (
+            pops is not None
+            and not re.search(r"(?i)\b(?:arm|group|cohort)s?\b", pops.group("g"))
+            and (not groups.arms or groups.resolve(pops.group("g")) is None)
+        ):
+            _skip(state, sent, "subgroup", v.start, v.end)
+            i += 1
+            continue
         # "from 72% to 93%": a change, not a rate of one group
         if re.search(r"(?i)\bfrom\s*$", text[max(0, v.start - 10) : v.start]) or (
             i > 0 and re.fullmatch(r"(?i)\s*to\s*", text[values[i - 1].end : v.start])
@@ -525,6 +602,7 @@ def _binary_entries(
             if nxt is not None and re.fullmatch(
                 r"\s*(?:an?\s+|the\s+)?", text[v.end + rest : nxt.start]
             ):
+                v, framed = _framed(v, sentence_total, sentence_arm)
                 _add_binary(
                     nxt.name,
                     v,
@@ -532,7 +610,7 @@ def _binary_entries(
                     state,
                     _timepoint_of(text, nxt) or tp,
                     arm=_id(sentence_arm),
-                    check=frame_check,
+                    check=framed or frame_check,
                 )
                 used.add(bterms.index(nxt))
                 i += 1
@@ -540,6 +618,14 @@ def _binary_entries(
             if "total" not in dict(v.fields):
                 i += 1
                 continue
+        # "30 (75%) responded": the overall response, said with a verb
+        if _RESPONDED.match(after) and not _term_run(bterms, v.start, text, used):
+            v, framed = _framed(v, sentence_total, sentence_arm)
+            _add_binary(
+                "ORR", v, sent, state, tp, arm=_id(sentence_arm), check=framed or frame_check
+            )
+            i += 1
+            continue
         # "23% complete response", "10 (18.9%) objective partial responses": the term after
         direct = _TERM_AFTER.match(after)
         nxt = next((t for t in bterms if t.start >= v.end), None)
@@ -549,14 +635,24 @@ def _binary_entries(
             and nxt.start == v.end + direct.end()
             and not _term_run(bterms, v.start, text, used)
         ):
+            arm_id = _id(sentence_arm)
+            v, framed = _framed(v, sentence_total, sentence_arm)
+            if arm_id is None and last_group is not None:
+                # "ORR was 74% in the A group, with 57% CR and 17% PR": the parts of that
+                # group's rate, named right after it
+                gap = text[last_group[1] : v.start]
+                rx = _PARTS_AFTER if not last_group[2] else _PARTS_MORE
+                if rx.match(gap) and not groups.named(gap):
+                    arm_id = last_group[0].id
+                    last_group = (last_group[0], nxt.end, True)
             _add_binary(
                 nxt.name,
                 v,
                 sent,
                 state,
                 _timepoint_of(text, nxt) or tp,
-                arm=_id(sentence_arm),
-                check=frame_check,
+                arm=arm_id,
+                check=framed or frame_check,
             )
             used.add(bterms.index(nxt))
             i += 1
@@ -572,6 +668,10 @@ def _binary_entries(
             # "40% with AB, 50% with CD and 60% with EF": the group named right after
             w = _WITH_LABEL.match(after)
             labelled = groups.resolve(w.group("g")) if w else None
+        if labelled is None and groups.arms:
+            # "65% in patients treated with A and 40% in those treated with B"
+            w = _TREATED_LABEL.match(after)
+            labelled = groups.resolve(w.group("g")) if w else None
         if (
             group_after
             or labelled is not None
@@ -584,6 +684,7 @@ def _binary_entries(
             if arm is not None and term is not None:
                 _add_binary(term.name, v, sent, state, _timepoint_of(text, term) or tp, arm=arm.id)
                 last_pair = (term, v.end)
+                last_group = (arm, v.end + (group_after.end() if group_after else 0), False)
             else:
                 _skip(state, sent, "subgroup", v.start, min(len(text), v.end + 60))
             i += 1
@@ -677,7 +778,7 @@ def _binary_entries(
             if n is None and sentence_total is not None and sentence_arm is None:
                 # "the CR rate among all treated patients (n = 61) was 61%, with an ORR of 82%"
                 n, phrase = sentence_total
-                check = f'total inferred: the rate before it in the sentence is of "{phrase}"'
+                check = f'total inferred: of "{phrase}", stated before it in the sentence'
             if n is None and sentence_arm is not None:
                 # "A: CR 22 of 149 (15%); PR 95 of 149 (64%), for an ORR of 79%": one total
                 totals = {
@@ -706,6 +807,48 @@ def _binary_entries(
             _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check)
             used.add(bterms.index(run[0]))
         i += 1
+
+
+def _framed(
+    v: Value, total: tuple[int, str] | None, arm: DraftArm | None
+) -> tuple[Value, str | None]:
+    """A count or percent without its total takes the sentence's population ("Of the 40
+    evaluable patients, 30 (75%) ...") when that reproduces it."""
+    d = dict(v.fields)
+    if total is None or arm is not None or "total" in d or "percent" not in d:
+        return v, None
+    n, phrase = total
+    pct = d["percent"]
+    decimals = printed_decimals(getattr(pct, "text", str(pct)), float(pct))
+    candidates = events_from_percent(float(pct), n, decimals)
+    if not candidates or ("events" in d and d["events"] not in candidates):
+        return v, None
+    check = f'total inferred: of "{phrase}", stated before it in the sentence'
+    return Value(v.kind, v.start, v.end, (*v.fields, ("total", n))), check
+
+
+def _defined_terms(terms: list[Term], text: str) -> list[Term]:
+    """Terms inside a parenthesis that follows a term define it ("total responses (complete
+    response [CR], partial response [PR], minimal response [MR]) were 44 of 56"): not read."""
+    out: list[Term] = []
+    close = -1
+    for t in terms:
+        if t.start < close:
+            continue
+        out.append(t)
+        m = re.match(r"\s*\(", text[t.end :])
+        if m is None:
+            continue
+        opening = t.end + m.end() - 1
+        depth, j = 0, opening
+        for j in range(opening, min(len(text), opening + 200)):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+        inside = text[t.end + m.end() : j]
+        if depth == 0 and not re.search(r"\d", inside) and len(find_terms(inside)) >= 2:
+            close = j
+    return out
 
 
 def _id(arm: DraftArm | None) -> str | None:

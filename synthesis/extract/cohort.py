@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .groups import SLASH_SIZES, slash_parts
 from .text import INT, NUM, NUMBER, PAREN, PEOPLE, Sentence, int_value
 
 # words between a count and "patients": not a number, not "and"/"or" ("150 and 151 patients")
@@ -21,13 +22,15 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)\b(?:total of|cohort of|series of|study of|analy[sz]ed|enrolled|included|"
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
+        rf"outcomes? of|followed|compris(?:ed|ing|es)|consist(?:ed|ing|s)\s+of|report(?:ed)?\s+on|"
+        rf"collected\s+(?:for|on)|"
         rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
     ),
     # "seven patients with newly diagnosed ANKL were enrolled"
     re.compile(
-        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}\b[^.;]{{0,120}}?"
+        rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,6}}?{PEOPLE}\b[^.;]{{0,120}}?"
         rf"\b(?:were|was)\s+(?:\w+\s+){{0,2}}?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
         rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided)"
     ),
@@ -52,7 +55,9 @@ _COHORT_PATTERNS = (
         rf"|{PEOPLE}\s+who\s+(?:are|were)\s+(?:currently\s+|now\s+)?"
         r"(?:evaluable|assessable|eligible)\b"
         # "Of 520 patients, 260 received A and 260 received B": the sentence's frame
-        rf"|{PEOPLE}\s*,)"
+        rf"|{PEOPLE}\s*,"
+        # "Of the 200 patients randomized, 190 ...": the randomized are the frame
+        rf"|{PEOPLE}\s+(?:randomi[sz]ed|enrolled|included)\s*,)"
     ),
 )
 _AMONG = _COHORT_PATTERNS[4]
@@ -60,7 +65,28 @@ _THE_N = re.compile(
     rf"(?i)^(?:The|All|In\s+all,?)\s+(?P<n>{NUMBER})\s+(?:\w+\s+)?{PEOPLE}\s+(?:who\s+)?"
     r"(?:entered|were\s+entered|enrolled|were\s+enrolled|included|treated|randomi[sz]ed)\b"
 )
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N)
+# "among 794 patients registered, 778 were eligible", "Of 150 patients screened, 120 were
+# enrolled": the count that passed the check is the cohort
+_PASSED = re.compile(
+    r"(?i)\b(?:registered|screened|assessed|referred|identified|enrolled|recruited)"
+    r"(?:\s*,\s*(?:of\s+whom\s+|and\s+)?|\s+and\s+|\s*;\s*)"
+    rf"(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?"
+    r"(?:eligible|included|enrolled|randomi[sz]ed|analy[sz]ed)\b"
+)
+# "performed in 592 patients (arm A/B/C, 197/198/197 patients)": a count its arms add up to
+# "Eligible were 955 patients", "Included were 120 patients": the verb first
+_VERB_FIRST = re.compile(
+    rf"(?i)\b(?:eligible|included|enrolled|analy[sz]ed|evaluated)\s+were\s+(?P<n>{NUMBER})\s+"
+    rf"{_FILLER}{{0,3}}?{PEOPLE}\b"
+)
+# "59 of 113 patients (52.2%) were randomized to A and 54 of 113 (47.8%) to B": the whole
+_SHARES_OF = re.compile(
+    rf"(?i)(?<![\w.,])(?P<a>{NUMBER})\s+of\s+(?P<n>{INT})\s+{PEOPLE}\b(?:[^.;]|\.\d){{0,160}}?"
+    rf"\band\s+(?P<b>{INT})\s+of\s+(?P=n)\b"
+)
+_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES, _VERB_FIRST, _SHARES_OF)
+# "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
+_SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
 _PER_ARM = re.compile(
     r"(?i)\s*(?:in|for|per)\s+(?:each|every|both)\b|\s*per\s+(?:arm|group|cohort)"
@@ -70,17 +96,29 @@ _SUBSET_BEFORE = re.compile(r"(?i)\b(?:of the|among the|among|of these|of whom|o
 _SENTENCE_OF = re.compile(r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?of\s+(?:the\s+)?$")
 
 
+_EVALUABLE = re.compile(
+    rf"(?i)\b(?P<n>{NUMBER})\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:evaluable|assessable)\b"
+    rf"|\b(?P<n2>{NUMBER})\s+(?:response[- ])?(?:evaluable|assessable)\s+{PEOPLE}\b"
+    # "Response was assessed in 100 patients"
+    rf"|\b(?:assessed|evaluated|evaluable|assessable)\s+(?:for\s+\w+\s+)?in\s+(?P<n3>{NUMBER})\s+"
+    rf"{PEOPLE}\b"
+)
+
+
 @dataclass(frozen=True)
 class Cohort:
     n: int | None
     sentence: Sentence | None
     single: bool  # no other "N patients were ..." size in the text: a safe denominator
     ambiguous: Sentence | None = None  # a sentence with two rival cohort sizes
+    # where the first rival size's sentence starts: a rate stated after the cohort and before
+    # it is of the cohort ("459 were enrolled. CR was achieved in 89%. 237 were randomized")
+    rival_at: int | None = None
 
 
 def find_cohort(sents: list[Sentence]) -> Cohort:
     """The total cohort: the first cohort phrase in text order."""
-    found: list[tuple[int, int, Sentence, bool]] = []
+    found: list[tuple[int, int, Sentence, bool, float | None]] = []
     for s in sents:
         for pattern in _COHORT_PATTERNS:
             for m in pattern.finditer(s.text):
@@ -92,9 +130,11 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 subset = _SUBSET_COUNT.search(prefix)
                 if pattern is not _COHORT_PATTERNS[1]:
                     subset = None
-                if (re.search(r"(?i)\bscreened\b", m.group(0)) and subset is None) or (
-                    _PER_ARM.match(s.text, m.end())
-                ):
+                if (
+                    re.search(r"(?i)\bscreened\b", m.group(0))
+                    and subset is None
+                    and pattern is not _PASSED
+                ) or (_PER_ARM.match(s.text, m.end())):
                     continue  # "601 screened patients"; "35 patients were enrolled in each cohort"
                 clause = re.split(r"[,;:]", s.text[max(0, m.start() - 200) : m.start()])[-1]
                 if pattern is _COHORT_PATTERNS[2] and re.search(r"(?i)\bmedian\b", clause[-60:]):
@@ -103,6 +143,9 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     _SUBSET_BEFORE.search(prefix)
                     and pattern is not _COHORT_PATTERNS[0]
                     and pattern is not _AMONG
+                    and pattern is not SLASH_SIZES
+                    and pattern is not _PASSED
+                    and pattern is not _SHARES_OF
                     and not frame
                 ):
                     continue
@@ -123,7 +166,8 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 if re.search(r"(?i)\b(?!(?:19|20)\d\d\b)\d+\s*(?:,|and|or)\s*$", prefix) or (
                     pattern is _COHORT_PATTERNS[1]
                     and re.search(
-                        rf"(?i)\b(?:and|or)\s+{NUMBER}\s", m.group(0)[m.end("n") - m.start() :]
+                        rf"(?i)\b(?:and|or)\s+(?!(?:19|20)\d\d\b){NUMBER}\s",
+                        m.group(0)[m.end("n") - m.start() :],
                     )
                     and not _parts_of(m.group(0)[m.end("n") - m.start() :], int_value(m.group("n")))
                 ):
@@ -136,15 +180,35 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     value, start = int_value(subset.group("k")), low + subset.start("k")
                 if value is None or value <= 0:
                     continue
-                found.append((s.start + start, value, s, strong))
+                if pattern is SLASH_SIZES and slash_parts(m) is None:
+                    continue
+                if pattern is _SHARES_OF:
+                    a, b = int_value(m.group("a")), int_value(m.group("b"))
+                    if a is None or b is None or a + b != value:
+                        continue
+                    start = m.start("a") - 1  # before the "59 of" that is one part
+                share = _SHARE_AFTER.match(s.text, m.end("n"))
+                pct = float(share.group("pct").replace("·", ".")) if share else None
+                found.append((s.start + start, value, s, strong, pct))
     if not found:
         return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])
-    pos, n, sent, _ = found[0]
+    pos, n, sent, _, _ = found[0]
     if _parallel_count(sent, pos - sent.start, n):
         return Cohort(None, None, False, sent)
-    others = {v for _, v, _, strong in found[1:] if strong and v != n}
-    return Cohort(n, sent, not others)
+    rivals = [
+        (at, s)
+        for at, v, s, strong, pct in found[1:]
+        if strong and v != n and not (pct is not None and abs(100 * v / n - pct) < 0.6)
+    ]
+    # "190 were evaluable for response", "among 40 evaluable patients": another denominator
+    for s in sents:
+        for m in _EVALUABLE.finditer(s.text):
+            v = int_value(m.group("n") or m.group("n2") or m.group("n3"))
+            if v is not None and v != n and s.start + m.start() > pos:
+                rivals.append((s.start + m.start(), s))
+    rival_at = min(s.start for _, s in rivals) if rivals else None
+    return Cohort(n, sent, not rivals, rival_at=rival_at)
 
 
 def _parts_of(text: str, n: int | None) -> bool:
@@ -185,6 +249,12 @@ def _parallel_count(sent: Sentence, at: int, n: int) -> bool:
         before = sent.text[: m.start("n")]
         if re.search(r"(?i)\bscreened\s*$", before) or "screened" in m.group(0).lower():
             continue
+        if re.match(
+            r"(?i)\s+(?:were\s+|was\s+)?(?:screened|registered|assessed)\b", sent.text[m.end() :]
+        ):
+            continue  # "1,024 patients were screened and 800 were randomized": before the cohort
+        if re.match(r"(?i)\s*(?:years?|months?|weeks?|days?|y|yrs?)\b", sent.text[m.end("n") :]):
+            continue  # "(> 12 but < 60 years) patients": an age, not a count
         if re.match(rf"\s*\(\s*{NUM}\s?%", sent.text[m.end() :]):
             continue  # "24 patients (54%) were papillary type": a share of the cohort
         if re.search(r"\d\s*,\s*(?:and\s+)?$", before[-12:]):

@@ -469,12 +469,19 @@ _DRUG_LIST = re.compile(
     r"^[A-Za-z][\w+/-]*(?:,\s+[A-Za-z][\w+/-]*){1,4},?\s+and\s+[A-Za-z][\w+/-]*"
 )
 _PAREN_ALIAS = re.compile(
-    r"\(\s*(?P<a>(?:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
+    r"\(\s*(?P<a>(?i:arm|group|cohort)\s+[A-Za-z0-9]{1,2}|[A-Za-z0-9][A-Za-z0-9+/-]{0,11})\s*\)"
 )
 _LABEL_WORDS = 6
 _DOSE_ONLY = re.compile(
     r"(?i)(?:the\s+)?(?P<v>\d+(?:\.\d+)?)(?:-|\s)?(?P<u>mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?"
     r"(?:\s+(?:arm|cohort|group|dose))?"
+)
+
+
+# "5 mg/day on days 1-28": a dose and its schedule, no drug named (the drug of the arm before)
+_DOSE_SCHEDULE = re.compile(
+    r"(?i)(?P<v>\d+(?:\.\d+)?)\s?(?P<u>mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?\s+"
+    r"(?:on\s+days?|daily|once|twice|every|per\s+day|for\s+\d)\b"
 )
 
 
@@ -485,7 +492,7 @@ def label_and_aliases(segment: str) -> tuple[str | None, tuple[str, ...]]:
     "first-line CT (FOLFIRI or FOLFOX4) plus B (arm A)" -> "CT plus B", ("arm A",).
     """
     s = " ".join(segment.split())
-    dose = _DOSE_ONLY.fullmatch(s)
+    dose = _DOSE_ONLY.fullmatch(s) or _DOSE_SCHEDULE.match(s)
     if dose is not None:  # "500 mg", "the 2-mg cohort": the dose is the name
         return f"{dose.group('v')} {dose.group('u').lower()}", ()
     aliases = tuple(
@@ -580,10 +587,14 @@ _TREATS = re.compile(
 )
 _ITEM = re.compile(
     rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
-    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?\s*\)"
+    rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?"
+    # "(n = 95, nonresponders received a second course)": a remark after the size
+    r"(?P<rest>\s*[,;]\s*[A-Za-z][^()=]{0,100})?\s*\)"
 )
 _ITEM_GAP = re.compile(
-    r"(?i)^\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
+    # "A (n = 69) of 28-day cycles; or placebo (n = 67)": a short remark, then the next item
+    r"(?i)^(?:\s*[^;()\d]{0,30}(?:\d+-day\s+cycles)?;(?=\s*(?:or|and)\s))?"
+    r"\s*(?:,\s*(?:(?:or|and)\s+)?|(?:or|and|vs\.?|versus|compared\s+with)\s+)"
     r"(?:with\s+)?(?:the\s+|to\s+)?(?P<label>(?:[^;()]|" + PAREN + r"){1,120}?)\s*$"
 )
 _ANCHOR = re.compile(
@@ -645,6 +656,8 @@ def _sized_lists(s: Sentence) -> list[_Def]:
             m.group("eq") is None and m.group("eq2") is None and m.group("pts") is None
             for m, _ in chain
         )
+        if any(m.group("rest") and not (m.group("eq") or m.group("eq2")) for m, _ in chain):
+            continue  # "(35, 20%)": a remark only after "n ="
         if bare and not _ALLOCATION.search(text[: chain[0][0].start()]):
             continue  # "(35)" is a size only in an allocation sentence
         # sizes in a sentence that allocates or treats: arms; otherwise groups (by age, ...)
@@ -667,8 +680,13 @@ _RESPECTIVELY = re.compile(
     rf",?\s+respectively"
 )
 _TO_ITEM = re.compile(
-    rf"(?i)(?<![\w.,])(?P<n>{INT})\s+(?:{PEOPLE}\s+)?(?:were\s+)?(?:(?:randomly\s+)?"
+    # "Fifty-nine of 113 patients (52.2%) were randomized to Arm A and 54 of 113 (47.8%) to B"
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:of\s+(?:{INT})\s+)?(?:{PEOPLE}\s+)?"
+    rf"(?:\(\s*{NUM}\s?%\s*\)\s+)?(?:were\s+)?(?:(?:(?:randomly\s+)?"
     r"(?:assigned|allocated|randomi[sz]ed)\s+)?to\s+(?:receive\s+|undergo\s+)?(?:the\s+)?"
+    # "150 patients were enrolled in arm A and 148 in arm B": an arm or group by its name
+    r"|(?P<verb>(?:enrolled|included|treated|randomi[sz]ed)\s+)?(?P<in>in(?:to)?)\s+(?:the\s+)?"
+    r"(?=[\w+/-]+(?:\s+[\w+/-]+){0,2}?\s+(?:arm|group|cohort)s?\b|(?:arm|group|cohort)\s+[A-Z0-9]\b))"
     rf"(?P<l>{_WORDS})"
 )
 _TO_GAP = re.compile(r"(?i)^\s*(?:,\s*(?:and\s+)?|and\s+|vs\.?\s+|versus\s+|;\s*)$")
@@ -687,6 +705,13 @@ _WHO_RECEIVED = re.compile(
     rf"(?i)\b(?P<n1>{INT})\s+(?:{PEOPLE}\s+)?who\s+(?:received|underwent|were\s+treated\s+"
     rf"with)\s+(?P<l1>{_SHORT_WORDS})\s*,?\s*and\s+(?P<n2>{INT})\s+(?:{PEOPLE}\s+)?who\s+"
     rf"(?:received|underwent|were\s+treated\s+with)\s+(?P<l2>{_SHORT_WORDS})"
+)
+# "85 patients treated with A with 90 patients treated with B", "85 patients receiving A and
+# 90 patients receiving B"
+_TREATED_WITH = re.compile(
+    rf"(?i)\b(?P<n1>{INT})\s+(?:{PEOPLE}\s+)?(?:treated\s+with|receiving|given)\s+"
+    rf"(?P<l1>{_SHORT_WORDS})\s*,?\s*(?:with|and|versus|vs\.?|to)\s+(?P<n2>{INT})\s+"
+    rf"(?:{PEOPLE}\s+)?(?:treated\s+with|receiving|given)\s+(?P<l2>{_SHORT_WORDS})"
 )
 # "A total of 264 patients received A, and a total of 187 patients received B", "40 patients
 # received drug X and 38 received standard care (SC)"
@@ -745,7 +770,15 @@ def _to_chains(s: Sentence) -> list[_Def]:
             chains[-1].append(m)
         else:
             chains.append([m])
+    # "three in arm A and three in arm B" (events per arm): an "in" list opens with its verb
+    chains = [c for c in chains if not (c[0].group("in") and not c[0].group("verb"))]
     return [d for chain in chains for d in _chain(s, chain, "allocation with sizes")]
+
+
+# "60 patients were enrolled (A, n = 30; B, n = 30)": the count the list adds up to
+_COUNT_BEFORE = re.compile(
+    rf"(?i)\b(?P<n>{INT})\s+{PEOPLE}\s+(?:were\s+|was\s+)?(?:\w+\s+){{0,2}}?[(\[]\s*$"
+)
 
 
 def _n_equals(s: Sentence) -> list[_Def]:
@@ -753,8 +786,20 @@ def _n_equals(s: Sentence) -> list[_Def]:
     text = s.text
     chain: list[re.Match[str]] = []
     for m in _N_EQUALS.finditer(text):
-        if re.search(r"[(\[]\s*$", text[max(0, m.start() - 3) : m.start()]):
-            continue
+        if not chain and re.search(r"[(\[]\s*$", text[max(0, m.start() - 3) : m.start()]):
+            # "(chemotherapy, n = 259; ASCT, n = 258)": a list of sizes that fills the
+            # parentheses; one "A (B, n = 5)" inside a phrase is not
+            inside = re.match(r"[^()\[\]]*[)\]]", text[m.start() :])
+            items = len(_N_EQUALS.findall(inside.group(0))) if inside else 0
+            sizes = (
+                [int_value(x) or 0 for x in re.findall(r"[nN]\s*=\s*(\d+)", inside.group(0))]
+                if inside
+                else []
+            )
+            count = _COUNT_BEFORE.search(text, 0, m.start())
+            adds_up = count is not None and int_value(count.group("n")) == sum(sizes)
+            if items < 2 or not (_ALLOCATION.search(text) or adds_up):
+                continue  # "(progressive disease, n = 4; AEs, n = 3)": reasons, not arms
         gap = text[chain[-1].end() : m.start()] if chain else ""
         if chain and not re.fullmatch(r"\s*[,;]\s*(?:and\s+)?", gap):
             break
@@ -762,9 +807,21 @@ def _n_equals(s: Sentence) -> list[_Def]:
     return _chain(s, chain, "allocation with sizes")
 
 
+# "61 received CSA and 54 ATG and CSA": the second size with its verb left out, to the
+# clause's end
+_ELIDED = re.compile(
+    rf"\s*,?\s*and\s+(?P<n>{INT})\s+(?!{PEOPLE}\b|of\b|to\b|in\b|with\b|had\b|were\b|"
+    r"(?:months?|years?|weeks?|days?|mg|%)(?!\w))(?P<l>[A-Za-z][^,;.()\d]{0,40}?)\s*(?=[.;]|$)"
+)
+
+
 def _parallel_received(s: Sentence) -> list[_Def]:
     """ "A total of 264 patients received A, and a total of 187 patients received B"."""
     found = list(_RECEIVED.finditer(s.text))
+    if len(found) == 1:
+        elided = _ELIDED.match(s.text, found[0].end())
+        if elided is not None:
+            return _chain(s, [found[0], elided], "allocation with sizes")
     if not 2 <= len(found) <= 3:
         return []
     for a, b in itertools.pairwise(found):
@@ -791,8 +848,43 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _n_equals(s)
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
+    if "treated" in low or "receiving" in low or "given" in low:
+        out += _pairs(s, _TREATED_WITH, "allocation with sizes")
     if "receiv" in low or "underw" in low or "treated" in low:
         out += _parallel_received(s)
+    if "/" in low:
+        out += _slash_sizes(s)
+    return out
+
+
+# "592 patients (arm A/B/C, 197/198/197 patients)": the arms' sizes in the order of their
+# letters, their sum the count before the parentheses
+SLASH_SIZES = re.compile(
+    rf"(?i)\b(?P<n>{INT})\s+{PEOPLE}\s*\(\s*(?P<word>arms?|groups?|cohorts?)\s+"
+    r"(?P<letters>(?-i:[A-Z])(?:\s*/\s*(?-i:[A-Z])){1,3})\s*[,:]?\s*"
+    r"(?P<sizes>\d+(?:\s*/\s*\d+){1,3})\s*(?:patients|pts)?\s*\)"
+)
+
+
+def slash_parts(m: re.Match[str]) -> list[tuple[str, int]] | None:
+    """The (letter, size) pairs of a :data:`SLASH_SIZES` match whose sizes sum to its count."""
+    letters = [x.strip() for x in m.group("letters").split("/")]
+    sizes = [int(x) for x in m.group("sizes").split("/")]
+    total = int_value(m.group("n"))
+    if len(letters) != len(sizes) or total is None or sum(sizes) != total:
+        return None
+    return list(zip(letters, sizes, strict=True))
+
+
+def _slash_sizes(s: Sentence) -> list[_Def]:
+    out: list[_Def] = []
+    for m in SLASH_SIZES.finditer(s.text):
+        parts = slash_parts(m)
+        if parts is None:
+            continue
+        word = m.group("word").lower().rstrip("s")
+        labels = tuple(f"{word} {letter}" for letter, _ in parts)
+        out.append(_Def(labels, tuple(n for _, n in parts), s, "allocation with sizes"))
     return out
 
 
@@ -803,7 +895,7 @@ _EITHER = re.compile(
     r"(?:(?:receive|undergo|be\s+treated\s+with)\s+)?"
     r"(?:either\s+)?"
     r"(?P<a>(?:[^;()]|" + PAREN + r"){1,160}?)\s+or\s+(?:to\s+(?:receive|undergo)\s+)?"
-    r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:[;.]|,\s+(?:followed|and\s+then|with|"
+    r"(?P<b>(?:[^;()]|" + PAREN + r"){1,100}?)(?=\s*(?:;|\.(?!\d)|,\s+(?:followed|and\s+then|with|"
     r"until|for|who|which)\b|\s+(?:followed|until|for|in|at|who|which)\b|$))"
 )
 # "A versus B", "A vs. B", "compared A with B", "to A and B groups", "for the A and B groups"
@@ -900,6 +992,9 @@ _DOSE_COHORT = re.compile(
 _EACH = re.compile(
     rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s+(?:were\s+)?(?:enrolled|treated|included|randomi[sz]ed)"
     r"\s+(?:in|into|to|per)\s+(?:each|every)\s+(?:cohort|arm|group)\b"
+    # "we have randomized 50 patients in both treatment arms"
+    rf"|\b(?:enrolled|treated|included|randomi[sz]ed)\s+(?P<n2>{NUMBER})\s+{PEOPLE}\s+"
+    r"(?:in|into|to|per)\s+(?:each|every|both)\s+(?:treatment\s+|study\s+)?(?:cohort|arm|group)s?\b"
     rf"|\b(?P<pairs>{NUMBER})\s+(?:propensity[- ]score[- ])?matched\s+pairs\b"
 )
 _DOSE = r"\d+(?:\.\d+)?(?:-|\s)?(?:mg|g|µg|mcg|ug)(?:/(?:m2|kg|day|d))?\b"
@@ -1065,6 +1160,7 @@ def find_groups(sents: list[Sentence], text: str) -> Groups:
                     arms[i] = replace(arms[i], aliases=(*arms[i].aliases, name))
     model = Groups(tuple(arms), abbreviations, chosen.kind)
     arms = _fill_sizes(model, sents, statements)
+    arms = _respective_sizes(arms, chosen.sentence, sents)
     return Groups(tuple(arms), abbreviations, chosen.kind, tuple(comments))
 
 
@@ -1157,8 +1253,8 @@ def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -
     arms = list(model.arms)
     for s in sents:
         each = _EACH.search(s.text)
-        if each is not None and (each.group("n") or len(arms) == 2):
-            n = int_value(each.group("n") or each.group("pairs"))
+        if each is not None and (each.group("n") or each.group("n2") or len(arms) == 2):
+            n = int_value(each.group("n") or each.group("n2") or each.group("pairs"))
             if n:
                 arms = [
                     a if a.n is not None else replace(a, n=n, quote=s.text, span=(s.start, s.end))
@@ -1177,3 +1273,42 @@ def _fill_sizes(model: Groups, sents: list[Sentence], statements: list[_Size]) -
                 a, n=st.n, quote=st.sentence.text, span=(st.sentence.start, st.sentence.end)
             )
     return arms
+
+
+# "randomly assigned to A or B; 200 and 198 patients, respectively"
+_SIZES_RESPECTIVELY = re.compile(
+    rf"(?i)(?<![\w.,])(?P<n1>{INT})(?:\s*,\s*(?P<n2>{INT}))?,?\s+and\s+(?P<n3>{INT})\s+"
+    rf"(?:{PEOPLE}\s*)?,?\s*respectively\b"
+)
+
+
+def _respective_sizes(
+    arms: list[DraftArm], defining: Sentence, sents: list[Sentence]
+) -> list[DraftArm]:
+    """Sizes listed with "respectively" right after the arms' definition (same or next
+    sentence), one per arm, when no arm has its size yet."""
+    if any(a.n is not None for a in arms) or len(arms) < 2:
+        return arms
+    at = next((i for i, s in enumerate(sents) if s.start == defining.start), None)
+    if at is None:
+        return arms
+    for s in sents[at : at + 2]:
+        text = s.text
+        m = _SIZES_RESPECTIVELY.search(text)
+        if m is None:
+            continue
+        sizes = [int_value(g) for g in (m.group("n1"), m.group("n2"), m.group("n3")) if g]
+        before = text[: m.start()]
+        if s is defining and not _allocation_before(before):
+            continue
+        if len(sizes) == len(arms) and all(sizes):
+            return [
+                replace(a, n=n, quote=s.text, span=(s.start, s.end))
+                for a, n in zip(arms, sizes, strict=True)
+            ]
+    return arms
+
+
+def _allocation_before(text: str) -> bool:
+    """The sentence names the allocation before the sizes (";" or "," ends it)."""
+    return bool(_ALLOCATION.search(text)) and bool(re.search(r"[;,:]\s*$", text))

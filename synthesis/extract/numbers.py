@@ -51,14 +51,18 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR",
         "binary",
-        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR1?\b(?:\s+rates?)?)",
+        r"(?:(?i:complete (?:remission|response))(?:\s+rates?)?|\bCR1?\b(?:\s+rates?)?"
+        # "complete and partial responders", "57% complete and 17% partial responses"
+        r"|(?i:complete)(?=\s+(?:and|or)\s+(?:\d+(?:\.\d+)?\s?%\s+)?partial\s+"
+        r"(?i:remissions?|responses?|responders?)\b))",
     ),
-    ("PR", "binary", r"(?:(?i:partial (?:remission|response))|\bPR\b)"),
+    ("PR", "binary", r"(?:(?i:partial (?:remission|response|responders?))|\bPR\b)"),
     (
         "ORR",
         "binary",
-        r"(?:(?i:(?:overall|objective|best overall|best) response(?:\s+rates?)?|response rates?)"
-        r"|\bORR\b)",
+        r"(?:(?i:(?:overall|objective|best overall|best|total)(?:\s+(?:initial|h[a]?ematologic))?"
+        r" responses?(?:\s+rates?)?|response rates?)"
+        r"|\bORRs?\b)",
     ),
     (
         "MRD-",
@@ -76,10 +80,11 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
         r"|undetectable MRD)|very good partial (?:remission|response)|minor response"
         r"|stable disease|disease control(?: rate)?|clinical benefit(?: rate)?"
         r"|(?:stringent|near|marrow) complete (?:remission|response)"
-        r"|hematologic improvement)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
+        r"|hematologic improvement|(?:complete\s+|major\s+|partial\s+)?(?:cytogenetic|molecular)"
+        r"\s+(?:response|remission)s?)(?:\s+rates?)?|\b(?:VGPR|MR|SD|DCR|CBR|sCR|nCR|mCR|HI)\b)",
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
-    ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
+    ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )(?<!associated )mortality)"),
     ("OS", "time", r"(?:(?i:overall survival)|\bOS\b)"),
     ("PFS", "time", r"(?:(?i:progression[- ]free survival)|\bPFS\b)"),
     ("EFS", "time", r"(?:(?i:event[- ]free survival)|\bEFS\b)"),
@@ -124,6 +129,8 @@ _NEEDLES: tuple[tuple[str, ...], ...] = (
         "cbr",
         "cr",
         "hi",
+        "cytogenetic",
+        "molecular",
     ),
     ("nrm", "relapse mortality", "relapse-mortality"),
     ("mortality",),

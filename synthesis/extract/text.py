@@ -44,6 +44,8 @@ _BOUNDARY = re.compile(
 _ABBREVIATIONS = frozenset(
     ("vs", "e.g", "i.e", "al", "fig", "figs", "no", "nos", "approx", "ca", "dr")
 ) | frozenset(("st", "mr", "ms", "et", "cf", "resp", "ref", "vol", "pp"))
+# words a single capital letter names a thing after ("Arm B", "group A", "drug X")
+_LETTER_NAMES = frozenset(("arm", "arms", "group", "groups", "cohort", "drug", "part", "stage"))
 _LAST_WORD = re.compile(r"(\S{1,12})\.$")
 
 
@@ -66,6 +68,8 @@ def _abbreviation_before(text: str, end: int) -> bool:
     if len(word) == 1 and "a" <= word <= "z":
         # an initial ("Yoon S. E."), not a name at a sentence's end ("drug Y. Patients")
         before = text[max(0, at - 30) : at].split()
+        if before and before[-1].lower().strip("([") in _LETTER_NAMES:
+            return False  # "randomized to Arm B. In evaluable patients": a group's letter
         return not before or not before[-1][:1].islower()
     return word in _ABBREVIATIONS
 
