@@ -52,10 +52,6 @@ def identical_hr_review(tmp_path: Path) -> Path:
 # --- 1. inf printed for identical estimates under --ci hksj --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj with identical estimates prints 't(2) = -inf' in the text output",
-)
 def test_hksj_identical_estimates_print_no_inf_in_text(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     result = invoke("pool", "--outcome", "OS", "--ci", "hksj", "--studies", str(folder))
@@ -63,10 +59,6 @@ def test_hksj_identical_estimates_print_no_inf_in_text(tmp_path: Path) -> None:
     assert not re.search(r"\binf\b", result.stdout), result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj with identical estimates and --null prints 't(3) = inf'",
-)
 def test_hksj_identical_estimates_with_null_print_no_inf(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i in range(4):
@@ -78,10 +70,6 @@ def test_hksj_identical_estimates_with_null_print_no_inf(tmp_path: Path) -> None
     assert not re.search(r"\binf\b", result.stdout), result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj, identical estimates: the forest footer and the report print '-inf'",
-)
 def test_hksj_identical_estimates_no_inf_in_forest_or_report(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     svg, html = tmp_path / "f.svg", tmp_path / "r.html"
@@ -94,10 +82,6 @@ def test_hksj_identical_estimates_no_inf_in_forest_or_report(tmp_path: Path) -> 
     assert "= -inf" not in html.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj, identical estimates: JSON statistic is null but p_value is 0.0",
-)
 def test_hksj_identical_estimates_json_statistic_and_p_agree(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     result = invoke(

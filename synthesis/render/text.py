@@ -297,9 +297,18 @@ def subgroup_heterogeneity_lines(result: Any) -> list[str]:
 
 
 def overall_line(result: Any) -> str:
-    if result.statistic is None:
-        return ""
     null = getattr(result, "null_value", None)
+    if result.statistic is None:
+        if null is None or result.measure == "MED":
+            return ""  # no test asked for (a proportion or median without --null)
+        # a test that was asked for but does not exist: say so, never print inf
+        h0 = ""
+        if null != MEASURES[result.measure].null:
+            h0 = f" (H0: {MEASURES[result.measure].short} = {null:g})"
+        why = "no standard error"
+        if result.ci_method == "hksj" and getattr(result.model_scale, "se", None) == 0:
+            why = "the HKSJ scale factor is 0 (every study has the same estimate)"
+        return f"Test of overall effect{h0}: not defined: {why}"
     if getattr(result, "test", None) == "sign":
         return (
             f"Sign test (H0: median = {null:g} months): {int(result.statistic)} of {result.k} "
