@@ -486,10 +486,6 @@ def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_p
 # --- 17. grade --level 0.9: 90% intervals under "95% CI" headers --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth grade --level 0.9 prints 90% intervals under '(95% CI)' column headers",
-)
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_grade_headers_follow_the_confidence_level(fmt: str) -> None:
     result = invoke(
@@ -501,10 +497,6 @@ def test_grade_headers_follow_the_confidence_level(fmt: str) -> None:
     assert "90% CI" in result.stdout, result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: grade --level 0.9: the imprecision reason calls the 90% interval 'the 95% CI'",
-)
 def test_grade_reasons_follow_the_confidence_level(tmp_path: Path) -> None:
     folder = two_arm_review(tmp_path)
     result = invoke(

@@ -261,3 +261,167 @@ def test_identical_hrs_hksj_report_says_not_defined(tmp_path: Path) -> None:
     text = html.read_text(encoding="utf-8")
     assert "not defined: the HKSJ scale factor is 0" in text
     assert not re.search(r"[=>] -?inf\b", text)
+
+
+# --- 2. GRADE intervals labelled at --level -----------------------------------------------
+
+
+def two_arm_review(tmp_path: Path) -> Path:
+    folder = tmp_path / "studies"
+    arms = "arms:\n  - {id: e, n: 30, role: experimental}\n  - {id: c, n: 30, role: control}\n"
+    for i, (a, b) in enumerate([(4, 9), (3, 8), (6, 10), (2, 7)]):
+        record(
+            folder,
+            f"t{i}",
+            2010 + i,
+            [
+                f"{{name: Death, arm: e, events: {a}, total: 30}}",
+                f"{{name: Death, arm: c, events: {b}, total: 30}}",
+            ],
+            extra=arms,
+        )
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("level", "label"), [("0.9", "90% CI"), ("0.99", "99% CI"), ("0.975", "97.5% CI")]
+)
+def test_grade_md_labels_every_interval_at_the_level(
+    tmp_path: Path, level: str, label: str
+) -> None:
+    folder = two_arm_review(tmp_path)
+    result = invoke(
+        "grade", "--measure", "RR", "--level", level, "--format", "md", "--studies", str(folder)
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    for header in ("Relative effect", "Risk with intervention", "Risk difference"):
+        assert f"{header} ({label})" in out, out
+    assert f"(and its {label}) is based on" in out and f"relative effect (and its {label})" in out
+    assert "95% CI" not in out, out
+
+
+def test_grade_default_level_still_says_95(tmp_path: Path) -> None:
+    folder = two_arm_review(tmp_path)
+    result = invoke("grade", "--measure", "RR", "--format", "json", "--studies", str(folder))
+    assert result.exit_code == 0, result.stderr
+    (outcome,) = json.loads(result.stdout)["outcomes"]
+    assert outcome["level"] == 0.95
+    assert outcome["domains"]["imprecision"]["reason"].startswith("the 95% CI (")
+    md = invoke("grade", "--measure", "RR", "--studies", str(folder)).stdout
+    assert "Relative effect (95% CI)" in md
+
+
+def test_grade_json_reason_names_the_interval_it_shows(tmp_path: Path) -> None:
+    # the 90% interval of the JSON is the one the reason quotes, and the JSON says its level
+    folder = two_arm_review(tmp_path)
+    result = invoke(
+        "grade", "--measure", "RR", "--level", "0.9", "--format", "json", "--studies", str(folder)
+    )
+    assert result.exit_code == 0, result.stderr
+    (outcome,) = json.loads(result.stdout)["outcomes"]
+    assert outcome["level"] == 0.9
+    reason = outcome["domains"]["imprecision"]["reason"]
+    shown = f"({outcome['ci_low']:.2f} to {outcome['ci_high']:.2f})"
+    assert reason.startswith(f"the 90% CI {shown} excludes the null;"), reason
+    pooled = pool_json(
+        "--outcome", "Death", "--measure", "RR", "--level", "0.9", "--studies", str(folder)
+    )
+    assert (pooled["ci_low"], pooled["ci_high"]) == (outcome["ci_low"], outcome["ci_high"])
+
+
+def test_grade_docx_headers_follow_the_level(tmp_path: Path) -> None:
+    from docx import Document
+
+    folder = two_arm_review(tmp_path)
+    out = tmp_path / "sof.docx"
+    result = invoke(
+        "grade", "--measure", "RR", "--level", "0.9", "--studies", str(folder), "-o", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = Document(str(out))
+    (table,) = doc.tables
+    headers = [c.text for c in table.rows[0].cells]
+    assert headers[3] == "Relative effect (90% CI)"
+    assert headers[5:] == ["Risk with intervention (90% CI)", "Risk difference (90% CI)"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "its 90% CI" in text and "95% CI" not in text
+
+
+def test_report_grade_table_follows_the_level(tmp_path: Path) -> None:
+    html = tmp_path / "r.html"
+    result = invoke("report", "--level", "0.9", "--studies", STUDIES, "-o", str(html))
+    assert result.exit_code == 0, result.stderr
+    text = html.read_text(encoding="utf-8")
+    assert "<th>Relative effect (90% CI)</th>" in text
+    assert "<th>Risk with intervention (90% CI)</th>" in text
+    # the only "95" CI left is a verbatim quote from a source abstract ("95 % CI")
+    assert "95% CI" not in text
+
+
+def test_large_effect_reason_names_the_level() -> None:
+    from synthesis.analyses.grade import grade_outcome
+
+    r = grade_outcome(
+        design_randomized=False,
+        weights_pct=[50.0, 50.0],
+        rob_levels=["low", "low"],
+        i2=0.0,
+        pi=(None, None),
+        ci=(0.9, 3.0),
+        null=1.0,
+        threshold=None,
+        measure_kind="binary",
+        events=None,
+        participants=None,
+        ois_inputs=None,
+        bias_tests=None,
+        k=2,
+        reviewer={"imprecision": {"downgrade": 0, "reason": "judged precise enough"}},
+        outcome="Death",
+        measure="RR",
+        estimate=1.6,
+        level=0.8,
+    )
+    assert r.level == 0.8 and r.to_dict()["level"] == 0.8
+    assert r.upgrades["large_effect"].reason == "not large: the 80% CI includes the null (1.00)"
+
+
+def test_sof_table_refuses_mixed_levels() -> None:
+    from dataclasses import replace
+
+    from synthesis.analyses.grade import grade_outcome
+    from synthesis.render.grade import sof_table
+
+    kw = dict(
+        design_randomized=True,
+        weights_pct=[100.0],
+        rob_levels=["low"],
+        i2=None,
+        pi=None,
+        ci=(0.5, 0.9),
+        null=1.0,
+        threshold=None,
+        measure_kind="binary",
+        events=None,
+        participants=None,
+        ois_inputs=None,
+        bias_tests=None,
+        k=1,
+        reviewer=None,
+        measure="RR",
+        estimate=0.7,
+    )
+    a = grade_outcome(**kw, outcome="A")
+    assert sof_table([a]).columns[3] == "Relative effect (95% CI)"
+    assert sof_table([]).columns[3] == "Relative effect (95% CI)"
+    with pytest.raises(ValueError, match="one confidence level"):
+        sof_table([a, replace(a, outcome="B", level=0.9)])
+
+
+def test_grade_rules_do_not_fix_the_level() -> None:
+    from synthesis.analyses.grade import RULES
+
+    texts = [r.when for r in RULES if r.domain == "imprecision"]
+    assert not any("95% CI" in t for t in texts), texts
+    assert any("--level" in t for t in texts), texts
