@@ -394,10 +394,6 @@ def test_median_not_reached_is_listed_in_pool_output(tmp_path: Path) -> None:
 # --- 14. --by with --also: subgroup rows labelled as the overall pooled result ------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: pool --by --also FE labels each subgroup's common effect 'Pooled (common effect)'",
-)
 def test_subgroup_common_effect_rows_are_subtotals() -> None:
     result = invoke(
         "pool", "--outcome", "ORR", "--by", "disease", "--also", "FE", "--studies", STUDIES

@@ -425,3 +425,102 @@ def test_grade_rules_do_not_fix_the_level() -> None:
     texts = [r.when for r in RULES if r.domain == "imprecision"]
     assert not any("95% CI" in t for t in texts), texts
     assert any("--level" in t for t in texts), texts
+
+
+# --- 14. subgroup common-effect rows are subtotals; a k = 1 subgroup has one row ---------
+
+
+def by_region_review(tmp_path: Path) -> Path:
+    """Two-arm trials, three in region A and one in region B (a k = 1 subgroup)."""
+    folder = tmp_path / "studies"
+    arms = "arms:\n  - {id: e, n: 30, role: experimental}\n  - {id: c, n: 30, role: control}\n"
+    for i, (a, b, region) in enumerate([(4, 9, "A"), (3, 8, "A"), (6, 10, "A"), (2, 7, "B")]):
+        record(
+            folder,
+            f"t{i}",
+            2010 + i,
+            [
+                f"{{name: Death, arm: e, events: {a}, total: 30}}",
+                f"{{name: Death, arm: c, events: {b}, total: 30}}",
+            ],
+            extra=f"tags: {{region: {region}}}\n" + arms,
+        )
+    return folder
+
+
+def test_subgroup_common_rows_in_markdown_are_subtotals() -> None:
+    result = invoke(
+        "pool", "--outcome", "ORR", "--by", "disease", "--also", "FE", "--format", "md",
+        "--studies", STUDIES,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    labels = [row.split(" | ")[0].removeprefix("| ").strip("*") for row in rows]
+    assert labels.count("Subtotal (common effect)") == 1  # ANKL (k = 3); not B-ALL (k = 1)
+    assert labels.count("Pooled (common effect)") == 1  # the overall result only
+    assert sum("not pooled" in label for label in labels) == 1  # B-ALL: one row
+    assert labels.index("Subtotal (common effect)") + 1 == labels.index("Subtotal (REML)")
+
+
+def test_subgroup_common_rows_in_csv_are_subtotals() -> None:
+    import csv
+    import io
+
+    result = invoke(
+        "pool", "--outcome", "ORR", "--by", "disease", "--also", "FE", "--format", "csv",
+        "--studies", STUDIES,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = [r for r in csv.DictReader(io.StringIO(result.stdout)) if r["row"] != "study"]
+    assert [(r["row"], r["subgroup"], r["label"]) for r in rows] == [
+        ("subgroup-common", "ANKL", "Subtotal (common effect)"),
+        ("subgroup", "ANKL", "Subtotal (REML)"),
+        ("subgroup", "B-ALL", "Subtotal: single study, not pooled"),
+        ("common", "", "Pooled (common effect)"),
+        ("pooled", "", "Pooled (random effects)"),
+    ]
+
+
+def test_subgroup_json_keeps_every_common_result() -> None:
+    # machine output: the k = 1 subgroup's common-effect result is still there (the
+    # study's own, as its random-effects one): only the display drops the repeat
+    out = pool_json("--outcome", "ORR", "--by", "disease", "--also", "FE", "--studies", STUDIES)
+    commons = {g["value"]: g["common"] for g in out["subgroups"]}
+    assert commons["B-ALL"]["k"] == 1 and commons["ANKL"]["k"] == 3
+    b_all = next(g for g in out["subgroups"] if g["value"] == "B-ALL")
+    assert commons["B-ALL"]["estimate"] == b_all["estimate"]
+
+
+def test_subgroup_mh_common_rows_name_the_method(tmp_path: Path) -> None:
+    folder = by_region_review(tmp_path)
+    result = invoke(
+        "pool", "--outcome", "Death", "--measure", "RR", "--by", "region", "--also", "MH",
+        "--studies", str(folder),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    labels = [re.split(r"(?<=\S)  ", line)[0] for line in result.stdout.splitlines()]
+    stripped = [label.strip() for label in labels]
+    assert stripped.count("Subtotal (common effect, MH)") == 1  # region A; B has k = 1
+    assert stripped.count("Pooled (common effect, MH)") == 1
+    assert sum("not pooled" in line for line in result.stdout.splitlines()) == 1
+    # subtotal rows are indented under their subgroup, as the random-effects subtotal
+    assert "  Subtotal (common effect, MH)" in labels
+
+
+def test_subgroup_forest_has_one_row_for_a_single_study_subgroup(tmp_path: Path) -> None:
+    svg = tmp_path / "f.svg"
+    result = invoke(
+        "forest", "--outcome", "ORR", "--by", "disease", "--also", "FE", "--studies", STUDIES,
+        "-o", str(svg),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    text = svg.read_text(encoding="utf-8")
+    assert text.count("not pooled") == 1, text.count("not pooled")
+    assert text.count("Subtotal (common effect)") == 1
+
+
+def test_subgroups_without_also_are_unchanged() -> None:
+    result = invoke("pool", "--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
+    assert result.exit_code == 0, result.stderr
+    assert "common effect" not in result.stdout
+    assert sum("not pooled" in line for line in result.stdout.splitlines()) == 1

@@ -354,12 +354,14 @@ def _pi_label(result: Any) -> str:
     return "  prediction interval"
 
 
-def _common_row(result: Any) -> list[list[Any]]:
-    """The common-effect row shown above the random-effects one (``--also``)."""
+def _common_row(result: Any, *, subtotal: bool = False) -> list[list[Any]]:
+    """The common-effect row shown above the random-effects one (``--also``); in a
+    subgroup (``subtotal``) it is a subtotal, and a k = 1 subgroup has none (its one
+    row, the study's own estimate, is the subtotal row)."""
     c = getattr(result, "common", None)
-    if c is None:
+    if c is None or (subtotal and c.k == 1):
         return []
-    return [[pooled_name(c), *_pooled_cells(c), ""]]
+    return [[pooled_name(c, subtotal=subtotal), *_pooled_cells(c), ""]]
 
 
 def subgroup_test_line(result: Any) -> str:
@@ -377,6 +379,9 @@ def pooled_name(result: Any, *, subtotal: bool = False) -> str:
     """The label of a pooled (or subtotal) row: 'Pooled (random effects)', ..."""
     if result.k == 1:
         return "Subtotal: single study, not pooled" if subtotal else SINGLE_STUDY_LABEL
+    if subtotal and result.method in COMMON_METHODS:
+        extra = "" if result.method == "FE" else f", {result.method}"
+        return f"Subtotal (common effect{extra})"
     if subtotal:
         return f"Subtotal ({result.method})"
     if result.measure == "MED":
@@ -417,9 +422,10 @@ def _pi_row(result: Any, name: str) -> list[list[Any]]:
     return [[name, "", "", interval(result.pi_low, result.pi_high, result.measure), ""]]
 
 
-def _block_rows(result: Any, name: str) -> list[list[Any]]:
+def _block_rows(result: Any, name: str, *, subtotal: bool = False) -> list[list[Any]]:
     rows = _study_rows(result)
-    rows.extend(_common_row(result))
+    indent = "  " if subtotal else ""  # subtotal rows are indented in the text table
+    rows.extend([indent + r[0], *r[1:]] for r in _common_row(result, subtotal=subtotal))
     rows.append([name, *_pooled_cells(result), "100.0%"])
     rows.extend(_pi_row(result, _pi_label(result)))
     return rows
@@ -451,7 +457,7 @@ def pool_table(result: Any) -> str:
         rows: list[list[Any]] = []
         for g in result.subgroups:
             rows.append([f"{g.by} = {g.value}", "", "", "", ""])
-            rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True)))
+            rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True), subtotal=True))
             rows.append(["", "", "", "", ""])
         rows.extend(_common_row(result))
         rows.append([pooled_name(result), *_pooled_cells(result), ""])
@@ -474,7 +480,7 @@ def pool_markdown(result: Any) -> str:
         if result.subgroups:
             rows.append([f"**{g.by} = {g.value}**", "", "", "", ""])
         rows.extend(_study_rows(g))
-        rows.extend(_common_row(g))
+        rows.extend(_common_row(g, subtotal=bool(result.subgroups)))
         name = pooled_name(g, subtotal=bool(result.subgroups))
         k_cell, est, ci = _pooled_cells(g)
         rows.append([f"**{name}**", k_cell, f"**{est}**", ci, "100.0%"])
@@ -549,7 +555,7 @@ def pool_csv(result: Any) -> str:
                 ]
             )
         if result.subgroups:
-            if g.common is not None:
+            if g.common is not None and g.common.k > 1:  # k = 1: the subgroup row alone
                 rows.append(_pooled_csv_row(g.common, "subgroup-common", sub))
             rows.append(_pooled_csv_row(g, "subgroup", sub))
     if result.common is not None:
@@ -565,7 +571,7 @@ def _pooled_csv_row(r: Any, kind: str, sub: str | None) -> list[Any]:
         sub,
         None,
         None,
-        pooled_name(r, subtotal=kind == "subgroup"),
+        pooled_name(r, subtotal=kind in ("subgroup", "subgroup-common")),
         f"k = {r.k}",
         r.participants,
         r.estimate,
