@@ -361,10 +361,6 @@ def test_synth_yaml_missing_studies_folder_is_file_line_field(tmp_path: Path) ->
 # --- 12. table JSON's certainty is display glyphs, grade JSON's a level -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: table --format json certainty is '⊕⊕◯◯ Low'; grade's JSON says 'low'",
-)
 def test_table_json_certainty_is_the_grade_level() -> None:
     table = invoke("table", "--format", "json", "--studies", STUDIES)
     grade = invoke("grade", "--format", "json", "--studies", STUDIES)

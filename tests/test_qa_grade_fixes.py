@@ -524,3 +524,62 @@ def test_subgroups_without_also_are_unchanged() -> None:
     assert result.exit_code == 0, result.stderr
     assert "common effect" not in result.stdout
     assert sum("not pooled" in line for line in result.stdout.splitlines()) == 1
+
+
+# --- 18. table JSON: certainty as GRADE's level word ----------------------------------------
+# The contract (section 7) gives synth grade's JSON "certainty": "very low"; synth table's
+# JSON is not spelled out there, so it follows the one encoding the contract has.
+
+LEVELS = {"high", "moderate", "low", "very low"}
+
+
+def test_table_json_certainty_words_and_measure() -> None:
+    result = invoke("table", "--format", "json", "--studies", STUDIES)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    for row in rows:
+        assert row["certainty"] in LEVELS, row
+        assert row["certainty_measure"] == row["measure"], row
+        assert not re.search("[\u2295\u25ef]", json.dumps(row, ensure_ascii=False))
+
+
+def test_table_csv_certainty_is_the_level_word() -> None:
+    import csv
+    import io
+
+    result = invoke("table", "--format", "csv", "--studies", STUDIES)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {r["certainty"] for r in rows} <= LEVELS
+    orr = next(r for r in rows if r["outcome"] == "ORR")
+    assert (orr["certainty"], orr["certainty_measure"]) == ("very low", "PLO")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_table_display_formats_keep_the_symbols(fmt: str) -> None:
+    result = invoke("table", "--format", fmt, "--studies", STUDIES)
+    assert result.exit_code == 0, result.stderr
+    assert "⊕◯◯◯ Very low" in result.stdout and "⊕⊕◯◯ Low" in result.stdout
+
+
+def test_table_json_names_the_measure_graded_when_synth_yaml_changes_it(tmp_path: Path) -> None:
+    from tests.test_grade_cli import review
+
+    folder = review(tmp_path)  # synth.yaml: grade Mortality as RR; the table pools PLO
+    result = invoke("table", "--format", "json", cwd=folder)
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["measure"], row["certainty"], row["certainty_measure"]) == ("PLO", "high", "RR")
+    grade = json.loads(invoke("grade", "--format", "json", cwd=folder).stdout)["outcomes"]
+    assert grade[0]["certainty"] == row["certainty"] and grade[0]["measure"] == "RR"
+    assert "⊕⊕⊕⊕ High (RR)" in invoke("table", cwd=folder).stdout
+
+
+def test_table_json_without_risk_of_bias_has_no_certainty(tmp_path: Path) -> None:
+    from tests.test_grade_cli import review
+
+    folder = review(tmp_path, robs=(None, None, None), grade=None)
+    result = invoke("table", "--format", "json", cwd=folder)
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert "certainty" not in row and "certainty_measure" not in row
