@@ -263,6 +263,31 @@ def test_identical_hrs_hksj_report_says_not_defined(tmp_path: Path) -> None:
     assert not re.search(r"[=>] -?inf\b", text)
 
 
+def test_regress_knha_perfect_fit_has_no_coefficient_tests(tmp_path: Path) -> None:
+    # yi = 0.1 (year - 2010) exactly: the Knapp-Hartung scale factor is 0. metafor 3.8.1:
+    #   rma(c(0, .1, .2, .3), rep(.04, 4), mods = ~ year, test = "knha")
+    #   -> se 0 0, zval -Inf Inf, pval 0 0, QM NA; synth: coefficient statistic and p null
+    #   (as synth pool), the moderator test null (as metafor), CIs of zero width
+    folder = tmp_path / "studies"
+    for i in range(4):
+        record(folder, f"r{i}", 2010 + i, [f"{{name: QoL, estimate: {0.1 * i:.1f}, se: 0.2}}"])
+    args = ("--outcome", "QoL", "--mods", "year", "--ci", "hksj", "--studies", str(folder))
+    result = invoke("regress", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    coefs = {c["term"]: c for c in out["coefficients"]}
+    assert coefs["year"]["estimate"] == pytest.approx(0.1, abs=1e-9)
+    assert coefs["intercept"]["estimate"] == pytest.approx(-201.0, abs=1e-6)
+    for c in coefs.values():
+        assert c["se"] == 0.0 and c["ci_low"] == c["ci_high"] == c["estimate"]
+        assert c["statistic"] is None and c["p_value"] is None, c
+    assert out["moderator_test"]["statistic"] is None
+    assert out["moderator_test"]["p_value"] is None
+    assert any("--ci wald" in w for w in out["warnings"])
+    text = invoke("regress", *args)
+    assert "<0.0001" not in text.stdout and not re.search(r"\binf\b", text.stdout)
+
+
 # --- 2. GRADE intervals labelled at --level -----------------------------------------------
 
 
