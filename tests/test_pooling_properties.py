@@ -66,7 +66,10 @@ def test_basic_invariants(data, method, ci, level) -> None:
         assert 0 <= f.tau2_ci_low <= f.tau2_ci_high
     assert f.ci_low <= f.estimate <= f.ci_high
     assert min(yi) - 1e-12 <= f.estimate <= max(yi) + 1e-12  # a weighted mean
-    assert 0 <= f.p_value <= 1
+    if f.p_value is None:  # only where the HKSJ scale factor is 0: no test
+        assert ci == "hksj" and f.se == 0.0 and f.statistic is None
+    else:
+        assert 0 <= f.p_value <= 1
     if len(yi) == 1:
         assert f.tau2 is None and f.I2 is None and f.Q is None and f.pi_low is None
         assert f.estimate == yi[0]
@@ -214,14 +217,18 @@ def test_identical_yi_gives_zero_tau2_without_warnings() -> None:
                     assert f.tau2_ci_low == 0.0 and f.tau2_ci_high == 0.0
                 if ci == "hksj":  # metafor: s2w = 0 -> se = 0, zero-width CI
                     assert f.se == 0.0 and f.ci_low == f.ci_high == f.estimate
-                    assert math.isinf(f.statistic) and f.p_value == 0.0
+                    # metafor: t = Inf, p = 0; not defined, so both None in synth
+                    assert f.statistic is None and f.p_value is None
                     assert any("scale factor is 0" in n for n in f.notes)
 
 
 def test_all_zero_identical_hksj_is_not_nan() -> None:
+    # metafor 3.8.1: rma(c(0, 0, 0), c(.1, .2, .3), test = "knha") gives se 0, zval NaN,
+    # pval NaN, CI [0, 0]; synth: None for both (as for a non-zero estimate), never NaN
     f = fit([0.0, 0.0, 0.0], [0.1, 0.2, 0.3], method="REML", ci="hksj")
     no_nan(f)
-    assert f.statistic == 0.0 and f.p_value == 1.0
+    assert f.statistic is None and f.p_value is None
+    assert f.se == 0.0 and f.ci_low == f.ci_high == 0.0
 
 
 def test_eb_equals_pm() -> None:

@@ -52,10 +52,6 @@ def identical_hr_review(tmp_path: Path) -> Path:
 # --- 1. inf printed for identical estimates under --ci hksj --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj with identical estimates prints 't(2) = -inf' in the text output",
-)
 def test_hksj_identical_estimates_print_no_inf_in_text(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     result = invoke("pool", "--outcome", "OS", "--ci", "hksj", "--studies", str(folder))
@@ -63,10 +59,6 @@ def test_hksj_identical_estimates_print_no_inf_in_text(tmp_path: Path) -> None:
     assert not re.search(r"\binf\b", result.stdout), result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj with identical estimates and --null prints 't(3) = inf'",
-)
 def test_hksj_identical_estimates_with_null_print_no_inf(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i in range(4):
@@ -78,10 +70,6 @@ def test_hksj_identical_estimates_with_null_print_no_inf(tmp_path: Path) -> None
     assert not re.search(r"\binf\b", result.stdout), result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj, identical estimates: the forest footer and the report print '-inf'",
-)
 def test_hksj_identical_estimates_no_inf_in_forest_or_report(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     svg, html = tmp_path / "f.svg", tmp_path / "r.html"
@@ -94,10 +82,6 @@ def test_hksj_identical_estimates_no_inf_in_forest_or_report(tmp_path: Path) -> 
     assert "= -inf" not in html.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --ci hksj, identical estimates: JSON statistic is null but p_value is 0.0",
-)
 def test_hksj_identical_estimates_json_statistic_and_p_agree(tmp_path: Path) -> None:
     folder = identical_hr_review(tmp_path)
     result = invoke(
@@ -368,10 +352,6 @@ def test_synth_yaml_missing_studies_folder_is_file_line_field(tmp_path: Path) ->
 # --- 12. table JSON's certainty is display glyphs, grade JSON's a level -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: table --format json certainty is '⊕⊕◯◯ Low'; grade's JSON says 'low'",
-)
 def test_table_json_certainty_is_the_grade_level() -> None:
     table = invoke("table", "--format", "json", "--studies", STUDIES)
     grade = invoke("grade", "--format", "json", "--studies", STUDIES)
@@ -397,10 +377,6 @@ def test_median_not_reached_is_listed_in_pool_output(tmp_path: Path) -> None:
 # --- 14. --by with --also: subgroup rows labelled as the overall pooled result ------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: pool --by --also FE labels each subgroup's common effect 'Pooled (common effect)'",
-)
 def test_subgroup_common_effect_rows_are_subtotals() -> None:
     result = invoke(
         "pool", "--outcome", "ORR", "--by", "disease", "--also", "FE", "--studies", STUDIES
@@ -484,10 +460,6 @@ def test_two_arm_counts_pooled_as_one_proportion_point_to_rr(command: str, tmp_p
 # --- 17. grade --level 0.9: 90% intervals under "95% CI" headers --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth grade --level 0.9 prints 90% intervals under '(95% CI)' column headers",
-)
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_grade_headers_follow_the_confidence_level(fmt: str) -> None:
     result = invoke(
@@ -499,10 +471,6 @@ def test_grade_headers_follow_the_confidence_level(fmt: str) -> None:
     assert "90% CI" in result.stdout, result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: grade --level 0.9: the imprecision reason calls the 90% interval 'the 95% CI'",
-)
 def test_grade_reasons_follow_the_confidence_level(tmp_path: Path) -> None:
     folder = two_arm_review(tmp_path)
     result = invoke(

@@ -252,7 +252,8 @@ def test_csv_parses_with_full_precision() -> None:
     code, out, _ = run("table", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert tuple(rows[0]) == (*ROW_FIELDS, "certainty")  # the bundled studies have risk of bias
+    # the bundled studies have risk of bias: GRADE's level and the measure it was graded on
+    assert tuple(rows[0]) == (*ROW_FIELDS, "certainty", "certainty_measure")
     assert [r["outcome"] for r in rows] == BUNDLED_OUTCOMES
     orr = next(r for r in rows if r["outcome"] == "ORR")
     result = pool(studies=STUDIES, outcome="ORR")
@@ -273,7 +274,7 @@ def test_json_has_the_row_keys_and_no_nan() -> None:
     assert data["settings"]["records"] == 5
     assert data["settings"]["level"] == 0.95
     for row in data["rows"]:
-        assert tuple(row) == (*ROW_FIELDS, "certainty")
+        assert tuple(row) == (*ROW_FIELDS, "certainty", "certainty_measure")
     orr = next(r for r in data["rows"] if r["outcome"] == "ORR")
     assert math.isclose(orr["I2"], 77.043, abs_tol=1e-3)
     assert orr["warnings"] and orr["error"] is None

@@ -21,10 +21,10 @@ The rules (:data:`RULES` lists them with their sources; the README prints that l
 * Inconsistency: I² > 50% -> 1, > 75% -> 2; one level less when the prediction
   interval lies on one side of the null and of every decision threshold; at least 1
   when the test for subgroup differences has p < 0.10.  One study: not assessed.
-* Imprecision: the 95% CI includes the null or a decision threshold -> 1; it includes
-  appreciable benefit and appreciable harm (below and above the thresholds; for
-  ratios RR 0.75 and 1.25 unless given) -> 2; the optimal information size (OIS) not
-  reached -> 1 more (at most 2 in all).
+* Imprecision: the CI (at --level, 95% by default) includes the null or a decision
+  threshold -> 1; it includes appreciable benefit and appreciable harm (below and above
+  the thresholds; for ratios RR 0.75 and 1.25 unless given) -> 2; the optimal
+  information size (OIS) not reached -> 1 more (at most 2 in all).
 * Publication bias: with k >= 10 studies, a small-study test p < 0.10 -> 1; with fewer,
   "not assessed" with the reason.
 * Indirectness: not judged from data; "not assessed" unless the reviewer says.
@@ -229,13 +229,14 @@ RULES: tuple[Rule, ...] = (
     Rule("inconsistency", "no I² (pooled medians)", "not assessed", "GRADE 7"),
     Rule(
         "imprecision",
-        "the 95% CI includes the null or a decision threshold",
+        "the CI (at --level, 95% by default) includes the null or a decision threshold",
         "-1",
         "Handbook 5.2.4; GRADE 6",
     ),
     Rule(
         "imprecision",
-        "the 95% CI includes appreciable benefit and appreciable harm (ratios: below "
+        "the CI (at --level, 95% by default) includes appreciable benefit and appreciable "
+        "harm (ratios: below "
         f"{APPRECIABLE_RATIO[0]:g} and above {APPRECIABLE_RATIO[1]:g} unless thresholds are given)",
         "-2",
         "GRADE 6",
@@ -367,6 +368,7 @@ class GradeResult:
     control_risk_source: str | None
     ois: OptimalInformationSize | None
     warnings: tuple[str, ...] = field(default=())
+    level: float = 0.95  # the confidence level of ci_low/ci_high (and of the reasons)
 
     @property
     def symbols(self) -> str:
@@ -399,6 +401,7 @@ class GradeResult:
             "upgrades": {name: self.upgrades[name].to_dict() for name in UPGRADES},
             "certainty": self.certainty,
             "certainty_symbols": self.symbols,
+            "level": self.level,
             "estimate": num(self.estimate),
             "ci_low": num(self.ci_low),
             "ci_high": num(self.ci_high),
@@ -782,7 +785,9 @@ def _imprecision(
     ratio: bool,
     ois: OptimalInformationSize | None,
     ois_note: str,
+    level: float = 0.95,
 ) -> DomainRating:
+    the_ci = f"the {_ci_name(level)}"
     parts: list[str] = []
     ci_part = 0
     assessable = False
@@ -795,16 +800,16 @@ def _imprecision(
             crossed = [t for t in thresholds if lo <= t <= hi]
             if crossed_null:
                 ci_part = 1
-                parts.append(f"the 95% CI ({_interval(lo, hi)}) includes the null ({_num(null)})")
+                parts.append(f"{the_ci} ({_interval(lo, hi)}) includes the null ({_num(null)})")
             if crossed:
                 ci_part = 1
                 parts.append(
-                    f"the 95% CI ({_interval(lo, hi)}) includes the decision threshold "
+                    f"{the_ci} ({_interval(lo, hi)}) includes the decision threshold "
                     f"{_num(crossed[0])}"
                 )
             if not ci_part:
                 parts.append(
-                    f"the 95% CI ({_interval(lo, hi)}) excludes the null"
+                    f"{the_ci} ({_interval(lo, hi)}) excludes the null"
                     + (" and every decision threshold" if thresholds else "")
                 )
             # Appreciable benefit and appreciable harm: below the lower and above the upper
@@ -897,6 +902,11 @@ INDIRECTNESS_NOT_ASSESSED = (
 )
 
 
+def _ci_name(level: float) -> str:
+    """'95% CI', '90% CI': the interval as the reasons name it (follows --level)."""
+    return f"{100 * level:g}% CI"
+
+
 def _large_effect(
     *,
     start: str,
@@ -906,6 +916,7 @@ def _large_effect(
     ci: tuple[float, float] | None,
     null: float | None,
     k: int,
+    level: float = 0.95,
 ) -> UpgradeRating:
     if start == "high":
         return UpgradeRating(
@@ -933,7 +944,9 @@ def _large_effect(
             0, "not considered: a single study (GRADE 9 asks for at least two)", assessed=False
         )
     if ci is not None and None not in ci and null is not None and min(ci) <= null <= max(ci):
-        return UpgradeRating(0, f"not large: the 95% CI includes the null ({_num(null)})")
+        return UpgradeRating(
+            0, f"not large: the {_ci_name(level)} includes the null ({_num(null)})"
+        )
     size = estimate if estimate >= 1 else 1 / estimate
     shown = f"{measure} = {_num(estimate)}"
     if size > VERY_LARGE_RATIO:
@@ -980,11 +993,13 @@ def grade_outcome(
     control_risk_source: str | None = None,
     subgroup_test: Mapping[str, Any] | None = None,
     rob_tools: Sequence[str | None] | None = None,
+    level: float = 0.95,
 ) -> GradeResult:
     """GRADE one outcome from plain inputs; the reviewer's judgements win where given.
 
     ``ci``, ``pi``, ``null``, ``threshold`` and ``estimate`` are on the reporting scale
-    (RR, not log RR).  ``weights_pct`` and ``rob_levels`` run over the pooled studies
+    (RR, not log RR); ``ci`` is a ``level`` confidence interval (the reasons name that
+    level).  ``weights_pct`` and ``rob_levels`` run over the pooled studies
     (levels on GRADE's scale: low / some concerns / high / critical, None = none).
     ``measure_kind``: binary | continuous | proportion | time-to-event | other.
     ``ois_inputs`` may set control_risk, rrr, alpha, beta (binary) or smd, alpha, beta
@@ -1071,7 +1086,13 @@ def grade_outcome(
         ),
         "indirectness": DomainRating(0, INDIRECTNESS_NOT_ASSESSED, assessed=False),
         "imprecision": _imprecision(
-            ci=ci, null=null, thresholds=thresholds, ratio=ratio, ois=ois, ois_note=ois_note
+            ci=ci,
+            null=null,
+            thresholds=thresholds,
+            ratio=ratio,
+            ois=ois,
+            ois_note=ois_note,
+            level=level,
         ),
         "publication_bias": _publication_bias(k, bias_tests),
     }
@@ -1096,6 +1117,7 @@ def grade_outcome(
             ci=ci,
             null=null,
             k=k,
+            level=level,
         ),
         "dose_response": UpgradeRating(
             0,
@@ -1116,9 +1138,9 @@ def grade_outcome(
             "non-randomized evidence"
         )
 
-    level = (3 if start == "high" else 1) - sum(d.downgrade for d in domains.values())
-    level += sum(u.upgrade for u in upgrades.values())
-    certainty = CERTAINTY_LEVELS[min(3, max(0, level))]
+    rank = (3 if start == "high" else 1) - sum(d.downgrade for d in domains.values())
+    rank += sum(u.upgrade for u in upgrades.values())
+    certainty = CERTAINTY_LEVELS[min(3, max(0, rank))]
 
     lo_hi = sorted(ci) if ci is not None and None not in ci else None
     absolute: AbsoluteEffect | None = None
@@ -1159,6 +1181,7 @@ def grade_outcome(
         control_risk_source=cr_source if absolute is not None else None,
         ois=ois,
         warnings=tuple(dict.fromkeys(warnings)),
+        level=level,
     )
 
 
@@ -1358,6 +1381,7 @@ def grade_pooled(
         control_risk_source=cr_source,
         subgroup_test=subgroup,
         rob_tools=tools,
+        level=result.level,
     )  # fmt: skip
     imprecision = graded.domains["imprecision"]
     if not imprecision.assessed and imprecision.by == "synth":

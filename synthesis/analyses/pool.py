@@ -777,13 +777,9 @@ def _z_or_t_test(
 
     if estimate is None or se is None:
         return None, None
-    diff = estimate - null_m
-    if se > 0:
-        stat = diff / se
-    elif diff == 0:
-        return 0.0, 1.0
-    else:
-        stat = math.copysign(math.inf, diff)
+    if not se > 0:  # an HKSJ scale factor of 0: no test (see synthesis.models.core)
+        return None, None
+    stat = (estimate - null_m) / se
     tail = float(stdtr(df, -abs(stat))) if df is not None else float(ndtr(-abs(stat)))
     return stat, 2.0 * tail
 

@@ -341,8 +341,8 @@ def _refit_warnings(
     if zero.any():
         out.append(
             f"HKSJ scale factor is 0 (all estimates equal; {what} {_which(names, zero)}): "
-            "zero-width confidence interval as in metafor; a non-zero estimate has an "
-            "infinite t statistic, reported as null"
+            "zero-width confidence interval as in metafor; the t test is not defined "
+            "(statistic and p_value null)"
         )
     bad = ~b.converged[rows]
     if bad.any():
@@ -771,7 +771,7 @@ class SensitivityResult:
     def tested(self) -> bool:
         """Whether the refits carry a test (as the full model: not for a single-arm
         measure, whose ``synth pool`` result has no test)."""
-        return self.model.statistic is not None or self.model.p_value is not None
+        return self.model.null_value is not None
 
     def _refit(self, row: LeaveOneOutRow | CumulativeStep, *, pi: bool) -> dict[str, Any]:
         back = self.model.back
@@ -983,7 +983,7 @@ def sensitivity_of(
             "PFT: every refit is back-transformed with the full model's harmonic mean n "
             f"({result.harmonic_n:.4g}), as the pooled estimate"
         )
-    if result.statistic is None and result.p_value is None and result.measure != "MED":
+    if result.null_value is None and result.measure != "MED":
         warns.append(
             f"{result.measure} has no value of no effect: statistic and p_value of the refits "
             "are null, as for the pooled model"

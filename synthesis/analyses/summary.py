@@ -216,6 +216,16 @@ class SummaryTable:
     # outcome -> GRADE certainty ("⊕⊕◯◯ LOW"); empty when no study has a risk-of-bias
     # record (then no certainty column): filled by synthesis.render.grade_section
     certainty: dict[str, str] = field(default_factory=dict)
+    # outcome -> (GRADE level word "low", the measure it was graded on) for the machine
+    # formats (JSON, CSV), as `synth grade --format json` gives it; not pooled: absent
+    certainty_levels: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def certainty_fields(self, outcome: str) -> dict[str, str | None]:
+        """A row's ``certainty`` (GRADE's level word, as ``synth grade`` JSON) and
+        ``certainty_measure`` (the measure graded: the row's, or the one synth.yaml
+        names); both None for an outcome that was not graded."""
+        level, measure = self.certainty_levels.get(outcome, (None, None))
+        return {"certainty": level, "certainty_measure": measure}
 
     @property
     def pooled(self) -> tuple[SummaryRow, ...]:
@@ -229,7 +239,7 @@ class SummaryTable:
         return {
             "settings": self.settings.to_dict(),
             "rows": [
-                {**r.to_dict(), "certainty": self.certainty.get(r.outcome)}
+                {**r.to_dict(), **self.certainty_fields(r.outcome)}
                 if self.certainty
                 else r.to_dict()
                 for r in self.rows

@@ -83,6 +83,14 @@ CLOSED_FORM_METHODS: frozenset[str] = frozenset({"FE", "DL", "HE", "SJ", "HS"})
 ITERATIVE_METHODS: frozenset[str] = frozenset({"REML", "ML", "PM", "EB"})
 CI_METHODS: tuple[str, ...] = ("wald", "hksj")
 
+#: The warning for an HKSJ fit whose scale factor is 0 (every estimate equal).
+HKSJ_ZERO_SCALE_NOTE = (
+    "HKSJ scale factor is 0 (every study has the same estimate): the t test of the pooled "
+    "estimate is not defined (statistic and p null) and the confidence interval has zero "
+    "width, as in metafor; use --ci wald for a test and an interval from the studies' own "
+    "variances"
+)
+
 _EPS = float(np.finfo(float).eps)
 _LL0_TOL = _EPS**0.25  # metafor's default control$tol, used by its ll0check
 _FISHER_MAXITER = 200
@@ -101,7 +109,8 @@ class BatchFit:
     ``weights`` is ``(m, K)`` in percent with 0 in masked cells; ``mask`` is the cell
     mask used. ``df`` is NaN for z tests. ``hksj_fallback`` marks k = 1 rows for which
     a requested HKSJ interval fell back to Wald. ``hksj_zero_scale`` marks HKSJ rows
-    whose scale factor is 0 (all estimates equal): metafor then reports se = 0.
+    whose scale factor is 0 (all estimates equal): metafor then reports se = 0 and a
+    zero-width CI; ``statistic`` and ``p_value`` are NaN there (the t test is not defined).
     ``tau2_ci_null`` marks rows where the whole Q-profile lies below the lower quantile
     (metafor's "null/empty set" CI, reported as [0, 0]).
     """
@@ -152,10 +161,7 @@ class BatchFit:
         if self.hksj_fallback[i]:
             out.append("HKSJ is undefined for k = 1; Wald (z) interval used instead")
         if self.hksj_zero_scale[i]:
-            out.append(
-                "HKSJ scale factor is 0 (all estimates equal): the confidence interval "
-                "has zero width, as in metafor"
-            )
+            out.append(HKSJ_ZERO_SCALE_NOTE)
         if not self.converged[i]:
             out.append(f"{self.method} estimator of tau2 did not converge")
         if self.tau2_ci_null[i]:
@@ -190,9 +196,9 @@ class BatchFit:
             ci_high=float(self.ci_high[i]),
             pi_low=opt(self.pi_low),
             pi_high=opt(self.pi_high),
-            statistic=float(self.statistic[i]),
+            statistic=opt(self.statistic),
             df=opt_int(self.df),
-            p_value=float(self.p_value[i]),
+            p_value=opt(self.p_value),
             tau2=tau2,
             tau2_ci_low=opt(self.tau2_ci_low),
             tau2_ci_high=opt(self.tau2_ci_high),
@@ -794,9 +800,16 @@ def _pool_intercept(
     se = np.where(use_t, np.sqrt(s2w / sw), se_wald)
     alpha = 1.0 - level
     crit = np.where(use_t, stdtrit(km1, 1.0 - alpha / 2.0), ndtri(1.0 - alpha / 2.0))
+    zero_scale = use_t & (s2w == 0.0)
     stat = _ratio(estimate, se)
     p_value = _two_sided(stat, km1, use_t)
     p_value = np.where((se == 0) & (estimate == 0), 1.0, p_value)
+    # A zero HKSJ scale factor (every estimate equal): metafor 3.8 gives t = +-Inf, p = 0,
+    # and NaN, NaN for an estimate of 0. The t test is not defined either way; synth
+    # reports both as NaN (null), one convention for both cases. The zero-width CI
+    # [estimate, estimate] is metafor's.
+    stat = np.where(zero_scale, np.nan, stat)
+    p_value = np.where(zero_scale, np.nan, p_value)
     return _Pooled(
         estimate=estimate,
         se=se,
@@ -808,7 +821,7 @@ def _pool_intercept(
         crit=crit,
         weights=weights,
         hksj_fallback=np.full(kf.shape, ci == "hksj") & ~multi,
-        hksj_zero_scale=use_t & (s2w == 0.0),
+        hksj_zero_scale=zero_scale,
     )
 
 

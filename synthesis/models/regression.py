@@ -373,7 +373,9 @@ def _notes(batch, i: int, r2_none: bool) -> tuple[str, ...]:
     if batch.zero_scale[i]:
         out.append(
             "Knapp-Hartung scale factor is 0 (the model fits every estimate exactly): "
-            "standard errors are 0 and the moderator test is not defined, as in metafor"
+            "standard errors are 0 and the coefficient and moderator tests are not defined "
+            "(statistic and p null; metafor gives t = +-Inf, p = 0); use --ci wald for tests "
+            "from the studies' own variances"
         )
     if r2_none:
         out.append("R2 is not defined for a model without moderators (or without intercept)")
@@ -399,13 +401,14 @@ def fit_regression(
     y, v, Xa = _validate(yi, vi, X, names, ci_method)
     b = fit_batch_regression(y[None], v[None], Xa, method=method, ci=ci_method, level=level)
     knha = ci_method == "hksj"
+    untested = bool(b.zero_scale[0])  # Knapp-Hartung scale 0: no t test (as synth pool)
     coefs = tuple(
         Coefficient(
             term=str(names[j]),
             estimate=float(b.coef[0, j]),
             se=float(b.se[0, j]),
-            statistic=clean(b.statistic[0, j]),
-            p_value=clean(b.p_value[0, j]),
+            statistic=None if untested else clean(b.statistic[0, j]),
+            p_value=None if untested else clean(b.p_value[0, j]),
             ci_low=float(b.ci_low[0, j]),
             ci_high=float(b.ci_high[0, j]),
         )

@@ -52,9 +52,9 @@ class Fit:
     ci_high: float
     pi_low: float | None
     pi_high: float | None
-    statistic: float  # z or t
+    statistic: float | None  # z or t; None where the test is not defined (HKSJ scale 0)
     df: int | None  # None for z tests, k-1 for HKSJ
-    p_value: float
+    p_value: float | None
     tau2: float | None
     tau2_ci_low: float | None
     tau2_ci_high: float | None

@@ -331,7 +331,7 @@ def _method_notes(result: PoolResult) -> list[str]:
 def _common_rows(result: PoolResult, *, subgroup: str | None, subtotal: bool) -> list[ForestRow]:
     """The common-effect diamond (``--also``), drawn above the random-effects one."""
     c = result.common
-    if c is None:
+    if c is None or (subtotal and c.single_study):  # a k = 1 subgroup: one row
         return []
     return [
         ForestRow(

@@ -7,6 +7,7 @@ Columns follow the GRADE summary-of-findings layout (Guyatt GH et al. GRADE guid
 2013;66:158-172): outcome, participants (studies), certainty with ⊕ symbols and
 footnotes giving the reasons, relative effect (95% CI), and the anticipated absolute
 effects per 1,000 (risk with the control, risk with the intervention, difference).
+Every interval label follows the results' confidence level (``--level 0.9``: "90% CI").
 """
 
 from __future__ import annotations
@@ -22,15 +23,27 @@ from pathlib import Path
 from synthesis.analyses.grade import DOMAINS, LABELS, UPGRADES, GradeResult
 from synthesis.measures import PROPORTION_MEASURES
 
-COLUMNS: tuple[str, ...] = (
-    "Outcome",
-    "Participants (studies)",
-    "Certainty of the evidence (GRADE)",
-    "Relative effect (95% CI)",
-    "Risk with control",
-    "Risk with intervention (95% CI)",
-    "Risk difference (95% CI)",
-)
+
+def _ci_label(level: float) -> str:
+    """'95% CI' for 0.95, '90% CI' for 0.9."""
+    return f"{100 * level:g}% CI"
+
+
+def columns(level: float = 0.95) -> tuple[str, ...]:
+    """The table's column headers, the intervals labelled at ``level``."""
+    ci = _ci_label(level)
+    return (
+        "Outcome",
+        "Participants (studies)",
+        "Certainty of the evidence (GRADE)",
+        f"Relative effect ({ci})",
+        "Risk with control",
+        f"Risk with intervention ({ci})",
+        f"Risk difference ({ci})",
+    )
+
+
+COLUMNS: tuple[str, ...] = columns()  # at the default 95%
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     (
         "High certainty",
@@ -54,10 +67,18 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "be substantially different from the estimate of effect.",
     ),
 )
-ABSOLUTE_NOTE = (
-    "Risks are per 1,000. The risk with the intervention (and its 95% CI) is based on the "
-    "assumed risk with the control and the relative effect (and its 95% CI)."
-)
+
+
+def absolute_note(level: float = 0.95) -> str:
+    """The note under the table on how the absolute effects are computed."""
+    ci = _ci_label(level)
+    return (
+        f"Risks are per 1,000. The risk with the intervention (and its {ci}) is based on the "
+        f"assumed risk with the control and the relative effect (and its {ci})."
+    )
+
+
+ABSOLUTE_NOTE = absolute_note()  # at the default 95%
 DASH = "\u2014"
 
 
@@ -93,6 +114,11 @@ class SofTable:
     rows: tuple[SofRow, ...]
     footnotes: tuple[tuple[str, str], ...]  # (mark, text)
     results: tuple[GradeResult, ...]
+    level: float = 0.95  # the confidence level of every interval in the table
+
+    @property
+    def absolute_note(self) -> str:
+        return absolute_note(self.level)
 
     def footnote(self, mark: str) -> str:
         return dict(self.footnotes)[mark]
@@ -246,7 +272,11 @@ def sof_table(results: Sequence[GradeResult], *, title: str = "Summary of findin
     marks_of: dict[str, str] = {}
     notes: list[tuple[str, str]] = []
     rows = tuple(_row(r, marks_of, notes) for r in results)
-    return SofTable(title, COLUMNS, rows, tuple(notes), tuple(results))
+    levels = list(dict.fromkeys(r.level for r in results))
+    if len(levels) > 1:
+        raise ValueError(f"one table, one confidence level: got {levels}")
+    level = levels[0] if levels else 0.95
+    return SofTable(title, columns(level), rows, tuple(notes), tuple(results), level)
 
 
 # ---------------------------------------------------------------------------
@@ -274,7 +304,7 @@ def render_md(results: Sequence[GradeResult], *, title: str = "Summary of findin
         lines.append(f"- <sup>{mark}</sup> {_md_cell(text)}")
     if table.footnotes:
         lines.append("")
-    lines.append(ABSOLUTE_NOTE)
+    lines.append(table.absolute_note)
     lines.append("")
     lines.append("GRADE Working Group grades of evidence:")
     lines.append("")
@@ -385,7 +415,7 @@ def render_html(
     out.append('<div class="grade-footnotes">')
     for mark, text in table.footnotes:
         out.append(f"<p><sup>{e(mark)}</sup> {e(text)}</p>")
-    out.append(f"<p>{e(ABSOLUTE_NOTE)}</p>")
+    out.append(f"<p>{e(table.absolute_note)}</p>")
     out.append("<p><b>GRADE Working Group grades of evidence</b></p><ul>")
     for name, text in DEFINITIONS:
         out.append(f"<li><b>{e(name)}</b>: {e(text)}</li>")
@@ -502,7 +532,7 @@ def sof_docx(
         sup = para.add_run(mark)
         sup.font.superscript = True
         para.add_run(" " + text)
-    doc.add_paragraph(ABSOLUTE_NOTE)
+    doc.add_paragraph(table_data.absolute_note)
     heading = doc.add_paragraph()
     heading.add_run("GRADE Working Group grades of evidence").bold = True
     for name, text in DEFINITIONS:

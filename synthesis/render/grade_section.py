@@ -127,17 +127,30 @@ def certainty_column(
     risk-of-bias record (then the table has no certainty column).  An outcome that was
     not pooled gets a dash; one graded on another measure says which (``(RR)``).
     """
+    return _certainties(table, review, reviewer=reviewer)[0]
+
+
+def _certainties(
+    table: SummaryTable,
+    review: Review,
+    *,
+    reviewer: Mapping[str, ReviewerJudgements | Mapping[str, Any]] | None = None,
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """(:func:`certainty_column`, outcome -> (GRADE level word, measure graded on)) from
+    one grading; both empty when no study has a risk-of-bias record."""
     if not has_risk_of_bias(review):
-        return {}
+        return {}, {}
     report = grade_table(table, review, reviewer=reviewer)
     out = {row.outcome: DASH for row in table.rows}
+    levels: dict[str, tuple[str, str]] = {}
     for result, pooled in zip(report.results, report.pooled, strict=True):
         row_measure = next(r.measure for r in table.rows if r.outcome == result.outcome)
         text = certainty_text(result)
         if pooled.measure != row_measure:
             text += f" ({pooled.measure})"
         out[result.outcome or ""] = text
-    return out
+        levels[result.outcome or ""] = (result.certainty, pooled.measure)
+    return out, levels
 
 
 # ---------------------------------------------------------------------------
@@ -325,8 +338,8 @@ def with_certainty(
     risk-of-bias record)."""
     from dataclasses import replace
 
-    column = certainty_column(table, review, reviewer=reviewer)
-    return replace(table, certainty=column) if column else table
+    column, levels = _certainties(table, review, reviewer=reviewer)
+    return replace(table, certainty=column, certainty_levels=levels) if column else table
 
 
 def graded_summary(

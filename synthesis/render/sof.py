@@ -267,9 +267,9 @@ def csv_table(table: SummaryTable) -> str:
     for r in table.rows:
         d = r.to_dict()
         d["warnings"] = " | ".join(r.warnings)
-        grade = [table.certainty.get(r.outcome, "")] if table.certainty else []
+        grade = list(table.certainty_fields(r.outcome).values()) if table.certainty else []
         rows.append([d[name] for name in ROW_FIELDS] + grade + r.extra_csv(table.settings))
-    names = (*ROW_FIELDS, *(("certainty",) if table.certainty else ()))
+    names = (*ROW_FIELDS, *(("certainty", "certainty_measure") if table.certainty else ()))
     return csv_text((*names, *extra_csv_fields(table.settings)), rows)
 
 

@@ -297,9 +297,18 @@ def subgroup_heterogeneity_lines(result: Any) -> list[str]:
 
 
 def overall_line(result: Any) -> str:
-    if result.statistic is None:
-        return ""
     null = getattr(result, "null_value", None)
+    if result.statistic is None:
+        if null is None or result.measure == "MED":
+            return ""  # no test asked for (a proportion or median without --null)
+        # a test that was asked for but does not exist: say so, never print inf
+        h0 = ""
+        if null != MEASURES[result.measure].null:
+            h0 = f" (H0: {MEASURES[result.measure].short} = {null:g})"
+        why = "no standard error"
+        if result.ci_method == "hksj" and getattr(result.model_scale, "se", None) == 0:
+            why = "the HKSJ scale factor is 0 (every study has the same estimate)"
+        return f"Test of overall effect{h0}: not defined: {why}"
     if getattr(result, "test", None) == "sign":
         return (
             f"Sign test (H0: median = {null:g} months): {int(result.statistic)} of {result.k} "
@@ -345,12 +354,14 @@ def _pi_label(result: Any) -> str:
     return "  prediction interval"
 
 
-def _common_row(result: Any) -> list[list[Any]]:
-    """The common-effect row shown above the random-effects one (``--also``)."""
+def _common_row(result: Any, *, subtotal: bool = False) -> list[list[Any]]:
+    """The common-effect row shown above the random-effects one (``--also``); in a
+    subgroup (``subtotal``) it is a subtotal, and a k = 1 subgroup has none (its one
+    row, the study's own estimate, is the subtotal row)."""
     c = getattr(result, "common", None)
-    if c is None:
+    if c is None or (subtotal and c.k == 1):
         return []
-    return [[pooled_name(c), *_pooled_cells(c), ""]]
+    return [[pooled_name(c, subtotal=subtotal), *_pooled_cells(c), ""]]
 
 
 def subgroup_test_line(result: Any) -> str:
@@ -368,6 +379,9 @@ def pooled_name(result: Any, *, subtotal: bool = False) -> str:
     """The label of a pooled (or subtotal) row: 'Pooled (random effects)', ..."""
     if result.k == 1:
         return "Subtotal: single study, not pooled" if subtotal else SINGLE_STUDY_LABEL
+    if subtotal and result.method in COMMON_METHODS:
+        extra = "" if result.method == "FE" else f", {result.method}"
+        return f"Subtotal (common effect{extra})"
     if subtotal:
         return f"Subtotal ({result.method})"
     if result.measure == "MED":
@@ -408,9 +422,10 @@ def _pi_row(result: Any, name: str) -> list[list[Any]]:
     return [[name, "", "", interval(result.pi_low, result.pi_high, result.measure), ""]]
 
 
-def _block_rows(result: Any, name: str) -> list[list[Any]]:
+def _block_rows(result: Any, name: str, *, subtotal: bool = False) -> list[list[Any]]:
     rows = _study_rows(result)
-    rows.extend(_common_row(result))
+    indent = "  " if subtotal else ""  # subtotal rows are indented in the text table
+    rows.extend([indent + r[0], *r[1:]] for r in _common_row(result, subtotal=subtotal))
     rows.append([name, *_pooled_cells(result), "100.0%"])
     rows.extend(_pi_row(result, _pi_label(result)))
     return rows
@@ -442,7 +457,7 @@ def pool_table(result: Any) -> str:
         rows: list[list[Any]] = []
         for g in result.subgroups:
             rows.append([f"{g.by} = {g.value}", "", "", "", ""])
-            rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True)))
+            rows.extend(_block_rows(g, "  " + pooled_name(g, subtotal=True), subtotal=True))
             rows.append(["", "", "", "", ""])
         for value, members in outside_subgroups(result):
             rows.append([f"{result.subgroups[0].by} = {value}", "", "", "", ""])
@@ -469,7 +484,7 @@ def pool_markdown(result: Any) -> str:
         if result.subgroups:
             rows.append([f"**{g.by} = {g.value}**", "", "", "", ""])
         rows.extend(_study_rows(g))
-        rows.extend(_common_row(g))
+        rows.extend(_common_row(g, subtotal=bool(result.subgroups)))
         name = pooled_name(g, subtotal=bool(result.subgroups))
         k_cell, est, ci = _pooled_cells(g)
         rows.append([f"**{name}**", k_cell, f"**{est}**", ci, "100.0%"])
@@ -548,7 +563,7 @@ def pool_csv(result: Any) -> str:
             )
         rows.extend(_not_pooled_csv(g.not_pooled if result.subgroups else result.not_pooled, sub))
         if result.subgroups:
-            if g.common is not None:
+            if g.common is not None and g.common.k > 1:  # k = 1: the subgroup row alone
                 rows.append(_pooled_csv_row(g.common, "subgroup-common", sub))
             rows.append(_pooled_csv_row(g, "subgroup", sub))
     if result.subgroups:
@@ -567,7 +582,7 @@ def _pooled_csv_row(r: Any, kind: str, sub: str | None) -> list[Any]:
         sub,
         None,
         None,
-        pooled_name(r, subtotal=kind == "subgroup"),
+        pooled_name(r, subtotal=kind in ("subgroup", "subgroup-common")),
         f"k = {r.k}",
         r.participants,
         r.estimate,
