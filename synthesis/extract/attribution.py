@@ -1578,9 +1578,80 @@ _WITH_FACTOR = re.compile(
 )
 
 
+# "Negative predictors for survival were: A (RR 2.0 ...), B (RR 1.3 ...) and C (...)":
+# a list of factors, each followed by its ratio
+_FACTOR_LIST = re.compile(
+    r"(?i)\b(?:predictors?|factors?|variables?|covariates?|determinants?)\b[^.;:()]{0,80}?"
+    r"(?:\b(?:were|was|included|are)\b\s*:?|:)\s*"
+)
+_LIST_VERB = re.compile(
+    r"(?i)\b(?:was|were|is|are|had|has|have|showed|improved|prolonged|reduced|increased|"
+    r"decreased|achieved|received|compared)\b"
+)
+_ITEM_LEAD = re.compile(r"(?i)^(?:(?:and|or)\s+)?(?:\(?\d{1,2}\)\s*)?")
+
+
+def _list_item(text: str, low: int, pos: int) -> str | None:
+    """The item of a list that ends right before the parenthesis at *pos* ("..., a spleen
+    size >22 cm (RR ..."), from the last comma, semicolon, colon or "and" outside
+    parentheses after *low*; None when it is empty or reads as a clause."""
+    depth = 0
+    i = pos
+    start = low
+    while i > low:
+        i -= 1
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                # an unclosed "(" of a former item ends the item ("(1) age ... ("):
+                # only an enumerator is skipped over
+                if not re.match(r"\(\d{1,2}\)", text[i : i + 4]):
+                    start = i + 1
+                    break
+            else:
+                depth -= 1
+        elif depth == 0 and ch in ",;:":
+            start = i + 1
+            break
+        elif (
+            depth == 0
+            and text[i : i + 5] == " and "
+            and i + 5 <= pos
+            and text[:i].rstrip().endswith((")", "]"))
+        ):
+            # "A (RR 1.3 ...) and B (": "and" after a former item's ratio
+            start = i + 5
+            break
+    item = _ITEM_LEAD.sub("", text[start:pos].strip()).strip()
+    if not item or len(item) > 90 or _LIST_VERB.search(item) or not re.search("[A-Za-z]", item):
+        return None
+    return item
+
+
+def _listed_factor(text: str, pos: int) -> str | None:
+    """The factor of a ratio at *pos* that a list of factors introduces, else None."""
+    intros = list(_FACTOR_LIST.finditer(text, 0, pos))
+    if not intros:
+        return None
+    low = intros[-1].end()
+    # only list items between the introduction and the ratio: a verb outside the items'
+    # parentheses ("factors were balanced; OS was longer with A (HR ...") ends the list
+    if _LIST_VERB.search(re.sub(r"\([^()]*\)", "", text[low:pos])):
+        return None
+    return _list_item(text, low, pos)
+
+
 def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
+    pos = m.start()
+    while pos > 0 and text[pos - 1] in " ([":
+        pos -= 1
+    listed = _listed_factor(text, pos) if pos < m.start() else None
+    if listed is not None:
+        return listed
     if not (groups.arms and groups.named(before)):
         near = before[-80:]
         c = _FACTOR_BEFORE_PAREN.search(near)
@@ -1623,6 +1694,25 @@ _COMPARED_BEFORE = re.compile(
 _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 # "95% CI for the hazard ratio": what follows is the interval, not the estimate
 _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
+
+
+_COX = re.compile(r"(?i)\bcox\b|proportional[-\s]hazards?")
+# "...; P = .108; hazard ratio": a p right before a ratio, inside the same parenthesis
+_P_BEFORE = re.compile(
+    r"[;,(\[]\s*(?:(?i:nominal)\s+)?(?i:p)\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*"
+    rf"(?P<p>{NUM}|[.·]\d+)\s*[;,]\s*$"
+)
+
+
+def _p_before(text: str, pos: int) -> Any:
+    """The p printed right before the ratio at *pos*, inside its parenthesis, else None."""
+    m = _P_BEFORE.search(text[max(0, pos - 40) : pos])
+    if m is None:
+        return None
+    p_text = num_text(m.group("p"))
+    if float(p_text) > 1:
+        return None
+    return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
 
 def ratio_entries(
@@ -1683,7 +1773,22 @@ def ratio_entries(
             if float(p_text) > 1:
                 continue
             fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
-        name = _ratio_outcome(text, terms, m)
+        else:
+            # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
+            # before the ratio, in its parenthesis
+            p = _p_before(text, m.start())
+            if p is not None:
+                fields.append(("p", p))
+        if m.group("per"):
+            per = f"ratio per {m.group('per')}"
+            note = f"{note}; {per}" if note else per
+        if kind == "rr" and _COX.search(text):
+            # "In multivariate Cox analysis ... (RR 2.0, P<0.0001)": a Cox model's relative
+            # risk is a hazard ratio
+            fields[0] = ("hr", value)
+            rr = "printed RR from a Cox model, recorded as a hazard ratio"
+            note = f"{note}; {rr}" if note else rr
+        name = _ratio_outcome(text, terms, m, kind=fields[0][0])
         check = None
         if name is None and carried is not None and not terms:
             name = carried
@@ -1711,7 +1816,7 @@ def ratio_entries(
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
-        if adjusted or m.group("kind").startswith("a"):
+        if adjusted or m.group("kind").startswith("a") or m.group("adjfor"):
             fields.append(("adjusted", True))
         if adjusted and contrast is None and not groups.arms:
             # a multivariate ratio in a study without arms compares the levels of a factor;
@@ -1721,7 +1826,9 @@ def ratio_entries(
         state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
 
 
-def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
+def _ratio_outcome(
+    text: str, terms: list[Term], m: re.Match[str], *, kind: str | None = None
+) -> str | None:
     if m.group("for"):
         inner = find_terms(m.group("for"))
         if inner and inner[0].kind == "other":
@@ -1731,7 +1838,7 @@ def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None
         if inner:
             return inner[0].name
         return None
-    kind = ratio_kind(m.group("kind"))
+    kind = kind or ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
 
     def fits(t: Term) -> bool:

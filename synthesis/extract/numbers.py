@@ -305,7 +305,7 @@ _UNIT_NAMES = {
 NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
 CI_BODY = (
     r"(?:(?P<lvl>\d{1,2}(?:\.\d{1,3})?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.|Cl)"
-    r"(?:\s*\[(?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\]|\s*\(CI\))?"
+    r"(?:\s*\[(?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\]|\s*\((?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\))?"
     rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM}|{NR})(?:\s*\[NR\])?"
     rf"(?:\s*(?:months|weeks|days|years)\b)?"
 )
@@ -329,13 +329,28 @@ RATIO = re.compile(
     rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
     rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?"
     r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
+    # "the HR adjusted for comorbidities was 1.5"
+    r"(?:\s+(?P<adjfor>adjusted\s+for\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|is|of)\b))?"
     r"(?:\s+for\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
-    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
+    # "RR 3,9": a decimal comma, not a ratio of 3 (not read)
+    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)"
+    # "HR, 1.25 per decade; 95% CI ...": the unit of a continuous covariate
+    r"(?:\s+per\s+(?P<per>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
+    r"(?=\s*[;,)\]]))?"
     rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
     r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
-    r"(?:(?i:log-?rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    r"(?:(?i:log-?rank)\s+)?(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+)
+# "... (HR 0.60; P < .0001) and OS (0.67; P = .0162)": a ratio printed without its label,
+# a number with its CI and/or p alone in a parenthesis (the reader decides what it is)
+BARE_RATIO = re.compile(
+    rf"[(\[]\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
+    rf"(?:\s*[;,]\s*{CI_BODY})?"
+    r"(?:\s*[;,]\s*(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+    r"\s*[)\]]"
 )
 
 

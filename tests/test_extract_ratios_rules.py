@@ -1,0 +1,125 @@
+"""Ratio, p-value and citation rules of ``synth extract`` (helper e-ratios, after round 5).
+
+Each test is a short made-up sentence showing one general pattern of how abstracts print a
+hazard, odds or risk ratio (not copied from the abstract rounds), and asserts the drafted
+values: the rule is tested apart from the rounds it was written from.
+"""
+
+from __future__ import annotations
+
+from synthesis.extract import Draft, extract
+
+
+def rows(draft: Draft, *keys: str) -> list[tuple]:
+    return [(e.name, e.arm, *(e.get(k) for k in keys)) for e in draft.entries]
+
+
+def skipped(draft: Draft) -> list[str]:
+    return [c for c in draft.comments if c.startswith("skipped")]
+
+
+COHORT = "A total of 410 patients were studied. "
+
+
+# ---------------------------------------------------------------------------
+# How the CI and p are printed around the ratio
+
+
+def test_a_ci_header_with_its_own_abbreviation_in_parentheses() -> None:
+    draft = extract(
+        COHORT + "Overall survival was longer with early transplant [hazard ratio=0.71; 95% "
+        "confidence interval (95%CI): 0.52-0.97; P=0.03]."
+    )
+    assert rows(draft, "hr", "ci", "p") == [("OS", None, 0.71, [0.52, 0.97], 0.03)]
+
+
+def test_a_ratio_per_unit_of_a_continuous_covariate_keeps_its_ci_and_says_the_unit() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, the hazard of death rose with age (HR, 1.31 per "
+        "10 years; 95% CI, 1.10-1.56; P = .002)."
+    )
+    assert rows(draft, "hr", "ci", "p", "contrast") == [
+        ("OS", None, 1.31, [1.10, 1.56], 0.002, "age")
+    ]
+    assert "per 10 years" in draft.entries[0].note
+
+
+def test_a_p_printed_just_before_the_ratio_in_its_parenthesis_is_the_ratios() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. Median PFS was 9.1 months with "
+        "drug Q versus placebo (4.2 months; P = .004; hazard ratio [HR], 0.66; 95% CI, 0.50 "
+        "to 0.88)."
+    )
+    assert [(e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr")] == [(0.66, 0.004)]
+
+
+def test_a_nominal_p_is_read_as_the_ratios_p() -> None:
+    draft = extract(
+        COHORT + "An exploratory analysis showed longer OS (HR, 0.79; 95% CI, 0.64 to 0.98; "
+        "nominal P = .031)."
+    )
+    assert rows(draft, "hr", "p") == [("OS", None, 0.79, 0.031)]
+
+
+def test_a_ratio_adjusted_for_a_covariate_between_its_label_and_value() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. Mortality was lower with drug "
+        "Q; the HR adjusted for comorbidity was 0.8 (95% CI 0.7-0.9)."
+    )
+    assert [(e.name, e.get("hr"), e.get("ci"), e.get("adjusted")) for e in draft.entries] == [
+        ("OS", 0.8, [0.7, 0.9], True)
+    ]
+
+
+def test_an_adjusted_ratio_of_a_cohort_without_its_contrast_stays_out() -> None:
+    draft = extract(
+        COHORT + "Mortality was higher than expected; the HR adjusted for comorbidity was 1.8 "
+        "(95% CI 1.5-2.2)."
+    )
+    assert draft.entries == ()
+    assert any("contrast is not stated" in c for c in skipped(draft))
+
+
+def test_a_decimal_comma_is_not_read_as_a_whole_number() -> None:
+    draft = extract(
+        COHORT + "In multivariate Cox analysis, bulky disease (RR 2,7; p=0,01) predicted "
+        "shorter survival."
+    )
+    assert [e.get("hr") for e in draft.entries] == []
+
+
+# ---------------------------------------------------------------------------
+# A Cox model's "RR"; a list of factors, each with its ratio
+
+
+def test_a_list_of_factors_after_predictors_were_each_carry_their_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariate Cox analysis adverse predictors for survival were: male sex "
+        "(RR 1.4, P=0.01), a platelet count below 50 x 10^9/L (RR 2.2, P<0.001) and "
+        "prior radiotherapy (RR 1.7, P=0.03)."
+    )
+    assert rows(draft, "hr", "p", "contrast", "adjusted") == [
+        ("OS", None, 1.4, 0.01, "male sex", True),
+        ("OS", None, 2.2, "<0.001", "a platelet count below 50 x 10^9/L", True),
+        ("OS", None, 1.7, 0.03, "prior radiotherapy", True),
+    ]
+    assert all("recorded as a hazard ratio" in e.note for e in draft.entries)
+
+
+def test_an_item_with_and_inside_it_is_not_cut_at_the_and() -> None:
+    draft = extract(
+        COHORT + "Independent factors for worse OS were: time between diagnosis and "
+        "treatment over 60 days (HR 1.5, P=0.02) and older age (HR 2.1, P<0.001)."
+    )
+    assert rows(draft, "hr", "contrast") == [
+        ("OS", None, 1.5, "time between diagnosis and treatment over 60 days"),
+        ("OS", None, 2.1, "older age"),
+    ]
+
+
+def test_a_relative_risk_outside_a_cox_model_stays_a_relative_risk() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. The response rate was higher "
+        "with drug Q (relative risk, 1.9; 95% CI, 1.2-3.0)."
+    )
+    assert [(e.get("rr"), e.get("hr")) for e in draft.entries if e.get("rr")] == [(1.9, None)]
