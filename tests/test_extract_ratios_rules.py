@@ -123,3 +123,58 @@ def test_a_relative_risk_outside_a_cox_model_stays_a_relative_risk() -> None:
         "with drug Q (relative risk, 1.9; 95% CI, 1.2-3.0)."
     )
     assert [(e.get("rr"), e.get("hr")) for e in draft.entries if e.get("rr")] == [(1.9, None)]
+
+
+# ---------------------------------------------------------------------------
+# Ratios printed without their label
+
+
+def test_a_second_outcome_after_a_labelled_ratio_takes_its_kind_and_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, prior stem cell transplant was associated with "
+        "longer PFS (hazard ratio [HR], 0.55; P = .002) and OS (0.61; P = .02)."
+    )
+    assert rows(draft, "hr", "p", "contrast", "adjusted") == [
+        ("PFS", None, 0.55, 0.002, "prior stem cell transplant", True),
+        ("OS", None, 0.61, 0.02, "prior stem cell transplant", True),
+    ]
+
+
+def test_a_list_of_subgroups_after_a_labelled_subgroup_ratio() -> None:
+    draft = extract(
+        COHORT + "Drug Y vs chemotherapy improved PFS in stage III (HR, 0.50; P = .01), "
+        "stage IV (0.62; P = .03), and relapsed disease (0.71; P = .04)."
+    )
+    assert rows(draft, "hr", "p", "contrast") == [
+        ("PFS", None, 0.50, 0.01, "Drug Y vs chemotherapy, stage III"),
+        ("PFS", None, 0.62, 0.03, "Drug Y vs chemotherapy, stage IV"),
+        ("PFS", None, 0.71, 0.04, "Drug Y vs chemotherapy, relapsed disease"),
+    ]
+
+
+def test_unlabelled_ratios_of_a_cox_model_are_drafted_with_a_check() -> None:
+    draft = extract(
+        COHORT + "A Cox model identified 2 factors associated with shorter overall survival: "
+        "(1) creatinine above 2 mg/dL (1.92; 95% CI, 1.20-3.07; P = .006) and (2) poor "
+        "performance status (3.10; 95% CI, 1.55-6.20; P = .001)."
+    )
+    assert rows(draft, "hr", "ci", "p", "contrast") == [
+        ("OS", None, 1.92, [1.20, 3.07], 0.006, "creatinine above 2 mg/dL"),
+        ("OS", None, 3.10, [1.55, 6.20], 0.001, "poor performance status"),
+    ]
+    assert all("Cox model" in e.check for e in draft.entries)
+
+
+def test_an_unlabelled_number_with_a_ci_outside_a_cox_sentence_is_not_a_ratio() -> None:
+    draft = extract(
+        COHORT + "The mean score improved from baseline (1.92; 95% CI, 1.20-3.07; P = .006)."
+    )
+    assert [e for e in draft.entries if e.get("hr") or e.get("or")] == []
+
+
+def test_a_median_in_parentheses_after_a_ratio_is_not_read_as_another_ratio() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. PFS was longer with drug Q "
+        "(HR 0.60; 95% CI 0.45-0.80; P < .001), with a median PFS (11.2; 95% CI, 9.0-13.1)."
+    )
+    assert [e.get("hr") for e in draft.entries if e.get("hr") is not None] == [0.60]

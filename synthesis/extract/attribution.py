@@ -32,7 +32,17 @@ from synthesis.records.normalize import events_from_percent, printed_decimals
 
 from .groups import DraftArm, Groups
 from .model import DraftEntry
-from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kind, unit_name
+from .numbers import (
+    BARE_RATIO,
+    MEDIAN_VALUE,
+    NR,
+    RATIO,
+    Term,
+    Value,
+    find_terms,
+    ratio_kind,
+    unit_name,
+)
 from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
 
 Span = tuple[int, int]
@@ -1730,6 +1740,7 @@ def ratio_entries(
     is drafted with a ``# check:`` comment.
     """
     text = sent.text
+    first = len(state.entries)
     for m in RATIO.finditer(text):
         kind = ratio_kind(m.group("kind"))
         value = number(m.group("v"))
@@ -1824,6 +1835,122 @@ def ratio_entries(
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
         state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
+    _bare_ratios(sent, terms, state, groups, first)
+
+
+# what a parenthesis of a median, a rate or a count is labelled with, not a ratio's
+_NOT_A_RATIO_ITEM = re.compile(r"(?i)\b(?:median|mean|rates?|range|IQR)\b|%")
+_KINDS = ("hr", "or", "rr")
+
+
+def _bare_ratios(
+    sent: Sentence, terms: list[Term], state: State, groups: Groups, first: int
+) -> None:
+    """Ratios printed without their label: "(HR, 0.60; P < .0001) and OS (0.67; P = .0162)"
+    (the kind of the ratio before them in the sentence), or "(2.24; 95% CI, 1.16-4.33)" in a
+    sentence about a Cox model (a hazard ratio, drafted with a ``# check:`` comment)."""
+    text = sent.text
+    labelled = [(m.start(), m.end()) for m in RATIO.finditer(text)]
+    for bm in BARE_RATIO.finditer(text):
+        if any(a <= bm.start() < b or a < bm.end() <= b for a, b in labelled):
+            continue
+        if bm.group("lo") is None and bm.group("p") is None:
+            continue
+        value = number(bm.group("v"))
+        if float(value) <= 0:
+            continue
+        fields: list[tuple[str, Any]] = []
+        if bm.group("lo") is not None:
+            if re.fullmatch(NR, bm.group("hi")):
+                continue
+            lo_v, hi_v = number(bm.group("lo")), number(bm.group("hi"))
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if float(bm.group("lvl")) != 95:
+                fields.append(("ci_level", Num(str(float(bm.group("lvl")) / 100))))
+        if bm.group("p") is not None:
+            p_text = num_text(bm.group("p"))
+            if float(p_text) > 1:
+                continue
+            op = bm.group("op")
+            fields.append(("p", number(bm.group("p")) if op == "=" else f"{op}{p_text}"))
+        before = [
+            e
+            for e in state.entries[first:]
+            if e.values and e.values[0][0] - sent.start < bm.start()
+        ]
+        prev = before[-1] if before else None
+        prev_kind = next((k for k in _KINDS if prev is not None and prev.get(k) is not None), None)
+        prev_end = prev.values[0][1] - sent.start if prev is not None else 0
+        item_low = max(prev_end, 0)
+        item = _list_item(text, item_low, bm.start())
+        if item is not None and _NOT_A_RATIO_ITEM.search(item):
+            continue
+        check = None
+        if prev_kind is not None:
+            kind = prev_kind
+        elif bm.group("lo") is not None and _COX.search(text):
+            kind = "hr"
+            check = (
+                "ratio inferred: printed without HR, a number with its CI in a sentence "
+                "about a Cox model"
+            )
+        else:
+            continue
+        wanted = ("time",) if kind == "hr" else ("binary",)
+        fits = [
+            t
+            for t in terms
+            if t.end <= bm.start()
+            and (t.kind in wanted or (kind == "hr" and t.name == "Mortality"))
+        ]
+        right_before = bool(fits) and re.fullmatch(r"[\s(\[,:;]*", text[fits[-1].end : bm.start()])
+        if right_before:
+            name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
+        elif prev is not None and prev_kind is not None:
+            name = prev.name
+        elif fits:
+            name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
+        else:
+            continue
+        span = (bm.start(), bm.end())
+        contrast = _listed_factor(text, bm.start())
+        if contrast is None and prev is not None and prev_kind is not None:
+            if right_before:
+                contrast = prev.get("contrast")  # the same comparison, another outcome
+            elif item is not None:
+                compared = _COMPARED_BEFORE.search(text, 0, bm.start())
+                if (
+                    compared is not None
+                    and prev.get("contrast") is not None
+                    and not _NOT_SUBGROUP.search(item)
+                    and groups.resolve(item) is None
+                ):
+                    contrast = f"{compared.group('c').strip()}, {item}"  # another subgroup
+                else:
+                    _skip(
+                        state, sent, "a ratio printed without its label, contrast not stated", *span
+                    )
+                    continue
+        elif contrast is None and prev_kind is None and not groups.arms:
+            _skip(state, sent, "a ratio printed without its label, contrast not stated", *span)
+            continue
+        out = [(kind, value), *fields]
+        if contrast is not None:
+            out.append(("contrast", contrast))
+        if re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) or (
+            prev is not None and prev.get("adjusted")
+        ):
+            out.append(("adjusted", True))
+        note = "printed without its label; the kind of the ratio before it in the sentence"
+        if check is not None:
+            note = None
+        elif prev is None:
+            continue
+        elif prev.check is not None:
+            check = prev.check  # the ratio before it was inferred: so is this one
+        state.entries.append(_entry(name, out, sent, [span], note=note, check=check))
 
 
 def _ratio_outcome(
