@@ -178,3 +178,29 @@ def test_a_median_in_parentheses_after_a_ratio_is_not_read_as_another_ratio() ->
         "(HR 0.60; 95% CI 0.45-0.80; P < .001), with a median PFS (11.2; 95% CI, 9.0-13.1)."
     )
     assert [e.get("hr") for e in draft.entries if e.get("hr") is not None] == [0.60]
+
+
+# ---------------------------------------------------------------------------
+# A comparison's p after "..., respectively"; the outcome a ratio is named for
+
+
+def test_a_p_after_the_groups_and_respectively_is_the_comparisons() -> None:
+    draft = extract(
+        "In total, 200 patients were randomly assigned to drug K (n = 100) or drug L "
+        "(n = 100). Overall response was 61% and 40% of patients treated with drug K and "
+        "drug L, respectively [P = .003]."
+    )
+    assert [(e.name, e.get("percent"), e.get("p")) for e in draft.entries] == [
+        ("ORR", 61, 0.003),
+        ("ORR", 40, None),
+    ]
+
+
+def test_an_odds_ratio_of_cr_plus_crp_is_one_of_cr_cri() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. The CR rate plus CRp was "
+        "higher with drug Q (odds ratio, 3.1; 95% CI, 1.6 to 6.0; P = .001)."
+    )
+    assert [(e.name, e.get("or"), e.get("p")) for e in draft.entries if e.get("or")] == [
+        ("CR/CRi", 3.1, 0.001)
+    ]

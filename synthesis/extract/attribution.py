@@ -203,9 +203,11 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
-    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(\[]?\s*"
-    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
-    rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*"
+    # "... of patients for A and B, respectively [P = .48]": the words up to "respectively"
+    r"(?:[^;()\[\]\d]{0,80}?\brespectively\s*)?[;,(\[]?\s*"
+    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?(?:(?i:nominal)\s+)?"
+    rf"(?:(?i:log-rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
 
 

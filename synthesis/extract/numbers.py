@@ -33,7 +33,9 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR/CRi",
         "binary",
-        r"(?:CR\s*/\s*CRi|CR\s*(?:\+|plus)\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
+        # "CR rate plus CRp": CR with incomplete platelet recovery is a CRi
+        r"(?:CR\s*/\s*CR[ip]\b|CR\s*(?:rates?\s+)?(?:\+|plus)\s*CR[ip]\b|CR\s+or\s+CRi|CRc\b"
+        r"|composite complete remission"
         r"|(?i:complete (?:remission|response))(?:\s*\(CR\))?"
         r"(?:\s*(?:/|\+)\s*|\s+(?:or|and|with or without|plus)\s+)"
         r"(?:CR|(?i:complete (?:remission|response)))\s+with\s+incomplete\s+"
