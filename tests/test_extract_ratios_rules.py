@@ -204,3 +204,80 @@ def test_an_odds_ratio_of_cr_plus_crp_is_one_of_cr_cri() -> None:
     assert [(e.name, e.get("or"), e.get("p")) for e in draft.entries if e.get("or")] == [
         ("CR/CRi", 3.1, 0.001)
     ]
+
+
+# ---------------------------------------------------------------------------
+# Prognostic factors: the contrast in more of the ways abstracts print it
+
+SERIES = "We retrospectively analyzed 512 patients with myelofibrosis. "
+
+
+def test_a_factor_before_its_ratio_that_was_an_independent_predictor() -> None:
+    draft = extract(
+        SERIES + "Platelets below 100 x 10^9/L (HR 2.05, 95% CI 1.31-3.21; P = .002) was an "
+        "independent predictor of shorter OS."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 2.05, "Platelets below 100 x 10^9/L")]
+
+
+def test_a_factor_that_predicted_the_outcome() -> None:
+    draft = extract(
+        SERIES + "In the multivariate model, JAK2 V617F (OR 1.9; 95% CI 1.1-3.3) predicted "
+        "complete remission."
+    )
+    assert rows(draft, "or", "contrast", "adjusted") == [("CR", None, 1.9, "JAK2 V617F", True)]
+
+
+def test_factors_a_model_identified_as_prognostic_factors() -> None:
+    draft = extract(
+        SERIES + "Cox regression identified anemia (HR 1.7, 95% CI 1.2-2.4) and leukocytosis "
+        "(HR 1.4, 95% CI 1.1-1.9) as independent prognostic factors for OS."
+    )
+    assert rows(draft, "hr", "contrast") == [
+        ("OS", None, 1.7, "anemia"),
+        ("OS", None, 1.4, "leukocytosis"),
+    ]
+
+
+def test_a_factor_that_remained_associated_with_the_outcome() -> None:
+    draft = extract(
+        SERIES + "Prior thrombosis remained significantly associated with OS (HR 1.6; 95% CI "
+        "1.1-2.3)."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 1.6, "Prior thrombosis")]
+
+
+def test_patients_with_a_factor_in_a_study_without_arms() -> None:
+    draft = extract(
+        SERIES + "In multivariable analysis, OS was shorter for patients with triple-negative "
+        "disease (HR 1.9; 95% CI 1.2-3.0)."
+    )
+    assert rows(draft, "hr", "contrast") == [
+        ("OS", None, 1.9, "patients with triple-negative disease")
+    ]
+
+
+def test_a_ratio_per_unit_printed_before_its_value() -> None:
+    draft = extract(
+        SERIES + "The risk of death increased with age (HR per 10 years, 1.30; 95% CI, 1.15-1.47)."
+    )
+    assert rows(draft, "hr", "ci", "contrast") == [("OS", None, 1.30, [1.15, 1.47], "age")]
+    assert "per 10 years" in draft.entries[0].note
+
+
+def test_a_relative_risk_of_an_outcome() -> None:
+    draft = extract(
+        "Patients were randomly assigned to drug Q or placebo. Drug Q reduced the relative "
+        "risk of death 0.77 (95% CI 0.65-0.92)."
+    )
+    assert [(e.name, e.get("rr"), e.get("ci")) for e in draft.entries] == [
+        ("OS", 0.77, [0.65, 0.92])
+    ]
+
+
+def test_a_ratio_of_a_study_without_arms_and_without_contrast_is_drafted_with_a_check() -> None:
+    draft = extract(
+        SERIES + "Transfusion dependence at 6 months was linked to OS (HR 2.3; 95% CI 1.5-3.5)."
+    )
+    assert rows(draft, "hr") == [("OS", None, 2.3)]
+    assert "no contrast found" in draft.entries[0].check

@@ -1543,8 +1543,8 @@ _ANALYSIS = (
 _FACTOR_CONTRASTS = (
     # "Elevated EBV DNA was associated with inferior PFS (HR ...)"
     re.compile(
-        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were)\s+(?:\w+\s+)?"
-        r"(?:associated|correlated)\s+with\b"
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were|remained|is|are)\s+"
+        r"(?:\w+\s+)?(?:associated|correlated)\s+with\b"
     ),
     # "TP53 mutation predicted shorter overall survival (HR ...)"
     re.compile(
@@ -1579,7 +1579,9 @@ _FACTOR_BEFORE_PAREN = re.compile(
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
     r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
-    r"\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic)"
+    r"\s*(?:(?:was|were|remained)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic|"
+    r"predictors?|(?:risk\s+)?factors?)|(?:\w+\s+)?predicted\b|as\s+(?:\w+\s+){0,3}"
+    r"(?:predictors?|factors?)\b)"
 )
 # "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
 _AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
@@ -1655,6 +1657,12 @@ def _listed_factor(text: str, pos: int) -> str | None:
     return _list_item(text, low, pos)
 
 
+_PATIENTS_WITH = re.compile(
+    r"\b(?:for|in|among)\s+(?P<c>(?:patients|those|subjects)\s+(?:with|without|who|aged)\b"
+    r"[^,;()]{1,60}?)\s*[(\[]\s*$"
+)
+
+
 def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
@@ -1671,11 +1679,20 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
             contrast = re.sub(
                 r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip()
             )
+            # "Multivariate Cox regression identified elevated LDH (HR ...": the factor only
+            contrast = re.sub(
+                r"(?i)^.*\b(?:identified|included|including|revealed)\s+", "", contrast
+            )
             frame = _AMONG_FRAME.match(text)
             if frame is not None and frame.end() <= m.start() and frame.group("f") not in contrast:
                 contrast = f"{contrast}, among {frame.group('f')}"
             return contrast
         c = _WITH_FACTOR.search(near)
+        if c is not None:
+            return c.group("c").strip()
+    if not groups.arms:
+        # a study without arms: "OS was shorter for patients with secondary AML (HR ...)"
+        c = _PATIENTS_WITH.search(before[-100:])
         if c is not None:
             return c.group("c").strip()
     for rx in _FACTOR_CONTRASTS:
@@ -1792,8 +1809,8 @@ def ratio_entries(
             p = _p_before(text, m.start())
             if p is not None:
                 fields.append(("p", p))
-        if m.group("per"):
-            per = f"ratio per {m.group('per')}"
+        if m.group("per") or m.group("per0"):
+            per = f"ratio per {m.group('per') or m.group('per0')}"
             note = f"{note}; {per}" if note else per
         if kind == "rr" and _COX.search(text):
             # "In multivariate Cox analysis ... (RR 2.0, P<0.0001)": a Cox model's relative
@@ -1836,6 +1853,13 @@ def ratio_entries(
             # without its contrast it would be pooled as a treatment effect
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
+        if contrast is None and not groups.arms and check is None:
+            # the groups of the study were not found: the ratio compares two groups the
+            # reviewer names (its value, CI and p are read as printed)
+            check = (
+                "no contrast found: the study's groups were not identified; name the two "
+                "groups this ratio compares in `contrast`"
+            )
         state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
     _bare_ratios(sent, terms, state, groups, first)
 

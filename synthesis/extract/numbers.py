@@ -333,7 +333,10 @@ RATIO = re.compile(
     r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
     # "the HR adjusted for comorbidities was 1.5"
     r"(?:\s+(?P<adjfor>adjusted\s+for\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|is|of)\b))?"
-    r"(?:\s+for\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
+    # "HR per 10 years, 1.30": the unit of a continuous covariate before the value
+    r"(?:\s+per\s+(?P<per0>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
+    r"(?=\s*[,:=]))?"
+    r"(?:\s+(?:for|of)\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
     # "RR 3,9": a decimal comma, not a ratio of 3 (not read)
     rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)"
     # "HR, 1.25 per decade; 95% CI ...": the unit of a continuous covariate
