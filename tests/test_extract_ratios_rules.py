@@ -281,3 +281,51 @@ def test_a_ratio_of_a_study_without_arms_and_without_contrast_is_drafted_with_a_
     )
     assert rows(draft, "hr") == [("OS", None, 2.3)]
     assert "no contrast found" in draft.entries[0].check
+
+
+# ---------------------------------------------------------------------------
+# Lists of ratios, subgroups, p in scientific notation, a ratio naming its own outcome
+
+RCT = "Patients were randomly assigned to drug Q or placebo. "
+
+
+def test_ratios_listed_with_respectively_go_to_the_outcomes_in_order() -> None:
+    draft = extract(RCT + "Drug Q improved EFS and OS (HR 0.58 and 0.81, respectively).")
+    assert rows(draft, "hr") == [("EFS", None, 0.58), ("OS", None, 0.81)]
+
+
+def test_plural_hrs_for_a_list_of_outcomes_with_their_cis() -> None:
+    draft = extract(
+        RCT + "The HRs for PFS and OS were 0.52 (95% CI 0.40-0.68) and 0.77 (95% CI "
+        "0.60-0.99), respectively."
+    )
+    assert rows(draft, "hr", "ci") == [
+        ("PFS", None, 0.52, [0.40, 0.68]),
+        ("OS", None, 0.77, [0.60, 0.99]),
+    ]
+
+
+def test_ratios_listed_with_respectively_and_no_matching_outcomes_stay_out() -> None:
+    draft = extract(RCT + "Drug Q improved OS (HR 0.58 and 0.81, respectively).")
+    assert rows(draft, "hr") == []
+    assert any("respectively" in c for c in skipped(draft))
+
+
+def test_a_subgroup_named_with_parentheses_is_still_a_subgroup() -> None:
+    draft = extract(
+        RCT + "Drug Q improved PFS in the del(17p) subgroup (HR 0.30; 95% CI 0.15-0.60)."
+    )
+    assert rows(draft, "hr") == []
+    assert any("subgroup ratio" in c for c in skipped(draft))
+
+
+def test_a_p_in_scientific_notation_is_left_out_and_the_ratio_kept() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.49, 95% CI 0.38-0.63, P = 2.1 x 10-6).")
+    assert rows(draft, "hr", "ci", "p") == [("PFS", None, 0.49, [0.38, 0.63], None)]
+
+
+def test_a_ratio_that_names_its_outcome_in_a_sentence_with_no_other_term() -> None:
+    draft = extract(
+        RCT + "With drug Q, the hazard ratio for progression was 0.51 (95% CI 0.38-0.69)."
+    )
+    assert rows(draft, "hr", "ci") == [("PFS", None, 0.51, [0.38, 0.69])]

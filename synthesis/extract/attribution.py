@@ -37,6 +37,8 @@ from .numbers import (
     MEDIAN_VALUE,
     NR,
     RATIO,
+    RATIO_LIST_TAIL,
+    RATIO_LIST_VALUE,
     Term,
     Value,
     find_terms,
@@ -211,13 +213,17 @@ _P_AFTER = re.compile(
 )
 
 
+# "1.2 x 10-6", "3.4 × 10^-5", "2.1E-7": the rest of a number in scientific notation
+_SCIENTIFIC = re.compile(r"\s*(?:[x×*]\s*10\s*(?:\^|-|−|–|‐)|[eE][-−]\d)")
+
+
 def _p_after(text: str, pos: int) -> Any:
     """The p printed right after *pos* (a number, or text such as "<0.001"), else None."""
     m = _P_AFTER.match(text, pos)
     if m is None:
         return None
     p_text = num_text(m.group("p"))
-    if float(p_text) > 1:
+    if float(p_text) > 1 or _SCIENTIFIC.match(text, m.end()):
         return None
     return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
@@ -1708,7 +1714,7 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
 
 # "improved OS in LOT2 (HR, ...": the ratio of a subgroup named right before it
 _IN_SUBGROUP = re.compile(
-    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s][^,;()]{0,40}?)\s*[(\[]\s*$"
+    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s](?:[^,;()]|(?<=[A-Za-z0-9])\([^(),;\s]{1,15}\)){0,40}?)\s*[(\[]\s*$"
 )
 _NOT_SUBGROUP = re.compile(
     r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
@@ -1760,7 +1766,16 @@ def ratio_entries(
     """
     text = sent.text
     first = len(state.entries)
+    listed_end = 0
     for m in RATIO.finditer(text):
+        if m.start() < listed_end:
+            continue
+        tail = RATIO_LIST_TAIL.match(text, m.end())
+        if tail is not None:
+            # "HR 0.60 and 0.75, respectively": a list of ratios, one per outcome named
+            listed_end = tail.end()
+            _ratio_list(sent, terms, state, groups, m, tail.end())
+            continue
         kind = ratio_kind(m.group("kind"))
         value = number(m.group("v"))
         fields: list[tuple[str, Any]] = [(kind, value)]
@@ -1800,9 +1815,9 @@ def ratio_entries(
         if m.group("p") is not None:
             op = m.group("op")
             p_text = num_text(m.group("p"))
-            if float(p_text) > 1:
-                continue
-            fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
+            # "P = 1.2 x 10-6": a p in scientific notation is not drafted (the ratio is)
+            if float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
+                fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
         else:
             # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
             # before the ratio, in its parenthesis
@@ -1864,6 +1879,51 @@ def ratio_entries(
     _bare_ratios(sent, terms, state, groups, first)
 
 
+def _ratio_list(
+    sent: Sentence, terms: list[Term], state: State, groups: Groups, m: re.Match[str], end: int
+) -> None:
+    """ "The HRs for PFS and OS were 0.60 (95% CI ...) and 0.75 (95% CI ...), respectively":
+    each value goes to the outcome named in the same place of the sentence's list of
+    outcomes; when the counts differ, nothing is drafted."""
+    text = sent.text
+    kind = ratio_kind(m.group("kind"))
+    values = list(RATIO_LIST_VALUE.finditer(text, m.start("v"), end))
+    wanted = ("time",) if kind == "hr" else ("binary",)
+    if m.group("for"):
+        named = [t.name for t in find_terms(m.group("for"))]
+    else:
+        named = [t.name for t in terms if t.end <= m.start() and t.kind in wanted]
+    names = list(dict.fromkeys(named))
+    span = (m.start(), end)
+    if len(names) != len(values) or len(values) < 2:
+        _skip(state, sent, "ratios listed with 'respectively' whose outcomes do not match", *span)
+        return
+    contrast = _factor_contrast(text, m, groups)
+    if contrast is None and _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start()):
+        _skip(state, sent, "a subgroup's ratios whose contrast is not stated", *span)
+        return
+    adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+    for name, v in zip(names, values, strict=True):
+        value = number(v.group("v"))
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        if v.group("lo") is not None:
+            if re.fullmatch(NR, v.group("hi")):
+                continue
+            lo_v, hi_v = number(v.group("lo")), number(v.group("hi"))
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if float(v.group("lvl")) != 95:
+                fields.append(("ci_level", Num(str(float(v.group("lvl")) / 100))))
+        if float(value) <= 0:
+            continue
+        if contrast is not None:
+            fields.append(("contrast", contrast))
+        if adjusted:
+            fields.append(("adjusted", True))
+        state.entries.append(_entry(name, fields, sent, [(v.start(), v.end())]))
+
+
 # what a parenthesis of a median, a rate or a count is labelled with, not a ratio's
 _NOT_A_RATIO_ITEM = re.compile(r"(?i)\b(?:median|mean|rates?|range|IQR)\b|%")
 _KINDS = ("hr", "or", "rr")
@@ -1897,7 +1957,7 @@ def _bare_ratios(
                 fields.append(("ci_level", Num(str(float(bm.group("lvl")) / 100))))
         if bm.group("p") is not None:
             p_text = num_text(bm.group("p"))
-            if float(p_text) > 1:
+            if float(p_text) > 1 or _SCIENTIFIC.match(text, bm.end("p")):
                 continue
             op = bm.group("op")
             fields.append(("p", number(bm.group("p")) if op == "=" else f"{op}{p_text}"))

@@ -328,7 +328,7 @@ def unit_name(text: str | None) -> str | None:
 # Ratios
 
 RATIO = re.compile(
-    rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
+    rf"(?P<kind>(?i:hazard\s+ratios?|odds\s+ratios?|relative\s+risks?|risk\s+ratios?)|\ba?HRs?\b|\ba?OR\b|\bRR\b)"
     rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?"
     r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
     # "the HR adjusted for comorbidities was 1.5"
@@ -347,6 +347,14 @@ RATIO = re.compile(
     r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     r"(?:(?i:log-?rank)\s+)?(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+)
+# "0.60 (95% CI 0.45-0.80) and 0.75 (95% CI 0.58-0.97), respectively": the values of a list
+# of ratios after the first (which RATIO reads)
+RATIO_LIST_VALUE = re.compile(rf"(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)(?:\s*[(\[]\s*{CI_BODY}\s*[)\]])?")
+RATIO_LIST_TAIL = re.compile(
+    rf"\s*[)\]]?(?:\s*(?:,\s*and|,|and)\s*{NUM}(?:\s*[(\[][^()\[\]]{{0,80}}[)\]])?){{1,3}}"
+    r"\s*[)\]]?"
+    r"\s*,?\s*respectively\b"
 )
 # "... (HR 0.60; P < .0001) and OS (0.67; P = .0162)": a ratio printed without its label,
 # a number with its CI and/or p alone in a parenthesis (the reader decides what it is)
