@@ -329,3 +329,19 @@ def test_a_ratio_that_names_its_outcome_in_a_sentence_with_no_other_term() -> No
         RCT + "With drug Q, the hazard ratio for progression was 0.51 (95% CI 0.38-0.69)."
     )
     assert rows(draft, "hr", "ci") == [("PFS", None, 0.51, [0.38, 0.69])]
+
+
+def test_ci_bounds_in_brackets_after_the_ci_label() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.57, 95% CI [0.41, 0.79]).")
+    assert rows(draft, "hr", "ci") == [("PFS", None, 0.57, [0.41, 0.79])]
+
+
+def test_a_ci_without_its_level_is_read_with_a_note() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.57; CI 0.41-0.79).")
+    assert rows(draft, "hr", "ci", "ci_level") == [("PFS", None, 0.57, [0.41, 0.79], None)]
+    assert "CI level not printed" in draft.entries[0].note
+
+
+def test_confidence_limits_are_a_ci() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.57; 90% confidence limits 0.44-0.74).")
+    assert rows(draft, "hr", "ci", "ci_level") == [("PFS", None, 0.57, [0.44, 0.74], 0.9)]

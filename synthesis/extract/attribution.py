@@ -1781,6 +1781,12 @@ def ratio_entries(
         fields: list[tuple[str, Any]] = [(kind, value)]
         note = None
         lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
+        for alt in ("3", "4", "5"):
+            if lo is None and m.groupdict().get(f"lo{alt}") is not None:
+                lo, hi = m.group(f"lo{alt}"), m.group(f"hi{alt}")
+                lvl = m.groupdict().get(f"lvl{alt}")
+                if lvl is None:
+                    note = "CI level not printed; the default 0.95 is assumed"
         if lo is None and m.group("ulo") is not None:
             lo, hi = m.group("ulo"), m.group("uhi")
             lvl = m.group("lvl0")
