@@ -8,6 +8,7 @@ values: the rule is tested apart from the rounds it was written from.
 from __future__ import annotations
 
 from synthesis.extract import Draft, extract
+from synthesis.extract.citation import find_citation
 
 
 def rows(draft: Draft, *keys: str) -> list[tuple]:
@@ -345,3 +346,45 @@ def test_a_ci_without_its_level_is_read_with_a_note() -> None:
 def test_confidence_limits_are_a_ci() -> None:
     draft = extract(RCT + "PFS was longer with drug Q (HR 0.57; 90% confidence limits 0.44-0.74).")
     assert rows(draft, "hr", "ci", "ci_level") == [("PFS", None, 0.57, [0.44, 0.74], 0.9)]
+
+
+# ---------------------------------------------------------------------------
+# Citation facts: year and PMID only as printed
+
+
+def test_a_citation_with_year_in_parentheses_and_an_issue() -> None:
+    cit = find_citation("We treated 40 patients.\n\nHaematol Res (2013) 98 (4): 512-518.")
+    assert (cit.year, cit.journal) == (2013, "Haematol Res")
+
+
+def test_a_nature_style_citation_line() -> None:
+    cit = find_citation("Leuk Res volume 12, pages 101–109 (2018)\nWe treated 40 patients.")
+    assert (cit.year, cit.journal) == (2018, "Leuk Res")
+
+
+def test_a_meeting_abstracts_year_from_presented_at() -> None:
+    cit = find_citation(
+        "We treated 40 patients. Presented at the 61st Annual Meeting of the Society, "
+        "Orlando, FL, December 7-10, 2019."
+    )
+    assert cit.year == 2019
+
+
+def test_a_reference_to_other_work_in_a_sentence_gives_no_year() -> None:
+    cit = find_citation(
+        "A prior score (Leuk Res 2009;33:12) was validated. We treated 40 patients."
+    )
+    assert cit.year is None
+
+
+def test_a_pubmed_id_is_read_only_as_printed() -> None:
+    assert find_citation("We treated 40 patients. PubMed ID: 31234567").pmid == "31234567"
+    assert find_citation("We treated 40 patients in 31234567 visits.").pmid is None
+
+
+def test_the_drafted_record_carries_the_printed_year() -> None:
+    draft = extract(
+        "Blood. 2016 Mar 3;127(9):1100-1108.\nA total of 88 patients were enrolled. The "
+        "overall response rate was 50%."
+    )
+    assert draft.year == 2016
