@@ -388,3 +388,27 @@ def test_the_drafted_record_carries_the_printed_year() -> None:
         "overall response rate was 50%."
     )
     assert draft.year == 2016
+
+
+def test_ratio_values_each_labelled_for_an_outcome() -> None:
+    draft = extract(
+        RCT + "The hazard ratios were 0.62 for PFS (P = .01) and 0.70 for OS (P = .04)."
+    )
+    assert rows(draft, "hr", "p") == [("PFS", None, 0.62, 0.01), ("OS", None, 0.70, 0.04)]
+
+
+def test_ratio_values_labelled_for_categories_stay_out() -> None:
+    draft = extract(
+        SERIES + "The HR was 3.2 for low risk, 2.1 for intermediate risk and 1.6 for high risk."
+    )
+    assert rows(draft, "hr") == []
+    assert any("name no outcome" in c for c in skipped(draft))
+
+
+def test_a_ratio_in_favor_of_one_group_asks_for_its_contrast() -> None:
+    draft = extract(
+        RCT + "The odds ratio in favor of the home-care arm was 1.4 for event-free survival "
+        "(P = .03) and 1.5 for overall survival (P = .02)."
+    )
+    assert rows(draft, "or", "p") == [("EFS", None, 1.4, 0.03), ("OS", None, 1.5, 0.02)]
+    assert all("in favor of the home-care arm" in e.check for e in draft.entries)

@@ -37,6 +37,8 @@ from .numbers import (
     MEDIAN_VALUE,
     NR,
     RATIO,
+    RATIO_FOR_ITEM,
+    RATIO_FOR_NEXT,
     RATIO_LIST_TAIL,
     RATIO_LIST_VALUE,
     Term,
@@ -1776,6 +1778,16 @@ def ratio_entries(
             listed_end = tail.end()
             _ratio_list(sent, terms, state, groups, m, tail.end())
             continue
+        if (
+            m.group("for") is None
+            and m.group("lo") is None
+            and m.group("ulo") is None
+            and m.group("p") is None
+            and RATIO_FOR_ITEM.match(text, m.end())
+        ):
+            # "the HR was 0.62 for PFS (P = .01) and 0.70 for OS": each value labelled
+            listed_end = _ratio_for_items(sent, state, groups, m)
+            continue
         kind = ratio_kind(m.group("kind"))
         value = number(m.group("v"))
         fields: list[tuple[str, Any]] = [(kind, value)]
@@ -1928,6 +1940,64 @@ def _ratio_list(
         if adjusted:
             fields.append(("adjusted", True))
         state.entries.append(_entry(name, fields, sent, [(v.start(), v.end())]))
+
+
+def _ratio_for_items(sent: Sentence, state: State, groups: Groups, m: re.Match[str]) -> int:
+    """ "The HR was 0.62 for PFS (P = .01) and 0.70 for OS (P = .04)": one ratio per value,
+    each for the outcome its label names. A label that names no outcome ("4.13 for low
+    risk") is a category of a factor: nothing of the list is drafted. Returns the end of
+    the list."""
+    text = sent.text
+    kind = ratio_kind(m.group("kind"))
+    items: list[tuple[re.Match[str], re.Match[str]]] = []
+    value_m: re.Match[str] = m
+    pos = m.end()
+    while True:
+        item = RATIO_FOR_ITEM.match(text, pos)
+        if item is None:
+            break
+        items.append((value_m, item))
+        nxt = RATIO_FOR_NEXT.match(text, item.end())
+        if nxt is None:
+            break
+        value_m, pos = nxt, nxt.end()
+    end = items[-1][1].end()
+    named = []
+    for _, item in items:
+        # "for overall survival from CR": the time outcome first, else the one rate
+        found = find_terms(item.group("label"))
+        times = {t.name for t in found if t.kind == "time"}
+        rates = {t.name for t in found if t.kind == "binary"}
+        one = times if times else (rates if kind != "hr" else set())
+        named.append(one.pop() if len(one) == 1 else None)
+    span = (m.start(), end)
+    if None in named or len(set(named)) != len(named):
+        _skip(state, sent, "ratios for labels that name no outcome (categories?)", *span)
+        return end
+    contrast = _factor_contrast(text, m, groups)
+    check = None
+    if contrast is None and m.group("favor"):
+        check = f'the ratio is "{m.group("favor")}": name the two groups it compares in `contrast`'
+    elif contrast is None and not groups.arms:
+        _skip(state, sent, "a ratio whose contrast is not stated", *span)
+        return end
+    adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+    for name, (vm, item) in zip(named, items, strict=True):
+        value = number(vm.group("v"))
+        if float(value) <= 0:
+            continue
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        if item.group("p") is not None:
+            p_text = num_text(item.group("p"))
+            if float(p_text) <= 1:
+                op = item.group("op")
+                fields.append(("p", number(item.group("p")) if op == "=" else f"{op}{p_text}"))
+        if contrast is not None:
+            fields.append(("contrast", contrast))
+        if adjusted:
+            fields.append(("adjusted", True))
+        state.entries.append(_entry(name, fields, sent, [(vm.start("v"), item.end())], check=check))
+    return end
 
 
 # what a parenthesis of a median, a rate or a count is labelled with, not a ratio's

@@ -333,12 +333,14 @@ RATIO = re.compile(
     r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
     # "the HR adjusted for comorbidities was 1.5"
     r"(?:\s+(?P<adjfor>adjusted\s+for\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|is|of)\b))?"
+    # "the odds ratio in favor of the ambulatory arm was 1.51"
+    r"(?:\s+(?P<favor>in\s+favou?r\s+of\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|were|is)\b))?"
     # "HR per 10 years, 1.30": the unit of a continuous covariate before the value
     r"(?:\s+per\s+(?P<per0>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
     r"(?=\s*[,:=]))?"
     r"(?:\s+(?:for|of)\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
     # "RR 3,9": a decimal comma, not a ratio of 3 (not read)
-    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)"
+    rf"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)"
     # "HR, 1.25 per decade; 95% CI ...": the unit of a continuous covariate
     r"(?:\s+per\s+(?P<per>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
     r"(?=\s*[;,)\]]))?"
@@ -364,6 +366,14 @@ RATIO_LIST_TAIL = re.compile(
     r"\s*[)\]]?"
     r"\s*,?\s*respectively\b"
 )
+# "the HR was 0.62 for PFS (P = .01) and 0.70 for OS (P = .04)": values each labelled
+# "for" an outcome after the first
+RATIO_FOR_ITEM = re.compile(
+    r"\s+for\s+(?P<label>[A-Za-z][^,;()\d]{0,50}?)"
+    r"(?:\s*\(\s*(?i:p)\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>\d*[.·]?\d+)\s*\))?"
+    r"(?=\s*(?:,|;|\.|\band\b|$))"
+)
+RATIO_FOR_NEXT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<v>{NUM})(?!\d|[.·]\d|%)")
 # "... (HR 0.60; P < .0001) and OS (0.67; P = .0162)": a ratio printed without its label,
 # a number with its CI and/or p alone in a parenthesis (the reader decides what it is)
 BARE_RATIO = re.compile(
