@@ -7,7 +7,9 @@ values: the rule is tested apart from the rounds it was written from.
 
 from __future__ import annotations
 
-from synthesis.extract import Draft, extract
+import yaml
+
+from synthesis.extract import Draft, check_quotes, entry_numbers, extract, iter_numbers
 from synthesis.extract.citation import find_citation
 
 
@@ -81,12 +83,24 @@ def test_an_adjusted_ratio_of_a_cohort_without_its_contrast_stays_out() -> None:
     assert any("contrast is not stated" in c for c in skipped(draft))
 
 
-def test_a_decimal_comma_is_not_read_as_a_whole_number() -> None:
+def test_a_decimal_comma_is_read_as_a_decimal() -> None:
     draft = extract(
-        COHORT + "In multivariate Cox analysis, bulky disease (RR 2,7; p=0,01) predicted "
+        COHORT + "In multivariate Cox analysis, bulky disease (RR 2,7; p=0,012) predicted "
         "shorter survival."
     )
-    assert [e.get("hr") for e in draft.entries] == []
+    assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.7, 0.012, "bulky disease")]
+
+
+def test_a_decimal_comma_draft_passes_the_provenance_check() -> None:
+    text = COHORT + "In multivariate Cox analysis, bulky disease (RR 2,7; p=0,012) predicted OS."
+    record = yaml.safe_load(extract(text).to_yaml())
+    entries = [(None, "q", o["quote"], entry_numbers(o)) for o in record["outcomes"]]
+    assert entries and check_quotes(text=text, entries=entries) == []
+
+
+def test_a_thousands_separator_is_not_a_decimal_comma() -> None:
+    assert 41.64 not in set(iter_numbers("41,640 controls"))
+    assert 3.9 in set(iter_numbers("RR 3,9;"))
 
 
 # ---------------------------------------------------------------------------

@@ -1789,7 +1789,7 @@ def ratio_entries(
             listed_end = _ratio_for_items(sent, state, groups, m)
             continue
         kind = ratio_kind(m.group("kind"))
-        value = number(m.group("v"))
+        value = number(m.group("v").replace(",", "."))  # "RR 3,9": a decimal comma
         fields: list[tuple[str, Any]] = [(kind, value)]
         note = None
         lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
@@ -1832,10 +1832,11 @@ def ratio_entries(
             continue
         if m.group("p") is not None:
             op = m.group("op")
-            p_text = num_text(m.group("p"))
+            p_printed = m.group("p").replace(",", ".")  # "p=0,007": a decimal comma
+            p_text = num_text(p_printed)
             # "P = 1.2 x 10-6": a p in scientific notation is not drafted (the ratio is)
             if float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
-                fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
+                fields.append(("p", number(p_printed) if op == "=" else f"{op}{p_text}"))
         else:
             # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
             # before the ratio, in its parenthesis

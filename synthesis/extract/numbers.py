@@ -339,8 +339,9 @@ RATIO = re.compile(
     r"(?:\s+per\s+(?P<per0>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
     r"(?=\s*[,:=]))?"
     r"(?:\s+(?:for|of)\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
-    # "RR 3,9": a decimal comma, not a ratio of 3 (not read)
-    rf"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)"
+    # "RR 3,9": a decimal comma (one or two decimals), read as 3.9
+    rf"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b)?\s*(?P<v>{NUM}|\d{{1,3}},\d{{1,2}}(?![\d,.·]))"
+    r"(?!\d|[.·]\d|%|,\d)"
     # "HR, 1.25 per decade; 95% CI ...": the unit of a continuous covariate
     r"(?:\s+per\s+(?P<per>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
     r"(?=\s*[;,)\]]))?"
@@ -356,7 +357,7 @@ RATIO = re.compile(
     rf"(?!\d|[.·]\d|%))?"
     r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     r"(?:(?i:log-?rank)\s+)?(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
-    rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+    rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>0,\d{{1,6}}(?![\d,])|{NUM}|[.·]\d+))?"
 )
 # "0.60 (95% CI 0.45-0.80) and 0.75 (95% CI 0.58-0.97), respectively": the values of a list
 # of ratios after the first (which RATIO reads)

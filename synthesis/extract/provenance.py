@@ -22,6 +22,9 @@ QuoteProblem = tuple[int | None, str, str]  # (line, field, message)
 
 _NUMBER = re.compile(rf"(?<![\w.·])[.·]?{NUM}")
 _GROUPED = re.compile(r"(?<![\w.,·])\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+(?![\d.·])")
+# "RR 3,9; p=0,007": a decimal comma (one or two decimals, or a leading zero), never a
+# thousands separator ("41,640")
+_DECIMAL_COMMA = re.compile(r"(?<![\w.,·])(?:\d{1,3},\d{1,2}|0,\d{1,6})(?![\d,.·])")
 _WORD_NUMBER = re.compile(rf"(?i)\b{WORD_NUM}\b")
 _NR = re.compile(r"(?i)\bNR\b|not\s+(?:yet\s+)?(?:been\s+)?reached|not\s+estimable|\bNE\b")
 # the numeric fields of an outcome entry (the contract's section 1), in record order
@@ -59,6 +62,8 @@ def iter_numbers(text: str) -> Iterator[float]:
         value = word_value(m.group(0))
         if value is not None:
             yield float(value)
+    for m in _DECIMAL_COMMA.finditer(text):
+        yield float(m.group(0).replace(",", "."))
 
 
 def entry_numbers(entry: Mapping[str, Any]) -> list[tuple[str, Any]]:
