@@ -426,3 +426,27 @@ def test_a_ratio_in_favor_of_one_group_asks_for_its_contrast() -> None:
     )
     assert rows(draft, "or", "p") == [("EFS", None, 1.4, 0.03), ("OS", None, 1.5, 0.02)]
     assert all("in favor of the home-care arm" in e.check for e in draft.entries)
+
+
+# ---------------------------------------------------------------------------
+# Death inside a composite end point is not overall survival
+
+
+def test_risk_of_progression_or_death_is_pfs_not_os() -> None:
+    draft = extract(
+        RCT + "Drug Q lowered the risk of progression or death by 41% (HR 0.59; 95% CI 0.45-0.77)."
+    )
+    assert rows(draft, "hr") == [("PFS", None, 0.59)]
+
+
+def test_a_hazard_ratio_for_event_or_death_takes_the_sentences_outcome() -> None:
+    draft = extract(
+        RCT + "The 2-year EFS was 61% vs 50% (hazard ratio for event or death, 0.74; 95% CI, "
+        "0.58 to 0.94)."
+    )
+    assert rows(draft, "hr") == [("EFS", None, 0.74)]
+
+
+def test_a_hazard_ratio_for_death_alone_is_os() -> None:
+    draft = extract(RCT + "The hazard ratio for death was 0.81 (95% CI 0.66-0.99).")
+    assert rows(draft, "hr") == [("OS", None, 0.81)]

@@ -2116,18 +2116,44 @@ def _bare_ratios(
         state.entries.append(_entry(name, out, sent, [span], note=note, check=check))
 
 
+# "progression or death", "event or death": death as part of a composite end point
+_COMPOSITE_DEATH = re.compile(
+    r"(?i)\b(progression|relapse|recurrence|events?|failure)\s+(?:or|and/or|and)\s+$"
+)
+
+
+def _composite(text: str, t: Term) -> str | None:
+    """The first part of a composite whose death *t* is ("progression"), else None."""
+    if t.kind != "death" and t.name != "Mortality":
+        return None
+    c = _COMPOSITE_DEATH.search(text[max(0, t.start - 40) : t.start])
+    return c.group(1).lower() if c else None
+
+
 def _ratio_outcome(
     text: str, terms: list[Term], m: re.Match[str], *, kind: str | None = None
 ) -> str | None:
     if m.group("for"):
-        inner = find_terms(m.group("for"))
+        for_text = m.group("for")
+        inner = find_terms(for_text)
         if inner and inner[0].kind == "other":
             return None  # "odds ratio for MRD-negative complete response": no canonical name
-        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", m.group("for")):
+        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", for_text):
             return "PFS"
-        if inner:
+        if inner and not any(_composite(for_text, t) for t in inner):
             return inner[0].name
-        return None
+        if not inner:
+            return None
+        # "hazard ratio for event or death": the sentence's outcome, not OS
+        terms = [t for t in terms if not (m.start() <= t.start < m.end())]
+    elif any(_composite(text, t) == "progression" for t in terms if t.end <= m.start()):
+        # "reduced the risk of progression or death by 38% (HR 0.62 ...)": PFS, when no other
+        # outcome comes between
+        last = [t for t in terms if t.end <= m.start()][-1]
+        if _composite(text, last) == "progression":
+            return "PFS"
+    # death inside a composite ("relapse or death") is not overall survival
+    terms = [t for t in terms if _composite(text, t) is None]
     kind = kind or ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
 
