@@ -450,3 +450,26 @@ def test_a_hazard_ratio_for_event_or_death_takes_the_sentences_outcome() -> None
 def test_a_hazard_ratio_for_death_alone_is_os() -> None:
     draft = extract(RCT + "The hazard ratio for death was 0.81 (95% CI 0.66-0.99).")
     assert rows(draft, "hr") == [("OS", None, 0.81)]
+
+
+def test_a_p_carried_by_the_ratio_is_not_given_to_the_first_arm_too() -> None:
+    draft = extract(
+        "A total of 200 patients were randomly assigned to drug A (n = 100) or drug B "
+        "(n = 100). Median OS was 14.2 vs 9.9 months (P = .003; HR 0.66; 95% CI 0.50-0.87)."
+    )
+    assert [(e.arm, e.get("p")) for e in draft.entries] == [
+        (None, 0.003),
+        ("drug-a", None),
+        ("drug-b", None),
+    ]
+
+
+def test_a_comparisons_p_after_its_medians_goes_to_the_first_arm() -> None:
+    draft = extract(
+        "A total of 200 patients were randomly assigned to drug A (n = 100) or drug B "
+        "(n = 100). Median OS was 14.2 vs 9.9 months (P = .003)."
+    )
+    assert [(e.arm, e.get("median"), e.get("p")) for e in draft.entries] == [
+        ("drug-a", 14.2, 0.003),
+        ("drug-b", 9.9, None),
+    ]

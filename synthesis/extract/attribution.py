@@ -237,6 +237,11 @@ def _with_p(state: State, first: int, arm: str | None, p: Any) -> None:
     e = state.entries[first]
     if e.arm != arm or e.get("p") is not None:
         return
+    if any(
+        r.span == e.span and r.get("p") == p and any(r.get(k) is not None for k in _KINDS)
+        for r in state.entries[:first]
+    ):
+        return  # "12.1 vs 8.3 months (P = .002; HR 0.70 ...)": the ratio's p already
     note = "p of the comparison between the arms"
     state.entries[first] = replace(
         e, fields=(*e.fields, ("p", p)), note=f"{e.note}; {note}" if e.note else note
