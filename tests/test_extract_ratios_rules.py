@@ -473,3 +473,37 @@ def test_a_comparisons_p_after_its_medians_goes_to_the_first_arm() -> None:
         ("drug-a", 14.2, 0.003),
         ("drug-b", 9.9, None),
     ]
+
+
+# ---------------------------------------------------------------------------
+# A sentence about a subgroup: its ratio is not the whole trial's
+
+TWO_ARMS = "A total of 300 patients were randomly assigned to drug A or drug B. "
+
+
+def test_a_sentence_opening_with_a_subgroup_gives_its_ratio_a_subgroup_contrast() -> None:
+    draft = extract(
+        TWO_ARMS + "Among patients with bulky disease, drug A improved PFS (HR 0.58; 95% CI "
+        "0.40-0.84)."
+    )
+    assert rows(draft, "hr", "contrast") == [
+        ("PFS", None, 0.58, "drug A vs drug B, patients with bulky disease")
+    ]
+    assert "subgroup ratio" in draft.entries[0].check
+
+
+def test_a_subgroup_sentence_of_a_study_without_two_arms_is_skipped() -> None:
+    draft = extract(
+        "A total of 300 patients were studied. In patients with bulky disease, PFS was "
+        "shorter (HR 1.58; 95% CI 1.10-2.27)."
+    )
+    assert rows(draft, "hr") == []
+    assert any("subgroup ratio" in c for c in skipped(draft))
+
+
+def test_a_subgroup_after_including_is_a_subgroup() -> None:
+    draft = extract(
+        TWO_ARMS + "The benefit of drug A on PFS was consistent across subgroups, including "
+        "older patients (HR 0.61; 95% CI 0.42-0.89)."
+    )
+    assert rows(draft, "hr") == []

@@ -1721,7 +1721,7 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
 
 # "improved OS in LOT2 (HR, ...": the ratio of a subgroup named right before it
 _IN_SUBGROUP = re.compile(
-    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s](?:[^,;()]|(?<=[A-Za-z0-9])\([^(),;\s]{1,15}\)){0,40}?)\s*[(\[]\s*$"
+    r"\b(?:in|among|including)\s+(?:the\s+)?(?P<sub>[^,;()\s](?:[^,;()]|(?<=[A-Za-z0-9])\([^(),;\s]{1,15}\)){0,40}?)\s*[(\[]\s*$"
 )
 _NOT_SUBGROUP = re.compile(
     r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
@@ -1738,6 +1738,13 @@ _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
 
 
+# "In patients with del(17p), ...", "Among the high-risk subgroup, ...": a sentence about a
+# subgroup
+_RATIO_SUBGROUP_FRAME = re.compile(
+    r"^(?:[A-Z][a-z]+:\s*)?(?:In|Among|For)\s+(?P<f>(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:patients|those|subjects|participants)\s+(?:with|who|aged|older|younger|harbou?ring|"
+    r"having)\b[^,;]{1,80}?|(?:the\s+)?[^,;()]{2,60}?\s+(?:subgroups?|subsets?))\s*,\s"
+)
 _COX = re.compile(r"(?i)\bcox\b|proportional[-\s]hazards?")
 # "...; P = .108; hazard ratio": a p right before a ratio, inside the same parenthesis
 _P_BEFORE = re.compile(
@@ -1882,6 +1889,20 @@ def ratio_entries(
                 _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
                 continue
             contrast = f"{compared.group('c').strip()}, {sub.group('sub').strip()}"
+        frame = _RATIO_SUBGROUP_FRAME.match(text)
+        if contrast is None and frame is not None and frame.end() <= m.start():
+            # "In patients with del(17p), PFS was longer with A than with B (HR 0.30 ...)":
+            # the ratio of a subgroup, not of the whole trial
+            if len(groups.arms) != 2:
+                _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
+                continue
+            a, b = groups.arms
+            contrast = f"{a.label} vs {b.label}, {frame.group('f').strip()}"
+            how = (
+                "subgroup ratio: the contrast names the study's two arms and the subgroup "
+                "the sentence opens with"
+            )
+            check = f"{check}; {how}" if check else how
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
