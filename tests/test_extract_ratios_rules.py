@@ -330,8 +330,7 @@ def test_a_subgroup_named_with_parentheses_is_still_a_subgroup() -> None:
     draft = extract(
         RCT + "Drug Q improved PFS in the del(17p) subgroup (HR 0.30; 95% CI 0.15-0.60)."
     )
-    assert rows(draft, "hr") == []
-    assert any("subgroup ratio" in c for c in skipped(draft))
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.30, "del(17p) subgroup")]
 
 
 def test_a_p_in_scientific_notation_is_left_out_and_the_ratio_kept() -> None:
@@ -486,9 +485,7 @@ def test_a_sentence_opening_with_a_subgroup_gives_its_ratio_a_subgroup_contrast(
         TWO_ARMS + "Among patients with bulky disease, drug A improved PFS (HR 0.58; 95% CI "
         "0.40-0.84)."
     )
-    assert rows(draft, "hr", "contrast") == [
-        ("PFS", None, 0.58, "drug A vs drug B, patients with bulky disease")
-    ]
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.58, "patients with bulky disease")]
     assert "subgroup ratio" in draft.entries[0].check
 
 
@@ -506,4 +503,32 @@ def test_a_subgroup_after_including_is_a_subgroup() -> None:
         TWO_ARMS + "The benefit of drug A on PFS was consistent across subgroups, including "
         "older patients (HR 0.61; 95% CI 0.42-0.89)."
     )
-    assert rows(draft, "hr") == []
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.61, "older patients")]
+
+
+def test_a_subset_analysis_opening_the_sentence_names_the_subgroup() -> None:
+    draft = extract(
+        TWO_ARMS + "In a subset analysis of KRAS-mutant tumors, PFS for drug A versus drug B "
+        "was 4.1 v 3.0 months (HR, 0.82; 95% CI, 0.60 to 1.12)."
+    )
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.82, "KRAS-mutant tumors")]
+
+
+def test_a_subgroup_named_before_the_parenthesis_that_holds_the_ratio() -> None:
+    draft = extract(
+        TWO_ARMS + "A benefit was also seen in patients with renal failure (median PFS, 10 v "
+        "18 months; HR, 0.51; 95% CI, 0.30 to 0.87)."
+    )
+    assert [(e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")] == [
+        (0.51, "patients with renal failure")
+    ]
+
+
+def test_an_outcome_before_the_parenthesis_is_not_a_subgroup() -> None:
+    draft = extract(
+        TWO_ARMS + "No difference in median PFS was observed [drug A = 30 mos., drug B = 31 "
+        "mos., HR = 0.97 (95% CI = 0.70-1.34)]."
+    )
+    assert [(e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")] == [
+        (0.97, None)
+    ]

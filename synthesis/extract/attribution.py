@@ -1725,7 +1725,8 @@ _IN_SUBGROUP = re.compile(
 )
 _NOT_SUBGROUP = re.compile(
     r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
-    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable)\b"
+    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable|"
+    r"both|each|arms?|groups?)\b"
 )
 # "ibrutinib vs other treatments improved OS": the comparison the sentence states
 _COMPARED_BEFORE = re.compile(
@@ -1741,9 +1742,16 @@ _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+
 # "In patients with del(17p), ...", "Among the high-risk subgroup, ...": a sentence about a
 # subgroup
 _RATIO_SUBGROUP_FRAME = re.compile(
-    r"^(?:[A-Z][a-z]+:\s*)?(?:In|Among|For)\s+(?P<f>(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"^(?:[A-Z][a-z]+:\s*)?(?:(?:In|Among|For)\s+(?P<f>(?:the\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:patients|those|subjects|participants)\s+(?:with|who|aged|older|younger|harbou?ring|"
-    r"having)\b[^,;]{1,80}?|(?:the\s+)?[^,;()]{2,60}?\s+(?:subgroups?|subsets?))\s*,\s"
+    r"having|presenting|refractory|receiving)\b[^,;]{1,80}?|(?:the\s+)?[^,;()]{2,60}?\s+"
+    r"(?:subgroups?|subsets?))\s*,\s"
+    # "In a subset analysis of EGFR wild-type tumors, ...", "In a post hoc analysis of ..."
+    r"|(?:In|From)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:subset|subgroup|post[-\s]hoc|"
+    r"exploratory)\s+analys[ie]s\s+(?:of|in|among)\s+(?P<f2>[^,;]{2,80}?)\s*,\s"
+    # "A planned analysis of the secondary AML subgroup demonstrated ..."
+    r"|(?:An?|The)\s+(?:[\w-]+\s+){0,2}?analys[ie]s\s+(?:of|in)\s+(?P<f3>(?:the\s+)?[^,;()]{2,60}?"
+    r"\s+(?:subgroups?|subsets?))\s)"
 )
 _COX = re.compile(r"(?i)\bcox\b|proportional[-\s]hazards?")
 # "...; P = .108; hazard ratio": a p right before a ratio, inside the same parenthesis
@@ -1751,6 +1759,47 @@ _P_BEFORE = re.compile(
     r"[;,(\[]\s*(?:(?i:nominal)\s+)?(?i:p)\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*"
     rf"(?P<p>{NUM}|[.·]\d+)\s*[;,]\s*$"
 )
+
+
+_POPULATION = re.compile(r"(?i)\b(?:patients|those|subjects|participants|subgroups?|subsets?)\b")
+
+
+def _enclosing_paren(text: str, pos: int) -> int | None:
+    """The offset of the parenthesis *pos* is inside (within 150 characters), else None."""
+    depth = 0
+    for i in range(pos - 1, max(-1, pos - 151), -1):
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def _subgroup_of(text: str, m: re.Match[str], groups: Groups) -> tuple[str, int] | None:
+    """The subgroup a ratio at *m* belongs to, as printed, with its offset: named right
+    before the ratio or before the parenthesis it is in ("in patients with X (median PFS,
+    12 v 22 months; HR ..."), or opening the sentence ("In a subset analysis of X, ...")."""
+    sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
+    if sub is None:
+        open_ = _enclosing_paren(text, m.start())
+        if open_ is not None and open_ < m.start() - 1:
+            sub = _IN_SUBGROUP.search(text, max(0, open_ - 60), open_ + 1)
+            if sub is not None and not _POPULATION.search(sub.group("sub")):
+                sub = None  # "no difference in median PFS was observed [A = 31 mos., HR ..."
+    if (
+        sub is not None
+        and not _NOT_SUBGROUP.search(sub.group("sub"))
+        and groups.resolve(sub.group("sub")) is None
+    ):
+        return sub.group("sub").strip(), sub.start()
+    frame = _RATIO_SUBGROUP_FRAME.match(text)
+    if frame is not None and frame.end() <= m.start():
+        f = frame.group("f") or frame.group("f2") or frame.group("f3")
+        return f.strip(), frame.start()
+    return None
 
 
 def _p_before(text: str, pos: int) -> Any:
@@ -1876,33 +1925,25 @@ def ratio_entries(
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
         contrast = _factor_contrast(text, m, groups)
-        sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
-        if (
-            contrast is None
-            and sub is not None
-            and not _NOT_SUBGROUP.search(sub.group("sub"))
-            and groups.resolve(sub.group("sub")) is None
-        ):
-            # "A vs B improved OS in LOT2 (HR, 0.279 ...)": a subgroup's ratio
-            compared = _COMPARED_BEFORE.search(text, 0, sub.start())
-            if compared is None:
+        sub = _subgroup_of(text, m, groups) if contrast is None else None
+        if sub is not None:
+            # "A vs B improved OS in LOT2 (HR, 0.279 ...)", "In patients with del(17p), PFS
+            # was longer with A than with B (HR 0.30 ...)": a subgroup's ratio
+            sub_text, sub_start = sub
+            compared = _COMPARED_BEFORE.search(text, 0, sub_start)
+            if compared is not None:
+                contrast = f"{compared.group('c').strip()}, {sub_text}"
+            elif len(groups.arms) == 2:
+                # the subgroup as printed; which arm is the reference the sentence may not say
+                contrast = sub_text
+                how = (
+                    "subgroup ratio: the contrast is the subgroup the sentence names; add the "
+                    "two arms it compares (experimental vs reference)"
+                )
+                check = f"{check}; {how}" if check else how
+            else:
                 _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
                 continue
-            contrast = f"{compared.group('c').strip()}, {sub.group('sub').strip()}"
-        frame = _RATIO_SUBGROUP_FRAME.match(text)
-        if contrast is None and frame is not None and frame.end() <= m.start():
-            # "In patients with del(17p), PFS was longer with A than with B (HR 0.30 ...)":
-            # the ratio of a subgroup, not of the whole trial
-            if len(groups.arms) != 2:
-                _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
-                continue
-            a, b = groups.arms
-            contrast = f"{a.label} vs {b.label}, {frame.group('f').strip()}"
-            how = (
-                "subgroup ratio: the contrast names the study's two arms and the subgroup "
-                "the sentence opens with"
-            )
-            check = f"{check}; {how}" if check else how
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
