@@ -532,3 +532,11 @@ def test_an_outcome_before_the_parenthesis_is_not_a_subgroup() -> None:
     assert [(e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")] == [
         (0.97, None)
     ]
+
+
+def test_the_levels_compared_inside_the_ratios_parenthesis_join_the_contrast() -> None:
+    draft = extract(
+        SERIES + "Older age (≥70 vs <70 years; HR 1.8; 95% CI 1.3-2.5) was an independent "
+        "prognostic factor for OS."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 1.8, "Older age (≥70 vs <70 years)")]

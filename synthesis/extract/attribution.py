@@ -1587,7 +1587,9 @@ _FACTOR_CONTRASTS = (
 # "although late relapse (HR 0.21 ...) was associated with lower mortality"
 _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
-    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?$"
+    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?"
+    # "Older age (≥70 vs <70 years; HR 1.8 ...": the levels compared, inside the parenthesis
+    r"(?:(?P<spec>[^()\[\];,]{0,30}?\s(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
 )
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
@@ -1692,6 +1694,8 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
             contrast = re.sub(
                 r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip()
             )
+            if c.group("spec"):
+                contrast = f"{contrast} ({c.group('spec').strip()})"
             # "Multivariate Cox regression identified elevated LDH (HR ...": the factor only
             contrast = re.sub(
                 r"(?i)^.*\b(?:identified|included|including|revealed)\s+", "", contrast
