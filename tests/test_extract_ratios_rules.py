@@ -540,3 +540,18 @@ def test_the_levels_compared_inside_the_ratios_parenthesis_join_the_contrast() -
         "prognostic factor for OS."
     )
     assert rows(draft, "hr", "contrast") == [("OS", None, 1.8, "Older age (≥70 vs <70 years)")]
+
+
+def test_a_ci_level_printed_after_ci() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR = 0.64, CI 95% 0.50–0.82).")
+    assert rows(draft, "hr", "ci") == [("PFS", None, 0.64, [0.50, 0.82])]
+
+
+def test_ci_bounds_separated_by_a_semicolon_in_brackets() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.64 [0.50; 0.82]).")
+    assert rows(draft, "hr", "ci") == [("PFS", None, 0.64, [0.50, 0.82])]
+
+
+def test_a_p_in_its_own_parenthesis_after_the_ratios() -> None:
+    draft = extract(RCT + "PFS was longer with drug Q (HR 0.64; 95% CI 0.50-0.82) (P < .001).")
+    assert rows(draft, "hr", "p") == [("PFS", None, 0.64, "<0.001")]

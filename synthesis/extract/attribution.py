@@ -1858,7 +1858,7 @@ def ratio_entries(
         fields: list[tuple[str, Any]] = [(kind, value)]
         note = None
         lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
-        for alt in ("3", "4", "5"):
+        for alt in ("3", "4", "5", "6", "7"):
             if lo is None and m.groupdict().get(f"lo{alt}") is not None:
                 lo, hi = m.group(f"lo{alt}"), m.group(f"hi{alt}")
                 lvl = m.groupdict().get(f"lvl{alt}")
@@ -1908,6 +1908,12 @@ def ratio_entries(
             p = _p_before(text, m.start())
             if p is not None:
                 fields.append(("p", p))
+        commas = [x for x in (m.group("v"), m.group("p")) if x and "," in x]
+        if commas:
+            # "RR 3,9; p=0,007": the note prints the numbers as read (validate finds them)
+            read = "; ".join(f"{x} as {num_text(x.replace(',', '.'))}" for x in commas)
+            comma = f"decimal comma read: {read}"
+            note = f"{note}; {comma}" if note else comma
         if m.group("per") or m.group("per0"):
             per = f"ratio per {m.group('per') or m.group('per0')}"
             note = f"{note}; {per}" if note else per

@@ -353,9 +353,15 @@ RATIO = re.compile(
     rf"(?P<hi4>{NUM})"
     rf"|(?P<lvl5>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*(?i:confidence\s+limits)\s*[:=,]?\s*(?P<lo5>{NUM})"
     rf"\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi5>{NUM})"
+    # "CI 95% 0.49–0.78": the level after "CI"
+    rf"|(?:CI|(?i:confidence\s+interval))\s*(?P<lvl6>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*[:=,]?\s*"
+    rf"(?P<lo6>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi6>{NUM})"
+    # "[0.49; 0.78]", "95% CI 0.49; 0.78)": a semicolon between the bounds, closed at once
+    rf"|(?:(?P<lvl7>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*CI\s*[:=,]?\s*)?(?P<lo7>{NUM})\s*;\s*"
+    rf"(?P<hi7>{NUM})(?=\s*[)\]])"
     rf"|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
-    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
+    r"(?:\s*[;,)\]]?\s*[;,(\[]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
     r"(?:(?i:log-?rank)\s+)?(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>0,\d{{1,6}}(?![\d,])|{NUM}|[.·]\d+))?"
 )
