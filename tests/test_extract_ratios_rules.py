@@ -555,3 +555,15 @@ def test_ci_bounds_separated_by_a_semicolon_in_brackets() -> None:
 def test_a_p_in_its_own_parenthesis_after_the_ratios() -> None:
     draft = extract(RCT + "PFS was longer with drug Q (HR 0.64; 95% CI 0.50-0.82) (P < .001).")
     assert rows(draft, "hr", "p") == [("PFS", None, 0.64, "<0.001")]
+
+
+def test_a_factor_named_with_an_abbreviation_in_parentheses() -> None:
+    draft = extract(
+        SERIES + "High-risk (HR) karyotype was associated with shorter OS (HR 2.1; 95% CI 1.4-3.2)."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 2.1, "High-risk (HR) karyotype")]
+
+
+def test_a_count_after_or_is_not_an_odds_ratio() -> None:
+    draft = extract(RCT + "The ORR was 45% with drug Q (OR 12 patients).")
+    assert [e for e in draft.entries if e.get("or") is not None] == []

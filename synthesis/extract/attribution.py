@@ -47,7 +47,18 @@ from .numbers import (
     ratio_kind,
     unit_name,
 )
-from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
+from .text import (
+    NUM,
+    NUMBER,
+    PAREN,
+    PEOPLE,
+    Num,
+    Sentence,
+    int_value,
+    num_text,
+    number,
+    short,
+)
 
 Span = tuple[int, int]
 _RESPECTIVELY = re.compile(r"(?i)\bres-?\s?pectively\b")  # "res-pectively": a line break
@@ -1553,15 +1564,17 @@ _ANALYSIS = (
     r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
 )
 # the patient groups a ratio compares when they are defined by a factor, not by treatment
+# "High-risk (HR) disease": an abbreviation in parentheses inside a factor's name
+_ABBREV = r"\([A-Za-z][\w+/-]{0,9}\)"
 _FACTOR_CONTRASTS = (
     # "Elevated EBV DNA was associated with inferior PFS (HR ...)"
     re.compile(
-        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were|remained|is|are)\s+"
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z](?:[^,;()]|{_ABBREV}){{1,60}}?)\s+(?:was|were|remained|is|are)\s+"
         r"(?:\w+\s+)?(?:associated|correlated)\s+with\b"
     ),
     # "TP53 mutation predicted shorter overall survival (HR ...)"
     re.compile(
-        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:predicted|was\s+an?\s+"
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z](?:[^,;()]|{_ABBREV}){{1,60}}?)\s+(?:predicted|was\s+an?\s+"
         r"(?:independent\s+)?(?:predictor|prognostic\s+factor))\b"
     ),
     # "Patients with prior nephrectomy had longer PFS (HR ...)"
@@ -1757,6 +1770,7 @@ _RATIO_SUBGROUP_FRAME = re.compile(
     r"|(?:An?|The)\s+(?:[\w-]+\s+){0,2}?analys[ie]s\s+(?:of|in)\s+(?P<f3>(?:the\s+)?[^,;()]{2,60}?"
     r"\s+(?:subgroups?|subsets?))\s)"
 )
+_PEOPLE_AFTER = re.compile(rf"\s*(?:{PEOPLE}|patients?|pts)\b", re.I)
 _COX = re.compile(r"(?i)\bcox\b|proportional[-\s]hazards?")
 # "...; P = .108; hazard ratio": a p right before a ratio, inside the same parenthesis
 _P_BEFORE = re.compile(
@@ -1853,6 +1867,8 @@ def ratio_entries(
             # "the HR was 0.62 for PFS (P = .01) and 0.70 for OS": each value labelled
             listed_end = _ratio_for_items(sent, state, groups, m)
             continue
+        if _PEOPLE_AFTER.match(text, m.end("v")):
+            continue  # "ORR was 45% (OR 12 patients)": a count, not a ratio
         kind = ratio_kind(m.group("kind"))
         value = number(m.group("v").replace(",", "."))  # "RR 3,9": a decimal comma
         fields: list[tuple[str, Any]] = [(kind, value)]
