@@ -143,7 +143,8 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
         if not terms:
             # "Similar results were recorded in landmark analyses (HR, 0.52; ...)": a ratio
             # in a sentence that names no outcome continues the sentence before's
-            if carried is not None and RATIO.search(s.text):
+            # (or names its outcome in the ratio: "the HR for progression was 0.51")
+            if RATIO.search(s.text):
                 ratio_entries(s, terms, state, groups, carried=carried)
             carried = None
             continue

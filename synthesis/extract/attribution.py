@@ -32,8 +32,33 @@ from synthesis.records.normalize import events_from_percent, printed_decimals
 
 from .groups import DraftArm, Groups
 from .model import DraftEntry
-from .numbers import MEDIAN_VALUE, NR, RATIO, Term, Value, find_terms, ratio_kind, unit_name
-from .text import NUM, NUMBER, PAREN, Num, Sentence, int_value, num_text, number, short
+from .numbers import (
+    BARE_RATIO,
+    MEDIAN_VALUE,
+    NR,
+    RATIO,
+    RATIO_FOR_ITEM,
+    RATIO_FOR_NEXT,
+    RATIO_LIST_TAIL,
+    RATIO_LIST_VALUE,
+    Term,
+    Value,
+    find_terms,
+    ratio_kind,
+    unit_name,
+)
+from .text import (
+    NUM,
+    NUMBER,
+    PAREN,
+    PEOPLE,
+    Num,
+    Sentence,
+    int_value,
+    num_text,
+    number,
+    short,
+)
 
 Span = tuple[int, int]
 _RESPECTIVELY = re.compile(r"(?i)\bres-?\s?pectively\b")  # "res-pectively": a line break
@@ -193,10 +218,16 @@ def _unknown_group(groups: Groups, text: str) -> str | None:
 
 # "(9 vs. 2 months; P < .001)": the p of a comparison printed right after its values
 _P_AFTER = re.compile(
-    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*(?:,?\s*respectively\s*)?[;,(\[]?\s*"
-    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
-    rf"(?:log-rank\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
+    r"\s*(?:months?|mos?\.?|years?|weeks?|days?|%)?\s*"
+    # "... of patients for A and B, respectively [P = .48]": the words up to "respectively"
+    r"(?:[^;()\[\]\d]{0,80}?\brespectively\s*)?[;,(\[]?\s*"
+    r"(?:(?i:two|one|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?(?:(?i:nominal)\s+)?"
+    rf"(?:(?i:log-rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+)"
 )
+
+
+# "1.2 x 10-6", "3.4 × 10^-5", "2.1E-7": the rest of a number in scientific notation
+_SCIENTIFIC = re.compile(r"\s*(?:[x×*]\s*10\s*(?:\^|-|−|–|‐)|[eE][-−]\d)")
 
 
 def _p_after(text: str, pos: int) -> Any:
@@ -205,7 +236,7 @@ def _p_after(text: str, pos: int) -> Any:
     if m is None:
         return None
     p_text = num_text(m.group("p"))
-    if float(p_text) > 1:
+    if float(p_text) > 1 or _SCIENTIFIC.match(text, m.end()):
         return None
     return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
@@ -217,6 +248,11 @@ def _with_p(state: State, first: int, arm: str | None, p: Any) -> None:
     e = state.entries[first]
     if e.arm != arm or e.get("p") is not None:
         return
+    if any(
+        r.span == e.span and r.get("p") == p and any(r.get(k) is not None for k in _KINDS)
+        for r in state.entries[:first]
+    ):
+        return  # "12.1 vs 8.3 months (P = .002; HR 0.70 ...)": the ratio's p already
     note = "p of the comparison between the arms"
     state.entries[first] = replace(
         e, fields=(*e.fields, ("p", p)), note=f"{e.note}; {note}" if e.note else note
@@ -1671,15 +1707,17 @@ _ANALYSIS = (
     r"\s+(?:Cox\s+)?(?:regression\s+)?(?:analysis|analyses|model)\s*,?\s*)?"
 )
 # the patient groups a ratio compares when they are defined by a factor, not by treatment
+# "High-risk (HR) disease": an abbreviation in parentheses inside a factor's name
+_ABBREV = r"\([A-Za-z][\w+/-]{0,9}\)"
 _FACTOR_CONTRASTS = (
     # "Elevated EBV DNA was associated with inferior PFS (HR ...)"
     re.compile(
-        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:was|were)\s+(?:\w+\s+)?"
-        r"(?:associated|correlated)\s+with\b"
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z](?:[^,;()]|{_ABBREV}){{1,60}}?)\s+(?:was|were|remained|is|are)\s+"
+        r"(?:\w+\s+)?(?:associated|correlated)\s+with\b"
     ),
     # "TP53 mutation predicted shorter overall survival (HR ...)"
     re.compile(
-        rf"^{_ANALYSIS}(?P<c>[A-Za-z][^,;()]{{1,60}}?)\s+(?:predicted|was\s+an?\s+"
+        rf"^{_ANALYSIS}(?P<c>[A-Za-z](?:[^,;()]|{_ABBREV}){{1,60}}?)\s+(?:predicted|was\s+an?\s+"
         r"(?:independent\s+)?(?:predictor|prognostic\s+factor))\b"
     ),
     # "Patients with prior nephrectomy had longer PFS (HR ...)"
@@ -1705,12 +1743,16 @@ _FACTOR_CONTRASTS = (
 # "although late relapse (HR 0.21 ...) was associated with lower mortality"
 _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
-    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?$"
+    r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?"
+    # "Older age (≥70 vs <70 years; HR 1.8 ...": the levels compared, inside the parenthesis
+    r"(?:(?P<spec>[^()\[\];,]{0,30}?\s(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
 )
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
     r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
-    r"\s*(?:was|were)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic)"
+    r"\s*(?:(?:was|were|remained)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic|"
+    r"predictors?|(?:risk\s+)?factors?)|(?:\w+\s+)?predicted\b|as\s+(?:\w+\s+){0,3}"
+    r"(?:predictors?|factors?)\b)"
 )
 # "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
 _AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
@@ -1721,9 +1763,86 @@ _WITH_FACTOR = re.compile(
 )
 
 
+# "Negative predictors for survival were: A (RR 2.0 ...), B (RR 1.3 ...) and C (...)":
+# a list of factors, each followed by its ratio
+_FACTOR_LIST = re.compile(
+    r"(?i)\b(?:predictors?|factors?|variables?|covariates?|determinants?)\b[^.;:()]{0,80}?"
+    r"(?:\b(?:were|was|included|are)\b\s*:?|:)\s*"
+)
+_LIST_VERB = re.compile(
+    r"(?i)\b(?:was|were|is|are|had|has|have|showed|improved|prolonged|reduced|increased|"
+    r"decreased|achieved|received|compared)\b"
+)
+_ITEM_LEAD = re.compile(r"(?i)^(?:(?:and|or)\s+)?(?:\(?\d{1,2}\)\s*)?")
+
+
+def _list_item(text: str, low: int, pos: int) -> str | None:
+    """The item of a list that ends right before the parenthesis at *pos* ("..., a spleen
+    size >22 cm (RR ..."), from the last comma, semicolon, colon or "and" outside
+    parentheses after *low*; None when it is empty or reads as a clause."""
+    depth = 0
+    i = pos
+    start = low
+    while i > low:
+        i -= 1
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                # an unclosed "(" of a former item ends the item ("(1) age ... ("):
+                # only an enumerator is skipped over
+                if not re.match(r"\(\d{1,2}\)", text[i : i + 4]):
+                    start = i + 1
+                    break
+            else:
+                depth -= 1
+        elif depth == 0 and ch in ",;:":
+            start = i + 1
+            break
+        elif (
+            depth == 0
+            and text[i : i + 5] == " and "
+            and i + 5 <= pos
+            and text[:i].rstrip().endswith((")", "]"))
+        ):
+            # "A (RR 1.3 ...) and B (": "and" after a former item's ratio
+            start = i + 5
+            break
+    item = _ITEM_LEAD.sub("", text[start:pos].strip()).strip()
+    if not item or len(item) > 90 or _LIST_VERB.search(item) or not re.search("[A-Za-z]", item):
+        return None
+    return item
+
+
+def _listed_factor(text: str, pos: int) -> str | None:
+    """The factor of a ratio at *pos* that a list of factors introduces, else None."""
+    intros = list(_FACTOR_LIST.finditer(text, 0, pos))
+    if not intros:
+        return None
+    low = intros[-1].end()
+    # only list items between the introduction and the ratio: a verb outside the items'
+    # parentheses ("factors were balanced; OS was longer with A (HR ...") ends the list
+    if _LIST_VERB.search(re.sub(r"\([^()]*\)", "", text[low:pos])):
+        return None
+    return _list_item(text, low, pos)
+
+
+_PATIENTS_WITH = re.compile(
+    r"\b(?:for|in|among)\s+(?P<c>(?:patients|those|subjects)\s+(?:with|without|who|aged)\b"
+    r"[^,;()]{1,60}?)\s*[(\[]\s*$"
+)
+
+
 def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
+    pos = m.start()
+    while pos > 0 and text[pos - 1] in " ([":
+        pos -= 1
+    listed = _listed_factor(text, pos) if pos < m.start() else None
+    if listed is not None:
+        return listed
     if not (groups.arms and groups.named(before)):
         near = before[-80:]
         c = _FACTOR_BEFORE_PAREN.search(near)
@@ -1731,11 +1850,22 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
             contrast = re.sub(
                 r"(?i)^(?:although|while|whereas|and|but)\s+", "", c.group("c").strip()
             )
+            if c.group("spec"):
+                contrast = f"{contrast} ({c.group('spec').strip()})"
+            # "Multivariate Cox regression identified elevated LDH (HR ...": the factor only
+            contrast = re.sub(
+                r"(?i)^.*\b(?:identified|included|including|revealed)\s+", "", contrast
+            )
             frame = _AMONG_FRAME.match(text)
             if frame is not None and frame.end() <= m.start() and frame.group("f") not in contrast:
                 contrast = f"{contrast}, among {frame.group('f')}"
             return contrast
         c = _WITH_FACTOR.search(near)
+        if c is not None:
+            return c.group("c").strip()
+    if not groups.arms:
+        # a study without arms: "OS was shorter for patients with secondary AML (HR ...)"
+        c = _PATIENTS_WITH.search(before[-100:])
         if c is not None:
             return c.group("c").strip()
     for rx in _FACTOR_CONTRASTS:
@@ -1751,11 +1881,12 @@ def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
 
 # "improved OS in LOT2 (HR, ...": the ratio of a subgroup named right before it
 _IN_SUBGROUP = re.compile(
-    r"\b(?:in|among)\s+(?:the\s+)?(?P<sub>[^,;()\s][^,;()]{0,40}?)\s*[(\[]\s*$"
+    r"\b(?:in|among|including)\s+(?:the\s+)?(?P<sub>[^,;()\s](?:[^,;()]|(?<=[A-Za-z0-9])\([^(),;\s]{1,15}\)){0,40}?)\s*[(\[]\s*$"
 )
 _NOT_SUBGROUP = re.compile(
     r"(?i)\b(?:analys[ie]s|models?|regression|population|overall|whole|entire|all|total|"
-    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable)\b"
+    r"intention|ITT|study|trial|cohort|comparison|favou?r|terms|multivariate|multivariable|"
+    r"both|each|arms?|groups?)\b"
 )
 # "ibrutinib vs other treatments improved OS": the comparison the sentence states
 _COMPARED_BEFORE = re.compile(
@@ -1766,6 +1897,81 @@ _COMPARED_BEFORE = re.compile(
 _RANGE_NEXT = re.compile(r"\s*(?:-|‐|‑|–|—|−|to)\s*\d")
 # "95% CI for the hazard ratio": what follows is the interval, not the estimate
 _CI_FOR = re.compile(r"(?i)(?:\bCI|confidence\s+interval|C\.I\.)\s*(?:for|of)\s+(?:the\s+)?$")
+
+
+# "In patients with del(17p), ...", "Among the high-risk subgroup, ...": a sentence about a
+# subgroup
+_RATIO_SUBGROUP_FRAME = re.compile(
+    r"^(?:[A-Z][a-z]+:\s*)?(?:(?:In|Among|For)\s+(?P<f>(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:patients|those|subjects|participants)\s+(?:with|who|aged|older|younger|harbou?ring|"
+    r"having|presenting|refractory|receiving)\b[^,;]{1,80}?|(?:the\s+)?[^,;()]{2,60}?\s+"
+    r"(?:subgroups?|subsets?))\s*,\s"
+    # "In a subset analysis of EGFR wild-type tumors, ...", "In a post hoc analysis of ..."
+    r"|(?:In|From)\s+(?:a|the)\s+(?:[\w-]+\s+){0,2}?(?:subset|subgroup|post[-\s]hoc|"
+    r"exploratory)\s+analys[ie]s\s+(?:of|in|among)\s+(?P<f2>[^,;]{2,80}?)\s*,\s"
+    # "A planned analysis of the secondary AML subgroup demonstrated ..."
+    r"|(?:An?|The)\s+(?:[\w-]+\s+){0,2}?analys[ie]s\s+(?:of|in)\s+(?P<f3>(?:the\s+)?[^,;()]{2,60}?"
+    r"\s+(?:subgroups?|subsets?))\s)"
+)
+_PEOPLE_AFTER = re.compile(rf"\s*(?:{PEOPLE}|patients?|pts)\b", re.I)
+_COX = re.compile(r"(?i)\bcox\b|proportional[-\s]hazards?")
+# "...; P = .108; hazard ratio": a p right before a ratio, inside the same parenthesis
+_P_BEFORE = re.compile(
+    r"[;,(\[]\s*(?:(?i:nominal)\s+)?(?i:p)\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*"
+    rf"(?P<p>{NUM}|[.·]\d+)\s*[;,]\s*$"
+)
+
+
+_POPULATION = re.compile(r"(?i)\b(?:patients|those|subjects|participants|subgroups?|subsets?)\b")
+
+
+def _enclosing_paren(text: str, pos: int) -> int | None:
+    """The offset of the parenthesis *pos* is inside (within 150 characters), else None."""
+    depth = 0
+    for i in range(pos - 1, max(-1, pos - 151), -1):
+        ch = text[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def _subgroup_of(text: str, m: re.Match[str], groups: Groups) -> tuple[str, int] | None:
+    """The subgroup a ratio at *m* belongs to, as printed, with its offset: named right
+    before the ratio or before the parenthesis it is in ("in patients with X (median PFS,
+    12 v 22 months; HR ..."), or opening the sentence ("In a subset analysis of X, ...")."""
+    sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
+    if sub is None:
+        open_ = _enclosing_paren(text, m.start())
+        if open_ is not None and open_ < m.start() - 1:
+            sub = _IN_SUBGROUP.search(text, max(0, open_ - 60), open_ + 1)
+            if sub is not None and not _POPULATION.search(sub.group("sub")):
+                sub = None  # "no difference in median PFS was observed [A = 31 mos., HR ..."
+    if (
+        sub is not None
+        and not _NOT_SUBGROUP.search(sub.group("sub"))
+        and groups.resolve(sub.group("sub")) is None
+    ):
+        return sub.group("sub").strip(), sub.start()
+    frame = _RATIO_SUBGROUP_FRAME.match(text)
+    if frame is not None and frame.end() <= m.start():
+        f = frame.group("f") or frame.group("f2") or frame.group("f3")
+        return f.strip(), frame.start()
+    return None
+
+
+def _p_before(text: str, pos: int) -> Any:
+    """The p printed right before the ratio at *pos*, inside its parenthesis, else None."""
+    m = _P_BEFORE.search(text[max(0, pos - 40) : pos])
+    if m is None:
+        return None
+    p_text = num_text(m.group("p"))
+    if float(p_text) > 1:
+        return None
+    return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
 
 def ratio_entries(
@@ -1783,12 +1989,40 @@ def ratio_entries(
     is drafted with a ``# check:`` comment.
     """
     text = sent.text
+    first = len(state.entries)
+    listed_end = 0
     for m in RATIO.finditer(text):
+        if m.start() < listed_end:
+            continue
+        tail = RATIO_LIST_TAIL.match(text, m.end())
+        if tail is not None:
+            # "HR 0.60 and 0.75, respectively": a list of ratios, one per outcome named
+            listed_end = tail.end()
+            _ratio_list(sent, terms, state, groups, m, tail.end())
+            continue
+        if (
+            m.group("for") is None
+            and m.group("lo") is None
+            and m.group("ulo") is None
+            and m.group("p") is None
+            and RATIO_FOR_ITEM.match(text, m.end())
+        ):
+            # "the HR was 0.62 for PFS (P = .01) and 0.70 for OS": each value labelled
+            listed_end = _ratio_for_items(sent, state, groups, m)
+            continue
+        if _PEOPLE_AFTER.match(text, m.end("v")):
+            continue  # "ORR was 45% (OR 12 patients)": a count, not a ratio
         kind = ratio_kind(m.group("kind"))
-        value = number(m.group("v"))
+        value = number(m.group("v").replace(",", "."))  # "RR 3,9": a decimal comma
         fields: list[tuple[str, Any]] = [(kind, value)]
         note = None
         lo, hi, lvl = m.group("lo"), m.group("hi"), m.group("lvl")
+        for alt in ("3", "4", "5", "6", "7"):
+            if lo is None and m.groupdict().get(f"lo{alt}") is not None:
+                lo, hi = m.group(f"lo{alt}"), m.group(f"hi{alt}")
+                lvl = m.groupdict().get(f"lvl{alt}")
+                if lvl is None:
+                    note = "CI level not printed; the default 0.95 is assumed"
         if lo is None and m.group("ulo") is not None:
             lo, hi = m.group("ulo"), m.group("uhi")
             lvl = m.group("lvl0")
@@ -1822,11 +2056,33 @@ def ratio_entries(
             continue
         if m.group("p") is not None:
             op = m.group("op")
-            p_text = num_text(m.group("p"))
-            if float(p_text) > 1:
-                continue
-            fields.append(("p", number(m.group("p")) if op == "=" else f"{op}{p_text}"))
-        name = _ratio_outcome(text, terms, m)
+            p_printed = m.group("p").replace(",", ".")  # "p=0,007": a decimal comma
+            p_text = num_text(p_printed)
+            # "P = 1.2 x 10-6": a p in scientific notation is not drafted (the ratio is)
+            if float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
+                fields.append(("p", number(p_printed) if op == "=" else f"{op}{p_text}"))
+        else:
+            # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
+            # before the ratio, in its parenthesis
+            p = _p_before(text, m.start())
+            if p is not None:
+                fields.append(("p", p))
+        commas = [x for x in (m.group("v"), m.group("p")) if x and "," in x]
+        if commas:
+            # "RR 3,9; p=0,007": the note prints the numbers as read (validate finds them)
+            read = "; ".join(f"{x} as {num_text(x.replace(',', '.'))}" for x in commas)
+            comma = f"decimal comma read: {read}"
+            note = f"{note}; {comma}" if note else comma
+        if m.group("per") or m.group("per0"):
+            per = f"ratio per {m.group('per') or m.group('per0')}"
+            note = f"{note}; {per}" if note else per
+        if kind == "rr" and _COX.search(text):
+            # "In multivariate Cox analysis ... (RR 2.0, P<0.0001)": a Cox model's relative
+            # risk is a hazard ratio
+            fields[0] = ("hr", value)
+            rr = "printed RR from a Cox model, recorded as a hazard ratio"
+            note = f"{note}; {rr}" if note else rr
+        name = _ratio_outcome(text, terms, m, kind=fields[0][0])
         check = None
         if name is None and carried is not None and not terms:
             name = carried
@@ -1838,43 +2094,303 @@ def ratio_entries(
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
         contrast = _factor_contrast(text, m, groups)
-        sub = _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start())
-        if (
-            contrast is None
-            and sub is not None
-            and not _NOT_SUBGROUP.search(sub.group("sub"))
-            and groups.resolve(sub.group("sub")) is None
-        ):
-            # "A vs B improved OS in LOT2 (HR, 0.279 ...)": a subgroup's ratio
-            compared = _COMPARED_BEFORE.search(text, 0, sub.start())
-            if compared is None:
+        sub = _subgroup_of(text, m, groups) if contrast is None else None
+        if sub is not None:
+            # "A vs B improved OS in LOT2 (HR, 0.279 ...)", "In patients with del(17p), PFS
+            # was longer with A than with B (HR 0.30 ...)": a subgroup's ratio
+            sub_text, sub_start = sub
+            compared = _COMPARED_BEFORE.search(text, 0, sub_start)
+            if compared is not None:
+                contrast = f"{compared.group('c').strip()}, {sub_text}"
+            elif len(groups.arms) == 2:
+                # the subgroup as printed; which arm is the reference the sentence may not say
+                contrast = sub_text
+                how = (
+                    "subgroup ratio: the contrast is the subgroup the sentence names; add the "
+                    "two arms it compares (experimental vs reference)"
+                )
+                check = f"{check}; {how}" if check else how
+            else:
                 _skip(state, sent, "a subgroup ratio whose contrast is not stated", *span)
                 continue
-            contrast = f"{compared.group('c').strip()}, {sub.group('sub').strip()}"
         if contrast is not None:
             fields.append(("contrast", contrast))
         adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
-        if adjusted or m.group("kind").startswith("a"):
+        if adjusted or m.group("kind").startswith("a") or m.group("adjfor"):
             fields.append(("adjusted", True))
         if adjusted and contrast is None and not groups.arms:
             # a multivariate ratio in a study without arms compares the levels of a factor;
             # without its contrast it would be pooled as a treatment effect
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
+        if contrast is None and not groups.arms and check is None:
+            # the groups of the study were not found: the ratio compares two groups the
+            # reviewer names (its value, CI and p are read as printed)
+            check = (
+                "no contrast found: the study's groups were not identified; name the two "
+                "groups this ratio compares in `contrast`"
+            )
         state.entries.append(_entry(name, fields, sent, [span], note=note, check=check))
+    _bare_ratios(sent, terms, state, groups, first)
 
 
-def _ratio_outcome(text: str, terms: list[Term], m: re.Match[str]) -> str | None:
+def _ratio_list(
+    sent: Sentence, terms: list[Term], state: State, groups: Groups, m: re.Match[str], end: int
+) -> None:
+    """ "The HRs for PFS and OS were 0.60 (95% CI ...) and 0.75 (95% CI ...), respectively":
+    each value goes to the outcome named in the same place of the sentence's list of
+    outcomes; when the counts differ, nothing is drafted."""
+    text = sent.text
+    kind = ratio_kind(m.group("kind"))
+    values = list(RATIO_LIST_VALUE.finditer(text, m.start("v"), end))
+    wanted = ("time",) if kind == "hr" else ("binary",)
     if m.group("for"):
-        inner = find_terms(m.group("for"))
+        named = [t.name for t in find_terms(m.group("for"))]
+    else:
+        named = [t.name for t in terms if t.end <= m.start() and t.kind in wanted]
+    names = list(dict.fromkeys(named))
+    span = (m.start(), end)
+    if len(names) != len(values) or len(values) < 2:
+        _skip(state, sent, "ratios listed with 'respectively' whose outcomes do not match", *span)
+        return
+    contrast = _factor_contrast(text, m, groups)
+    if contrast is None and _IN_SUBGROUP.search(text, max(0, m.start() - 60), m.start()):
+        _skip(state, sent, "a subgroup's ratios whose contrast is not stated", *span)
+        return
+    adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+    for name, v in zip(names, values, strict=True):
+        value = number(v.group("v"))
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        if v.group("lo") is not None:
+            if re.fullmatch(NR, v.group("hi")):
+                continue
+            lo_v, hi_v = number(v.group("lo")), number(v.group("hi"))
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if float(v.group("lvl")) != 95:
+                fields.append(("ci_level", Num(str(float(v.group("lvl")) / 100))))
+        if float(value) <= 0:
+            continue
+        if contrast is not None:
+            fields.append(("contrast", contrast))
+        if adjusted:
+            fields.append(("adjusted", True))
+        state.entries.append(_entry(name, fields, sent, [(v.start(), v.end())]))
+
+
+def _ratio_for_items(sent: Sentence, state: State, groups: Groups, m: re.Match[str]) -> int:
+    """ "The HR was 0.62 for PFS (P = .01) and 0.70 for OS (P = .04)": one ratio per value,
+    each for the outcome its label names. A label that names no outcome ("4.13 for low
+    risk") is a category of a factor: nothing of the list is drafted. Returns the end of
+    the list."""
+    text = sent.text
+    kind = ratio_kind(m.group("kind"))
+    items: list[tuple[re.Match[str], re.Match[str]]] = []
+    value_m: re.Match[str] = m
+    pos = m.end()
+    while True:
+        item = RATIO_FOR_ITEM.match(text, pos)
+        if item is None:
+            break
+        items.append((value_m, item))
+        nxt = RATIO_FOR_NEXT.match(text, item.end())
+        if nxt is None:
+            break
+        value_m, pos = nxt, nxt.end()
+    end = items[-1][1].end()
+    named = []
+    for _, item in items:
+        # "for overall survival from CR": the time outcome first, else the one rate
+        found = find_terms(item.group("label"))
+        times = {t.name for t in found if t.kind == "time"}
+        rates = {t.name for t in found if t.kind == "binary"}
+        one = times if times else (rates if kind != "hr" else set())
+        named.append(one.pop() if len(one) == 1 else None)
+    span = (m.start(), end)
+    if None in named or len(set(named)) != len(named):
+        _skip(state, sent, "ratios for labels that name no outcome (categories?)", *span)
+        return end
+    contrast = _factor_contrast(text, m, groups)
+    check = None
+    if contrast is None and m.group("favor"):
+        check = f'the ratio is "{m.group("favor")}": name the two groups it compares in `contrast`'
+    elif contrast is None and not groups.arms:
+        _skip(state, sent, "a ratio whose contrast is not stated", *span)
+        return end
+    adjusted = re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) is not None
+    for name, (vm, item) in zip(named, items, strict=True):
+        value = number(vm.group("v"))
+        if float(value) <= 0:
+            continue
+        fields: list[tuple[str, Any]] = [(kind, value)]
+        if item.group("p") is not None:
+            p_text = num_text(item.group("p"))
+            if float(p_text) <= 1:
+                op = item.group("op")
+                fields.append(("p", number(item.group("p")) if op == "=" else f"{op}{p_text}"))
+        if contrast is not None:
+            fields.append(("contrast", contrast))
+        if adjusted:
+            fields.append(("adjusted", True))
+        state.entries.append(_entry(name, fields, sent, [(vm.start("v"), item.end())], check=check))
+    return end
+
+
+# what a parenthesis of a median, a rate or a count is labelled with, not a ratio's
+_NOT_A_RATIO_ITEM = re.compile(r"(?i)\b(?:median|mean|rates?|range|IQR)\b|%")
+_KINDS = ("hr", "or", "rr")
+
+
+def _bare_ratios(
+    sent: Sentence, terms: list[Term], state: State, groups: Groups, first: int
+) -> None:
+    """Ratios printed without their label: "(HR, 0.60; P < .0001) and OS (0.67; P = .0162)"
+    (the kind of the ratio before them in the sentence), or "(2.24; 95% CI, 1.16-4.33)" in a
+    sentence about a Cox model (a hazard ratio, drafted with a ``# check:`` comment)."""
+    text = sent.text
+    labelled = [(m.start(), m.end()) for m in RATIO.finditer(text)]
+    for bm in BARE_RATIO.finditer(text):
+        if any(a <= bm.start() < b or a < bm.end() <= b for a, b in labelled):
+            continue
+        if bm.group("lo") is None and bm.group("p") is None:
+            continue
+        value = number(bm.group("v"))
+        if float(value) <= 0:
+            continue
+        fields: list[tuple[str, Any]] = []
+        if bm.group("lo") is not None:
+            if re.fullmatch(NR, bm.group("hi")):
+                continue
+            lo_v, hi_v = number(bm.group("lo")), number(bm.group("hi"))
+            if not (0 < float(lo_v) <= float(value) <= float(hi_v)):
+                continue
+            fields.append(("ci", [lo_v, hi_v]))
+            if float(bm.group("lvl")) != 95:
+                fields.append(("ci_level", Num(str(float(bm.group("lvl")) / 100))))
+        if bm.group("p") is not None:
+            p_text = num_text(bm.group("p"))
+            if float(p_text) > 1 or _SCIENTIFIC.match(text, bm.end("p")):
+                continue
+            op = bm.group("op")
+            fields.append(("p", number(bm.group("p")) if op == "=" else f"{op}{p_text}"))
+        before = [
+            e
+            for e in state.entries[first:]
+            if e.values and e.values[0][0] - sent.start < bm.start()
+        ]
+        prev = before[-1] if before else None
+        prev_kind = next((k for k in _KINDS if prev is not None and prev.get(k) is not None), None)
+        prev_end = prev.values[0][1] - sent.start if prev is not None else 0
+        item_low = max(prev_end, 0)
+        item = _list_item(text, item_low, bm.start())
+        if item is not None and _NOT_A_RATIO_ITEM.search(item):
+            continue
+        check = None
+        if prev_kind is not None:
+            kind = prev_kind
+        elif bm.group("lo") is not None and _COX.search(text):
+            kind = "hr"
+            check = (
+                "ratio inferred: printed without HR, a number with its CI in a sentence "
+                "about a Cox model"
+            )
+        else:
+            continue
+        wanted = ("time",) if kind == "hr" else ("binary",)
+        fits = [
+            t
+            for t in terms
+            if t.end <= bm.start()
+            and (t.kind in wanted or (kind == "hr" and t.name == "Mortality"))
+        ]
+        right_before = bool(fits) and re.fullmatch(r"[\s(\[,:;]*", text[fits[-1].end : bm.start()])
+        if right_before:
+            name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
+        elif prev is not None and prev_kind is not None:
+            name = prev.name
+        elif fits:
+            name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
+        else:
+            continue
+        span = (bm.start(), bm.end())
+        contrast = _listed_factor(text, bm.start())
+        if contrast is None and prev is not None and prev_kind is not None:
+            if right_before:
+                contrast = prev.get("contrast")  # the same comparison, another outcome
+            elif item is not None:
+                compared = _COMPARED_BEFORE.search(text, 0, bm.start())
+                if (
+                    compared is not None
+                    and prev.get("contrast") is not None
+                    and not _NOT_SUBGROUP.search(item)
+                    and groups.resolve(item) is None
+                ):
+                    contrast = f"{compared.group('c').strip()}, {item}"  # another subgroup
+                else:
+                    _skip(
+                        state, sent, "a ratio printed without its label, contrast not stated", *span
+                    )
+                    continue
+        elif contrast is None and prev_kind is None and not groups.arms:
+            _skip(state, sent, "a ratio printed without its label, contrast not stated", *span)
+            continue
+        out = [(kind, value), *fields]
+        if contrast is not None:
+            out.append(("contrast", contrast))
+        if re.search(r"(?i)multivaria(?:te|ble)|adjusted", text) or (
+            prev is not None and prev.get("adjusted")
+        ):
+            out.append(("adjusted", True))
+        note = "printed without its label; the kind of the ratio before it in the sentence"
+        if check is not None:
+            note = None
+        elif prev is None:
+            continue
+        elif prev.check is not None:
+            check = prev.check  # the ratio before it was inferred: so is this one
+        state.entries.append(_entry(name, out, sent, [span], note=note, check=check))
+
+
+# "progression or death", "event or death": death as part of a composite end point
+_COMPOSITE_DEATH = re.compile(
+    r"(?i)\b(progression|relapse|recurrence|events?|failure)\s+(?:or|and/or|and)\s+$"
+)
+
+
+def _composite(text: str, t: Term) -> str | None:
+    """The first part of a composite whose death *t* is ("progression"), else None."""
+    if t.kind != "death" and t.name != "Mortality":
+        return None
+    c = _COMPOSITE_DEATH.search(text[max(0, t.start - 40) : t.start])
+    return c.group(1).lower() if c else None
+
+
+def _ratio_outcome(
+    text: str, terms: list[Term], m: re.Match[str], *, kind: str | None = None
+) -> str | None:
+    if m.group("for"):
+        for_text = m.group("for")
+        inner = find_terms(for_text)
         if inner and inner[0].kind == "other":
             return None  # "odds ratio for MRD-negative complete response": no canonical name
-        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", m.group("for")):
+        if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", for_text):
             return "PFS"
-        if inner:
+        if inner and not any(_composite(for_text, t) for t in inner):
             return inner[0].name
-        return None
-    kind = ratio_kind(m.group("kind"))
+        if not inner:
+            return None
+        # "hazard ratio for event or death": the sentence's outcome, not OS
+        terms = [t for t in terms if not (m.start() <= t.start < m.end())]
+    elif any(_composite(text, t) == "progression" for t in terms if t.end <= m.start()):
+        # "reduced the risk of progression or death by 38% (HR 0.62 ...)": PFS, when no other
+        # outcome comes between
+        last = [t for t in terms if t.end <= m.start()][-1]
+        if _composite(text, last) == "progression":
+            return "PFS"
+    # death inside a composite ("relapse or death") is not overall survival
+    terms = [t for t in terms if _composite(text, t) is None]
+    kind = kind or ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
 
     def fits(t: Term) -> bool:

@@ -26,10 +26,17 @@ _OTHER_CITATIONS = (
         r"\s{1,5}\d{1,6}\s{0,5}\([^)\n]{1,12}\)\s{0,5}:\s{0,5}\d{1,8}(?:[-–]\d{1,8})?,\s{0,5}"
         r"(?P<year>(?:19|20)\d{2})\b"
     ),
-    # "Sun et al. BMC Cancer (2016) 16:265"
+    # "Sun et al. BMC Cancer (2016) 16:265", "Blood (2012) 120 (21): 1725"
     re.compile(
         r"(?P<journal>[A-Z][A-Za-z&.\-']{0,30}(?:\s[A-Z][A-Za-z&.\-']{0,30}){0,6}?)\s{1,5}"
-        r"\((?P<year>(?:19|20)\d{2})\)\s{1,5}\d{1,6}\s{0,5}:\s{0,5}[A-Za-z]?\d{1,8}\b"
+        r"\((?P<year>(?:19|20)\d{2})\)\s{1,5}\d{1,6}(?:\s{0,5}\([^)\n]{1,12}\))?\s{0,5}:\s{0,5}"
+        r"[A-Za-z]?\d{1,8}\b"
+    ),
+    # "Leukemia volume 31, pages 1234–1240 (2017)"
+    re.compile(
+        r"(?m)^[ \t]{0,20}(?P<journal>[A-Z][A-Za-z&.\-' ]{1,80}?)\s{1,5}volume\s{1,5}\d{1,6},"
+        r"\s{1,5}pages?\s{1,5}[A-Za-z]?\d{1,8}(?:\s{0,3}[-–]\s{0,3}[A-Za-z]?\d{1,8})?\s{1,5}"
+        r"\((?P<year>(?:19|20)\d{2})\)[ \t]*$"
     ),
     # "Biomarker Research volume 11, Article number: 84 (2023)"
     re.compile(
@@ -45,11 +52,17 @@ _OTHER_CITATIONS = (
     # "Stathopoulos, G. P., ..., Georgoulias, V. (2004). Front-line treatment ..." (APA)
     re.compile(r"(?m)^[^\n]{0,400}?\b[A-Z]\.\s\((?P<year>(?:19|20)\d{2})\)\.\s"),
 )
+# "Presented at the 54th ASH Annual Meeting, Atlanta, GA, December 8-11, 2012": a meeting
+# abstract's year, used only when the text prints no citation
+_PRESENTED = re.compile(
+    r"(?i)\bpresented\s+(?:in\s+part\s+)?at\s+(?:the\s+)?[^.;\n]{0,160}?"
+    r"\b(?:meeting|congress|conference|symposium)\b[^.;\n]{0,80}?\b(?P<year>(?:19|20)\d{2})\b"
+)
 _DOI = re.compile(
     r"(?i)\b(?:doi:?\s{0,5}|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s\"<>]{1,200}?)"
     r"(?=[.,;]?(?:\s|$))"
 )
-_PMID = re.compile(r"\bPMID:?\s{0,5}(\d{1,9})\b")
+_PMID = re.compile(r"\b(?:PMID|PubMed\s+ID)\s{0,3}:?\s{0,5}(\d{1,9})\b")
 
 
 @dataclass(frozen=True)
@@ -70,8 +83,13 @@ def find_citation(text: str) -> Citation:
     doi = _DOI.search(text)
     pmid = _PMID.search(text)
     if m is None:
+        met = _PRESENTED.search(text)
         return Citation(
-            None, None, None, doi.group(1) if doi else None, pmid.group(1) if pmid else None
+            None,
+            None,
+            int(met.group("year")) if met else None,
+            doi.group(1) if doi else None,
+            pmid.group(1) if pmid else None,
         )
     journal = m.groupdict().get("journal")
     return Citation(

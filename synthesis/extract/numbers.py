@@ -33,7 +33,9 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     (
         "CR/CRi",
         "binary",
-        r"(?:CR\s*/\s*CRi|CR\s*(?:\+|plus)\s*CRi|CR\s+or\s+CRi|CRc\b|composite complete remission"
+        # "CR rate plus CRp": CR with incomplete platelet recovery is a CRi
+        r"(?:CR\s*/\s*CR[ip]\b|CR\s*(?:rates?\s+)?(?:\+|plus)\s*CR[ip]\b|CR\s+or\s+CRi|CRc\b"
+        r"|composite complete remission"
         r"|(?i:complete (?:remission|response))(?:\s*\(CR\))?"
         r"(?:\s*(?:/|\+)\s*|\s+(?:or|and|with or without|plus)\s+)"
         r"(?:CR|(?i:complete (?:remission|response)))\s+with\s+incomplete\s+"
@@ -312,7 +314,7 @@ _UNIT_NAMES = {
 NR = r"(?:not\s+(?:yet\s+)?(?:been\s+)?reached|\bNR\b)"
 CI_BODY = (
     r"(?:(?P<lvl>\d{1,2}(?:\.\d{1,3})?)\s?%\s*(?:CI|confidence\s+interval|C\.I\.|Cl)"
-    r"(?:\s*\[(?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\]|\s*\(CI\))?"
+    r"(?:\s*\[(?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\]|\s*\((?:\d{1,2}(?:\.\d{1,3})?\s?%\s*)?CI\))?"
     rf"\s*[:=,]?\s*)(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM}|{NR})(?:\s*\[NR\])?"
     rf"(?:\s*(?:months|weeks|days|years)\b)?"
 )
@@ -333,16 +335,67 @@ def unit_name(text: str | None) -> str | None:
 # Ratios
 
 RATIO = re.compile(
-    rf"(?P<kind>(?i:hazard\s+ratio|odds\s+ratio|relative\s+risk|risk\s+ratio)|\ba?HR\b|\ba?OR\b|\bRR\b)"
+    rf"(?P<kind>(?i:hazard\s+ratios?|odds\s+ratios?|relative\s+risks?|risk\s+ratios?)|\ba?HRs?\b|\ba?OR\b|\bRR\b)"
     rf"(?:\s*[(\[](?:a?HR|a?OR|RR)[)\]])?"
     r"(?:\s*\[\s*(?P<lvl0>\d{1,2}(?:\.\d{1,3})?)\s?%\s*CI\s*\])?"
-    r"(?:\s+for\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
-    rf"\s*(?:[:=,]|\bwas\b|\bof\b|\bis\b)?\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
-    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
+    # "the HR adjusted for comorbidities was 1.5"
+    r"(?:\s+(?P<adjfor>adjusted\s+for\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|is|of)\b))?"
+    # "the odds ratio in favor of the ambulatory arm was 1.51"
+    r"(?:\s+(?P<favor>in\s+favou?r\s+of\s+[^,;:()=\d]{1,60}?)(?=\s+(?:was|were|is)\b))?"
+    # "HR per 10 years, 1.30": the unit of a continuous covariate before the value
+    r"(?:\s+per\s+(?P<per0>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
+    r"(?=\s*[,:=]))?"
+    r"(?:\s+(?:for|of)\s+(?P<for>[^,;:()=\d]{1,90}?)(?:\s*\([^()\d]{1,40}\))?)?"
+    # "RR 3,9": a decimal comma (one or two decimals), read as 3.9
+    rf"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b)?\s*(?P<v>{NUM}|\d{{1,3}},\d{{1,2}}(?![\d,.·]))"
+    r"(?!\d|[.·]\d|%|,\d)"
+    # "HR, 1.25 per decade; 95% CI ...": the unit of a continuous covariate
+    r"(?:\s+per\s+(?P<per>(?:\d+[-\s]?)?[A-Za-z][A-Za-z/-]*(?:\s+[A-Za-z][A-Za-z/-]*){0,2}?)"
+    r"(?=\s*[;,)\]]))?"
+    rf"(?:\s*[;,]?\s*[(\[]?\s*(?:{CI_BODY}"
+    # "95% CI [0.38, 0.63]", "CI 0.38-0.63", "95% confidence limits 0.38-0.63"
+    r"|(?:(?P<lvl3>\d{1,2}(?:\.\d{1,3})?)\s?%\s*)?(?:CI|(?i:confidence\s+(?:interval|limits)))"
+    rf"\s*[:=,]?\s*[(\[]\s*(?P<lo3>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi3>{NUM})\s*[)\]]"
+    rf"|(?:CI|(?i:confidence\s+(?:interval|limits)))\s*[:=,]?\s*(?P<lo4>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*"
+    rf"(?P<hi4>{NUM})"
+    rf"|(?P<lvl5>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*(?i:confidence\s+limits)\s*[:=,]?\s*(?P<lo5>{NUM})"
+    rf"\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi5>{NUM})"
+    # "CI 95% 0.49–0.78": the level after "CI"
+    rf"|(?:CI|(?i:confidence\s+interval))\s*(?P<lvl6>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*[:=,]?\s*"
+    rf"(?P<lo6>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi6>{NUM})"
+    # "[0.49; 0.78]", "95% CI 0.49; 0.78)": a semicolon between the bounds, closed at once
+    rf"|(?:(?P<lvl7>\d{{1,2}}(?:\.\d{{1,3}})?)\s?%\s*CI\s*[:=,]?\s*)?(?P<lo7>{NUM})\s*;\s*"
+    rf"(?P<hi7>{NUM})(?=\s*[)\]])"
+    rf"|(?P<ulo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<uhi>{NUM}))"
     rf"(?!\d|[.·]\d|%))?"
-    r"(?:\s*[;,)\]]?\s*[;,]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
-    r"(?:(?i:log-?rank)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    r"(?:\s*[;,)\]]?\s*[;,(\[]?\s*(?:(?i:one|two|1|2)[-‐‑]sided\s+)?(?:(?i:un)?stratified\s+)?"
+    r"(?:(?i:log-?rank)\s+)?(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
+    rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>0,\d{{1,6}}(?![\d,])|{NUM}|[.·]\d+))?"
+)
+# "0.60 (95% CI 0.45-0.80) and 0.75 (95% CI 0.58-0.97), respectively": the values of a list
+# of ratios after the first (which RATIO reads)
+RATIO_LIST_VALUE = re.compile(rf"(?P<v>{NUM})(?!\d|[.·]\d|%|,\d)(?:\s*[(\[]\s*{CI_BODY}\s*[)\]])?")
+RATIO_LIST_TAIL = re.compile(
+    rf"\s*[)\]]?(?:\s*(?:,\s*and|,|and)\s*{NUM}(?:\s*[(\[][^()\[\]]{{0,80}}[)\]])?){{1,3}}"
+    r"\s*[)\]]?"
+    r"\s*,?\s*respectively\b"
+)
+# "the HR was 0.62 for PFS (P = .01) and 0.70 for OS (P = .04)": values each labelled
+# "for" an outcome after the first
+RATIO_FOR_ITEM = re.compile(
+    r"\s+for\s+(?P<label>[A-Za-z][^,;()\d]{0,50}?)"
+    r"(?:\s*\(\s*(?i:p)\s*(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>\d*[.·]?\d+)\s*\))?"
+    r"(?=\s*(?:,|;|\.|\band\b|$))"
+)
+RATIO_FOR_NEXT = re.compile(rf"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<v>{NUM})(?!\d|[.·]\d|%)")
+# "... (HR 0.60; P < .0001) and OS (0.67; P = .0162)": a ratio printed without its label,
+# a number with its CI and/or p alone in a parenthesis (the reader decides what it is)
+BARE_RATIO = re.compile(
+    rf"[(\[]\s*(?P<v>{NUM})(?!\d|[.·]\d|%)"
+    rf"(?:\s*[;,]\s*{CI_BODY})?"
+    r"(?:\s*[;,]\s*(?:(?i:nominal)\s+)?(?i:p)\s*(?:-?\s*value)?\s*"
     rf"(?P<op>=|<|>|≤|≥|<=|>=)\s*(?P<p>{NUM}|[.·]\d+))?"
+    r"\s*[)\]]"
 )
 
 
