@@ -848,7 +848,9 @@ def _printed(value: Any) -> str:
 # Medians
 
 _MEDIAN_GAP = re.compile(
-    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?"
+    # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
+    r"(?:\s*\([A-Za-z/+ ]+\)|\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
+    r"(?:\s+time\b)?"
     # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
     r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
     # "(PFS; primary end point; 13.3 vs 4.4 months"
@@ -900,6 +902,10 @@ _FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|group
 _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
+# "median (95% CI) PFS ... of 5 (4, 6)": after a CI header, a comma may part the limits
+_HEADED_CI = re.compile(
+    rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM})\s*[)\]]"
+)
 _TIME_UNIT = re.compile(r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
 
 
@@ -931,7 +937,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         out.vals.append(vm)
         end = vm.end()
         ci = None
-        unl = _UNLABELLED_CI.match(text, end)
+        unl = (_HEADED_CI if ci_header else _UNLABELLED_CI).match(text, end)
         labelled_before = any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1])
         if unl and not (vm.group("lo") or vm.group("blo")) and (labelled_before or ci_header):
             ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
@@ -943,7 +949,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         out.extra_ci.append(ci)
         if not vm.group("unit"):
             unit = _TIME_UNIT.match(text, end)
-            if unit is not None and len(out.vals) > 1:
+            if unit is not None and (len(out.vals) > 1 or ci is not None):
                 end = unit.end()
                 out.unit = unit.group(0).strip().rstrip(".")
         if _FOR_BOTH.match(text, end):
@@ -997,7 +1003,10 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
         return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
     if first is not None and re.fullmatch(
-        r"(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-", text[m.end() : first.start]
+        # "median (95% CI) PFS": the form of the values, printed before the outcome
+        r"(?:\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
+        r"(?:(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-)",
+        text[m.end() : first.start],
     ):
         run = [first]
         for t in tterms:
@@ -1097,7 +1106,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         pos = gap.end() if gap else after
         ci_header = _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None or bool(
             re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos])
-        )
+        ) or bool(re.search(r"[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence)", text[after:pos]))
         read = _read_medians(text, pos, groups, ci_header)
         vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
@@ -1198,9 +1207,9 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             grouped = True
             continue
         if len(run) == len(vals):
-            pairs = list(zip(run, vals, strict=True))
+            pairs = list(zip(run, vals, extra_ci, strict=True))
         elif len(vals) == 1 and all(is_nr):
-            pairs = [(t, vals[0]) for t in run]
+            pairs = [(t, vals[0], None) for t in run]
         else:
             state.note(
                 f'ambiguous (medians do not pair with outcomes): "{short(text)}"',
@@ -1224,8 +1233,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             # "EFS was similar with A (59 months) and B (55 months); median OS was not reached"
             _skip(state, sent, "a median after group values in the same sentence", a, b)
             continue
-        for term, vm in pairs:
-            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
+        for term, vm, ci in pairs:
+            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci)
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
     _group_paren_times(sent, tterms, state, groups)

@@ -1,0 +1,74 @@
+"""Median survival rules (``synth extract``): each input is a short made-up sentence.
+
+Every rule reads a general way abstracts print medians (its CI, NR, its unit, its group);
+the sentences are written here, not copied from the development rounds, and the drafted
+values are asserted exactly. A median whose group is not clear stays out.
+"""
+
+from __future__ import annotations
+
+from synthesis.extract import Draft, extract
+
+ONE_ARM = "We enrolled 60 patients with relapsed myeloma in this single-arm phase 2 study. "
+TWO_ARMS = (
+    "A total of 400 patients were randomly assigned to zanubrutinib (n = 200) or "
+    "bendamustine-rituximab (BR; n = 200). "
+)
+
+
+def medians(draft: Draft) -> list[tuple]:
+    return [
+        (e.name, e.arm, e.get("median"), e.get("ci"), e.get("unit"))
+        for e in draft.entries
+        if e.get("median") is not None
+    ]
+
+
+def checks(draft: Draft) -> list[str | None]:
+    return [e.check for e in draft.entries if e.get("median") is not None]
+
+
+# ---------------------------------------------------------------------------
+# The words between the outcome and its value
+
+
+def test_a_verb_phrase_before_the_value() -> None:
+    draft = extract(ONE_ARM + "Median OS was estimated at 31 months and median PFS was "
+                    "calculated as 12.5 months.")
+    assert medians(draft) == [("OS", None, 31, None, "months"), ("PFS", None, 12.5, None, "months")]
+
+
+def test_a_start_point_after_from() -> None:
+    draft = extract(ONE_ARM + "The median OS from study entry for the entire cohort was 13 "
+                    "(95% CI 11, 15) months.")
+    assert medians(draft) == [("OS", None, 13, [11, 15], "months")]
+
+
+def test_a_start_point_is_never_a_number() -> None:
+    # "from 6 to 9 months" is a change, not a start point: nothing read as a median of 9
+    draft = extract(ONE_ARM + "Median OS improved from 6 months to 9 months.")
+    assert medians(draft) == []
+
+
+def test_had_not_been_reached_for_two_outcomes() -> None:
+    draft = extract(ONE_ARM + "At a median follow-up of 2 years, median PFS and OS had not "
+                    "been reached.")
+    assert medians(draft) == [("PFS", None, "NR", None, "months"), ("OS", None, "NR", None, "months")]
+
+
+# ---------------------------------------------------------------------------
+# A CI header: the form of the values printed before them
+
+
+def test_a_ci_header_after_the_outcome() -> None:
+    draft = extract(ONE_ARM + "Median OS (95% CI): 12.1 (9.8-14.0) months.")
+    assert medians(draft) == [("OS", None, 12.1, [9.8, 14.0], "months")]
+
+
+def test_a_ci_header_before_the_outcomes_with_respectively() -> None:
+    draft = extract(ONE_ARM + "The median (95% CI) PFS and OS were 5 (4, 6) and 15.2 (13, 17) "
+                    "weeks, respectively.")
+    assert medians(draft) == [
+        ("PFS", None, 5, [4, 6], "weeks"),
+        ("OS", None, 15.2, [13, 17], "weeks"),
+    ]
