@@ -33,14 +33,18 @@ def checks(draft: Draft) -> list[str | None]:
 
 
 def test_a_verb_phrase_before_the_value() -> None:
-    draft = extract(ONE_ARM + "Median OS was estimated at 31 months and median PFS was "
-                    "calculated as 12.5 months.")
+    draft = extract(
+        ONE_ARM + "Median OS was estimated at 31 months and median PFS was "
+        "calculated as 12.5 months."
+    )
     assert medians(draft) == [("OS", None, 31, None, "months"), ("PFS", None, 12.5, None, "months")]
 
 
 def test_a_start_point_after_from() -> None:
-    draft = extract(ONE_ARM + "The median OS from study entry for the entire cohort was 13 "
-                    "(95% CI 11, 15) months.")
+    draft = extract(
+        ONE_ARM + "The median OS from study entry for the entire cohort was 13 "
+        "(95% CI 11, 15) months."
+    )
     assert medians(draft) == [("OS", None, 13, [11, 15], "months")]
 
 
@@ -51,9 +55,13 @@ def test_a_start_point_is_never_a_number() -> None:
 
 
 def test_had_not_been_reached_for_two_outcomes() -> None:
-    draft = extract(ONE_ARM + "At a median follow-up of 2 years, median PFS and OS had not "
-                    "been reached.")
-    assert medians(draft) == [("PFS", None, "NR", None, "months"), ("OS", None, "NR", None, "months")]
+    draft = extract(
+        ONE_ARM + "At a median follow-up of 2 years, median PFS and OS had not been reached."
+    )
+    assert medians(draft) == [
+        ("PFS", None, "NR", None, "months"),
+        ("OS", None, "NR", None, "months"),
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -66,8 +74,10 @@ def test_a_ci_header_after_the_outcome() -> None:
 
 
 def test_a_ci_header_before_the_outcomes_with_respectively() -> None:
-    draft = extract(ONE_ARM + "The median (95% CI) PFS and OS were 5 (4, 6) and 15.2 (13, 17) "
-                    "weeks, respectively.")
+    draft = extract(
+        ONE_ARM + "The median (95% CI) PFS and OS were 5 (4, 6) and 15.2 (13, 17) "
+        "weeks, respectively."
+    )
     assert medians(draft) == [
         ("PFS", None, 5, [4, 6], "weeks"),
         ("OS", None, 15.2, [13, 17], "weeks"),

@@ -849,7 +849,8 @@ def _printed(value: Any) -> str:
 
 _MEDIAN_GAP = re.compile(
     # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
-    r"(?:\s*\([A-Za-z/+ ]+\)|\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
+    r"(?:\s*\([A-Za-z/+ ]+\)"
+    r"|\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
     r"(?:\s+time\b)?"
     # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
     r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
@@ -903,9 +904,7 @@ _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
 # "median (95% CI) PFS ... of 5 (4, 6)": after a CI header, a comma may part the limits
-_HEADED_CI = re.compile(
-    rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM})\s*[)\]]"
-)
+_HEADED_CI = re.compile(rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM})\s*[)\]]")
 _TIME_UNIT = re.compile(r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
 
 
@@ -1104,9 +1103,11 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
-        ci_header = _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None or bool(
-            re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos])
-        ) or bool(re.search(r"[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence)", text[after:pos]))
+        ci_header = (
+            _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None
+            or bool(re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos]))
+            or bool(re.search(r"[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence)", text[after:pos]))
+        )
         read = _read_medians(text, pos, groups, ci_header)
         vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
