@@ -82,3 +82,38 @@ def test_a_ci_header_before_the_outcomes_with_respectively() -> None:
         ("PFS", None, 5, [4, 6], "weeks"),
         ("OS", None, 15.2, [13, 17], "weeks"),
     ]
+
+
+# ---------------------------------------------------------------------------
+# A list of outcomes, its values "respectively"
+
+
+def test_a_listed_outcome_with_no_canonical_name_is_left_out_and_the_others_paired() -> None:
+    draft = extract(
+        ONE_ARM + "Median PFS, time to next treatment and OS were 10.1, 14.2 and 30.5 months, "
+        "respectively."
+    )
+    assert medians(draft) == [
+        ("PFS", None, 10.1, None, "months"),
+        ("OS", None, 30.5, None, "months"),
+    ]
+    assert any("no canonical name" in c and "14.2" in c for c in draft.comments)
+
+
+def test_a_list_whose_items_carry_brackets() -> None:
+    draft = extract(
+        ONE_ARM + "Median survival (overall survival [OS]), duration of remission (DR), and "
+        "event-free survival (EFS) were 2.2, 2.4, and 2 years, respectively."
+    )
+    assert medians(draft) == [
+        ("OS", None, 2.2, None, "years"),
+        ("DOR", None, 2.4, None, "years"),
+        ("EFS", None, 2, None, "years"),
+    ]
+
+
+def test_a_list_without_respectively_is_not_paired() -> None:
+    draft = extract(
+        ONE_ARM + "Median PFS, time to next treatment and OS were 10.1, 14.2 and 30.5 months."
+    )
+    assert medians(draft) == []

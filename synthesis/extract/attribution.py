@@ -1044,6 +1044,103 @@ _GROUP_PAREN_VALUE = re.compile(
 )
 
 
+_LIST_VERB = re.compile(r"\s*(?::|\b(?:were|was|are|is)\b)")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band\b|\bor\b|&)\s*")
+
+
+def _outcome_list(
+    text: str, start: int, tterms: list[Term]
+) -> tuple[list[Term | None], int] | None:
+    """ "Median OS (overall survival [OS]), duration of CCR (CCR), and DFS were": the items
+    of a list of outcomes up to its verb, each the one time outcome it names or None (an
+    item the synonyms table does not know). Brackets are read as one piece; None when the
+    text does not read as such a list (no verb within 200 characters)."""
+    items: list[Term | None] = []
+    depth = 0
+    item_start = start
+    pos = start
+    limit = min(len(text), start + 200)
+
+    def close(end: int) -> bool:
+        inside = [t for t in tterms if item_start <= t.start and t.end <= end]
+        if not text[item_start:end].strip() or re.search(r"\d", text[item_start:end]):
+            return False
+        names = {t.name for t in inside}
+        if len(names) > 1:
+            return False
+        items.append(inside[0] if inside else None)
+        return True
+
+    while pos < limit:
+        ch = text[pos]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            verb = _LIST_VERB.match(text, pos)
+            if verb is not None and (pos == 0 or not text[pos - 1].isalnum()):
+                if not close(pos):
+                    return None
+                return items, verb.end()
+            sep = _LIST_SEP.match(text, pos)
+            if sep is not None and (pos == 0 or not text[pos - 1].isalnum() or ch == ","):
+                if not close(pos):
+                    return None
+                pos = item_start = sep.end()
+                continue
+        pos += 1
+    return None
+
+
+def _listed_medians(
+    sent: Sentence,
+    state: State,
+    run: list[Term],
+    tterms: list[Term],
+    groups: Groups,
+    frame_arm: DraftArm | None,
+) -> bool:
+    """ "Median survival (OS), CCR and DFS were 2.2, 2.4, and 2 years, respectively": values
+    paired with a list of outcomes that holds an item with no canonical name (left out with
+    a comment). True when the sentence was read so."""
+    text = sent.text
+    found = _outcome_list(text, run[0].start, tterms)
+    if found is None:
+        return False
+    items, after = found
+    if len(items) < 2 or (None not in items and len(items) <= len(run)) or not any(items):
+        return False
+    read = _read_medians(text, after + len(text[after:]) - len(text[after:].lstrip()), groups)
+    vals = read.vals
+    if (
+        len(vals) != len(items)
+        or any(read.labels)
+        or any(s.lower().startswith(("v", "compared")) for s in read.seps)
+    ):
+        return False
+    b = vals[-1].end()
+    if not re.match(
+        r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*,?\s*respectively\b", text[b:]
+    ):
+        return False
+    unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
+    if unit is None:
+        tail = _TIME_UNIT.match(text, b)
+        unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
+    if unit is None:
+        return False
+    tp = _timepoint(sent)
+    for term, vm, ci in zip(items, vals, read.extra_ci, strict=True):
+        if term is None:
+            _skip(
+                state, sent, "a median of an outcome with no canonical name", vm.start(), vm.end()
+            )
+            continue
+        _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci)
+    return True
+
+
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
     first = len(state.entries)
@@ -1101,6 +1198,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
                 )
                 continue
+        if _listed_medians(sent, state, run, tterms, groups, frame_arm):
+            continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
         ci_header = (
