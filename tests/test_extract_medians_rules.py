@@ -117,3 +117,36 @@ def test_a_list_without_respectively_is_not_paired() -> None:
         ONE_ARM + "Median PFS, time to next treatment and OS were 10.1, 14.2 and 30.5 months."
     )
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# Each group's value in a bracket after its name
+
+
+def test_group_brackets_with_a_ci_and_more_after_it() -> None:
+    draft = extract(
+        TWO_ARMS + "Median OS was longer with zanubrutinib (30.1 months; 95% CI, 25.0 to 35.2) "
+        "than with BR (22.4 months; 95% CI, 18.0 to 26.1; P = .01; HR, 0.71)."
+    )
+    assert medians(draft) == [
+        ("OS", "zanubrutinib", 30.1, [25.0, 35.2], "months"),
+        ("OS", "br", 22.4, [18.0, 26.1], "months"),
+    ]
+    assert checks(draft) == [None, None]  # "median" names the outcome: nothing inferred
+
+
+def test_group_brackets_without_the_word_median_carry_a_check() -> None:
+    draft = extract(
+        TWO_ARMS + "Overall survival was longer with zanubrutinib (30.1 months) than with BR "
+        "(22.4 months)."
+    )
+    assert medians(draft) == [
+        ("OS", "zanubrutinib", 30.1, None, "months"),
+        ("OS", "br", 22.4, None, "months"),
+    ]
+    assert all(c and "median" in c for c in checks(draft))
+
+
+def test_group_brackets_for_one_group_only_are_not_read() -> None:
+    draft = extract(TWO_ARMS + "Median OS was 30.1 months with zanubrutinib (range 2-40).")
+    assert [m for m in medians(draft) if m[1] == "br"] == []

@@ -1181,6 +1181,9 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         ):
             starts.append((t.start, [t], t.end))
     starts.sort(key=lambda x: x[0])
+    # "median OS with A (7.7 months; 95% CI ...) versus B (5.0 months; ...)": each group
+    # names its value in a bracket; read before the lists below
+    _group_paren_times(sent, tterms, state, groups)
     grouped = False  # an earlier value of the sentence is a group's: a later bare one may be too
     for m_start, run, after in starts:
         if _SUBGROUP_SENTENCE.search(text[:m_start]):
@@ -1212,6 +1215,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if not vals:
             continue
         a, b = vals[0].start(), vals[-1].end()
+        if _covered(state, sent.start + a):
+            continue  # read already, with the group printed before its bracket
         unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
         if unit is None:
             tail = _TIME_UNIT.match(text, b)
@@ -1337,7 +1342,6 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci)
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
-    _group_paren_times(sent, tterms, state, groups)
     _from_to_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
     if tterms and not drafted_nr:
@@ -1472,7 +1476,9 @@ _GROUP_PAREN_TIME = re.compile(
     r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
     rf"(?P<v>{NUM})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)"
     r"(?:\s*[,;]\s*(?P<lvl>\d{1,2}(?:\.\d)?)\s?%\s*(?:CI|confidence\s+interval)(?:\s*\(CI\))?"
-    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?\s*[)\]]"
+    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?"
+    # "TC (5.0 months; 95% CI, 4.3 to 6.3; P = .108; HR ...)": more may follow in the bracket
+    r"(?=\s*[)\];,])"
 )
 
 
@@ -1500,10 +1506,14 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
     if len(found) != len(groups.arms):
         return
     term = tterms[0]
-    check = (
-        f"read as medians: the sentence gives a time per group for {term.name} without the "
-        'word "median"'
-    )
+    check = None
+    if not re.search(
+        r"(?i)\bmedian\s+(?:[\w-]+\s+){0,2}$", text[max(0, term.start - 40) : term.start]
+    ):
+        check = (
+            f"read as medians: the sentence gives a time per group for {term.name} without "
+            'the word "median"'
+        )
     tp = _timepoint(sent)
     for m, arm in found:
         unit = unit_name(m.group("unit").rstrip(".").lower())
