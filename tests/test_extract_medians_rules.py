@@ -150,3 +150,28 @@ def test_group_brackets_without_the_word_median_carry_a_check() -> None:
 def test_group_brackets_for_one_group_only_are_not_read() -> None:
     draft = extract(TWO_ARMS + "Median OS was 30.1 months with zanubrutinib (range 2-40).")
     assert [m for m in medians(draft) if m[1] == "br"] == []
+
+
+# ---------------------------------------------------------------------------
+# A group named through its members: "for patients treated with ..."
+
+
+def test_groups_named_through_their_members() -> None:
+    draft = extract(
+        TWO_ARMS + "The median PFS for patients treated with the combination of zanubrutinib "
+        "plus dexamethasone was 14.0 months compared to 9.5 months for patients treated with "
+        "dexamethasone and BR (P = .002)."
+    )
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 14.0, None, "months"),
+        ("PFS", "br", 9.5, None, "months"),
+    ]
+    assert [e.get("p") for e in draft.entries] == [0.002, None]
+
+
+def test_a_members_phrase_that_names_both_arms_is_no_label() -> None:
+    draft = extract(
+        TWO_ARMS + "The median PFS for patients receiving zanubrutinib after BR was 14.0 months "
+        "compared to 9.5 months for those receiving BR alone."
+    )
+    assert medians(draft) == []

@@ -847,6 +847,13 @@ def _printed(value: Any) -> str:
 # ---------------------------------------------------------------------------
 # Medians
 
+# "for patients treated with the combination of A plus B", "in those receiving A": a group
+# named through its members (resolved through the arms the phrase names)
+_MEMBERS = (
+    r"(?:for|in|among)\s+(?:the\s+)?(?:patients|those|subjects|participants|pts)\s+"
+    r"(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|assigned\s+to|"
+    r"randomi[sz]ed\s+to|allocated\s+to|on)\s+(?:the\s+)?"
+)
 _MEDIAN_GAP = re.compile(
     # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
     r"(?:\s*\([A-Za-z/+ ]+\)"
@@ -864,8 +871,10 @@ _MEDIAN_GAP = re.compile(
     r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
     rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
     rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
-    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b){_ARM_REF})"
-    r"(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b))?"
+    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b|patients\b|"
+    rf"those\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
+    rf"|\s+{_MEMBERS}(?P<prep>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s+(?:was|were|is)\b))?"
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
     # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
     r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
@@ -884,14 +893,17 @@ _MEDIAN_GAP = re.compile(
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
-    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b|patients\b|those\b)"
+    rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
+    rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s)))"
 )
 _PRE_LABEL = re.compile(
     rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
+    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
@@ -926,6 +938,16 @@ def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
     return m if m is not None and groups.resolve(m.group("lab")) is not None else None
 
 
+def _resolve_label(groups: Groups, label: str) -> DraftArm | None:
+    """The arm a value's label names: the label itself, else the one arm a longer phrase
+    names ("the combination of A plus dexamethasone" -> A, when dexamethasone is no arm)."""
+    arm = groups.resolve(label)
+    if arm is not None:
+        return arm
+    named = groups.named_arms(label)
+    return named[0] if len(named) == 1 else None
+
+
 def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) -> _Medians:
     out = _Medians(end=pos)
     while True:
@@ -956,9 +978,11 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             out.end = end
             break
         lab = _VALUE_LABEL.match(text, end)
-        if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
+        if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
-        label = lab.group("lab") if lab else (pre.group("lab") if pre else None)
+        label = (
+            (lab.group("lab") or lab.group("labp")) if lab else (pre.group("lab") if pre else None)
+        )
         out.labels.append(label)
         if lab:
             end = lab.end()
@@ -1235,14 +1259,14 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             continue
         if gap is not None and labels and labels[0] is None and len(vals) > 1:
             # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y"
-            labels[0] = gap.group("pre")
+            labels[0] = gap.group("pre") or gap.group("prep")
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
         if any(labels) and groups.arms:
             targets = []
             for lab in labels:
-                arm = groups.resolve(lab) if lab else None
+                arm = _resolve_label(groups, lab) if lab else None
                 if arm is None or arm in targets:
                     targets = None
                     break
@@ -1306,7 +1330,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
-            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
+            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre") or gap.group("prep"))
         ):
             _skip(state, sent, "median for a group", a, b)
             grouped = True
