@@ -175,3 +175,30 @@ def test_a_members_phrase_that_names_both_arms_is_no_label() -> None:
         "compared to 9.5 months for those receiving BR alone."
     )
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# "in the two groups": the values are the groups', in the order they were defined
+
+SIZED = (
+    "We reviewed 300 patients treated with azacitidine (n = 180) or intensive chemotherapy "
+    "(n = 120). "
+)
+
+
+def test_values_said_to_be_the_two_groups_take_their_order_with_a_check() -> None:
+    draft = extract(
+        SIZED + "Median survival (8.1 vs 7.9 months, P = .41) was similar in the 2 groups."
+    )
+    assert medians(draft) == [
+        ("OS", "azacitidine", 8.1, None, "months"),
+        ("OS", "intensive-chemotherapy", 7.9, None, "months"),
+    ]
+    assert all(c and "order" in c for c in checks(draft))  # inferred: said so
+
+
+def test_three_values_for_two_groups_are_not_ordered() -> None:
+    draft = extract(
+        SIZED + "Median survival (8.1 vs 7.9 vs 6.0 months) was similar in the 2 groups."
+    )
+    assert medians(draft) == []

@@ -173,7 +173,7 @@ _GROUP_NAME = re.compile(
     r"(?!\s+(?:of|and)\b)"
 )
 _NOT_A_GROUP = re.compile(
-    r"(?i)^(?:each|both|all|two|three|either|whole|entire|overall|total|study|same|other|"
+    r"(?i)^(?:each|both|all|two|three|\d|either|whole|entire|overall|total|study|same|other|"
     r"two\s+\w+|treatment|control|experimental|(?:\w+\s+)?(?:CR|PR|ORR|OS|PFS|EFS|DFS|HR|CI|MRD|"
     r"AEs?|IPI|ECOG|ISS|FLIPI|IQR|NR|ITT|MR|SD|VGPR|P))$"
 )
@@ -1165,6 +1165,33 @@ def _listed_medians(
     return True
 
 
+_THE_GROUPS = re.compile(
+    r"(?i)\b(?:in|between|for|across)\s+(?:the\s+|these\s+)?(?:(?P<k>two|three|2|3|both)\s+)"
+    r"(?:treatment\s+|study\s+)?(?:groups|arms|cohorts)\b"
+)
+_COUNTS = {"two": 2, "2": 2, "both": 2, "three": 3, "3": 3}
+
+
+def _in_the_groups(groups: Groups, text: str, count: int) -> Assignment | None:
+    """ "median survival (6.7 vs 6.5 months) was similar in the 2 groups": a sentence that
+    names no group but says the values are the groups' (as many as there are) takes them in
+    the order the groups were defined, with a check."""
+    m = _THE_GROUPS.search(text)
+    arms = list(groups.arms)
+    if m is None or _COUNTS[m.group("k").lower()] != len(arms) or count != len(arms):
+        return None
+    if groups.named_arms(text) or _unknown_group(groups, text) is not None:
+        return None
+    order = ", ".join(a.label for a in arms)
+    return Assignment(
+        arms,
+        check=(
+            f'arms inferred: the sentence says the values are "{m.group(0)}" and names none; '
+            f"values taken in the order the groups were defined ({order})"
+        ),
+    )
+
+
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
     """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
     first = len(state.entries)
@@ -1313,6 +1340,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     [_median_number(v) for v in vals],
                     trailing=pair_trailing,
                 )
+            if got.arms is None and pair_trailing is None:
+                got = _in_the_groups(groups, text, len(vals)) or got
             if got.arms is None or len(got.arms) != len(vals):
                 _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
                 continue
