@@ -180,10 +180,7 @@ def test_a_members_phrase_that_names_both_arms_is_no_label() -> None:
 # ---------------------------------------------------------------------------
 # "in the two groups": the values are the groups', in the order they were defined
 
-SIZED = (
-    "We reviewed 300 patients treated with azacitidine (n = 180) or intensive chemotherapy "
-    "(n = 120). "
-)
+SIZED = "We compared azacitidine (n = 180) and intensive chemotherapy (n = 120) in older adults. "
 
 
 def test_values_said_to_be_the_two_groups_take_their_order_with_a_check() -> None:
@@ -194,7 +191,7 @@ def test_values_said_to_be_the_two_groups_take_their_order_with_a_check() -> Non
         ("OS", "azacitidine", 8.1, None, "months"),
         ("OS", "intensive-chemotherapy", 7.9, None, "months"),
     ]
-    assert all(c and "order" in c for c in checks(draft))  # inferred: said so
+    assert all(c and "order the groups were defined" in c for c in checks(draft))
 
 
 def test_three_values_for_two_groups_are_not_ordered() -> None:
