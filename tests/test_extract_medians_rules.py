@@ -199,3 +199,54 @@ def test_three_values_for_two_groups_are_not_ordered() -> None:
         SIZED + "Median survival (8.1 vs 7.9 vs 6.0 months) was similar in the 2 groups."
     )
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# Groups named before the values, or after each value
+
+ALLOC = (
+    "A total of 400 patients were randomly assigned to arm A (ibrutinib; n = 200) or arm B "
+    "(chlorambucil; n = 200). "
+)
+
+
+def test_a_value_in_arm_a_and_a_value_in_arm_b() -> None:
+    # "and 27.9 months in arm B" is the next value, not a list of groups after the first
+    draft = extract(ALLOC + "Median OS was 35.6 months in arm A and 27.9 months in arm B.")
+    assert medians(draft) == [
+        ("OS", "arm-a", 35.6, None, "months"),
+        ("OS", "arm-b", 27.9, None, "months"),
+    ]
+
+
+def test_the_groups_listed_before_the_values() -> None:
+    for sentence in (
+        "Median OS in the arm A and arm B groups was 24.1 and 18.2 months.",
+        "Median OS for arm A and arm B was 24.1 and 18.2 months, respectively.",
+    ):
+        assert medians(extract(ALLOC + sentence)) == [
+            ("OS", "arm-a", 24.1, None, "months"),
+            ("OS", "arm-b", 18.2, None, "months"),
+        ], sentence
+
+
+def test_longer_for_one_group_compared_with_the_other_then_the_values() -> None:
+    draft = extract(
+        TWO_ARMS
+        + "The median OS was longer for zanubrutinib compared with BR: 24.1 vs 18.2 months."
+    )
+    assert medians(draft) == [
+        ("OS", "zanubrutinib", 24.1, None, "months"),
+        ("OS", "br", 18.2, None, "months"),
+    ]
+
+
+def test_values_in_patients_receiving_each_group() -> None:
+    draft = extract(
+        TWO_ARMS + "Median PFS was 8.3 months in patients receiving zanubrutinib and 4.2 months "
+        "in those receiving BR."
+    )
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 8.3, None, "months"),
+        ("PFS", "br", 4.2, None, "months"),
+    ]

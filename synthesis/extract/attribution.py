@@ -869,10 +869,14 @@ _MEDIAN_GAP = re.compile(
     r"registration|treatment\s+start|start\s+of\s+treatment|"
     # "median OS from T0", "from study entry": a start point of one or two words, no number
     r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
-    rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
-    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
-    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b|patients\b|"
-    rf"those\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
+    # "for A versus B", "in the A and B groups": the groups, in the order of the values
+    rf"(?:\s+(?:for|in)\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with|and)"
+    rf"\s+(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?"
+    r"(?=\s+(?:was|were|is|are)\b|\s*[:,])|"
+    rf"\s+for\s+(?:the\s+)?(?P<pre3>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
+    rf"(?:the\s+)?(?P<pre4>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
+    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b)"
+    rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
     rf"|\s+{_MEMBERS}(?P<prep>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
     r"(?=\s+(?:was|were|is)\b))?"
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
@@ -887,17 +891,18 @@ _MEDIAN_GAP = re.compile(
     r"recorded|measured|computed)\s+(?:as|at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
-    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,])?"
+    rf"(?:\s+(?:than|compared\s+(?:with|to)|versus|vs\.?)\s+(?:with\s+|in\s+|for\s+)?(?:the\s+)?"
+    rf"{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,:])?"
     # "median survival did not differ significantly according to randomization (67, 70 and ..."
     r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
-    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b|patients\b|those\b)"
+    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b)"
     rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
     rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
-    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s)))"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s|\s+and\s+(?=\d|not\s|NR\b))))"
 )
 _PRE_LABEL = re.compile(
     rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
@@ -908,7 +913,7 @@ _VALUE_SEP = re.compile(
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
     rf"(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}}"
-    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
+    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?(?!\d[\d.,]*\s){_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
 )
 _FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|groups?|cohorts?)\b)")
@@ -1073,7 +1078,7 @@ _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band\b|\bor\b|&)\s*")
 
 
 def _outcome_list(
-    text: str, start: int, tterms: list[Term]
+    text: str, start: int, tterms: list[Term], groups: Groups
 ) -> tuple[list[Term | None], int] | None:
     """ "Median OS (overall survival [OS]), duration of CCR (CCR), and DFS were": the items
     of a list of outcomes up to its verb, each the one time outcome it names or None (an
@@ -1090,8 +1095,8 @@ def _outcome_list(
         if not text[item_start:end].strip() or re.search(r"\d", text[item_start:end]):
             return False
         names = {t.name for t in inside}
-        if len(names) > 1:
-            return False
+        if len(names) > 1 or groups.named_arms(text[item_start:end]):
+            return False  # "Median PFS for A and B were ...": a list of groups, not outcomes
         items.append(inside[0] if inside else None)
         return True
 
@@ -1129,7 +1134,7 @@ def _listed_medians(
     paired with a list of outcomes that holds an item with no canonical name (left out with
     a comment). True when the sentence was read so."""
     text = sent.text
-    found = _outcome_list(text, run[0].start, tterms)
+    found = _outcome_list(text, run[0].start, tterms, groups)
     if found is None:
         return False
     items, after = found
@@ -1327,8 +1332,13 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             continue
         elif len(vals) > 1 and len(run) == 1:
             pair_trailing = trailing if trailing and trailing.group("t1") else None
-            if pair_trailing is None and gap is not None and gap.group("pre1"):
-                got_pair = _arm_pair(groups, gap.group("pre1"), gap.group("pre2"))
+            if (
+                pair_trailing is None
+                and gap is not None
+                and (gap.group("pre1") or gap.group("pre3"))
+            ):
+                k = ("pre1", "pre2") if gap.group("pre1") else ("pre3", "pre4")
+                got_pair = _arm_pair(groups, gap.group(k[0]), gap.group(k[1]))
                 got = Assignment(got_pair, why="groups named are not the arms")
             else:
                 got = assign(
@@ -1359,7 +1369,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
-            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre") or gap.group("prep"))
+            gap and any(gap.group(k) for k in ("pre1", "pre3", "sub", "pre", "prep"))
         ):
             _skip(state, sent, "median for a group", a, b)
             grouped = True
