@@ -250,3 +250,56 @@ def test_values_in_patients_receiving_each_group() -> None:
         ("PFS", "zanubrutinib", 8.3, None, "months"),
         ("PFS", "br", 4.2, None, "months"),
     ]
+
+
+# ---------------------------------------------------------------------------
+# One group's median: named before "was", in a bracket after the value, or as the subject
+
+TWO = (
+    "A total of 400 patients were randomly assigned to ibrutinib (n = 200) or chlorambucil "
+    "(n = 200). "
+)
+BOTH = [("OS", "ibrutinib", 24.1, None, "months"), ("OS", "chlorambucil", 18.2, None, "months")]
+
+
+def test_one_group_named_before_was_in_each_sentence() -> None:
+    draft = extract(
+        TWO + "The median OS in the ibrutinib arm was 24.1 months. The median OS in the "
+        "chlorambucil arm was 18.2 months."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_and_in_the_other_arm_before_its_value() -> None:
+    draft = extract(
+        TWO + "The median OS in the ibrutinib arm was 24.1 months, and in the chlorambucil arm "
+        "18.2 months."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_a_group_in_a_bracket_after_its_value() -> None:
+    draft = extract(TWO + "Median OS: 24.1 months (ibrutinib) vs 18.2 months (chlorambucil).")
+    assert medians(draft) == BOTH
+
+
+def test_a_bracket_that_is_no_group_is_no_label() -> None:
+    draft = extract(ONE_ARM + "Median OS was 24.1 months (range) and median PFS 10.0 months.")
+    assert ("OS", None, 24.1, None, "months") in medians(draft)
+
+
+def test_the_group_as_the_subject_of_the_clause() -> None:
+    for sentence in (
+        "Patients treated with ibrutinib had a median OS of 24.1 months, compared with 18.2 "
+        "months for patients treated with chlorambucil.",
+        "The ibrutinib group had a median OS of 24.1 months, compared with 18.2 months in the "
+        "chlorambucil group.",
+    ):
+        assert medians(extract(TWO + sentence)) == BOTH, sentence
+
+
+def test_a_qualified_subject_is_a_subgroup_not_the_arm() -> None:
+    draft = extract(
+        TWO + "Patients treated with ibrutinib who relapsed had a median OS of 24.1 months."
+    )
+    assert medians(draft) == []

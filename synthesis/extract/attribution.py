@@ -905,10 +905,13 @@ _VALUE_LABEL = re.compile(
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s|\s+and\s+(?=\d|not\s|NR\b))))"
 )
 _PRE_LABEL = re.compile(
-    rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
+    r"\s*(?:(?:in|for|with)\s+(?:the\s+)?)?"
+    rf"(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?(?:\s*(?:=|:|,)\s*|\s+)"
+    rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared (?:with|to))\s*"
+    r"\s*(?:,?\s*compared\s+(?:with|to)|,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|"
+    r"v\.?(?=\s))\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
@@ -943,9 +946,31 @@ def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
     return m if m is not None and groups.resolve(m.group("lab")) is not None else None
 
 
+_BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*[)\]]")
+
+
+# "A who relapsed", "A after B": a phrase that qualifies the group names a subgroup
+_QUALIFIED = re.compile(
+    r"(?i)\b(?:who|whom|which|that|after|before|following|without|achieving|achieved|aged|"
+    r"older|younger|relapsed|refractory|responders?|responding)\b"
+)
+# "Patients treated with A had a median OS of", "The A group had a median PFS of": the
+# subject of the clause is a group
+_SUBJECT = re.compile(
+    r"(?i)(?:^|[;,:]\s*|\b(?:while|whereas)\s+)(?:the\s+)?(?:(?:patients|those|subjects|"
+    r"participants)\s+(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|"
+    r"assigned\s+to|randomi[sz]ed\s+to|allocated\s+to|in|on)\s+(?:the\s+)?(?P<g>[^,;()]{1,60}?)"
+    r"|(?P<g2>[A-Za-z0-9][\w+/.-]*(?:\s+[\w+/.-]+){0,3}?))(?:\s+(?:arm|group|cohort))?\s+"
+    r"(?:had|showed|achieved|experienced|attained|reached)\s+(?:an?\s+|the\s+)?$"
+)
+
+
 def _resolve_label(groups: Groups, label: str) -> DraftArm | None:
     """The arm a value's label names: the label itself, else the one arm a longer phrase
-    names ("the combination of A plus dexamethasone" -> A, when dexamethasone is no arm)."""
+    names ("the combination of A plus dexamethasone" -> A, when dexamethasone is no arm),
+    unless the phrase qualifies it ("A who relapsed")."""
+    if _QUALIFIED.search(label):
+        return None
     arm = groups.resolve(label)
     if arm is not None:
         return arm
@@ -963,12 +988,18 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         out.vals.append(vm)
         end = vm.end()
         ci = None
+        # "16.4 months (A) vs 12.1 months (B)": a group's name in a bracket after its value
+        bracket = _BRACKET_LABEL.match(text, end)
+        if bracket is not None and groups.resolve(bracket.group("g")) is None:
+            bracket = None
+        if bracket is not None:
+            end = bracket.end()
         unl = (_HEADED_CI if ci_header else _UNLABELLED_CI).match(text, end)
         labelled_before = any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1])
         if unl and not (vm.group("lo") or vm.group("blo")) and (labelled_before or ci_header):
             ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
             end = unl.end()
-        elif not (vm.group("lo") or vm.group("blo")):
+        elif not (vm.group("lo") or vm.group("blo")) and bracket is None:
             skip = re.match(rf"\s*{PAREN}", text[end : end + 300])
             if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
                 end += skip.end()  # a CI the pattern cannot read: left out
@@ -986,7 +1017,9 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
         label = (
-            (lab.group("lab") or lab.group("labp")) if lab else (pre.group("lab") if pre else None)
+            (lab.group("lab") or lab.group("labp"))
+            if lab
+            else (bracket.group("g") if bracket else (pre.group("lab") if pre else None))
         )
         out.labels.append(label)
         if lab:
@@ -1289,9 +1322,17 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
             _skip(state, sent, "medians in a sentence about one group", a, b)
             continue
-        if gap is not None and labels and labels[0] is None and len(vals) > 1:
-            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y"
+        if gap is not None and labels and labels[0] is None:
+            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y",
+            # "The median OS in the A arm was 24.1 months"
             labels[0] = gap.group("pre") or gap.group("prep")
+        if labels and labels[0] is None and frame_arm is None and groups.arms:
+            # "Patients treated with A had a median OS of 24.1 months, compared with ..."
+            subject = _SUBJECT.search(text[:m_start])
+            if subject is not None:
+                named = _resolve_label(groups, subject.group("g") or subject.group("g2"))
+                if named is not None:
+                    labels[0] = named.label
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
