@@ -303,3 +303,33 @@ def test_a_qualified_subject_is_a_subgroup_not_the_arm() -> None:
         TWO + "Patients treated with ibrutinib who relapsed had a median OS of 24.1 months."
     )
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# A group or subgroup named after the value: not the whole cohort's
+
+
+def test_a_value_for_an_arm_among_a_subgroup_is_left_out() -> None:
+    draft = extract(
+        TWO + "Median OS was 12 months in the ibrutinib arm among patients older than 70 years."
+    )
+    assert medians(draft) == []
+
+
+def test_a_subgroup_after_the_value_in_a_single_arm_study_is_left_out() -> None:
+    for sentence in (
+        "Median OS was 16 months in patients with TP53 mutation.",
+        "Median OS was 16 months in the high-risk subgroup.",
+    ):
+        draft = extract(ONE_ARM + sentence)
+        assert medians(draft) == [], sentence
+        assert any(c.startswith("skipped") and "16 months" in c for c in draft.comments)
+
+
+def test_the_whole_cohort_named_after_the_value_is_still_the_cohort() -> None:
+    for sentence in (
+        "Median OS was 16 months for the whole cohort.",
+        "Median OS was 16 months in all patients.",
+        "Median OS was 16 months in this cohort.",
+    ):
+        assert medians(extract(ONE_ARM + sentence)) == [("OS", None, 16, None, "months")], sentence

@@ -946,6 +946,21 @@ def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
     return m if m is not None and groups.resolve(m.group("lab")) is not None else None
 
 
+# "... months in the A arm among ...", "... months in patients older than 70": the group or
+# subgroup a value is for, printed after it (and not read as its label)
+_GROUP_AFTER_VALUE = re.compile(
+    r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*,?\s+(?:in|among|for|with|on)\s+"
+    r"(?!(?:the\s+)?(?:all|entire|whole|overall|total|study|full|intention|ITT|this|our|present|"
+    r"current|same)\b)(?:the\s+)?(?:(?:[\w+/-]+\s+){0,4}?"
+    r"(?:(?P<who>patients|those|subjects|participants)\s+(?:with|who|without|achieving|achieved|"
+    r"aged|older|younger|having|harbou?ring|that|whose)\b"
+    r"|(?P<grp>arms?|groups?|cohorts?|subgroups?|subsets?|responders|non-responders)\b)|)"
+    r"[^,;.]{0,40}"
+)
+_WHOLE_LABEL = re.compile(
+    r"(?i)(?:this|our|the|present|current|whole|entire|overall|total|study|full|all|ITT|"
+    r"intention)\b"
+)
 _BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*[)\]]")
 
 
@@ -1336,6 +1351,12 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
+        if not groups.arms and any(
+            lab and not _WHOLE_LABEL.match(lab) and lab != "*both" for lab in labels
+        ):
+            # "16 months in the high-risk subgroup" with no arms defined: not the cohort's
+            _skip(state, sent, "median for a group or subgroup named after it", a, b)
+            continue
         if any(labels) and groups.arms:
             targets = []
             for lab in labels:
@@ -1437,6 +1458,19 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if _SECOND_SIDE.search(text[max(0, m_start - 60) : a]) and frame_arm is None:
             # "not reached ... versus an estimated median of 16 months": the other side's
             _skip(state, sent, "the second side of a comparison, its group not named", a, b)
+            continue
+        after_vals = _GROUP_AFTER_VALUE.match(text, read.end)
+        if (
+            after_vals is not None
+            and frame_arm is None
+            and (
+                groups.named_arms(after_vals.group(0))
+                or after_vals.group("who")
+                or after_vals.group("grp")
+            )
+        ):
+            # "12 months in the A arm among patients older than 70": a group's or a subgroup's
+            _skip(state, sent, "median for a group or subgroup named after it", a, b)
             continue
         if (grouped or _GROUP_PAREN_VALUE.search(text, 0, m_start)) and frame_arm is None:
             # "EFS was similar with A (59 months) and B (55 months); median OS was not reached"
