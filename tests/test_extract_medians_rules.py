@@ -333,3 +333,39 @@ def test_the_whole_cohort_named_after_the_value_is_still_the_cohort() -> None:
         "Median OS was 16 months in this cohort.",
     ):
         assert medians(extract(ONE_ARM + sentence)) == [("OS", None, 16, None, "months")], sentence
+
+
+# ---------------------------------------------------------------------------
+# Units, abbreviations, the whole cohort named before "was"
+
+
+def test_each_value_keeps_its_own_unit() -> None:
+    draft = extract(TWO + "Median OS was 2 years for ibrutinib and 18 months for chlorambucil.")
+    assert medians(draft) == [
+        ("OS", "ibrutinib", 2, None, "years"),
+        ("OS", "chlorambucil", 18, None, "months"),
+    ]
+
+
+def test_m_before_an_outcome_abbreviation_is_median() -> None:
+    draft = extract(ONE_ARM + "The mOS was 12.1 mo and the mPFS was 6.2 mo.")
+    assert medians(draft) == [
+        ("OS", None, 12.1, None, "months"),
+        ("PFS", None, 6.2, None, "months"),
+    ]
+
+
+def test_the_itt_population_before_was_is_the_whole_cohort() -> None:
+    draft = extract(ONE_ARM + "Median OS in the intention-to-treat population was 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+
+
+def test_comma_versus_parts_two_values() -> None:
+    draft = extract(
+        TWO + "With ibrutinib, median PFS was not reached, versus 18.9 months with chlorambucil."
+    )
+    assert medians(draft) == [
+        ("PFS", "ibrutinib", "NR", None, "months"),
+        ("PFS", "chlorambucil", 18.9, None, "months"),
+    ]
+    assert all(checks(draft))  # the first value's group is inferred

@@ -910,8 +910,8 @@ _PRE_LABEL = re.compile(
     rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,?\s*compared\s+(?:with|to)|,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|"
-    r"v\.?(?=\s))\s*"
+    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|,\s*and|,|;|"
+    r"and(?:\s+(?:was|were)\b)?|v\.?(?=\s))\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
@@ -1125,6 +1125,9 @@ _LIST_VERB = re.compile(r"\s*(?::|\b(?:were|was|are|is)\b)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band\b|\bor\b|&)\s*")
 
 
+_M_ABBREVIATION = re.compile(r"\bm(?P<t>OS|PFS|EFS|DFS)\b")
+
+
 def _outcome_list(
     text: str, start: int, tterms: list[Term], groups: Groups
 ) -> tuple[list[Term | None], int] | None:
@@ -1278,6 +1281,11 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         found = _median_run(text, m, tterms)
         if found is not None:
             starts.append((m.start(), *found))
+    # "mOS was 12.1 mo", "mPFS: 6.2 months": "m" before an outcome's abbreviation is "median"
+    for mm in _M_ABBREVIATION.finditer(text):
+        term = next((t for t in tterms if (t.start, t.end) == mm.span("t")), None)
+        if term is not None:
+            starts.append((mm.start(), [term], term.end))
     for t in tterms:
         # "median TTP (13.6 vs. 7.0 months; ...) and PFS (11.9 vs. 6.4 months)": "median" carries
         if _CARRIED_MEDIAN.search(text[max(0, t.start - 160) : t.start]) and re.match(
@@ -1337,10 +1345,13 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
             _skip(state, sent, "medians in a sentence about one group", a, b)
             continue
-        if gap is not None and labels and labels[0] is None:
+        pre_label = (gap.group("pre") or gap.group("prep")) if gap is not None else None
+        if pre_label and _WHOLE_LABEL.match(pre_label):
+            pre_label = None  # "Median OS in the intention-to-treat population was": the cohort
+        if labels and labels[0] is None:
             # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y",
             # "The median OS in the A arm was 24.1 months"
-            labels[0] = gap.group("pre") or gap.group("prep")
+            labels[0] = pre_label
         if labels and labels[0] is None and frame_arm is None and groups.arms:
             # "Patients treated with A had a median OS of 24.1 months, compared with ..."
             subject = _SUBJECT.search(text[:m_start])
@@ -1431,7 +1442,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
-            gap and any(gap.group(k) for k in ("pre1", "pre3", "sub", "pre", "prep"))
+            pre_label or (gap and any(gap.group(k) for k in ("pre1", "pre3", "sub")))
         ):
             _skip(state, sent, "median for a group", a, b)
             grouped = True
@@ -1742,6 +1753,10 @@ def _add_median(
     median: Any = "NR" if re.fullmatch(NR, raw) else number(raw)
     fields: list[tuple[str, Any]] = [("median", median)]
     groups_ = vm.groupdict()
+    own = groups_.get("unit")
+    if own:
+        # "2 years for A and 18 months for B": a value's own unit before the list's
+        unit = unit_name(own.rstrip(".").lower()) or unit
     lo = groups_.get("lo") or groups_.get("blo")
     hi = groups_.get("hi") or groups_.get("bhi")
     lvl = groups_.get("lvl") or groups_.get("blvl")

@@ -80,10 +80,11 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
-    ("OS", "time", r"(?:(?i:overall survival)|\bOS\b)"),
-    ("PFS", "time", r"(?:(?i:progression[- ]free survival)|\bPFS\b)"),
-    ("EFS", "time", r"(?:(?i:event[- ]free survival)|\bEFS\b)"),
-    ("DFS", "time", r"(?:(?i:disease[- ]free survival)|\bDFS\b)"),
+    # "mOS", "mPFS": a median's abbreviation (the "m" is read by the median reader)
+    ("OS", "time", r"(?:(?i:overall survival)|(?:\b|(?<=\bm))OS\b)"),
+    ("PFS", "time", r"(?:(?i:progression[- ]free survival)|(?:\b|(?<=\bm))PFS\b)"),
+    ("EFS", "time", r"(?:(?i:event[- ]free survival)|(?:\b|(?<=\bm))EFS\b)"),
+    ("DFS", "time", r"(?:(?i:disease[- ]free survival)|(?:\b|(?<=\bm))DFS\b)"),
     ("RFS", "time", r"(?:(?i:(?:relapse|recurrence)[- ]free survival)|\bRFS\b)"),
     ("LFS", "time", r"(?:(?i:leuka?emia[- ]free survival)|\bLFS\b)"),
     (
