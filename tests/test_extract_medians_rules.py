@@ -369,3 +369,25 @@ def test_comma_versus_parts_two_values() -> None:
         ("PFS", "chlorambucil", 18.9, None, "months"),
     ]
     assert all(checks(draft))  # the first value's group is inferred
+
+
+MAINT = (
+    "After induction, 300 responders were randomized to rituximab maintenance (n = 150) or "
+    "observation (n = 150). "
+)
+
+
+def test_patients_who_received_an_arm_are_its_members_not_a_subgroup() -> None:
+    draft = extract(
+        MAINT + "Median PFS in patients who received rituximab maintenance was 34 months."
+    )
+    assert medians(draft) == [("PFS", "rituximab-maintenance", 34, None, "months")]
+
+
+def test_patients_who_received_an_arm_and_more_are_a_subgroup() -> None:
+    for sentence in (
+        "Median PFS in patients who received rituximab maintenance and had del17p was 34 months.",
+        "PFS was longer in patients who received rituximab maintenance after relapse (median 34 "
+        "vs 22 months).",
+    ):
+        assert medians(extract(MAINT + sentence)) == [], sentence

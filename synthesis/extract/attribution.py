@@ -967,7 +967,8 @@ _BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*
 # "A who relapsed", "A after B": a phrase that qualifies the group names a subgroup
 _QUALIFIED = re.compile(
     r"(?i)\b(?:who|whom|which|that|after|before|following|without|achieving|achieved|aged|"
-    r"older|younger|relapsed|refractory|responders?|responding)\b"
+    r"older|younger|relapsed|refractory|responders?|responding|had|has|having|harbou?ring|"
+    r"carrying|positive|negative|mutated|mutation)\b"
 )
 # "Patients treated with A had a median OS of", "The A group had a median PFS of": the
 # subject of the clause is a group
@@ -1123,6 +1124,26 @@ _GROUP_PAREN_VALUE = re.compile(
 
 _LIST_VERB = re.compile(r"\s*(?::|\b(?:were|was|are|is)\b)")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band\b|\bor\b|&)\s*")
+
+
+# "in patients who received A": the members of an arm, not a subgroup
+_ARM_MEMBERS = re.compile(
+    r"(?i)(?:in|among|for)\s+(?:the\s+)?(?:patients|those|subjects|participants)\s+who\s+"
+    r"(?:were\s+)?(?:received|treated\s+with|given|assigned\s+to|randomi[sz]ed\s+to|"
+    r"allocated\s+to)\s+(?:the\s+)?(?P<g>[^,;()]{1,60}?)"
+    r"(?=\s*[,;()]|\s+(?:had|has|was|were|showed|than|compared|vs\.?|versus)\b|\s*$)"
+)
+
+
+def _subgroup_before(text: str, end: int, groups: Groups) -> bool:
+    """Whether ``text[:end]`` names a subgroup (see ``_SUBGROUP_SENTENCE``), not counting
+    "in patients who received A" for an arm A."""
+    for m in _SUBGROUP_SENTENCE.finditer(text, 0, end):
+        members = _ARM_MEMBERS.match(text, m.start())
+        if members is not None and _resolve_label(groups, members.group("g")) is not None:
+            continue
+        return True
+    return False
 
 
 _M_ABBREVIATION = re.compile(r"\bm(?P<t>OS|PFS|EFS|DFS)\b")
@@ -1298,7 +1319,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
     _group_paren_times(sent, tterms, state, groups)
     grouped = False  # an earlier value of the sentence is a group's: a later bare one may be too
     for m_start, run, after in starts:
-        if _SUBGROUP_SENTENCE.search(text[:m_start]):
+        if _subgroup_before(text, m_start, groups):
             _skip(state, sent, "subgroup")
             continue
         frame = group_frame(text)
@@ -1538,7 +1559,7 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
     "median" the entry carries a ``# check:`` comment.
     """
     text = sent.text
-    if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+    if len(groups.arms) < 2 or not tterms or _subgroup_before(text, len(text), groups):
         return
     tp = _timepoint(sent)
     # "(13 months for A vs 11 months for B)", "PFS was 27 months for A compared with 20
@@ -1637,7 +1658,7 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
     text = sent.text
     if len(groups.arms) < 2 or len({t.name for t in tterms}) != 1:
         return
-    if _SUBGROUP_SENTENCE.search(text) or _covered(state, sent.start + len(text) // 2):
+    if _subgroup_before(text, len(text), groups) or _covered(state, sent.start + len(text) // 2):
         return
     found: list[tuple[re.Match[str], DraftArm]] = []
     for m in _GROUP_PAREN_TIME.finditer(text):
@@ -1681,7 +1702,7 @@ def _from_to_times(sent: Sentence, tterms: list[Term], state: State, groups: Gro
     """ "A improved EFS from median 22 months to 34 months" in a two-arm trial: the second
     value is A's (the subject), the first the other arm's; drafted with a check."""
     text = sent.text
-    if len(groups.arms) != 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+    if len(groups.arms) != 2 or not tterms or _subgroup_before(text, len(text), groups):
         return
     for m in _FROM_TO.finditer(text):
         if _covered(state, sent.start + m.start("v1")):
