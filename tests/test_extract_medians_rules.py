@@ -391,3 +391,34 @@ def test_patients_who_received_an_arm_and_more_are_a_subgroup() -> None:
         "vs 22 months).",
     ):
         assert medians(extract(MAINT + sentence)) == [], sentence
+
+
+# ---------------------------------------------------------------------------
+# Lists of outcomes: a shared "survival", no "respectively"
+
+
+def test_progression_free_and_overall_survival_share_the_word() -> None:
+    draft = extract(
+        ONE_ARM + "Median event-free, disease-free and overall survival were 2.1, 3.3 and 4.5 "
+        "years, respectively."
+    )
+    assert medians(draft) == [
+        ("EFS", None, 2.1, None, "years"),
+        ("DFS", None, 3.3, None, "years"),
+        ("OS", None, 4.5, None, "years"),
+    ]
+
+
+def test_outcomes_and_values_paired_in_order_without_respectively_carry_a_check() -> None:
+    draft = extract(ONE_ARM + "Median PFS and OS were 10.2 months and 20.5 months.")
+    assert medians(draft) == [
+        ("PFS", None, 10.2, None, "months"),
+        ("OS", None, 20.5, None, "months"),
+    ]
+    assert all(c and "respectively" in c for c in checks(draft))
+
+
+def test_two_values_for_two_outcomes_in_a_two_arm_study_stay_ambiguous() -> None:
+    draft = extract(TWO + "Median PFS and OS were 10.2 and 20.5 months.")
+    assert medians(draft) == []
+    assert any(c.startswith("ambiguous") for c in draft.comments)

@@ -1478,12 +1478,21 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 (sent.start + a, sent.start + b),
             )
             continue
+        paired: str | None = None
         if len(pairs) > 1 and len(vals) > 1 and not _RESPECTIVELY.search(text, b):
-            state.note(
-                f'ambiguous (medians without "respectively"): "{short(text)}"',
-                (sent.start + a, sent.start + b),
+            if len(groups.arms) == len(vals) or any(
+                not re.fullmatch(r"(?i),?\s*and|,", sep) for sep in seps
+            ):
+                state.note(
+                    f'ambiguous (medians without "respectively"): "{short(text)}"',
+                    (sent.start + a, sent.start + b),
+                )
+                continue
+            # "Median PFS and OS were 10.2 and 20.5 months": paired in the order named
+            paired = (
+                "outcomes paired with the values in the order both are listed (the sentence "
+                'does not say "respectively")'
             )
-            continue
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
             continue
@@ -1509,7 +1518,9 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             _skip(state, sent, "a median after group values in the same sentence", a, b)
             continue
         for term, vm, ci in pairs:
-            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci)
+            _add_median(
+                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci, check=paired
+            )
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
     _from_to_times(sent, tterms, state, groups)

@@ -28,6 +28,8 @@ class Term:
     end: int
 
 
+# "progression-free and overall survival", "event-free, disease-free and overall survival"
+_SHARED = r"(?=\s*(?:,|/|\band\b|\bor\b)\s*(?:and\s+|or\s+)?(?:[\w-]+\s+){0,4}?survival\b)"
 _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     # (canonical name, kind, regex) - tried together, leftmost-longest wins
     (
@@ -82,10 +84,11 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )mortality)"),
     # "mOS", "mPFS": a median's abbreviation (the "m" is read by the median reader)
     ("OS", "time", r"(?:(?i:overall survival)|(?:\b|(?<=\bm))OS\b)"),
-    ("PFS", "time", r"(?:(?i:progression[- ]free survival)|(?:\b|(?<=\bm))PFS\b)"),
-    ("EFS", "time", r"(?:(?i:event[- ]free survival)|(?:\b|(?<=\bm))EFS\b)"),
-    ("DFS", "time", r"(?:(?i:disease[- ]free survival)|(?:\b|(?<=\bm))DFS\b)"),
-    ("RFS", "time", r"(?:(?i:(?:relapse|recurrence)[- ]free survival)|\bRFS\b)"),
+    # "progression-free and overall survival": the first of two "... survival" shares the word
+    ("PFS", "time", rf"(?:(?i:progression[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))PFS\b)"),
+    ("EFS", "time", rf"(?:(?i:event[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))EFS\b)"),
+    ("DFS", "time", rf"(?:(?i:disease[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))DFS\b)"),
+    ("RFS", "time", rf"(?:(?i:(?:relapse|recurrence)[- ]free(?: survival|{_SHARED}))|\bRFS\b)"),
     ("LFS", "time", r"(?:(?i:leuka?emia[- ]free survival)|\bLFS\b)"),
     (
         "DOR",
