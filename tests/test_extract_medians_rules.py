@@ -422,3 +422,21 @@ def test_two_values_for_two_outcomes_in_a_two_arm_study_stay_ambiguous() -> None
     draft = extract(TWO + "Median PFS and OS were 10.2 and 20.5 months.")
     assert medians(draft) == []
     assert any(c.startswith("ambiguous") for c in draft.comments)
+
+
+def test_not_reached_in_either_arm_is_each_arms() -> None:
+    draft = extract(TWO + "Median OS was not reached in either arm.")
+    assert medians(draft) == [
+        ("OS", "ibrutinib", "NR", None, "months"),
+        ("OS", "chlorambucil", "NR", None, "months"),
+    ]
+
+
+def test_the_unit_in_a_bracket_after_the_outcome() -> None:
+    draft = extract(ONE_ARM + "Median OS (months): 12.1 (95% CI, 10.0-14.2).")
+    assert medians(draft) == [("OS", None, 12.1, [10.0, 14.2], "months")]
+
+
+def test_the_study_patients_counted_before_was_are_the_cohort() -> None:
+    draft = extract(ONE_ARM + "Median OS for the 45 evaluable patients was 9.1 months.")
+    assert medians(draft) == [("OS", None, 9.1, None, "months")]

@@ -156,7 +156,7 @@ def _entry(
 
 _ARM_REF = r"[A-Za-z0-9][\w/+.-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z0-9][\w/+-]*){0,2}?"
 _TRAILING_ARMS = re.compile(
-    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?|cohorts?))"
+    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both|either)\s+(?:arms?|groups?|cohorts?))"
     rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
     rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
 )
@@ -898,7 +898,7 @@ _MEDIAN_GAP = re.compile(
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
-    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b)"
+    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b|either\b)"
     rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
     rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
@@ -960,6 +960,9 @@ _GROUP_AFTER_VALUE = re.compile(
 _WHOLE_LABEL = re.compile(
     r"(?i)(?:this|our|the|present|current|whole|entire|overall|total|study|full|all|ITT|"
     r"intention)\b"
+    # "Median OS for the 45 evaluable patients was": the study's patients
+    r"|\d+\s+(?:(?:evaluable|eligible|enrolled|treated|included|assessable|analy[sz]ed|"
+    r"randomi[sz]ed)\s+)?(?:patients|subjects|participants)$"
 )
 _BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*[)\]]")
 
@@ -1354,6 +1357,10 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if unit is None:
             tail = _TIME_UNIT.match(text, b)
             unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
+        if unit is None:
+            # "Median OS (months): 12.1": the unit in a bracket after the outcome
+            header = re.search(r"\(\s*(months?|years?|weeks?|days?)\s*\)", text[after:pos])
+            unit = unit_name(header.group(1).lower()) if header else None
         is_nr = [re.fullmatch(NR, v.group("v")) is not None for v in vals]
         if unit is None and not all(is_nr):
             _skip(state, sent, "median without a unit", a, b)
