@@ -440,3 +440,14 @@ def test_the_unit_in_a_bracket_after_the_outcome() -> None:
 def test_the_study_patients_counted_before_was_are_the_cohort() -> None:
     draft = extract(ONE_ARM + "Median OS for the 45 evaluable patients was 9.1 months.")
     assert medians(draft) == [("OS", None, 9.1, None, "months")]
+
+
+def test_not_reached_in_a_group_bracket() -> None:
+    draft = extract(
+        TWO + "Median PFS was longer in the ibrutinib arm (not reached) than in the chlorambucil "
+        "arm (18.2 months)."
+    )
+    assert medians(draft) == [
+        ("PFS", "ibrutinib", "NR", None, "months"),
+        ("PFS", "chlorambucil", 18.2, None, "months"),
+    ]

@@ -1662,7 +1662,9 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
 # longer PFS than did second-line EGFR TKI therapy (9.0 months, 95% CI, 7.7–10.2)"
 _GROUP_PAREN_TIME = re.compile(
     r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
-    rf"(?P<v>{NUM})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)"
+    # "the A arm (not reached) than in the B arm (18.2 months)": NR needs no unit
+    rf"(?P<v>{NUM}(?=\s*(?:months?|mos?|years?|weeks?|days?)\b)|{NR})"
+    r"\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)?"
     r"(?:\s*[,;]\s*(?P<lvl>\d{1,2}(?:\.\d)?)\s?%\s*(?:CI|confidence\s+interval)(?:\s*\(CI\))?"
     rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?"
     # "TC (5.0 months; 95% CI, 4.3 to 6.3; P = .108; HR ...)": more may follow in the bracket
@@ -1703,8 +1705,11 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
             'the word "median"'
         )
     tp = _timepoint(sent)
+    units = [unit_name(m.group("unit").rstrip(".").lower()) for m, _ in found if m.group("unit")]
+    if not units:
+        return  # all "not reached": read by the median lists
     for m, arm in found:
-        unit = unit_name(m.group("unit").rstrip(".").lower())
+        unit = unit_name(m.group("unit").rstrip(".").lower()) if m.group("unit") else units[0]
         _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
 
 
