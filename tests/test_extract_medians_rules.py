@@ -451,3 +451,17 @@ def test_not_reached_in_a_group_bracket() -> None:
         ("PFS", "ibrutinib", "NR", None, "months"),
         ("PFS", "chlorambucil", 18.2, None, "months"),
     ]
+
+
+def test_similar_between_groups_takes_the_groups_order_with_a_check() -> None:
+    draft = extract(SIZED + "Median OS was similar between groups (8.1 vs 7.9 months).")
+    assert medians(draft) == [
+        ("OS", "azacitidine", 8.1, None, "months"),
+        ("OS", "intensive-chemotherapy", 7.9, None, "months"),
+    ]
+    assert all(checks(draft))
+
+
+def test_similar_among_a_subgroup_is_not_the_groups() -> None:
+    draft = extract(SIZED + "Median OS was similar among responders (8.1 vs 7.9 months).")
+    assert medians(draft) == []

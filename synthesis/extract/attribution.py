@@ -894,7 +894,10 @@ _MEDIAN_GAP = re.compile(
     rf"(?:\s+(?:than|compared\s+(?:with|to)|versus|vs\.?)\s+(?:with\s+|in\s+|for\s+)?(?:the\s+)?"
     rf"{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,:])?"
     # "median survival did not differ significantly according to randomization (67, 70 and ..."
-    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
+    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d)"
+    # "Median OS was similar between groups (8.1 vs 7.9 months)"
+    r"|\s*(?:similar|comparable)\s+(?:between|across|in|among)\s+(?:the\s+)?"
+    r"(?:two\s+|both\s+|2\s+|three\s+|3\s+)?(?:treatment\s+)?(?:groups|arms|cohorts)\s*(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
@@ -1246,7 +1249,8 @@ def _listed_medians(
 
 
 _THE_GROUPS = re.compile(
-    r"(?i)\b(?:in|between|for|across)\s+(?:the\s+|these\s+)?(?:(?P<k>two|three|2|3|both)\s+)"
+    r"(?i)\b(?:(?:in|for)\s+(?:the\s+|these\s+)?(?:(?P<k>two|three|2|3|both)\s+)"
+    r"|(?:between|across)\s+(?:the\s+|these\s+)?(?:(?P<k2>two|three|2|3|both)\s+)?)"
     r"(?:treatment\s+|study\s+)?(?:groups|arms|cohorts)\b"
 )
 _COUNTS = {"two": 2, "2": 2, "both": 2, "three": 3, "3": 3}
@@ -1258,7 +1262,10 @@ def _in_the_groups(groups: Groups, text: str, count: int) -> Assignment | None:
     the order the groups were defined, with a check."""
     m = _THE_GROUPS.search(text)
     arms = list(groups.arms)
-    if m is None or _COUNTS[m.group("k").lower()] != len(arms) or count != len(arms):
+    if m is None or count != len(arms):
+        return None
+    k = m.group("k") or m.group("k2")
+    if k is not None and _COUNTS[k.lower()] != len(arms):
         return None
     if groups.named_arms(text) or _unknown_group(groups, text) is not None:
         return None
