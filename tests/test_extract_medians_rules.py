@@ -465,3 +465,22 @@ def test_similar_between_groups_takes_the_groups_order_with_a_check() -> None:
 def test_similar_among_a_subgroup_is_not_the_groups() -> None:
     draft = extract(SIZED + "Median OS was similar among responders (8.1 vs 7.9 months).")
     assert medians(draft) == []
+
+
+THREE = "Overall, 300 patients were randomized to drug A (n = 100), drug B (n = 100), or drug C (n = 100). "
+
+
+def test_three_groups_listed_before_the_values() -> None:
+    draft = extract(
+        THREE + "Median OS in the drug A, drug B and drug C groups was 20, 18 and 15 months."
+    )
+    assert medians(draft) == [
+        ("OS", "drug-a", 20, None, "months"),
+        ("OS", "drug-b", 18, None, "months"),
+        ("OS", "drug-c", 15, None, "months"),
+    ]
+
+
+def test_a_listed_group_that_is_no_arm_stops_the_list() -> None:
+    draft = extract(THREE + "Median OS for drug A, drug B, and drug D was 20, 18 and 15 months.")
+    assert medians(draft) == []

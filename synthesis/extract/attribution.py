@@ -870,7 +870,8 @@ _MEDIAN_GAP = re.compile(
     # "median OS from T0", "from study entry": a start point of one or two words, no number
     r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
     # "for A versus B", "in the A and B groups": the groups, in the order of the values
-    rf"(?:\s+(?:for|in)\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with|and)"
+    rf"(?:\s+(?:for|in)\s+(?:the\s+)?(?P<pre1>{_ARM_REF})"
+    rf"(?P<mid>(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}})\s*,?\s+(?:versus|vs\.?|v\.?|compared\s+with|and)"
     rf"\s+(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?"
     r"(?=\s+(?:was|were|is|are)\b|\s*[:,])|"
     rf"\s+for\s+(?:the\s+)?(?P<pre3>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
@@ -1446,7 +1447,18 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 and (gap.group("pre1") or gap.group("pre3"))
             ):
                 k = ("pre1", "pre2") if gap.group("pre1") else ("pre3", "pre4")
-                got_pair = _arm_pair(groups, gap.group(k[0]), gap.group(k[1]))
+                if gap.group("pre1") and gap.group("mid"):
+                    # "in the A, B and C groups was x, y and z months": three or four groups
+                    names = [
+                        gap.group("pre1"),
+                        *[x for x in re.split(r"\s*,\s*(?:the\s+)?", gap.group("mid")) if x],
+                        gap.group("pre2"),
+                    ]
+                    listed = [_resolve_label(groups, x) for x in names]
+                    ok = None not in listed and len({id(x) for x in listed}) == len(listed)
+                    got_pair = [x for x in listed if x is not None] if ok else None
+                else:
+                    got_pair = _arm_pair(groups, gap.group(k[0]), gap.group(k[1]))
                 got = Assignment(got_pair, why="groups named are not the arms")
             else:
                 got = assign(
