@@ -467,7 +467,10 @@ def test_similar_among_a_subgroup_is_not_the_groups() -> None:
     assert medians(draft) == []
 
 
-THREE = "Overall, 300 patients were randomized to drug A (n = 100), drug B (n = 100), or drug C (n = 100). "
+THREE = (
+    "Overall, 300 patients were randomized to drug A (n = 100), drug B (n = 100), or drug C "
+    "(n = 100). "
+)
 
 
 def test_three_groups_listed_before_the_values() -> None:
