@@ -487,3 +487,24 @@ def test_three_groups_listed_before_the_values() -> None:
 def test_a_listed_group_that_is_no_arm_stops_the_list() -> None:
     draft = extract(THREE + "Median OS for drug A, drug B, and drug D was 20, 18 and 15 months.")
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# Follow-up and other medians are not survival medians
+
+
+def test_a_median_follow_up_for_an_outcome_is_no_survival_median() -> None:
+    for sentence in (
+        "The median follow-up for OS was 36 months.",
+        "Median OS follow-up was 36 months.",
+        "Median age at OS analysis was 65 years.",
+    ):
+        assert medians(extract(ONE_ARM + sentence)) == [], sentence
+
+
+def test_how_the_median_was_estimated_between_outcome_and_value() -> None:
+    for sentence in (
+        "Median OS, estimated by the Kaplan-Meier method, was 30 months.",
+        "Median OS (Kaplan-Meier estimate) was 30 months.",
+    ):
+        assert medians(extract(ONE_ARM + sentence)) == [("OS", None, 30, None, "months")], sentence

@@ -856,9 +856,12 @@ _MEMBERS = (
 )
 _MEDIAN_GAP = re.compile(
     # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
-    r"(?:\s*\([A-Za-z/+ ]+\)"
+    r"(?:\s*\([A-Za-z/+ -]+\)"
     r"|\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
     r"(?:\s+time\b)?"
+    # "Median OS, estimated by the Kaplan-Meier method, was 30 months"
+    r"(?:\s*,\s*(?:as\s+)?(?:estimated|calculated|assessed|determined|measured)\s+(?:by|with|using)"
+    r"\s+[^,;()\d]{1,50},)?"
     # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
     r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
     # "(PFS; primary end point; 13.3 vs 4.4 months"
@@ -1075,6 +1078,11 @@ _CI_HEADER = re.compile(
 )
 
 
+_NOT_SURVIVAL_MEDIAN = re.compile(
+    r"(?i)\b(?:follow[- ]?up|age|cycles?|doses?|number|interval|lines?|times?\s+on|observation)\b"
+)
+
+
 def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
     """The time outcomes a "median" introduces, and where its values may start."""
     header = _CI_HEADER.match(text, m.end())
@@ -1086,6 +1094,8 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     ):
         return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
+    if first is not None and _NOT_SURVIVAL_MEDIAN.search(text[m.end() : first.start]):
+        return None  # "median follow-up for OS", "median age at OS analysis": not a survival median
     if first is not None and re.fullmatch(
         # "median (95% CI) PFS": the form of the values, printed before the outcome
         r"(?:\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
