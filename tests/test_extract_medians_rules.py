@@ -508,3 +508,41 @@ def test_how_the_median_was_estimated_between_outcome_and_value() -> None:
         "Median OS (Kaplan-Meier estimate) was 30 months.",
     ):
         assert medians(extract(ONE_ARM + sentence)) == [("OS", None, 30, None, "months")], sentence
+
+
+# ---------------------------------------------------------------------------
+# "medians", "(median, x)", "while it was", group brackets that say "median"
+
+
+def test_outcomes_before_medians_plural() -> None:
+    draft = extract(ONE_ARM + "PFS and OS medians were 10 and 20 months, respectively.")
+    assert medians(draft) == [("PFS", None, 10, None, "months"), ("OS", None, 20, None, "months")]
+
+
+def test_each_outcome_with_its_median_in_a_bracket() -> None:
+    draft = extract(
+        ONE_ARM + "PFS (median, 10 months) and OS (median, 20 months) were encouraging."
+    )
+    assert medians(draft) == [("PFS", None, 10, None, "months"), ("OS", None, 20, None, "months")]
+
+
+def test_whole_cohort_looking_medians_followed_by_an_arm_are_left_out() -> None:
+    draft = extract(TWO + "PFS (median, 10 months) and OS (median, 20 months) favoured ibrutinib.")
+    assert medians(draft) == []
+
+
+def test_while_it_was_parts_two_values() -> None:
+    draft = extract(
+        TWO + "The median OS was 24.1 months in the ibrutinib arm, while it was 18.2 months in "
+        "the chlorambucil arm."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_group_brackets_that_say_median_need_no_check() -> None:
+    draft = extract(
+        TWO + "OS was longer with ibrutinib (median 24.1 months) than with chlorambucil (median "
+        "18.2 months)."
+    )
+    assert medians(draft) == BOTH
+    assert checks(draft) == [None, None]

@@ -917,7 +917,9 @@ _PRE_LABEL = re.compile(
     rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|,\s*and|,|;|"
+    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
+    # "10.1 months in the A arm, while it was 6.2 months in the B arm"
+    r",?\s*(?:while|whereas)(?:\s+(?:it|that|this|the\s+median)\s+(?:was|were))?|,\s*and|,|;|"
     r"and(?:\s+(?:was|were)\b)?|v\.?(?=\s))\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
@@ -1117,6 +1119,15 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     in_paren = re.search(r"\(\s*$", text[max(0, m.start() - 3) : m.start()]) is not None
     bare = lead is None and in_paren and re.match(r"\s+(?=\d)", text[m.end() :]) is not None
     names = {t.name for t in tterms if t.end <= m.start()}
+    if (
+        (lead is not None or bare)
+        and before
+        and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()])
+    ):
+        # "PFS (median, 10 months) and OS (median, 20 months)": the outcome right before
+        return [before[-1]], m.end() + (
+            lead.end() if lead is not None and lead.group(0).strip() == "," else 0
+        )
     if (lead is None and not bare) or len(names) != 1 or len({t.name for t in tterms}) != 1:
         return None
     return [next(t for t in tterms if t.end <= m.start())], m.end() + (
@@ -1302,7 +1313,12 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
     for e in state.entries[first:]:
         at = e.values[0][0] - sent.start if e.values else 0
         clause = sent.text[: max(0, at)].rsplit(";", 1)[-1]
-        if e.arm is None and groups.named(clause):
+        # "PFS (median, 10 months) ... favoured A": an arm named after the value, too, unless
+        # it has its own values there ("12 months and did not differ (13 months for A vs ...")
+        after = sent.text[max(0, at) :].split(";", 1)[0]
+        valued = {x.arm for x in state.entries[first:] if x.arm is not None}
+        named_after = any(arm.id not in valued for _, _, arm in groups.named(after))
+        if e.arm is None and (groups.named(clause) or named_after):
             shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
             state.note(
                 f"skipped (a median in a clause that names an arm, its group not clear): "
@@ -1323,6 +1339,16 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         found = _median_run(text, m, tterms)
         if found is not None:
             starts.append((m.start(), *found))
+    for m in re.finditer(r"(?i)\bmedians\b", text):
+        # "PFS and OS medians were 10 and 20 months": the outcomes right before
+        run = [t for t in tterms if t.end <= m.start()]
+        if run and re.fullmatch(r"\s+", text[run[-1].end : m.start()]):
+            listed = [run[-1]]
+            for t in reversed(run[:-1]):
+                if not re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", text[t.end : listed[0].start]):
+                    break
+                listed.insert(0, t)
+            starts.append((listed[0].start, listed, m.end()))
     # "mOS was 12.1 mo", "mPFS: 6.2 months": "m" before an outcome's abbreviation is "median"
     for mm in _M_ABBREVIATION.finditer(text):
         term = next((t for t in tterms if (t.start, t.end) == mm.span("t")), None)
@@ -1691,6 +1717,7 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
 # longer PFS than did second-line EGFR TKI therapy (9.0 months, 95% CI, 7.7–10.2)"
 _GROUP_PAREN_TIME = re.compile(
     r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
+    r"(?P<median>median\s*[,:]?\s*)?"
     # "the A arm (not reached) than in the B arm (18.2 months)": NR needs no unit
     rf"(?P<v>{NUM}(?=\s*(?:months?|mos?|years?|weeks?|days?)\b)|{NR})"
     r"\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)?"
@@ -1726,7 +1753,7 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
         return
     term = tterms[0]
     check = None
-    if not re.search(
+    if not all(m.group("median") for m, _ in found) and not re.search(
         r"(?i)\bmedian\s+(?:[\w-]+\s+){0,2}$", text[max(0, term.start - 40) : term.start]
     ):
         check = (
