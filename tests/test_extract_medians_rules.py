@@ -546,3 +546,15 @@ def test_group_brackets_that_say_median_need_no_check() -> None:
     )
     assert medians(draft) == BOTH
     assert checks(draft) == [None, None]
+
+
+def test_a_list_of_groups_after_the_values_is_no_label_of_the_last() -> None:
+    # "... 8.0 months for ibrutinib vs chlorambucil": both groups, in the order of the values
+    draft = extract(
+        TWO + "Median OS (95% CI) was 24.1 (20.0-28.0) vs 18.2 (15.0-21.0) months for ibrutinib "
+        "vs chlorambucil."
+    )
+    assert medians(draft) == [
+        ("OS", "ibrutinib", 24.1, [20.0, 28.0], "months"),
+        ("OS", "chlorambucil", 18.2, [15.0, 21.0], "months"),
+    ]

@@ -928,6 +928,10 @@ _RESPECTIVELY_AFTER = re.compile(
     rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?(?!\d[\d.,]*\s){_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
 )
+_GROUP_LIST_AFTER = re.compile(
+    rf"\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?(?P<g>(?!\d){_ARM_REF})"
+    r"(?:\s+(?:arms?|groups?|cohorts?))?(?=\s*(?:[,;.)\]]|$))"
+)
 _FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|groups?|cohorts?)\b)")
 _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
@@ -1044,6 +1048,12 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         lab = _VALUE_LABEL.match(text, end)
         if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
+        if lab is not None and lab.group("lab"):
+            more = _GROUP_LIST_AFTER.match(text, lab.end())
+            if more is not None:
+                one, two = groups.resolve(lab.group("lab")), groups.resolve(more.group("g"))
+                if one is not None and two is not None and one is not two:
+                    lab = None  # "x vs y months for A vs B": a list of groups after the values
         label = (
             (lab.group("lab") or lab.group("labp"))
             if lab
