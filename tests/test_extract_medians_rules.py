@@ -558,3 +558,12 @@ def test_a_list_of_groups_after_the_values_is_no_label_of_the_last() -> None:
         ("OS", "ibrutinib", 24.1, [20.0, 28.0], "months"),
         ("OS", "chlorambucil", 18.2, [15.0, 21.0], "months"),
     ]
+
+
+def test_arm_values_for_a_subgroup_named_after_them_are_left_out() -> None:
+    draft = extract(
+        TWO + "Median OS was 20 months in the ibrutinib arm and 30 months in the chlorambucil arm "
+        "for patients aged 65 or older."
+    )
+    assert medians(draft) == []
+    assert any("subgroup" in c for c in draft.comments)

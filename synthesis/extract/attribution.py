@@ -1407,6 +1407,11 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         a, b = vals[0].start(), vals[-1].end()
         if _covered(state, sent.start + a):
             continue  # read already, with the group printed before its bracket
+        tail = text[read.end :].split(";", 1)[0][:60]
+        if any(read.labels) and _subgroup_before(tail, len(tail), groups):
+            # "20 months in the A arm and 30 months in the B arm for patients aged 65 or older"
+            _skip(state, sent, "subgroup named after the values", a, b)
+            continue
         unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
         if unit is None:
             tail = _TIME_UNIT.match(text, b)
