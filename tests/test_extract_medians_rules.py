@@ -567,3 +567,15 @@ def test_arm_values_for_a_subgroup_named_after_them_are_left_out() -> None:
     )
     assert medians(draft) == []
     assert any("subgroup" in c for c in draft.comments)
+
+
+def test_a_range_is_never_a_ci_and_the_unit_after_it_is_read() -> None:
+    for sentence in (
+        "Median (range) OS was 12 (2-40) months.",
+        "Median OS was 12 (range 2-40) months.",
+    ):
+        assert medians(extract(ONE_ARM + sentence)) == [("OS", None, 12, None, "months")], sentence
+    draft = extract(
+        ONE_ARM + "Median (IQR) PFS and OS were 8 (4-12) and 20 (10-30) months, respectively."
+    )
+    assert medians(draft) == [("PFS", None, 8, None, "months"), ("OS", None, 20, None, "months")]

@@ -1020,6 +1020,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         out.vals.append(vm)
         end = vm.end()
         ci = None
+        skipped_paren = False
         # "16.4 months (A) vs 12.1 months (B)": a group's name in a bracket after its value
         bracket = _BRACKET_LABEL.match(text, end)
         if bracket is not None and groups.resolve(bracket.group("g")) is None:
@@ -1035,10 +1036,11 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             skip = re.match(rf"\s*{PAREN}", text[end : end + 300])
             if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
                 end += skip.end()  # a CI the pattern cannot read: left out
+                skipped_paren = True
         out.extra_ci.append(ci)
         if not vm.group("unit"):
             unit = _TIME_UNIT.match(text, end)
-            if unit is not None and (len(out.vals) > 1 or ci is not None):
+            if unit is not None and (len(out.vals) > 1 or ci is not None or skipped_paren):
                 end = unit.end()
                 out.unit = unit.group(0).strip().rstrip(".")
         if _FOR_BOTH.match(text, end):
@@ -1109,8 +1111,9 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     if first is not None and _NOT_SURVIVAL_MEDIAN.search(text[m.end() : first.start]):
         return None  # "median follow-up for OS", "median age at OS analysis": not a survival median
     if first is not None and re.fullmatch(
-        # "median (95% CI) PFS": the form of the values, printed before the outcome
-        r"(?:\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
+        # "median (95% CI) PFS", "median (range) OS": the form of the values, printed before
+        r"(?:\s*[\[(]\s*(?:\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)|range|IQR|"
+        r"interquartile\s+range)\s*[\])])?"
         r"(?:(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-)",
         text[m.end() : first.start],
     ):
