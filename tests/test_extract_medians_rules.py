@@ -579,3 +579,15 @@ def test_a_range_is_never_a_ci_and_the_unit_after_it_is_read() -> None:
         ONE_ARM + "Median (IQR) PFS and OS were 8 (4-12) and 20 (10-30) months, respectively."
     )
     assert medians(draft) == [("PFS", None, 8, None, "months"), ("OS", None, 20, None, "months")]
+
+
+def test_a_single_arm_median_compared_with_another_groups_value() -> None:
+    draft = extract(
+        ONE_ARM + "Median OS was 16 months, compared with 9 months in a historical cohort."
+    )
+    assert medians(draft) == [("OS", None, 16, None, "months")]
+    assert any("9 months" in c and c.startswith("skipped") for c in draft.comments)
+    draft = extract(
+        ONE_ARM + "Median OS was 16 months in responders compared with 9 months in non-responders."
+    )
+    assert medians(draft) == []

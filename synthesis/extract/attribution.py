@@ -1076,7 +1076,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
-        out.seps.append(sep.group(0).strip())
+        out.seps.append(sep.group(0).strip().lstrip(",").strip())
         pos = sep.end()
     return out
 
@@ -1452,6 +1452,21 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
+        if (
+            not groups.arms
+            and len(vals) > 1
+            and labels[0] is None
+            and all(labels[1:])
+            and seps
+            and all(x.lower().startswith(("v", "compared")) for x in seps)
+            and not pre_label
+            and len(run) == 1
+        ):
+            # "Median OS was 16 months, compared with 9 months in a historical cohort": the
+            # first value is the study's, the others another group's (left out)
+            _skip(state, sent, "median of a group compared with", vals[1].start(), b)
+            _add_median(run[0].name, vals[0], unit, sent, state, tp, extra_ci=extra_ci[0])
+            continue
         if not groups.arms and any(
             lab and not _WHOLE_LABEL.match(lab) and lab != "*both" for lab in labels
         ):
