@@ -591,3 +591,14 @@ def test_a_single_arm_median_compared_with_another_groups_value() -> None:
         ONE_ARM + "Median OS was 16 months in responders compared with 9 months in non-responders."
     )
     assert medians(draft) == []
+
+
+def test_three_groups_listed_after_three_values() -> None:
+    draft = extract(
+        THREE + "Median OS was 20.1 vs 18.3 vs 15.2 months for drug A, drug B and drug C."
+    )
+    assert medians(draft) == [
+        ("OS", "drug-a", 20.1, None, "months"),
+        ("OS", "drug-b", 18.3, None, "months"),
+        ("OS", "drug-c", 15.2, None, "months"),
+    ]

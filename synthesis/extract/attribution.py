@@ -929,6 +929,7 @@ _RESPECTIVELY_AFTER = re.compile(
     r"|,?\s+respectively)"
 )
 _GROUP_LIST_AFTER = re.compile(
+    rf"(?:\s*,\s*(?:the\s+)?(?!\d){_ARM_REF}){{0,2}}"
     rf"\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?(?P<g>(?!\d){_ARM_REF})"
     r"(?:\s+(?:arms?|groups?|cohorts?))?(?=\s*(?:[,;.)\]]|$))"
 )
