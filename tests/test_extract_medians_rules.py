@@ -602,3 +602,11 @@ def test_three_groups_listed_after_three_values() -> None:
         ("OS", "drug-b", 18.3, None, "months"),
         ("OS", "drug-c", 15.2, None, "months"),
     ]
+
+
+def test_patients_randomly_assigned_to_each_group() -> None:
+    draft = extract(
+        TWO + "Median OS was 24.1 months for patients randomly assigned to ibrutinib and 18.2 "
+        "months for those assigned to chlorambucil."
+    )
+    assert medians(draft) == BOTH

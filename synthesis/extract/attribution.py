@@ -851,8 +851,8 @@ def _printed(value: Any) -> str:
 # named through its members (resolved through the arms the phrase names)
 _MEMBERS = (
     r"(?:for|in|among)\s+(?:the\s+)?(?:patients|those|subjects|participants|pts)\s+"
-    r"(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|assigned\s+to|"
-    r"randomi[sz]ed\s+to|allocated\s+to|on)\s+(?:the\s+)?"
+    r"(?:who\s+(?:were\s+)?)?(?:randomly\s+)?(?:treated\s+with|receiving|received|given|"
+    r"assigned\s+to|randomi[sz]ed\s+to|allocated\s+to|on)\s+(?:the\s+)?"
 )
 _MEDIAN_GAP = re.compile(
     # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
