@@ -1316,7 +1316,20 @@ def _in_the_groups(groups: Groups, text: str, count: int) -> Assignment | None:
 
 
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
-    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
+    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group.
+
+    Where a run of values starts: after "median" and its outcomes ("median PFS and OS",
+    "median (95% CI) PFS", "mOS"), after "PFS and OS medians", after "PFS (median, ...";
+    the words between may say how or from when ("from T0", "was calculated as",
+    "estimated by the Kaplan-Meier method,"), never "follow-up", age or cycles. Which
+    group each value is for: a label after it ("in the A arm", "(A)", "for patients
+    treated with A"), before it ("for A was", "Patients treated with A had a median OS
+    of"), a list of groups before or after the values, each group's bracket ("A (7.7
+    months; 95% CI ...) versus B (...)"), "in the two groups" or "between groups" (the
+    groups' order, with a check), else :func:`assign`. A value whose group or subgroup is
+    named but is no arm is left out with a comment; an outcome list item with no
+    canonical name is left out, the others paired "respectively".
+    """
     first = len(state.entries)
     _median_entries(sent, terms, state, groups)
     if len(groups.arms) < 2 or len(state.entries) == first:
