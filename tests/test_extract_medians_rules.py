@@ -610,3 +610,10 @@ def test_patients_randomly_assigned_to_each_group() -> None:
         "months for those assigned to chlorambucil."
     )
     assert medians(draft) == BOTH
+
+
+def test_a_subject_with_a_qualifier_is_no_arm() -> None:
+    draft = extract(TWO + "Ibrutinib-treated patients with del17p had a median OS of 20 months.")
+    assert medians(draft) == []
+    draft = extract(TWO + "Ibrutinib-treated patients had a median OS of 20 months.")
+    assert medians(draft) == [("OS", "ibrutinib", 20, None, "months")]

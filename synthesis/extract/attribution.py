@@ -985,7 +985,7 @@ _BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*
 _QUALIFIED = re.compile(
     r"(?i)\b(?:who|whom|which|that|after|before|following|without|achieving|achieved|aged|"
     r"older|younger|relapsed|refractory|responders?|responding|had|has|having|harbou?ring|"
-    r"carrying|positive|negative|mutated|mutation)\b"
+    r"carrying|positive|negative|mutated|mutation|(?:patients|those|subjects)\s+with)\b"
 )
 # "Patients treated with A had a median OS of", "The A group had a median PFS of": the
 # subject of the clause is a group
