@@ -617,3 +617,18 @@ def test_a_subject_with_a_qualifier_is_no_arm() -> None:
     assert medians(draft) == []
     draft = extract(TWO + "Ibrutinib-treated patients had a median OS of 20 months.")
     assert medians(draft) == [("OS", "ibrutinib", 20, None, "months")]
+
+
+def test_a_sentence_opening_with_both_groups_then_respectively() -> None:
+    draft = extract(
+        TWO + "In the ibrutinib and chlorambucil arms, the median PFS was 12.1 (95% CI 10.0-14.0) "
+        "and 8.0 months (95% CI 6.0-10.0), respectively."
+    )
+    assert medians(draft) == [
+        ("PFS", "ibrutinib", 12.1, [10.0, 14.0], "months"),
+        ("PFS", "chlorambucil", 8.0, [6.0, 10.0], "months"),
+    ]
+    draft = extract(
+        TWO + "In the ibrutinib and chlorambucil arms, the median PFS was 12.1 and 8.0 months."
+    )
+    assert medians(draft) == []  # without "respectively" the order is not said

@@ -1398,9 +1398,14 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             continue
         frame = group_frame(text)
         frame_arm: DraftArm | None = None
+        frame_list: list[DraftArm] = []
         if frame is not None and frame.end() <= m_start:
             frame_arm = groups.resolve(frame.group("g"))
-            if frame_arm is None:
+            listed = groups.named_arms(frame.group("g")) if frame_arm is None else []
+            if len(listed) >= 2 and re.search(r",|\band\b", frame.group("g")):
+                # "In the A and B arms, the median PFS was x and y months, respectively"
+                frame_list = listed
+            elif frame_arm is None:
                 # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
                 _skip(
                     state,
@@ -1466,6 +1471,19 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
+        if frame_list:
+            if (
+                len(vals) != len(frame_list)
+                or any(labels)
+                or len(run) != 1
+                or not _RESPECTIVELY.search(text[b : b + 80])
+            ):
+                _skip(state, sent, "medians in a sentence about several groups", a, b)
+                continue
+            for arm, vm, ci in zip(frame_list, vals, extra_ci, strict=True):
+                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci)
+            grouped = True
+            continue
         if (
             not groups.arms
             and len(vals) > 1
