@@ -181,7 +181,7 @@ def _entry(
 
 _ARM_REF = r"[A-Za-z0-9][\w/+.-]*(?:\s+(?:plus\s+|\+\s+)?[A-Za-z0-9][\w/+-]*){0,2}?"
 _TRAILING_ARMS = re.compile(
-    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both)\s+(?:arms?|groups?|cohorts?))"
+    rf"(?:\s*{PAREN})?\s*,?\s*(?:(?P<each>(?:for|in)\s+(?:each|both|either)\s+(?:arms?|groups?|cohorts?))"
     rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
     rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
 )
@@ -198,7 +198,7 @@ _GROUP_NAME = re.compile(
     r"(?!\s+(?:of|and)\b)"
 )
 _NOT_A_GROUP = re.compile(
-    r"(?i)^(?:each|both|all|two|three|either|whole|entire|overall|total|study|same|other|"
+    r"(?i)^(?:each|both|all|two|three|\d|either|whole|entire|overall|total|study|same|other|"
     r"two\s+\w+|treatment|control|experimental|(?:\w+\s+)?(?:CR|PR|ORR|OS|PFS|EFS|DFS|HR|CI|MRD|"
     r"AEs?|IPI|ECOG|ISS|FLIPI|IQR|NR|ITT|MR|SD|VGPR|P))$"
 )
@@ -1026,8 +1026,21 @@ def _printed(value: Any) -> str:
 # ---------------------------------------------------------------------------
 # Medians
 
+# "for patients treated with the combination of A plus B", "in those receiving A": a group
+# named through its members (resolved through the arms the phrase names)
+_MEMBERS = (
+    r"(?:for|in|among)\s+(?:the\s+)?(?:patients|those|subjects|participants|pts)\s+"
+    r"(?:who\s+(?:were\s+)?)?(?:randomly\s+)?(?:treated\s+with|receiving|received|given|"
+    r"assigned\s+to|randomi[sz]ed\s+to|allocated\s+to|on)\s+(?:the\s+)?"
+)
 _MEDIAN_GAP = re.compile(
-    r"(?:\s*\([A-Za-z/+ ]+\))?(?:\s+time\b)?"
+    # "Median OS (95% CI): 12.1 (9.8-14.0) months": a CI header after the outcome
+    r"(?:\s*\([A-Za-z/+ -]+\)"
+    r"|\s*[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)\s*[\])])?"
+    r"(?:\s+time\b)?"
+    # "Median OS, estimated by the Kaplan-Meier method, was 30 months"
+    r"(?:\s*,\s*(?:as\s+)?(?:estimated|calculated|assessed|determined|measured)\s+(?:by|with|using)"
+    r"\s+[^,;()\d]{1,50},)?"
     # "Median PFS and overall response rates for A vs. B were 6.8 vs. 5.7 months ... and x% vs y%"
     r"(?:\s+and\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:response|remission)\s+rates?)?"
     # "(PFS; primary end point; 13.3 vs 4.4 months"
@@ -1035,46 +1048,76 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s*\((?=\s*\d))?"
     r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
     r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
-    r"registration|treatment\s+start|start\s+of\s+treatment))?"
-    rf"(?:\s+for\s+(?:the\s+)?(?P<pre1>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
-    rf"(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
-    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b){_ARM_REF})"
-    r"(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b))?"
+    r"registration|treatment\s+start|start\s+of\s+treatment|"
+    # "median OS from T0", "from study entry": a start point of one or two words, no number
+    r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
+    # "for A versus B", "in the A and B groups": the groups, in the order of the values
+    rf"(?:\s+(?:for|in)\s+(?:the\s+)?(?P<pre1>{_ARM_REF})"
+    rf"(?P<mid>(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}})\s*,?\s+(?:versus|vs\.?|v\.?|compared\s+with|and)"
+    rf"\s+(?:the\s+)?(?P<pre2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?"
+    r"(?=\s+(?:was|were|is|are)\b|\s*[:,])|"
+    rf"\s+for\s+(?:the\s+)?(?P<pre3>{_ARM_REF})\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+"
+    rf"(?:the\s+)?(?P<pre4>{_ARM_REF})(?:\s+(?:arms?|groups?|treatment))?)?"
+    rf"(?:\s+(?:for|with|in)\s+(?:the\s+)?(?P<pre>(?!all\b|the\b|whole\b|entire\b)"
+    rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
+    rf"|\s+{_MEMBERS}(?P<prep>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s+(?:was|were|is)\b))?"
     r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
     # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
     r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
     r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?(?=\s*\(|\s+(?:was|were|is)\b))?"
     r"(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?)?"
     rf"(?:\s+(?:versus|vs\.?|v\.?|compared\s+with)\s+(?:the\s+)?(?P<vs>{_ARM_REF})\s*(?=\())?"
-    r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\breached\b)?"
-    r"(?:\s*been\b)?(?:\s*estimated\s+(?:at|to\s+be)\b)?"
+    r"\s*(?:[:=,]|\bwas\b|\bwere\b|\bof\b|\bis\b|\bare\b|\bhas\b|\bhave\b|\bhad\b|\breached\b)?"
+    # "median PFS was calculated as 27 months", "was estimated at", "was found to be"
+    r"(?:\s*been\b)?(?:\s*(?:calculated|estimated|determined|found|observed|reported|"
+    r"recorded|measured|computed)\s+(?:as|at|to\s+be)\b)?"
     rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
-    rf"(?:\s+than\s+(?:with\s+|in\s+)?(?:the\s+)?{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,])?"
+    rf"(?:\s+(?:than|compared\s+(?:with|to)|versus|vs\.?)\s+(?:with\s+|in\s+|for\s+)?(?:the\s+)?"
+    rf"{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,:])?"
     # "median survival did not differ significantly according to randomization (67, 70 and ..."
-    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d))?"
+    r"(?:\s*(?:did|was|were)\s+not\s+(?:[\w-]+\s+){0,6}?(?=\(\s*\d)"
+    # "Median OS was similar between groups (8.1 vs 7.9 months)"
+    r"|\s*(?:similar|comparable)\s+(?:between|across|in|among)\s+(?:the\s+)?"
+    r"(?:two\s+|both\s+|2\s+|three\s+|3\s+)?(?:treatment\s+)?(?:groups|arms|cohorts)\s*(?=\(\s*\d))?"
     r"\s*[(\[]?\s*"
 )
 _VALUE_LABEL = re.compile(
-    rf"\s+(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?"
+    rf"\s+(?:(?:with|in|for)\s+(?:the\s+)?(?P<lab>(?!each\b|both\b|all\b|either\b)"
+    rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
+    rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s|\s+and\s+(?=\d|not\s|NR\b))))"
 )
 _PRE_LABEL = re.compile(
-    rf"\s*(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s*(?:=|:|,)\s*|\s+)(?={NUM}|not\s|NR\b)"
+    r"\s*(?:(?:in|for|with)\s+(?:the\s+)?)?"
+    rf"(?P<lab>(?!not\b|NR\b){_ARM_REF})(?:\s+(?:arm|group|cohort))?(?:\s*(?:=|:|,)\s*|\s+)"
+    rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,\s*and|,|;|and(?:\s+(?:was|were)\b)?|vs\.?|versus|v\.?(?=\s)|compared with)\s*"
+    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
+    # "10.1 months in the A arm, while it was 6.2 months in the B arm"
+    r",?\s*(?:while|whereas)(?:\s+(?:it|that|this|the\s+median)\s+(?:was|were))?|,\s*and|,|;|"
+    r"and(?:\s+(?:was|were)\b)?|v\.?(?=\s))\s*"
 )
 # "... months for the A and B groups", "... for A and B, respectively": a list of groups
 _RESPECTIVELY_AFTER = re.compile(
     rf"(?:\s*,\s*(?:the\s+)?{_ARM_REF}){{0,2}}"
-    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?{_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
+    rf"\s*,?\s+(?:and|vs\.?|versus)\s+(?:the\s+)?(?!\d[\d.,]*\s){_ARM_REF}(?:\s+(?:arms?|groups?|cohorts?)\b"
     r"|,?\s+respectively)"
+)
+_GROUP_LIST_AFTER = re.compile(
+    rf"(?:\s*,\s*(?:the\s+)?(?!\d){_ARM_REF}){{0,2}}"
+    rf"\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+(?:the\s+)?(?P<g>(?!\d){_ARM_REF})"
+    r"(?:\s+(?:arms?|groups?|cohorts?))?(?=\s*(?:[,;.)\]]|$))"
 )
 _FOR_BOTH = re.compile(r"(?i)\s+(?:for|in)\s+(?:each|both)\b(?!\s+(?:arms?|groups?|cohorts?)\b)")
 _UNLABELLED_CI = re.compile(
     rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM})\s*[)\]]"
 )
+# "median (95% CI) PFS ... of 5 (4, 6)": after a CI header, a comma may part the limits
+_HEADED_CI = re.compile(rf"\s*[(\[]\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to|,)\s*(?P<hi>{NUM})\s*[)\]]")
 _TIME_UNIT = re.compile(r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)\b")
 
 
@@ -1096,6 +1139,57 @@ def _group_label(groups: Groups, text: str, pos: int) -> re.Match[str] | None:
     return m if m is not None and groups.resolve(m.group("lab")) is not None else None
 
 
+# "... months in the A arm among ...", "... months in patients older than 70": the group or
+# subgroup a value is for, printed after it (and not read as its label)
+_GROUP_AFTER_VALUE = re.compile(
+    r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*,?\s+(?:in|among|for|with|on)\s+"
+    r"(?!(?:the\s+)?(?:all|entire|whole|overall|total|study|full|intention|ITT|this|our|present|"
+    r"current|same)\b)(?:the\s+)?(?:(?:[\w+/-]+\s+){0,4}?"
+    r"(?:(?P<who>patients|those|subjects|participants)\s+(?:with|who|without|achieving|achieved|"
+    r"aged|older|younger|having|harbou?ring|that|whose)\b"
+    r"|(?P<grp>arms?|groups?|cohorts?|subgroups?|subsets?|responders|non-responders)\b)|)"
+    r"[^,;.]{0,40}"
+)
+_WHOLE_LABEL = re.compile(
+    r"(?i)(?:this|our|the|present|current|whole|entire|overall|total|study|full|all|ITT|"
+    r"intention)\b"
+    # "Median OS for the 45 evaluable patients was": the study's patients
+    r"|\d+\s+(?:(?:evaluable|eligible|enrolled|treated|included|assessable|analy[sz]ed|"
+    r"randomi[sz]ed)\s+)?(?:patients|subjects|participants)$"
+)
+_BRACKET_LABEL = re.compile(r"\s*[(\[]\s*(?P<g>[A-Za-z][^()\[\]\d;,=]{0,40}?)\s*[)\]]")
+
+
+# "A who relapsed", "A after B": a phrase that qualifies the group names a subgroup
+_QUALIFIED = re.compile(
+    r"(?i)\b(?:who|whom|which|that|after|before|following|without|achieving|achieved|aged|"
+    r"older|younger|relapsed|refractory|responders?|responding|had|has|having|harbou?ring|"
+    r"carrying|positive|negative|mutated|mutation|(?:patients|those|subjects)\s+with)\b"
+)
+# "Patients treated with A had a median OS of", "The A group had a median PFS of": the
+# subject of the clause is a group
+_SUBJECT = re.compile(
+    r"(?i)(?:^|[;,:]\s*|\b(?:while|whereas)\s+)(?:the\s+)?(?:(?:patients|those|subjects|"
+    r"participants)\s+(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|"
+    r"assigned\s+to|randomi[sz]ed\s+to|allocated\s+to|in|on)\s+(?:the\s+)?(?P<g>[^,;()]{1,60}?)"
+    r"|(?P<g2>[A-Za-z0-9][\w+/.-]*(?:\s+[\w+/.-]+){0,3}?))(?:\s+(?:arm|group|cohort))?\s+"
+    r"(?:had|showed|achieved|experienced|attained|reached)\s+(?:an?\s+|the\s+)?$"
+)
+
+
+def _resolve_label(groups: Groups, label: str) -> DraftArm | None:
+    """The arm a value's label names: the label itself, else the one arm a longer phrase
+    names ("the combination of A plus dexamethasone" -> A, when dexamethasone is no arm),
+    unless the phrase qualifies it ("A who relapsed")."""
+    if _QUALIFIED.search(label):
+        return None
+    arm = groups.resolve(label)
+    if arm is not None:
+        return arm
+    named = groups.named_arms(label)
+    return named[0] if len(named) == 1 else None
+
+
 def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) -> _Medians:
     out = _Medians(end=pos)
     while True:
@@ -1106,19 +1200,27 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
         out.vals.append(vm)
         end = vm.end()
         ci = None
-        unl = _UNLABELLED_CI.match(text, end)
+        skipped_paren = False
+        # "16.4 months (A) vs 12.1 months (B)": a group's name in a bracket after its value
+        bracket = _BRACKET_LABEL.match(text, end)
+        if bracket is not None and groups.resolve(bracket.group("g")) is None:
+            bracket = None
+        if bracket is not None:
+            end = bracket.end()
+        unl = (_HEADED_CI if ci_header else _UNLABELLED_CI).match(text, end)
         labelled_before = any(v.group("lvl") or v.group("blvl") for v in out.vals[:-1])
         if unl and not (vm.group("lo") or vm.group("blo")) and (labelled_before or ci_header):
             ci = (unl.group("lo"), unl.group("hi"))  # "versus 5.4 months (4.5-6.8)"
             end = unl.end()
-        elif not (vm.group("lo") or vm.group("blo")):
+        elif not (vm.group("lo") or vm.group("blo")) and bracket is None:
             skip = re.match(rf"\s*{PAREN}", text[end : end + 300])
             if skip and not re.search(r"(?i)\b(?:HR|OR|ratio)\b", skip.group(0)):
                 end += skip.end()  # a CI the pattern cannot read: left out
+                skipped_paren = True
         out.extra_ci.append(ci)
         if not vm.group("unit"):
             unit = _TIME_UNIT.match(text, end)
-            if unit is not None and len(out.vals) > 1:
+            if unit is not None and (len(out.vals) > 1 or ci is not None or skipped_paren):
                 end = unit.end()
                 out.unit = unit.group(0).strip().rstrip(".")
         if _FOR_BOTH.match(text, end):
@@ -1126,9 +1228,19 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             out.end = end
             break
         lab = _VALUE_LABEL.match(text, end)
-        if lab is not None and _RESPECTIVELY_AFTER.match(text, lab.end()):
+        if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
-        label = lab.group("lab") if lab else (pre.group("lab") if pre else None)
+        if lab is not None and lab.group("lab"):
+            more = _GROUP_LIST_AFTER.match(text, lab.end())
+            if more is not None:
+                one, two = groups.resolve(lab.group("lab")), groups.resolve(more.group("g"))
+                if one is not None and two is not None and one is not two:
+                    lab = None  # "x vs y months for A vs B": a list of groups after the values
+        label = (
+            (lab.group("lab") or lab.group("labp"))
+            if lab
+            else (bracket.group("g") if bracket else (pre.group("lab") if pre else None))
+        )
         out.labels.append(label)
         if lab:
             end = lab.end()
@@ -1144,7 +1256,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
-        out.seps.append(sep.group(0).strip())
+        out.seps.append(sep.group(0).strip().lstrip(",").strip())
         pos = sep.end()
     return out
 
@@ -1160,6 +1272,11 @@ _CI_HEADER = re.compile(
 )
 
 
+_NOT_SURVIVAL_MEDIAN = re.compile(
+    r"(?i)\b(?:follow[- ]?up|age|cycles?|doses?|number|interval|lines?|times?\s+on|observation)\b"
+)
+
+
 def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[Term], int] | None:
     """The time outcomes a "median" introduces, and where its values may start."""
     header = _CI_HEADER.match(text, m.end())
@@ -1171,8 +1288,14 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     ):
         return [before[-1]], header.end()
     first = next((t for t in tterms if t.start >= m.end()), None)
+    if first is not None and _NOT_SURVIVAL_MEDIAN.search(text[m.end() : first.start]):
+        return None  # "median follow-up for OS", "median age at OS analysis": not a survival median
     if first is not None and re.fullmatch(
-        r"(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-", text[m.end() : first.start]
+        # "median (95% CI) PFS", "median (range) OS": the form of the values, printed before
+        r"(?:\s*[\[(]\s*(?:\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence\s+intervals?)|range|IQR|"
+        r"interquartile\s+range)\s*[\])])?"
+        r"(?:(?:\s+[A-Za-z-]+){0,2}?\s+|\s+[A-Za-z]{1,4}-)",
+        text[m.end() : first.start],
     ):
         run = [first]
         for t in tterms:
@@ -1189,6 +1312,15 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
     in_paren = re.search(r"\(\s*$", text[max(0, m.start() - 3) : m.start()]) is not None
     bare = lead is None and in_paren and re.match(r"\s+(?=\d)", text[m.end() :]) is not None
     names = {t.name for t in tterms if t.end <= m.start()}
+    if (
+        (lead is not None or bare)
+        and before
+        and re.fullmatch(r"\s*\(\s*", text[before[-1].end : m.start()])
+    ):
+        # "PFS (median, 10 months) and OS (median, 20 months)": the outcome right before
+        return [before[-1]], m.end() + (
+            lead.end() if lead is not None and lead.group(0).strip() == "," else 0
+        )
     if (lead is None and not bare) or len(names) != 1 or len({t.name for t in tterms}) != 1:
         return None
     return [next(t for t in tterms if t.end <= m.start())], m.end() + (
@@ -1211,8 +1343,172 @@ _GROUP_PAREN_VALUE = re.compile(
 )
 
 
+_LIST_VERB = re.compile(r"\s*(?::|\b(?:were|was|are|is)\b)")
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\b|,|\band\b|\bor\b|&)\s*")
+
+
+# "in patients who received A": the members of an arm, not a subgroup
+_ARM_MEMBERS = re.compile(
+    r"(?i)(?:in|among|for)\s+(?:the\s+)?(?:patients|those|subjects|participants)\s+who\s+"
+    r"(?:were\s+)?(?:received|treated\s+with|given|assigned\s+to|randomi[sz]ed\s+to|"
+    r"allocated\s+to)\s+(?:the\s+)?(?P<g>[^,;()]{1,60}?)"
+    r"(?=\s*[,;()]|\s+(?:had|has|was|were|showed|than|compared|vs\.?|versus)\b|\s*$)"
+)
+
+
+def _subgroup_before(text: str, end: int, groups: Groups) -> bool:
+    """Whether ``text[:end]`` names a subgroup (see ``_SUBGROUP_SENTENCE``), not counting
+    "in patients who received A" for an arm A."""
+    for m in _SUBGROUP_SENTENCE.finditer(text, 0, end):
+        members = _ARM_MEMBERS.match(text, m.start())
+        if members is not None and _resolve_label(groups, members.group("g")) is not None:
+            continue
+        return True
+    return False
+
+
+_M_ABBREVIATION = re.compile(r"\bm(?P<t>OS|PFS|EFS|DFS)\b")
+
+
+def _outcome_list(
+    text: str, start: int, tterms: list[Term], groups: Groups
+) -> tuple[list[Term | None], int] | None:
+    """ "Median OS (overall survival [OS]), duration of CCR (CCR), and DFS were": the items
+    of a list of outcomes up to its verb, each the one time outcome it names or None (an
+    item the synonyms table does not know). Brackets are read as one piece; None when the
+    text does not read as such a list (no verb within 200 characters)."""
+    items: list[Term | None] = []
+    depth = 0
+    item_start = start
+    pos = start
+    limit = min(len(text), start + 200)
+
+    def close(end: int) -> bool:
+        inside = [t for t in tterms if item_start <= t.start and t.end <= end]
+        if not text[item_start:end].strip() or re.search(r"\d", text[item_start:end]):
+            return False
+        names = {t.name for t in inside}
+        if len(names) > 1 or groups.named_arms(text[item_start:end]):
+            return False  # "Median PFS for A and B were ...": a list of groups, not outcomes
+        items.append(inside[0] if inside else None)
+        return True
+
+    while pos < limit:
+        ch = text[pos]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            verb = _LIST_VERB.match(text, pos)
+            if verb is not None and (pos == 0 or not text[pos - 1].isalnum()):
+                if not close(pos):
+                    return None
+                return items, verb.end()
+            sep = _LIST_SEP.match(text, pos)
+            if sep is not None and (pos == 0 or not text[pos - 1].isalnum() or ch == ","):
+                if not close(pos):
+                    return None
+                pos = item_start = sep.end()
+                continue
+        pos += 1
+    return None
+
+
+def _listed_medians(
+    sent: Sentence,
+    state: State,
+    run: list[Term],
+    tterms: list[Term],
+    groups: Groups,
+    frame_arm: DraftArm | None,
+) -> bool:
+    """ "Median survival (OS), CCR and DFS were 2.2, 2.4, and 2 years, respectively": values
+    paired with a list of outcomes that holds an item with no canonical name (left out with
+    a comment). True when the sentence was read so."""
+    text = sent.text
+    found = _outcome_list(text, run[0].start, tterms, groups)
+    if found is None:
+        return False
+    items, after = found
+    if len(items) < 2 or (None not in items and len(items) <= len(run)) or not any(items):
+        return False
+    read = _read_medians(text, after + len(text[after:]) - len(text[after:].lstrip()), groups)
+    vals = read.vals
+    if (
+        len(vals) != len(items)
+        or any(read.labels)
+        or any(s.lower().startswith(("v", "compared")) for s in read.seps)
+    ):
+        return False
+    b = vals[-1].end()
+    if not re.match(
+        r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*,?\s*respectively\b", text[b:]
+    ):
+        return False
+    unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
+    if unit is None:
+        tail = _TIME_UNIT.match(text, b)
+        unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
+    if unit is None:
+        return False
+    tp = _timepoint(sent)
+    for term, vm, ci in zip(items, vals, read.extra_ci, strict=True):
+        if term is None:
+            _skip(
+                state, sent, "a median of an outcome with no canonical name", vm.start(), vm.end()
+            )
+            continue
+        _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci)
+    return True
+
+
+_THE_GROUPS = re.compile(
+    r"(?i)\b(?:(?:in|for)\s+(?:the\s+|these\s+)?(?:(?P<k>two|three|2|3|both)\s+)"
+    r"|(?:between|across)\s+(?:the\s+|these\s+)?(?:(?P<k2>two|three|2|3|both)\s+)?)"
+    r"(?:treatment\s+|study\s+)?(?:groups|arms|cohorts)\b"
+)
+_COUNTS = {"two": 2, "2": 2, "both": 2, "three": 3, "3": 3}
+
+
+def _in_the_groups(groups: Groups, text: str, count: int) -> Assignment | None:
+    """ "median survival (6.7 vs 6.5 months) was similar in the 2 groups": a sentence that
+    names no group but says the values are the groups' (as many as there are) takes them in
+    the order the groups were defined, with a check."""
+    m = _THE_GROUPS.search(text)
+    arms = list(groups.arms)
+    if m is None or count != len(arms):
+        return None
+    k = m.group("k") or m.group("k2")
+    if k is not None and _COUNTS[k.lower()] != len(arms):
+        return None
+    if groups.named_arms(text) or _unknown_group(groups, text) is not None:
+        return None
+    order = ", ".join(a.label for a in arms)
+    return Assignment(
+        arms,
+        check=(
+            f'arms inferred: the sentence says the values are "{m.group(0)}" and names none; '
+            f"values taken in the order the groups were defined ({order})"
+        ),
+    )
+
+
 def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Groups) -> None:
-    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group."""
+    """Medians of a sentence ("median OS was 12 months (95% CI ...)"), one per outcome/group.
+
+    Where a run of values starts: after "median" and its outcomes ("median PFS and OS",
+    "median (95% CI) PFS", "mOS"), after "PFS and OS medians", after "PFS (median, ...";
+    the words between may say how or from when ("from T0", "was calculated as",
+    "estimated by the Kaplan-Meier method,"), never "follow-up", age or cycles. Which
+    group each value is for: a label after it ("in the A arm", "(A)", "for patients
+    treated with A"), before it ("for A was", "Patients treated with A had a median OS
+    of"), a list of groups before or after the values, each group's bracket ("A (7.7
+    months; 95% CI ...) versus B (...)"), "in the two groups" or "between groups" (the
+    groups' order, with a check), else :func:`assign`. A value whose group or subgroup is
+    named but is no arm is left out with a comment; an outcome list item with no
+    canonical name is left out, the others paired "respectively".
+    """
     first = len(state.entries)
     _median_entries(sent, terms, state, groups)
     if len(groups.arms) < 2 or len(state.entries) == first:
@@ -1223,7 +1519,12 @@ def median_entries(sent: Sentence, terms: list[Term], state: State, groups: Grou
     for e in state.entries[first:]:
         at = e.values[0][0] - sent.start if e.values else 0
         clause = sent.text[: max(0, at)].rsplit(";", 1)[-1]
-        if e.arm is None and groups.named(clause):
+        # "PFS (median, 10 months) ... favoured A": an arm named after the value, too, unless
+        # it has its own values there ("12 months and did not differ (13 months for A vs ...")
+        after = sent.text[max(0, at) :].split(";", 1)[0]
+        valued = {x.arm for x in state.entries[first:] if x.arm is not None}
+        named_after = any(arm.id not in valued for _, _, arm in groups.named(after))
+        if e.arm is None and (groups.named(clause) or named_after):
             shown = ", ".join(f"{k}: {v}" for k, v in e.fields)
             state.note(
                 f"skipped (a median in a clause that names an arm, its group not clear): "
@@ -1244,6 +1545,21 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         found = _median_run(text, m, tterms)
         if found is not None:
             starts.append((m.start(), *found))
+    for m in re.finditer(r"(?i)\bmedians\b", text):
+        # "PFS and OS medians were 10 and 20 months": the outcomes right before
+        run = [t for t in tterms if t.end <= m.start()]
+        if run and re.fullmatch(r"\s+", text[run[-1].end : m.start()]):
+            listed = [run[-1]]
+            for t in reversed(run[:-1]):
+                if not re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", text[t.end : listed[0].start]):
+                    break
+                listed.insert(0, t)
+            starts.append((listed[0].start, listed, m.end()))
+    # "mOS was 12.1 mo", "mPFS: 6.2 months": "m" before an outcome's abbreviation is "median"
+    for mm in _M_ABBREVIATION.finditer(text):
+        term = next((t for t in tterms if (t.start, t.end) == mm.span("t")), None)
+        if term is not None:
+            starts.append((mm.start(), [term], term.end))
     for t in tterms:
         # "median TTP (13.6 vs. 7.0 months; ...) and PFS (11.9 vs. 6.4 months)": "median" carries
         if _CARRIED_MEDIAN.search(text[max(0, t.start - 160) : t.start]) and re.match(
@@ -1251,16 +1567,24 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         ):
             starts.append((t.start, [t], t.end))
     starts.sort(key=lambda x: x[0])
+    # "median OS with A (7.7 months; 95% CI ...) versus B (5.0 months; ...)": each group
+    # names its value in a bracket; read before the lists below
+    _group_paren_times(sent, tterms, state, groups)
     grouped = False  # an earlier value of the sentence is a group's: a later bare one may be too
     for m_start, run, after in starts:
-        if _SUBGROUP_SENTENCE.search(text[:m_start]):
+        if _subgroup_before(text, m_start, groups):
             _skip(state, sent, "subgroup")
             continue
         frame = group_frame(text)
         frame_arm: DraftArm | None = None
+        frame_list: list[DraftArm] = []
         if frame is not None and frame.end() <= m_start:
             frame_arm = groups.resolve(frame.group("g"))
-            if frame_arm is None:
+            listed = groups.named_arms(frame.group("g")) if frame_arm is None else []
+            if len(listed) >= 2 and re.search(r",|\band\b", frame.group("g")):
+                # "In the A and B arms, the median PFS was x and y months, respectively"
+                frame_list = listed
+            elif frame_arm is None:
                 # "Among 36 patients on the 1000 mg arm, median PFS was ...": not the cohort's
                 _skip(
                     state,
@@ -1268,20 +1592,35 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
                 )
                 continue
+        if _listed_medians(sent, state, run, tterms, groups, frame_arm):
+            continue
         gap = _MEDIAN_GAP.match(text, after)
         pos = gap.end() if gap else after
-        ci_header = _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None or bool(
-            re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos])
+        ci_header = (
+            _CI_HEADER.match(text, after - 40 if after >= 40 else 0) is not None
+            or bool(re.search(r"(?i)median\s*[\[(]\s*\d{2}\s?%\s*(?:CI|confidence)", text[:pos]))
+            or bool(re.search(r"[\[(]\s*\d{2}(?:\.\d)?\s?%\s*(?:CI|confidence)", text[after:pos]))
         )
         read = _read_medians(text, pos, groups, ci_header)
         vals, labels, extra_ci, seps = read.vals, read.labels, read.extra_ci, read.seps
         if not vals:
             continue
         a, b = vals[0].start(), vals[-1].end()
+        if _covered(state, sent.start + a):
+            continue  # read already, with the group printed before its bracket
+        tail = text[read.end :].split(";", 1)[0][:60]
+        if any(read.labels) and _subgroup_before(tail, len(tail), groups):
+            # "20 months in the A arm and 30 months in the B arm for patients aged 65 or older"
+            _skip(state, sent, "subgroup named after the values", a, b)
+            continue
         unit = next((unit_name(v.group("unit")) for v in reversed(vals) if v.group("unit")), None)
         if unit is None:
             tail = _TIME_UNIT.match(text, b)
             unit = unit_name(tail.group(0).strip().rstrip(".")) if tail else unit_name(read.unit)
+        if unit is None:
+            # "Median OS (months): 12.1": the unit in a bracket after the outcome
+            header = re.search(r"\(\s*(months?|years?|weeks?|days?)\s*\)", text[after:pos])
+            unit = unit_name(header.group(1).lower()) if header else None
         is_nr = [re.fullmatch(NR, v.group("v")) is not None for v in vals]
         if unit is None and not all(is_nr):
             _skip(state, sent, "median without a unit", a, b)
@@ -1294,16 +1633,61 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         if frame_arm is not None and (any(labels) or len(vals) != len(run)):
             _skip(state, sent, "medians in a sentence about one group", a, b)
             continue
-        if gap is not None and labels and labels[0] is None and len(vals) > 1:
-            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y"
-            labels[0] = gap.group("pre")
+        pre_label = (gap.group("pre") or gap.group("prep")) if gap is not None else None
+        if pre_label and _WHOLE_LABEL.match(pre_label):
+            pre_label = None  # "Median OS in the intention-to-treat population was": the cohort
+        if labels and labels[0] is None:
+            # "median OS for KdD was 50.8 months vs 43.6 for Kd", "longer in the A group (x vs y",
+            # "The median OS in the A arm was 24.1 months"
+            labels[0] = pre_label
+        if labels and labels[0] is None and frame_arm is None and groups.arms:
+            # "Patients treated with A had a median OS of 24.1 months, compared with ..."
+            subject = _SUBJECT.search(text[:m_start])
+            if subject is not None:
+                named = _resolve_label(groups, subject.group("g") or subject.group("g2"))
+                if named is not None:
+                    labels[0] = named.label
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
+        if frame_list:
+            if (
+                len(vals) != len(frame_list)
+                or any(labels)
+                or len(run) != 1
+                or not _RESPECTIVELY.search(text[b : b + 80])
+            ):
+                _skip(state, sent, "medians in a sentence about several groups", a, b)
+                continue
+            for arm, vm, ci in zip(frame_list, vals, extra_ci, strict=True):
+                _add_median(run[0].name, vm, unit, sent, state, tp, arm=arm.id, extra_ci=ci)
+            grouped = True
+            continue
+        if (
+            not groups.arms
+            and len(vals) > 1
+            and labels[0] is None
+            and all(labels[1:])
+            and seps
+            and all(x.lower().startswith(("v", "compared")) for x in seps)
+            and not pre_label
+            and len(run) == 1
+        ):
+            # "Median OS was 16 months, compared with 9 months in a historical cohort": the
+            # first value is the study's, the others another group's (left out)
+            _skip(state, sent, "median of a group compared with", vals[1].start(), b)
+            _add_median(run[0].name, vals[0], unit, sent, state, tp, extra_ci=extra_ci[0])
+            continue
+        if not groups.arms and any(
+            lab and not _WHOLE_LABEL.match(lab) and lab != "*both" for lab in labels
+        ):
+            # "16 months in the high-risk subgroup" with no arms defined: not the cohort's
+            _skip(state, sent, "median for a group or subgroup named after it", a, b)
+            continue
         if any(labels) and groups.arms:
             targets = []
             for lab in labels:
-                arm = groups.resolve(lab) if lab else None
+                arm = _resolve_label(groups, lab) if lab else None
                 if arm is None or arm in targets:
                     targets = None
                     break
@@ -1337,8 +1721,24 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             continue
         elif len(vals) > 1 and len(run) == 1:
             pair_trailing = trailing if trailing and trailing.group("t1") else None
-            if pair_trailing is None and gap is not None and gap.group("pre1"):
-                got_pair = _arm_pair(groups, gap.group("pre1"), gap.group("pre2"))
+            if (
+                pair_trailing is None
+                and gap is not None
+                and (gap.group("pre1") or gap.group("pre3"))
+            ):
+                k = ("pre1", "pre2") if gap.group("pre1") else ("pre3", "pre4")
+                if gap.group("pre1") and gap.group("mid"):
+                    # "in the A, B and C groups was x, y and z months": three or four groups
+                    names = [
+                        gap.group("pre1"),
+                        *[x for x in re.split(r"\s*,\s*(?:the\s+)?", gap.group("mid")) if x],
+                        gap.group("pre2"),
+                    ]
+                    listed = [_resolve_label(groups, x) for x in names]
+                    ok = None not in listed and len({id(x) for x in listed}) == len(listed)
+                    got_pair = [x for x in listed if x is not None] if ok else None
+                else:
+                    got_pair = _arm_pair(groups, gap.group(k[0]), gap.group(k[1]))
                 got = Assignment(got_pair, why="groups named are not the arms")
             else:
                 got = assign(
@@ -1350,6 +1750,8 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     [_median_number(v) for v in vals],
                     trailing=pair_trailing,
                 )
+            if got.arms is None and pair_trailing is None:
+                got = _in_the_groups(groups, text, len(vals)) or got
             if got.arms is None or len(got.arms) != len(vals):
                 _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
                 continue
@@ -1367,27 +1769,36 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 _with_p(state, first_entry, targets[0].id, _p_after(text, end))
             continue
         if (trailing and (trailing.group("t1") or trailing.group("each"))) or (
-            gap and (gap.group("pre1") or gap.group("sub") or gap.group("pre"))
+            pre_label or (gap and any(gap.group(k) for k in ("pre1", "pre3", "sub")))
         ):
             _skip(state, sent, "median for a group", a, b)
             grouped = True
             continue
         if len(run) == len(vals):
-            pairs = list(zip(run, vals, strict=True))
+            pairs = list(zip(run, vals, extra_ci, strict=True))
         elif len(vals) == 1 and all(is_nr):
-            pairs = [(t, vals[0]) for t in run]
+            pairs = [(t, vals[0], None) for t in run]
         else:
             state.note(
                 f'ambiguous (medians do not pair with outcomes): "{short(text)}"',
                 (sent.start + a, sent.start + b),
             )
             continue
+        paired: str | None = None
         if len(pairs) > 1 and len(vals) > 1 and not _RESPECTIVELY.search(text, b):
-            state.note(
-                f'ambiguous (medians without "respectively"): "{short(text)}"',
-                (sent.start + a, sent.start + b),
+            if len(groups.arms) == len(vals) or any(
+                not re.fullmatch(r"(?i),?\s*and|,", sep) for sep in seps
+            ):
+                state.note(
+                    f'ambiguous (medians without "respectively"): "{short(text)}"',
+                    (sent.start + a, sent.start + b),
+                )
+                continue
+            # "Median PFS and OS were 10.2 and 20.5 months": paired in the order named
+            paired = (
+                "outcomes paired with the values in the order both are listed (the sentence "
+                'does not say "respectively")'
             )
-            continue
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
             continue
@@ -1395,15 +1806,29 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             # "not reached ... versus an estimated median of 16 months": the other side's
             _skip(state, sent, "the second side of a comparison, its group not named", a, b)
             continue
+        after_vals = _GROUP_AFTER_VALUE.match(text, read.end)
+        if (
+            after_vals is not None
+            and frame_arm is None
+            and (
+                groups.named_arms(after_vals.group(0))
+                or after_vals.group("who")
+                or after_vals.group("grp")
+            )
+        ):
+            # "12 months in the A arm among patients older than 70": a group's or a subgroup's
+            _skip(state, sent, "median for a group or subgroup named after it", a, b)
+            continue
         if (grouped or _GROUP_PAREN_VALUE.search(text, 0, m_start)) and frame_arm is None:
             # "EFS was similar with A (59 months) and B (55 months); median OS was not reached"
             _skip(state, sent, "a median after group values in the same sentence", a, b)
             continue
-        for term, vm in pairs:
-            _add_median(term.name, vm, unit, sent, state, tp, arm=_id(frame_arm))
+        for term, vm, ci in pairs:
+            _add_median(
+                term.name, vm, unit, sent, state, tp, arm=_id(frame_arm), extra_ci=ci, check=paired
+            )
             drafted_nr = drafted_nr or re.fullmatch(NR, vm.group("v")) is not None
     _labelled_times(sent, tterms, state, groups)
-    _group_paren_times(sent, tterms, state, groups)
     _from_to_times(sent, tterms, state, groups)
     # "not reached" left over in a sentence about survival: say so
     if tterms and not drafted_nr:
@@ -1451,7 +1876,7 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
     "median" the entry carries a ``# check:`` comment.
     """
     text = sent.text
-    if len(groups.arms) < 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+    if len(groups.arms) < 2 or not tterms or _subgroup_before(text, len(text), groups):
         return
     tp = _timepoint(sent)
     # "(13 months for A vs 11 months for B)", "PFS was 27 months for A compared with 20
@@ -1536,9 +1961,14 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
 # longer PFS than did second-line EGFR TKI therapy (9.0 months, 95% CI, 7.7–10.2)"
 _GROUP_PAREN_TIME = re.compile(
     r"(?P<g>[A-Za-z0-9][\w/+.-]*(?:\s+[A-Za-z0-9][\w/+-]*){0,3})\s*[(\[]\s*"
-    rf"(?P<v>{NUM})\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)"
+    r"(?P<median>median\s*[,:]?\s*)?"
+    # "the A arm (not reached) than in the B arm (18.2 months)": NR needs no unit
+    rf"(?P<v>{NUM}(?=\s*(?:months?|mos?|years?|weeks?|days?)\b)|{NR})"
+    r"\s*(?P<unit>months?|mos?\.?|years?|weeks?|days?)?"
     r"(?:\s*[,;]\s*(?P<lvl>\d{1,2}(?:\.\d)?)\s?%\s*(?:CI|confidence\s+interval)(?:\s*\(CI\))?"
-    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?\s*[)\]]"
+    rf"\s*[:,]?\s*(?P<lo>{NUM})\s*(?:-|‐|‑|–|—|−|to)\s*(?P<hi>{NUM}))?"
+    # "TC (5.0 months; 95% CI, 4.3 to 6.3; P = .108; HR ...)": more may follow in the bracket
+    r"(?=\s*[)\];,])"
 )
 
 
@@ -1548,7 +1978,7 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
     text = sent.text
     if len(groups.arms) < 2 or len({t.name for t in tterms}) != 1:
         return
-    if _SUBGROUP_SENTENCE.search(text) or _covered(state, sent.start + len(text) // 2):
+    if _subgroup_before(text, len(text), groups) or _covered(state, sent.start + len(text) // 2):
         return
     found: list[tuple[re.Match[str], DraftArm]] = []
     for m in _GROUP_PAREN_TIME.finditer(text):
@@ -1566,13 +1996,20 @@ def _group_paren_times(sent: Sentence, tterms: list[Term], state: State, groups:
     if len(found) != len(groups.arms):
         return
     term = tterms[0]
-    check = (
-        f"read as medians: the sentence gives a time per group for {term.name} without the "
-        'word "median"'
-    )
+    check = None
+    if not all(m.group("median") for m, _ in found) and not re.search(
+        r"(?i)\bmedian\s+(?:[\w-]+\s+){0,2}$", text[max(0, term.start - 40) : term.start]
+    ):
+        check = (
+            f"read as medians: the sentence gives a time per group for {term.name} without "
+            'the word "median"'
+        )
     tp = _timepoint(sent)
+    units = [unit_name(m.group("unit").rstrip(".").lower()) for m, _ in found if m.group("unit")]
+    if not units:
+        return  # all "not reached": read by the median lists
     for m, arm in found:
-        unit = unit_name(m.group("unit").rstrip(".").lower())
+        unit = unit_name(m.group("unit").rstrip(".").lower()) if m.group("unit") else units[0]
         _add_median(term.name, m, unit, sent, state, tp, arm=arm.id, check=check)
 
 
@@ -1588,7 +2025,7 @@ def _from_to_times(sent: Sentence, tterms: list[Term], state: State, groups: Gro
     """ "A improved EFS from median 22 months to 34 months" in a two-arm trial: the second
     value is A's (the subject), the first the other arm's; drafted with a check."""
     text = sent.text
-    if len(groups.arms) != 2 or not tterms or _SUBGROUP_SENTENCE.search(text):
+    if len(groups.arms) != 2 or not tterms or _subgroup_before(text, len(text), groups):
         return
     for m in _FROM_TO.finditer(text):
         if _covered(state, sent.start + m.start("v1")):
@@ -1660,6 +2097,10 @@ def _add_median(
     median: Any = "NR" if re.fullmatch(NR, raw) else number(raw)
     fields: list[tuple[str, Any]] = [("median", median)]
     groups_ = vm.groupdict()
+    own = groups_.get("unit")
+    if own:
+        # "2 years for A and 18 months for B": a value's own unit before the list's
+        unit = unit_name(own.rstrip(".").lower()) or unit
     lo = groups_.get("lo") or groups_.get("blo")
     hi = groups_.get("hi") or groups_.get("bhi")
     lvl = groups_.get("lvl") or groups_.get("blvl")

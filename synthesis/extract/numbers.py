@@ -28,6 +28,8 @@ class Term:
     end: int
 
 
+# "progression-free and overall survival", "event-free, disease-free and overall survival"
+_SHARED = r"(?=\s*(?:,|/|\band\b|\bor\b)\s*(?:and\s+|or\s+)?(?:[\w-]+\s+){0,4}?survival\b)"
 _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     # (canonical name, kind, regex) - tried together, leftmost-longest wins
     (
@@ -87,11 +89,13 @@ _TERM_SPECS: tuple[tuple[str, str, str], ...] = (
     ),
     ("NRM", "binary", r"(?:(?i:non[- ]relapse mortality)|\bNRM\b)"),
     ("Mortality", "binary", r"(?i:(?<!related )(?<!relapse )(?<!associated )mortality)"),
-    ("OS", "time", r"(?:(?i:overall survival)|\bOS\b)"),
-    ("PFS", "time", r"(?:(?i:progression[- ]free survival)|\bPFS\b)"),
-    ("EFS", "time", r"(?:(?i:event[- ]free survival)|\bEFS\b)"),
-    ("DFS", "time", r"(?:(?i:disease[- ]free survival)|\bDFS\b)"),
-    ("RFS", "time", r"(?:(?i:(?:relapse|recurrence)[- ]free survival)|\bRFS\b)"),
+    # "mOS", "mPFS": a median's abbreviation (the "m" is read by the median reader)
+    ("OS", "time", r"(?:(?i:overall survival)|(?:\b|(?<=\bm))OS\b)"),
+    # "progression-free and overall survival": the first of two "... survival" shares the word
+    ("PFS", "time", rf"(?:(?i:progression[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))PFS\b)"),
+    ("EFS", "time", rf"(?:(?i:event[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))EFS\b)"),
+    ("DFS", "time", rf"(?:(?i:disease[- ]free(?: survival|{_SHARED}))|(?:\b|(?<=\bm))DFS\b)"),
+    ("RFS", "time", rf"(?:(?i:(?:relapse|recurrence)[- ]free(?: survival|{_SHARED}))|\bRFS\b)"),
     ("LFS", "time", r"(?:(?i:leuka?emia[- ]free survival)|\bLFS\b)"),
     (
         "DOR",

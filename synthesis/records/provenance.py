@@ -87,6 +87,9 @@ WORD_NUM = (
 _NUMBER = re.compile(rf"(?<![\w.·])[.·]?{NUM}")
 # "41,640", "3 700": thousands separators (comma, space, no-break and thin spaces)
 _GROUPED = re.compile(r"(?<![\w.,·])\d{1,3}(?:[, \u00a0\u2009\u202f]\d{3})+(?![\d.·])")
+# "RR 3,9; p=0,007": a decimal comma (one or two decimals, or a leading zero), never a
+# thousands separator ("41,640")
+_DECIMAL_COMMA = re.compile(r"(?<![\w.,·])(?:\d{1,3},\d{1,2}|0,\d{1,6})(?![\d,.·])")
 _WORD_NUMBER = re.compile(rf"(?i)\b{WORD_NUM}\b")
 _NR = re.compile(r"(?i)\bNR\b|not\s+(?:yet\s+)?(?:been\s+)?reached|not\s+estimable|\bNE\b")
 
@@ -141,7 +144,8 @@ def iter_numbers(text: str) -> Iterator[float]:
 
 
 def _numbers_at(text: str) -> Iterator[tuple[float, int]]:
-    """(value, offset) of every number printed in *text*: digits, grouped digits, words."""
+    """(value, offset) of every number printed in *text*: digits, grouped digits, words,
+    decimal commas."""
     for m in _NUMBER.finditer(text):
         t = m.group(0).replace("·", ".")
         try:
@@ -154,6 +158,8 @@ def _numbers_at(text: str) -> Iterator[tuple[float, int]]:
         value = word_value(m.group(0))
         if value is not None:
             yield float(value), m.start()
+    for m in _DECIMAL_COMMA.finditer(text):
+        yield float(m.group(0).replace(",", ".")), m.start()
 
 
 def entry_numbers(entry: Mapping[str, Any]) -> list[tuple[str, Any]]:
