@@ -31,6 +31,7 @@ def test_the_sets_are_there() -> None:
         "round3",
         "round4",
         "round5",
+        "round6",
         "seeds",
     ]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
@@ -41,6 +42,7 @@ def test_the_sets_are_there() -> None:
         "round3": 20,
         "round4": 23,
         "round5": 25,
+        "round6": 23,
         "seeds": 5,
     }
     assert counts["dev"] >= 6
@@ -55,7 +57,14 @@ def test_every_abstract_has_its_record(folder: Path) -> None:
 
 @pytest.mark.parametrize(
     "folder",
-    [SETS / "round1", SETS / "round2", SETS / "round3", SETS / "round4", SETS / "round5"],
+    [
+        SETS / "round1",
+        SETS / "round2",
+        SETS / "round3",
+        SETS / "round4",
+        SETS / "round5",
+        SETS / "round6",
+    ],
     ids=lambda p: p.name,
 )
 def test_expected_records_load_without_errors(folder: Path) -> None:
@@ -78,7 +87,7 @@ def test_every_expected_quote_is_in_its_abstract(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Rounds 4 and 5 also hold every number of an entry to its quote.
+# Rounds 4 to 6 also hold every number of an entry to its quote.
 
 _WORDS = {
     "one": 1,
@@ -204,7 +213,9 @@ def number_problems(folder: Path) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("folder", [SETS / "round4", SETS / "round5"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "folder", [SETS / "round4", SETS / "round5", SETS / "round6"], ids=lambda p: p.name
+)
 def test_every_number_of_an_entry_is_in_its_quote(folder: Path) -> None:
     assert number_problems(folder) == []
 
