@@ -23,9 +23,11 @@ fit_case <- function(name, call_text, cl_call = NULL) {
        weights = if (inherits(res, "rma.glmm")) NULL else as.numeric(weights(res)))
 }
 dat <- escalc("PLO", xi = xi, ni = ni, data = dat)
-out$reml <- fit_case("PLO-REML", 'rma(yi, vi, data=dat, method="REML", control=list(threshold=1e-12, maxiter=10000))',
-                'confint(res, control=list(tol=1e-12))')
-out$dl <- fit_case("PLO-DL", 'rma(yi, vi, data=dat, method="DL")', 'confint(res, control=list(tol=1e-12))')
+out$reml <- fit_case("PLO-REML",
+                     'rma(yi, vi, data=dat, method="REML", control=list(threshold=1e-12, maxiter=10000))',
+                     'confint(res, control=list(tol=1e-12))')
+out$dl <- fit_case("PLO-DL", 'rma(yi, vi, data=dat, method="DL")',
+                   'confint(res, control=list(tol=1e-12))')
 out$glmm <- fit_case("PLO-GLMM", 'rma.glmm(measure="PLO", xi=xi, ni=ni, data=dat)')
 # Subgroups by disease (R meta's test: FE meta-analysis of the subgroup estimates).
 sub <- lapply(c("ANKL", "B-ALL"), function(d) {
