@@ -15,56 +15,24 @@
 # under "error" (and no values). Values metafor reports as NA/NaN/Inf are null here; the
 # Python tests apply synth's own rules (a test that cannot run is null with a reason).
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), vec(), ...
 
 out_file <- file.path("tests", "reference", "bias_reference.json")
 
-methods <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
-iterative <- c("REML", "ML", "PM", "EB")
-tests <- c(wald = "z", hksj = "knha")
 predictors <- c("sei", "vi", "ninv", "sqrtninv")
 
-# As in rma_reference.R: tight convergence for the iterative tau2 estimators.
-control_str <- function(method) {
-  if (method == "PM") return("control=list(threshold=1e-12, maxiter=10000, tol=1e-12)")
-  if (method %in% iterative) return("control=list(threshold=1e-12, maxiter=10000)")
-  ""
-}
-
-num <- function(x) {
-  x <- as.numeric(x)
-  if (length(x) == 0L) return(NULL)
-  x[!is.finite(x)] <- NA
-  x
-}
-vec <- function(x) {  # I(): stays a JSON array even for one or no element
-  x <- num(x)
-  if (is.null(x)) x <- numeric(0)
-  I(x)
-}
-scalar <- function(x) {
-  x <- num(x)
-  if (is.null(x) || length(x) != 1L) return(NA)
-  x
-}
 err_msg <- function(e) gsub("\\s+", " ", conditionMessage(e))
 # evaluate a call string in the caller's frame; a stop() becomes list(error = message)
 try_eval <- function(call, env) {
-  tryCatch(suppressWarnings(eval(parse(text = call), envir = env)),
+  tryCatch(suppressWarnings(run(call, env)),
            error = function(e) structure(list(error = err_msg(e)), class = "failed"))
 }
 failed <- function(x) inherits(x, "failed")
 
-level_arg <- function(level) {
-  if (isTRUE(all.equal(level, 0.95))) "" else sprintf(", level=%s", format(100 * level))
-}
+# the tight control of common.R for the iterative tau2 estimators; levels in percent
 model_call <- function(method, ci, level) {
-  ctrl <- control_str(method)
   sprintf('rma(yi, vi, ni=ni, data=dat, method="%s", test="%s"%s%s)', method, tests[[ci]],
-          level_arg(level), if (nzchar(ctrl)) paste0(", ", ctrl) else "")
+          level_arg(level, percent = TRUE), control_arg(method))
 }
 
 # ------------------------------------------------------------------ extractors
@@ -114,8 +82,9 @@ add_dataset <- function(id, description, data_call, dat, ni_source, k_note = NUL
   egger <- list()
   for (level in levels) {
     env_l <- new.env(parent = env)
-    call_l <- sprintf('rma(yi, vi, ni=ni, data=dat, method="FE"%s)', level_arg(level))
-    assign("res", eval(parse(text = call_l), envir = env), envir = env_l)
+    call_l <- sprintf('rma(yi, vi, ni=ni, data=dat, method="FE"%s)',
+                      level_arg(level, percent = TRUE))
+    assign("res", run(call_l, env), envir = env_l)
     for (pr in predictors) {
       call <- sprintf('regtest(res, model="lm", predictor="%s")', pr)
       rt <- try_eval(call, env_l)
@@ -302,9 +271,8 @@ for (ds in datasets) {
             c(regtest_values(rt), list(tau2 = scalar(rt$fit$tau2), test = rt$fit$test)))
           regtest_rma[[length(regtest_rma) + 1L]] <- entry
         }
-        ctrl <- control_str(method)
-        tf_extra <- paste0(if (ci == "hksj") ', test="knha"' else "", level_arg(level),
-                           if (nzchar(ctrl)) paste0(", ", ctrl) else "")
+        tf_extra <- paste0(if (ci == "hksj") ', test="knha"' else "",
+                           level_arg(level, percent = TRUE), control_arg(method))
         trimfill_out <- list()
         for (estimator in if (length(info$sides)) c("L0", "R0") else character(0)) {
           for (side in info$sides) {
@@ -335,9 +303,8 @@ for (ds in datasets) {
             trimfill_out[[length(trimfill_out) + 1L]] <- entry
           }
         }
-        lv <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf("-L%02d", round(100 * level))
         cases[[length(cases) + 1L]] <- list(
-          id = sprintf("%s-%s-%s%s", ds$id, method, ci, lv),
+          id = sprintf("%s-%s-%s%s", ds$id, method, ci, level_suffix(level)),
           dataset = ds$id, method = method, ci = ci, level = level, k = res$k,
           r_call = mcall, model = fit_values(res),
           regtest_rma = regtest_rma, trimfill = trimfill_out
@@ -372,24 +339,11 @@ add_fsn("pritz-rosenthal-a01", "pritz1997-PLO", 'fsn(yi, vi, data=dat, type="Ros
 add_fsn("symmetric-rosenthal-zero", "ties-GEN", 'fsn(yi - 0.2, vi, data=dat, type="Rosenthal")')
 
 # ------------------------------------------------------------------ write
-meta <- list(
-  generator = "tests/reference/bias_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/bias_reference.R",
   methods = methods, iterative_methods = iterative, predictors = predictors,
   n_datasets = length(datasets), n_cases = length(cases), n_fsn_cases = length(fsn_cases)
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  '"datasets": [', paste0(vapply(datasets, enc, ""), collapse = ",\n"), "],",
-  '"cases": [', paste0(vapply(cases, enc, ""), collapse = ",\n"), "],",
-  '"fsn_cases": [', paste0(vapply(fsn_cases, enc, ""), collapse = ",\n"), "]",
-  "}"
-)
-writeLines(lines, out_file)
+write_cases(out_file, meta, list(datasets = datasets, cases = cases, fsn_cases = fsn_cases))
 cat(sprintf("wrote %d datasets, %d cases, %d fsn cases to %s\n", length(datasets),
             length(cases), length(fsn_cases), out_file))

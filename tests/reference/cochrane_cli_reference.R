@@ -13,28 +13,13 @@
 # Writes tests/reference/cochrane_cli_reference.json (deterministic). Each case stores the
 # exact R expression that produced it (`r_call`), evaluated from that string.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), num(), ...
 
 out_file <- file.path("tests", "reference", "cochrane_cli_reference.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run from the repository root: Rscript tests/reference/cochrane_cli_reference.R")
-}
 
-run <- function(r_call) eval(parse(text = r_call), envir = globalenv())
-num <- function(x) {
-  x <- as.numeric(unname(x))
-  x[!is.finite(x)] <- NA
-  x
-}
-
-iterative <- c("REML", "ML", "PM", "EB")
-ctrl <- function(method) {
-  if (method %in% iterative) ", control=list(threshold=1e-12, maxiter=10000)" else ""
-}
+# The iterative estimators are tightened as in common.R, but this script gives no method
+# (not even PM) uniroot's tol = 1e-12: its calls are recorded as they were made.
+ctrl <- function(method) control_arg(method, tol_for = character(0))
 
 cases <- list()
 add <- function(case) cases[[length(cases) + 1L]] <<- case
@@ -45,7 +30,7 @@ g_call <- c(PLO = "qlogis(%s)", PFT = "asin(sqrt(%s))", PAS = "asin(sqrt(%s))", 
 shift_case <- function(prefix, dataset, measure, escalc_call, null, inputs) {
   for (method in c("REML", "DL", "FE")) {
     for (ci in c("wald", "hksj")) {
-      test <- if (ci == "wald") "z" else "knha"
+      test <- tests[[ci]]
       shift <- sprintf(g_call[[measure]], format(null, digits = 15))
       r_call <- sprintf('rma(yi - %s, vi, data=%s, method="%s", test="%s"%s)', shift,
                         escalc_call, method, test, ctrl(method))
@@ -115,23 +100,17 @@ medians <- c(11.0, 1.6, 8.2, 14.5, 9.9, 12.0, 20.3)
 ns <- c(72, 51, 40, 33, 60, 25, 18)
 for (null in c(10, 12, 30)) {
   r_call <- sprintf("binom.test(sum(x > %s), sum(x != %s))$p.value", null, null)
-  assign("x", medians, envir = globalenv())
+  x <- medians
   add(list(id = sprintf("medians-sign-null%s", null), r_call = r_call, kind = "sign",
            dataset = "hand (x = study medians in months)", measure = "MED", method = "WM",
            ci = "wald", null = null, inputs = list(median = medians, n = ns),
            statistic = sum(medians > null), df = NA, pval = num(run(r_call))))
 }
 
-meta <- list(
-  generator = "tests/reference/cochrane_cli_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/cochrane_cli_reference.R",
   null_transform = "PLO qlogis; PFT, PAS asin(sqrt()) (R meta metaprop null.effect); RR/OR log",
   n_cases = length(cases)
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-writeLines(c("{", paste0('"meta": ', enc(meta), ","), '"cases": [',
-             paste0(vapply(cases, enc, ""), collapse = ",\n"), "]", "}"), out_file)
+write_cases(out_file, meta, list(cases = cases))
 cat(sprintf("wrote %d cases to %s\n", length(cases), out_file))

@@ -14,31 +14,9 @@
 # the contract's null rules (heterogeneity for fewer than 2 studies in Q, a test with
 # 0 df) are applied by the tests.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), vec(), ...
 
 out_file <- file.path("tests", "reference", "cochrane_reference.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run from the repository root: Rscript tests/reference/cochrane_reference.R")
-}
-
-run <- function(r_call) eval(parse(text = r_call), envir = globalenv())
-
-num <- function(x) {
-  x <- as.numeric(unname(x))
-  if (length(x) == 0L) return(NULL)
-  x[!is.finite(x)] <- NA
-  x
-}
-per_study <- function(x) I(num(x))  # I(): stays a JSON array even when k = 1
-scalar <- function(x) {
-  x <- num(x)
-  if (is.null(x) || length(x) != 1L) return(NA)
-  x
-}
 
 # ---------------------------------------------------------------------------
 # 1. escalc MD and SMD (metafor defaults: vtype = "LS"; SMD = Hedges' g with the
@@ -72,10 +50,10 @@ for (ds in c("dat.normand1999", "hand")) {
       id = sprintf("%s-%s", if (ds == "hand") "hand" else "normand1999", measure),
       r_call = r_call, dataset = ds, measure = measure,
       note = if (ds == "hand") hand_notes else NULL,
-      inputs = list(m1i = per_study(d$m1i), sd1i = per_study(d$sd1i), n1i = per_study(d$n1i),
-                    m2i = per_study(d$m2i), sd2i = per_study(d$sd2i), n2i = per_study(d$n2i)),
-      yi = per_study(es$yi), vi = per_study(es$vi),
-      cmi = if (measure == "SMD") per_study(metafor:::.cmicalc(d$n1i + d$n2i - 2)) else NULL
+      inputs = list(m1i = vec(d$m1i), sd1i = vec(d$sd1i), n1i = vec(d$n1i),
+                    m2i = vec(d$m2i), sd2i = vec(d$sd2i), n2i = vec(d$n2i)),
+      yi = vec(es$yi), vi = vec(es$vi),
+      cmi = if (measure == "SMD") vec(metafor:::.cmicalc(d$n1i + d$n2i - 2)) else NULL
     )
   }
 }
@@ -89,26 +67,15 @@ for (ds in c("dat.normand1999", "hand")) {
 #    classic (Wald, test = "z") standard error also when the CI is Hartung-Knapp
 #    (meta's "HK" prediction intervals are a different method).
 # ---------------------------------------------------------------------------
-methods <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
-iterative <- c("REML", "ML", "PM", "EB")
-tests <- c(wald = "z", hksj = "knha")
-control_str <- function(method) {
-  if (method == "PM") return("control=list(threshold=1e-12, maxiter=10000, tol=1e-12)")
-  if (method %in% iterative) return("control=list(threshold=1e-12, maxiter=10000)")
-  ""
-}
-
 pi_t_call <- paste0("res.z <- rma(yi, vi, data=dat, method=<method>, test=\"z\"<level>); ",
                     "coef(res.z) + c(-1, 1) * qt((1 + level)/2, df=res.z$k - 2) * ",
                     "sqrt(res.z$tau2 + res.z$se^2)")
 
 pool_case <- function(id, dataset, measure, method, ci, level, dat, escalc_call) {
-  ctrl <- control_str(method)
-  level_str <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf(", level=%s", format(level))
+  level_str <- level_arg(level)
   mk <- function(test) sprintf('rma(yi, vi, data=dat, method="%s", test="%s"%s%s)', method,
-                               test, level_str, if (nzchar(ctrl)) paste0(", ", ctrl) else "")
+                               test, level_str, control_arg(method))
   r_call <- mk(tests[[ci]])
-  assign("dat", dat, envir = globalenv())
   res <- suppressWarnings(run(r_call))
   res_z <- suppressWarnings(run(mk("z")))
   pred <- predict(res)
@@ -129,7 +96,7 @@ pool_case <- function(id, dataset, measure, method, ci, level, dat, escalc_call)
                                                     fixed = TRUE) else NA,
     dataset = dataset, measure = measure, method = method, ci = ci, level = level, k = k,
     metafor_test = res$test,
-    yi = per_study(dat$yi), vi = per_study(dat$vi),
+    yi = vec(dat$yi), vi = vec(dat$vi),
     estimate = scalar(res$b[1]), se = scalar(res$se),
     se_classic = scalar(res_z$se),
     ci_lb = scalar(res$ci.lb), ci_ub = scalar(res$ci.ub),
@@ -142,7 +109,7 @@ pool_case <- function(id, dataset, measure, method, ci, level, dat, escalc_call)
     pval = scalar(res$pval),
     tau2 = scalar(res$tau2), I2 = scalar(res$I2), H2 = scalar(res$H2),
     QE = scalar(res$QE), QE_df = k - 1L, QEp = scalar(res$QEp),
-    weights = per_study(weights(res))
+    weights = vec(weights(res))
   )
 }
 
@@ -155,8 +122,7 @@ for (measure in c("MD", "SMD")) {
   for (level in c(0.95, 0.90)) {
     for (method in methods) {
       for (ci in names(tests)) {
-        lv <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf("-L%02d", round(100 * level))
-        id <- sprintf("normand1999-%s-%s-%s%s", measure, method, ci, lv)
+        id <- sprintf("normand1999-%s-%s-%s%s", measure, method, ci, level_suffix(level))
         pool_cases[[length(pool_cases) + 1L]] <- pool_case(
           id, "dat.normand1999", measure, method, ci, level, es, call)
       }
@@ -196,8 +162,7 @@ for (method in c("DL", "REML", "PM")) {
 mh_cases <- list()
 
 mh_case <- function(id, dataset, method, measure, d, level = 0.95, note = NULL) {
-  assign("d", d, envir = globalenv())
-  level_str <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf(", level=%s", format(100 * level))
+  level_str <- level_arg(level, percent = TRUE)
   r_call <- if (method == "MH") {
     sprintf('rma.mh(ai=ai, bi=bi, ci=ci, di=di, data=d, measure="%s"%s)', measure, level_str)
   } else {
@@ -205,8 +170,8 @@ mh_case <- function(id, dataset, method, measure, d, level = 0.95, note = NULL) 
   }
   base <- list(id = id, r_call = r_call, dataset = dataset, method = method,
                measure = measure, level = level, note = note,
-               inputs = list(ai = per_study(d$ai), bi = per_study(d$bi),
-                             ci = per_study(d$ci), di = per_study(d$di)))
+               inputs = list(ai = vec(d$ai), bi = vec(d$bi),
+                             ci = vec(d$ci), di = vec(d$di)))
   res <- tryCatch(suppressWarnings(run(r_call)), error = function(e) e)
   if (inherits(res, "error")) {
     return(c(base, list(error = conditionMessage(res))))
@@ -217,8 +182,8 @@ mh_case <- function(id, dataset, method, measure, d, level = 0.95, note = NULL) 
     estimate = scalar(res$b[1]), se = scalar(res$se), zval = scalar(res$zval),
     pval = scalar(res$pval), ci_lb = scalar(res$ci.lb), ci_ub = scalar(res$ci.ub),
     QE = scalar(res$QE), QEp = scalar(res$QEp), I2 = scalar(res$I2), H2 = scalar(res$H2),
-    yi = per_study(res$yi.f), vi = per_study(res$vi.f),
-    weights = per_study(weights(res))
+    yi = vec(res$yi.f), vi = vec(res$vi.f),
+    weights = vec(weights(res))
   ))
   if (method == "MH" && measure == "OR") {
     r_call_unc <- sub(")$", ", correct=FALSE)", r_call)
@@ -236,7 +201,7 @@ mh_case <- function(id, dataset, method, measure, d, level = 0.95, note = NULL) 
 
 add_all <- function(prefix, dataset, d, levels = 0.95, note = NULL) {
   for (level in levels) {
-    lv <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf("-L%02d", round(100 * level))
+    lv <- level_suffix(level)
     for (measure in c("RR", "OR", "RD")) {
       mh_cases[[length(mh_cases) + 1L]] <<- mh_case(
         sprintf("%s-MH-%s%s", prefix, measure, lv), dataset, "MH", measure, d, level, note)
@@ -287,30 +252,13 @@ add_all("events-everywhere", "every cell positive, small counts",
 # ---------------------------------------------------------------------------
 # write
 # ---------------------------------------------------------------------------
-meta <- list(
-  generator = "tests/reference/cochrane_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/cochrane_reference.R",
   escalc_defaults = "vtype=\"LS\"; SMD bias correction metafor:::.cmicalc (exact, lgamma)",
   mh_defaults = "add=1/2, to=\"only0\", drop00=TRUE for yi/vi; raw counts for the MH/Peto estimate; correct=TRUE",
   pi_t = "R meta method.predict=\"HTS\": estimate +/- qt((1+level)/2, k-2) * sqrt(tau2 + se_classic^2)",
   n_escalc = length(escalc_cases), n_pool = length(pool_cases), n_mh = length(mh_cases)
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-section <- function(name, cases, last = FALSE) {
-  c(sprintf('"%s": [', name), paste0(vapply(cases, enc, ""), collapse = ",\n"),
-    if (last) "]" else "],")
-}
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  section("escalc", escalc_cases),
-  section("pool", pool_cases),
-  section("mh", mh_cases, last = TRUE),
-  "}"
-)
-writeLines(lines, out_file)
+write_cases(out_file, meta, list(escalc = escalc_cases, pool = pool_cases, mh = mh_cases))
 cat(sprintf("wrote %d escalc, %d pool and %d MH/Peto cases to %s\n", length(escalc_cases),
             length(pool_cases), length(mh_cases), out_file))

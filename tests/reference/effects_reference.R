@@ -8,21 +8,9 @@
 # evaluated from that very string, its inputs, and its outputs. Numbers are written
 # with 15 significant digits (jsonlite digits = NA); NA is written as null.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), num(), write_pretty(), ...
 
 out_file <- file.path("tests", "reference", "effects_reference.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run from the repository root: Rscript tests/reference/effects_reference.R")
-}
-
-# Evaluate a call given as a string, so that the recorded r_call is exactly what ran.
-run <- function(r_call) eval(parse(text = r_call), envir = globalenv())
-
-num <- function(x) as.numeric(unname(x))
 
 # ---------------------------------------------------------------------------
 # 1. Single-arm proportions: dat.pritz1997 plus rows with 0 events, all events,
@@ -162,6 +150,5 @@ reference <- list(
   transforms = transforms
 )
 
-writeLines(toJSON(reference, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null"),
-           out_file)
+write_pretty(reference, out_file)
 cat("wrote", out_file, "\n")

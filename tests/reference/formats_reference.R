@@ -10,10 +10,7 @@
 # (lb.sign / ub.sign), and print() shows ">100". Each case records the R call, the
 # numbers, the signs and the printed tau^2 line.
 
-suppressMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), write_pretty(), ...
 
 bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
 alternate <- bcg[bcg$alloc == "alternate", ]
@@ -52,12 +49,11 @@ for (case in cases) {
 # GLMM on extreme counts: lme4 (hence metafor) stops at once.
 glmm_call <- 'rma.glmm(measure = "PLO", xi = c(1, 999999999), ni = c(1e9, 1e9))'
 t0 <- proc.time()[["elapsed"]]
-err <- tryCatch({eval(parse(text = glmm_call)); NA}, error = function(e) conditionMessage(e))
+err <- tryCatch({run(glmm_call); NA}, error = function(e) conditionMessage(e))
 out$glmm_extreme <- list(r_call = glmm_call, error = err,
                          seconds = round(proc.time()[["elapsed"]] - t0, 2))
 glmm_zero <- 'rma.glmm(measure = "PLO", xi = c(0, 0, 0), ni = c(5, 6, 7))'
-err <- tryCatch({eval(parse(text = glmm_zero)); NA}, error = function(e) conditionMessage(e))
+err <- tryCatch({run(glmm_zero); NA}, error = function(e) conditionMessage(e))
 out$glmm_all_zero <- list(r_call = glmm_zero, error = err)
 
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE),
-           "tests/reference/formats_reference.json")
+write_pretty(out, "tests/reference/formats_reference.json")

@@ -16,11 +16,8 @@
 # "devfun_checks" are values of lme4's nAGQ = 7 objective (-2 log-likelihood,
 # devFunOnly = TRUE, tolPwrss = 1e-12) at fixed (theta, beta) points.
 
-suppressMessages({
-  library(metafor)
-  library(lme4)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # scalar(), write_pretty(), ...
+suppressMessages(library(lme4))
 
 tight_ctrl <- list(glmerCtrl = list(optimizer = "bobyqa", tolPwrss = 1e-12,
                                     optCtrl = list(rhoend = 1e-12, maxfun = 1e5)))
@@ -54,23 +51,21 @@ datasets <- list(
        xi = c(1, 0, 2, 1, 3, 0), ni = c(5, 4, 6, 3, 7, 2))
 )
 
-num <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NA else unname(as.numeric(x))
-
 summarise <- function(res) {
   m <- res$res.ML
   pr <- predict(res)
   list(
-    b = num(res$b), se = num(res$se), ci.lb = num(res$ci.lb), ci.ub = num(res$ci.ub),
-    zval = num(res$zval), pval = num(res$pval),
-    tau2 = num(res$tau2), I2 = num(res$I2), H2 = num(res$H2), vt = num(res$vt),
-    QE.Wld = num(res$QE.Wld), QEp.Wld = num(res$QEp.Wld),
-    QE.LRT = num(res$QE.LRT), QEp.LRT = num(res$QEp.LRT), QE.df = num(res$QE.df),
-    pi.lb = num(pr$pi.lb), pi.ub = num(pr$pi.ub),
-    theta = num(getME(m, "theta")), beta = num(fixef(m)),
+    b = scalar(res$b), se = scalar(res$se), ci.lb = scalar(res$ci.lb), ci.ub = scalar(res$ci.ub),
+    zval = scalar(res$zval), pval = scalar(res$pval),
+    tau2 = scalar(res$tau2), I2 = scalar(res$I2), H2 = scalar(res$H2), vt = scalar(res$vt),
+    QE.Wld = scalar(res$QE.Wld), QEp.Wld = scalar(res$QEp.Wld),
+    QE.LRT = scalar(res$QE.LRT), QEp.LRT = scalar(res$QEp.LRT), QE.df = scalar(res$QE.df),
+    pi.lb = scalar(pr$pi.lb), pi.ub = scalar(pr$pi.ub),
+    theta = scalar(getME(m, "theta")), beta = scalar(fixef(m)),
     # lme4's objective at the optimum (-2 log-likelihood, = opt$fval):
-    deviance_objective = num(-2 * as.numeric(logLik(m))),
+    deviance_objective = scalar(-2 * as.numeric(logLik(m))),
     # deviance(glmer fit): sum of squared conditional deviance residuals
-    deviance_conditional = num(deviance(m)),
+    deviance_conditional = scalar(deviance(m)),
     lme4_hessian = unname(m@optinfo$derivs$Hessian),
     yi = unname(as.numeric(res$yi)), vi = unname(as.numeric(res$vi))
   )
@@ -89,17 +84,17 @@ out <- list(
 summarise_fe <- function(res) {
   crit <- qnorm(0.975)
   list(
-    b = num(res$b), se = num(res$se), ci.lb = num(res$ci.lb), ci.ub = num(res$ci.ub),
-    zval = num(res$zval), pval = num(res$pval),
-    tau2 = 0, I2 = 0, H2 = 1, vt = num(res$vt),
-    QE.Wld = num(res$QE.Wld), QEp.Wld = num(res$QEp.Wld),
-    QE.LRT = num(res$QE.LRT), QEp.LRT = num(res$QEp.LRT), QE.df = num(res$QE.df),
-    pi.lb = num(res$b - crit * res$se), pi.ub = num(res$b + crit * res$se),
-    theta = 0, beta = num(res$b),
+    b = scalar(res$b), se = scalar(res$se), ci.lb = scalar(res$ci.lb), ci.ub = scalar(res$ci.ub),
+    zval = scalar(res$zval), pval = scalar(res$pval),
+    tau2 = 0, I2 = 0, H2 = 1, vt = scalar(res$vt),
+    QE.Wld = scalar(res$QE.Wld), QEp.Wld = scalar(res$QEp.Wld),
+    QE.LRT = scalar(res$QE.LRT), QEp.LRT = scalar(res$QEp.LRT), QE.df = scalar(res$QE.df),
+    pi.lb = scalar(res$b - crit * res$se), pi.ub = scalar(res$b + crit * res$se),
+    theta = 0, beta = scalar(res$b),
     # -2 log-likelihood of the nAGQ = 7 model at theta = 0 relative to the
     # saturated model = the FE binomial deviance
-    deviance_objective = num(deviance(res$res.FE)),
-    deviance_conditional = num(deviance(res$res.FE)),
+    deviance_objective = scalar(deviance(res$res.FE)),
+    deviance_conditional = scalar(deviance(res$res.FE)),
     lme4_hessian = NA,
     yi = unname(as.numeric(res$yi)), vi = unname(as.numeric(res$vi))
   )
@@ -151,6 +146,5 @@ for (d in datasets) {
   )
 }
 
-write_json(out, "tests/reference/glmm_reference.json", auto_unbox = TRUE, digits = NA,
-           pretty = TRUE, na = "null")
+write_pretty(out, "tests/reference/glmm_reference.json")
 cat("wrote tests/reference/glmm_reference.json\n")

@@ -5,10 +5,7 @@
 # Writes tests/reference/grade_reference.json (deterministic: no random numbers).
 # Every entry records the exact R calls.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # reference_meta(), write_pretty()
 
 out_file <- file.path("tests", "reference", "grade_reference.json")
 
@@ -42,10 +39,5 @@ cases <- list(
        ci = c(6, 8, 9, 12, 15, 18, 24, 30, 45, 60, 90, 120), n2i = n)
 )
 
-meta <- list(
-  generator = "tests/reference/grade_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor"))
-)
-writeLines(toJSON(list(meta = meta, cases = cases), auto_unbox = TRUE, digits = NA, pretty = TRUE),
-           out_file)
+meta <- reference_meta("tests/reference/grade_reference.R", metadat = FALSE)
+write_pretty(list(meta = meta, cases = cases), out_file)

@@ -26,35 +26,19 @@
 # (total and per level, W = diag(1/vi), P = W - W X (X'WX)^-1 X'W).
 # R's warnings are recorded as text for information only (tests do not compare wording).
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), level_arg(), vec(), ...
 
 out_file <- file.path("tests", "reference", "multilevel_reference.json")
 
 tight_ctrl <- "control=list(rel.tol=1e-12, sing.tol=1e-12, step.min=1e-12, abs.tol=0, iter.max=10000, eval.max=10000)"
 alt_ctrl <- "control=list(optimizer=\"bobyqa\", rhoend=1e-12, maxfun=1e5)"
-tests <- c(wald = "z", hksj = "t")
-
-num <- function(x) {
-  x <- as.numeric(x)
-  if (length(x) == 0L) return(NULL)
-  x[!is.finite(x)] <- NA
-  x
-}
-vec <- function(x) I(num(x))  # stays a JSON array even for length 1
-scalar <- function(x) {
-  x <- num(x)
-  if (is.null(x) || length(x) != 1L) return(NA)
-  x
-}
+tests <- c(wald = "z", hksj = "t")  # rma.mv's t test (common.R's is rma's "knha")
 
 # evaluate an R call on `dat`, collecting warnings instead of printing them
 run_call <- function(call_str, dat) {
   warns <- character(0)
   res <- withCallingHandlers(
-    tryCatch(eval(parse(text = call_str)), error = function(e) e),
+    tryCatch(run(call_str), error = function(e) e),
     warning = function(w) {
       warns <<- c(warns, conditionMessage(w))
       invokeRestart("muffleWarning")
@@ -64,10 +48,9 @@ run_call <- function(call_str, dat) {
 }
 
 mlm_call <- function(method, test, level, ctrl, extra = "") {
-  level_str <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf(", level=%s", format(level))
   ctrl_str <- if (nzchar(ctrl)) paste0(", ", ctrl) else ""
   sprintf("rma.mv(yi, vi, random = ~ 1 | cluster/row, data=dat, method=\"%s\", test=\"%s\"%s%s%s)",
-          method, test, level_str, extra, ctrl_str)
+          method, test, level_arg(level), extra, ctrl_str)
 }
 
 i2_multilevel <- function(res) {
@@ -158,9 +141,8 @@ grid <- function(prefix, dataset, dat, methods = c("REML", "ML"), cis = names(te
   for (level in levels) {
     for (method in methods) {
       for (ci in cis) {
-        lv <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf("-L%02d", round(100 * level))
-        add(run_case(sprintf("%s-%s-%s%s", prefix, method, ci, lv), dataset, dat, method, ci,
-                     level, note = note))
+        add(run_case(sprintf("%s-%s-%s%s", prefix, method, ci, level_suffix(level)), dataset,
+                     dat, method, ci, level, note = note))
       }
     }
   }
@@ -230,25 +212,12 @@ grid("onecluster-bimodal", "constructed: ML likelihood with a local maximum at 0
         c(rep(1, 8), 0.015625, 1, 1, 1)))
 
 # ---------------------------------------------------------------- write
-meta <- list(
-  generator = "tests/reference/multilevel_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/multilevel_reference.R",
   model = "rma.mv(yi, vi, random = ~ 1 | cluster/row), row = 1..k",
   tight_control = tight_ctrl,
   alt_control = alt_ctrl,
   n_cases = length(cases)
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  '"cases": [',
-  paste0(vapply(cases, enc, ""), collapse = ",\n"),
-  "]",
-  "}"
-)
-writeLines(lines, out_file)
+write_cases(out_file, meta, list(cases = cases))
 cat(sprintf("wrote %d cases to %s\n", length(cases), out_file))

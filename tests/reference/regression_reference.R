@@ -10,38 +10,13 @@
 # metafor's outputs.  Values metafor does not give (R2 for an intercept-only model, df2
 # for a z test) are null.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), vec(), ...
 
 out_file <- file.path("tests", "reference", "regression_reference.json")
 
-methods <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
-iterative <- c("REML", "ML", "PM", "EB")
-tests <- c(wald = "z", hksj = "knha")
+# The tight control of common.R for the iterative estimators; R2 refits the
+# intercept-only model with the same control, so it is tight as well.
 
-# Tight control for the iterative estimators (see rma_reference.R): Fisher scoring (REML,
-# ML, EB) stops when the change in tau2 is below `threshold`; PM's uniroot() gets tol too.
-# R2 refits the intercept-only model with the same control, so it is tight as well.
-control_str <- function(method) {
-  if (method == "PM") return("control=list(threshold=1e-12, maxiter=10000, tol=1e-12)")
-  if (method %in% iterative) return("control=list(threshold=1e-12, maxiter=10000)")
-  ""
-}
-
-num <- function(x) {
-  x <- as.numeric(x)
-  if (length(x) == 0L) return(NULL)
-  x[!is.finite(x)] <- NA
-  x
-}
-vec <- function(x) I(num(x))  # I(): stays a JSON array even when of length 1
-scalar <- function(x) {
-  x <- num(x)
-  if (is.null(x) || length(x) != 1L) return(NA)
-  x
-}
 column <- function(x) if (is.numeric(x)) I(x) else I(as.character(x))
 
 bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
@@ -56,11 +31,10 @@ add <- function(case) cases[[length(cases) + 1L]] <<- case
 # as categorical (R: factor()).
 run_case <- function(id, dataset, dat, data_str, escalc_call, mods_str, columns, factors,
                      method, ci) {
-  ctrl <- control_str(method)
   mods_arg <- if (is.null(mods_str)) "" else sprintf(", mods=%s", mods_str)
   r_call <- sprintf('rma(yi, vi%s, data=%s, method="%s", test="%s"%s)', mods_arg, data_str,
-                    method, tests[[ci]], if (nzchar(ctrl)) paste0(", ", ctrl) else "")
-  res <- suppressWarnings(eval(parse(text = r_call)))
+                    method, tests[[ci]], control_arg(method))
+  res <- suppressWarnings(run(r_call))
   knha <- res$test != "z"
   list(
     id = id,
@@ -148,14 +122,13 @@ grid("bangertdrowns-length-grade", "dat.bangertdrowns2004", bd, "dat.bangertdrow
 # ---------------------------------------------------------------- permutation tests
 perms <- list()
 run_perm <- function(id, base_id, dat_str, mods_str, method, ci, exact_arg, seed = NA) {
-  ctrl <- control_str(method)
   mods_arg <- if (is.null(mods_str)) "" else sprintf(", mods=%s", mods_str)
   r_call <- sprintf('res <- rma(yi, vi%s, data=%s, method="%s", test="%s"%s)', mods_arg,
-                    dat_str, method, tests[[ci]], if (nzchar(ctrl)) paste0(", ", ctrl) else "")
-  eval(parse(text = r_call))
+                    dat_str, method, tests[[ci]], control_arg(method))
+  run(r_call)
   perm_call <- sprintf("permutest(res, %s, progbar=FALSE)", exact_arg)
   if (!is.na(seed)) perm_call <- sprintf("set.seed(%d); %s", seed, perm_call)
-  pt <- suppressWarnings(eval(parse(text = perm_call)))
+  pt <- suppressWarnings(run(perm_call))
   list(
     id = id, r_call = r_call, r_call_permutest = perm_call, method = method, ci = ci,
     mods = if (is.null(mods_str)) NA else mods_str,
@@ -204,29 +177,13 @@ addp(run_perm("random-bcg-ablat-year-DL-hksj", "bcg", "dat", "~ ablat + year", "
               "iter=1000", seed = 20250103L))
 
 # ---------------------------------------------------------------- write
-meta <- list(
-  generator = "tests/reference/regression_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/regression_reference.R",
   iterative_methods = iterative,
   n_cases = length(cases),
   n_permutation_tests = length(perms),
   permutest_comptol = .Machine$double.eps^0.5
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  '"cases": [',
-  paste0(vapply(cases, enc, ""), collapse = ",\n"),
-  "],",
-  '"permutation_tests": [',
-  paste0(vapply(perms, enc, ""), collapse = ",\n"),
-  "]",
-  "}"
-)
-writeLines(lines, out_file)
+write_cases(out_file, meta, list(cases = cases, permutation_tests = perms))
 cat(sprintf("wrote %d cases and %d permutation tests to %s\n", length(cases), length(perms),
             out_file))

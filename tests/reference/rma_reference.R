@@ -9,56 +9,20 @@
 # The contract's null rules (PI for k < 3, tau2 for FE, ...) are applied by the tests,
 # not here: this file holds what metafor itself reports.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), num(), ...
 
 out_file <- file.path("tests", "reference", "rma_reference.json")
 
-methods <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
-iterative <- c("REML", "ML", "PM", "EB")
-tests <- c(wald = "z", hksj = "knha")
-
-# Control for the iterative estimators: Fisher scoring (REML, ML, EB) stops when the
-# change in tau2 is below `threshold`; PM uses uniroot(), whose tolerance is `tol`
-# (default .Machine$double.eps^0.25 ~ 1.2e-4, far too loose for a reference), so PM
-# also gets tol = 1e-12.  ML/REML keep the default tol because it is also the
-# tolerance of metafor's ll0check, which the Python port reproduces with that value.
-control_str <- function(method) {
-  if (method == "PM") {
-    return("control=list(threshold=1e-12, maxiter=10000, tol=1e-12)")
-  }
-  if (method %in% iterative) {
-    return("control=list(threshold=1e-12, maxiter=10000)")
-  }
-  ""
-}
 confint_call <- "confint(res, control=list(tol=1e-12))"
-
-num <- function(x) {
-  x <- as.numeric(x)
-  if (length(x) == 0L) return(NULL)
-  x[!is.finite(x)] <- NA
-  x
-}
-per_study <- function(x) I(num(x))  # I(): stays a JSON array even when k = 1
-scalar <- function(x) {
-  x <- num(x)
-  if (is.null(x) || length(x) != 1L) return(NA)
-  x
-}
 
 run_case <- function(id, dataset, measure, method, ci, level, dat, inputs,
                      escalc_call, extra = list()) {
-  ctrl <- control_str(method)
-  level_str <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf(", level=%s", format(level))
   r_call <- sprintf('rma(yi, vi, data=dat, method="%s", test="%s"%s%s)', method, tests[[ci]],
-                    level_str, if (nzchar(ctrl)) paste0(", ", ctrl) else "")
-  res <- suppressWarnings(eval(parse(text = r_call)))
+                    level_arg(level), control_arg(method))
+  res <- suppressWarnings(run(r_call))
   pred <- suppressWarnings(predict(res))
   tau2_ci <- tryCatch({
-    cf <- suppressWarnings(eval(parse(text = confint_call)))
+    cf <- suppressWarnings(run(confint_call))
     c(cf$random["tau^2", "ci.lb"], cf$random["tau^2", "ci.ub"])
   }, error = function(e) c(NA, NA))
   z_test <- res$test == "z"
@@ -76,9 +40,9 @@ run_case <- function(id, dataset, measure, method, ci, level, dat, inputs,
     level = level,
     k = res$k,
     metafor_test = res$test,
-    inputs = lapply(inputs, per_study),
-    yi = per_study(dat$yi),
-    vi = per_study(dat$vi),
+    inputs = lapply(inputs, vec),
+    yi = vec(dat$yi),
+    vi = vec(dat$vi),
     estimate = scalar(res$b[1]),
     se = scalar(res$se),
     ci_lb = scalar(res$ci.lb),
@@ -97,7 +61,7 @@ run_case <- function(id, dataset, measure, method, ci, level, dat, inputs,
     QE = scalar(res$QE),
     QE_df = res$k - 1L,
     QEp = scalar(res$QEp),
-    weights = per_study(weights(res))
+    weights = vec(weights(res))
   ), extra)
 }
 
@@ -109,8 +73,7 @@ grid <- function(prefix, dataset, measure, dat, inputs, escalc_call, levels = 0.
   for (level in levels) {
     for (method in use_methods) {
       for (ci in names(tests)) {
-        lv <- if (isTRUE(all.equal(level, 0.95))) "" else sprintf("-L%02d", round(100 * level))
-        id <- sprintf("%s-%s-%s%s", prefix, method, ci, lv)
+        id <- sprintf("%s-%s-%s%s", prefix, method, ci, level_suffix(level))
         add(run_case(id, dataset, measure, method, ci, level, dat, inputs, escalc_call, extra))
       }
     }
@@ -121,7 +84,7 @@ grid <- function(prefix, dataset, measure, dat, inputs, escalc_call, levels = 0.
 pritz <- dat.pritz1997
 for (measure in c("PLO", "PFT", "PAS", "PR")) {
   call <- sprintf('escalc(measure="%s", xi=xi, ni=ni, data=dat.pritz1997)', measure)
-  dat <- eval(parse(text = call))
+  dat <- run(call)
   inputs <- list(xi = pritz$xi, ni = pritz$ni)
   grid(sprintf("pritz1997-%s", measure), "dat.pritz1997", measure, dat, inputs, call)
 }
@@ -133,7 +96,7 @@ bcg_inputs <- list(ai = bcg$tpos, n1i = bcg$tpos + bcg$tneg, ci = bcg$cpos,
 for (measure in c("RR", "OR", "RD")) {
   call <- sprintf('escalc(measure="%s", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)',
                   measure)
-  dat <- eval(parse(text = call))
+  dat <- run(call)
   levels <- if (measure == "OR") c(0.95, 0.90) else 0.95
   grid(sprintf("bcg-%s", measure), "dat.bcg", measure, dat, bcg_inputs, call, levels = levels)
 }
@@ -168,7 +131,7 @@ grid("bangertdrowns2004-GEN", "dat.bangertdrowns2004", "GEN", gen_dat, list(), g
 pz <- dat.pritz1997[1:8, ]
 pz$xi[3] <- 0
 call <- 'escalc(measure="PLO", xi=xi, ni=ni, data=pz)  # pz = dat.pritz1997[1:8,], xi[3] <- 0'
-dat <- eval(parse(text = sub("  #.*$", "", call)))
+dat <- run(sub("  #.*$", "", call))
 grid("zero-PLO", "dat.pritz1997[1:8] with xi[3]=0", "PLO", dat,
      list(xi = pz$xi, ni = pz$ni), call)
 
@@ -181,7 +144,7 @@ bz$tpos[3] <- bz$tpos[3] + bz$tneg[3]
 bz$tneg[3] <- 0
 call <- paste0('escalc(measure="OR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=bz)',
                "  # bz = dat.bcg; trial 1: tpos 0 (tneg 123); trial 3: tneg 0 (tpos 231)")
-dat <- eval(parse(text = sub("  #.*$", "", call)))
+dat <- run(sub("  #.*$", "", call))
 grid("zero-OR", "dat.bcg with trial 1 tpos=0, trial 3 tneg=0", "OR", dat,
      list(ai = bz$tpos, n1i = bz$tpos + bz$tneg, ci = bz$cpos, n2i = bz$cpos + bz$cneg), call)
 
@@ -240,29 +203,13 @@ for (method in methods) {
 }
 
 # ---------------------------------------------------------------- write
-meta <- list(
-  generator = "tests/reference/rma_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+meta <- reference_meta(
+  "tests/reference/rma_reference.R",
   escalc_defaults = "add=1/2, to=\"only0\", drop00=FALSE (metafor defaults)",
   iterative_methods = iterative,
   n_cases = length(cases),
   n_subgroup_tests = length(subgroup_tests)
 )
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  '"cases": [',
-  paste0(vapply(cases, enc, ""), collapse = ",\n"),
-  "],",
-  '"subgroup_tests": [',
-  paste0(vapply(subgroup_tests, enc, ""), collapse = ",\n"),
-  "]",
-  "}"
-)
-writeLines(lines, out_file)
+write_cases(out_file, meta, list(cases = cases, subgroup_tests = subgroup_tests))
 cat(sprintf("wrote %d cases and %d subgroup tests to %s\n", length(cases),
             length(subgroup_tests), out_file))

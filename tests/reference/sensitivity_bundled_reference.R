@@ -9,10 +9,7 @@
 # calls; leave1out() and cumul() have no prediction interval, so each reduced and each
 # cumulative model is refitted and predict()ed for it. Reporting-scale values use
 # transf.ilogit, as `synth` back-transforms PLO.
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), refit_pi(), vec(), ...
 
 dat <- data.frame(id = c("chictr2400086092-ankl", "cityofhope2022-blina", "yoon2025-ankl",
                          "yoon2025-ankl"),
@@ -21,20 +18,12 @@ dat <- data.frame(id = c("chictr2400086092-ankl", "cityofhope2022-blina", "yoon2
                   xi = c(5, 84, 14, 3), ni = c(6, 132, 30, 14))
 dat <- escalc("PLO", xi = xi, ni = ni, data = dat)
 
-num <- function(x) {
-  x <- as.numeric(x)
-  x[!is.finite(x)] <- NA
-  I(x)
-}
-pi_or_na <- function(x) if (is.null(x)) NA_real_ else x
-
 run_case <- function(name, method, test, order_name, order_key, order_text) {
-  ctrl <- if (method %in% c("REML", "ML", "PM", "EB")) {
-    ", control=list(threshold=1e-12, maxiter=10000, tol=1e-12)"
-  } else ""
+  # (this script gives every iterative estimator uniroot's tol = 1e-12, not only PM)
+  ctrl <- control_arg(method, tol_for = iterative)
   tmpl <- sprintf('rma(yi, vi, data=%%s, method="%s", test="%s"%%s%s)', method, test, ctrl)
   r_call <- sprintf(tmpl, "dat", "")
-  res <- eval(parse(text = r_call))
+  res <- run(r_call)
   k <- res$k
   l1o <- leave1out(res)
   inf <- influence(res)
@@ -43,17 +32,10 @@ run_case <- function(name, method, test, order_name, order_key, order_text) {
   bj <- baujat(res)
   grDevices::dev.off()
   loo_call <- sprintf(tmpl, "dat", ", subset=-i")
-  loo <- t(vapply(seq_len(k), function(i) {
-    p <- predict(eval(parse(text = loo_call)))
-    c(pi_or_na(p$pi.lb), pi_or_na(p$pi.ub))
-  }, numeric(2)))
+  loo <- refit_pi(loo_call, k)
   dat_o <- dat[order(order_key), ]
   cu_call <- sprintf(tmpl, "dat_o", ", subset=seq_len(i)")
-  cup <- t(vapply(seq_len(k), function(i) {
-    fit <- eval(parse(text = cu_call))
-    p <- predict(fit)
-    c(pi_or_na(p$pi.lb), pi_or_na(p$pi.ub))
-  }, numeric(2)))
+  cup <- refit_pi(cu_call, k)
   z <- res$test == "z"
   list(
     name = name, method = method, ci = if (z) "wald" else "hksj", order = order_name,
@@ -64,34 +46,28 @@ run_case <- function(name, method, test, order_name, order_key, order_text) {
                    cumul_predict = sprintf("dat_o <- dat[order(%s), ]; for (i in 1:k) predict(%s)",
                                            order_text, cu_call),
                    baujat = "baujat(res)", transf = "transf.ilogit"),
-    yi = num(dat$yi), vi = num(dat$vi),
+    yi = vec(dat$yi), vi = vec(dat$vi),
     cumul_order = I(as.integer(order(order_key) - 1L)),
     leave1out = list(
-      estimate = num(l1o$estimate), se = num(l1o$se),
-      stat = num(if (z) l1o$zval else l1o$tval), pval = num(l1o$pval),
-      ci_lb = num(l1o$ci.lb), ci_ub = num(l1o$ci.ub), pi_lb = num(loo[, 1]),
-      pi_ub = num(loo[, 2]), Q = num(l1o$Q), Qp = num(l1o$Qp), tau2 = num(l1o$tau2),
-      I2 = num(l1o$I2), H2 = num(l1o$H2),
-      pred = num(transf.ilogit(l1o$estimate)), pred_ci_lb = num(transf.ilogit(l1o$ci.lb)),
-      pred_ci_ub = num(transf.ilogit(l1o$ci.ub)), pred_pi_lb = num(transf.ilogit(loo[, 1])),
-      pred_pi_ub = num(transf.ilogit(loo[, 2]))
+      estimate = vec(l1o$estimate), se = vec(l1o$se),
+      stat = vec(if (z) l1o$zval else l1o$tval), pval = vec(l1o$pval),
+      ci_lb = vec(l1o$ci.lb), ci_ub = vec(l1o$ci.ub), pi_lb = vec(loo[, 1]),
+      pi_ub = vec(loo[, 2]), Q = vec(l1o$Q), Qp = vec(l1o$Qp), tau2 = vec(l1o$tau2),
+      I2 = vec(l1o$I2), H2 = vec(l1o$H2),
+      pred = vec(transf.ilogit(l1o$estimate)), pred_ci_lb = vec(transf.ilogit(l1o$ci.lb)),
+      pred_ci_ub = vec(transf.ilogit(l1o$ci.ub)), pred_pi_lb = vec(transf.ilogit(loo[, 1])),
+      pred_pi_ub = vec(transf.ilogit(loo[, 2]))
     ),
-    influence = list(
-      rstudent = num(inf$inf$rstudent), dffits = num(inf$inf$dffits),
-      cook_d = num(inf$inf$cook.d), cov_r = num(inf$inf$cov.r),
-      tau2_del = num(inf$inf$tau2.del), QE_del = num(inf$inf$QE.del),
-      hat = num(inf$inf$hat), weight = num(inf$inf$weight), dfbs = num(inf$dfbs[[1]]),
-      is_infl = I(as.logical(inf$is.infl))
-    ),
+    influence = influence_values(inf),
     cumul = list(
-      estimate = num(cu$estimate), se = num(cu$se),
-      stat = num(if (z) cu$zval else cu$tval), pval = num(cu$pvals),
-      ci_lb = num(cu$ci.lb), ci_ub = num(cu$ci.ub), pi_lb = num(cup[, 1]), pi_ub = num(cup[, 2]),
-      Q = num(cu$Q), Qp = num(cu$Qp), tau2 = num(cu$tau2), I2 = num(cu$I2), H2 = num(cu$H2),
-      pred = num(transf.ilogit(cu$estimate)), pred_ci_lb = num(transf.ilogit(cu$ci.lb)),
-      pred_ci_ub = num(transf.ilogit(cu$ci.ub))
+      estimate = vec(cu$estimate), se = vec(cu$se),
+      stat = vec(if (z) cu$zval else cu$tval), pval = vec(cu$pvals),
+      ci_lb = vec(cu$ci.lb), ci_ub = vec(cu$ci.ub), pi_lb = vec(cup[, 1]), pi_ub = vec(cup[, 2]),
+      Q = vec(cu$Q), Qp = vec(cu$Qp), tau2 = vec(cu$tau2), I2 = vec(cu$I2), H2 = vec(cu$H2),
+      pred = vec(transf.ilogit(cu$estimate)), pred_ci_lb = vec(transf.ilogit(cu$ci.lb)),
+      pred_ci_ub = vec(transf.ilogit(cu$ci.ub))
     ),
-    baujat = list(x = num(bj$x), y = num(bj$y))
+    baujat = list(x = vec(bj$x), y = vec(bj$y))
   )
 }
 
@@ -100,11 +76,10 @@ cases <- list(
   run_case("PLO-DL-hksj-precision", "DL", "knha", "precision", dat$vi, "dat$vi"),
   run_case("PLO-PM-wald-listed", "PM", "z", "listed", seq_len(nrow(dat)), "seq_len(k)")
 )
-meta <- list(generator = "tests/reference/sensitivity_bundled_reference.R",
-             R_version = R.version.string,
-             metafor_version = as.character(packageVersion("metafor")),
-             data = "studies/ ORR: xi = c(5, 84, 14, 3), ni = c(6, 132, 30, 14); escalc('PLO')")
-writeLines(toJSON(list(meta = meta, cases = cases), auto_unbox = TRUE, digits = NA,
-                  na = "null", null = "null", pretty = TRUE),
-           file.path("tests", "reference", "sensitivity_bundled_reference.json"))
+meta <- reference_meta(
+  "tests/reference/sensitivity_bundled_reference.R", metadat = FALSE,
+  data = "studies/ ORR: xi = c(5, 84, 14, 3), ni = c(6, 132, 30, 14); escalc('PLO')"
+)
+write_pretty(list(meta = meta, cases = cases),
+             file.path("tests", "reference", "sensitivity_bundled_reference.json"))
 cat("wrote tests/reference/sensitivity_bundled_reference.json\n")

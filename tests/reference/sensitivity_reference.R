@@ -11,50 +11,22 @@
 # the contract's null rules (PI for k < 3, tau2 for FE, heterogeneity for k = 1) are
 # applied by the tests.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))  # run(), control_arg(), vec(), ...
 
 out_file <- file.path("tests", "reference", "sensitivity_reference.json")
 
-methods <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
-iterative <- c("REML", "ML", "PM", "EB")
-tests <- c(wald = "z", hksj = "knha")
-
-# The same control settings as tests/reference/rma_reference.R: Fisher scoring to a
-# change of 1e-12; PM's uniroot() to tol = 1e-12.  leave1out(), influence(), cumul() and
-# baujat() refit with the model's own control list.
-control_str <- function(method) {
-  if (method == "PM") {
-    return("control=list(threshold=1e-12, maxiter=10000, tol=1e-12)")
-  }
-  if (method %in% iterative) {
-    return("control=list(threshold=1e-12, maxiter=10000)")
-  }
-  ""
-}
-
-num <- function(x) {
-  x <- as.numeric(x)
-  x[!is.finite(x)] <- NA
-  I(x)  # I(): stays a JSON array even when k = 1
-}
-
-# predict() of an FE model has no prediction interval
-pi_or_na <- function(x) if (is.null(x)) NA_real_ else x
-
+# The control settings of common.R (as in rma_reference.R): leave1out(), influence(),
+# cumul() and baujat() refit with the model's own control list.
 rma_str <- function(method, ci, extra = "") {
-  ctrl <- control_str(method)
   sprintf('rma(yi, vi, data=%s, method="%s", test="%s"%s)', "%s", method, tests[[ci]],
-          paste0(extra, if (nzchar(ctrl)) paste0(", ", ctrl) else ""))
+          paste0(extra, control_arg(method)))
 }
 
 run_case <- function(id, dataset, measure, method, ci, dat, escalc_call, order_key,
                      order_call) {
   tmpl <- rma_str(method, ci)
   r_call <- sprintf(tmpl, "dat")
-  res <- suppressWarnings(eval(parse(text = r_call)))
+  res <- suppressWarnings(run(r_call))
   k <- res$k
   z_test <- res$test == "z"
 
@@ -69,23 +41,29 @@ run_case <- function(id, dataset, measure, method, ci, dat, escalc_call, order_k
   # prediction intervals of the reduced models (leave1out() has none)
   loo_tmpl <- rma_str(method, ci, ", subset=-i")
   loo_call <- sprintf(loo_tmpl, "dat")
-  loo_pi <- t(vapply(seq_len(k), function(i) {
-    fit <- suppressWarnings(eval(parse(text = loo_call)))
-    p <- predict(fit)
-    c(pi_or_na(p$pi.lb), pi_or_na(p$pi.ub), fit$k)
-  }, numeric(3)))
+  loo_pi <- refit_pi(loo_call, k)
   # cumulative models (cumul() sorts with order(order_key), a stable sort)
   ord <- order(order_key)
   dat_o <- dat[ord, ]
   cu_tmpl <- rma_str(method, ci, ", subset=seq_len(i)")
   cu_fit_call <- sprintf(cu_tmpl, "dat_o")
-  cu_pi <- t(vapply(seq_len(k), function(i) {
-    fit <- suppressWarnings(eval(parse(text = cu_fit_call)))
-    p <- predict(fit)
-    c(pi_or_na(p$pi.lb), pi_or_na(p$pi.ub), fit$k)
-  }, numeric(3)))
+  cu_pi <- refit_pi(cu_fit_call, k)
 
   fe <- method == "FE"
+  # one value per reduced (leave1out) or cumulative (cumul) model; pis: from refit_pi()
+  series <- function(x, pval, pis) {
+    list(
+      k = I(as.integer(pis[, 3])),
+      estimate = vec(x$estimate), se = vec(x$se),
+      zval = if (z_test) vec(x$zval) else NULL,
+      tval = if (z_test) NULL else vec(x$tval),
+      pval = vec(pval), ci_lb = vec(x$ci.lb), ci_ub = vec(x$ci.ub),
+      pi_lb = vec(pis[, 1]), pi_ub = vec(pis[, 2]),
+      Q = vec(x$Q), Qp = vec(x$Qp),
+      tau2 = if (fe) NULL else vec(x$tau2),
+      I2 = vec(x$I2), H2 = vec(x$H2)
+    )
+  }
   list(
     id = id,
     dataset = dataset,
@@ -106,41 +84,14 @@ run_case <- function(id, dataset, measure, method, ci, dat, escalc_call, order_k
                               order_call, cu_fit_call),
       baujat = "baujat(res)"
     ),
-    yi = num(dat$yi),
-    vi = num(dat$vi),
+    yi = vec(dat$yi),
+    vi = vec(dat$vi),
     order = I(as.integer(ord - 1L)),  # 0-based row indices in cumulative order
     model = list(estimate = res$b[1], se = res$se, tau2 = res$tau2, QE = res$QE),
-    leave1out = list(
-      k = I(as.integer(loo_pi[, 3])),
-      estimate = num(l1o$estimate), se = num(l1o$se),
-      zval = if (z_test) num(l1o$zval) else NULL,
-      tval = if (z_test) NULL else num(l1o$tval),
-      pval = num(l1o$pval), ci_lb = num(l1o$ci.lb), ci_ub = num(l1o$ci.ub),
-      pi_lb = num(loo_pi[, 1]), pi_ub = num(loo_pi[, 2]),
-      Q = num(l1o$Q), Qp = num(l1o$Qp),
-      tau2 = if (fe) NULL else num(l1o$tau2),
-      I2 = num(l1o$I2), H2 = num(l1o$H2)
-    ),
-    influence = list(
-      rstudent = num(inf$inf$rstudent), dffits = num(inf$inf$dffits),
-      cook_d = num(inf$inf$cook.d), cov_r = num(inf$inf$cov.r),
-      tau2_del = num(inf$inf$tau2.del), QE_del = num(inf$inf$QE.del),
-      hat = num(inf$inf$hat), weight = num(inf$inf$weight),
-      dfbs = num(inf$dfbs[[1]]),
-      is_infl = I(as.logical(inf$is.infl))
-    ),
-    cumul = list(
-      k = I(as.integer(cu_pi[, 3])),
-      estimate = num(cu$estimate), se = num(cu$se),
-      zval = if (z_test) num(cu$zval) else NULL,
-      tval = if (z_test) NULL else num(cu$tval),
-      pval = num(cu$pvals), ci_lb = num(cu$ci.lb), ci_ub = num(cu$ci.ub),
-      pi_lb = num(cu_pi[, 1]), pi_ub = num(cu_pi[, 2]),
-      Q = num(cu$Q), Qp = num(cu$Qp),
-      tau2 = if (fe) NULL else num(cu$tau2),
-      I2 = num(cu$I2), H2 = num(cu$H2)
-    ),
-    baujat = list(x = num(bj$x), y = num(bj$y))
+    leave1out = series(l1o, l1o$pval, loo_pi),
+    influence = influence_values(inf),
+    cumul = series(cu, cu$pvals, cu_pi),
+    baujat = list(x = vec(bj$x), y = vec(bj$y))
   )
 }
 
@@ -157,12 +108,12 @@ grid <- function(prefix, dataset, measure, dat, escalc_call, order_key, order_ca
 
 # dat.bcg, log risk ratio; cumulative by publication year
 call <- 'escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)'
-dat <- eval(parse(text = call))
+dat <- run(call)
 grid("bcg-RR", "dat.bcg", "RR", dat, call, dat.bcg$year, "dat.bcg$year")
 
 # dat.pritz1997, logit proportion; cumulative by precision (smallest vi first)
 call <- 'escalc(measure="PLO", xi=xi, ni=ni, data=dat.pritz1997)'
-dat <- eval(parse(text = call))
+dat <- run(call)
 grid("pritz1997-PLO", "dat.pritz1997", "PLO", dat, call, dat$vi, "dat$vi")
 
 # dat.hackshaw1998, log odds ratio as given (yi, vi columns); cumulative by year
@@ -173,30 +124,14 @@ grid("hackshaw1998-OR", "dat.hackshaw1998", "OR", dat, call, dat.hackshaw1998$ye
 
 # k = 3 and k = 2: the first studies of dat.bcg (log RR); cumulative in a given order
 rr_call <- 'escalc(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg)'
-rr <- eval(parse(text = rr_call))
+rr <- run(rr_call)
 grid("k3-RR", "dat.bcg[1:3]", "RR", rr[1:3, ], paste0(rr_call, "[1:3, ]"), c(3, 1, 2),
      "c(3, 1, 2)")
 grid("k2-RR", "dat.bcg[1:2]", "RR", rr[1:2, ], paste0(rr_call, "[1:2, ]"), c(2, 1),
      "c(2, 1)")
 
 # ---------------------------------------------------------------- write
-meta <- list(
-  generator = "tests/reference/sensitivity_reference.R",
-  R_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
-  iterative_methods = iterative,
-  n_cases = length(cases)
-)
-enc <- function(x) as.character(toJSON(x, auto_unbox = TRUE, digits = NA, na = "null",
-                                        null = "null"))
-lines <- c(
-  "{",
-  paste0('"meta": ', enc(meta), ","),
-  '"cases": [',
-  paste0(vapply(cases, enc, ""), collapse = ",\n"),
-  "]",
-  "}"
-)
-writeLines(lines, out_file)
+meta <- reference_meta("tests/reference/sensitivity_reference.R", iterative_methods = iterative,
+                       n_cases = length(cases))
+write_cases(out_file, meta, list(cases = cases))
 cat(sprintf("wrote %d cases to %s\n", length(cases), out_file))
