@@ -542,3 +542,20 @@ def test_mh_duplicated_tables(ts) -> None:
         assert same(r0.estimate, r2.estimate, 1e-9)
         if r0.se is not None and r0.se > 0:
             assert math.isclose(r2.se, r0.se / math.sqrt(2), rel_tol=1e-9)
+
+
+def test_mh_risk_ratio_with_only_events_has_zero_se_either_way_round() -> None:
+    # (2/2 vs 3/3), found by hypothesis: r = a*n2/N = 2*3/5 = 1.2, s = c*n1/N = 3*2/5 = 1.2,
+    # log RR = 0; Greenland-Robins variance sum((n1*n2*(a+c)/N - a*c)/N) / (r*s) =
+    # ((2*3*5/5 - 2*3)/5) / 1.44 = 0 exactly (metafor's rma.mh gives se NaN): se 0, no z test,
+    # no NaN anywhere, the same with the arms swapped
+    for ai, ci in ((2, 3), (3, 2)):
+        res = mantel_haenszel(measure="RR", ai=[ai], bi=[0], ci=[ci], di=[0])
+        assert (res.estimate, res.se, res.statistic, res.p_value) == (
+            pytest.approx(math.log(ai * (ci / 5) / (ci * (ai / 5))), abs=1e-15),
+            0.0,
+            None,
+            None,
+        )
+        assert res.ci_low == res.ci_high == pytest.approx(res.estimate, abs=1e-15)
+        assert any("variance of the risk ratio is 0" in note for note in res.notes)

@@ -357,7 +357,15 @@ def mantel_haenszel(
             notes.append(why_none)
         else:
             var = float(((n1 / n) * (n2 / n) * (a + c) - (a / n) * c).sum()) / (r * s)
-            estimate, se = float(np.log(r / s)), float(np.sqrt(var))
+            # 0 in exact arithmetic when every table has only events (2/2 vs 3/3) comes out
+            # as a rounding residue of either sign: never the square root of a negative
+            estimate, se = float(np.log(r / s)), float(np.sqrt(max(var, 0.0)))
+            if var <= 1e-12:
+                se = 0.0
+                notes.append(
+                    "the Mantel-Haenszel variance of the risk ratio is 0 (only events in every "
+                    "study): no z test, and the interval has zero width"
+                )
         w = s_i
         what = "c*n1/N (no control events in any study)"
     else:
