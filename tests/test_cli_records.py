@@ -275,7 +275,7 @@ def test_studies_unknown_outcome(in_repo: Path) -> None:
     result = run("studies", "--outcome", "QoL")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        "synth: no entries for outcome 'QoL'; outcomes in this review: "
+        "synth: no study reports outcome 'QoL'; outcomes in this review: "
         "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS"
     )
 

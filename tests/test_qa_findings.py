@@ -112,25 +112,18 @@ def test_hksj_identical_estimates_json_statistic_and_p_agree(tmp_path: Path) -> 
 # --- 2. unknown outcome: no "did you mean" -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="QA: unknown --outcome ORX gives no \"did you mean 'ORR'\"")
 def test_unknown_outcome_suggests_the_nearest() -> None:
     result = invoke("pool", "--outcome", "ORX", "--studies", STUDIES)
     assert result.exit_code == 2
     assert "did you mean 'ORR'" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: misspelt synonym 'overall respnse rate' gives no did-you-mean ORR"
-)
 def test_misspelt_synonym_suggests_the_outcome() -> None:
     result = invoke("pool", "--outcome", "overall respnse rate", "--studies", STUDIES)
     assert result.exit_code == 2
     assert "did you mean 'ORR'" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: synth table/grade/studies --outcome ORX: no did-you-mean"
-)
 @pytest.mark.parametrize("command", ["table", "grade", "studies", "sensitivity"])
 def test_unknown_outcome_suggests_in_every_command(command: str) -> None:
     result = invoke(command, "--outcome", "ORX", "--studies", STUDIES)

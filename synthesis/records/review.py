@@ -53,6 +53,24 @@ class Review:
     def outcomes(self) -> list[str]:
         return sorted({e.outcome for e in self.entries})
 
+    def no_outcome(self, name: str, prefix: str = "") -> SynthError:
+        """The error for an outcome name that no study reports (``prefix``: the option
+        that named it): what the name was read as, the closest outcome of the review
+        (by its name or a synonym) and the outcomes there are."""
+        wanted = self.synonyms.canonical(name)
+        existing = self.outcomes()
+        read_as = f" (read as {wanted})" if wanted != name else ""
+        hint = self.synonyms.closest(name, existing)
+        listing = ", ".join(existing) or "none"
+        return SynthError(
+            f"{prefix}no study reports outcome '{name}'{read_as}"
+            + (
+                f"{hint} (outcomes in this review: {listing})"
+                if hint
+                else f"; outcomes in this review: {listing}"
+            )
+        )
+
 
 # ---------------------------------------------------------------------------
 # Configuration (synth.yaml)

@@ -13,6 +13,7 @@ import datetime
 import difflib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -176,13 +177,17 @@ class Study:
 # Reading
 
 
-def suggest(name: str, choices: tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+def suggest(name: str, choices: tuple[str, ...] | list[str] | Mapping[str, str]) -> str:
+    """'; did you mean 'X'?' for the choice closest to *name* (difflib), else ''.
+
+    ``choices`` may map each name matched to the name shown (a synonym to its outcome)."""
+    shown = choices if isinstance(choices, Mapping) else {c: c for c in choices}
+    match = difflib.get_close_matches(name, list(shown), n=1, cutoff=0.6)
     if not match:
-        lowered = {c.lower(): c for c in choices}
+        lowered = {c.lower(): c for c in shown}
         if name.lower() in lowered:
             match = [lowered[name.lower()]]
-    return f"; did you mean '{match[0]}'?" if match else ""
+    return f"; did you mean '{shown[match[0]]}'?" if match else ""
 
 
 _PLAIN_KEY = re.compile(r"[^\s:'\"]+")

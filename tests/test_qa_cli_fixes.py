@@ -1,0 +1,155 @@
+"""The command-line QA fixes (qa.md findings 4, 5, 6, 11, 12, 13, 15, 16, 17): the
+neighbouring cases of the tests in test_qa_findings.py, each with its exact error text and
+exit status, in-process with click's CliRunner. Reviews are written into ``tmp_path``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from synthesis.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDIES = str(ROOT / "studies")
+#: the outcomes of the bundled review, as every "no study reports outcome" message lists them
+OUTCOMES = "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS"
+
+
+def invoke(*args: str, cwd: Path | None = None):
+    old = os.getcwd()
+    os.chdir(cwd if cwd is not None else ROOT)
+    try:
+        return CliRunner().invoke(main, list(args))
+    finally:
+        os.chdir(old)
+
+
+def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = "\n".join(f"  - {o}" for o in outcomes)
+    (folder / f"{sid}.yaml").write_text(
+        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
+        encoding="utf-8",
+    )
+
+
+# --- 4. unknown outcome: did you mean, in every command ------------------------------------
+
+
+ORX = (
+    f"synth: no study reports outcome 'ORX'; did you mean 'ORR'? (outcomes in this review: "
+    f"{OUTCOMES})\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("pool", "--outcome", "ORX"),
+        ("table", "--outcome", "ORX"),
+        ("grade", "--outcome", "ORX"),
+        ("studies", "--outcome", "ORX"),
+        ("sensitivity", "--outcome", "ORX"),
+        ("bias", "--outcome", "ORX"),
+        ("regress", "--outcome", "ORX", "--mods", "year"),
+        ("forest", "--outcome", "ORX", "-o", "f.png"),
+    ],
+)
+def test_unknown_outcome_message_is_the_same_in_every_command(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    result = invoke(*args, "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (2, ORX)
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # forest wrote nothing
+
+
+@pytest.mark.parametrize("command", ["table", "report"])
+def test_unknown_outcome_in_measure_option_suggests(command: str, tmp_path: Path) -> None:
+    args = ["-o", str(tmp_path / "r.html")] if command == "report" else []
+    result = invoke(command, "--measure", "ORX=RR", *args, "--studies", STUDIES)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "synth: --measure ORX=RR: no study reports outcome 'ORX'; did you mean 'ORR'? "
+        f"(outcomes in this review: {OUTCOMES})\n"
+    )
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("overall respnse rate", "ORR"),  # a misspelt synonym: the outcome it stands for
+        ("objectve response rate", "ORR"),
+        ("overall survivl", "OS"),
+        ("Mortalty", "Mortality"),  # a misspelt outcome name
+        ("mortalty", "Mortality"),  # case does not matter
+        ("PFX", "PFS"),
+        ("complete remision", "CR"),
+    ],
+)
+def test_misspelt_names_and_synonyms_suggest_the_outcome(name: str, meant: str) -> None:
+    result = invoke("pool", "--outcome", name, "--studies", STUDIES)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"synth: no study reports outcome '{name}'; did you mean '{meant}'? "
+        f"(outcomes in this review: {OUTCOMES})\n"
+    )
+
+
+def test_a_synonym_of_an_outcome_absent_from_the_review_is_read_as_it() -> None:
+    # "progression free survival" is PFS, which this review has; "time to progression" is
+    # TTP, which it has not: no guess, the name it was read as and the listing
+    result = invoke("pool", "--outcome", "time to progression", "--studies", STUDIES)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "synth: no study reports outcome 'time to progression' (read as TTP); outcomes in "
+        f"this review: {OUTCOMES}\n"
+    )
+
+
+def test_nothing_close_gives_the_listing_only() -> None:
+    result = invoke("pool", "--outcome", "XYZ", "--studies", STUDIES)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"synth: no study reports outcome 'XYZ'; outcomes in this review: {OUTCOMES}\n",
+    )
+
+
+def test_only_outcomes_of_the_review_are_suggested(tmp_path: Path) -> None:
+    # ORR is a built-in name, but this review has only OS: ORX suggests nothing
+    folder = tmp_path / "studies"
+    record(folder, "a", 2020, ["{name: OS, hr: 0.8, ci: [0.6, 1.1]}"])
+    result = invoke("pool", "--outcome", "ORX", "--studies", str(folder))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth: no study reports outcome 'ORX'; outcomes in this review: OS\n",
+    )
+
+
+def test_synth_yaml_synonyms_are_suggested_too(tmp_path: Path) -> None:
+    folder = tmp_path / "studies"
+    record(folder, "a", 2020, ["{name: QoL, estimate: 0.3, se: 0.1, scale: SMD}"])
+    (tmp_path / "synth.yaml").write_text("synonyms:\n  QoL: [quality of life]\n")
+    result = invoke("pool", "--outcome", "quality of lfe", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth: no study reports outcome 'quality of lfe'; did you mean 'QoL'? "
+        "(outcomes in this review: QoL)\n",
+    )
+
+
+def test_synth_yaml_grade_outcome_suggests_through_synonyms(tmp_path: Path) -> None:
+    # the synth.yaml warning uses the same helper: a misspelt synonym names its outcome
+    (tmp_path / "synth.yaml").write_text(
+        f"studies: {STUDIES}\ngrade:\n  overall respnse rate:\n    risk_of_bias: "
+        '{downgrade: 1, reason: "no blinding"}\n'
+    )
+    result = invoke("grade", "--outcome", "ORR", "--format", "json", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "synth: warning: synth.yaml: grade.overall respnse rate: no study reports outcome "
+        "'overall respnse rate', so these judgements are not used; did you mean 'ORR'?\n"
+    ) in result.stderr
