@@ -70,7 +70,7 @@ def studies_option(f: F) -> F:
     return click.option(
         "--studies",
         "studies",
-        type=click.Path(file_okay=False, path_type=str),
+        type=str,
         default=None,
         metavar="DIR",
         help="Folder of *.yaml study records (default: studies/, or 'studies:' in synth.yaml).",

@@ -24,7 +24,7 @@ from synthesis.cli.common import (
     "--output",
     required=True,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Where to write the plot; the format follows the suffix: .png, .svg or .pdf.",
 )
 @sort_option

@@ -59,7 +59,7 @@ def _warn(outcome: str, warnings: tuple[str, ...] | list[str]) -> None:
     "--output",
     default=None,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Write to FILE instead of stdout (never over an existing file without --force).",
 )
 @force_option
@@ -181,7 +181,7 @@ def grade(
     "--output",
     required=True,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Where to write the plots; the format follows the suffix: .png, .svg or .pdf.",
 )
 @force_option

@@ -89,7 +89,7 @@ class _Progress:
     "--plot",
     default=None,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Bubble plot of the effect against the first continuous moderator (.png, .svg or .pdf).",
 )
 @force_option

@@ -129,7 +129,7 @@ def table(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     metavar="FILE",
     help="The HTML file to write (e.g. report.html).",
 )

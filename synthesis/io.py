@@ -169,7 +169,7 @@ def _destination(target: Path, force: bool) -> Path:
     if stat.S_ISLNK(st.st_mode):
         return _link_destination(target, force)
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(target, "it is a folder", "give a file name")
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(target, st.st_mode)
     if not force:
@@ -200,7 +200,9 @@ def _link_destination(target: Path, force: bool) -> Path:
             ) from None
         raise _write_error(target, exc, _folder_of(target)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(
+            target, f"it is a symbolic link to {points_to}, which is a folder", "give a file name"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise WriteError(
             target,
@@ -361,7 +363,7 @@ def _replace(dir_fd: int, target: Path, name: str, payload: bytes) -> None:
             return
         st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)  # created meanwhile
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(target, "it is a folder", "give a file name")
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(target, st.st_mode)
     fd, temp = _open_named(dir_fd, name)

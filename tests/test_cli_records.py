@@ -153,7 +153,9 @@ def test_studies_option_that_is_a_file(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = run("validate", "--studies", "r.yaml")
     assert result.exit_code == 2
-    assert "'r.yaml' is a file" in result.stderr
+    assert result.stderr == (
+        "synth: r.yaml: is a file, not a folder; --studies takes the folder of the study records\n"
+    )
 
 
 def test_empty_studies_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

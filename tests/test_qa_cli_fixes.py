@@ -153,3 +153,128 @@ def test_synth_yaml_grade_outcome_suggests_through_synonyms(tmp_path: Path) -> N
         "synth: warning: synth.yaml: grade.overall respnse rate: no study reports outcome "
         "'overall respnse rate', so these judgements are not used; did you mean 'ORR'?\n"
     ) in result.stderr
+
+
+# --- 6. an output target that is a folder; --studies naming a file ------------------------
+
+
+FOLDER_TARGETS = [
+    ("forest", "--outcome", "ORR", "-o"),
+    ("report", "-o"),
+    ("grade", "--format", "html", "-o"),
+    ("rob", "-o"),
+    ("sensitivity", "--outcome", "ORR", "--plot"),
+    ("bias", "--outcome", "ORR", "--funnel"),
+    ("regress", "--outcome", "ORR", "--plot"),
+]
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("args", FOLDER_TARGETS)
+def test_folder_target_has_one_wording_in_every_command(
+    args: tuple[str, ...], force: bool, tmp_path: Path
+) -> None:
+    name = "adir.html" if args[0] in ("report", "table", "grade") else "adir.png"
+    folder = tmp_path / name
+    folder.mkdir()
+    extra = ["--force"] if force else []
+    result = invoke(*args, name, *extra, "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"synth: error: cannot write {name}: it is a folder; give a file name\n"
+    assert list(folder.iterdir()) == []
+
+
+def test_extract_folder_target_has_the_same_wording(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("In 20 patients, 10 responded (50%).\n")
+    (tmp_path / "new.yaml").mkdir()
+    result = invoke("extract", "a.txt", "-o", "new.yaml", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth: error: cannot write new.yaml: it is a folder; give a file name\n",
+    )
+
+
+def test_link_to_a_folder_as_target_says_so(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "f.png").symlink_to("real")
+    result = invoke("forest", "--outcome", "ORR", "-o", "f.png", "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth: error: cannot write f.png: it is a symbolic link to real, which is a folder; "
+        "give a file name\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("validate",), ("studies",), ("pool", "--outcome", "ORR"), ("table",), ("grade",)],
+)
+def test_studies_option_naming_a_file_is_refused_by_synth(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    result = invoke(*args, "--studies", "notes.txt", cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "synth: notes.txt: is a file, not a folder; --studies takes the folder of the study "
+        "records\n"
+    )
+
+
+def test_studies_option_naming_nothing_is_refused(tmp_path: Path) -> None:
+    result = invoke("validate", "--studies", "nope", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (2, "synth: nope: studies directory not found\n")
+
+
+# --- 17. synth.yaml studies: a folder that is not there -----------------------------------
+
+
+TRAILER = "synth: 1 error(s) in 1 file(s); fix them and run again\n"
+
+
+@pytest.mark.parametrize("command", [("validate",), ("pool", "--outcome", "ORR"), ("table",)])
+def test_synth_yaml_missing_studies_folder(command: tuple[str, ...], tmp_path: Path) -> None:
+    (tmp_path / "synth.yaml").write_text("# my review\n\nstudies: records/here\n")
+    result = invoke(*command, cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "synth.yaml:3: studies: directory records/here not found; give the folder of the "
+        "study records, relative to the folder of synth.yaml\n" + TRAILER
+    )
+
+
+def test_synth_yaml_studies_naming_a_file(tmp_path: Path) -> None:
+    (tmp_path / "synth.yaml").write_text("studies: notes.txt\n")
+    (tmp_path / "notes.txt").write_text("x")
+    result = invoke("validate", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth.yaml:1: studies: notes.txt is a file, not a folder; give the folder of the "
+        "study records, relative to the folder of synth.yaml\n" + TRAILER,
+    )
+
+
+def test_synth_yaml_studies_is_relative_to_its_folder_and_yields_to_the_option(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "synth.yaml").write_text("studies: nope\n")
+    # --studies wins: synth.yaml's folder is not looked at
+    result = invoke("validate", "--studies", STUDIES, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("OK: 5 records")
+    # a folder that is there, relative to synth.yaml
+    record(tmp_path / "nope", "a", 2020, ["{name: ORR, events: 5, total: 20}"])
+    result = invoke("validate", cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "OK: 1 record, 1 outcome entries (1 outcome), 0 warnings\n",
+    )
+
+
+def test_other_synth_yaml_problems_name_the_file_as_records_are_named(tmp_path: Path) -> None:
+    (tmp_path / "synth.yaml").write_text("studies: x\nstudys: y\n")
+    result = invoke("validate", cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth.yaml:2: studys: unknown setting; did you mean 'studies'?\n" + TRAILER,
+    )

@@ -160,10 +160,6 @@ def test_existing_target_message_says_synth_error(tmp_path: Path) -> None:
 # --- 4. output target is a folder: click usage error instead of synth's message ----------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: -o/--plot/--funnel naming a folder gives click's 'Usage: ... Invalid value'",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -356,10 +352,6 @@ def test_help_examples_run_on_the_bundled_review(command: str, tmp_path: Path) -
 # --- 11. synth.yaml studies: a missing folder is not reported as FILE:LINE --------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth.yaml 'studies: nope' error has no line: 'synth: /abs/synth.yaml: studies:'",
-)
 def test_synth_yaml_missing_studies_folder_is_file_line_field(tmp_path: Path) -> None:
     (tmp_path / "synth.yaml").write_text("studies: nope\n")
     result = invoke("validate", cwd=tmp_path)
