@@ -38,7 +38,7 @@ def extract(abstract: str, study_id: str | None, output: str | None, force: bool
     \b
     Examples:
       synth extract abstract.txt
-      synth extract abstract.txt --id yoon2025-ankl -o studies/yoon2025-ankl.yaml
+      synth extract abstract.txt --id new-study -o studies/new-study.yaml   # in your review
       synth extract abstract.txt -o draft.yaml --force
     """
     from synthesis.extract import extract as draft_record

@@ -104,7 +104,7 @@ def table(
       synth table --outcome ORR --outcome OS
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
-      synth table --measure Death=OR --also MH
+      synth table --outcome ORR --measure ORR=OR --also MH
       synth table --outcome ORR --model multilevel
     """
 
@@ -168,9 +168,9 @@ def report(
     Examples:
       synth report -o report.html
       synth report -o report.html --force --title "ANKL review, May 2025"
-      synth report -o report.html --method PM --ci hksj --studies studies/
-      synth report -o report.html --measure Death=OR --also MH
-      synth report -o report.html --model multilevel --cluster trial
+      synth report -o report.html --method PM --ci hksj --studies my-review/studies  # yours
+      synth report -o report.html --measure ORR=OR
+      synth report -o report.html --model multilevel --cluster disease
     """
 
     from synthesis.analyses.summary import summarize

@@ -314,10 +314,6 @@ def _help_examples(command: str) -> list[str]:
     return [line.strip() for line in block.splitlines() if line.strip().startswith("synth ")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: regress --help example '--mods ablat,factor(alloc)' is a shell syntax error",
-)
 def test_help_examples_are_shell_safe() -> None:
     bad = []
     for command in ("pool", "forest", "regress", "sensitivity", "bias", "grade", "rob"):
@@ -328,11 +324,6 @@ def test_help_examples_are_shell_safe() -> None:
     assert not bad, bad
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --help examples (Death, QoL, TB, --where disease=ANKL --mods year) fail on "
-    "the bundled review",
-)
 @pytest.mark.parametrize("command", ["pool", "forest", "regress"])
 def test_help_examples_run_on_the_bundled_review(command: str, tmp_path: Path) -> None:
     failures = []
