@@ -346,3 +346,49 @@ def test_every_help_example_runs_where_synth_falls_back_to_the_bundled_review(
             words = words[: words.index(">")]
         result = invoke(*words, cwd=here)
         assert result.exit_code == 0, (example, result.stderr)
+
+
+# --- 12. --permutations exact: a count a reader can take in ---------------------------------
+
+
+def many_studies(folder: Path, k: int) -> None:
+    for i in range(k):
+        record(folder, f"b{i:03d}", 1990 + i % 30, [f"{{name: ORR, events: {i % 17}, total: 40}}"])
+
+
+def test_too_many_exact_permutations_of_a_moderator(tmp_path: Path) -> None:
+    import math
+
+    many_studies(tmp_path / "s", 200)
+    # 200 studies over 30 years: 20 years of 7 studies and 10 of 6; the distinct
+    # arrangements of year are the multinomial 200! / (7!^20 6!^10)
+    count = math.factorial(200) // (math.factorial(7) ** 20 * math.factorial(6) ** 10)
+    digits = str(count)
+    assert len(digits) == 273 and digits.startswith("1883")  # about 1.9e272
+    result = invoke(
+        "regress", "--outcome", "ORR", "--mods", "year", "--permutations", "exact",
+        "--studies", str(tmp_path / "s"),
+    )  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        "synth: --permutations exact: the 200 studies have about 1.9e272 distinct "
+        "arrangements of the moderators, more than synth enumerates (1,000,000); use random "
+        "permutations instead, e.g. --permutations 10000"
+    )
+
+
+@pytest.mark.parametrize(
+    ("k", "shown"),
+    [(21, "2,097,152"), (39, "549,755,813,888"), (40, "about 1.1e12"), (60, "about 1.2e18")],
+)
+def test_too_many_exact_sign_flips(k: int, shown: str, tmp_path: Path) -> None:
+    # the intercept-only model: 2^k sign flips; exact with separators below a trillion
+    many_studies(tmp_path / "s", k)
+    result = invoke(
+        "regress", "--outcome", "ORR", "--permutations", "exact", "--studies", str(tmp_path / "s")
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"synth: --permutations exact: the {k} studies have {shown} sign flips, more than synth "
+        "enumerates (1,000,000); use random permutations instead, e.g. --permutations 10000"
+    )

@@ -272,10 +272,6 @@ def test_multilevel_single_study_shows_the_study_s_own_ci(tmp_path: Path) -> Non
 # --- 8. --permutations exact too large: a 1,000-digit number in the message -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --permutations exact with many studies prints a number with hundreds of digits",
-)
 def test_too_many_exact_permutations_message_is_readable(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i in range(200):

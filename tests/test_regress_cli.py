@@ -577,7 +577,7 @@ def test_help_has_examples() -> None:
     result = CliRunner().invoke(main, ["regress", "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
-    assert "synth regress --outcome TB --measure RR --mods ablat" in result.stdout
+    assert "synth regress --outcome ORR --mods year\n" in result.stdout  # the bundled review
     assert "--by" not in result.stdout
     for option in ("--mods", "--permutations", "--seed", "--plot", "--force", "--where"):
         assert option in result.stdout
