@@ -310,6 +310,45 @@ def main() -> None:
     """
 
 
+def output_format(path: str, fmt: str | None, suffixes: dict[str, str]) -> str:
+    """The format of the file ``-o path``: ``fmt`` (--format) if given, else the one its
+    suffix names. Refused before any work, and so before anything is written, when the
+    suffix names another format than --format, or names none and --format is not given."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    named = suffixes.get(suffix)
+    if fmt is None and named is None:
+        endings = _endings(suffixes)
+        what = f"the suffix '{suffix}' names no format" if suffix else "no suffix names the format"
+        raise UserError(f"{path}: {what}; end the file name with {endings}, or give --format")
+    if fmt is not None and named is not None and named != fmt:
+        own = [s for s, f in suffixes.items() if f == fmt]
+        rename = f"name the file {Path(path).with_suffix(own[0]).name}" if own else "another"
+        raise UserError(
+            f"--format {fmt} does not match the suffix of {path} ({suffix} is {named}); "
+            f"leave out --format or {rename}"
+        )
+    return fmt if fmt is not None else named  # type: ignore[return-value]
+
+
+def output_suffix(path: str, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse ``-o path`` whose suffix is not one of ``suffixes`` (the command writes one
+    format, ``what``), before any work."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in suffixes:
+        raise UserError(
+            f"{path}: {what}; end the file name with {_endings(dict.fromkeys(suffixes, ''))}"
+        )
+
+
+def _endings(suffixes: dict[str, str]) -> str:
+    names = list(suffixes)
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
 #: Image formats of plot files, by suffix (forest, funnel, sensitivity, bubble, rob).
 PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 

@@ -11,6 +11,7 @@ from synthesis.cli.common import (
     level_option,
     main,
     model_option,
+    output_suffix,
     sort_option,
     studies_option,
     user_errors,
@@ -178,6 +179,7 @@ def report(
     from synthesis.records.review import load_review
     from synthesis.render.report import report_html
 
+    output_suffix(output, (".html", ".htm"), "synth report writes an HTML page")
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
         review = load_review(studies)

@@ -629,12 +629,13 @@ def test_grade_writes_files_atomically_and_never_over_one(tmp_path, monkeypatch)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"wrote {out} (1 outcome, md)\n"
     assert out.read_text().startswith("### Summary of findings")
-    again = run("grade", "-o", str(out), "--format", "csv")
+    again = run("grade", "-o", str(out), "--format", "md")
     assert again.exit_code == 2
     assert again.stderr == f"synth: {out}: already exists; use --force to overwrite it\n"
-    forced = run("grade", "-o", str(out), "--format", "csv", "--force")
+    out.write_text("edited by hand\n")  # (csv into sof.md is refused: the suffix says md)
+    forced = run("grade", "-o", str(out), "--format", "md", "--force")
     assert forced.exit_code == 0
-    assert out.read_text().startswith("outcome,participants,studies,k,")
+    assert out.read_text().startswith("### Summary of findings")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

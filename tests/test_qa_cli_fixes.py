@@ -392,3 +392,71 @@ def test_too_many_exact_sign_flips(k: int, shown: str, tmp_path: Path) -> None:
         f"synth: --permutations exact: the {k} studies have {shown} sign flips, more than synth "
         "enumerates (1,000,000); use random permutations instead, e.g. --permutations 10000"
     )
+
+
+# --- 13. a format that contradicts the output file's suffix: refused, nothing written -------
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "message"),
+    [
+        ("sof.docx", "md", "--format md does not match the suffix of sof.docx (.docx is docx); "
+         "leave out --format or name the file sof.md"),
+        ("sof.md", "json", "--format json does not match the suffix of sof.md (.md is md); "
+         "leave out --format or name the file sof.json"),
+        ("sof.HTM", "docx", "--format docx does not match the suffix of sof.HTM (.htm is html); "
+         "leave out --format or name the file sof.docx"),
+        ("sof.txt", None, "sof.txt: the suffix '.txt' names no format; end the file name with "
+         ".md, .csv, .html, .htm, .json or .docx, or give --format"),
+        ("sof", None, "sof: no suffix names the format; end the file name with .md, .csv, "
+         ".html, .htm, .json or .docx, or give --format"),
+    ],
+)  # fmt: skip
+def test_grade_output_format_and_suffix_must_agree(
+    name: str, fmt: str | None, message: str, tmp_path: Path
+) -> None:
+    args = ["--format", fmt] if fmt else []
+    result = invoke("grade", *args, "-o", name, "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"synth: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "written"),
+    [
+        ("sof.txt", "md", "### Summary of findings"),  # an explicit --format for a suffix of no format
+        ("sof.HTML", None, "<!DOCTYPE html>"),  # the suffix, any case
+        ("sof.htm", "html", "<!DOCTYPE html>"),
+        ("sof.json", "json", "{"),
+        ("sof.csv", None, "outcome,participants,"),
+    ],
+)
+def test_grade_output_format_agreeing_with_the_suffix_is_written(
+    name: str, fmt: str | None, written: str, tmp_path: Path
+) -> None:
+    args = ["--format", fmt] if fmt else []
+    result = invoke("grade", *args, "-o", name, "--studies", STUDIES, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / name).read_text(encoding="utf-8").lstrip().startswith(written)
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report.md", "report"])
+def test_report_writes_html_files_only(name: str, tmp_path: Path) -> None:
+    result = invoke("report", "-o", name, "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"synth: {name}: synth report writes an HTML page; end the file name with .html or .htm\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["draft.json", "draft.txt", "draft"])
+def test_extract_writes_yaml_files_only(name: str, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("In 20 patients, 10 responded (50%).\n")
+    result = invoke("extract", "a.txt", "-o", name, cwd=tmp_path)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"synth: {name}: a study record is YAML, and synth reads only those; end the file "
+        "name with .yaml or .yml\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
