@@ -424,7 +424,7 @@ def test_grade_output_format_and_suffix_must_agree(
 @pytest.mark.parametrize(
     ("name", "fmt", "written"),
     [
-        ("sof.txt", "md", "### Summary of findings"),  # an explicit --format for a suffix of no format
+        ("sof.txt", "md", "### Summary of findings"),  # --format for a suffix of no format
         ("sof.HTML", None, "<!DOCTYPE html>"),  # the suffix, any case
         ("sof.htm", "html", "<!DOCTYPE html>"),
         ("sof.json", "json", "{"),
