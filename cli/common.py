@@ -186,6 +186,20 @@ cluster_option = click.option(
 )
 
 
+def check_cluster(model: str, cluster: str) -> None:
+    """Refuse --cluster given without --model multilevel (it would be ignored): called by
+    every command that has both options, before any work."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source("cluster") if ctx is not None else None
+    if source not in (None, ParameterSource.DEFAULT) and model.lower() != "multilevel":
+        raise UserError(
+            f"--cluster {cluster}: clusters belong to the multilevel model; add --model "
+            "multilevel, or leave out --cluster"
+        )
+
+
 def model_options(f: F) -> F:
     """``--also``, ``--pi``, ``--model``, ``--cluster`` and ``--null``: what ``pool`` and
     ``forest`` add to the selection."""
@@ -245,6 +259,7 @@ def pooled(
     """
     from synthesis.records.review import load_review
 
+    check_cluster(model, cluster)
     if model.lower() == "multilevel":
         from functools import partial
 

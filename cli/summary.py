@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from synthesis.cli.common import (
+    check_cluster,
     ci_option,
     cluster_option,
     echo_warnings,
@@ -114,6 +115,7 @@ def table(
     from synthesis.render.grade_section import with_certainty
     from synthesis.render.sof import render
 
+    check_cluster(model, cluster)
     with user_errors():
         review = load_review(studies)
         summary = summarize(
@@ -179,9 +181,11 @@ def report(
     from synthesis.records.review import load_review
     from synthesis.render.report import report_html
 
-    output_suffix(output, (".html", ".htm"), "synth report writes an HTML page")
+    check_cluster(model, cluster)
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
+    output_suffix(output, (".html", ".htm"), "synth report writes an HTML page")
+    with user_errors():
         review = load_review(studies)
         summary = summarize(
             review, method=method, ci=ci, level=level, sort=sort, also=also,

@@ -460,3 +460,74 @@ def test_extract_writes_yaml_files_only(name: str, tmp_path: Path) -> None:
         "name with .yaml or .yml\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+# --- 15. --cluster without --model multilevel; 16. multilevel --also FE ---------------------
+
+
+CLUSTER_ALONE = (
+    "synth: --cluster {}: clusters belong to the multilevel model; add --model multilevel, or "
+    "leave out --cluster\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("pool", "--outcome", "ORR"),
+        ("forest", "--outcome", "ORR", "-o", "f.png"),
+        ("table",),
+        ("report", "-o", "r.html"),
+    ],
+)
+@pytest.mark.parametrize("cluster", ["disease", "study"])
+def test_cluster_without_multilevel_is_refused(
+    args: tuple[str, ...], cluster: str, tmp_path: Path
+) -> None:
+    for model in ((), ("--model", "rows")):
+        result = invoke(*args, "--cluster", cluster, *model, "--studies", STUDIES, cwd=tmp_path)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == CLUSTER_ALONE.format(cluster)
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_cluster_with_multilevel_is_taken(tmp_path: Path) -> None:
+    import json
+
+    out = {}
+    for cluster in ("study", "disease"):
+        result = invoke(
+            "pool", "--outcome", "ORR", "--model", "multilevel", "--cluster", cluster,
+            "--format", "json", "--studies", STUDIES,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        out[cluster] = json.loads(result.stdout)
+    # clusters by disease: 2 clusters (ANKL, B-ALL); by study: 3 (the default)
+    assert [c["n"] for c in out["study"]["variance_components"]] == [3, 4]
+    assert [c["n"] for c in out["disease"]["variance_components"]] == [2, 4]
+
+
+@pytest.mark.parametrize("command", ["pool", "forest"])
+def test_multilevel_common_effect_says_it_has_no_clusters(command: str, tmp_path: Path) -> None:
+    out = ["-o", "f.svg"] if command == "forest" else []
+    result = invoke(
+        command, "--outcome", "ORR", "--model", "multilevel", "--also", "FE", *out,
+        "--studies", STUDIES, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "--model multilevel pools" not in result.stderr
+    assert (
+        "synth: warning: common effect (FE): the common-effect model has no clusters: the rows "
+        "of yoon2025-ankl enter it as independent rows"
+    ) in lines
+
+
+def test_rows_model_still_points_to_multilevel() -> None:
+    result = invoke("pool", "--outcome", "ORR", "--also", "FE", "--studies", STUDIES)
+    assert result.exit_code == 0
+    assert (
+        "synth: warning: arms of the same study enter as separate rows (yoon2025-ankl); they "
+        "share a study, so the rows are not independent; --model multilevel pools them as rows "
+        "nested in their study"
+    ) in result.stderr.splitlines()

@@ -401,18 +401,11 @@ def test_subgroup_common_effect_rows_are_subtotals() -> None:
 # --- 15. options that are silently ignored or advise what is already done ----------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: --cluster TAG without --model multilevel is silently ignored"
-)
 def test_cluster_without_multilevel_is_not_silently_ignored() -> None:
     result = invoke("pool", "--outcome", "ORR", "--cluster", "disease", "--studies", STUDIES)
     assert "--cluster" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --model multilevel --also FE warns to use --model multilevel (already in use)",
-)
 def test_multilevel_also_fe_does_not_advise_multilevel() -> None:
     result = invoke(
         "pool", "--outcome", "ORR", "--model", "multilevel", "--also", "FE", "--studies", STUDIES
