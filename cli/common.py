@@ -42,12 +42,13 @@ class ProblemsReported(click.ClickException):
 
 
 class UserError(click.ClickException):
-    """A user-facing error without a file position (exit status 2)."""
+    """A user-facing error without a file position (exit status 2):
+    ``synth: error: what is wrong; what to do``."""
 
     exit_code = 2
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"synth: {self.message}", file=file if file is not None else sys.stderr)
+        click.echo(f"synth: error: {self.message}", file=file if file is not None else sys.stderr)
 
 
 @contextmanager

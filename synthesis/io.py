@@ -34,7 +34,7 @@ How the bytes are written
        with ``rename(2)`` (:func:`os.replace`), keeping its permission bits.
 
 Every operating-system error (permission denied, read-only file system, no space left,
-...) becomes one :class:`WriteError`: ``error: cannot write FILE: reason; what to do``.
+...) becomes one :class:`WriteError`: ``cannot write FILE: reason; what to do``.
 """
 
 from __future__ import annotations
@@ -71,13 +71,14 @@ _MODE = 0o666  # new files: rw for all, less the umask (as any program)
 
 
 class WriteError(SynthError):
-    """A target that cannot be written: ``error: cannot write FILE: reason; what to do``."""
+    """A target that cannot be written: ``cannot write FILE: reason; what to do`` (the
+    command line prints it as ``synth: error: cannot write ...``)."""
 
     def __init__(self, target: str | Path, reason: str, todo: str) -> None:
         self.target = str(target)
         self.reason = reason
         self.todo = todo
-        super().__init__(f"error: cannot write {target}: {reason}; {todo}")
+        super().__init__(f"cannot write {target}: {reason}; {todo}")
 
 
 def check_target(path: str | Path, *, force: bool = False) -> Path:

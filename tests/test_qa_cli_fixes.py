@@ -39,7 +39,7 @@ def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = 
 
 
 ORX = (
-    f"synth: no study reports outcome 'ORX'; did you mean 'ORR'? (outcomes in this review: "
+    f"synth: error: no study reports outcome 'ORX'; did you mean 'ORR'? (outcomes in this review: "
     f"{OUTCOMES})\n"
 )
 
@@ -72,7 +72,7 @@ def test_unknown_outcome_in_measure_option_suggests(command: str, tmp_path: Path
     result = invoke(command, "--measure", "ORX=RR", *args, "--studies", STUDIES)
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: --measure ORX=RR: no study reports outcome 'ORX'; did you mean 'ORR'? "
+        "synth: error: --measure ORX=RR: no study reports outcome 'ORX'; did you mean 'ORR'? "
         f"(outcomes in this review: {OUTCOMES})\n"
     )
     assert not (tmp_path / "r.html").exists()
@@ -94,7 +94,7 @@ def test_misspelt_names_and_synonyms_suggest_the_outcome(name: str, meant: str) 
     result = invoke("pool", "--outcome", name, "--studies", STUDIES)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"synth: no study reports outcome '{name}'; did you mean '{meant}'? "
+        f"synth: error: no study reports outcome '{name}'; did you mean '{meant}'? "
         f"(outcomes in this review: {OUTCOMES})\n"
     )
 
@@ -105,7 +105,7 @@ def test_a_synonym_of_an_outcome_absent_from_the_review_is_read_as_it() -> None:
     result = invoke("pool", "--outcome", "time to progression", "--studies", STUDIES)
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: no study reports outcome 'time to progression' (read as TTP); outcomes in "
+        "synth: error: no study reports outcome 'time to progression' (read as TTP); outcomes in "
         f"this review: {OUTCOMES}\n"
     )
 
@@ -114,7 +114,7 @@ def test_nothing_close_gives_the_listing_only() -> None:
     result = invoke("pool", "--outcome", "XYZ", "--studies", STUDIES)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"synth: no study reports outcome 'XYZ'; outcomes in this review: {OUTCOMES}\n",
+        f"synth: error: no study reports outcome 'XYZ'; outcomes in this review: {OUTCOMES}\n",
     )
 
 
@@ -125,7 +125,7 @@ def test_only_outcomes_of_the_review_are_suggested(tmp_path: Path) -> None:
     result = invoke("pool", "--outcome", "ORX", "--studies", str(folder))
     assert (result.exit_code, result.stderr) == (
         2,
-        "synth: no study reports outcome 'ORX'; outcomes in this review: OS\n",
+        "synth: error: no study reports outcome 'ORX'; outcomes in this review: OS\n",
     )
 
 
@@ -136,7 +136,7 @@ def test_synth_yaml_synonyms_are_suggested_too(tmp_path: Path) -> None:
     result = invoke("pool", "--outcome", "quality of lfe", cwd=tmp_path)
     assert (result.exit_code, result.stderr) == (
         2,
-        "synth: no study reports outcome 'quality of lfe'; did you mean 'QoL'? "
+        "synth: error: no study reports outcome 'quality of lfe'; did you mean 'QoL'? "
         "(outcomes in this review: QoL)\n",
     )
 
@@ -216,14 +216,17 @@ def test_studies_option_naming_a_file_is_refused_by_synth(
     result = invoke(*args, "--studies", "notes.txt", cwd=tmp_path)
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
-        "synth: notes.txt: is a file, not a folder; --studies takes the folder of the study "
+        "synth: error: notes.txt: is a file, not a folder; --studies takes the folder of the study "
         "records\n"
     )
 
 
 def test_studies_option_naming_nothing_is_refused(tmp_path: Path) -> None:
     result = invoke("validate", "--studies", "nope", cwd=tmp_path)
-    assert (result.exit_code, result.stderr) == (2, "synth: nope: studies directory not found\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "synth: error: nope: studies directory not found\n",
+    )
 
 
 # --- 17. synth.yaml studies: a folder that is not there -----------------------------------
@@ -371,7 +374,7 @@ def test_too_many_exact_permutations_of_a_moderator(tmp_path: Path) -> None:
     )  # fmt: skip
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.splitlines()[-1] == (
-        "synth: --permutations exact: the 200 studies have about 1.9e272 distinct "
+        "synth: error: --permutations exact: the 200 studies have about 1.9e272 distinct "
         "arrangements of the moderators, more than synth enumerates (1,000,000); use random "
         "permutations instead, e.g. --permutations 10000"
     )
@@ -389,7 +392,8 @@ def test_too_many_exact_sign_flips(k: int, shown: str, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        f"synth: --permutations exact: the {k} studies have {shown} sign flips, more than synth "
+        f"synth: error: "
+        f"--permutations exact: the {k} studies have {shown} sign flips, more than synth "
         "enumerates (1,000,000); use random permutations instead, e.g. --permutations 10000"
     )
 
@@ -417,7 +421,7 @@ def test_grade_output_format_and_suffix_must_agree(
 ) -> None:
     args = ["--format", fmt] if fmt else []
     result = invoke("grade", *args, "-o", name, "--studies", STUDIES, cwd=tmp_path)
-    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"synth: {message}\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"synth: error: {message}\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -445,7 +449,8 @@ def test_report_writes_html_files_only(name: str, tmp_path: Path) -> None:
     result = invoke("report", "-o", name, "--studies", STUDIES, cwd=tmp_path)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"synth: {name}: synth report writes an HTML page; end the file name with .html or .htm\n",
+        f"synth: error: "
+        f"{name}: synth report writes an HTML page; end the file name with .html or .htm\n",
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -456,7 +461,7 @@ def test_extract_writes_yaml_files_only(name: str, tmp_path: Path) -> None:
     result = invoke("extract", "a.txt", "-o", name, cwd=tmp_path)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"synth: {name}: a study record is YAML, and synth reads only those; end the file "
+        f"synth: error: {name}: a study record is YAML, and synth reads only those; end the file "
         "name with .yaml or .yml\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
@@ -466,7 +471,8 @@ def test_extract_writes_yaml_files_only(name: str, tmp_path: Path) -> None:
 
 
 CLUSTER_ALONE = (
-    "synth: --cluster {}: clusters belong to the multilevel model; add --model multilevel, or "
+    "synth: error: "
+    "--cluster {}: clusters belong to the multilevel model; add --model multilevel, or "
     "leave out --cluster\n"
 )
 
@@ -531,3 +537,66 @@ def test_rows_model_still_points_to_multilevel() -> None:
         "share a study, so the rows are not independent; --model multilevel pools them as rows "
         "nested in their study"
     ) in result.stderr.splitlines()
+
+
+# --- 5. every user error is 'synth: error: ...'; record problems stay FILE:LINE: FIELD -------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("pool", "--outcome", "ORR", "--level", "2"), "--level 2.0: must be between 0 and 1, "
+         "e.g. 0.95"),
+        (("pool", "--outcome", "ORR", "--null", "0"), "--null 0: --measure PLO needs a "
+         "proportion strictly between 0 and 1 (its logit must be finite), e.g. 0.3"),
+        (("forest", "--outcome", "ORR", "-o", "f.gif"), "f.gif: unknown plot format '.gif'; "
+         "end the file name with .png, .svg or .pdf"),
+        (("grade", "--format", "docx"), "--format docx writes a Word file: give it a name with "
+         "-o, e.g. -o sof.docx"),
+        (("table", "--measure", "ORR"), "--measure ORR: expected OUTCOME=CODE, e.g. --measure "
+         "Death=OR (each outcome is pooled at its default measure unless named)"),
+    ],
+)  # fmt: skip
+def test_user_errors_are_one_synth_error_line(
+    args: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    result = invoke(*args, "--studies", STUDIES, cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"synth: error: {message}\n"
+
+
+def test_write_errors_say_error_once(tmp_path: Path) -> None:
+    (tmp_path / "f.png").write_bytes(b"old")
+    result = invoke("forest", "--outcome", "ORR", "-o", "f.png", "--studies", STUDIES, cwd=tmp_path)
+    assert result.stderr == "synth: error: f.png: already exists; use --force to overwrite it\n"
+    result = invoke(
+        "forest", "--outcome", "ORR", "-o", "no/f.png", "--studies", STUDIES, cwd=tmp_path
+    )
+    assert result.stderr == (
+        "synth: error: cannot write no/f.png: folder no does not exist; create it first "
+        "(mkdir -p no) or give another folder\n"
+    )
+
+
+def test_write_error_text_is_the_problem_without_a_prefix(tmp_path: Path) -> None:
+    from synthesis.io import WriteError, check_target
+
+    (tmp_path / "d").mkdir()
+    with pytest.raises(WriteError) as refused:
+        check_target(tmp_path / "d")
+    assert str(refused.value) == f"cannot write {tmp_path / 'd'}: it is a folder; give a file name"
+
+
+def test_record_problems_keep_the_contract_form(tmp_path: Path) -> None:
+    folder = tmp_path / "studies"
+    record(folder, "a", 2020, ["{name: ORR, events: 25, total: 20}"])
+    (folder / "b.yaml").write_text(
+        'id: b\ncitation: "B"\nyear: 2020\noutcomes:\n  - {name: ORR, evnts: 3, total: 9}\n'
+    )
+    result = invoke("validate", "--studies", str(folder), cwd=tmp_path)
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    # FILE:LINE: FIELD: problem, one per problem (contract section 4), then the count
+    assert all(line.startswith(("studies/a.yaml:5: ", "studies/b.yaml:5: ")) for line in lines[:-1])
+    assert lines[-1] == "synth: 2 error(s) in 2 file(s); fix them and run again"
+    assert not any(line.startswith("synth: error:") for line in lines)

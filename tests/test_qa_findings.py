@@ -134,19 +134,12 @@ def test_unknown_outcome_suggests_in_every_command(command: str) -> None:
 # --- 3. error messages not in the form 'synth: error: ...' -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: UserError prints 'synth: MESSAGE' without 'error:' (unknown outcome, exists)",
-)
 def test_user_errors_say_synth_error() -> None:
     result = invoke("pool", "--outcome", "ORX", "--studies", STUDIES)
     assert result.exit_code == 2
     assert result.stderr.startswith("synth: error: "), result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: existing -o target: 'synth: FILE: already exists' lacks 'error:'"
-)
 def test_existing_target_message_says_synth_error(tmp_path: Path) -> None:
     target = tmp_path / "exists.png"
     target.write_bytes(b"old")
@@ -289,10 +282,6 @@ def test_too_many_exact_permutations_message_is_readable(tmp_path: Path) -> None
 # --- 9. grade -o FILE whose suffix contradicts --format ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth grade -o sof.docx --format md writes Markdown into a .docx file",
-)
 def test_grade_refuses_a_format_that_contradicts_the_suffix(tmp_path: Path) -> None:
     target = tmp_path / "sof.docx"
     result = invoke("grade", "--format", "md", "-o", str(target), "--studies", STUDIES)
@@ -415,9 +404,6 @@ def test_multilevel_also_fe_does_not_advise_multilevel() -> None:
     assert not advice, advice
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: --studies naming a file gives click's 'Usage: ... Invalid value'"
-)
 def test_studies_option_naming_a_file_is_a_synth_error(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("x")

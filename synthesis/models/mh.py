@@ -357,7 +357,9 @@ def mantel_haenszel(
             notes.append(why_none)
         else:
             var = float(((n1 / n) * (n2 / n) * (a + c) - (a / n) * c).sum()) / (r * s)
-            estimate, se = float(np.log(r / s)), float(np.sqrt(var))
+            # 0 in exact arithmetic when every participant has the event (a rounding residue
+            # of either sign): never the square root of a negative number
+            estimate, se = float(np.log(r / s)), float(np.sqrt(max(var, 0.0)))
         w = s_i
         what = "c*n1/N (no control events in any study)"
     else:
