@@ -74,7 +74,7 @@ def _target(value: str | None) -> float | None:
     "--funnel",
     default=None,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Also draw the funnel plot; the format follows the suffix: .png, .svg or .pdf.",
 )
 @force_option

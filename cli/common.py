@@ -42,12 +42,13 @@ class ProblemsReported(click.ClickException):
 
 
 class UserError(click.ClickException):
-    """A user-facing error without a file position (exit status 2)."""
+    """A user-facing error without a file position (exit status 2):
+    ``synth: error: what is wrong; what to do``."""
 
     exit_code = 2
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"synth: {self.message}", file=file if file is not None else sys.stderr)
+        click.echo(f"synth: error: {self.message}", file=file if file is not None else sys.stderr)
 
 
 @contextmanager
@@ -70,7 +71,7 @@ def studies_option(f: F) -> F:
     return click.option(
         "--studies",
         "studies",
-        type=click.Path(file_okay=False, path_type=str),
+        type=str,
         default=None,
         metavar="DIR",
         help="Folder of *.yaml study records (default: studies/, or 'studies:' in synth.yaml).",
@@ -186,6 +187,20 @@ cluster_option = click.option(
 )
 
 
+def check_cluster(model: str, cluster: str) -> None:
+    """Refuse --cluster given without --model multilevel (it would be ignored): called by
+    every command that has both options, before any work."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    source = ctx.get_parameter_source("cluster") if ctx is not None else None
+    if source not in (None, ParameterSource.DEFAULT) and model.lower() != "multilevel":
+        raise UserError(
+            f"--cluster {cluster}: clusters belong to the multilevel model; add --model "
+            "multilevel, or leave out --cluster"
+        )
+
+
 def model_options(f: F) -> F:
     """``--also``, ``--pi``, ``--model``, ``--cluster`` and ``--null``: what ``pool`` and
     ``forest`` add to the selection."""
@@ -245,6 +260,7 @@ def pooled(
     """
     from synthesis.records.review import load_review
 
+    check_cluster(model, cluster)
     if model.lower() == "multilevel":
         from functools import partial
 
@@ -308,6 +324,45 @@ def main() -> None:
       synth report -o report.html
       synth extract abstract.txt -o studies/new-study.yaml
     """
+
+
+def output_format(path: str, fmt: str | None, suffixes: dict[str, str]) -> str:
+    """The format of the file ``-o path``: ``fmt`` (--format) if given, else the one its
+    suffix names. Refused before any work, and so before anything is written, when the
+    suffix names another format than --format, or names none and --format is not given."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    named = suffixes.get(suffix)
+    if fmt is None and named is None:
+        endings = _endings(suffixes)
+        what = f"the suffix '{suffix}' names no format" if suffix else "no suffix names the format"
+        raise UserError(f"{path}: {what}; end the file name with {endings}, or give --format")
+    if fmt is not None and named is not None and named != fmt:
+        own = [s for s, f in suffixes.items() if f == fmt]
+        rename = f"name the file {Path(path).with_suffix(own[0]).name}" if own else "another"
+        raise UserError(
+            f"--format {fmt} does not match the suffix of {path} ({suffix} is {named}); "
+            f"leave out --format or {rename}"
+        )
+    return fmt if fmt is not None else named  # type: ignore[return-value]
+
+
+def output_suffix(path: str, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse ``-o path`` whose suffix is not one of ``suffixes`` (the command writes one
+    format, ``what``), before any work."""
+    from pathlib import Path
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in suffixes:
+        raise UserError(
+            f"{path}: {what}; end the file name with {_endings(dict.fromkeys(suffixes, ''))}"
+        )
+
+
+def _endings(suffixes: dict[str, str]) -> str:
+    names = list(suffixes)
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 
 
 #: Image formats of plot files, by suffix (forest, funnel, sensitivity, bubble, rob).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
-from synthesis.cli.common import force_option, main, user_errors
+from synthesis.cli.common import force_option, main, output_suffix, user_errors
 
 if TYPE_CHECKING:
     from synthesis.extract import Draft
@@ -38,13 +38,17 @@ def extract(abstract: str, study_id: str | None, output: str | None, force: bool
     \b
     Examples:
       synth extract abstract.txt
-      synth extract abstract.txt --id yoon2025-ankl -o studies/yoon2025-ankl.yaml
+      synth extract abstract.txt --id new-study -o studies/new-study.yaml   # in your review
       synth extract abstract.txt -o draft.yaml --force
     """
     from synthesis.extract import extract as draft_record
     from synthesis.extract import read_abstract
     from synthesis.io import check_target, write_atomic
 
+    if output is not None:
+        output_suffix(
+            output, (".yaml", ".yml"), "a study record is YAML, and synth reads only those"
+        )
     with user_errors():
         if output is not None:
             check_target(output, force=force)  # before the work; write_atomic checks again

@@ -24,7 +24,7 @@ from synthesis.cli.common import (
     "--output",
     required=True,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Where to write the plot; the format follows the suffix: .png, .svg or .pdf.",
 )
 @sort_option
@@ -83,7 +83,7 @@ def forest(
       synth forest --outcome ORR --measure RR --favours "non-L-ASNase" "L-ASNase" -o orr-rr.pdf
       synth forest --outcome ORR --by disease --sort estimate -o orr-by-disease.svg
       synth forest --outcome OS --measure MED -o os-median.png --force
-      synth forest --outcome Death --measure OR --also MH -o death-or.png
+      synth forest --outcome ORR --measure OR --also MH -o orr-or.png
       synth forest --outcome ORR --model multilevel -o orr-multilevel.png
     """
     fmt = plot_target(output, force=force)

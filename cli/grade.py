@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from synthesis.cli.common import (
     UserError,
@@ -12,6 +10,7 @@ from synthesis.cli.common import (
     force_option,
     level_option,
     main,
+    output_format,
     plot_target,
     studies_option,
     user_errors,
@@ -59,7 +58,7 @@ def _warn(outcome: str, warnings: tuple[str, ...] | list[str]) -> None:
     "--output",
     default=None,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Write to FILE instead of stdout (never over an existing file without --force).",
 )
 @force_option
@@ -130,8 +129,10 @@ def grade(
     from synthesis.records.review import load_review
     from synthesis.render.grade import render
 
-    if fmt is None:
-        fmt = SUFFIX_FORMATS.get(Path(output).suffix.lower(), "md") if output else "md"
+    if output is not None:
+        fmt = output_format(output, fmt, SUFFIX_FORMATS)  # a contradiction: refused now
+    elif fmt is None:
+        fmt = "md"
     if fmt == "docx" and output is None:
         raise UserError(
             "--format docx writes a Word file: give it a name with -o, e.g. -o sof.docx"
@@ -181,7 +182,7 @@ def grade(
     "--output",
     required=True,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Where to write the plots; the format follows the suffix: .png, .svg or .pdf.",
 )
 @force_option

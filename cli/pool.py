@@ -55,9 +55,9 @@ def pool(
       synth pool --outcome ORR --by disease --format md
       synth pool --outcome OS --measure MED --format json
       synth pool --outcome CR --where disease=ANKL --level 0.90
-      synth pool --outcome Death --measure OR --method MH
-      synth pool --outcome Death --measure RR --method REML --also MH --pi t
-      synth pool --outcome QoL --measure SMD --method REML --also FE
+      synth pool --outcome ORR --measure OR --method MH
+      synth pool --outcome ORR --measure RR --method REML --also MH
+      synth pool --outcome "overall response rate" --also FE --pi t
       synth pool --outcome ORR --sort estimate
     """
     from synthesis.analyses.pool import order_result

@@ -24,7 +24,7 @@ def validate(studies: str | None) -> None:
     \b
     Examples:
       synth validate
-      synth validate --studies my-review/studies
+      synth validate --studies my-review/studies     # the records of your review
     """
     from synthesis.records.review import load_review
     from synthesis.records.walk import skipped_summary

@@ -89,7 +89,7 @@ class _Progress:
     "--plot",
     default=None,
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     help="Bubble plot of the effect against the first continuous moderator (.png, .svg or .pdf).",
 )
 @force_option
@@ -130,13 +130,13 @@ def regress(
 
     \b
     Examples:
-      synth regress --outcome TB --measure RR --mods ablat
-      synth regress --outcome TB --measure RR --mods ablat,factor(alloc) --ci hksj
+      synth regress --outcome ORR --mods year
+      synth regress --outcome ORR --mods 'year,factor(setting)' --ci hksj
       synth regress --outcome ORR --mods year --permutations 1000 --seed 1 --format json
       synth regress --outcome ORR --permutations exact           # tests the pooled logit
-      synth regress --outcome TB --measure RR --mods ablat --plot bubble.png --force
-      synth regress --outcome ORR --mods year --where disease=ANKL --format md
-      synth regress --outcome TB --measure RR --mods ablat --sort listed --format csv
+      synth regress --outcome ORR --mods year --plot bubble.png --force
+      synth regress --outcome ORR --mods year --where setting=mixed --format md
+      synth regress --outcome ORR --mods 'factor(setting)' --sort listed --format csv
     """
     from synthesis.render import regress as render
     from synthesis.render.text import json_text

@@ -45,7 +45,7 @@ ORDERS = ("year", "precision", "listed")  # synthesis.analyses.sensitivity.ORDER
 @click.option(
     "--plot",
     metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     default=None,
     help="Also draw the leave-one-out and cumulative forest plots and the Baujat plot, one "
     "under the other, into FILE (.png, .svg or .pdf).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from synthesis.cli.common import (
+    check_cluster,
     ci_option,
     cluster_option,
     echo_warnings,
@@ -11,6 +12,7 @@ from synthesis.cli.common import (
     level_option,
     main,
     model_option,
+    output_suffix,
     sort_option,
     studies_option,
     user_errors,
@@ -104,7 +106,7 @@ def table(
       synth table --outcome ORR --outcome OS
       synth table --format csv > summary.csv
       synth table --method DL --ci hksj --format html > summary.html
-      synth table --measure Death=OR --also MH
+      synth table --outcome ORR --measure ORR=OR --also MH
       synth table --outcome ORR --model multilevel
     """
 
@@ -113,6 +115,7 @@ def table(
     from synthesis.render.grade_section import with_certainty
     from synthesis.render.sof import render
 
+    check_cluster(model, cluster)
     with user_errors():
         review = load_review(studies)
         summary = summarize(
@@ -129,7 +132,7 @@ def table(
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    type=str,
     metavar="FILE",
     help="The HTML file to write (e.g. report.html).",
 )
@@ -168,9 +171,9 @@ def report(
     Examples:
       synth report -o report.html
       synth report -o report.html --force --title "ANKL review, May 2025"
-      synth report -o report.html --method PM --ci hksj --studies studies/
-      synth report -o report.html --measure Death=OR --also MH
-      synth report -o report.html --model multilevel --cluster trial
+      synth report -o report.html --method PM --ci hksj --studies my-review/studies  # yours
+      synth report -o report.html --measure ORR=OR
+      synth report -o report.html --model multilevel --cluster disease
     """
 
     from synthesis.analyses.summary import summarize
@@ -178,8 +181,11 @@ def report(
     from synthesis.records.review import load_review
     from synthesis.render.report import report_html
 
+    check_cluster(model, cluster)
     with user_errors():
         check_target(output, force=force)  # before the work; write_atomic checks again
+    output_suffix(output, (".html", ".htm"), "synth report writes an HTML page")
+    with user_errors():
         review = load_review(studies)
         summary = summarize(
             review, method=method, ci=ci, level=level, sort=sort, also=also,

@@ -11,7 +11,7 @@ import datetime
 import difflib
 import math
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,19 +70,23 @@ MAX_MAGNITUDE = 1e50
 MAX_COUNT = 1_000_000_000
 
 
-def suggest(name: str, choices: Sequence[str]) -> str:
+def suggest(name: str, choices: Sequence[str] | Mapping[str, str]) -> str:
     """``"; did you mean 'X'?"`` for the choice closest to ``name``, or ``""``.
 
-    The one "did you mean" of every record reader: an exact match of the case-folded name
-    first, else difflib's closest (ratio >= 0.6) of the case-folded choices, always shown
-    in the choice's own spelling.
+    The one "did you mean" of synth: an exact match of the case-folded name first, else
+    difflib's closest (ratio >= 0.6) of the case-folded choices. ``choices`` may map each
+    name matched to the name shown (a synonym to its outcome); else a choice is shown in
+    its own spelling.
     """
-    lowered = {c.lower(): c for c in choices}
+    shown = choices if isinstance(choices, Mapping) else {c: c for c in choices}
+    lowered = {c.lower(): c for c in shown}
     key = name.lower()
-    match = (
-        [key] if key in lowered else difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
-    )
-    return f"; did you mean '{lowered[match[0]]}'?" if match else ""
+    if key not in lowered:
+        close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+        if not close:
+            return ""
+        key = close[0]
+    return f"; did you mean '{shown[lowered[key]]}'?"
 
 
 def type_name(value: Any) -> str:

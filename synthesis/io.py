@@ -34,7 +34,7 @@ How the bytes are written
        with ``rename(2)`` (:func:`os.replace`), keeping its permission bits.
 
 Every operating-system error (permission denied, read-only file system, no space left,
-...) becomes one :class:`WriteError`: ``error: cannot write FILE: reason; what to do``.
+...) becomes one :class:`WriteError`: ``cannot write FILE: reason; what to do``.
 """
 
 from __future__ import annotations
@@ -72,13 +72,14 @@ _MODE = 0o666  # new files: rw for all, less the umask (as any program)
 
 
 class WriteError(SynthError):
-    """A target that cannot be written: ``error: cannot write FILE: reason; what to do``."""
+    """A target that cannot be written: ``cannot write FILE: reason; what to do`` (the
+    command line prints it as ``synth: error: cannot write ...``)."""
 
     def __init__(self, target: str | Path, reason: str, todo: str) -> None:
         self.target = str(target)
         self.reason = reason
         self.todo = todo
-        super().__init__(f"error: cannot write {target}: {reason}; {todo}")
+        super().__init__(f"cannot write {target}: {reason}; {todo}")
 
 
 def check_target(path: str | Path, *, force: bool = False) -> Path:
@@ -158,7 +159,7 @@ def _destination(target: Path, force: bool) -> Path:
     if stat.S_ISLNK(st.st_mode):
         return _link_destination(target, force)
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(target, "it is a folder", "give a file name")
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(target, st.st_mode)
     if not force:
@@ -189,7 +190,9 @@ def _link_destination(target: Path, force: bool) -> Path:
             ) from None
         raise _write_error(target, exc, _folder_of(target)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(
+            target, f"it is a symbolic link to {points_to}, which is a folder", "give a file name"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise WriteError(
             target,
@@ -350,7 +353,7 @@ def _replace(dir_fd: int, target: Path, name: str, payload: bytes) -> None:
             return
         st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)  # created meanwhile
     if stat.S_ISDIR(st.st_mode):
-        raise SynthError(f"{target}: is a folder; give a file name")
+        raise WriteError(target, "it is a folder", "give a file name")
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(target, st.st_mode)
     fd, temp = _open_named(dir_fd, name)

@@ -441,34 +441,35 @@ def test_table_md_and_csv(folders: dict[str, str]) -> None:
     [
         (
             ["--outcome", "OS", "--measure", "MED"],
-            "synth: small-study analyses need effect sizes with sampling variances; pooled "
+            "synth: error: small-study analyses need effect sizes with sampling variances; pooled "
             "medians (--measure MED) have none. Use a measure with variances (e.g. --measure HR)",
         ),
         (
             ["--outcome", "ORR", "--method", "GLMM"],
-            "synth: --method GLMM: the small-study analyses need an inverse-variance model "
+            "synth: error: --method GLMM: the small-study analyses need an inverse-variance model "
             "(metafor's regtest, ranktest and trimfill do not take rma.glmm); use --method REML "
             "(or DL, PM, ...) on the same data",
         ),
         (
             ["--outcome", "ORR", "--fsn-target", "abc"],
-            "synth: --fsn-target abc: expected a number on the reporting scale (a ratio for "
+            "synth: error: --fsn-target abc: expected a number on the reporting scale (a ratio for "
             "OR/RR/HR, a proportion for proportions), e.g. --fsn-target 1.1",
         ),
         (
             ["--outcome", "ORR", "--fsn-target", "1.5"],
-            "synth: --fsn-target 1.5: a proportion between 0 and 1 is needed",
+            "synth: error: --fsn-target 1.5: a proportion between 0 and 1 is needed",
         ),
         (
             ["--outcome", "OS", "--measure", "HR", "--fsn-target", "-2"],
-            "synth: --fsn-target -2: HR is a ratio, so the target must be > 0 (1 is no effect)",
+            "synth: error: "
+            "--fsn-target -2: HR is a ratio, so the target must be > 0 (1 is no effect)",
         ),
         (
             ["--outcome", "ORR", "--funnel", "plot.jpg"],
-            "synth: plot.jpg: unknown plot format '.jpg'; end the file name with .png, .svg "
+            "synth: error: plot.jpg: unknown plot format '.jpg'; end the file name with .png, .svg "
             "or .pdf",
         ),
-        (["--outcome", "NOPE"], "synth: no study reports outcome 'NOPE'"),
+        (["--outcome", "NOPE"], "synth: error: no study reports outcome 'NOPE'"),
     ],
 )
 def test_errors_exit_2_with_the_message(args: list[str], message: str) -> None:
@@ -482,7 +483,7 @@ def test_by_is_refused_with_what_to_do() -> None:
     code, out, err = invoke("--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
     assert (code, out) == (2, "")
     assert err == (
-        "synth: --by does not apply to synth bias: the tests are for one model of the whole "
+        "synth: error: --by does not apply to synth bias: the tests are for one model of the whole "
         "outcome; use --where TAG=VALUE to test one subgroup\n"
     )
     code, out, _ = invoke("--help")
@@ -534,7 +535,7 @@ def test_funnel_files_are_valid_and_never_overwritten(
     before = target.stat().st_mtime_ns
     code, out, err = invoke(*args)
     assert code == 2
-    assert f"synth: {target}: already exists; use --force to overwrite it" in err
+    assert f"synth: error: {target}: already exists; use --force to overwrite it" in err
     assert target.stat().st_mtime_ns == before and out == ""
     code, _, err = invoke(*args, "--force")
     assert code == 0, err

@@ -145,7 +145,7 @@ def test_missing_studies_dir(command: str, tmp_path: Path, monkeypatch: pytest.M
     result = run(command, "--studies", "nope")
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == "synth: nope: studies directory not found\n"
+    assert result.stderr == "synth: error: nope: studies directory not found\n"
 
 
 def test_studies_option_that_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,7 +153,10 @@ def test_studies_option_that_is_a_file(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     result = run("validate", "--studies", "r.yaml")
     assert result.exit_code == 2
-    assert "'r.yaml' is a file" in result.stderr
+    assert result.stderr == (
+        "synth: error: "
+        "r.yaml: is a file, not a folder; --studies takes the folder of the study records\n"
+    )
 
 
 def test_empty_studies_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,7 +278,7 @@ def test_studies_unknown_outcome(in_repo: Path) -> None:
     result = run("studies", "--outcome", "QoL")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == (
-        "synth: no entries for outcome 'QoL'; outcomes in this review: "
+        "synth: error: no study reports outcome 'QoL'; outcomes in this review: "
         "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS"
     )
 

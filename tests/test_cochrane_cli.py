@@ -421,7 +421,7 @@ def test_mh_and_peto_through_the_cli_match_metafor(case: dict, tmp_path: Path) -
     code, out, err = run(folder, *mh_args(case), "--format", "json")
     if case["error"] or case["estimate"] is None:  # metafor stops or gives no estimate
         assert code == 2, out
-        assert err.startswith(f"synth: --method {case['method']}: no pooled ")
+        assert err.startswith(f"synth: error: --method {case['method']}: no pooled ")
         assert err.endswith(
             "; try --measure RD, or a random-effects method (0.5 is added to zero cells)\n"
         )
@@ -437,20 +437,21 @@ def test_mh_error_messages_say_why(tmp_path: Path) -> None:
     code, _, err = run(folder, "--outcome", "Y", "--measure", "OR", "--method", "MH")
     assert code == 2
     assert err == (
-        "synth: --method MH: no pooled odds ratio: the Mantel-Haenszel odds ratio is 0, "
+        "synth: error: --method MH: no pooled odds ratio: the Mantel-Haenszel odds ratio is 0, "
         "infinite or undefined: every table has a = 0 or d = 0 (sum of a*d/N is 0); try "
         "--measure RD, or a random-effects method (0.5 is added to zero cells)\n"
     )
     code, _, err = run(folder, "--outcome", "Y", "--measure", "RR", "--method", "MH")
     assert err == (
-        "synth: --method MH: no pooled risk ratio: no events in the experimental arm of any "
+        "synth: error: --method MH: no pooled risk ratio: no events in the experimental arm of any "
         "study: the Mantel-Haenszel risk ratio is 0, infinite or undefined; try --measure RD, "
         "or a random-effects method (0.5 is added to zero cells)\n"
     )
     folder = write(tmp_path / "b", count_records(cases["no-events-PETO-OR"]["inputs"]))
     code, _, err = run(folder, "--outcome", "Y", "--measure", "OR", "--method", "PETO")
     assert err == (
-        "synth: --method PETO: no pooled odds ratio: one of the two outcomes never occurred in "
+        "synth: error: "
+        "--method PETO: no pooled odds ratio: one of the two outcomes never occurred in "
         "any table: Peto's method cannot be used; try --measure RD, or a random-effects method "
         "(0.5 is added to zero cells)\n"
     )
@@ -491,27 +492,30 @@ def test_mh_needs_counts_and_the_right_measure(tmp_path: Path) -> None:
     assert pool_json(folder, "--outcome", "Y", "--measure", "RR")["k"] == 4  # REML takes it
     for args, message in (
         (("--measure", "PLO", "--method", "MH"),
-         "synth: --method MH is for --measure RR or OR or RD (arm counts of two-arm studies); "
+         "synth: error: "
+         "--method MH is for --measure RR or OR or RD (arm counts of two-arm studies); "
          "for PLO use one of REML, DL, PM, ML, HE, SJ, HS, EB, FE\n"),
         (("--measure", "RR", "--method", "PETO"),
-         "synth: --method PETO is for --measure OR (arm counts of two-arm studies); for RR use "
+         "synth: error: "
+         "--method PETO is for --measure OR (arm counts of two-arm studies); for RR use "
          "one of REML, DL, PM, ML, HE, SJ, HS, EB, FE\n"),
         (("--measure", "OR", "--method", "MH", "--ci", "hksj"),
-         "synth: --ci hksj does not apply to --method MH (a common-effect model); use --ci "
+         "synth: error: --ci hksj does not apply to --method MH (a common-effect model); use --ci "
          "wald, or --method REML --ci hksj --also MH for both\n"),
         (("--measure", "OR", "--also", "REML"),
-         "synth: --also REML: use a common-effect model: FE, MH, PETO\n"),
+         "synth: error: --also REML: use a common-effect model: FE, MH, PETO\n"),
         (("--measure", "OR", "--method", "FE", "--also", "MH"),
-         "synth: --also MH puts a common-effect result beside a random-effects one; --method FE "
+         "synth: error: "
+         "--also MH puts a common-effect result beside a random-effects one; --method FE "
          "is common-effect already: use e.g. --method REML --also MH\n"),
         (("--measure", "RR", "--also", "PETO"),
-         "synth: --also PETO is for --measure OR; for RR use --also FE\n"),
+         "synth: error: --also PETO is for --measure OR; for RR use --also FE\n"),
         (("--measure", "RR", "--null", "0"),
-         "synth: --null 0: --measure RR needs a ratio > 0, e.g. 1\n"),
+         "synth: error: --null 0: --measure RR needs a ratio > 0, e.g. 1\n"),
         (("--measure", "RD", "--null", "1.5"),
-         "synth: --null 1.5: --measure RD needs a risk difference from -1 to 1, e.g. 0\n"),
+         "synth: error: --null 1.5: --measure RD needs a risk difference from -1 to 1, e.g. 0\n"),
         (("--measure", "PLO", "--null", "1"),
-         "synth: --null 1: --measure PLO needs a proportion strictly between 0 and 1 (its "
+         "synth: error: --null 1: --measure PLO needs a proportion strictly between 0 and 1 (its "
          "logit must be finite), e.g. 0.3\n"),
     ):  # fmt: skip
         code, _, err = run(folder, "--outcome", "Y", *args)
@@ -692,10 +696,12 @@ def test_medians_sign_test_and_its_text(tmp_path: Path) -> None:
     assert "Sign test (H0: median = 12 months): 2 of 7 study medians above, p = 0.6875" in text
     assert "sign test against 12 months: 1 median(s) equal to it left out of the test" in err
     for args, message in (
-        (("--pi", "t"), "synth: --pi t does not apply to pooled medians (they have no "
+        (("--pi", "t"), "synth: error: --pi t does not apply to pooled medians (they have no "
                         "prediction interval)\n"),
-        (("--also", "FE"), "synth: --also does not apply to pooled medians (--measure MED)\n"),
-        (("--null", "0"), "synth: --null 0: --measure MED needs a median > 0 in months, e.g. 12\n"),
+        (("--also", "FE"), "synth: error: "
+                           "--also does not apply to pooled medians (--measure MED)\n"),
+        (("--null", "0"), "synth: error: "
+                          "--null 0: --measure MED needs a median > 0 in months, e.g. 12\n"),
     ):  # fmt: skip
         code, _, err = run(folder, "--outcome", "Y", "--measure", "MED", *args)
         assert (code, err) == (2, message), args

@@ -605,7 +605,7 @@ def test_cli_input_errors(tmp_path: Path, name: str, message: str) -> None:
     path = str(tmp_path / name) if name != "." else str(tmp_path)
     result = run("extract", path)
     assert result.exit_code == 2
-    assert result.stderr == f"synth: {path}: {message}\n"
+    assert result.stderr == f"synth: error: {path}: {message}\n"
     assert result.stdout == ""
 
 
@@ -635,7 +635,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out.write_bytes(b"mine: 1\n")
     result = run("extract", str(src), "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr == f"synth: {out}: already exists; use --force to overwrite it\n"
+    assert result.stderr == f"synth: error: {out}: already exists; use --force to overwrite it\n"
     assert out.read_bytes() == b"mine: 1\n"
     forced = run("extract", str(src), "-o", str(out), "--force")
     assert forced.exit_code == 0
@@ -648,7 +648,7 @@ def test_cli_bad_id(tmp_path: Path) -> None:
     src.write_text("The ORR was 50% (5/10).", encoding="utf-8")
     result = run("extract", str(src), "--id", "-bad id")
     assert result.exit_code == 2
-    assert result.stderr.startswith("synth: --id: '-bad id' is not a valid id")
+    assert result.stderr.startswith("synth: error: --id: '-bad id' is not a valid id")
 
 
 def test_cli_help_has_examples() -> None:

@@ -91,7 +91,7 @@ def test_cli_refuses_a_device_with_exit_2() -> None:
     result = CliRunner().invoke(main, ["extract", "/dev/zero"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: /dev/zero: is a character device, not a file; give the abstract as a plain "
+        "synth: error: /dev/zero: is a character device, not a file; give the abstract as a plain "
         "text file\n"
     )
 

@@ -473,7 +473,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out.write_bytes(b"precious")
     result = run("--outcome", "ORR", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr == f"synth: {out}: already exists; use --force to overwrite it\n"
+    assert result.stderr == f"synth: error: {out}: already exists; use --force to overwrite it\n"
     assert result.stdout == ""
     assert out.read_bytes() == b"precious"
     result = run("--outcome", "ORR", "-o", str(out), "--force")
@@ -487,7 +487,8 @@ def test_cli_unknown_suffix(tmp_path: Path) -> None:
     result = run("--outcome", "ORR", "-o", str(out))
     assert result.exit_code == 2
     assert result.stderr == (
-        f"synth: {out}: unknown plot format '.jpg'; end the file name with .png, .svg or .pdf\n"
+        f"synth: error: "
+        f"{out}: unknown plot format '.jpg'; end the file name with .png, .svg or .pdf\n"
     )
     assert not out.exists()
     result = run("--outcome", "ORR", "-o", str(tmp_path / "plot"))
@@ -499,7 +500,9 @@ def test_cli_unknown_outcome_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "plot.svg"
     result = run("--outcome", "XYZ", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr.startswith("synth: no study reports outcome 'XYZ'; outcomes in this")
+    assert result.stderr.startswith(
+        "synth: error: no study reports outcome 'XYZ'; outcomes in this"
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -64,7 +64,7 @@ def test_the_cli_says_so_with_exit_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 2
     (line,) = [x for x in result.stderr.splitlines() if "PNG" in x]
-    assert line.startswith("synth: a forest plot of 60 studies would be ")
+    assert line.startswith("synth: error: a forest plot of 60 studies would be ")
     assert line.endswith("or select fewer studies with --where TAG=VALUE, or lower --dpi")
     assert "at 1200 dpi" in line and "50 megapixels" in line
     assert not out.exists()

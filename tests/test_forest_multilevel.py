@@ -358,7 +358,7 @@ def test_cli_unknown_cluster_tag(twelve_dir, tmp_path: Path) -> None:
     run = CliRunner().invoke(main, [*args, "-o", str(out), "--studies", str(twelve_dir)])
     assert run.exit_code == 2
     assert run.stderr == (
-        "synth: --cluster centre: no such tag in kim2019, garcia2020, okafor2021, "
+        "synth: error: --cluster centre: no such tag in kim2019, garcia2020, okafor2021, "
         "lindqvist2022, nakamura2024 (tags: trial); give every study the tag, or use "
         "--cluster study\n"
     )

@@ -54,13 +54,13 @@ def test_pool_and_forest_say_why_with_exit_2(zeros: str, tmp_path: Path) -> None
     assert REF["glmm_all_zero"]["error"]  # metafor refuses too
     code, out, err = cli("pool", "--outcome", "CR", "--method", "GLMM", "--studies", zeros)
     assert (code, out) == (2, "")
-    assert err.splitlines()[-1] == f"synth: {ZERO}"
+    assert err.splitlines()[-1] == f"synth: error: {ZERO}"
     assert "Traceback" not in err
     png = tmp_path / "cr.png"
     code, _, err = cli(
         "forest", "--outcome", "CR", "--method", "GLMM", "-o", str(png), "--studies", zeros
     )
-    assert code == 2 and err.splitlines()[-1] == f"synth: {ZERO}"
+    assert code == 2 and err.splitlines()[-1] == f"synth: error: {ZERO}"
     assert not png.exists()
 
 

@@ -391,7 +391,7 @@ BAD_CONFIG = [
 @pytest.mark.parametrize("command", ["grade", "validate"])
 def test_bad_grade_section(tmp_path, monkeypatch, grade, expected, command) -> None:
     monkeypatch.chdir(review(tmp_path, grade=grade))
-    config = Path.cwd() / "synth.yaml"
+    config = "synth.yaml"  # shown as records are: relative to the working folder
     result = run(command)
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -630,12 +630,13 @@ def test_grade_writes_files_atomically_and_never_over_one(tmp_path, monkeypatch)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"wrote {out} (1 outcome, md)\n"
     assert out.read_text().startswith("### Summary of findings")
-    again = run("grade", "-o", str(out), "--format", "csv")
+    again = run("grade", "-o", str(out), "--format", "md")
     assert again.exit_code == 2
-    assert again.stderr == f"synth: {out}: already exists; use --force to overwrite it\n"
-    forced = run("grade", "-o", str(out), "--format", "csv", "--force")
+    assert again.stderr == f"synth: error: {out}: already exists; use --force to overwrite it\n"
+    out.write_text("edited by hand\n")  # (csv into sof.md is refused: the suffix says md)
+    forced = run("grade", "-o", str(out), "--format", "md", "--force")
     assert forced.exit_code == 0
-    assert out.read_text().startswith("outcome,participants,studies,k,")
+    assert out.read_text().startswith("### Summary of findings")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -652,7 +653,7 @@ def test_docx_needs_a_file(tmp_path, monkeypatch) -> None:
     result = run("grade", "--format", "docx")
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: --format docx writes a Word file: give it a name with -o, e.g. -o sof.docx\n"
+        "synth: error: --format docx writes a Word file: give it a name with -o, e.g. -o sof.docx\n"
     )
 
 
@@ -661,12 +662,12 @@ def test_unknown_outcome_and_tag(tmp_path, monkeypatch) -> None:
     result = run("grade", "--outcome", "ORR")
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: no study reports outcome 'ORR'; outcomes in this review: Mortality\n"
+        "synth: error: no study reports outcome 'ORR'; outcomes in this review: Mortality\n"
     )
     result = run("grade", "--by", "grup")
     assert result.exit_code == 2
     assert result.stderr == (
-        "synth: --by grup: no study has a tag 'grup'; did you mean 'group'? (tags: group)\n"
+        "synth: error: --by grup: no study has a tag 'grup'; did you mean 'group'? (tags: group)\n"
     )
 
 
@@ -823,7 +824,8 @@ def test_rob_without_any_record(tmp_path, monkeypatch) -> None:
     result = run("rob", "-o", "rob.png")
     assert result.exit_code == 2
     assert result.stderr.startswith(
-        "synth: no study record has a risk_of_bias mapping; add one to each study's YAML file"
+        "synth: error: "
+        "no study record has a risk_of_bias mapping; add one to each study's YAML file"
     )
     assert "then run 'synth validate'" in result.stderr
     assert not Path("rob.png").exists()
@@ -840,14 +842,14 @@ def test_rob_bad_suffix_and_existing_file(tmp_path, monkeypatch) -> None:
     result = run("rob", "-o", str(tmp_path / "rob.jpg"))
     assert result.exit_code == 2
     assert result.stderr == (
-        f"synth: {tmp_path / 'rob.jpg'}: unknown plot format '.jpg'; end the file name with "
+        f"synth: error: {tmp_path / 'rob.jpg'}: unknown plot format '.jpg'; end the file name with "
         ".png, .svg or .pdf\n"
     )
     out = tmp_path / "rob.png"
     out.write_bytes(b"mine")
     result = run("rob", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr == f"synth: {out}: already exists; use --force to overwrite it\n"
+    assert result.stderr == f"synth: error: {out}: already exists; use --force to overwrite it\n"
     assert out.read_bytes() == b"mine"
 
 

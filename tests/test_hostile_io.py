@@ -50,7 +50,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def exists(target: Path) -> str:
-    return f"synth: {target}: already exists; use --force to overwrite it\n"
+    return f"synth: error: {target}: already exists; use --force to overwrite it\n"
 
 
 def cannot(target: Path, reason: str, todo: str) -> str:
@@ -177,7 +177,7 @@ def test_force_through_a_link_replaces_the_file_it_points_to_and_keeps_the_link(
     code, _, err = run("extract", str(ABSTRACT), "-o", str(link))
     assert (code, err) == (
         2,
-        f"synth: {link}: already exists (a symbolic link to {real}); "
+        f"synth: error: {link}: already exists (a symbolic link to {real}); "
         "use --force to overwrite the file it points to\n",
     )
     assert real.read_text() == "mine: 1\n"
@@ -382,7 +382,7 @@ def test_two_threads_racing_for_one_name_one_wins(tmp_path: Path, mode: str) -> 
     for r in range(rounds):
         target = tmp_path / f"r{r}.txt"
         results = sorted([outcome[r, 0], outcome[r, 1]])
-        assert results == [exists(target)[len("synth: ") : -1], "won"], (r, results)
+        assert results == [exists(target)[len("synth: error: ") : -1], "won"], (r, results)
         winner = 0 if outcome[r, 0] == "won" else 1
         assert target.read_text() == f"writer {winner}\n" * 2000
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"r{r}.txt" for r in range(rounds))
@@ -434,7 +434,7 @@ def test_every_way_of_writing_creates_replaces_and_leaves_no_temporary(
     write_atomic(target, "first\n")
     with pytest.raises(SynthError) as refused:
         write_atomic(target, "second\n")
-    assert str(refused.value) == exists(target)[len("synth: ") : -1]
+    assert str(refused.value) == exists(target)[len("synth: error: ") : -1]
     target.chmod(0o640)
     write_atomic(target, "third\n", force=True)
     assert target.read_text() == "third\n"

@@ -127,16 +127,16 @@ def test_bundled_review_text_names_the_multilevel_model(in_repo: None) -> None:
     [
         (
             ["--method", "DL"],
-            "synth: --model multilevel fits by REML or ML (rma.mv); --method DL does not "
+            "synth: error: --model multilevel fits by REML or ML (rma.mv); --method DL does not "
             "apply: use --method REML or --method ML",
         ),
         (
             ["--cluster", "trial"],
-            "synth: --cluster trial: no such tag in",
+            "synth: error: --cluster trial: no such tag in",
         ),
         (
             ["--by", "disease"],
-            "synth: --model multilevel with --by is not supported; pool each subgroup",
+            "synth: error: --model multilevel with --by is not supported; pool each subgroup",
         ),
     ],
 )

@@ -146,7 +146,7 @@ def test_unknown_outcome_is_a_clear_error() -> None:
     assert code == 2
     assert out == ""
     assert err == (
-        "synth: no study reports outcome 'XYZ'; outcomes in this review: "
+        "synth: error: no study reports outcome 'XYZ'; outcomes in this review: "
         "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS\n"
     )
 
@@ -154,7 +154,9 @@ def test_unknown_outcome_is_a_clear_error() -> None:
 def test_method_that_does_not_fit_the_measure() -> None:
     code, _, err = run("pool", "--outcome", "OS", "--measure", "MED", "--method", "REML")
     assert code == 2
-    assert err.endswith("synth: --method REML does not apply to --measure MED; use one of WM, MM\n")
+    assert err.endswith(
+        "synth: error: --method REML does not apply to --measure MED; use one of WM, MM\n"
+    )
 
 
 def test_two_arm_measure_needs_roles_and_says_what_is_missing() -> None:

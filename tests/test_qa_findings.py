@@ -96,25 +96,18 @@ def test_hksj_identical_estimates_json_statistic_and_p_agree(tmp_path: Path) -> 
 # --- 2. unknown outcome: no "did you mean" -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="QA: unknown --outcome ORX gives no \"did you mean 'ORR'\"")
 def test_unknown_outcome_suggests_the_nearest() -> None:
     result = invoke("pool", "--outcome", "ORX", "--studies", STUDIES)
     assert result.exit_code == 2
     assert "did you mean 'ORR'" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: misspelt synonym 'overall respnse rate' gives no did-you-mean ORR"
-)
 def test_misspelt_synonym_suggests_the_outcome() -> None:
     result = invoke("pool", "--outcome", "overall respnse rate", "--studies", STUDIES)
     assert result.exit_code == 2
     assert "did you mean 'ORR'" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: synth table/grade/studies --outcome ORX: no did-you-mean"
-)
 @pytest.mark.parametrize("command", ["table", "grade", "studies", "sensitivity"])
 def test_unknown_outcome_suggests_in_every_command(command: str) -> None:
     result = invoke(command, "--outcome", "ORX", "--studies", STUDIES)
@@ -125,19 +118,12 @@ def test_unknown_outcome_suggests_in_every_command(command: str) -> None:
 # --- 3. error messages not in the form 'synth: error: ...' -------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: UserError prints 'synth: MESSAGE' without 'error:' (unknown outcome, exists)",
-)
 def test_user_errors_say_synth_error() -> None:
     result = invoke("pool", "--outcome", "ORX", "--studies", STUDIES)
     assert result.exit_code == 2
     assert result.stderr.startswith("synth: error: "), result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: existing -o target: 'synth: FILE: already exists' lacks 'error:'"
-)
 def test_existing_target_message_says_synth_error(tmp_path: Path) -> None:
     target = tmp_path / "exists.png"
     target.write_bytes(b"old")
@@ -151,10 +137,6 @@ def test_existing_target_message_says_synth_error(tmp_path: Path) -> None:
 # --- 4. output target is a folder: click usage error instead of synth's message ----------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: -o/--plot/--funnel naming a folder gives click's 'Usage: ... Invalid value'",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -258,10 +240,6 @@ def test_multilevel_single_study_shows_the_study_s_own_ci(tmp_path: Path) -> Non
 # --- 8. --permutations exact too large: a 1,000-digit number in the message -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --permutations exact with many studies prints a number with hundreds of digits",
-)
 def test_too_many_exact_permutations_message_is_readable(tmp_path: Path) -> None:
     folder = tmp_path / "studies"
     for i in range(200):
@@ -279,10 +257,6 @@ def test_too_many_exact_permutations_message_is_readable(tmp_path: Path) -> None
 # --- 9. grade -o FILE whose suffix contradicts --format ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth grade -o sof.docx --format md writes Markdown into a .docx file",
-)
 def test_grade_refuses_a_format_that_contradicts_the_suffix(tmp_path: Path) -> None:
     target = tmp_path / "sof.docx"
     result = invoke("grade", "--format", "md", "-o", str(target), "--studies", STUDIES)
@@ -300,10 +274,6 @@ def _help_examples(command: str) -> list[str]:
     return [line.strip() for line in block.splitlines() if line.strip().startswith("synth ")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: regress --help example '--mods ablat,factor(alloc)' is a shell syntax error",
-)
 def test_help_examples_are_shell_safe() -> None:
     bad = []
     for command in ("pool", "forest", "regress", "sensitivity", "bias", "grade", "rob"):
@@ -314,11 +284,6 @@ def test_help_examples_are_shell_safe() -> None:
     assert not bad, bad
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --help examples (Death, QoL, TB, --where disease=ANKL --mods year) fail on "
-    "the bundled review",
-)
 @pytest.mark.parametrize("command", ["pool", "forest", "regress"])
 def test_help_examples_run_on_the_bundled_review(command: str, tmp_path: Path) -> None:
     failures = []
@@ -338,10 +303,6 @@ def test_help_examples_run_on_the_bundled_review(command: str, tmp_path: Path) -
 # --- 11. synth.yaml studies: a missing folder is not reported as FILE:LINE --------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: synth.yaml 'studies: nope' error has no line: 'synth: /abs/synth.yaml: studies:'",
-)
 def test_synth_yaml_missing_studies_folder_is_file_line_field(tmp_path: Path) -> None:
     (tmp_path / "synth.yaml").write_text("studies: nope\n")
     result = invoke("validate", cwd=tmp_path)
@@ -392,18 +353,11 @@ def test_subgroup_common_effect_rows_are_subtotals() -> None:
 # --- 15. options that are silently ignored or advise what is already done ----------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: --cluster TAG without --model multilevel is silently ignored"
-)
 def test_cluster_without_multilevel_is_not_silently_ignored() -> None:
     result = invoke("pool", "--outcome", "ORR", "--cluster", "disease", "--studies", STUDIES)
     assert "--cluster" in result.stderr, result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="QA: --model multilevel --also FE warns to use --model multilevel (already in use)",
-)
 def test_multilevel_also_fe_does_not_advise_multilevel() -> None:
     result = invoke(
         "pool", "--outcome", "ORR", "--model", "multilevel", "--also", "FE", "--studies", STUDIES
@@ -413,9 +367,6 @@ def test_multilevel_also_fe_does_not_advise_multilevel() -> None:
     assert not advice, advice
 
 
-@pytest.mark.xfail(
-    strict=True, reason="QA: --studies naming a file gives click's 'Usage: ... Invalid value'"
-)
 def test_studies_option_naming_a_file_is_a_synth_error(tmp_path: Path) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("x")

@@ -412,59 +412,115 @@ def test_bad_input_exact_messages(dirs: dict[str, str]) -> None:
     count = PERMS["count-bcg-ablat"]["exact_iter"]
     assert count == 389188800 > EXACT_LIMIT
     cases = {
-        ("--mods", "ablta"): "synth: --mods ablta: no study has a tag 'ablta'; did you mean "
+        ("--mods", "ablta"): "synth: error: --mods ablta: no study has a tag 'ablta'; did you mean "
         "'ablat'? (moderators: year, n and the tags ablat, alloc, noise)",
-        ("--mods", "region"): "synth: --mods region: no study has a tag 'region' (moderators: "
+        (
+            "--mods",
+            "region",
+        ): "synth: error: --mods region: no study has a tag 'region' (moderators: "
         "year, n and the tags ablat, alloc, noise)",
-        ("--mods", "factor(Alloc)"): "synth: --mods factor(Alloc): no study has a tag "
+        ("--mods", "factor(Alloc)"): "synth: error: --mods factor(Alloc): no study has a tag "
         "'Alloc'; did you mean 'alloc'? (moderators: year, n and the tags ablat, alloc, noise)",
-        ("--mods", "ablat,ablat"): "synth: --mods: ablat is given twice (ablat and ablat); "
+        ("--mods", "ablat,ablat"): "synth: error: --mods: ablat is given twice (ablat and ablat); "
         "give it once",
-        ("--mods", "ablat,factor(ablat)"): "synth: --mods: ablat is given twice (ablat and "
+        ("--mods", "ablat,factor(ablat)"): "synth: error: --mods: ablat is given twice (ablat and "
         "factor(ablat)); give it once",
-        ("--mods", "ablat,,year"): "synth: --mods 'ablat,,year': an empty moderator; separate "
+        (
+            "--mods",
+            "ablat,,year",
+        ): "synth: error: --mods 'ablat,,year': an empty moderator; separate "
         "moderators by single commas, e.g. --mods ablat,year",
-        ("--mods", "ablat+year"): "synth: --mods ablat+year: not a moderator name; give year, "
+        (
+            "--mods",
+            "ablat+year",
+        ): "synth: error: --mods ablat+year: not a moderator name; give year, "
         "n, a tag or factor(TAG), e.g. --mods ablat,factor(alloc)",
-        ("--mods", "alloc", "--where", "alloc=random"): "synth: --mods alloc: every study of TB "
+        (
+            "--mods",
+            "alloc",
+            "--where",
+            "alloc=random",
+        ): "synth: error: --mods alloc: every study of TB "
         "used has alloc = random; a moderator needs at least two different levels among the "
         "studies (leave it out, or add studies that differ in it)",
-        ("--mods", "ablat,year,alloc", "--where", "alloc=systematic"): "synth: --mods alloc: "
+        (
+            "--mods",
+            "ablat,year,alloc",
+            "--where",
+            "alloc=systematic",
+        ): "synth: error: --mods alloc: "
         "every study of TB used has alloc = systematic; a moderator needs at least two "
         "different levels among the studies (leave it out, or add studies that differ in it)",
-        ("--mods", "ablat,year,noise", "--where", "alloc=systematic"): "synth: --mods "
+        ("--mods", "ablat,year,noise", "--where", "alloc=systematic"): "synth: error: --mods "
         "ablat,year,noise: the model has 4 coefficients (intercept, ablat, year, noise) but "
         "only 4 studies of TB have every moderator; a meta-regression needs more studies than "
         "coefficients (at least 5): drop a moderator or add studies",
-        ("--mods", "factor(year),ablat"): "synth: --mods factor(year),ablat: the model has 13 "
+        (
+            "--mods",
+            "factor(year),ablat",
+        ): "synth: error: --mods factor(year),ablat: the model has 13 "
         "coefficients (intercept, year=1949, year=1953, year=1960, year=1961, year=1968, "
         "year=1969, year=1973, ... (5 more)) but only 13 studies of TB have every moderator; a "
         "meta-regression needs more studies than coefficients (at least 14): drop a moderator "
         "or add studies",
-        ("--mods", "ablat", "--permutations", "exact"): "synth: --permutations exact: the 13 "
+        (
+            "--mods",
+            "ablat",
+            "--permutations",
+            "exact",
+        ): "synth: error: --permutations exact: the 13 "
         f"studies have {count:,} distinct arrangements of the moderators, more than synth "
         f"enumerates ({EXACT_LIMIT:,}); use random permutations instead, e.g. "
         "--permutations 10000",
-        ("--permutations", "exact", "--mods", ""): "synth: --mods '': an empty moderator; "
+        ("--permutations", "exact", "--mods", ""): "synth: error: --mods '': an empty moderator; "
         "separate moderators by single commas, e.g. --mods ablat,year",
-        ("--mods", "ablat", "--permutations", "1"): "synth: --permutations 1: needs at least 2 "
+        (
+            "--mods",
+            "ablat",
+            "--permutations",
+            "1",
+        ): "synth: error: --permutations 1: needs at least 2 "
         "permutations (1000 or more for a p value worth reading), or 'exact'",
-        ("--mods", "ablat", "--permutations", "many"): "synth: --permutations many: give a "
+        ("--mods", "ablat", "--permutations", "many"): "synth: error: --permutations many: give a "
         "number of permutations (e.g. 1000) or 'exact'",
-        ("--mods", "ablat", "--method", "GLMM"): "synth: --method GLMM: meta-regression with "
+        (
+            "--mods",
+            "ablat",
+            "--method",
+            "GLMM",
+        ): "synth: error: --method GLMM: meta-regression with "
         "the logistic-normal GLMM is not available; use an inverse-variance estimator of tau² "
         "(REML, DL, PM, ML, HE, SJ, HS, EB or FE), e.g. --method REML",
-        ("--mods", "ablat", "--method", "WM"): "synth: --method WM pools medians, which have "
+        (
+            "--mods",
+            "ablat",
+            "--method",
+            "WM",
+        ): "synth: error: --method WM pools medians, which have "
         "no sampling variances and cannot enter a meta-regression; use an estimator of tau² "
         "such as --method REML",
-        ("--mods", "ablat", "--method", "XX"): "synth: --method XX: use one of REML, DL, PM, "
-        "ML, HE, SJ, HS, EB, FE",
-        ("--mods", "ablat", "--measure", "MED"): "synth: --measure MED: medians have no "
+        (
+            "--mods",
+            "ablat",
+            "--method",
+            "XX",
+        ): "synth: error: --method XX: use one of REML, DL, PM, ML, HE, SJ, HS, EB, FE",
+        ("--mods", "ablat", "--measure", "MED"): "synth: error: --measure MED: medians have no "
         "sampling variances, so they cannot enter a meta-regression; use a measure with "
         "variances (e.g. --measure HR for hazard ratios)",
-        ("--mods", "ablat", "--plot", "bubble.gif"): "synth: --plot bubble.gif: unknown plot "
+        (
+            "--mods",
+            "ablat",
+            "--plot",
+            "bubble.gif",
+        ): "synth: error: --plot bubble.gif: unknown plot "
         "format '.gif'; end the file name with .png, .svg or .pdf",
-        ("--mods", "ablat", "--where", "allocation=random"): "synth: --where allocation=...: "
+        (
+            "--mods",
+            "ablat",
+            "--where",
+            "allocation=random",
+        ): "synth: error: --where allocation=...: "
         "no study has a tag 'allocation'; did you mean 'alloc'? (tags: ablat, alloc, noise)",
     }
     for args, message in cases.items():
@@ -488,14 +544,16 @@ def test_collinear_moderators_are_named(tmp_path: Path) -> None:
         (folder / f"bcg{t:02d}.yaml").write_text(bcg_record(t, extra))
     base = ["--outcome", "TB", "--measure", "RR", "--mods"]
     want = {
-        "ablat,lat2": "synth: --mods: lat2 and ablat are collinear among the 13 studies used "
+        "ablat,lat2": "synth: error: "
+        "--mods: lat2 and ablat are collinear among the 13 studies used "
         "(column lat2 is a linear combination of intercept, ablat); drop one of them",
-        "year,half,ablat": "synth: --mods: ablat and half are collinear among the 13 studies "
+        "year,half,ablat": "synth: error: "
+        "--mods: ablat and half are collinear among the 13 studies "
         "used (column ablat is a linear combination of half); drop one of them",
-        "alloc,arm_alloc": "synth: --mods: arm_alloc and alloc are collinear among the 13 "
+        "alloc,arm_alloc": "synth: error: --mods: arm_alloc and alloc are collinear among the 13 "
         "studies used (column arm_alloc=RANDOM is a linear combination of alloc=random); drop "
         "one of them",
-        "ablat,dose": "synth: --mods dose: every study of TB used has dose = 1; a moderator "
+        "ablat,dose": "synth: error: --mods dose: every study of TB used has dose = 1; a moderator "
         "needs at least two different values among the studies (leave it out, or add studies "
         "that differ in it)",
     }
@@ -568,7 +626,7 @@ def test_by_is_refused_with_what_to_do(dirs: dict[str, str]) -> None:
     code, out, err = run(dirs["bcg"], "--outcome", "TB", "--by", "alloc")
     assert (code, out) == (2, "")
     assert err == (
-        "synth: --by does not apply to synth regress: a subgroup is a moderator here: use "
+        "synth: error: --by does not apply to synth regress: a subgroup is a moderator here: use "
         "--mods TAG (or factor(TAG)), or --where TAG=VALUE to fit one subgroup\n"
     )
 
@@ -577,7 +635,7 @@ def test_help_has_examples() -> None:
     result = CliRunner().invoke(main, ["regress", "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
-    assert "synth regress --outcome TB --measure RR --mods ablat" in result.stdout
+    assert "synth regress --outcome ORR --mods year\n" in result.stdout  # the bundled review
     assert "--by" not in result.stdout
     for option in ("--mods", "--permutations", "--seed", "--plot", "--force", "--where"):
         assert option in result.stdout
@@ -604,7 +662,7 @@ def test_plot_files_are_valid_and_never_overwritten_without_force(
         before = target.read_bytes()
         code, out, err = run(dirs["bcg"], *base, "--mods", "ablat", "--plot", str(target))
         assert (code, out) == (2, "")
-        assert err.strip() == f"synth: {target}: already exists; use --force to overwrite it"
+        assert err.strip() == f"synth: error: {target}: already exists; use --force to overwrite it"
         assert target.read_bytes() == before
         code, _, err = run(dirs["bcg"], *base, "--mods", "ablat", "--plot", str(target),
                            "--force")  # fmt: skip
@@ -617,7 +675,7 @@ def test_plot_files_are_valid_and_never_overwritten_without_force(
     target = tmp_path / "none.png"
     err = error_of(dirs, "--mods", "alloc", "--plot", str(target))
     assert err == (
-        "synth: --plot: a bubble plot needs a continuous moderator (year, n or a tag whose "
+        "synth: error: --plot: a bubble plot needs a continuous moderator (year, n or a tag whose "
         "values are numbers); this model has none (alloc is categorical)"
     )
     assert not target.exists()

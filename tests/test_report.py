@@ -238,7 +238,7 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     path.write_text("mine", encoding="utf-8")
     code, out, err = run("report", "-o", str(path))
     assert (code, out) == (2, "")
-    assert err == f"synth: {path}: already exists; use --force to overwrite it\n"
+    assert err == f"synth: error: {path}: already exists; use --force to overwrite it\n"
     assert path.read_text(encoding="utf-8") == "mine"
     code, out, _ = run("report", "-o", str(path), "--force")
     assert code == 0

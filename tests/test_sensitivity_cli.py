@@ -553,7 +553,7 @@ def test_by_is_refused() -> None:
     code, out, err = cli("sensitivity", "--outcome", "ORR", "--by", "disease", "--studies", STUDIES)
     assert (code, out) == (2, "")
     assert err == (
-        "synth: --by does not apply to synth sensitivity: the analyses refit one model "
+        "synth: error: --by does not apply to synth sensitivity: the analyses refit one model "
         "of the whole outcome; use --where TAG=VALUE to analyse one subgroup\n"
     )
 
@@ -564,7 +564,7 @@ def test_glmm_is_refused() -> None:
     )
     assert (code, out) == (2, "")
     assert err == (
-        "synth: --method GLMM: leave-one-out, influence and cumulative analyses are "
+        "synth: error: --method GLMM: leave-one-out, influence and cumulative analyses are "
         "defined for inverse-variance models (metafor's leave1out, influence and cumul have no "
         "GLMM method); rerun with --method ML, the closest inverse-variance model on the logit "
         "scale, or the default REML\n"
@@ -575,7 +575,7 @@ def test_medians_are_refused() -> None:
     code, out, err = cli("sensitivity", "--outcome", "OS", "--measure", "MED", "--studies", STUDIES)
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == (
-        "synth: OS as MED: sensitivity analyses refit an inverse-variance model and need "
+        "synth: error: OS as MED: sensitivity analyses refit an inverse-variance model and need "
         "each study's variance, which pooled medians do not have; use a measure with variances, "
         "e.g. --measure HR when the studies report hazard ratios"
     )
@@ -584,7 +584,7 @@ def test_medians_are_refused() -> None:
 
 def test_unknown_outcome_and_order() -> None:
     code, _, err = cli("sensitivity", "--outcome", "XYZ", "--studies", STUDIES)
-    assert code == 2 and err.startswith("synth: no study reports outcome 'XYZ'")
+    assert code == 2 and err.startswith("synth: error: no study reports outcome 'XYZ'")
     code, _, err = cli("sensitivity", "--outcome", "ORR", "--order", "size", "--studies", STUDIES)
     assert code == 2 and "--order" in err
 
@@ -773,7 +773,7 @@ def test_plot_files_are_valid_and_never_overwritten(suffix: str, tmp_path: Path)
         "sensitivity", "--outcome", "ORR", "--plot", str(target), "--studies", STUDIES
     )
     assert (code, out) == (2, "")
-    assert err == f"synth: {target}: already exists; use --force to overwrite it\n"
+    assert err == f"synth: error: {target}: already exists; use --force to overwrite it\n"
     assert target.read_bytes() == b"keep me"
     code, _, err = cli(
         "sensitivity", "--outcome", "ORR", "--plot", str(target), "--force", "--studies", STUDIES
@@ -789,7 +789,8 @@ def test_plot_bad_suffix_and_folder(tmp_path: Path) -> None:
     )
     assert (code, out) == (2, "")
     assert err == (
-        f"synth: {bad}: unknown plot format '.txt'; end the file name with .png, .svg or .pdf\n"
+        f"synth: error: "
+        f"{bad}: unknown plot format '.txt'; end the file name with .png, .svg or .pdf\n"
     )
     missing = tmp_path / "nope" / "orr.png"
     code, out, err = cli(

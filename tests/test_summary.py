@@ -203,7 +203,7 @@ def test_unknown_outcome_is_the_error_pool_gives() -> None:
     assert code == 2
     assert out == ""
     assert err == (
-        "synth: no study reports outcome 'XYZ'; outcomes in this review: "
+        "synth: error: no study reports outcome 'XYZ'; outcomes in this review: "
         "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS\n"
     )
     _, _, pool_err = run("pool", "--outcome", "XYZ")
@@ -213,11 +213,12 @@ def test_unknown_outcome_is_the_error_pool_gives() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--level", "1.5"], "synth: --level 1.5: must be between 0 and 1, e.g. 0.95\n"),
-        (["--method", "XX"], "synth: --method XX: use one of REML, DL, PM, ML, HE, SJ, HS, EB, "
+        (["--level", "1.5"], "synth: error: --level 1.5: must be between 0 and 1, e.g. 0.95\n"),
+        (["--method", "XX"], "synth: error: "
+                             "--method XX: use one of REML, DL, PM, ML, HE, SJ, HS, EB, "
          "FE, GLMM, WM, MM\n"),
         (["--method", "GLMM", "--ci", "hksj"],
-         "synth: --ci hksj is not defined for --method GLMM; use --ci wald\n"),
+         "synth: error: --ci hksj is not defined for --method GLMM; use --ci wald\n"),
     ],
 )  # fmt: skip
 def test_bad_options(args: list[str], message: str) -> None:

@@ -167,13 +167,14 @@ def test_table_also_k1_says_what_pool_says(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("--also", "MH"),
-         "synth: --also MH is for --measure RR or OR or RD; for PLO use --also FE\n"),
+         "synth: error: --also MH is for --measure RR or OR or RD; for PLO use --also FE\n"),
         (("--measure", "Y=RR", "--also", "PETO"),
-         "synth: --also PETO is for --measure OR; for RR use --also FE\n"),
+         "synth: error: --also PETO is for --measure OR; for RR use --also FE\n"),
         (("--measure", "Y=OR", "--also", "REML"),
-         "synth: --also REML: use a common-effect model: FE, MH, PETO\n"),
+         "synth: error: --also REML: use a common-effect model: FE, MH, PETO\n"),
         (("--measure", "Y=OR", "--method", "FE", "--also", "MH"),
-         "synth: --also MH puts a common-effect result beside a random-effects one; --method FE "
+         "synth: error: "
+         "--also MH puts a common-effect result beside a random-effects one; --method FE "
          "is common-effect already: use e.g. --method REML --also MH\n"),
     ],
 )  # fmt: skip
@@ -189,9 +190,15 @@ def test_also_errors_are_pool_s(bcg: str, args: tuple[str, ...], message: str) -
 
 def test_also_that_applies_to_some_outcomes_says_why_in_the_others() -> None:
     code, _, err = invoke("pool", "--studies", BUNDLED, "--outcome", "OS", "--also", "FE")
-    assert (code, err) == (2, "synth: --also does not apply to pooled medians (--measure MED)\n")
+    assert (code, err) == (
+        2,
+        "synth: error: --also does not apply to pooled medians (--measure MED)\n",
+    )
     code, _, err = invoke("table", "--studies", BUNDLED, "--outcome", "OS", "--also", "FE")
-    assert (code, err) == (2, "synth: --also does not apply to pooled medians (--measure MED)\n")
+    assert (code, err) == (
+        2,
+        "synth: error: --also does not apply to pooled medians (--measure MED)\n",
+    )
     data = table_json(BUNDLED, "--outcome", "ORR", "--outcome", "OS", "--also", "FE")
     orr, os_ = data["rows"]
     assert orr["common"] is not None and os_["common"] is None
@@ -202,7 +209,7 @@ def test_also_that_applies_to_some_outcomes_says_why_in_the_others() -> None:
                           "--also", "MH")  # fmt: skip
     assert (code, err) == (
         2,
-        "synth: ORR: --also MH is for --measure RR or OR or RD; for PLO use --also FE; "
+        "synth: error: ORR: --also MH is for --measure RR or OR or RD; for PLO use --also FE; "
         "OS: --also does not apply to pooled medians (--measure MED)\n",
     )
 
@@ -210,11 +217,12 @@ def test_also_that_applies_to_some_outcomes_says_why_in_the_others() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("Y", "synth: --measure Y: expected OUTCOME=CODE, e.g. --measure Death=OR (each "
+        ("Y", "synth: error: --measure Y: expected OUTCOME=CODE, e.g. --measure Death=OR (each "
               "outcome is pooled at its default measure unless named)\n"),
-        ("Y=XX", "synth: --measure Y=XX: use one of PLO, PFT, PAS, PR, RR, OR, RD, MD, SMD, HR, "
+        ("Y=XX", "synth: error: "
+                 "--measure Y=XX: use one of PLO, PFT, PAS, PR, RR, OR, RD, MD, SMD, HR, "
                  "GEN, MED\n"),
-        ("Relapse=OR", "synth: --measure Relapse=OR: no study reports outcome 'Relapse'; "
+        ("Relapse=OR", "synth: error: --measure Relapse=OR: no study reports outcome 'Relapse'; "
                        "outcomes in this review: Y\n"),
     ],
 )  # fmt: skip
@@ -349,13 +357,16 @@ def test_multilevel_that_applies_to_some_outcomes_says_why_in_the_others() -> No
     ("args", "message"),
     [
         (("--outcome", "ORR", "--method", "DL"),
-         "synth: --model multilevel fits by REML or ML (rma.mv); --method DL does not apply: "
+         "synth: error: "
+         "--model multilevel fits by REML or ML (rma.mv); --method DL does not apply: "
          "use --method REML or --method ML\n"),
         (("--outcome", "OS"),
-         "synth: --model multilevel needs an inverse-variance model; WM on MED is not one (use "
+         "synth: error: "
+         "--model multilevel needs an inverse-variance model; WM on MED is not one (use "
          "--measure PLO with --method REML)\n"),
         (("--outcome", "ORR", "--cluster", "trial"),
-         "synth: --cluster trial: no such tag in cityofhope2022-blina, chictr2400086092-ankl, "
+         "synth: error: "
+         "--cluster trial: no such tag in cityofhope2022-blina, chictr2400086092-ankl, "
          "yoon2025-ankl (tags: "),  # the bundled review's tags, then what to do
     ],
 )  # fmt: skip
@@ -372,7 +383,7 @@ def test_multilevel_errors_are_pool_s(tmp_path: Path, args: tuple[str, ...], mes
     if "--cluster" in report_args:  # the report pools every outcome: none has the tag
         code, _, err = invoke("report", "--studies", BUNDLED, "--model", "multilevel",
                               *report_args, "-o", str(tmp_path / "r.html"))  # fmt: skip
-        assert code == 2 and err.startswith("synth: CR: --cluster trial: no such tag in ")
+        assert code == 2 and err.startswith("synth: error: CR: --cluster trial: no such tag in ")
 
 
 def test_report_multilevel_by_a_tag(

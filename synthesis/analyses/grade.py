@@ -76,7 +76,6 @@ from synthesis.records.judgements import (  # re-exported: the judgements' home 
     ReviewerJudgements,
     UpgradeRating,
     _is_number,
-    _suggest,
     check_grade_config,
     check_reviewer,
 )
@@ -1430,7 +1429,7 @@ def reviewer_by_outcome(
         if canonical not in existing:
             general.append(
                 f"synth.yaml: grade.{name}: no study reports outcome '{name}', so these "
-                f"judgements are not used{_suggest(str(name), existing)}"
+                f"judgements are not used{review.synonyms.closest(str(name), existing)}"
             )
             continue
         judged[canonical] = _as_reviewer(value)
@@ -1468,11 +1467,7 @@ def grade_review(
     for name in outcomes:
         wanted = review.synonyms.canonical(name)
         if wanted not in existing:
-            raise SynthError(
-                f"no study reports outcome '{name}'"
-                + (f" (read as {wanted})" if wanted != name else "")
-                + f"; outcomes in this review: {', '.join(existing) or 'none'}"
-            )
+            raise review.no_outcome(name)
         if wanted not in names:
             names.append(wanted)
     if not names:

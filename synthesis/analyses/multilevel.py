@@ -74,15 +74,25 @@ def multilevel_of(result: PoolResult, *, cluster: str = CLUSTER_DEFAULT) -> Pool
     )
     components = fit.variance_components  # levels "cluster" and "row" (contract section 6)
     statistic, p_value, _ = _overall_test(result.measure, fit, result.null_value)
-    warnings = [
-        w
-        for w in result.warnings
-        if not w.startswith("arms of the same study enter as separate rows")
-    ]
+    warnings = [w for w in result.warnings if not w.startswith(_ARMS_WARNING)]
     if fit.k == 1:  # not pooled: said once, in pool's words (SINGLE_STUDY)
         warnings.extend(w for w in fit.warnings if not w.startswith("k = 1:"))
     else:
         warnings.extend(fit.warnings)
+    common = result.common
+    if common is not None and any(w.startswith(_ARMS_WARNING) for w in common.warnings):
+        # the common-effect model beside it has no clusters: say that, not "use multilevel"
+        shared = sorted(_repeated(result.studies))
+        common = replace(
+            common,
+            warnings=tuple(
+                f"the common-effect model has no clusters: the rows of {', '.join(shared)} "
+                "enter it as independent rows"
+                if w.startswith(_ARMS_WARNING)
+                else w
+                for w in common.warnings
+            ),
+        )
     if result.pi_method == "t":
         warnings.append(
             "--pi t is not defined for the multilevel model; the prediction interval is "
@@ -98,6 +108,7 @@ def multilevel_of(result: PoolResult, *, cluster: str = CLUSTER_DEFAULT) -> Pool
         result,
         model="multilevel",
         cluster=cluster,
+        common=common,
         variance_components=components,
         estimate=estimate,
         ci_low=ci_low,
@@ -132,6 +143,18 @@ def multilevel_of(result: PoolResult, *, cluster: str = CLUSTER_DEFAULT) -> Pool
         warnings=tuple(dict.fromkeys(warnings)),
         converged=fit.converged,
     )
+
+
+_ARMS_WARNING = "arms of the same study enter as separate rows"
+
+
+def _repeated(studies: Any) -> set[str]:
+    """The ids of the studies with more than one row (arms)."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for s in studies:
+        (twice if s.id in seen else seen).add(s.id)
+    return twice
 
 
 def pool_multilevel(

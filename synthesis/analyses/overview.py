@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from synthesis.analyses.order import DEFAULT_SORT, check_sort
-from synthesis.errors import SynthError
 from synthesis.records.normalize import Entry, entry_data
 from synthesis.records.review import Review
 
@@ -72,10 +71,7 @@ def overview(
         wanted = review.synonyms.canonical(outcome)
         entries = tuple(e for e in entries if e.outcome == wanted)
         if not entries:
-            raise SynthError(
-                f"no entries for outcome '{outcome}'; outcomes in this review: "
-                f"{', '.join(review.outcomes())}"
-            )
+            raise review.no_outcome(outcome)
     rows = [
         [
             e.outcome,

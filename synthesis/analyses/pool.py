@@ -1495,11 +1495,7 @@ def pool(
     wanted = review.synonyms.canonical(outcome)
     entries = [e for e in review.entries if e.outcome == wanted]
     if not entries:
-        raise SynthError(
-            f"no study reports outcome '{outcome}'"
-            + (f" (read as {wanted})" if wanted != outcome else "")
-            + f"; outcomes in this review: {', '.join(review.outcomes()) or 'none'}"
-        )
+        raise review.no_outcome(outcome)
     where = tuple(where)
     if where:
         entries = _apply_where(entries, review, where)

@@ -503,6 +503,17 @@ def _weights(vi: np.ndarray, tau2: float | None) -> np.ndarray:
     return 100.0 * w / w.sum()
 
 
+def _how_many(count: int) -> str:
+    """A count of permutations a reader can take in: exact with thousands separators up to
+    a trillion, else 'about 2.6e1133' (the count can have a thousand digits)."""
+    if count < 10**12:
+        return f"{count:,}"
+    from decimal import Decimal
+
+    mantissa, exponent = f"{Decimal(count):.1e}".split("e")
+    return f"about {mantissa}e{int(exponent)}"
+
+
 def regress(
     review: Review | None = None,
     *,
@@ -622,8 +633,8 @@ def regress(
         if perms == "exact" and count > EXACT_LIMIT:
             what = "sign flips" if p == 1 else "distinct arrangements of the moderators"
             raise SynthError(
-                f"--permutations exact: the {k} studies have {count:,} {what}, more than "
-                f"synth enumerates ({EXACT_LIMIT:,}); use random permutations instead, "
+                f"--permutations exact: the {k} studies have {_how_many(count)} {what}, more "
+                f"than synth enumerates ({EXACT_LIMIT:,}); use random permutations instead, "
                 f"e.g. --permutations {SUGGESTED_PERMUTATIONS}"
             )
         if not exact:

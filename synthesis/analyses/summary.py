@@ -336,11 +336,7 @@ def _measures(review: Review, measures: Sequence[str]) -> dict[str, str]:
             raise SynthError(f"--measure {item}: use one of {', '.join(MEASURE_CODES)}")
         wanted = review.synonyms.canonical(name)
         if wanted not in existing:
-            raise SynthError(
-                f"--measure {item}: no study reports outcome '{name}'"
-                + (f" (read as {wanted})" if wanted != name else "")
-                + f"; outcomes in this review: {', '.join(existing) or 'none'}"
-            )
+            raise review.no_outcome(name, prefix=f"--measure {item}: ")
         if out.get(wanted, code) != code:
             raise SynthError(f"--measure {item}: {wanted} already has --measure {out[wanted]}")
         out[wanted] = code
@@ -355,11 +351,7 @@ def _choose_outcomes(review: Review, outcomes: Sequence[str]) -> list[str]:
     for name in outcomes:
         wanted = review.synonyms.canonical(name)
         if wanted not in existing:
-            raise SynthError(
-                f"no study reports outcome '{name}'"
-                + (f" (read as {wanted})" if wanted != name else "")
-                + f"; outcomes in this review: {', '.join(existing) or 'none'}"
-            )
+            raise review.no_outcome(name)
         if wanted not in chosen:
             chosen.append(wanted)
     return chosen

@@ -110,6 +110,14 @@ class Synonyms:
     def known(self) -> list[str]:
         return sorted(set(self._table.values()))
 
+    def closest(self, name: str, among: Iterable[str]) -> str:
+        """'; did you mean 'ORR'?' for the outcome of *among* whose name or synonym is
+        closest to *name* (case-insensitive), else ''."""
+        outcomes = set(among)
+        names = {key: canon for key, canon in self._table.items() if canon in outcomes}
+        names.update({_key(canon): canon for canon in outcomes})
+        return suggest(_key(name), names)
+
 
 # ---------------------------------------------------------------------------
 # Numbers

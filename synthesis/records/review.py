@@ -60,6 +60,24 @@ class Review:
     def outcomes(self) -> list[str]:
         return sorted({e.outcome for e in self.entries})
 
+    def no_outcome(self, name: str, prefix: str = "") -> SynthError:
+        """The error for an outcome name that no study reports (``prefix``: the option
+        that named it): what the name was read as, the closest outcome of the review
+        (by its name or a synonym) and the outcomes there are."""
+        wanted = self.synonyms.canonical(name)
+        existing = self.outcomes()
+        read_as = f" (read as {wanted})" if wanted != name else ""
+        hint = self.synonyms.closest(name, existing)
+        listing = ", ".join(existing) or "none"
+        return SynthError(
+            f"{prefix}no study reports outcome '{name}'{read_as}"
+            + (
+                f"{hint} (outcomes in this review: {listing})"
+                if hint
+                else f"; outcomes in this review: {listing}"
+            )
+        )
+
 
 # ---------------------------------------------------------------------------
 # Configuration (synth.yaml)
@@ -73,6 +91,8 @@ class Config:
     warnings: tuple[Problem, ...] = ()
     # the reviewer's GRADE judgements by outcome (synthesis.analyses.grade.ReviewerJudgements)
     grade: dict[str, Any] = field(default_factory=dict)
+    # where ``studies:`` is written: (the file as shown, its line, the folder as written)
+    studies_at: tuple[str, int, str] | None = None
 
 
 def read_config(root: Path) -> Config:
@@ -80,9 +100,10 @@ def read_config(root: Path) -> Config:
     path = root / "synth.yaml"
     if not path.is_file():
         return Config(studies=None, synonyms={}, file=None)
+    shown = _shown(path)  # as records are shown: relative to the working folder
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    doc = read_yaml(path, str(path), problems, empty_ok=True)
+    doc = read_yaml(path, shown, problems, empty_ok=True)
     if doc is None and not problems:
         doc = LineDict()
         doc.line, doc.lines, doc.raw = 1, {}, {}
@@ -91,7 +112,7 @@ def read_config(root: Path) -> Config:
             if key not in ("studies", "synonyms", "grade"):
                 problems.append(
                     Problem(
-                        str(path),
+                        shown,
                         doc.lines[key],
                         key,
                         f"unknown setting{suggest(key, ('studies', 'synonyms', 'grade'))}",
@@ -99,14 +120,12 @@ def read_config(root: Path) -> Config:
                 )
         studies = doc.get("studies")
         if studies is not None and not isinstance(studies, str):
-            problems.append(Problem(str(path), doc.lines["studies"], "studies", "must be a path"))
+            problems.append(Problem(shown, doc.lines["studies"], "studies", "must be a path"))
         synonyms: dict[str, tuple[str, ...]] = {}
         raw = doc.get("synonyms") or {}
         if not isinstance(raw, dict):
             problems.append(
-                Problem(
-                    str(path), doc.lines["synonyms"], "synonyms", "must map NAME: [synonym, ...]"
-                )
+                Problem(shown, doc.lines["synonyms"], "synonyms", "must map NAME: [synonym, ...]")
             )
         else:
             for canon, names in raw.items():
@@ -115,7 +134,7 @@ def read_config(root: Path) -> Config:
                 if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                     problems.append(
                         Problem(
-                            str(path),
+                            shown,
                             raw.lines.get(canon, doc.line),
                             f"synonyms.{canon}",
                             "must be a list of names",
@@ -123,24 +142,29 @@ def read_config(root: Path) -> Config:
                     )
                     continue
                 synonyms[str(canon)] = tuple(names)
-                warnings.extend(_remapped_builtins(str(path), raw, str(canon), names))
+                warnings.extend(_remapped_builtins(shown, raw, str(canon), names))
     elif doc is not None:
-        problems.append(Problem(str(path), 1, "file", f"expected a mapping, got {type_name(doc)}"))
+        problems.append(Problem(shown, 1, "file", f"expected a mapping, got {type_name(doc)}"))
     grade: dict[str, Any] = {}
     if isinstance(doc, LineDict) and doc.get("grade") is not None:  # reviewer's GRADE judgements
         from synthesis.records.judgements import check_grade_config
         from synthesis.records.rob import line_finder
 
         checked, found = check_grade_config(
-            value=doc["grade"], line_of=line_finder(doc), path=str(path)
+            value=doc["grade"], line_of=line_finder(doc), path=shown
         )
         problems.extend(found)
         grade = checked or {}
     if problems:
         raise RecordError(problems)
-    studies_path = (root / doc["studies"]) if isinstance(doc, dict) and doc.get("studies") else None
+    given = doc.get("studies") if isinstance(doc, dict) else None
     return Config(
-        studies=studies_path, synonyms=synonyms, file=path, warnings=tuple(warnings), grade=grade
+        studies=(root / given) if given else None,
+        synonyms=synonyms,
+        file=path,
+        warnings=tuple(warnings),
+        grade=grade,
+        studies_at=(shown, doc.lines["studies"], given) if given else None,
     )
 
 
@@ -182,13 +206,34 @@ def resolve_studies_dir(
     if studies is not None:
         path = Path(studies)
         if not path.is_dir():
+            if path.exists():
+                raise SynthError(
+                    f"{path}: is a file, not a folder; --studies takes the folder of the "
+                    "study records"
+                )
             raise SynthError(f"{path}: studies directory not found")
         return path
     if config is None:
         config = read_config(root)
     if config.studies is not None:
         if not config.studies.is_dir():
-            raise SynthError(f"{config.file}: studies: directory {config.studies} not found")
+            file, line, given = config.studies_at or (str(config.file), None, str(config.studies))
+            problem = (
+                f"{given} is a file, not a folder"
+                if config.studies.exists()
+                else f"directory {given} not found"
+            )
+            raise RecordError(
+                [
+                    Problem(
+                        file,
+                        line,
+                        "studies",
+                        f"{problem}; give the folder of the study records, relative to the "
+                        "folder of synth.yaml",
+                    )
+                ]
+            )
         return config.studies
     here = root / "studies"
     if here.is_dir():
