@@ -212,6 +212,14 @@ def test_also_that_applies_to_some_outcomes_says_why_in_the_others() -> None:
         "synth: error: ORR: --also MH is for --measure RR or OR or RD; for PLO use --also FE; "
         "OS: --also does not apply to pooled medians (--measure MED)\n",
     )
+    # every outcome of the bundled review: one clause per reason, naming its outcomes
+    code, _, err = invoke("table", "--studies", BUNDLED, "--also", "MH")
+    assert (code, err) == (
+        2,
+        "synth: error: CR, CR/CRi, Mortality, ORR: --also MH is for --measure RR or OR or RD; "
+        "for PLO use --also FE; DOR, EFS, OS, PFS: --also does not apply to pooled medians "
+        "(--measure MED)\n",
+    )
 
 
 @pytest.mark.parametrize(

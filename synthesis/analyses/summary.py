@@ -568,10 +568,13 @@ def _why_not(message: str, entries: list[Entry]) -> str:
 
 def _refused_everywhere(refused: list[tuple[str, str]]) -> str:
     """One message for an option that applies to none of the outcomes (pool's words)."""
-    messages = list(dict.fromkeys(m for _, m in refused))
-    if len(messages) == 1:
-        return messages[0]
-    return "; ".join(f"{outcome}: {message}" for outcome, message in refused)
+    by_message: dict[str, list[str]] = {}
+    for outcome, message in refused:
+        by_message.setdefault(message, []).append(outcome)
+    if len(by_message) == 1:
+        return next(iter(by_message))
+    # one clause per distinct reason, naming its outcomes: "CR, ORR: ...; OS, PFS: ..."
+    return "; ".join(f"{', '.join(names)}: {message}" for message, names in by_message.items())
 
 
 def summarize(
