@@ -466,7 +466,15 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     lead = window[: m.start()]
     if lead and not re.search(r"(?:[(\[,;:]|\b(?:vs\.?|versus|and))\s*$", lead):
         return None
+    if _VERB_LAST.search(m.group("g")):
+        return None  # "for A and B were 97% and 91%": a list's last item and its verb
     return groups.resolve(m.group("g"))
+
+
+# a verb or function word ending the words before a value: a clause, not a printed label
+_VERB_LAST = re.compile(
+    r"(?i)\b(?:was|were|is|are|of|had|has|have|showed|achieved|reached|in|with|for|at|to|by)$"
+)
 
 
 _WITH_LABEL = re.compile(
