@@ -24,7 +24,9 @@ _COHORT_PATTERNS = (
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
         rf"outcomes? of|followed|compris(?:ed|ing|es)|consist(?:ed|ing|s)\s+of|report(?:ed)?\s+on|"
         rf"collected\s+(?:for|on)|"
-        rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
+        rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on)|"
+        # "we treated 441 children with ...": the authors' own cohort, active voice
+        rf"\bwe\s+(?:have\s+|had\s+)?(?:treated|enrolled|included|analy[sz]ed|reviewed))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
     ),
