@@ -807,6 +807,29 @@ def _n_equals(s: Sentence) -> list[_Def]:
     return _chain(s, chain, "allocation with sizes")
 
 
+# "167 patients (n = 84, IC; n = 83, Epi)": sizes printed before their labels, filling a
+# parenthesis after a count of patients they add up to
+_N_FIRST_LIST = re.compile(
+    rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s*\(\s*(?P<items>[nN]\s*=\s*(?:{INT})\s*,\s*[^,;()]{{1,40}}"
+    rf"(?:\s*;\s*(?:and\s+)?[nN]\s*=\s*(?:{INT})\s*,\s*[^,;()]{{1,40}}){{1,3}})\)"
+)
+_N_FIRST_ITEM = re.compile(rf"[nN]\s*=\s*(?P<n>(?:{INT}))\s*,\s*(?P<l>[^,;()]{{1,40}})")
+
+
+def _n_first(s: Sentence) -> list[_Def]:
+    """ "One hundred sixty-seven patients (n = 84, IC; n = 83, Epi) were assessed"."""
+    out: list[_Def] = []
+    for m in _N_FIRST_LIST.finditer(s.text):
+        items = list(_N_FIRST_ITEM.finditer(m.group("items")))
+        sizes = [int_value(x.group("n")) for x in items]
+        if None in sizes or sum(x for x in sizes if x is not None) != int_value(m.group("n")):
+            continue  # not the whole count split into its groups
+        d = _define([x.group("l").strip() for x in items], list(sizes), s, "allocation with sizes")
+        if d is not None:
+            out.append(d)
+    return out
+
+
 # "61 received CSA and 54 ATG and CSA": the second size with its verb left out, to the
 # clause's end
 _ELIDED = re.compile(
@@ -821,6 +844,8 @@ def _parallel_received(s: Sentence) -> list[_Def]:
     if len(found) == 1:
         elided = _ELIDED.match(s.text, found[0].end())
         if elided is not None:
+            if _breakdown(s.text, found[0], elided):
+                return []
             return _chain(s, [found[0], elided], "allocation with sizes")
     if not 2 <= len(found) <= 3:
         return []
@@ -830,7 +855,25 @@ def _parallel_received(s: Sentence) -> list[_Def]:
             s.text[a.end() : b.start("n")],
         ):
             return []
+    if _breakdown(s.text, *found):
+        return []
     return _chain(s, found, "allocation with sizes")
+
+
+# a group's size printed in the sentence: "(n = 83, Epi)", "Epi (n = 83)", "83 Epi"
+_STATED_SIZE = re.compile(rf"(?i)\b[nN]\s*=\s*(?P<n>(?:{INT}))\b")
+
+
+def _breakdown(text: str, *items: re.Match[str]) -> bool:
+    """ "(n = 84, IC; n = 83, Epi) were assessed; 69 patients received decitabine and 14
+    azacitidine": sizes that add up to a group's size stated before them in the sentence are
+    that group's parts (what its patients received), not the arms."""
+    sizes = [int_value(m.group("n")) for m in items]
+    if any(x is None for x in sizes):
+        return False
+    total = sum(x for x in sizes if x is not None)
+    stated = [int_value(m.group("n")) for m in _STATED_SIZE.finditer(text, 0, items[0].start())]
+    return total in stated
 
 
 def _sized_definitions(s: Sentence) -> list[_Def]:
@@ -846,6 +889,7 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
     if "=" in low:
         out += _n_equals(s)
+        out += _n_first(s)
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
     if "treated" in low or "receiving" in low or "given" in low:
