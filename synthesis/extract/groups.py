@@ -552,9 +552,23 @@ def _define(segments: list[str], sizes: list[int | None], s: Sentence, kind: str
         label, alias = label_and_aliases(segment)
         if label is None:
             return None
+        added = _ADDED_TO.match(label)
+        if added is not None and labels:
+            # "either A (n = 71) or in combination with B (n = 62)": the second arm is A + B,
+            # the first is A alone
+            base = re.sub(r"(?i)\s+(?:alone|only|monotherapy)$", "", labels[0])
+            label = f"{base} + {added.group('b')}"
+            labels[0] = f"{base} alone"
         labels.append(label)
         aliases.append(alias)
     return _Def(tuple(_parallel(labels)), tuple(sizes), s, kind, tuple(aliases))
+
+
+# a segment that only adds a drug to the arm named before it
+_ADDED_TO = re.compile(
+    r"(?i)^(?:in\s+combination\s+with|combined\s+with|together\s+with|along\s+with|"
+    r"with\s+the\s+addition\s+of|plus)\s+(?P<b>\S.*)$"
+)
 
 
 _CODE = re.compile(r"[A-Z][A-Za-z0-9+/-]*[A-Z0-9][A-Za-z0-9+/-]*")
