@@ -438,3 +438,59 @@ def test_n_patients_in_both_arms_gives_each_arm_its_size() -> None:
         "patients in both treatment arms."
     )
     assert arms(draft) == [("drug-x", 45), ("drug-y", 45)]
+
+
+# ---------------------------------------------------------------------------
+# Second pass (round 6's wrong facts, closed as classes)
+
+
+def test_a_list_of_groups_and_its_verb_before_the_values_is_read_respectively() -> None:
+    # "for A and B were x and y": "B were" is the list's last item and its verb, not a
+    # label printed before x
+    draft = extract(
+        "Patients were randomized to receive VRd (n = 150) or Rd (n = 148). "
+        "The complete response rates for VRd and Rd were 44% and 29%, respectively (P = .01)."
+    )
+    assert rows(draft, "percent", "total") == [("CR", "vrd", 44, 150), ("CR", "rd", 29, 148)]
+
+
+def test_we_treated_n_patients_is_the_cohort_not_a_later_subgroup() -> None:
+    draft = extract(
+        "Between 1995 and 2010, we treated 318 adults with severe hemophilia A. "
+        "Twenty-two inhibitor patients received immune tolerance induction."
+    )
+    assert draft.n == 318
+
+
+def test_sizes_printed_before_their_labels_give_the_arms() -> None:
+    draft = extract(
+        "Two hundred twelve patients (n = 110, HMA; n = 102, LDAC) were analysed. "
+        "The CR rate was 31% vs. 18%, respectively."
+    )
+    assert arms(draft) == [("hma", 110), ("ldac", 102)]
+    assert rows(draft, "percent", "total") == [("CR", "hma", 31, 110), ("CR", "ldac", 18, 102)]
+
+
+def test_sizes_before_labels_that_do_not_add_up_are_not_arms() -> None:
+    draft = extract("Two hundred patients (n = 110, HMA; n = 60, LDAC) were analysed.")
+    assert arms(draft) == []
+
+
+def test_what_one_groups_patients_received_is_not_a_pair_of_arms() -> None:
+    # 40 + 12 = 52, the second group's size: its parts, not the arms
+    draft = extract(
+        "One hundred patients (n = 48, chemotherapy; n = 52, HMA) were analysed; "
+        "40 patients received azacitidine and 12 decitabine."
+    )
+    assert arms(draft) == [("chemotherapy", 48), ("hma", 52)]
+
+
+def test_a_drug_added_to_the_first_arm_names_the_second_arm() -> None:
+    draft = extract(
+        "A total of 90 patients were randomly assigned to either prednisone 1 mg/kg "
+        "(n = 46) or in combination with eltrombopag 50 mg daily (n = 44)."
+    )
+    assert [(a.label, a.n) for a in draft.arms if a.id != "all"] == [
+        ("prednisone alone", 46),
+        ("prednisone + eltrombopag", 44),
+    ]
