@@ -187,6 +187,9 @@ def word_keys(phrase: str) -> frozenset[str]:
         parts = joined.split("-")
         if not all(p in _GENERIC or p in _NEGATION for p in parts):
             out.add(_stem(joined.replace("-", "")))
+    # "B-R", "R-B": a code of single letters joined by hyphens is one key ("br")
+    for code in re.findall(r"(?<![\w/+-])[a-z](?:-[a-z])+(?![\w/+-])", low):
+        out.add(code.replace("-", ""))
     # "drug A", "arm B": a capital letter on its own names a group ("I" is a phase)
     for letter in _LETTER.findall(phrase):
         out.add(letter.lower())
