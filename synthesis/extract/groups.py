@@ -733,7 +733,8 @@ _TREATED_WITH = re.compile(
 # "A total of 264 patients received A, and a total of 187 patients received B", "40 patients
 # received drug X and 38 received standard care (SC)"
 _RECEIVED = re.compile(
-    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*(?P<pct>{NUM})\s?%\s*\)\s+)?"
+    rf"(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
     r"(?:received|underwent|were\s+treated\s+(?:with|only(?:\s+with)?))\s+"
     r"(?P<l>(?:(?!\s+(?:and|or|while|whereas)\s+(?:a\s+total\s+of\s+)?\d)[^,;.()]){1,60}"
     rf"(?:\s*{PAREN})?)"
@@ -864,6 +865,10 @@ def _parallel_received(s: Sentence) -> list[_Def]:
             if _breakdown(s.text, found[0], elided):
                 return []
             return _chain(s, [found[0], elided], "allocation with sizes")
+    if len(found) == 3 and re.fullmatch(r"\s*[;:]\s*", s.text[found[0].end() : found[1].start()]):
+        # "we identified 2263 adults who received an HMA; 1154 (51%) received A, and 1109
+        # (49%) received B": a head clause, then the split
+        found = found[1:]
     if not 2 <= len(found) <= 3:
         return []
     for a, b in itertools.pairwise(found):
@@ -874,6 +879,11 @@ def _parallel_received(s: Sentence) -> list[_Def]:
             return []
     if _breakdown(s.text, *found):
         return []
+    shares = [m.group("pct") for m in found]
+    if any(shares) and (
+        None in shares or abs(sum(float(x.replace("·", ".")) for x in shares if x) - 100) > 1.5
+    ):
+        return []  # "25 (89%) received A and 10 (36%) received B": overlapping, not a split
     return _chain(s, found, "allocation with sizes")
 
 
