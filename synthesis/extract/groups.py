@@ -848,6 +848,29 @@ def _n_first(s: Sentence) -> list[_Def]:
     return out
 
 
+# "we compared A (CTDa; n = 426) with B (MP; n = 423)": each group's short name and size in
+# the parenthesis after its name, the groups joined by a comparison word
+_ABBR_SIZE = re.compile(
+    rf"\(\s*(?P<l>[A-Za-z][\w+/-]{{0,15}})\s*[;,]\s*[nN]\s*=\s*(?P<n>(?:{INT}))\s*\)"
+)
+_ABBR_GAP = re.compile(
+    r"(?i)\s+(?:with|versus|vs\.?|or|and|to)\s+(?:(?:to\s+)?(?:receive|either)\s+)?"
+    r"(?:[^\s();,.]+[\s,]+){0,8}?[^\s();,.]+\s*$"
+)
+
+
+def _abbreviation_sizes(s: Sentence) -> list[_Def]:
+    """ "we compared an attenuated regimen of A, B, and C (CTDa; n = 426) with D and E (MP;
+    n = 423)"."""
+    found = list(_ABBR_SIZE.finditer(s.text))
+    if not 2 <= len(found) <= 4:
+        return []
+    for a, b in itertools.pairwise(found):
+        if not _ABBR_GAP.match(s.text[a.end() : b.start()]):
+            return []
+    return _chain(s, found, "allocation with sizes")
+
+
 # "61 received CSA and 54 ATG and CSA": the second size with its verb left out, to the
 # clause's end
 _ELIDED = re.compile(
@@ -917,6 +940,8 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
     if "=" in low:
         out += _n_equals(s)
         out += _n_first(s)
+        if allocation or "compar" in low:
+            out += _abbreviation_sizes(s)
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
     if "treated" in low or "receiving" in low or "given" in low:
