@@ -26,7 +26,8 @@ _COHORT_PATTERNS = (
         rf"collected\s+(?:for|on)|"
         rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on)|"
         # "we treated 441 children with ...": the authors' own cohort, active voice
-        rf"\bwe\s+(?:have\s+|had\s+)?(?:treated|enrolled|included|analy[sz]ed|reviewed))"
+        rf"\bwe\s+(?:have\s+|had\s+)?(?:\w+ly\s+)?(?:treated|enrolled|included|analy[sz]ed|"
+        rf"reviewed|examined|evaluated|studied|assessed))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
     ),
@@ -86,7 +87,23 @@ _SHARES_OF = re.compile(
     rf"(?i)(?<![\w.,])(?P<a>{NUMBER})\s+of\s+(?P<n>{INT})\s+{PEOPLE}\b(?:[^.;]|\.\d){{0,160}}?"
     rf"\band\s+(?P<b>{INT})\s+of\s+(?P=n)\b"
 )
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES, _VERB_FIRST, _SHARES_OF)
+# "We compared A with B in 289 elderly patients", "We retrospectively evaluated survival
+# outcomes in 980 elderly (>=70 years) AML patients": the study's own population
+_WE_IN = re.compile(
+    rf"(?i)(?:^|[.;]\s+|,\s+)we\s+(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
+    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?)\b[^.;]{{0,120}}?"
+    rf"\b(?:in|among)\s+(?P<n>{NUMBER})\s+(?:{_FILLER}|\([^()]{{1,30}}\)\s+){{0,6}}?"
+    rf"{PEOPLE}\b"
+)
+_COHORT_PATTERNS = (
+    *_COHORT_PATTERNS,
+    _THE_N,
+    _PASSED,
+    SLASH_SIZES,
+    _VERB_FIRST,
+    _SHARES_OF,
+    _WE_IN,
+)
 # "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
 _SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
@@ -148,6 +165,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and pattern is not SLASH_SIZES
                     and pattern is not _PASSED
                     and pattern is not _SHARES_OF
+                    and pattern is not _WE_IN
                     and not frame
                 ):
                     continue
