@@ -494,3 +494,50 @@ def test_a_drug_added_to_the_first_arm_names_the_second_arm() -> None:
         ("prednisone alone", 46),
         ("prednisone + eltrombopag", 44),
     ]
+
+
+def test_a_code_of_single_letters_names_an_arm() -> None:
+    draft = extract(
+        "Overall, 300 patients were randomized to receive R-B or R-CVP. "
+        "In all, 280 randomized patients were evaluable (141 R-B; 139 R-CVP)."
+    )
+    assert arms(draft) == [("r-b", 141), ("r-cvp", 139)]
+
+
+def test_received_counts_with_shares_adding_to_100_percent_are_the_arms() -> None:
+    draft = extract(
+        "From a claims database we identified 1500 adults who received a first-line "
+        "anticoagulant; 900 (60%) received apixaban, and 600 (40%) received warfarin."
+    )
+    assert draft.n == 1500
+    assert arms(draft) == [("apixaban", 900), ("warfarin", 600)]
+
+
+def test_received_counts_with_overlapping_shares_are_not_arms() -> None:
+    draft = extract(
+        "Of 40 patients, 30 (75.0%) received chemotherapy and 12 (30.0%) received radiotherapy."
+    )
+    assert arms(draft) == []
+
+
+def test_short_names_and_sizes_in_parentheses_of_a_comparison_give_the_arms() -> None:
+    draft = extract(
+        "In this randomized trial we compared a reduced-dose regimen of bortezomib and "
+        "melphalan (VM; n = 210) with melphalan and prednisone (MP; n = 205). "
+        "The overall response rate was higher with VM than MP (70.5% vs 45.4%; P < .001)."
+    )
+    assert arms(draft) == [("vm", 210), ("mp", 205)]
+    assert rows(draft, "percent", "total") == [
+        ("ORR", "vm", 70.5, 210),
+        ("ORR", "mp", 45.4, 205),
+    ]
+
+
+def test_we_verb_in_n_patients_is_the_cohort() -> None:
+    draft = extract(
+        "We retrospectively evaluated treatment outcomes in 512 older (>=65 years) "
+        "myelofibrosis patients from two centers."
+    )
+    assert draft.n == 512
+    draft = extract("We compared drug X with drug Y in 144 adults with sickle cell disease.")
+    assert draft.n == 144
