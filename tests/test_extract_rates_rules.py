@@ -541,3 +541,21 @@ def test_we_verb_in_n_patients_is_the_cohort() -> None:
     assert draft.n == 512
     draft = extract("We compared drug X with drug Y in 144 adults with sickle cell disease.")
     assert draft.n == 144
+
+
+def test_a_respectively_list_with_an_outcome_of_no_canonical_name_pairs_the_others() -> None:
+    draft = extract(
+        "We enrolled 120 patients with warm autoimmune hemolytic anemia. "
+        "Partial response, stable disease, and complete response were 40%, 35%, and 25%, "
+        "respectively."
+    )
+    assert rows(draft, "percent", "total") == [("PR", None, 40, 120), ("CR", None, 25, 120)]
+    assert any("no canonical name" in c for c in skipped(draft))
+
+
+def test_a_respectively_list_that_is_not_plain_stays_ambiguous() -> None:
+    draft = extract(
+        "We enrolled 120 patients. Complete response (after 2 cycles) and partial response "
+        "were 20%, 30%, and 40%, respectively."
+    )
+    assert rows(draft, "percent") == []
