@@ -891,6 +891,12 @@ def _prior_terms(bterms: list[Term], pos: int, used: set[int]) -> list[Term]:
     return [t for k, t in enumerate(bterms) if t.end <= pos and k not in used]
 
 
+# an item of a list of outcomes that has no canonical name: "stable disease", "no response"
+_OUTCOME_ITEM = re.compile(
+    r"(?i)\b(?:respon\w*|remissions?|disease|progression|relapses?|failures?|improvements?)$"
+)
+
+
 def _respective_items(text: str, run: list[Term], end: int) -> list[Term | None] | None:
     """ "Complete response, partial response, and no response were 25%, 58%, and 17%,
     respectively": the listed items before the verb, each with its term (None when it has no
@@ -910,6 +916,10 @@ def _respective_items(text: str, run: list[Term], end: int) -> list[Term | None]
         inside = [t for t in run if at <= t.start < at + len(piece)]
         if len(inside) > 1:
             return None
+        if inside and inside[0].end - inside[0].start < len(piece) - 12:
+            return None  # "ORR of early use": more than the outcome's name
+        if not inside and not _OUTCOME_ITEM.search(piece):
+            return None  # "late use": a group, not an outcome
         out.append(inside[0] if inside else None)
         at += len(piece)
     if [t for t in out if t is not None] != run:

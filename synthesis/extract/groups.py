@@ -851,7 +851,7 @@ def _n_first(s: Sentence) -> list[_Def]:
 # "we compared A (CTDa; n = 426) with B (MP; n = 423)": each group's short name and size in
 # the parenthesis after its name, the groups joined by a comparison word
 _ABBR_SIZE = re.compile(
-    rf"\(\s*(?P<l>[A-Za-z][\w+/-]{{0,15}})\s*[;,]\s*[nN]\s*=\s*(?P<n>(?:{INT}))\s*\)"
+    rf"\(\s*(?P<l>(?=[\w+/-]*[A-Z])[A-Za-z][\w+/-]{{0,15}})\s*[;,]\s*[nN]\s*=\s*(?P<n>(?:{INT}))\s*\)"
 )
 _ABBR_GAP = re.compile(
     r"(?i)\s+(?:with|versus|vs\.?|or|and|to)\s+(?:(?:to\s+)?(?:receive|either)\s+)?"
@@ -940,8 +940,8 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
     if "=" in low:
         out += _n_equals(s)
         out += _n_first(s)
-        if allocation or "compar" in low:
-            out += _abbreviation_sizes(s)
+        if (allocation or "compar" in low) and not out:
+            out += _abbreviation_sizes(s)  # only where no other list with sizes is read
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
     if "treated" in low or "receiving" in low or "given" in low:
