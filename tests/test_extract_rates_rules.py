@@ -559,3 +559,11 @@ def test_a_respectively_list_that_is_not_plain_stays_ambiguous() -> None:
         "were 20%, 30%, and 40%, respectively."
     )
     assert rows(draft, "percent") == []
+
+
+def test_a_rate_followed_by_with_and_its_part_is_the_outcome_named_before() -> None:
+    draft = extract(
+        "We included 150 patients with follicular lymphoma. "
+        "The overall response rate was 88.0% with 62% complete responses."
+    )
+    assert rows(draft, "percent", "total") == [("ORR", None, 88.0, 150), ("CR", None, 62, 150)]

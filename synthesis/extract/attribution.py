@@ -636,6 +636,8 @@ def _binary_entries(
         verb = _AFTER_VERB.match(after)
         if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
             verb = None  # "60% of patients with CR": a population, not the outcome
+        if verb and verb.group(0).strip() == "with" and re.match(r"\s*with\s+\d", after):
+            verb = None  # "ORR was 93.2% with 81% CR": the outcome before, then its part
         if verb and groups.arms and verb.group(0).strip() == "with":
             w = _WITH_LABEL.match(after)
             if w is not None and groups.resolve(w.group("g")) is not None:
