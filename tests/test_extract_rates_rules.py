@@ -567,3 +567,15 @@ def test_a_rate_followed_by_with_and_its_part_is_the_outcome_named_before() -> N
         "The overall response rate was 88.0% with 62% complete responses."
     )
     assert rows(draft, "percent", "total") == [("ORR", None, 88.0, 150), ("CR", None, 62, 150)]
+
+
+def test_patients_registered_are_the_cohort_unless_a_checked_count_follows() -> None:
+    draft = extract(
+        "From 2003 until 2008, 512 patients were registered for induction. The CR rate was 66%."
+    )
+    assert draft.n == 512
+    draft = extract(
+        "A total of 512 patients were registered between 2003 and 2008. "
+        "Of these, 498 were eligible."
+    )
+    assert draft.n != 512

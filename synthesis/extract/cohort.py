@@ -35,7 +35,8 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,6}}?{PEOPLE}\b[^.;]{{0,120}}?"
         rf"\b(?:were|was)\s+(?:\w+\s+){{0,2}}?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
-        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided)"
+        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided|"
+        rf"registered)"
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
     re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
@@ -124,6 +125,13 @@ _EVALUABLE = re.compile(
 )
 
 
+# a count that passed a check after registration: "595 were eligible", "600 were evaluable"
+_LATER_CHECK = re.compile(
+    rf"(?i)\b{NUMBER}\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:eligible|evaluable|assessable)\b"
+)
+_REGISTERED = re.compile(rf"(?i){NUMBER}\s+[^.;]{{0,160}}?\b(?:were|was)\s+(?:\w+\s+)?registered\b")
+
+
 @dataclass(frozen=True)
 class Cohort:
     n: int | None
@@ -210,6 +218,10 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 share = _SHARE_AFTER.match(s.text, m.end("n"))
                 pct = float(share.group("pct").replace("·", ".")) if share else None
                 found.append((s.start + start, value, s, strong, pct))
+    if any(_LATER_CHECK.search(s.text) for s in sents):
+        # "637 patients were registered ... 595 were eligible": the registered are not the
+        # cohort when the text says how many passed a check
+        found = [f for f in found if not _REGISTERED.match(f[2].text, f[0] - f[2].start)]
     if not found:
         return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])
