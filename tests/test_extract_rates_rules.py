@@ -438,3 +438,144 @@ def test_n_patients_in_both_arms_gives_each_arm_its_size() -> None:
         "patients in both treatment arms."
     )
     assert arms(draft) == [("drug-x", 45), ("drug-y", 45)]
+
+
+# ---------------------------------------------------------------------------
+# Second pass (round 6's wrong facts, closed as classes)
+
+
+def test_a_list_of_groups_and_its_verb_before_the_values_is_read_respectively() -> None:
+    # "for A and B were x and y": "B were" is the list's last item and its verb, not a
+    # label printed before x
+    draft = extract(
+        "Patients were randomized to receive VRd (n = 150) or Rd (n = 148). "
+        "The complete response rates for VRd and Rd were 44% and 29%, respectively (P = .01)."
+    )
+    assert rows(draft, "percent", "total") == [("CR", "vrd", 44, 150), ("CR", "rd", 29, 148)]
+
+
+def test_we_treated_n_patients_is_the_cohort_not_a_later_subgroup() -> None:
+    draft = extract(
+        "Between 1995 and 2010, we treated 318 adults with severe hemophilia A. "
+        "Twenty-two inhibitor patients received immune tolerance induction."
+    )
+    assert draft.n == 318
+
+
+def test_sizes_printed_before_their_labels_give_the_arms() -> None:
+    draft = extract(
+        "Two hundred twelve patients (n = 110, HMA; n = 102, LDAC) were analysed. "
+        "The CR rate was 31% vs. 18%, respectively."
+    )
+    assert arms(draft) == [("hma", 110), ("ldac", 102)]
+    assert rows(draft, "percent", "total") == [("CR", "hma", 31, 110), ("CR", "ldac", 18, 102)]
+
+
+def test_sizes_before_labels_that_do_not_add_up_are_not_arms() -> None:
+    draft = extract("Two hundred patients (n = 110, HMA; n = 60, LDAC) were analysed.")
+    assert arms(draft) == []
+
+
+def test_what_one_groups_patients_received_is_not_a_pair_of_arms() -> None:
+    # 40 + 12 = 52, the second group's size: its parts, not the arms
+    draft = extract(
+        "One hundred patients (n = 48, chemotherapy; n = 52, HMA) were analysed; "
+        "40 patients received azacitidine and 12 decitabine."
+    )
+    assert arms(draft) == [("chemotherapy", 48), ("hma", 52)]
+
+
+def test_a_drug_added_to_the_first_arm_names_the_second_arm() -> None:
+    draft = extract(
+        "A total of 90 patients were randomly assigned to either prednisone 1 mg/kg "
+        "(n = 46) or in combination with eltrombopag 50 mg daily (n = 44)."
+    )
+    assert [(a.label, a.n) for a in draft.arms if a.id != "all"] == [
+        ("prednisone alone", 46),
+        ("prednisone + eltrombopag", 44),
+    ]
+
+
+def test_a_code_of_single_letters_names_an_arm() -> None:
+    draft = extract(
+        "Overall, 300 patients were randomized to receive R-B or R-CVP. "
+        "In all, 280 randomized patients were evaluable (141 R-B; 139 R-CVP)."
+    )
+    assert arms(draft) == [("r-b", 141), ("r-cvp", 139)]
+
+
+def test_received_counts_with_shares_adding_to_100_percent_are_the_arms() -> None:
+    draft = extract(
+        "From a claims database we identified 1500 adults who received a first-line "
+        "anticoagulant; 900 (60%) received apixaban, and 600 (40%) received warfarin."
+    )
+    assert draft.n == 1500
+    assert arms(draft) == [("apixaban", 900), ("warfarin", 600)]
+
+
+def test_received_counts_with_overlapping_shares_are_not_arms() -> None:
+    draft = extract(
+        "Of 40 patients, 30 (75.0%) received chemotherapy and 12 (30.0%) received radiotherapy."
+    )
+    assert arms(draft) == []
+
+
+def test_short_names_and_sizes_in_parentheses_of_a_comparison_give_the_arms() -> None:
+    draft = extract(
+        "In this randomized trial we compared a reduced-dose regimen of bortezomib and "
+        "melphalan (VM; n = 210) with melphalan and prednisone (MP; n = 205). "
+        "The overall response rate was higher with VM than MP (70.5% vs 45.4%; P < .001)."
+    )
+    assert arms(draft) == [("vm", 210), ("mp", 205)]
+    assert rows(draft, "percent", "total") == [
+        ("ORR", "vm", 70.5, 210),
+        ("ORR", "mp", 45.4, 205),
+    ]
+
+
+def test_we_verb_in_n_patients_is_the_cohort() -> None:
+    draft = extract(
+        "We retrospectively evaluated treatment outcomes in 512 older (>=65 years) "
+        "myelofibrosis patients from two centers."
+    )
+    assert draft.n == 512
+    draft = extract("We compared drug X with drug Y in 144 adults with sickle cell disease.")
+    assert draft.n == 144
+
+
+def test_a_respectively_list_with_an_outcome_of_no_canonical_name_pairs_the_others() -> None:
+    draft = extract(
+        "We enrolled 120 patients with warm autoimmune hemolytic anemia. "
+        "Partial response, stable disease, and complete response were 40%, 35%, and 25%, "
+        "respectively."
+    )
+    assert rows(draft, "percent", "total") == [("PR", None, 40, 120), ("CR", None, 25, 120)]
+    assert any("no canonical name" in c for c in skipped(draft))
+
+
+def test_a_respectively_list_that_is_not_plain_stays_ambiguous() -> None:
+    draft = extract(
+        "We enrolled 120 patients. Complete response (after 2 cycles) and partial response "
+        "were 20%, 30%, and 40%, respectively."
+    )
+    assert rows(draft, "percent") == []
+
+
+def test_a_rate_followed_by_with_and_its_part_is_the_outcome_named_before() -> None:
+    draft = extract(
+        "We included 150 patients with follicular lymphoma. "
+        "The overall response rate was 88.0% with 62% complete responses."
+    )
+    assert rows(draft, "percent", "total") == [("ORR", None, 88.0, 150), ("CR", None, 62, 150)]
+
+
+def test_patients_registered_are_the_cohort_unless_a_checked_count_follows() -> None:
+    draft = extract(
+        "From 2003 until 2008, 512 patients were registered for induction. The CR rate was 66%."
+    )
+    assert draft.n == 512
+    draft = extract(
+        "A total of 512 patients were registered between 2003 and 2008. "
+        "Of these, 498 were eligible."
+    )
+    assert draft.n != 512

@@ -466,7 +466,15 @@ def _label_before(groups: Groups, text: str, pos: int, low: int) -> DraftArm | N
     lead = window[: m.start()]
     if lead and not re.search(r"(?:[(\[,;:]|\b(?:vs\.?|versus|and))\s*$", lead):
         return None
+    if _VERB_LAST.search(m.group("g")):
+        return None  # "for A and B were 97% and 91%": a list's last item and its verb
     return groups.resolve(m.group("g"))
+
+
+# a verb or function word ending the words before a value: a clause, not a printed label
+_VERB_LAST = re.compile(
+    r"(?i)\b(?:was|were|is|are|of|had|has|have|showed|achieved|reached|in|with|for|at|to|by)$"
+)
 
 
 _WITH_LABEL = re.compile(
@@ -628,6 +636,8 @@ def _binary_entries(
         verb = _AFTER_VERB.match(after)
         if verb and re.match(r"\s*of\b", after) and re.search(r"(?:with|had)$", verb.group(0)):
             verb = None  # "60% of patients with CR": a population, not the outcome
+        if verb and verb.group(0).strip() == "with" and re.match(r"\s*with\s+\d", after):
+            verb = None  # "ORR was 93.2% with 81% CR": the outcome before, then its part
         if verb and groups.arms and verb.group(0).strip() == "with":
             w = _WITH_LABEL.match(after)
             if w is not None and groups.resolve(w.group("g")) is not None:
@@ -780,8 +790,24 @@ def _binary_entries(
         # "ORR and CR rates were 80% and 50%, respectively"
         if len(run) > 1:
             listed = _value_list(values, i, text)
+            items = (
+                _respective_items(text, _prior_terms(bterms, v.start, used), listed[0].start)
+                if len(listed) != len(run) and _RESPECTIVELY.search(text, listed[-1].end)
+                else None
+            )
             if len(listed) == len(run) and _RESPECTIVELY.search(text, listed[-1].end):
                 for term, val in zip(run, listed, strict=True):
+                    _add_binary(
+                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
+                    )
+                    used.add(bterms.index(term))
+            elif items is not None and len(items) == len(listed):
+                # "CR, PR, and no response were 25%, 58%, and 17%, respectively": the items
+                # with a canonical name take their values; the others are left out
+                for term, val in zip(items, listed, strict=True):
+                    if term is None:
+                        _skip(state, sent, "an outcome with no canonical name", val.start, val.end)
+                        continue
                     _add_binary(
                         term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
                     )
@@ -796,6 +822,23 @@ def _binary_entries(
             continue
         if len(run) == 1:
             listed = _value_list(values, i, text)
+            items = (
+                _respective_items(text, _prior_terms(bterms, v.start, used), listed[0].start)
+                if len(listed) > 1 and _RESPECTIVELY.search(text, listed[-1].end)
+                else None
+            )
+            if items is not None and len(items) == len(listed):
+                # "PR, stable disease, and CR were 40%, 35%, and 25%, respectively"
+                for term, val in zip(items, listed, strict=True):
+                    if term is None:
+                        _skip(state, sent, "an outcome with no canonical name", val.start, val.end)
+                        continue
+                    _add_binary(
+                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
+                    )
+                    used.add(bterms.index(term))
+                i += len(listed)
+                continue
             if len(listed) > 1:
                 # "The ORR of A and B were 67.8% and 55.6%": one outcome, several groups
                 _skip(
@@ -843,6 +886,47 @@ def _binary_entries(
             _add_binary(run[0].name, v, sent, state, tp, arm=_id(sentence_arm), check=check)
             used.add(bterms.index(run[0]))
         i += 1
+
+
+def _prior_terms(bterms: list[Term], pos: int, used: set[int]) -> list[Term]:
+    """The binary terms before *pos* not yet given a value."""
+    return [t for k, t in enumerate(bterms) if t.end <= pos and k not in used]
+
+
+# an item of a list of outcomes that has no canonical name: "stable disease", "no response"
+_OUTCOME_ITEM = re.compile(
+    r"(?i)\b(?:respon\w*|remissions?|disease|progression|relapses?|failures?|improvements?)$"
+)
+
+
+def _respective_items(text: str, run: list[Term], end: int) -> list[Term | None] | None:
+    """ "Complete response, partial response, and no response were 25%, 58%, and 17%,
+    respectively": the listed items before the verb, each with its term (None when it has no
+    canonical name); None when the list is not a plain list of outcomes."""
+    head = re.match(
+        r"(?is)(?P<list>.*?)\s+(?:rates?\s+)?(?:were|was|of|:)\s+(?:observed\s+in\s+)?$",
+        text[run[0].start : end],
+    )
+    if head is None:
+        return None
+    out: list[Term | None] = []
+    at = run[0].start
+    for piece in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", head.group("list")):
+        if not piece or len(piece.split()) > 4 or re.search(r"[\d()%;]", piece):
+            return None
+        at = text.index(piece, at)
+        inside = [t for t in run if at <= t.start < at + len(piece)]
+        if len(inside) > 1:
+            return None
+        if inside and inside[0].end - inside[0].start < len(piece) - 12:
+            return None  # "ORR of early use": more than the outcome's name
+        if not inside and not _OUTCOME_ITEM.search(piece):
+            return None  # "late use": a group, not an outcome
+        out.append(inside[0] if inside else None)
+        at += len(piece)
+    if [t for t in out if t is not None] != run:
+        return None
+    return out
 
 
 def _framed(

@@ -24,7 +24,10 @@ _COHORT_PATTERNS = (
         rf"reviewed|recruited|evaluated|identified|investigated|studied|data of|records of|"
         rf"outcomes? of|followed|compris(?:ed|ing|es)|consist(?:ed|ing|s)\s+of|report(?:ed)?\s+on|"
         rf"collected\s+(?:for|on)|"
-        rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on))"
+        rf"treatment of|randomi[sz]ed|randomly\s+assigned|data\s+(?:from|on)|"
+        # "we treated 441 children with ...": the authors' own cohort, active voice
+        rf"\bwe\s+(?:have\s+|had\s+)?(?:\w+ly\s+)?(?:treated|enrolled|included|analy[sz]ed|"
+        rf"reviewed|examined|evaluated|studied|assessed))"
         rf"\s+(?:the\s+)?(?:data\s+of\s+|records\s+of\s+)?(?P<n>{NUMBER})\s+"
         rf"{_FILLER}{{0,5}}?{PEOPLE}\b"
     ),
@@ -32,7 +35,8 @@ _COHORT_PATTERNS = (
     re.compile(
         rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,6}}?{PEOPLE}\b[^.;]{{0,120}}?"
         rf"\b(?:were|was)\s+(?:\w+\s+){{0,2}}?(?:enrolled|included|analy[sz]ed|treated|evaluated|"
-        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided)"
+        rf"identified|recruited|randomi[sz]ed|reviewed|studied|assigned|allocated|divided|"
+        rf"registered)"
     ),
     # "patients with B-cell ALL treated with blinatumomab (n = 132)"
     re.compile(rf"(?i)\b{PEOPLE}\b[^.;()]{{0,100}}?\(\s*[nN]\s*=\s*(?P<n>{INT})\s*\)"),
@@ -84,7 +88,23 @@ _SHARES_OF = re.compile(
     rf"(?i)(?<![\w.,])(?P<a>{NUMBER})\s+of\s+(?P<n>{INT})\s+{PEOPLE}\b(?:[^.;]|\.\d){{0,160}}?"
     rf"\band\s+(?P<b>{INT})\s+of\s+(?P=n)\b"
 )
-_COHORT_PATTERNS = (*_COHORT_PATTERNS, _THE_N, _PASSED, SLASH_SIZES, _VERB_FIRST, _SHARES_OF)
+# "We compared A with B in 289 elderly patients", "We retrospectively evaluated survival
+# outcomes in 980 elderly (>=70 years) AML patients": the study's own population
+_WE_IN = re.compile(
+    rf"(?i)(?:^|[.;]\s+|,\s+)we\s+(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
+    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?)\b[^.;]{{0,120}}?"
+    rf"\b(?:in|among)\s+(?P<n>{NUMBER})\s+(?:{_FILLER}|\([^()]{{1,30}}\)\s+){{0,6}}?"
+    rf"{PEOPLE}\b"
+)
+_COHORT_PATTERNS = (
+    *_COHORT_PATTERNS,
+    _THE_N,
+    _PASSED,
+    SLASH_SIZES,
+    _VERB_FIRST,
+    _SHARES_OF,
+    _WE_IN,
+)
 # "Sixty-three patients (72.4%) received R-CHOP": a share of the cohort, not a rival count
 _SHARE_AFTER = re.compile(rf"(?i)\s*(?:{PEOPLE}\s*)?\(\s*(?P<pct>{NUM})\s?%")
 _SUBSET_COUNT = re.compile(rf"(?i)\b(?P<k>{NUMBER})\s+of\s+(?:the\s+)?$")
@@ -103,6 +123,13 @@ _EVALUABLE = re.compile(
     rf"|\b(?:assessed|evaluated|evaluable|assessable)\s+(?:for\s+\w+\s+)?in\s+(?P<n3>{NUMBER})\s+"
     rf"{PEOPLE}\b"
 )
+
+
+# a count that passed a check after registration: "595 were eligible", "600 were evaluable"
+_LATER_CHECK = re.compile(
+    rf"(?i)\b{NUMBER}\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:eligible|evaluable|assessable)\b"
+)
+_REGISTERED = re.compile(rf"(?i){NUMBER}\s+[^.;]{{0,160}}?\b(?:were|was)\s+(?:\w+\s+)?registered\b")
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,7 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                     and pattern is not SLASH_SIZES
                     and pattern is not _PASSED
                     and pattern is not _SHARES_OF
+                    and pattern is not _WE_IN
                     and not frame
                 ):
                     continue
@@ -190,6 +218,10 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
                 share = _SHARE_AFTER.match(s.text, m.end("n"))
                 pct = float(share.group("pct").replace("·", ".")) if share else None
                 found.append((s.start + start, value, s, strong, pct))
+    if any(_LATER_CHECK.search(s.text) for s in sents):
+        # "637 patients were registered ... 595 were eligible": the registered are not the
+        # cohort when the text says how many passed a check
+        found = [f for f in found if not _REGISTERED.match(f[2].text, f[0] - f[2].start)]
     if not found:
         return Cohort(None, None, False)
     found.sort(key=lambda t: t[0])

@@ -187,6 +187,9 @@ def word_keys(phrase: str) -> frozenset[str]:
         parts = joined.split("-")
         if not all(p in _GENERIC or p in _NEGATION for p in parts):
             out.add(_stem(joined.replace("-", "")))
+    # "B-R", "R-B": a code of single letters joined by hyphens is one key ("br")
+    for code in re.findall(r"(?<![\w/+-])[a-z](?:-[a-z])+(?![\w/+-])", low):
+        out.add(code.replace("-", ""))
     # "drug A", "arm B": a capital letter on its own names a group ("I" is a phase)
     for letter in _LETTER.findall(phrase):
         out.add(letter.lower())
@@ -552,9 +555,23 @@ def _define(segments: list[str], sizes: list[int | None], s: Sentence, kind: str
         label, alias = label_and_aliases(segment)
         if label is None:
             return None
+        added = _ADDED_TO.match(label)
+        if added is not None and labels:
+            # "either A (n = 71) or in combination with B (n = 62)": the second arm is A + B,
+            # the first is A alone
+            base = re.sub(r"(?i)\s+(?:alone|only|monotherapy)$", "", labels[0])
+            label = f"{base} + {added.group('b')}"
+            labels[0] = f"{base} alone"
         labels.append(label)
         aliases.append(alias)
     return _Def(tuple(_parallel(labels)), tuple(sizes), s, kind, tuple(aliases))
+
+
+# a segment that only adds a drug to the arm named before it
+_ADDED_TO = re.compile(
+    r"(?i)^(?:in\s+combination\s+with|combined\s+with|together\s+with|along\s+with|"
+    r"with\s+the\s+addition\s+of|plus)\s+(?P<b>\S.*)$"
+)
 
 
 _CODE = re.compile(r"[A-Z][A-Za-z0-9+/-]*[A-Z0-9][A-Za-z0-9+/-]*")
@@ -716,7 +733,8 @@ _TREATED_WITH = re.compile(
 # "A total of 264 patients received A, and a total of 187 patients received B", "40 patients
 # received drug X and 38 received standard care (SC)"
 _RECEIVED = re.compile(
-    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
+    rf"(?i)(?<![\w.,])(?P<n>{NUMBER})\s+(?:\(\s*(?P<pct>{NUM})\s?%\s*\)\s+)?"
+    rf"(?:(?:[^\s,;.\d]+\s+){{0,8}}?{PEOPLE}\b[^,;.]{{0,60}}?\s)?"
     r"(?:received|underwent|were\s+treated\s+(?:with|only(?:\s+with)?))\s+"
     r"(?P<l>(?:(?!\s+(?:and|or|while|whereas)\s+(?:a\s+total\s+of\s+)?\d)[^,;.()]){1,60}"
     rf"(?:\s*{PAREN})?)"
@@ -807,6 +825,52 @@ def _n_equals(s: Sentence) -> list[_Def]:
     return _chain(s, chain, "allocation with sizes")
 
 
+# "167 patients (n = 84, IC; n = 83, Epi)": sizes printed before their labels, filling a
+# parenthesis after a count of patients they add up to
+_N_FIRST_LIST = re.compile(
+    rf"(?i)\b(?P<n>{NUMBER})\s+{PEOPLE}\s*\(\s*(?P<items>[nN]\s*=\s*(?:{INT})\s*,\s*[^,;()]{{1,40}}"
+    rf"(?:\s*;\s*(?:and\s+)?[nN]\s*=\s*(?:{INT})\s*,\s*[^,;()]{{1,40}}){{1,3}})\)"
+)
+_N_FIRST_ITEM = re.compile(rf"[nN]\s*=\s*(?P<n>(?:{INT}))\s*,\s*(?P<l>[^,;()]{{1,40}})")
+
+
+def _n_first(s: Sentence) -> list[_Def]:
+    """ "One hundred sixty-seven patients (n = 84, IC; n = 83, Epi) were assessed"."""
+    out: list[_Def] = []
+    for m in _N_FIRST_LIST.finditer(s.text):
+        items = list(_N_FIRST_ITEM.finditer(m.group("items")))
+        sizes = [int_value(x.group("n")) for x in items]
+        if None in sizes or sum(x for x in sizes if x is not None) != int_value(m.group("n")):
+            continue  # not the whole count split into its groups
+        d = _define([x.group("l").strip() for x in items], list(sizes), s, "allocation with sizes")
+        if d is not None:
+            out.append(d)
+    return out
+
+
+# "we compared A (CTDa; n = 426) with B (MP; n = 423)": each group's short name and size in
+# the parenthesis after its name, the groups joined by a comparison word
+_ABBR_SIZE = re.compile(
+    rf"\(\s*(?P<l>(?=[\w+/-]*[A-Z])[A-Za-z][\w+/-]{{0,15}})\s*[;,]\s*[nN]\s*=\s*(?P<n>(?:{INT}))\s*\)"
+)
+_ABBR_GAP = re.compile(
+    r"(?i)\s+(?:with|versus|vs\.?|or|and|to)\s+(?:(?:to\s+)?(?:receive|either)\s+)?"
+    r"(?:[^\s();,.]+[\s,]+){0,8}?[^\s();,.]+\s*$"
+)
+
+
+def _abbreviation_sizes(s: Sentence) -> list[_Def]:
+    """ "we compared an attenuated regimen of A, B, and C (CTDa; n = 426) with D and E (MP;
+    n = 423)"."""
+    found = list(_ABBR_SIZE.finditer(s.text))
+    if not 2 <= len(found) <= 4:
+        return []
+    for a, b in itertools.pairwise(found):
+        if not _ABBR_GAP.match(s.text[a.end() : b.start()]):
+            return []
+    return _chain(s, found, "allocation with sizes")
+
+
 # "61 received CSA and 54 ATG and CSA": the second size with its verb left out, to the
 # clause's end
 _ELIDED = re.compile(
@@ -821,7 +885,13 @@ def _parallel_received(s: Sentence) -> list[_Def]:
     if len(found) == 1:
         elided = _ELIDED.match(s.text, found[0].end())
         if elided is not None:
+            if _breakdown(s.text, found[0], elided):
+                return []
             return _chain(s, [found[0], elided], "allocation with sizes")
+    if len(found) == 3 and re.fullmatch(r"\s*[;:]\s*", s.text[found[0].end() : found[1].start()]):
+        # "we identified 2263 adults who received an HMA; 1154 (51%) received A, and 1109
+        # (49%) received B": a head clause, then the split
+        found = found[1:]
     if not 2 <= len(found) <= 3:
         return []
     for a, b in itertools.pairwise(found):
@@ -830,7 +900,30 @@ def _parallel_received(s: Sentence) -> list[_Def]:
             s.text[a.end() : b.start("n")],
         ):
             return []
+    if _breakdown(s.text, *found):
+        return []
+    shares = [m.group("pct") for m in found]
+    if any(shares) and (
+        None in shares or abs(sum(float(x.replace("·", ".")) for x in shares if x) - 100) > 1.5
+    ):
+        return []  # "25 (89%) received A and 10 (36%) received B": overlapping, not a split
     return _chain(s, found, "allocation with sizes")
+
+
+# a group's size printed in the sentence: "(n = 83, Epi)", "Epi (n = 83)", "83 Epi"
+_STATED_SIZE = re.compile(rf"(?i)\b[nN]\s*=\s*(?P<n>(?:{INT}))\b")
+
+
+def _breakdown(text: str, *items: re.Match[str]) -> bool:
+    """ "(n = 84, IC; n = 83, Epi) were assessed; 69 patients received decitabine and 14
+    azacitidine": sizes that add up to a group's size stated before them in the sentence are
+    that group's parts (what its patients received), not the arms."""
+    sizes = [int_value(m.group("n")) for m in items]
+    if any(x is None for x in sizes):
+        return False
+    total = sum(x for x in sizes if x is not None)
+    stated = [int_value(m.group("n")) for m in _STATED_SIZE.finditer(text, 0, items[0].start())]
+    return total in stated
 
 
 def _sized_definitions(s: Sentence) -> list[_Def]:
@@ -846,6 +939,9 @@ def _sized_definitions(s: Sentence) -> list[_Def]:
         out += _pairs(s, _PAREN_SIZES, "allocation with sizes")
     if "=" in low:
         out += _n_equals(s)
+        out += _n_first(s)
+        if (allocation or "compar" in low) and not out:
+            out += _abbreviation_sizes(s)  # only where no other list with sizes is read
     if "who" in low:
         out += _pairs(s, _WHO_RECEIVED, "allocation with sizes")
     if "treated" in low or "receiving" in low or "given" in low:
