@@ -53,27 +53,12 @@ every missed fact. It always exits 0: it is a measurement, not a test.
 Figures
 -------
 The dev abstracts were written together with the extractor, so their figures are
-optimistic; the seeds are the five real abstracts it was first developed on. Rounds 1-3
-are 20 real published abstracts each, with expected records written by someone who had not
-seen the extractor; each round was measured once unseen, then used for development:
-
-==============================================  ======  =========
-run                                             recall  precision
-==============================================  ======  =========
-round 1, first (unseen) run                     0.243   0.747
-round 2, first (unseen) run                     0.376   0.696
-round 3, first (unseen) run                     0.346   0.871
-rounds 1-3 before the group model (744 facts)   0.526   0.951
-rounds 1-3 with the group model (issue 15)      0.836   0.960
-seeds, before the group model                   0.838   1.000
-seeds, with the group model                     0.919   1.000
-==============================================  ======  =========
-
-Per round with the group model: round 1 0.864 / 1.000, round 2 0.848 / 0.891, round 3
-0.785 / 1.000. Every wrong fact left (26, all in round 2) is a fact of a prognostic-factor
-ratio drafted with its ``contrast`` (lee2019's four hazard ratios, dlbcl2019's two),
-which round 2's rule 8 leaves out of its expected records and round 3's rule admits; the
-table prints them apart ("without them precision is 1.000").
+optimistic; the seeds are the five real abstracts it was first developed on. Rounds 1-7
+are 20-25 real published abstracts each, with expected records written by someone who had
+not seen the extractor; each round was measured once unseen (its first run is kept as
+``bench/roundN_first_run.txt`` from round 4 on), then used for development. The figures
+of every round, first run and after, are in the README ("Drafting a record from an
+abstract") and, per change, in ``bench/extract_log*.md``.
 """
 
 from __future__ import annotations
