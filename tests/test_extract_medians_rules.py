@@ -632,3 +632,34 @@ def test_a_sentence_opening_with_both_groups_then_respectively() -> None:
         TWO + "In the ibrutinib and chlorambucil arms, the median PFS was 12.1 and 8.0 months."
     )
     assert medians(draft) == []  # without "respectively" the order is not said
+
+
+# second pass: a list line that opens with a label and a colon
+
+
+def test_a_list_line_labelled_by_an_arm() -> None:
+    draft = extract(
+        TWO + "Results:\nIbrutinib: Median OS 24.1 months\nChlorambucil: median OS 18.2 months\n"
+    )
+    assert medians(draft) == BOTH
+
+
+def test_a_list_line_labelled_by_a_subgroup_is_not_the_cohorts() -> None:
+    # no arms: "Women: median PFS not reached" is a subgroup's value, never the cohort's
+    draft = extract(
+        "We reviewed 80 patients with myelofibrosis.\nWomen: median PFS not reached\n"
+        "Men: Median PFS 14.0 months\n"
+    )
+    assert medians(draft) == []
+    assert any("before the colon" in c for c in draft.comments)
+    draft = extract(TWO + "Stage III-IV: Median OS 11.0 months (p = 0.01)\n")
+    assert medians(draft) == []
+
+
+def test_a_heading_before_the_colon_is_no_group() -> None:
+    draft = extract("We reviewed 80 patients with myelofibrosis. Results: Median OS was 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nOverall survival (OS): Median OS 30 months\n")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nEfficacy: Median OS 30 months\n")
+    assert medians(draft) == [("OS", None, 30, None, "months")]

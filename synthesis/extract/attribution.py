@@ -132,6 +132,29 @@ _GROUP_OPENING = re.compile(
 )
 
 
+# "Arm A: Median OS 19.2 months", "Age >60: median OS 22.3 months": a list line that opens
+# with a label and a colon is about the group the label names, unless the label is a heading
+# ("Results:", "Efficacy:", "Overall survival (OS):", "Median OS:")
+_COLON_LABEL = re.compile(r"^\s*(?P<g>[^:;.\n]{1,50}?)\s*:\s+")
+_HEADING = re.compile(
+    r"(?i)\b(?:results?|findings?|efficacy|survival|outcomes?|end\s?points?|conclusions?|summary|"
+    r"overall|all|analys[ie]s|follow[- ]up|update[ds]?|primary|secondary|key|main|long[- ]term|"
+    r"clinical|median|methods?|background|objectives?|aims?|purpose|design|whole|entire|"
+    r"total|intention|ITT|study|data|time[- ]to)\b"
+)
+
+
+def colon_label(text: str, terms: list[Term], pos: int) -> str | None:
+    """The group label a list line opens with before ``pos`` ("Ven+Aza: Median OS ..."), if
+    any: not a heading word, no outcome term."""
+    m = _COLON_LABEL.match(text)
+    if m is None or m.end() > pos or _HEADING.search(m.group("g")):
+        return None
+    if any(t.start < m.end("g") for t in terms):
+        return None  # "OS: median 12 months": the outcome is the heading
+    return m.group("g")
+
+
 def group_frame(text: str) -> re.Match[str] | None:
     """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
     return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
@@ -1591,6 +1614,13 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     sent,
                     f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
                 )
+                continue
+        label = colon_label(text, terms, m_start) if frame is None else None
+        if label is not None:
+            frame_arm = _resolve_label(groups, label)
+            if frame_arm is None:
+                # "Age >60: Median OS 22.3 months": a subgroup's, not the cohort's
+                _skip(state, sent, f'median of the group named before the colon, "{label}"')
                 continue
         if _listed_medians(sent, state, run, tterms, groups, frame_arm):
             continue
