@@ -663,3 +663,24 @@ def test_a_heading_before_the_colon_is_no_group() -> None:
     assert medians(draft) == [("OS", None, 30, None, "months")]
     draft = extract("We reviewed 80 patients.\nEfficacy: Median OS 30 months\n")
     assert medians(draft) == [("OS", None, 30, None, "months")]
+
+
+def test_a_value_after_an_arms_treatment() -> None:
+    draft = extract(
+        TWO + "Median OS from first randomization was 24.1 months after ibrutinib versus 18.2 "
+        "months after chlorambucil (HR 0.7; P = .01)."
+    )
+    assert medians(draft) == BOTH
+    # "after" a start point that is no arm is no label: the cohort's
+    draft = extract("We reviewed 80 patients. Median OS from the second relapse was 9.5 months.")
+    assert medians(draft) == [("OS", None, 9.5, None, "months")]
+
+
+def test_one_side_of_a_comparison_is_not_the_cohorts() -> None:
+    # no arms are known: the first value is followed by words not read, then a compared value
+    draft = extract(
+        "We reviewed 80 patients. Median OS was 24.1 months after transplant versus 9.0 months "
+        "after chemotherapy alone."
+    )
+    assert medians(draft) == []
+    assert any("one side of a comparison" in c for c in draft.comments)

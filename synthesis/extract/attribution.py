@@ -1070,7 +1070,7 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d)|\s*;\s*(?:[^();\d]{1,40};\s*){0,3}(?=\d))?"
     r"(?:\s*\((?=\s*\d))?"
     r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
-    r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
+    r"(?:\s+from\s+(?:the\s+)?(?:(?:first|second|third|initial|1st|2nd)\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
     r"registration|treatment\s+start|start\s+of\s+treatment|"
     # "median OS from T0", "from study entry": a start point of one or two words, no number
     r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
@@ -1112,6 +1112,10 @@ _VALUE_LABEL = re.compile(
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
     rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s|\s+and\s+(?=\d|not\s|NR\b))))"
+)
+_AFTER_LABEL = re.compile(
+    rf"\s+after\s+(?:the\s+)?(?P<lab>{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?P<labp>)"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
 _PRE_LABEL = re.compile(
     r"\s*(?:(?:in|for|with)\s+(?:the\s+)?)?"
@@ -1251,6 +1255,12 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             out.end = end
             break
         lab = _VALUE_LABEL.match(text, end)
+        if lab is None:
+            # "20.2 months after CHOP versus 33.1 months after R-CHOP": a treatment the value
+            # follows is its group only when it is an arm ("after relapse" is no label)
+            lab = _AFTER_LABEL.match(text, end)
+            if lab is not None and groups.resolve(lab.group("lab")) is None:
+                lab = None
         if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
         if lab is not None and lab.group("lab"):
@@ -1354,6 +1364,10 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
 
 
 # "... versus an estimated median of 16 months": a value on the second side of a comparison
+_FIRST_SIDE = re.compile(
+    r"(?i)[^;()\d]{1,60}?\b(?:vs\.?|versus|compared\s+(?:with|to))\s+[^;()\d]{0,40}?"
+    r"(?:\d|not\s+(?:yet\s+)?reached|NR\b)"
+)
 _SECOND_SIDE = re.compile(
     r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than)\s+(?:(?:an?|the)\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:median\b[^,;()]{0,30}?)?$"
@@ -1831,6 +1845,16 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             )
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
+            continue
+        if (
+            len(vals) == 1
+            and frame_arm is None
+            and not labels[0]
+            and _FIRST_SIDE.match(text, read.end)
+        ):
+            # "20.2 months after CHOP versus 33.1 months after R-CHOP" with no arms known: the
+            # words after the value were not read, and a compared value follows: one side's
+            _skip(state, sent, "one side of a comparison, its group not named", a, b)
             continue
         if _SECOND_SIDE.search(text[max(0, m_start - 60) : a]) and frame_arm is None:
             # "not reached ... versus an estimated median of 16 months": the other side's
