@@ -684,3 +684,21 @@ def test_one_side_of_a_comparison_is_not_the_cohorts() -> None:
     )
     assert medians(draft) == []
     assert any("one side of a comparison" in c for c in draft.comments)
+
+
+def test_a_difference_first_then_the_arms_values() -> None:
+    draft = extract(
+        TWO + "Median OS was 5.9 months longer with ibrutinib vs chlorambucil "
+        "(24.1 vs 18.2 months; HR, 0.70; P = .002)."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_a_difference_between_medians_is_no_median() -> None:
+    for sentence in (
+        "Median OS was 6 months longer than in historical controls.",
+        "Median OS was improved by 6 months compared with the registry.",
+        "Median PFS showed an improvement of 4.5 months over the prior line.",
+    ):
+        draft = extract("We reviewed 80 patients with myelofibrosis. " + sentence)
+        assert medians(draft) == [], sentence

@@ -1095,7 +1095,10 @@ _MEDIAN_GAP = re.compile(
     # "median PFS was calculated as 27 months", "was estimated at", "was found to be"
     r"(?:\s*been\b)?(?:\s*(?:calculated|estimated|determined|found|observed|reported|"
     r"recorded|measured|computed)\s+(?:as|at|to\s+be)\b)?"
-    rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
+    # "Median OS was 10 months longer with A vs B (59.1 vs 49.1 months": a difference first
+    rf"(?:(?:\s*(?:by\s+)?\d+(?:\.\d+)?\s*(?:months?|years?|weeks?|days?|mo)\s+(?=(?:significantly\s+)?"
+    r"(?:longer|shorter|better|worse|improved|superior|inferior)\s+(?:with|in|for)\s.{1,80}?\(\s*\d))?"
+    rf"\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
     rf"(?:\s+(?:than|compared\s+(?:with|to)|versus|vs\.?)\s+(?:with\s+|in\s+|for\s+)?(?:the\s+)?"
     rf"{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,:])?"
@@ -1364,6 +1367,17 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
 
 
 # "... versus an estimated median of 16 months": a value on the second side of a comparison
+# "6 months longer", "an improvement of 6 months", "prolonged by 6 months": a difference
+_DIFFERENCE_AFTER = re.compile(
+    r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*(?:longer|shorter|more|less|better|worse|"
+    r"greater|fewer|improvement|gain|increase|decrease|difference|benefit|prolongation|extension)\b"
+)
+_DIFFERENCE_BEFORE = re.compile(
+    r"(?i)\b(?:(?:improvement|gain|increase|decrease|difference|benefit|prolongation|extension|"
+    r"reduction)\s+(?:in\s+[\w-]+(?:\s+[\w-]+){0,2}\s+)?of|(?:improved|prolonged|extended|"
+    r"increased|reduced|shortened|longer|shorter)\s+by|by\s+(?:about|approximately|nearly|"
+    r"almost|over|more\s+than)?)\s*$"
+)
 _FIRST_SIDE = re.compile(
     r"(?i)[^;()\d]{1,60}?\b(?:vs\.?|versus|compared\s+(?:with|to))\s+[^;()\d]{0,40}?"
     r"(?:\d|not\s+(?:yet\s+)?reached|NR\b)"
@@ -1652,6 +1666,14 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         a, b = vals[0].start(), vals[-1].end()
         if _covered(state, sent.start + a):
             continue  # read already, with the group printed before its bracket
+        if any(
+            _DIFFERENCE_AFTER.match(text, v.end())
+            or _DIFFERENCE_BEFORE.search(text[max(0, v.start() - 40) : v.start()])
+            for v in vals
+        ):
+            # "Median OS was 6 months longer than ...", "improved by 6 months": a difference
+            _skip(state, sent, "a difference between medians, not a median", a, b)
+            continue
         tail = text[read.end :].split(";", 1)[0][:60]
         if any(read.labels) and _subgroup_before(tail, len(tail), groups):
             # "20 months in the A arm and 30 months in the B arm for patients aged 65 or older"
