@@ -651,7 +651,7 @@ def test_a_list_line_labelled_by_a_subgroup_is_not_the_cohorts() -> None:
         "Men: Median PFS 14.0 months\n"
     )
     assert medians(draft) == []
-    assert any("before the colon" in c for c in draft.comments)
+    assert any("named before it" in c for c in draft.comments)
     draft = extract(TWO + "Stage III-IV: Median OS 11.0 months (p = 0.01)\n")
     assert medians(draft) == []
 
@@ -702,3 +702,29 @@ def test_a_difference_between_medians_is_no_median() -> None:
     ):
         draft = extract("We reviewed 80 patients with myelofibrosis. " + sentence)
         assert medians(draft) == [], sentence
+
+
+def test_a_sentence_opening_with_a_subpopulation() -> None:
+    draft = extract(TWO + "Among high-risk patients, median PFS was 10.1 months.")
+    assert medians(draft) == []
+    draft = extract("We reviewed 80 patients. In elderly patients (n = 40), median OS was 10 months.")
+    assert medians(draft) == []
+    assert any("named before it" in c for c in draft.comments)
+    # the study's own patients, or one arm's members
+    draft = extract("We reviewed 80 patients. In the 45 evaluable patients, median OS was 10 months.")
+    assert medians(draft) == [("OS", None, 10, None, "months")]
+    draft = extract(TWO + "Among ibrutinib-treated patients, median OS was 24.1 months.")
+    assert medians(draft) == [("OS", "ibrutinib", 24.1, None, "months")]
+
+
+def test_a_group_that_is_no_arm_after_the_arms_values() -> None:
+    draft = extract(
+        TWO + "Median OS was 24.1 months for ibrutinib and 18.2 months for chlorambucil in the "
+        "high-risk group."
+    )
+    assert medians(draft) == []
+    draft = extract(
+        TWO + "Median OS was 24.1 months in the ibrutinib group and 18.2 months in the "
+        "chlorambucil group."
+    )
+    assert medians(draft) == BOTH

@@ -144,6 +144,17 @@ _HEADING = re.compile(
 )
 
 
+# "Among high-risk patients, ...", "In older patients, ...": a sentence that opens with the
+# members of a group described by a qualifier (not "all", "evaluable", "the 45 treated")
+_MEMBERS_OPENING = re.compile(
+    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?P<g>(?!(?:all|the|these|those|our|this|study|evaluable|eligible|enrolled|treated|included|"
+    r"assessable|analy[sz]ed|randomi[sz]ed|overall|entire|whole|total|\d+)\b)"
+    r"[\w+/()-]+(?:\s+[\w+/()-]+){0,2}?\s+(?:patients|subjects|participants|pts|cases))"
+    r"(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?\s*,"
+)
+
+
 def colon_label(text: str, terms: list[Term], pos: int) -> str | None:
     """The group label a list line opens with before ``pos`` ("Ven+Aza: Median OS ..."), if
     any: not a heading word, no outcome term."""
@@ -1644,11 +1655,16 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 )
                 continue
         label = colon_label(text, terms, m_start) if frame is None else None
+        opening = _MEMBERS_OPENING.match(text) if frame is None and label is None else None
+        if opening is not None and opening.end() <= m_start:
+            # "Among high-risk patients, median PFS was 10.1 months": a subpopulation's value
+            # unless the words name one arm ("Among ibrutinib-treated patients, ...")
+            label = opening.group("g")
         if label is not None:
             frame_arm = _resolve_label(groups, label)
             if frame_arm is None:
                 # "Age >60: Median OS 22.3 months": a subgroup's, not the cohort's
-                _skip(state, sent, f'median of the group named before the colon, "{label}"')
+                _skip(state, sent, f'median of a group named before it, "{label}"')
                 continue
         if _listed_medians(sent, state, run, tterms, groups, frame_arm):
             continue
@@ -1675,7 +1691,16 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             _skip(state, sent, "a difference between medians, not a median", a, b)
             continue
         tail = text[read.end :].split(";", 1)[0][:60]
-        if any(read.labels) and _subgroup_before(tail, len(tail), groups):
+        other_group = next(
+            (
+                g
+                for g in GROUP_BEFORE.finditer(tail)
+                if _resolve_label(groups, g.group("g")) is None
+                and not _WHOLE_LABEL.match(g.group("g"))
+            ),
+            None,
+        )
+        if any(read.labels) and (_subgroup_before(tail, len(tail), groups) or other_group):
             # "20 months in the A arm and 30 months in the B arm for patients aged 65 or older"
             _skip(state, sent, "subgroup named after the values", a, b)
             continue
