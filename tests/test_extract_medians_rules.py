@@ -707,11 +707,11 @@ def test_a_difference_between_medians_is_no_median() -> None:
 def test_a_sentence_opening_with_a_subpopulation() -> None:
     draft = extract(TWO + "Among high-risk patients, median PFS was 10.1 months.")
     assert medians(draft) == []
-    draft = extract("We reviewed 80 patients. In elderly patients (n = 40), median OS was 10 months.")
+    draft = extract("We saw 80 patients. In elderly patients (n = 40), median OS was 10 months.")
     assert medians(draft) == []
     assert any("named before it" in c for c in draft.comments)
     # the study's own patients, or one arm's members
-    draft = extract("We reviewed 80 patients. In the 45 evaluable patients, median OS was 10 months.")
+    draft = extract("We saw 80 patients. In the 45 evaluable patients, median OS was 10 months.")
     assert medians(draft) == [("OS", None, 10, None, "months")]
     draft = extract(TWO + "Among ibrutinib-treated patients, median OS was 24.1 months.")
     assert medians(draft) == [("OS", "ibrutinib", 24.1, None, "months")]
