@@ -728,3 +728,22 @@ def test_a_group_that_is_no_arm_after_the_arms_values() -> None:
         "chlorambucil group."
     )
     assert medians(draft) == BOTH
+
+
+def test_favouring_an_arm_must_agree_with_the_values() -> None:
+    draft = extract(TWO + "Median OS was 18.2 months versus 24.1 months, favouring ibrutinib.")
+    assert medians(draft) == []
+    assert any("favoured" in c for c in draft.comments)
+    draft = extract(TWO + "Median OS was 24.1 months versus 18.2 months, favouring ibrutinib.")
+    assert medians(draft) == BOTH
+
+
+def test_an_unlabelled_value_before_another_groups_value() -> None:
+    # no arms: the words after 25 were not read as a label, and a second value follows
+    draft = extract(
+        "We saw 80 patients. Median OS was 25 months for patients treated before 2010 and "
+        "40 months for those treated after 2010."
+    )
+    assert medians(draft) == []
+    draft = extract("We saw 80 patients. Median OS was 25 months and median PFS was 11 months.")
+    assert medians(draft) == [("OS", None, 25, None, "months"), ("PFS", None, 11, None, "months")]

@@ -1392,6 +1392,14 @@ _DIFFERENCE_BEFORE = re.compile(
 _FIRST_SIDE = re.compile(
     r"(?i)[^;()\d]{1,60}?\b(?:vs\.?|versus|compared\s+(?:with|to))\s+[^;()\d]{0,40}?"
     r"(?:\d|not\s+(?:yet\s+)?reached|NR\b)"
+    # "25 months for patients treated before 2010 and 40 months for those treated after":
+    # another time value in the same clause, no other outcome between
+    r"|(?:(?!median|survival|\b(?:OS|PFS|EFS|DFS|RFS|TTP|DOR|TTF)\b|free|response|follow)"
+    r"[^;()]){1,60}?\b(?:and|while|whereas|but)\s+(?:(?:it|that)\s+was\s+)?(?:only\s+)?"
+    r"(?<![\w.-])\d+(?:\.\d+)?\s+(?:months?|mos?\b|years?|weeks?|days?)\b"
+)
+_FAVOURING = re.compile(
+    rf"(?i)[^;]{{0,40}}?\b(?:favou?ring|in\s+favou?r\s+of)\s+(?:the\s+)?(?P<g>{_ARM_REF})"
 )
 _SECOND_SIDE = re.compile(
     r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than)\s+(?:(?:an?|the)\s+)?"
@@ -1843,6 +1851,15 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 )
             if got.arms is None and pair_trailing is None:
                 got = _in_the_groups(groups, text, len(vals)) or got
+            fav = _FAVOURING.match(text, b)
+            favoured = groups.resolve(fav.group("g")) if fav is not None else None
+            if got.arms is not None and favoured in got.arms and len(got.arms) == len(vals):
+                # "18.2 versus 24.1 months, favouring A": A's must be the longer time
+                numbers = [_median_number(v) for v in vals]
+                mine = numbers[got.arms.index(favoured)]
+                if any(x >= mine for i, x in enumerate(numbers) if got.arms[i] is not favoured):
+                    _skip(state, sent, "the values do not agree with the group favoured", a, b)
+                    continue
             if got.arms is None or len(got.arms) != len(vals):
                 _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
                 continue
