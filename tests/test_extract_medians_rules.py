@@ -747,3 +747,24 @@ def test_an_unlabelled_value_before_another_groups_value() -> None:
     assert medians(draft) == []
     draft = extract("We saw 80 patients. Median OS was 25 months and median PFS was 11 months.")
     assert medians(draft) == [("OS", None, 25, None, "months"), ("PFS", None, 11, None, "months")]
+
+
+def test_a_subpopulation_as_the_subject() -> None:
+    for sentence in (
+        "Transplanted patients had a median OS of 30 months.",
+        "Those achieving CR had a median OS of 30 months.",
+        "Patients with high-risk disease had a median OS of 12 months.",
+    ):
+        draft = extract("We saw 80 patients. " + sentence)
+        assert medians(draft) == [], sentence
+    draft = extract("We saw 80 patients. All 80 patients had a median OS of 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+
+
+def test_the_cohort_named_before_was() -> None:
+    draft = extract("We saw 80 patients. Median OS for the cohort was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS of the entire cohort was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS in cohort 1 was 24.1 months.")
+    assert medians(draft) == []

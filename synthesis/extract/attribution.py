@@ -1096,7 +1096,8 @@ _MEDIAN_GAP = re.compile(
     rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
     rf"|\s+{_MEMBERS}(?P<prep>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
     r"(?=\s+(?:was|were|is)\b))?"
-    r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    r"(?:\s+(?:for|of|in)\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+|overall\s+|total\s+|study\s+)?"
+    r"(?:cohort|patients|population)(?=\s+(?:was|were|is)\b))?"
     # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
     r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
     r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?(?=\s*\(|\s+(?:was|were|is)\b))?"
@@ -1193,7 +1194,7 @@ _GROUP_AFTER_VALUE = re.compile(
 )
 _WHOLE_LABEL = re.compile(
     r"(?i)(?:this|our|the|present|current|whole|entire|overall|total|study|full|all|ITT|"
-    r"intention)\b"
+    r"intention)\b|(?:cohort|population|patients)$"
     # "Median OS for the 45 evaluable patients was": the study's patients
     r"|\d+\s+(?:(?:evaluable|eligible|enrolled|treated|included|assessable|analy[sz]ed|"
     r"randomi[sz]ed)\s+)?(?:patients|subjects|participants)$"
@@ -1209,6 +1210,16 @@ _QUALIFIED = re.compile(
 )
 # "Patients treated with A had a median OS of", "The A group had a median PFS of": the
 # subject of the clause is a group
+_MEMBERS_SUBJECT = re.compile(
+    r"(?i)(?:^|[;:,]\s*|\b(?:while|whereas)\s+)(?P<s>[^,;:()]{0,50}?\b(?:patients|those|subjects|"
+    r"participants|pts|cases)\b[^,;:()]{0,50}?)\s+(?:had|showed|achieved|experienced|attained|"
+    r"reached|demonstrated)\s+(?:an?\s+|the\s+)?$"
+)
+_STUDY_PATIENTS = re.compile(
+    r"(?i)\s*(?:the\s+|all\s+|these\s+|our\s+)*(?:\d+\s+)?(?:(?:evaluable|eligible|enrolled|"
+    r"treated|included|assessable|analy[sz]ed|randomi[sz]ed)\s+)?(?:patients|subjects|"
+    r"participants|pts|cases)(?:\s+(?:overall|in\s+(?:this|our|the)\s+(?:study|trial|cohort)))?"
+)
 _SUBJECT = re.compile(
     r"(?i)(?:^|[;,:]\s*|\b(?:while|whereas)\s+)(?:the\s+)?(?:(?:patients|those|subjects|"
     r"participants)\s+(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|"
@@ -1746,6 +1757,13 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 named = _resolve_label(groups, subject.group("g") or subject.group("g2"))
                 if named is not None:
                     labels[0] = named.label
+        if labels and labels[0] is None and frame_arm is None:
+            # "Transplanted patients had a median OS of 30 months", "Those achieving CR had":
+            # the subject names a subpopulation (not "Patients", "All 45 evaluable patients")
+            who = _MEMBERS_SUBJECT.search(text[:m_start])
+            if who is not None and not _STUDY_PATIENTS.fullmatch(who.group("s")):
+                _skip(state, sent, f'median of a group named as the subject, "{who.group("s")}"')
+                continue
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
