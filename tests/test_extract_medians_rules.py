@@ -766,5 +766,9 @@ def test_the_cohort_named_before_was() -> None:
     assert medians(draft) == [("OS", None, 24.1, None, "months")]
     draft = extract("We saw 80 patients. Median OS of the entire cohort was 24.1 months.")
     assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS for the whole group was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
     draft = extract("We saw 80 patients. Median OS in cohort 1 was 24.1 months.")
+    assert medians(draft) == []
+    draft = extract("We saw 80 patients. Median OS for the high-risk group was 24.1 months.")
     assert medians(draft) == []
