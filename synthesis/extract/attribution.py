@@ -140,7 +140,8 @@ _HEADING = re.compile(
     r"(?i)\b(?:results?|findings?|efficacy|survival|outcomes?|end\s?points?|conclusions?|summary|"
     r"overall|all|analys[ie]s|follow[- ]up|update[ds]?|primary|secondary|key|main|long[- ]term|"
     r"clinical|median|methods?|background|objectives?|aims?|purpose|design|whole|entire|"
-    r"total|intention|ITT|study|data|time[- ]to)\b"
+    r"total|intention|ITT|study|data|time[- ]to|note|notably|importantly|finally|additionally|"
+    r"moreover|furthermore|interestingly|briefly|addition)\b"
 )
 
 
