@@ -663,6 +663,10 @@ def test_a_heading_before_the_colon_is_no_group() -> None:
     assert medians(draft) == [("OS", None, 30, None, "months")]
     draft = extract("We reviewed 80 patients.\nEfficacy: Median OS 30 months\n")
     assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients. Of note: median OS was 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nCohort 1: median OS 30 months\n")
+    assert medians(draft) == []
 
 
 def test_a_value_after_an_arms_treatment() -> None:
