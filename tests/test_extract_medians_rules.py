@@ -632,3 +632,147 @@ def test_a_sentence_opening_with_both_groups_then_respectively() -> None:
         TWO + "In the ibrutinib and chlorambucil arms, the median PFS was 12.1 and 8.0 months."
     )
     assert medians(draft) == []  # without "respectively" the order is not said
+
+
+# second pass: a list line that opens with a label and a colon
+
+
+def test_a_list_line_labelled_by_an_arm() -> None:
+    draft = extract(
+        TWO + "Results:\nIbrutinib: Median OS 24.1 months\nChlorambucil: median OS 18.2 months\n"
+    )
+    assert medians(draft) == BOTH
+
+
+def test_a_list_line_labelled_by_a_subgroup_is_not_the_cohorts() -> None:
+    # no arms: "Women: median PFS not reached" is a subgroup's value, never the cohort's
+    draft = extract(
+        "We reviewed 80 patients with myelofibrosis.\nWomen: median PFS not reached\n"
+        "Men: Median PFS 14.0 months\n"
+    )
+    assert medians(draft) == []
+    assert any("named before it" in c for c in draft.comments)
+    draft = extract(TWO + "Stage III-IV: Median OS 11.0 months (p = 0.01)\n")
+    assert medians(draft) == []
+
+
+def test_a_heading_before_the_colon_is_no_group() -> None:
+    draft = extract("We reviewed 80 patients with myelofibrosis. Results: Median OS was 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nOverall survival (OS): Median OS 30 months\n")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nEfficacy: Median OS 30 months\n")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients. Of note: median OS was 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+    draft = extract("We reviewed 80 patients.\nCohort 1: median OS 30 months\n")
+    assert medians(draft) == []
+
+
+def test_a_value_after_an_arms_treatment() -> None:
+    draft = extract(
+        TWO + "Median OS from first randomization was 24.1 months after ibrutinib versus 18.2 "
+        "months after chlorambucil (HR 0.7; P = .01)."
+    )
+    assert medians(draft) == BOTH
+    # "after" a start point that is no arm is no label: the cohort's
+    draft = extract("We reviewed 80 patients. Median OS from the second relapse was 9.5 months.")
+    assert medians(draft) == [("OS", None, 9.5, None, "months")]
+
+
+def test_one_side_of_a_comparison_is_not_the_cohorts() -> None:
+    # no arms are known: the first value is followed by words not read, then a compared value
+    draft = extract(
+        "We reviewed 80 patients. Median OS was 24.1 months after transplant versus 9.0 months "
+        "after chemotherapy alone."
+    )
+    assert medians(draft) == []
+    assert any("one side of a comparison" in c for c in draft.comments)
+
+
+def test_a_difference_first_then_the_arms_values() -> None:
+    draft = extract(
+        TWO + "Median OS was 5.9 months longer with ibrutinib vs chlorambucil "
+        "(24.1 vs 18.2 months; HR, 0.70; P = .002)."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_a_difference_between_medians_is_no_median() -> None:
+    for sentence in (
+        "Median OS was 6 months longer than in historical controls.",
+        "Median OS was improved by 6 months compared with the registry.",
+        "Median PFS showed an improvement of 4.5 months over the prior line.",
+    ):
+        draft = extract("We reviewed 80 patients with myelofibrosis. " + sentence)
+        assert medians(draft) == [], sentence
+
+
+def test_a_sentence_opening_with_a_subpopulation() -> None:
+    draft = extract(TWO + "Among high-risk patients, median PFS was 10.1 months.")
+    assert medians(draft) == []
+    draft = extract("We saw 80 patients. In elderly patients (n = 40), median OS was 10 months.")
+    assert medians(draft) == []
+    assert any("named before it" in c for c in draft.comments)
+    # the study's own patients, or one arm's members
+    draft = extract("We saw 80 patients. In the 45 evaluable patients, median OS was 10 months.")
+    assert medians(draft) == [("OS", None, 10, None, "months")]
+    draft = extract(TWO + "Among ibrutinib-treated patients, median OS was 24.1 months.")
+    assert medians(draft) == [("OS", "ibrutinib", 24.1, None, "months")]
+
+
+def test_a_group_that_is_no_arm_after_the_arms_values() -> None:
+    draft = extract(
+        TWO + "Median OS was 24.1 months for ibrutinib and 18.2 months for chlorambucil in the "
+        "high-risk group."
+    )
+    assert medians(draft) == []
+    draft = extract(
+        TWO + "Median OS was 24.1 months in the ibrutinib group and 18.2 months in the "
+        "chlorambucil group."
+    )
+    assert medians(draft) == BOTH
+
+
+def test_favouring_an_arm_must_agree_with_the_values() -> None:
+    draft = extract(TWO + "Median OS was 18.2 months versus 24.1 months, favouring ibrutinib.")
+    assert medians(draft) == []
+    assert any("favoured" in c for c in draft.comments)
+    draft = extract(TWO + "Median OS was 24.1 months versus 18.2 months, favouring ibrutinib.")
+    assert medians(draft) == BOTH
+
+
+def test_an_unlabelled_value_before_another_groups_value() -> None:
+    # no arms: the words after 25 were not read as a label, and a second value follows
+    draft = extract(
+        "We saw 80 patients. Median OS was 25 months for patients treated before 2010 and "
+        "40 months for those treated after 2010."
+    )
+    assert medians(draft) == []
+    draft = extract("We saw 80 patients. Median OS was 25 months and median PFS was 11 months.")
+    assert medians(draft) == [("OS", None, 25, None, "months"), ("PFS", None, 11, None, "months")]
+
+
+def test_a_subpopulation_as_the_subject() -> None:
+    for sentence in (
+        "Transplanted patients had a median OS of 30 months.",
+        "Those achieving CR had a median OS of 30 months.",
+        "Patients with high-risk disease had a median OS of 12 months.",
+    ):
+        draft = extract("We saw 80 patients. " + sentence)
+        assert medians(draft) == [], sentence
+    draft = extract("We saw 80 patients. All 80 patients had a median OS of 30 months.")
+    assert medians(draft) == [("OS", None, 30, None, "months")]
+
+
+def test_the_cohort_named_before_was() -> None:
+    draft = extract("We saw 80 patients. Median OS for the cohort was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS of the entire cohort was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS for the whole group was 24.1 months.")
+    assert medians(draft) == [("OS", None, 24.1, None, "months")]
+    draft = extract("We saw 80 patients. Median OS in cohort 1 was 24.1 months.")
+    assert medians(draft) == []
+    draft = extract("We saw 80 patients. Median OS for the high-risk group was 24.1 months.")
+    assert medians(draft) == []

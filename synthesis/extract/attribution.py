@@ -132,6 +132,41 @@ _GROUP_OPENING = re.compile(
 )
 
 
+# "Arm A: Median OS 19.2 months", "Age >60: median OS 22.3 months": a list line that opens
+# with a label and a colon is about the group the label names, unless the label is a heading
+# ("Results:", "Efficacy:", "Overall survival (OS):", "Median OS:")
+_COLON_LABEL = re.compile(r"^\s*(?P<g>[^:;.\n]{1,50}?)\s*:\s+")
+_HEADING = re.compile(
+    r"(?i)\b(?:results?|findings?|efficacy|survival|outcomes?|end\s?points?|conclusions?|summary|"
+    r"overall|all|analys[ie]s|follow[- ]up|update[ds]?|primary|secondary|key|main|long[- ]term|"
+    r"clinical|median|methods?|background|objectives?|aims?|purpose|design|whole|entire|"
+    r"total|intention|ITT|study|data|time[- ]to|note|notably|importantly|finally|additionally|"
+    r"moreover|furthermore|interestingly|briefly|addition)\b"
+)
+
+
+# "Among high-risk patients, ...", "In older patients, ...": a sentence that opens with the
+# members of a group described by a qualifier (not "all", "evaluable", "the 45 treated")
+_MEMBERS_OPENING = re.compile(
+    r"(?i)^\s*(?:[A-Z][a-z]+:\s*)?(?:in|among|for)\s+(?:the\s+)?"
+    r"(?P<g>(?!(?:all|the|these|those|our|this|study|evaluable|eligible|enrolled|treated|included|"
+    r"assessable|analy[sz]ed|randomi[sz]ed|overall|entire|whole|total|\d+)\b)"
+    r"[\w+/()-]+(?:\s+[\w+/()-]+){0,2}?\s+(?:patients|subjects|participants|pts|cases))"
+    r"(?:\s*\(\s*[nN]\s*=\s*\d+\s*\))?\s*,"
+)
+
+
+def colon_label(text: str, terms: list[Term], pos: int) -> str | None:
+    """The group label a list line opens with before ``pos`` ("Ven+Aza: Median OS ..."), if
+    any: not a heading word, no outcome term."""
+    m = _COLON_LABEL.match(text)
+    if m is None or m.end() > pos or _HEADING.search(m.group("g")):
+        return None
+    if any(t.start < m.end("g") for t in terms):
+        return None  # "OS: median 12 months": the outcome is the heading
+    return m.group("g")
+
+
 def group_frame(text: str) -> re.Match[str] | None:
     """The group a sentence opens with ("Among 36 patients on the A arm, ..."), if any."""
     return _GROUP_MEMBERS.match(text) or _GROUP_OPENING.match(text)
@@ -1131,7 +1166,7 @@ _MEDIAN_GAP = re.compile(
     r"(?:\s*\(\s*(?:[^();\d]{1,40};\s*){1,3}(?=\d)|\s*;\s*(?:[^();\d]{1,40};\s*){0,3}(?=\d))?"
     r"(?:\s*\((?=\s*\d))?"
     r"(?:\s*\((?:all|whole|entire)\s+(?:patients|cohort|population)\))?"
-    r"(?:\s+from\s+(?:the\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
+    r"(?:\s+from\s+(?:the\s+)?(?:(?:first|second|third|initial|1st|2nd)\s+)?(?:relapse|diagnosis|randomi[sz]ation|enrol?ment|transplant\w*|"
     r"registration|treatment\s+start|start\s+of\s+treatment|"
     # "median OS from T0", "from study entry": a start point of one or two words, no number
     r"(?!\d)(?!the\b)[\w-]{2,20}(?:\s+(?:entry|start|inclusion|infusion|onset))?)\b)?"
@@ -1146,7 +1181,9 @@ _MEDIAN_GAP = re.compile(
     rf"{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?=\s+(?:was|were|is)\b)"
     rf"|\s+{_MEMBERS}(?P<prep>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
     r"(?=\s+(?:was|were|is)\b))?"
-    r"(?:\s+for\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+)?(?:cohort|patients|population))?"
+    r"(?:\s+(?:for|of|in)\s+(?:all\s+)?(?:the\s+)?(?:whole\s+|entire\s+|overall\s+|total\s+|study\s+)?"
+    r"(?:cohort|patients|population|(?<=whole\s|ntire\s|erall\s|total\s|study\s)group)"
+    r"(?=\s+(?:was|were|is)\b))?"
     # "Median PR-OS of all relapsed DLBCL patients after auto-HCT (n = 228) was 9.8 months"
     r"(?:\s+(?:of|in|among|for)\s+all\s+(?:the\s+)?(?:[\w/-]+\s+){0,4}?(?:patients|cases)"
     r"(?:\s+(?:after|with|treated|receiving)\s+[^(),;]{1,30}?(?=\s*\(|\s+(?:was|were|is)\b))?"
@@ -1156,7 +1193,10 @@ _MEDIAN_GAP = re.compile(
     # "median PFS was calculated as 27 months", "was estimated at", "was found to be"
     r"(?:\s*been\b)?(?:\s*(?:calculated|estimated|determined|found|observed|reported|"
     r"recorded|measured|computed)\s+(?:as|at|to\s+be)\b)?"
-    rf"(?:\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
+    # "Median OS was 10 months longer with A vs B (59.1 vs 49.1 months": a difference first
+    rf"(?:(?:\s*(?:by\s+)?\d+(?:\.\d+)?\s*(?:months?|years?|weeks?|days?|mo)\s+(?=(?:significantly\s+)?"
+    r"(?:longer|shorter|better|worse|improved|superior|inferior)\s+(?:with|in|for)\s.{1,80}?\(\s*\d))?"
+    rf"\s*(?:significantly\s+)?(?:longer|shorter|better|worse|improved|superior|inferior)\s+"
     rf"(?:with|in|for)\s+(?:the\s+)?(?P<sub>{_ARM_REF})(?:\s+(?:arm|group))?"
     rf"(?:\s+(?:than|compared\s+(?:with|to)|versus|vs\.?)\s+(?:with\s+|in\s+|for\s+)?(?:the\s+)?"
     rf"{_ARM_REF}(?:\s+(?:arm|group))?)?\s*[(,:])?"
@@ -1173,6 +1213,10 @@ _VALUE_LABEL = re.compile(
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
     rf"|{_MEMBERS}(?P<labp>[^,;()\d]{{1,60}}?)(?:\s+(?:arm|group|cohort))?"
     r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|compared)\s|\s+and\s+(?=\d|not\s|NR\b))))"
+)
+_AFTER_LABEL = re.compile(
+    rf"\s+after\s+(?:the\s+)?(?P<lab>{_ARM_REF})(?:\s+(?:arm|group|cohort))?(?P<labp>)"
+    r"(?=\s*(?:[,;().\]]|$|\s+(?:vs\.?|versus|v\.?|and|compared)\s))"
 )
 _PRE_LABEL = re.compile(
     r"\s*(?:(?:in|for|with)\s+(?:the\s+)?)?"
@@ -1236,7 +1280,7 @@ _GROUP_AFTER_VALUE = re.compile(
 )
 _WHOLE_LABEL = re.compile(
     r"(?i)(?:this|our|the|present|current|whole|entire|overall|total|study|full|all|ITT|"
-    r"intention)\b"
+    r"intention)\b|(?:cohort|population|patients)$"
     # "Median OS for the 45 evaluable patients was": the study's patients
     r"|\d+\s+(?:(?:evaluable|eligible|enrolled|treated|included|assessable|analy[sz]ed|"
     r"randomi[sz]ed)\s+)?(?:patients|subjects|participants)$"
@@ -1252,6 +1296,16 @@ _QUALIFIED = re.compile(
 )
 # "Patients treated with A had a median OS of", "The A group had a median PFS of": the
 # subject of the clause is a group
+_MEMBERS_SUBJECT = re.compile(
+    r"(?i)(?:^|[;:,]\s*|\b(?:while|whereas)\s+)(?P<s>[^,;:()]{0,50}?\b(?:patients|those|subjects|"
+    r"participants|pts|cases)\b[^,;:()]{0,50}?)\s+(?:had|showed|achieved|experienced|attained|"
+    r"reached|demonstrated)\s+(?:an?\s+|the\s+)?$"
+)
+_STUDY_PATIENTS = re.compile(
+    r"(?i)\s*(?:the\s+|all\s+|these\s+|our\s+)*(?:\d+\s+)?(?:(?:evaluable|eligible|enrolled|"
+    r"treated|included|assessable|analy[sz]ed|randomi[sz]ed)\s+)?(?:patients|subjects|"
+    r"participants|pts|cases)(?:\s+(?:overall|in\s+(?:this|our|the)\s+(?:study|trial|cohort)))?"
+)
 _SUBJECT = re.compile(
     r"(?i)(?:^|[;,:]\s*|\b(?:while|whereas)\s+)(?:the\s+)?(?:(?:patients|those|subjects|"
     r"participants)\s+(?:who\s+(?:were\s+)?)?(?:treated\s+with|receiving|received|given|"
@@ -1312,6 +1366,12 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             out.end = end
             break
         lab = _VALUE_LABEL.match(text, end)
+        if lab is None:
+            # "20.2 months after CHOP versus 33.1 months after R-CHOP": a treatment the value
+            # follows is its group only when it is an arm ("after relapse" is no label)
+            lab = _AFTER_LABEL.match(text, end)
+            if lab is not None and groups.resolve(lab.group("lab")) is None:
+                lab = None
         if lab is not None and lab.group("lab") and _RESPECTIVELY_AFTER.match(text, lab.end()):
             lab = None  # "... months for A and B, respectively": the list's, not this value's
         if lab is not None and lab.group("lab"):
@@ -1415,6 +1475,29 @@ def _median_run(text: str, m: re.Match[str], tterms: list[Term]) -> tuple[list[T
 
 
 # "... versus an estimated median of 16 months": a value on the second side of a comparison
+# "6 months longer", "an improvement of 6 months", "prolonged by 6 months": a difference
+_DIFFERENCE_AFTER = re.compile(
+    r"(?i)\s*(?:months?|mos?\.?|years?|weeks?|days?)?\s*(?:longer|shorter|more|less|better|worse|"
+    r"greater|fewer|improvement|gain|increase|decrease|difference|benefit|prolongation|extension)\b"
+)
+_DIFFERENCE_BEFORE = re.compile(
+    r"(?i)\b(?:(?:improvement|gain|increase|decrease|difference|benefit|prolongation|extension|"
+    r"reduction)\s+(?:in\s+[\w-]+(?:\s+[\w-]+){0,2}\s+)?of|(?:improved|prolonged|extended|"
+    r"increased|reduced|shortened|longer|shorter)\s+by|by\s+(?:about|approximately|nearly|"
+    r"almost|over|more\s+than)?)\s*$"
+)
+_FIRST_SIDE = re.compile(
+    r"(?i)[^;()\d]{1,60}?\b(?:vs\.?|versus|compared\s+(?:with|to))\s+[^;()\d]{0,40}?"
+    r"(?:\d|not\s+(?:yet\s+)?reached|NR\b)"
+    # "25 months for patients treated before 2010 and 40 months for those treated after":
+    # another time value in the same clause, no other outcome between
+    r"|(?:(?!median|survival|\b(?:OS|PFS|EFS|DFS|RFS|TTP|DOR|TTF)\b|free|response|follow)"
+    r"[^;()]){1,60}?\b(?:and|while|whereas|but)\s+(?:(?:it|that)\s+was\s+)?(?:only\s+)?"
+    r"(?<![\w.-])\d+(?:\.\d+)?\s+(?:months?|mos?\b|years?|weeks?|days?)\b"
+)
+_FAVOURING = re.compile(
+    rf"(?i)[^;]{{0,40}}?\b(?:favou?ring|in\s+favou?r\s+of)\s+(?:the\s+)?(?P<g>{_ARM_REF})"
+)
 _SECOND_SIDE = re.compile(
     r"(?i)\b(?:versus|vs\.?|compared\s+(?:with|to)|than)\s+(?:(?:an?|the)\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:median\b[^,;()]{0,30}?)?$"
@@ -1676,6 +1759,18 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     f'median of a group that is not an identified arm, "{short(frame.group(0))}"',
                 )
                 continue
+        label = colon_label(text, terms, m_start) if frame is None else None
+        opening = _MEMBERS_OPENING.match(text) if frame is None and label is None else None
+        if opening is not None and opening.end() <= m_start:
+            # "Among high-risk patients, median PFS was 10.1 months": a subpopulation's value
+            # unless the words name one arm ("Among ibrutinib-treated patients, ...")
+            label = opening.group("g")
+        if label is not None:
+            frame_arm = _resolve_label(groups, label)
+            if frame_arm is None:
+                # "Age >60: Median OS 22.3 months": a subgroup's, not the cohort's
+                _skip(state, sent, f'median of a group named before it, "{label}"')
+                continue
         if _listed_medians(sent, state, run, tterms, groups, frame_arm):
             continue
         gap = _MEDIAN_GAP.match(text, after)
@@ -1692,8 +1787,25 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
         a, b = vals[0].start(), vals[-1].end()
         if _covered(state, sent.start + a):
             continue  # read already, with the group printed before its bracket
+        if any(
+            _DIFFERENCE_AFTER.match(text, v.end())
+            or _DIFFERENCE_BEFORE.search(text[max(0, v.start() - 40) : v.start()])
+            for v in vals
+        ):
+            # "Median OS was 6 months longer than ...", "improved by 6 months": a difference
+            _skip(state, sent, "a difference between medians, not a median", a, b)
+            continue
         tail = text[read.end :].split(";", 1)[0][:60]
-        if any(read.labels) and _subgroup_before(tail, len(tail), groups):
+        other_group = next(
+            (
+                g
+                for g in GROUP_BEFORE.finditer(tail)
+                if _resolve_label(groups, g.group("g")) is None
+                and not _WHOLE_LABEL.match(g.group("g"))
+            ),
+            None,
+        )
+        if any(read.labels) and (_subgroup_before(tail, len(tail), groups) or other_group):
             # "20 months in the A arm and 30 months in the B arm for patients aged 65 or older"
             _skip(state, sent, "subgroup named after the values", a, b)
             continue
@@ -1731,6 +1843,13 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 named = _resolve_label(groups, subject.group("g") or subject.group("g2"))
                 if named is not None:
                     labels[0] = named.label
+        if labels and labels[0] is None and frame_arm is None:
+            # "Transplanted patients had a median OS of 30 months", "Those achieving CR had":
+            # the subject names a subpopulation (not "Patients", "All 45 evaluable patients")
+            who = _MEMBERS_SUBJECT.search(text[:m_start])
+            if who is not None and not _STUDY_PATIENTS.fullmatch(who.group("s")):
+                _skip(state, sent, f'median of a group named as the subject, "{who.group("s")}"')
+                continue
         # which arm each value belongs to
         targets: list[DraftArm] | None = None
         check: str | None = None
@@ -1836,6 +1955,15 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                 )
             if got.arms is None and pair_trailing is None:
                 got = _in_the_groups(groups, text, len(vals)) or got
+            fav = _FAVOURING.match(text, b)
+            favoured = groups.resolve(fav.group("g")) if fav is not None else None
+            if got.arms is not None and favoured in got.arms and len(got.arms) == len(vals):
+                # "18.2 versus 24.1 months, favouring A": A's must be the longer time
+                numbers = [_median_number(v) for v in vals]
+                mine = numbers[got.arms.index(favoured)]
+                if any(x >= mine for i, x in enumerate(numbers) if got.arms[i] is not favoured):
+                    _skip(state, sent, "the values do not agree with the group favoured", a, b)
+                    continue
             if got.arms is None or len(got.arms) != len(vals):
                 _skip(state, sent, f"two-arm comparison, {got.why or 'arms not identified'}", a, b)
                 continue
@@ -1885,6 +2013,16 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
             )
         if any(s.lower().startswith(("v", "compared")) for s in seps):
             _skip(state, sent, "two-arm comparison, arms not identified", a, b)
+            continue
+        if (
+            len(vals) == 1
+            and frame_arm is None
+            and not labels[0]
+            and _FIRST_SIDE.match(text, read.end)
+        ):
+            # "20.2 months after CHOP versus 33.1 months after R-CHOP" with no arms known: the
+            # words after the value were not read, and a compared value follows: one side's
+            _skip(state, sent, "one side of a comparison, its group not named", a, b)
             continue
         if _SECOND_SIDE.search(text[max(0, m_start - 60) : a]) and frame_arm is None:
             # "not reached ... versus an estimated median of 16 months": the other side's
