@@ -567,3 +567,70 @@ def test_a_factor_named_with_an_abbreviation_in_parentheses() -> None:
 def test_a_count_after_or_is_not_an_odds_ratio() -> None:
     draft = extract(RCT + "The ORR was 45% with drug Q (OR 12 patients).")
     assert [e for e in draft.entries if e.get("or") is not None] == []
+
+
+# ---------------------------------------------------------------------------
+# Second pass (after round 6): lists closed by "respectively", time-point mortality
+
+
+def test_respectively_ratios_go_to_the_listed_outcomes_in_order() -> None:
+    draft = extract(
+        RCT + "Event-free and overall survival did not differ between the arms: 40% vs 44%; "
+        "hazard ratio 0.91 (0.75-1.10), P=0.3, and 52% versus 55%; hazard ratio 0.95 "
+        "(0.80-1.13), P=0.6, respectively."
+    )
+    assert rows(draft, "hr", "ci", "p") == [
+        ("EFS", None, 0.91, [0.75, 1.10], 0.3),
+        ("OS", None, 0.95, [0.80, 1.13], 0.6),
+    ]
+
+
+def test_a_respectively_item_without_a_canonical_outcome_is_skipped_not_shifted() -> None:
+    draft = extract(
+        RCT + "There was no difference in toxicity or survival between the arms: 30% vs 28%; "
+        "hazard ratio 1.21 (0.90-1.62), P=0.2, and 61% versus 58%; hazard ratio 1.05 "
+        "(0.85-1.30), P=0.7, respectively."
+    )
+    assert rows(draft, "hr", "p") == [("OS", None, 1.05, 0.7)]
+    assert any("hazard ratio 1.21" in c and "respectively" in c for c in skipped(draft))
+
+
+def test_respectively_ratios_whose_count_differs_from_the_list_are_all_skipped() -> None:
+    draft = extract(
+        RCT + "Progression-free and overall survival and relapse favoured drug Q: HR 0.70 "
+        "(0.55-0.89) and HR 0.80 (0.62-1.03), respectively."
+    )
+    assert [e for e in draft.entries if e.get("hr") is not None] == []
+
+
+def test_each_ratio_after_its_own_outcome_is_not_a_respectively_list() -> None:
+    draft = extract(
+        RCT + "Median PFS was 8 v 6 months (HR, 0.70; 95% CI, 0.55 to 0.89; P = .004), and "
+        "median OS was 20 v 17 months (HR, 0.85; 95% CI, 0.70 to 1.03; P = .09), respectively."
+    )
+    hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr") is not None]
+    assert hrs == [("PFS", 0.70, 0.004), ("OS", 0.85, 0.09)]
+
+
+def test_time_point_mortality_ratios_are_not_overall_survival() -> None:
+    draft = extract(
+        RCT + "The 30- and 90-day mortality was higher with drug Q: 6% versus 2%; hazard ratio "
+        "2.40 (1.20-4.80), P=0.01, and 10% versus 6%; hazard ratio 1.70 (1.05-2.75), P=0.03, "
+        "respectively."
+    )
+    assert [e for e in draft.entries if e.get("hr") is not None] == []
+
+
+def test_a_single_time_point_mortality_ratio_is_not_overall_survival() -> None:
+    for sentence in (
+        "Early death was more frequent with drug Q (HR 2.10; 95% CI 1.10-4.01).",
+        "The 100-day mortality was higher with drug Q (HR 1.90; 95% CI 1.20-3.01).",
+        "Mortality at 60 days was higher with drug Q (HR 1.80; 95% CI 1.10-2.95).",
+    ):
+        draft = extract(RCT + sentence)
+        assert [e for e in draft.entries if e.get("hr") is not None] == [], sentence
+
+
+def test_overall_mortality_ratio_is_still_overall_survival() -> None:
+    draft = extract(RCT + "Mortality was lower with drug Q (HR 0.80; 95% CI 0.66-0.97).")
+    assert rows(draft, "hr", "ci") == [("OS", None, 0.80, [0.66, 0.97])]

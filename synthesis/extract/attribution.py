@@ -2415,6 +2415,122 @@ def _p_before(text: str, pos: int) -> Any:
     return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
 
+# "30-day mortality", "early death", "mortality at 60 days": death counted up to a time point
+_EARLY_DEATH = re.compile(
+    r"(?i)\b(?:early|induction|treatment[- ]related|transplant[- ]related|day[- ]\d+)\s*$"
+)
+
+
+def _timepoint_death(text: str, t: Term) -> bool:
+    """Whether the mortality or death term *t* is counted up to a time point ("30- and
+    60-day mortality", "early death", "mortality at 100 days"): a landmark, not overall
+    survival, so a hazard ratio of it is not an OS ratio."""
+    if t.name != "Mortality" and t.kind != "death":
+        return False
+    before = text[max(0, t.start - 40) : t.start]
+    if _LANDMARK_BEFORE.search(before) or _EARLY_DEATH.search(before):
+        return True
+    return re.match(rf"(?i)\s*{_LANDMARK_AFTER.pattern[4:]}", text[t.end :]) is not None
+
+
+# the words that end an item of a list of outcomes ("relapse or survival at four years")
+_ITEM_STOP = re.compile(
+    r"(?i)^(?:at|in|of|for|between|with|without|among|was|were|is|are|did|does|had|has|"
+    r"showed|favou?red|the|a|an|both|by|on|from|after|than|vs|versus|no|not)$"
+)
+_CONJ = re.compile(r"(?i),?\s+(?:and/or|and|or|&)\s+")
+
+
+def _respectively_items(text: str, end: int, terms: list[Term]) -> list[tuple[int, int]] | None:
+    """The items of the coordinated list of outcomes before *end* ("There was no difference
+    in relapse or survival ...", "PFS, EFS and OS were ..."), as spans, first to last: the
+    last coordination before *end* whose items name an outcome term; None when there is none."""
+    depth_at = []
+    depth = 0
+    for ch in text[:end]:
+        depth_at.append(depth)
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+    conjs = [c for c in _CONJ.finditer(text, 0, end) if depth_at[c.start()] == 0]
+    for c in reversed(conjs):
+        # the right item: words up to punctuation or a stop word (at most six words)
+        pos = c.end()
+        words = list(re.finditer(r"[^\s,;:()\[\]]+", text[pos:end]))
+        r_end = pos
+        for w in words[:6]:
+            gap = text[r_end : pos + w.start()]
+            if _ITEM_STOP.match(w.group()) or re.search(r"[,;:()\[\]]", gap):
+                break
+            r_end = pos + w.end()
+        if r_end == pos:
+            continue
+        items = [(c.end(), r_end)]
+        # the left items: back to punctuation or a stop word; "A, B and C" gives three
+        right = c.start()
+        while True:
+            left = right
+            back = list(re.finditer(r"[^\s,;:()\[\]]+", text[:right]))
+            for w in reversed(back[-6:]):
+                if _ITEM_STOP.match(w.group()) or re.search(r"[;:()\[\]]|,", text[w.end() : left]):
+                    break
+                left = w.start()
+            if left == right:
+                break
+            items.insert(0, (left, right))
+            comma = re.search(r",\s*$", text[:left])
+            if comma is None:
+                break
+            right = comma.start()
+        if len(items) < 2:
+            continue
+        if any(a <= t.start and t.end <= b for t in terms for a, b in items):
+            return items
+    return None
+
+
+def _respectively_ratios(
+    text: str, terms: list[Term], ratios: list[re.Match[str]]
+) -> dict[int, str | None] | None:
+    """ "No difference in relapse or survival: 46% vs 54%; HR 1.17 (...), and 50% vs 47%;
+    HR 1.10 (...), respectively": labelled ratios printed one after the other and closed by
+    "respectively" belong, in order, to the items of the list of outcomes before them. Returns
+    the outcome of each ratio (by its start), None for an item with no canonical outcome (or
+    a time-point mortality), or None when the sentence is not such a list. When the counts
+    differ every ratio of the list maps to None (skipped, never shifted)."""
+    if len(ratios) < 2 or any(m.group("for") for m in ratios):
+        return None
+    if any(ratios[0].start() <= t.start < ratios[-1].start() for t in terms):
+        return None  # "median PFS ... (HR ..), and median OS ... (HR ..), respectively": each named
+    last = ratios[-1]
+    resp = _RESPECTIVELY.search(text, last.end())
+    if resp is None or resp.start() - last.end() > 30:
+        return None
+    items = _respectively_items(text, ratios[0].start(), terms)
+    if items is None or len(items) != len(ratios):
+        return {m.start(): None for m in ratios}
+    out: dict[int, str | None] = {}
+    for m, (a, b) in zip(ratios, items, strict=True):
+        kind = ratio_kind(m.group("kind"))
+        inside = [t for t in terms if a <= t.start and t.end <= b]
+        if kind == "hr":
+            names = {
+                "OS" if t.name == "Mortality" else t.name
+                for t in inside
+                if (t.kind in ("time", "death") or t.name == "Mortality")
+                and not _timepoint_death(text, t)
+            }
+        else:
+            names = {t.name for t in inside if t.kind == "binary"}
+        if text[a:b].rstrip().endswith(("-", "‐", "–")) or any(
+            _timepoint_death(text, t) for t in inside
+        ):
+            names = set()  # "30- and 60-day mortality": landmarks
+        out[m.start()] = names.pop() if len(names) == 1 else None
+    return out
+
+
 def ratio_entries(
     sent: Sentence,
     terms: list[Term],
@@ -2432,6 +2548,13 @@ def ratio_entries(
     text = sent.text
     first = len(state.entries)
     listed_end = 0
+    labelled = [
+        m
+        for m in RATIO.finditer(text)
+        if RATIO_LIST_TAIL.match(text, m.end()) is None
+        and not _PEOPLE_AFTER.match(text, m.end("v"))
+    ]
+    respective = _respectively_ratios(text, terms, labelled)
     for m in RATIO.finditer(text):
         if m.start() < listed_end:
             continue
@@ -2523,7 +2646,14 @@ def ratio_entries(
             fields[0] = ("hr", value)
             rr = "printed RR from a Cox model, recorded as a hazard ratio"
             note = f"{note}; {rr}" if note else rr
-        name = _ratio_outcome(text, terms, m, kind=fields[0][0])
+        if respective is not None and m.start() in respective:
+            name = respective[m.start()]
+            if name is None:
+                why = "ratio of a 'respectively' list item with no canonical outcome"
+                _skip(state, sent, why, *span)
+                continue
+        else:
+            name = _ratio_outcome(text, terms, m, kind=fields[0][0])
         check = None
         if name is None and carried is not None and not terms:
             name = carried
@@ -2744,6 +2874,7 @@ def _bare_ratios(
             for t in terms
             if t.end <= bm.start()
             and (t.kind in wanted or (kind == "hr" and t.name == "Mortality"))
+            and not _timepoint_death(text, t)
         ]
         right_before = bool(fits) and re.fullmatch(r"[\s(\[,:;]*", text[fits[-1].end : bm.start()])
         if right_before:
@@ -2829,8 +2960,13 @@ def _ratio_outcome(
         last = [t for t in terms if t.end <= m.start()][-1]
         if _composite(text, last) == "progression":
             return "PFS"
-    # death inside a composite ("relapse or death") is not overall survival
-    terms = [t for t in terms if _composite(text, t) is None]
+    # death inside a composite ("relapse or death") is not overall survival; death up to a
+    # time point ("30-day mortality", "early death") is a landmark: it names no ratio outcome
+    terms = [
+        t if not _timepoint_death(text, t) else Term("landmark death", "other", t.start, t.end)
+        for t in terms
+        if _composite(text, t) is None
+    ]
     kind = kind or ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
 
