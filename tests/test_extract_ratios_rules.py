@@ -634,3 +634,27 @@ def test_a_single_time_point_mortality_ratio_is_not_overall_survival() -> None:
 def test_overall_mortality_ratio_is_still_overall_survival() -> None:
     draft = extract(RCT + "Mortality was lower with drug Q (HR 0.80; 95% CI 0.66-0.97).")
     assert rows(draft, "hr", "ci") == [("OS", None, 0.80, [0.66, 0.97])]
+
+
+def test_an_odds_ratio_goes_to_the_rate_named_right_before_it_in_its_clause() -> None:
+    draft = extract(
+        RCT + "The complete remission rate was higher with drug Q [70% vs 58%; odds ratio 1.69 "
+        "(1.10-2.60); P=0.02], while the overall response rate was similar (80% vs 78%)."
+    )
+    ors = [(e.name, e.get("or"), e.get("ci"), e.get("p")) for e in draft.entries if e.get("or")]
+    assert ors == [("CR", 1.69, [1.10, 2.60], 0.02)]
+
+
+def test_a_results_line_headed_by_its_factor_gives_the_contrast() -> None:
+    draft = extract(
+        SERIES + "Cox model for overall survival.\n\nPlatelets <100: HR = 2.30, p = 0.01 (worse OS)"
+    )
+    assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.3, 0.01, "Platelets <100")]
+
+
+def test_a_heading_before_a_colon_is_not_a_factor() -> None:
+    draft = extract(
+        SERIES
+        + "Results: overall survival was shorter with JAK2 mutation (HR 1.50; 95% CI 1.10-2.05)."
+    )
+    assert all(e.get("contrast") != "Results" for e in draft.entries)

@@ -2275,9 +2275,27 @@ _PATIENTS_WITH = re.compile(
 )
 
 
+# "Age >60: HR = 1.91, p = 0.07": a results line headed by the factor its ratio is for
+_LABEL_COLON = re.compile(r"^(?P<c>[A-Za-z][^:;,.()\[\]]{0,50}?)\s*:\s*$")
+_NOT_A_FACTOR = re.compile(
+    r"(?i)\b(?:results?|conclusions?|background|methods?|findings?|interpretation|outcomes?|"
+    r"efficacy|safety|analys[ie]s|models?|regression|univariate|multivariate|multivariable|"
+    r"overall|all|total|cohort|population|study|trial|arms?|groups?|ratios?|HRs?|ORs?)\b"
+)
+
+
 def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
+    label = _LABEL_COLON.match(before)
+    if (
+        label is not None
+        and not groups.arms
+        and not _NOT_A_FACTOR.search(label.group("c"))
+        and not find_terms(label.group("c"))
+        and not _LIST_VERB.search(label.group("c"))
+    ):
+        return label.group("c").strip()
     pos = m.start()
     while pos > 0 and text[pos - 1] in " ([":
         pos -= 1
@@ -2993,7 +3011,7 @@ def _ratio_outcome(
         return names.pop()
     # "improved PFS from a median of 13 to 30 months (HR 0.45 ...) and OS from ... (HR 0.33":
     # the nearest outcome before the ratio, when no other ratio or outcome comes between
-    if before and kind == "hr":
+    if before:
         last = before[-1]
         between = text[last.end : m.start()]
         if (
