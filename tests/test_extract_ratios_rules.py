@@ -658,3 +658,45 @@ def test_a_heading_before_a_colon_is_not_a_factor() -> None:
         + "Results: overall survival was shorter with JAK2 mutation (HR 1.50; 95% CI 1.10-2.05)."
     )
     assert all(e.get("contrast") != "Results" for e in draft.entries)
+
+
+def test_a_ratio_of_an_event_with_no_canonical_name_is_not_given_the_sentences_other_outcome() -> (
+    None
+):
+    for sentence in (
+        "The cumulative incidence of relapse was lower with drug Q (HR 0.60; 95% CI 0.45-0.80), "
+        "but overall survival was similar.",
+        "Overall survival did not differ, but the risk of relapse was lower with drug Q (HR "
+        "0.60; 95% CI 0.45-0.80).",
+        "Drug Q reduced the incidence of graft-versus-host disease (HR 0.50; 95% CI 0.35-0.71) "
+        "without affecting survival.",
+        "Time to next treatment was longer with drug Q (HR 0.62; 95% CI 0.50-0.77); overall "
+        "survival data are immature.",
+        "The risk of thrombosis was higher with drug Q (OR 2.5; 95% CI 1.3-4.8), and the "
+        "response rate was similar.",
+    ):
+        draft = extract(RCT + sentence)
+        assert [e for e in draft.entries if e.get("hr") or e.get("or")] == [], sentence
+
+
+def test_the_outcome_of_its_own_clause_still_gets_its_ratio() -> None:
+    draft = extract(
+        RCT + "Relapse was less frequent with drug Q (HR 0.60; 95% CI 0.45-0.80), while overall "
+        "survival did not differ (HR 0.95; 95% CI 0.80-1.12)."
+    )
+    assert rows(draft, "hr", "ci") == [("OS", None, 0.95, [0.80, 1.12])]
+
+
+def test_an_event_named_as_a_factor_before_an_associated_outcome_is_the_factor() -> None:
+    draft = extract(
+        SERIES + "In multivariate analysis, early relapse (HR 2.40; 95% CI 1.50-3.84) was "
+        "associated with shorter overall survival."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 2.4, "early relapse")]
+
+
+def test_values_compared_are_not_a_subgroup() -> None:
+    draft = extract(
+        RCT + "Death from any cause occurred in 20% vs 25% (HR 0.78; 95% CI 0.62-0.98)."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 0.78, None)]

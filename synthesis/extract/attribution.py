@@ -2413,6 +2413,10 @@ def _subgroup_of(text: str, m: re.Match[str], groups: Groups) -> tuple[str, int]
         sub is not None
         and not _NOT_SUBGROUP.search(sub.group("sub"))
         and groups.resolve(sub.group("sub")) is None
+        # "occurred in 20% vs 25% (HR ..": values, not a subgroup
+        and re.search(
+            r"[A-Za-z]{2,}", re.sub(r"(?i)\b(?:vs|versus|and|or)\b", "", sub.group("sub"))
+        )
     ):
         return sub.group("sub").strip(), sub.start()
     frame = _RATIO_SUBGROUP_FRAME.match(text)
@@ -2671,7 +2675,8 @@ def ratio_entries(
                 _skip(state, sent, why, *span)
                 continue
         else:
-            name = _ratio_outcome(text, terms, m, kind=fields[0][0])
+            factor = _factor_contrast(text, m, groups) is not None
+            name = _ratio_outcome(text, terms, m, kind=fields[0][0], factor=factor)
         check = None
         if name is None and carried is not None and not terms:
             name = carried
@@ -2956,9 +2961,50 @@ def _composite(text: str, t: Term) -> str | None:
     return c.group(1).lower() if c else None
 
 
+# where a clause begins: a semicolon or a contrasting conjunction outside parentheses
+_CLAUSE_BREAK = re.compile(
+    r"(?i);|,\s*(?:but|while|whereas|although|though|yet|and)\b|\b(?:but|whereas|although)\b"
+)
+
+
+# an event or outcome the synonyms table has no canonical name for ("the risk of relapse",
+# "graft-versus-host disease", "time to next treatment", "treatment-related mortality")
+_UNNAMED_OUTCOME = re.compile(
+    r"(?i)\b(?:relapses?|recurrences?|progression|incidence|risk\s+of|time\s+to|GVHD|"
+    r"graft[- ]versus[- ]host|thrombo\w*|infections?|toxicit\w*|mortality|events?|"
+    r"failure|transformation|complications?|hospitali[sz]\w*)\b"
+)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """The start of the clause that holds *pos*: after the last semicolon or "but" /
+    "while" / ", and" before it, outside parentheses (0 when there is none)."""
+    depth_at = [0] * (pos + 1)
+    depth = 0
+    for i, ch in enumerate(text[:pos]):
+        depth_at[i] = depth
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+    low = 0
+    for b in _CLAUSE_BREAK.finditer(text, 0, pos):
+        if depth_at[b.start()] == 0 and depth_at[min(b.end(), pos)] == 0:
+            low = b.end()
+    return low
+
+
 def _ratio_outcome(
-    text: str, terms: list[Term], m: re.Match[str], *, kind: str | None = None
+    text: str,
+    terms: list[Term],
+    m: re.Match[str],
+    *,
+    kind: str | None = None,
+    factor: bool = False,
 ) -> str | None:
+    """The outcome of the ratio at *m*. *factor*: the ratio compares the levels of a factor
+    named before it (then an event word there, "late relapse (HR ..) was associated with
+    lower mortality", is the factor, not the outcome)."""
     if m.group("for"):
         for_text = m.group("for")
         inner = find_terms(for_text)
@@ -3006,6 +3052,26 @@ def _ratio_outcome(
 
     if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
         return name_of(before[-1])  # "improved PFS (HR 0.61 ...)"
+    # only an outcome of the ratio's own clause: "the risk of relapse was lower (HR 0.60),
+    # but overall survival was similar" does not give OS (relapse has no canonical name)
+    low = _clause_start(text, m.start())
+    own = [t for t in terms if low <= t.start and t.end <= m.start()]
+    prev = [r for r in RATIO.finditer(text, 0, m.start()) if r.end() <= m.start()]
+    sibling = bool(prev) and re.fullmatch(
+        r"[^()\[\]]{0,3}[)\]]?\s*(?:,\s*)?(?:and|or|nor)?\s*[^()\[\];]{1,60}?\s*[(\[]?\s*",
+        text[prev[-1].end() : m.start()],
+    )
+    if sibling and _LIST_VERB.search(text[prev[-1].end() : m.start()]):
+        sibling = False
+    # "A (OR ..) nor B (OR ..) had higher chances of CR": items of one list of factors
+    if not factor and not sibling and not any(fits(t) for t in own):
+        cue = [
+            c
+            for c in _UNNAMED_OUTCOME.finditer(text, low, m.start())
+            if not any(t.start <= c.start() < t.end and fits(t) for t in terms)
+        ]
+        if own or cue:
+            return None
     names = {name_of(t) for t in terms if fits(t) and not t.start <= m.start() < t.end}
     if len(names) == 1:
         return names.pop()
@@ -3018,9 +3084,17 @@ def _ratio_outcome(
             len(between) <= 160
             and not RATIO.search(between)
             and not any(last.end <= t.start < m.start() for t in terms)
+            # a rate's term is the subject ("the CR rate was higher ..."), not a modifier of
+            # another noun ("CR durability")
+            and (kind == "hr" or _RATE_TERM_AFTER.match(between))
         ):
             return name_of(last)
     return None
+
+
+_RATE_TERM_AFTER = re.compile(
+    r"(?i)\s*(?:[(\[,:;]|\d|(?:rates?|was|were|is|are|in|with|among|for|of|by)\b)"
+)
 
 
 def median_context(text: str, v: Value, spans: list[Span]) -> bool:
