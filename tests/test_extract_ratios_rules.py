@@ -700,3 +700,16 @@ def test_values_compared_are_not_a_subgroup() -> None:
         RCT + "Death from any cause occurred in 20% vs 25% (HR 0.78; 95% CI 0.62-0.98)."
     )
     assert rows(draft, "hr", "contrast") == [("OS", None, 0.78, None)]
+
+
+def test_counts_compared_are_not_a_subgroup() -> None:
+    draft = extract(RCT + "PFS events occurred in 120 vs 160 patients (HR 0.65; 95% CI 0.51-0.82).")
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.65, None)]
+
+
+def test_a_respectively_list_with_an_unnamed_first_item_drafts_only_the_named_one() -> None:
+    draft = extract(
+        RCT + "Relapse incidence and overall survival were 20% vs 35% (HR 0.52; 95% CI "
+        "0.36-0.75) and 70% vs 62% (HR 0.80; 95% CI 0.60-1.07), respectively."
+    )
+    assert [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")] == [("OS", 0.80)]

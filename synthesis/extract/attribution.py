@@ -2415,7 +2415,12 @@ def _subgroup_of(text: str, m: re.Match[str], groups: Groups) -> tuple[str, int]
         and groups.resolve(sub.group("sub")) is None
         # "occurred in 20% vs 25% (HR ..": values, not a subgroup
         and re.search(
-            r"[A-Za-z]{2,}", re.sub(r"(?i)\b(?:vs|versus|and|or)\b", "", sub.group("sub"))
+            r"[A-Za-z]{2,}",
+            re.sub(
+                r"(?i)\b(?:vs|versus|v|and|or|patients?|pts|cases?|subjects?|participants?|events?)\b",
+                "",
+                sub.group("sub"),
+            ),
         )
     ):
         return sub.group("sub").strip(), sub.start()
