@@ -713,3 +713,13 @@ def test_a_respectively_list_with_an_unnamed_first_item_drafts_only_the_named_on
         "0.36-0.75) and 70% vs 62% (HR 0.80; 95% CI 0.60-1.07), respectively."
     )
     assert [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")] == [("OS", 0.80)]
+
+
+def test_respectively_for_the_arms_after_the_ratios_still_orders_them_by_outcome() -> None:
+    draft = extract(
+        RCT + "Median PFS and OS were 20 vs 15 months (HR 0.70; 95% CI 0.55-0.89) and 40 vs 35 "
+        "months (HR 0.80; 95% CI 0.62-1.03) for the patients given drug Q and those given "
+        "placebo, respectively."
+    )
+    hrs = [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")]
+    assert hrs == [("PFS", 0.70), ("OS", 0.80)]

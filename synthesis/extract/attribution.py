@@ -2532,7 +2532,7 @@ def _respectively_ratios(
         return None  # "median PFS ... (HR ..), and median OS ... (HR ..), respectively": each named
     last = ratios[-1]
     resp = _RESPECTIVELY.search(text, last.end())
-    if resp is None or resp.start() - last.end() > 30:
+    if resp is None or resp.start() - last.end() > 80:
         return None
     items = _respectively_items(text, ratios[0].start(), terms)
     if items is None or len(items) != len(ratios):
