@@ -723,3 +723,16 @@ def test_respectively_for_the_arms_after_the_ratios_still_orders_them_by_outcome
     )
     hrs = [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")]
     assert hrs == [("PFS", 0.70), ("OS", 0.80)]
+
+
+def test_a_factors_ratio_for_an_unnamed_event_is_not_the_sentences_other_outcome() -> None:
+    draft = extract(
+        SERIES + "Patients with JAK2 mutation had a higher risk of thrombosis (HR 2.2; 95% CI "
+        "1.3-3.7) but similar survival."
+    )
+    assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_a_ratio_for_death_or_an_unnamed_event_is_not_overall_survival() -> None:
+    draft = extract(RCT + "The hazard ratio for death or relapse was 0.74 (95% CI 0.60-0.91).")
+    assert [e for e in draft.entries if e.get("hr")] == []

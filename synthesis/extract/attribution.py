@@ -2680,7 +2680,7 @@ def ratio_entries(
                 _skip(state, sent, why, *span)
                 continue
         else:
-            factor = _factor_contrast(text, m, groups) is not None
+            factor = _factor_contrast(text, m, groups)
             name = _ratio_outcome(text, terms, m, kind=fields[0][0], factor=factor)
         check = None
         if name is None and carried is not None and not terms:
@@ -3005,7 +3005,7 @@ def _ratio_outcome(
     m: re.Match[str],
     *,
     kind: str | None = None,
-    factor: bool = False,
+    factor: str | None = None,
 ) -> str | None:
     """The outcome of the ratio at *m*. *factor*: the ratio compares the levels of a factor
     named before it (then an event word there, "late relapse (HR ..) was associated with
@@ -3018,6 +3018,10 @@ def _ratio_outcome(
         if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", for_text):
             return "PFS"
         if inner and not any(_composite(for_text, t) for t in inner):
+            if inner[0].kind == "death" and re.search(
+                r"(?i)\bdeath\s+(?:or|and/or|and)\s+\w", for_text
+            ):
+                return None  # "hazard ratio for death or relapse": a composite, not OS
             return inner[0].name
         if not inner:
             return None
@@ -3069,11 +3073,15 @@ def _ratio_outcome(
     if sibling and _LIST_VERB.search(text[prev[-1].end() : m.start()]):
         sibling = False
     # "A (OR ..) nor B (OR ..) had higher chances of CR": items of one list of factors
-    if not factor and not sibling and not any(fits(t) for t in own):
+    if not sibling and not any(fits(t) for t in own):
+        # an event word inside the factor's name is the factor ("late relapse (HR ..) was
+        # associated with lower mortality"); one after it is the ratio's outcome
+        f_at = text.rfind(factor, 0, m.start()) if factor else -1
         cue = [
             c
             for c in _UNNAMED_OUTCOME.finditer(text, low, m.start())
             if not any(t.start <= c.start() < t.end and fits(t) for t in terms)
+            and not (f_at >= 0 and f_at <= c.start() < f_at + len(factor or ""))
         ]
         if own or cue:
             return None
