@@ -736,3 +736,17 @@ def test_a_factors_ratio_for_an_unnamed_event_is_not_the_sentences_other_outcome
 def test_a_ratio_for_death_or_an_unnamed_event_is_not_overall_survival() -> None:
     draft = extract(RCT + "The hazard ratio for death or relapse was 0.74 (95% CI 0.60-0.91).")
     assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_an_unlabelled_ratio_after_an_unnamed_event_is_not_the_ratio_befores_outcome() -> None:
+    draft = extract(
+        RCT + "Drug Q improved OS (HR 0.80; 95% CI 0.66-0.97; P = .02) and reduced the incidence "
+        "of GVHD (0.60; 95% CI 0.45-0.80; P = .001)."
+    )
+    assert [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")] == [("OS", 0.80)]
+
+
+def test_an_unlabelled_ratio_right_after_its_outcome_is_still_read() -> None:
+    draft = extract(RCT + "Drug Q improved PFS (HR 0.60; P < .001) and OS (0.75; P = .02).")
+    hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr")]
+    assert hrs == [("PFS", 0.60, "<0.001"), ("OS", 0.75, 0.02)]

@@ -2905,6 +2905,26 @@ def _bare_ratios(
             and not _timepoint_death(text, t)
         ]
         right_before = bool(fits) and re.fullmatch(r"[\s(\[,:;]*", text[fits[-1].end : bm.start()])
+        seg_low = max(prev_end, 0)
+        if (
+            not right_before
+            and prev is not None
+            and prev_end > 0
+            and (
+                _UNNAMED_OUTCOME.search(text, seg_low, bm.start())
+                or any(seg_low <= t.start and t.end <= bm.start() for t in terms)
+            )
+        ):
+            # "improved OS (HR ..) and reduced the incidence of GVHD (0.60 ..": an event with
+            # no canonical name (or of another kind) between: not the ratio before's outcome
+            _skip(
+                state,
+                sent,
+                "a ratio printed without its label, outcome not named",
+                bm.start(),
+                bm.end(),
+            )
+            continue
         if right_before:
             name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
         elif prev is not None and prev_kind is not None:
