@@ -567,3 +567,186 @@ def test_a_factor_named_with_an_abbreviation_in_parentheses() -> None:
 def test_a_count_after_or_is_not_an_odds_ratio() -> None:
     draft = extract(RCT + "The ORR was 45% with drug Q (OR 12 patients).")
     assert [e for e in draft.entries if e.get("or") is not None] == []
+
+
+# ---------------------------------------------------------------------------
+# Second pass (after round 6): lists closed by "respectively", time-point mortality
+
+
+def test_respectively_ratios_go_to_the_listed_outcomes_in_order() -> None:
+    draft = extract(
+        RCT + "Event-free and overall survival did not differ between the arms: 40% vs 44%; "
+        "hazard ratio 0.91 (0.75-1.10), P=0.3, and 52% versus 55%; hazard ratio 0.95 "
+        "(0.80-1.13), P=0.6, respectively."
+    )
+    assert rows(draft, "hr", "ci", "p") == [
+        ("EFS", None, 0.91, [0.75, 1.10], 0.3),
+        ("OS", None, 0.95, [0.80, 1.13], 0.6),
+    ]
+
+
+def test_a_respectively_item_without_a_canonical_outcome_is_skipped_not_shifted() -> None:
+    draft = extract(
+        RCT + "There was no difference in toxicity or survival between the arms: 30% vs 28%; "
+        "hazard ratio 1.21 (0.90-1.62), P=0.2, and 61% versus 58%; hazard ratio 1.05 "
+        "(0.85-1.30), P=0.7, respectively."
+    )
+    assert rows(draft, "hr", "p") == [("OS", None, 1.05, 0.7)]
+    assert any("hazard ratio 1.21" in c and "respectively" in c for c in skipped(draft))
+
+
+def test_respectively_ratios_whose_count_differs_from_the_list_are_all_skipped() -> None:
+    draft = extract(
+        RCT + "Progression-free and overall survival and relapse favoured drug Q: HR 0.70 "
+        "(0.55-0.89) and HR 0.80 (0.62-1.03), respectively."
+    )
+    assert [e for e in draft.entries if e.get("hr") is not None] == []
+
+
+def test_each_ratio_after_its_own_outcome_is_not_a_respectively_list() -> None:
+    draft = extract(
+        RCT + "Median PFS was 8 v 6 months (HR, 0.70; 95% CI, 0.55 to 0.89; P = .004), and "
+        "median OS was 20 v 17 months (HR, 0.85; 95% CI, 0.70 to 1.03; P = .09), respectively."
+    )
+    hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr") is not None]
+    assert hrs == [("PFS", 0.70, 0.004), ("OS", 0.85, 0.09)]
+
+
+def test_time_point_mortality_ratios_are_not_overall_survival() -> None:
+    draft = extract(
+        RCT + "The 30- and 90-day mortality was higher with drug Q: 6% versus 2%; hazard ratio "
+        "2.40 (1.20-4.80), P=0.01, and 10% versus 6%; hazard ratio 1.70 (1.05-2.75), P=0.03, "
+        "respectively."
+    )
+    assert [e for e in draft.entries if e.get("hr") is not None] == []
+
+
+def test_a_single_time_point_mortality_ratio_is_not_overall_survival() -> None:
+    for sentence in (
+        "Early death was more frequent with drug Q (HR 2.10; 95% CI 1.10-4.01).",
+        "The 100-day mortality was higher with drug Q (HR 1.90; 95% CI 1.20-3.01).",
+        "Mortality at 60 days was higher with drug Q (HR 1.80; 95% CI 1.10-2.95).",
+    ):
+        draft = extract(RCT + sentence)
+        assert [e for e in draft.entries if e.get("hr") is not None] == [], sentence
+
+
+def test_overall_mortality_ratio_is_still_overall_survival() -> None:
+    draft = extract(RCT + "Mortality was lower with drug Q (HR 0.80; 95% CI 0.66-0.97).")
+    assert rows(draft, "hr", "ci") == [("OS", None, 0.80, [0.66, 0.97])]
+
+
+def test_an_odds_ratio_goes_to_the_rate_named_right_before_it_in_its_clause() -> None:
+    draft = extract(
+        RCT + "The complete remission rate was higher with drug Q [70% vs 58%; odds ratio 1.69 "
+        "(1.10-2.60); P=0.02], while the overall response rate was similar (80% vs 78%)."
+    )
+    ors = [(e.name, e.get("or"), e.get("ci"), e.get("p")) for e in draft.entries if e.get("or")]
+    assert ors == [("CR", 1.69, [1.10, 2.60], 0.02)]
+
+
+def test_a_results_line_headed_by_its_factor_gives_the_contrast() -> None:
+    draft = extract(
+        SERIES + "Cox model for overall survival.\n\nPlatelets <100: HR = 2.30, p = 0.01 (worse OS)"
+    )
+    assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.3, 0.01, "Platelets <100")]
+
+
+def test_a_heading_before_a_colon_is_not_a_factor() -> None:
+    draft = extract(
+        SERIES
+        + "Results: overall survival was shorter with JAK2 mutation (HR 1.50; 95% CI 1.10-2.05)."
+    )
+    assert all(e.get("contrast") != "Results" for e in draft.entries)
+
+
+def test_a_ratio_of_an_event_with_no_canonical_name_is_not_given_the_sentences_other_outcome() -> (
+    None
+):
+    for sentence in (
+        "The cumulative incidence of relapse was lower with drug Q (HR 0.60; 95% CI 0.45-0.80), "
+        "but overall survival was similar.",
+        "Overall survival did not differ, but the risk of relapse was lower with drug Q (HR "
+        "0.60; 95% CI 0.45-0.80).",
+        "Drug Q reduced the incidence of graft-versus-host disease (HR 0.50; 95% CI 0.35-0.71) "
+        "without affecting survival.",
+        "Time to next treatment was longer with drug Q (HR 0.62; 95% CI 0.50-0.77); overall "
+        "survival data are immature.",
+        "The risk of thrombosis was higher with drug Q (OR 2.5; 95% CI 1.3-4.8), and the "
+        "response rate was similar.",
+    ):
+        draft = extract(RCT + sentence)
+        assert [e for e in draft.entries if e.get("hr") or e.get("or")] == [], sentence
+
+
+def test_the_outcome_of_its_own_clause_still_gets_its_ratio() -> None:
+    draft = extract(
+        RCT + "Relapse was less frequent with drug Q (HR 0.60; 95% CI 0.45-0.80), while overall "
+        "survival did not differ (HR 0.95; 95% CI 0.80-1.12)."
+    )
+    assert rows(draft, "hr", "ci") == [("OS", None, 0.95, [0.80, 1.12])]
+
+
+def test_an_event_named_as_a_factor_before_an_associated_outcome_is_the_factor() -> None:
+    draft = extract(
+        SERIES + "In multivariate analysis, early relapse (HR 2.40; 95% CI 1.50-3.84) was "
+        "associated with shorter overall survival."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 2.4, "early relapse")]
+
+
+def test_values_compared_are_not_a_subgroup() -> None:
+    draft = extract(
+        RCT + "Death from any cause occurred in 20% vs 25% (HR 0.78; 95% CI 0.62-0.98)."
+    )
+    assert rows(draft, "hr", "contrast") == [("OS", None, 0.78, None)]
+
+
+def test_counts_compared_are_not_a_subgroup() -> None:
+    draft = extract(RCT + "PFS events occurred in 120 vs 160 patients (HR 0.65; 95% CI 0.51-0.82).")
+    assert rows(draft, "hr", "contrast") == [("PFS", None, 0.65, None)]
+
+
+def test_a_respectively_list_with_an_unnamed_first_item_drafts_only_the_named_one() -> None:
+    draft = extract(
+        RCT + "Relapse incidence and overall survival were 20% vs 35% (HR 0.52; 95% CI "
+        "0.36-0.75) and 70% vs 62% (HR 0.80; 95% CI 0.60-1.07), respectively."
+    )
+    assert [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")] == [("OS", 0.80)]
+
+
+def test_respectively_for_the_arms_after_the_ratios_still_orders_them_by_outcome() -> None:
+    draft = extract(
+        RCT + "Median PFS and OS were 20 vs 15 months (HR 0.70; 95% CI 0.55-0.89) and 40 vs 35 "
+        "months (HR 0.80; 95% CI 0.62-1.03) for the patients given drug Q and those given "
+        "placebo, respectively."
+    )
+    hrs = [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")]
+    assert hrs == [("PFS", 0.70), ("OS", 0.80)]
+
+
+def test_a_factors_ratio_for_an_unnamed_event_is_not_the_sentences_other_outcome() -> None:
+    draft = extract(
+        SERIES + "Patients with JAK2 mutation had a higher risk of thrombosis (HR 2.2; 95% CI "
+        "1.3-3.7) but similar survival."
+    )
+    assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_a_ratio_for_death_or_an_unnamed_event_is_not_overall_survival() -> None:
+    draft = extract(RCT + "The hazard ratio for death or relapse was 0.74 (95% CI 0.60-0.91).")
+    assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_an_unlabelled_ratio_after_an_unnamed_event_is_not_the_ratio_befores_outcome() -> None:
+    draft = extract(
+        RCT + "Drug Q improved OS (HR 0.80; 95% CI 0.66-0.97; P = .02) and reduced the incidence "
+        "of GVHD (0.60; 95% CI 0.45-0.80; P = .001)."
+    )
+    assert [(e.name, e.get("hr")) for e in draft.entries if e.get("hr")] == [("OS", 0.80)]
+
+
+def test_an_unlabelled_ratio_right_after_its_outcome_is_still_read() -> None:
+    draft = extract(RCT + "Drug Q improved PFS (HR 0.60; P < .001) and OS (0.75; P = .02).")
+    hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr")]
+    assert hrs == [("PFS", 0.60, "<0.001"), ("OS", 0.75, 0.02)]

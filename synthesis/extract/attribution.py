@@ -2497,9 +2497,27 @@ _PATIENTS_WITH = re.compile(
 )
 
 
+# "Age >60: HR = 1.91, p = 0.07": a results line headed by the factor its ratio is for
+_LABEL_COLON = re.compile(r"^(?P<c>[A-Za-z][^:;,.()\[\]]{0,50}?)\s*:\s*$")
+_NOT_A_FACTOR = re.compile(
+    r"(?i)\b(?:results?|conclusions?|background|methods?|findings?|interpretation|outcomes?|"
+    r"efficacy|safety|analys[ie]s|models?|regression|univariate|multivariate|multivariable|"
+    r"overall|all|total|cohort|population|study|trial|arms?|groups?|ratios?|HRs?|ORs?)\b"
+)
+
+
 def _factor_contrast(text: str, m: re.Match[str], groups: Groups) -> str | None:
     """The groups a ratio compares, as printed, when a factor (not an arm) defines them."""
     before = text[: m.start()]
+    label = _LABEL_COLON.match(before)
+    if (
+        label is not None
+        and not groups.arms
+        and not _NOT_A_FACTOR.search(label.group("c"))
+        and not find_terms(label.group("c"))
+        and not _LIST_VERB.search(label.group("c"))
+    ):
+        return label.group("c").strip()
     pos = m.start()
     while pos > 0 and text[pos - 1] in " ([":
         pos -= 1
@@ -2617,6 +2635,15 @@ def _subgroup_of(text: str, m: re.Match[str], groups: Groups) -> tuple[str, int]
         sub is not None
         and not _NOT_SUBGROUP.search(sub.group("sub"))
         and groups.resolve(sub.group("sub")) is None
+        # "occurred in 20% vs 25% (HR ..": values, not a subgroup
+        and re.search(
+            r"[A-Za-z]{2,}",
+            re.sub(
+                r"(?i)\b(?:vs|versus|v|and|or|patients?|pts|cases?|subjects?|participants?|events?)\b",
+                "",
+                sub.group("sub"),
+            ),
+        )
     ):
         return sub.group("sub").strip(), sub.start()
     frame = _RATIO_SUBGROUP_FRAME.match(text)
@@ -2637,6 +2664,122 @@ def _p_before(text: str, pos: int) -> Any:
     return number(m.group("p")) if m.group("op") == "=" else f"{m.group('op')}{p_text}"
 
 
+# "30-day mortality", "early death", "mortality at 60 days": death counted up to a time point
+_EARLY_DEATH = re.compile(
+    r"(?i)\b(?:early|induction|treatment[- ]related|transplant[- ]related|day[- ]\d+)\s*$"
+)
+
+
+def _timepoint_death(text: str, t: Term) -> bool:
+    """Whether the mortality or death term *t* is counted up to a time point ("30- and
+    60-day mortality", "early death", "mortality at 100 days"): a landmark, not overall
+    survival, so a hazard ratio of it is not an OS ratio."""
+    if t.name != "Mortality" and t.kind != "death":
+        return False
+    before = text[max(0, t.start - 40) : t.start]
+    if _LANDMARK_BEFORE.search(before) or _EARLY_DEATH.search(before):
+        return True
+    return re.match(rf"(?i)\s*{_LANDMARK_AFTER.pattern[4:]}", text[t.end :]) is not None
+
+
+# the words that end an item of a list of outcomes ("relapse or survival at four years")
+_ITEM_STOP = re.compile(
+    r"(?i)^(?:at|in|of|for|between|with|without|among|was|were|is|are|did|does|had|has|"
+    r"showed|favou?red|the|a|an|both|by|on|from|after|than|vs|versus|no|not)$"
+)
+_CONJ = re.compile(r"(?i),?\s+(?:and/or|and|or|&)\s+")
+
+
+def _respectively_items(text: str, end: int, terms: list[Term]) -> list[tuple[int, int]] | None:
+    """The items of the coordinated list of outcomes before *end* ("There was no difference
+    in relapse or survival ...", "PFS, EFS and OS were ..."), as spans, first to last: the
+    last coordination before *end* whose items name an outcome term; None when there is none."""
+    depth_at = []
+    depth = 0
+    for ch in text[:end]:
+        depth_at.append(depth)
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+    conjs = [c for c in _CONJ.finditer(text, 0, end) if depth_at[c.start()] == 0]
+    for c in reversed(conjs):
+        # the right item: words up to punctuation or a stop word (at most six words)
+        pos = c.end()
+        words = list(re.finditer(r"[^\s,;:()\[\]]+", text[pos:end]))
+        r_end = pos
+        for w in words[:6]:
+            gap = text[r_end : pos + w.start()]
+            if _ITEM_STOP.match(w.group()) or re.search(r"[,;:()\[\]]", gap):
+                break
+            r_end = pos + w.end()
+        if r_end == pos:
+            continue
+        items = [(c.end(), r_end)]
+        # the left items: back to punctuation or a stop word; "A, B and C" gives three
+        right = c.start()
+        while True:
+            left = right
+            back = list(re.finditer(r"[^\s,;:()\[\]]+", text[:right]))
+            for w in reversed(back[-6:]):
+                if _ITEM_STOP.match(w.group()) or re.search(r"[;:()\[\]]|,", text[w.end() : left]):
+                    break
+                left = w.start()
+            if left == right:
+                break
+            items.insert(0, (left, right))
+            comma = re.search(r",\s*$", text[:left])
+            if comma is None:
+                break
+            right = comma.start()
+        if len(items) < 2:
+            continue
+        if any(a <= t.start and t.end <= b for t in terms for a, b in items):
+            return items
+    return None
+
+
+def _respectively_ratios(
+    text: str, terms: list[Term], ratios: list[re.Match[str]]
+) -> dict[int, str | None] | None:
+    """ "No difference in relapse or survival: 46% vs 54%; HR 1.17 (...), and 50% vs 47%;
+    HR 1.10 (...), respectively": labelled ratios printed one after the other and closed by
+    "respectively" belong, in order, to the items of the list of outcomes before them. Returns
+    the outcome of each ratio (by its start), None for an item with no canonical outcome (or
+    a time-point mortality), or None when the sentence is not such a list. When the counts
+    differ every ratio of the list maps to None (skipped, never shifted)."""
+    if len(ratios) < 2 or any(m.group("for") for m in ratios):
+        return None
+    if any(ratios[0].start() <= t.start < ratios[-1].start() for t in terms):
+        return None  # "median PFS ... (HR ..), and median OS ... (HR ..), respectively": each named
+    last = ratios[-1]
+    resp = _RESPECTIVELY.search(text, last.end())
+    if resp is None or resp.start() - last.end() > 80:
+        return None
+    items = _respectively_items(text, ratios[0].start(), terms)
+    if items is None or len(items) != len(ratios):
+        return {m.start(): None for m in ratios}
+    out: dict[int, str | None] = {}
+    for m, (a, b) in zip(ratios, items, strict=True):
+        kind = ratio_kind(m.group("kind"))
+        inside = [t for t in terms if a <= t.start and t.end <= b]
+        if kind == "hr":
+            names = {
+                "OS" if t.name == "Mortality" else t.name
+                for t in inside
+                if (t.kind in ("time", "death") or t.name == "Mortality")
+                and not _timepoint_death(text, t)
+            }
+        else:
+            names = {t.name for t in inside if t.kind == "binary"}
+        if text[a:b].rstrip().endswith(("-", "‐", "–")) or any(
+            _timepoint_death(text, t) for t in inside
+        ):
+            names = set()  # "30- and 60-day mortality": landmarks
+        out[m.start()] = names.pop() if len(names) == 1 else None
+    return out
+
+
 def ratio_entries(
     sent: Sentence,
     terms: list[Term],
@@ -2654,6 +2797,13 @@ def ratio_entries(
     text = sent.text
     first = len(state.entries)
     listed_end = 0
+    labelled = [
+        m
+        for m in RATIO.finditer(text)
+        if RATIO_LIST_TAIL.match(text, m.end()) is None
+        and not _PEOPLE_AFTER.match(text, m.end("v"))
+    ]
+    respective = _respectively_ratios(text, terms, labelled)
     for m in RATIO.finditer(text):
         if m.start() < listed_end:
             continue
@@ -2745,7 +2895,15 @@ def ratio_entries(
             fields[0] = ("hr", value)
             rr = "printed RR from a Cox model, recorded as a hazard ratio"
             note = f"{note}; {rr}" if note else rr
-        name = _ratio_outcome(text, terms, m, kind=fields[0][0])
+        if respective is not None and m.start() in respective:
+            name = respective[m.start()]
+            if name is None:
+                why = "ratio of a 'respectively' list item with no canonical outcome"
+                _skip(state, sent, why, *span)
+                continue
+        else:
+            factor = _factor_contrast(text, m, groups)
+            name = _ratio_outcome(text, terms, m, kind=fields[0][0], factor=factor)
         check = None
         if name is None and carried is not None and not terms:
             name = carried
@@ -2966,8 +3124,29 @@ def _bare_ratios(
             for t in terms
             if t.end <= bm.start()
             and (t.kind in wanted or (kind == "hr" and t.name == "Mortality"))
+            and not _timepoint_death(text, t)
         ]
         right_before = bool(fits) and re.fullmatch(r"[\s(\[,:;]*", text[fits[-1].end : bm.start()])
+        seg_low = max(prev_end, 0)
+        if (
+            not right_before
+            and prev is not None
+            and prev_end > 0
+            and (
+                _UNNAMED_OUTCOME.search(text, seg_low, bm.start())
+                or any(seg_low <= t.start and t.end <= bm.start() for t in terms)
+            )
+        ):
+            # "improved OS (HR ..) and reduced the incidence of GVHD (0.60 ..": an event with
+            # no canonical name (or of another kind) between: not the ratio before's outcome
+            _skip(
+                state,
+                sent,
+                "a ratio printed without its label, outcome not named",
+                bm.start(),
+                bm.end(),
+            )
+            continue
         if right_before:
             name = "OS" if fits[-1].name == "Mortality" else fits[-1].name
         elif prev is not None and prev_kind is not None:
@@ -3029,9 +3208,50 @@ def _composite(text: str, t: Term) -> str | None:
     return c.group(1).lower() if c else None
 
 
+# where a clause begins: a semicolon or a contrasting conjunction outside parentheses
+_CLAUSE_BREAK = re.compile(
+    r"(?i);|,\s*(?:but|while|whereas|although|though|yet|and)\b|\b(?:but|whereas|although)\b"
+)
+
+
+# an event or outcome the synonyms table has no canonical name for ("the risk of relapse",
+# "graft-versus-host disease", "time to next treatment", "treatment-related mortality")
+_UNNAMED_OUTCOME = re.compile(
+    r"(?i)\b(?:relapses?|recurrences?|progression|incidence|risk\s+of|time\s+to|GVHD|"
+    r"graft[- ]versus[- ]host|thrombo\w*|infections?|toxicit\w*|mortality|events?|"
+    r"failure|transformation|complications?|hospitali[sz]\w*)\b"
+)
+
+
+def _clause_start(text: str, pos: int) -> int:
+    """The start of the clause that holds *pos*: after the last semicolon or "but" /
+    "while" / ", and" before it, outside parentheses (0 when there is none)."""
+    depth_at = [0] * (pos + 1)
+    depth = 0
+    for i, ch in enumerate(text[:pos]):
+        depth_at[i] = depth
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+    low = 0
+    for b in _CLAUSE_BREAK.finditer(text, 0, pos):
+        if depth_at[b.start()] == 0 and depth_at[min(b.end(), pos)] == 0:
+            low = b.end()
+    return low
+
+
 def _ratio_outcome(
-    text: str, terms: list[Term], m: re.Match[str], *, kind: str | None = None
+    text: str,
+    terms: list[Term],
+    m: re.Match[str],
+    *,
+    kind: str | None = None,
+    factor: str | None = None,
 ) -> str | None:
+    """The outcome of the ratio at *m*. *factor*: the ratio compares the levels of a factor
+    named before it (then an event word there, "late relapse (HR ..) was associated with
+    lower mortality", is the factor, not the outcome)."""
     if m.group("for"):
         for_text = m.group("for")
         inner = find_terms(for_text)
@@ -3040,6 +3260,10 @@ def _ratio_outcome(
         if any(t.name == "PFS" for t in inner) or re.search(r"(?i)progression", for_text):
             return "PFS"
         if inner and not any(_composite(for_text, t) for t in inner):
+            if inner[0].kind == "death" and re.search(
+                r"(?i)\bdeath\s+(?:or|and/or|and)\s+\w", for_text
+            ):
+                return None  # "hazard ratio for death or relapse": a composite, not OS
             return inner[0].name
         if not inner:
             return None
@@ -3051,8 +3275,13 @@ def _ratio_outcome(
         last = [t for t in terms if t.end <= m.start()][-1]
         if _composite(text, last) == "progression":
             return "PFS"
-    # death inside a composite ("relapse or death") is not overall survival
-    terms = [t for t in terms if _composite(text, t) is None]
+    # death inside a composite ("relapse or death") is not overall survival; death up to a
+    # time point ("30-day mortality", "early death") is a landmark: it names no ratio outcome
+    terms = [
+        t if not _timepoint_death(text, t) else Term("landmark death", "other", t.start, t.end)
+        for t in terms
+        if _composite(text, t) is None
+    ]
     kind = kind or ratio_kind(m.group("kind"))
     wanted = ("time", "death") if kind == "hr" else ("binary",)
 
@@ -3074,21 +3303,53 @@ def _ratio_outcome(
 
     if before and re.fullmatch(r"[\s(\[,:;]*", text[before[-1].end : m.start()]):
         return name_of(before[-1])  # "improved PFS (HR 0.61 ...)"
+    # only an outcome of the ratio's own clause: "the risk of relapse was lower (HR 0.60),
+    # but overall survival was similar" does not give OS (relapse has no canonical name)
+    low = _clause_start(text, m.start())
+    own = [t for t in terms if low <= t.start and t.end <= m.start()]
+    prev = [r for r in RATIO.finditer(text, 0, m.start()) if r.end() <= m.start()]
+    sibling = bool(prev) and re.fullmatch(
+        r"[^()\[\]]{0,3}[)\]]?\s*(?:,\s*)?(?:and|or|nor)?\s*[^()\[\];]{1,60}?\s*[(\[]?\s*",
+        text[prev[-1].end() : m.start()],
+    )
+    if sibling and _LIST_VERB.search(text[prev[-1].end() : m.start()]):
+        sibling = False
+    # "A (OR ..) nor B (OR ..) had higher chances of CR": items of one list of factors
+    if not sibling and not any(fits(t) for t in own):
+        # an event word inside the factor's name is the factor ("late relapse (HR ..) was
+        # associated with lower mortality"); one after it is the ratio's outcome
+        f_at = text.rfind(factor, 0, m.start()) if factor else -1
+        cue = [
+            c
+            for c in _UNNAMED_OUTCOME.finditer(text, low, m.start())
+            if not any(t.start <= c.start() < t.end and fits(t) for t in terms)
+            and not (f_at >= 0 and f_at <= c.start() < f_at + len(factor or ""))
+        ]
+        if own or cue:
+            return None
     names = {name_of(t) for t in terms if fits(t) and not t.start <= m.start() < t.end}
     if len(names) == 1:
         return names.pop()
     # "improved PFS from a median of 13 to 30 months (HR 0.45 ...) and OS from ... (HR 0.33":
     # the nearest outcome before the ratio, when no other ratio or outcome comes between
-    if before and kind == "hr":
+    if before:
         last = before[-1]
         between = text[last.end : m.start()]
         if (
             len(between) <= 160
             and not RATIO.search(between)
             and not any(last.end <= t.start < m.start() for t in terms)
+            # a rate's term is the subject ("the CR rate was higher ..."), not a modifier of
+            # another noun ("CR durability")
+            and (kind == "hr" or _RATE_TERM_AFTER.match(between))
         ):
             return name_of(last)
     return None
+
+
+_RATE_TERM_AFTER = re.compile(
+    r"(?i)\s*(?:[(\[,:;]|\d|(?:rates?|was|were|is|are|in|with|among|for|of|by)\b)"
+)
 
 
 def median_context(text: str, v: Value, spans: list[Span]) -> bool:
