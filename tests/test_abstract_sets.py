@@ -32,6 +32,7 @@ def test_the_sets_are_there() -> None:
         "round4",
         "round5",
         "round6",
+        "round7",
         "seeds",
     ]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
@@ -43,6 +44,7 @@ def test_the_sets_are_there() -> None:
         "round4": 23,
         "round5": 25,
         "round6": 23,
+        "round7": 24,
         "seeds": 5,
     }
     assert counts["dev"] >= 6
@@ -64,6 +66,7 @@ def test_every_abstract_has_its_record(folder: Path) -> None:
         SETS / "round4",
         SETS / "round5",
         SETS / "round6",
+        SETS / "round7",
     ],
     ids=lambda p: p.name,
 )
@@ -87,7 +90,7 @@ def test_every_expected_quote_is_in_its_abstract(folder: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Rounds 4 to 6 also hold every number of an entry to its quote.
+# Rounds 4 to 7 also hold every number of an entry to its quote.
 
 _WORDS = {
     "one": 1,
@@ -214,7 +217,9 @@ def number_problems(folder: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "folder", [SETS / "round4", SETS / "round5", SETS / "round6"], ids=lambda p: p.name
+    "folder",
+    [SETS / "round4", SETS / "round5", SETS / "round6", SETS / "round7"],
+    ids=lambda p: p.name,
 )
 def test_every_number_of_an_entry_is_in_its_quote(folder: Path) -> None:
     assert number_problems(folder) == []
