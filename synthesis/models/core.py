@@ -645,7 +645,7 @@ def _heterogeneity(
     kmp = np.maximum(kf - p, 1.0)
     q_p = chdtrc(kmp, fe.q)
     if method == "FE":
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # Q ~ 1e-320: I² 0
             i2 = np.where(fe.q > 0, np.maximum(0.0, 100.0 * (fe.q - (kf - p)) / fe.q), 0.0)
         h2 = fe.q / kmp
         tau2_out = np.full(kf.shape, np.nan)
