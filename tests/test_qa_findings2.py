@@ -99,3 +99,34 @@ def test_pool_measure_in_table_form_points_to_outcome(tmp_path: Path) -> None:
     assert result.stderr == (
         "synth: error: --measure DEATH=RR: the outcome is chosen with --outcome; use --measure RR\n"
     )
+
+
+# --- 4. bubble plot of a year moderator ticked at half years (fixed) -------------------
+
+# HR 0.7 [0.5, 0.98], 0.85 [0.6, 1.2], 0.6 [0.4, 0.9], 0.75 [0.55, 1.02] in 2016-2019
+HRS = [(0.7, 0.5, 0.98), (0.85, 0.6, 1.2), (0.6, 0.4, 0.9), (0.75, 0.55, 1.02)]
+
+
+def hr_review(tmp_path: Path) -> Path:
+    for i, (hr, lo, hi) in enumerate(HRS):
+        region = "EU" if i % 2 else "US"
+        record(
+            tmp_path / "studies",
+            f"h{i}",
+            2016 + i,
+            [f"{{name: OS, hr: {hr}, ci: [{lo}, {hi}]}}"],
+            f"tags: {{region: {region}}}\n",
+        )
+    return tmp_path
+
+
+def test_bubble_plot_of_year_has_whole_year_ticks(tmp_path: Path) -> None:
+    from synthesis.analyses.regress import regress
+    from synthesis.plots.bubble import _draw, bubble_layout
+    from synthesis.records.review import load_review
+
+    review = hr_review(tmp_path)
+    result = regress(load_review(str(review / "studies")), outcome="OS", mods="year")
+    fig = _draw(bubble_layout(result), 72)
+    ticks = [t for t in fig.axes[0].get_xticks() if 2015.5 <= t <= 2019.5]
+    assert ticks == [2016.0, 2017.0, 2018.0, 2019.0]
