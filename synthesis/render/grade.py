@@ -205,7 +205,7 @@ def _row(result: GradeResult, marks_of: dict[str, str], notes: list[tuple[str, s
             notes.append((marks_of[text], text))
         (cert if column == "certainty" else ctrl).append(marks_of[text])
     studies = result.studies
-    n = "?" if result.participants is None else f"{result.participants:,}"
+    n = "not reported" if result.participants is None else f"{result.participants:,}"
     participants = f"{n} ({studies} {'study' if studies == 1 else 'studies'})"
     if result.k != studies:
         participants = f"{n} ({studies} {'study' if studies == 1 else 'studies'}, k = {result.k})"
