@@ -165,3 +165,32 @@ def test_two_arm_plo_row_shows_no_risk_with_intervention(tmp_path: Path) -> None
     assert result.exit_code == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("| Mortality |"))
     assert "266 per 1,000" not in row
+
+
+# --- 7. the note under a single-group GRADE table spoke of a relative effect (fixed) ---
+
+
+def test_grade_note_without_control_risk_does_not_claim_a_relative_effect(
+    tmp_path: Path,
+) -> None:
+    for i, (e, n) in enumerate([(5, 20), (9, 30), (12, 40)]):
+        record(tmp_path / "studies", f"p{i}", 2020 + i, [f"{{name: ORR, events: {e}, total: {n}}}"])
+    result = invoke("grade", "--level", "0.9", cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Risks are per 1,000. No row has a risk with the control: the risk with the "
+        "intervention (and its 90% CI), where shown, is the pooled proportion itself.\n"
+    ) in result.stdout
+    assert "relative effect (and its" not in result.stdout
+
+
+def test_grade_note_with_control_risk_keeps_the_relative_effect_note(tmp_path: Path) -> None:
+    # control risk: median of 9/30, 10/30, 8/30, 12/30 = (0.300 + 0.333) / 2 = 317 per 1,000
+    review = rct_review(tmp_path)
+    result = invoke("grade", "--measure", "RR", cwd=review)
+    assert result.exit_code == 0, result.stderr
+    assert "| 317 per 1,000<sup>f</sup> | 196 per 1,000 (126 to 305) |" in result.stdout
+    assert (
+        "Risks are per 1,000. The risk with the intervention (and its 95% CI) is based on the "
+        "assumed risk with the control and the relative effect (and its 95% CI).\n"
+    ) in result.stdout
