@@ -975,7 +975,8 @@ def test_sof_table_rows_and_footnotes():
     texts = [table.footnote(m) for m in orr.certainty_marks]
     assert texts[0].startswith("Starts at low: unclear design")
     assert any(t.startswith("Indirectness: not assessed: population") for t in texts)
-    assert any(t.startswith("Publication bias: not assessed: 4 studies") for t in texts)
+    pub = "Publication bias: not assessed: k = 4 rows (3 studies)"
+    assert any(t.startswith(pub) for t in texts)
 
 
 def test_markdown():

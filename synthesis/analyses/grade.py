@@ -860,11 +860,18 @@ def _imprecision(
     return DomainRating(n, "; ".join(parts))
 
 
-def _publication_bias(k: int, bias_tests: Mapping[str, Any] | None) -> DomainRating:
+def _publication_bias(
+    k: int, bias_tests: Mapping[str, Any] | None, studies: int | None = None
+) -> DomainRating:
     if k < BIAS_MIN_K:
+        # k counts rows; arms of one study are rows of their own (QA2 2)
+        if studies is not None and studies != k:
+            count = f"k = {k} rows ({studies} {'study' if studies == 1 else 'studies'})"
+        else:
+            count = f"{k} {'study' if k == 1 else 'studies'}"
         return DomainRating(
             0,
-            f"not assessed: {k} {'study' if k == 1 else 'studies'}, fewer than the "
+            f"not assessed: {count}, fewer than the "
             f"{BIAS_MIN_K} that funnel-plot asymmetry tests need (Sterne et al. BMJ 2011)",
             assessed=False,
         )
@@ -1093,7 +1100,7 @@ def grade_outcome(
             ois_note=ois_note,
             level=level,
         ),
-        "publication_bias": _publication_bias(k, bias_tests),
+        "publication_bias": _publication_bias(k, bias_tests, studies),
     }
     domains = {name: judged.domains.get(name, suggested[name]) for name in DOMAINS}
 
@@ -1473,6 +1480,15 @@ def grade_review(
     if not names:
         names = list(existing)
     if measure is not None and measure.upper() not in MEASURE_CODES:
+        outcome, eq, code = measure.partition("=")
+        if eq and code.strip().upper() in MEASURE_CODES:
+            # table/report's OUTCOME=CODE form (QA2 3): say grade's two ways
+            code = code.strip().upper()
+            raise SynthError(
+                f"--measure {measure}: synth grade takes one code for every outcome it "
+                f"grades; use --outcome {outcome.strip()} --measure {code}, or measure: "
+                f"{code} under grade.{outcome.strip()} in synth.yaml"
+            )
         raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
     if by is not None:
         tags = sorted({t for s in review.studies for t in s.tags})

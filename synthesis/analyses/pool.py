@@ -1507,6 +1507,13 @@ def pool(
         warnings.extend(notes)
     measure = measure.upper()
     if measure not in MEASURE_CODES:
+        _, eq, code = measure.partition("=")
+        if eq and code.strip() in MEASURE_CODES:
+            # table/report's OUTCOME=CODE form (QA2 3); the outcome is --outcome here
+            raise SynthError(
+                f"--measure {measure}: the outcome is chosen with --outcome; "
+                f"use --measure {code.strip()}"
+            )
         raise SynthError(f"--measure {measure}: use one of {', '.join(MEASURE_CODES)}")
     if method is None:
         method = "WM" if measure == "MED" else "REML"

@@ -323,7 +323,7 @@ def _draw(layout: BubbleLayout, dpi: int) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
-    from matplotlib.ticker import FixedLocator, NullLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
     line_h = SMALL_SIZE * 1.45 / 72
     margin = 0.2
@@ -363,6 +363,9 @@ def _draw(layout: BubbleLayout, dpi: int) -> Figure:
     ax.set_yticklabels(list(layout.ytick_labels), fontsize=SMALL_SIZE)
     ax.yaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_minor_locator(NullLocator())
+    if all(float(v).is_integer() for v in layout.x):
+        # a whole-number moderator (year, dose level) gets whole-number ticks (QA2 4)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="both", length=3, width=0.8, pad=2, labelsize=SMALL_SIZE)
     ax.xaxis.get_major_formatter().set_useOffset(False)
     ax.set_xlabel(layout.xlabel, fontsize=FONT_SIZE, labelpad=4)

@@ -78,6 +78,17 @@ def absolute_note(level: float = 0.95) -> str:
     )
 
 
+def proportion_note(level: float = 0.95) -> str:
+    """The note under a table with no control risk (single-group proportions): the
+    risk with the intervention is the pooled proportion, not one derived from a
+    relative effect (QA2 7)."""
+    return (
+        f"Risks are per 1,000. No row has a risk with the control: the risk with the "
+        f"intervention (and its {_ci_label(level)}), where shown, is the pooled proportion "
+        "itself."
+    )
+
+
 ABSOLUTE_NOTE = absolute_note()  # at the default 95%
 DASH = "\u2014"
 
@@ -118,6 +129,8 @@ class SofTable:
 
     @property
     def absolute_note(self) -> str:
+        if self.rows and all(row.control == DASH for row in self.rows):
+            return proportion_note(self.level)
         return absolute_note(self.level)
 
     def footnote(self, mark: str) -> str:
@@ -205,7 +218,7 @@ def _row(result: GradeResult, marks_of: dict[str, str], notes: list[tuple[str, s
             notes.append((marks_of[text], text))
         (cert if column == "certainty" else ctrl).append(marks_of[text])
     studies = result.studies
-    n = "?" if result.participants is None else f"{result.participants:,}"
+    n = "not reported" if result.participants is None else f"{result.participants:,}"
     participants = f"{n} ({studies} {'study' if studies == 1 else 'studies'})"
     if result.k != studies:
         participants = f"{n} ({studies} {'study' if studies == 1 else 'studies'}, k = {result.k})"
