@@ -1248,6 +1248,20 @@ def to_model_scale(result: PoolResult, value: float, what: str = "--fsn-target")
     return float(value)
 
 
+_CORRECTED_MEASURES = ("PLO", "PR", "RR", "OR", "RD")  # escalc's add = 1/2, to = "only0"
+
+
+def _all_corrected(result: PoolResult) -> bool:
+    """Whether every row got the 0.5 continuity correction (0 or all events in a group)."""
+    if result.measure not in _CORRECTED_MEASURES or not result.studies:
+        return False
+    for study in result.studies:
+        counts = [e for e in study.entries if e.kind == "binary" and e.total]
+        if not counts or not any(e.events in (0, e.total) for e in counts):
+            return False
+    return True
+
+
 def bias_of(
     result: PoolResult,
     *,
@@ -1324,6 +1338,13 @@ def bias_of(
         warnings.append(
             f"Orwin's target {fsn_target:g} lies on the other side of no effect from the mean "
             f"effect; as metafor, its mirror image {result.back(fsn.orwin_target):.4g} is used"
+        )
+    if _all_corrected(rows):
+        warnings.append(
+            f"every study has 0 or all events in a group, so 0.5 is added to every study's "
+            f"cells for {result.measure}: its estimate and SE then depend on its size alone, "
+            "and the funnel-plot tests measure the continuity correction, not the data; use "
+            "--measure PFT (no correction) or read them as uninformative"
         )
     if result.measure in ("PLO", "PFT", "PAS", "PR"):
         warnings.append(
