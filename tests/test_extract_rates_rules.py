@@ -579,3 +579,36 @@ def test_patients_registered_are_the_cohort_unless_a_checked_count_follows() -> 
         "Of these, 498 were eligible."
     )
     assert draft.n != 512
+
+
+# ---------------------------------------------------------------------------
+# Third pass
+
+
+def test_one_of_two_named_cohorts_is_not_the_study_n() -> None:
+    draft = extract(
+        "The derivation cohort comprised 512 patients with myelofibrosis. "
+        "A validation cohort of 240 patients from another registry confirmed the score."
+    )
+    assert draft.n is None
+
+
+def test_a_single_named_cohort_is_still_the_study_n() -> None:
+    draft = extract("The discovery cohort consisted of 318 patients with untreated CLL.")
+    assert draft.n == 318
+
+
+def test_a_salvage_phase_rate_is_not_the_cohorts() -> None:
+    draft = extract(
+        "In this randomized study of 210 patients, A was compared with B. "
+        "Patients who relapsed after A received salvage B. "
+        "Salvage B yielded a 74% CR rate."
+    )
+    assert draft.n == 210
+    assert not [e for e in draft.entries if e.name == "CR"]
+    assert any("74%" in c for c in skipped(draft))
+
+
+def test_a_cohort_rate_without_a_phase_word_is_still_drafted() -> None:
+    draft = extract("In this study of 200 patients, the CR rate was 74%.")
+    assert rows(draft, "percent", "total") == [("CR", None, 74, 200)]

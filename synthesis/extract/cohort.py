@@ -132,6 +132,25 @@ _LATER_CHECK = re.compile(
 _REGISTERED = re.compile(rf"(?i){NUMBER}\s+[^.;]{{0,160}}?\b(?:were|was)\s+(?:\w+\s+)?registered\b")
 
 
+# "The training cohort consisted of 733 patients ... a validation cohort of 190 patients":
+# a study of two or more named cohorts; the count of one of them is not the study's
+_PART_COHORT = re.compile(
+    r"(?i)\b(?P<kind>training|derivation|discovery|validation|replication|development|"
+    r"test(?:ing)?|exploratory|confirmatory)\s+(?:cohort|set|series|sample|population)s?\b"
+)
+
+
+def _one_of_named_cohorts(sents: list[Sentence], sent: Sentence, pos: int) -> bool:
+    """Whether the count at ``pos`` is the size of one named cohort ("the training cohort
+    of 733 patients") while the text names another kind of cohort ("validation cohort")."""
+    clause = re.split(r"[;.]", sent.text[: pos - sent.start])[-1]
+    own = [m.group("kind").lower() for m in _PART_COHORT.finditer(clause)]
+    if not own:
+        return False
+    kinds = {m.group("kind").lower() for s in sents for m in _PART_COHORT.finditer(s.text)}
+    return bool(kinds - set(own))
+
+
 @dataclass(frozen=True)
 class Cohort:
     n: int | None
@@ -228,6 +247,8 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
     pos, n, sent, _, _ = found[0]
     if _parallel_count(sent, pos - sent.start, n):
         return Cohort(None, None, False, sent)
+    if _one_of_named_cohorts(sents, sent, pos):
+        return Cohort(None, None, False)
     rivals = [
         (at, s)
         for at, v, s, strong, pct in found[1:]
