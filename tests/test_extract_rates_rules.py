@@ -612,3 +612,21 @@ def test_a_salvage_phase_rate_is_not_the_cohorts() -> None:
 def test_a_cohort_rate_without_a_phase_word_is_still_drafted() -> None:
     draft = extract("In this study of 200 patients, the CR rate was 74%.")
     assert rows(draft, "percent", "total") == [("CR", None, 74, 200)]
+
+
+def test_n_patients_enrolled_in_the_active_voice_is_the_cohort() -> None:
+    draft = extract("Overall, 418 children with newly diagnosed ITP enrolled in the registry.")
+    assert draft.n == 418
+
+
+def test_we_conducted_a_trial_comparing_a_with_b_in_n_patients() -> None:
+    draft = extract(
+        "We conducted a multicenter phase 3 trial comparing lenalidomide with placebo in "
+        "614 patients who had responded to induction."
+    )
+    assert draft.n == 614
+
+
+def test_the_enrolled_count_is_the_cohort_not_the_patients_approached() -> None:
+    draft = extract("Of the 90 patients approached, 64 patients enrolled in the study.")
+    assert draft.n == 64

@@ -92,12 +92,21 @@ _SHARES_OF = re.compile(
 # outcomes in 980 elderly (>=70 years) AML patients": the study's own population
 _WE_IN = re.compile(
     rf"(?i)(?:^|[.;]\s+|,\s+)we\s+(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
-    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?)\b[^.;]{{0,120}}?"
+    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?|"
+    # "We conducted a randomized trial comparing A with B in 332 patients who ..."
+    rf"(?:conducted|performed|undertook)\s+an?\s+(?:[\w,-]+\s+){{0,4}}?(?:trial|study))\b"
+    rf"[^.;]{{0,120}}?"
     rf"\b(?:in|among)\s+(?P<n>{NUMBER})\s+(?:{_FILLER}|\([^()]{{1,30}}\)\s+){{0,6}}?"
     rf"{PEOPLE}\b"
 )
+# "565 patients with chronic ITP enrolled and met criteria": the verb in the active voice
+_ENROLLED = re.compile(
+    rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}"
+    rf"(?:\s+(?:with|from|aged)\s+[^.;,()]{{0,60}}?)?\s+enrolled\s+(?:and|in|on|onto|into)\b"
+)
 _COHORT_PATTERNS = (
     *_COHORT_PATTERNS,
+    _ENROLLED,
     _THE_N,
     _PASSED,
     SLASH_SIZES,
