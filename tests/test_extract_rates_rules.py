@@ -630,3 +630,14 @@ def test_we_conducted_a_trial_comparing_a_with_b_in_n_patients() -> None:
 def test_the_enrolled_count_is_the_cohort_not_the_patients_approached() -> None:
     draft = extract("Of the 90 patients approached, 64 patients enrolled in the study.")
     assert draft.n == 64
+
+
+def test_arm_sizes_printed_with_the_arms_own_name_in_parentheses() -> None:
+    draft = extract(
+        "In total, 240 patients were randomly assigned to receive either azacitidine "
+        "(arm 1, n = 121) or best supportive care with transfusions (arm 2, n = 119)."
+    )
+    assert sorted(n for _, n in arms(draft) if _ != "all") == [119, 121]
+    labels = {a.label for a in draft.arms if a.id != "all"}
+    assert any("azacitidine" in (x or "") for x in labels)
+    assert any("(arm 2)" in (x or "") for x in labels)
