@@ -641,3 +641,11 @@ def test_arm_sizes_printed_with_the_arms_own_name_in_parentheses() -> None:
     labels = {a.label for a in draft.arms if a.id != "all"}
     assert any("azacitidine" in (x or "") for x in labels)
     assert any("(arm 2)" in (x or "") for x in labels)
+
+
+def test_this_study_assessed_a_in_n_patients_is_the_cohort() -> None:
+    draft = extract(
+        "This open-label, multicenter phase 2 study evaluated ibrutinib in 144 previously "
+        "treated patients with mantle cell lymphoma."
+    )
+    assert draft.n == 144

@@ -91,7 +91,9 @@ _SHARES_OF = re.compile(
 # "We compared A with B in 289 elderly patients", "We retrospectively evaluated survival
 # outcomes in 980 elderly (>=70 years) AML patients": the study's own population
 _WE_IN = re.compile(
-    rf"(?i)(?:^|[.;]\s+|,\s+)we\s+(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
+    # "This phase 3, randomized study assessed A in 205 patients": the study as the subject
+    rf"(?i)(?:^|[.;]\s+|,\s+)(?:we|(?-i:This|this)\s+(?:[\w,-]+\s+){{0,5}}?(?:study|trial))\s+"
+    rf"(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
     rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?|"
     # "We conducted a randomized trial comparing A with B in 332 patients who ..."
     rf"(?:conducted|performed|undertook)\s+an?\s+(?:[\w,-]+\s+){{0,4}}?(?:trial|study))\b"
