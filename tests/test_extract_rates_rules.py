@@ -579,3 +579,73 @@ def test_patients_registered_are_the_cohort_unless_a_checked_count_follows() -> 
         "Of these, 498 were eligible."
     )
     assert draft.n != 512
+
+
+# ---------------------------------------------------------------------------
+# Third pass
+
+
+def test_one_of_two_named_cohorts_is_not_the_study_n() -> None:
+    draft = extract(
+        "The derivation cohort comprised 512 patients with myelofibrosis. "
+        "A validation cohort of 240 patients from another registry confirmed the score."
+    )
+    assert draft.n is None
+
+
+def test_a_single_named_cohort_is_still_the_study_n() -> None:
+    draft = extract("The discovery cohort consisted of 318 patients with untreated CLL.")
+    assert draft.n == 318
+
+
+def test_a_salvage_phase_rate_is_not_the_cohorts() -> None:
+    draft = extract(
+        "In this randomized study of 210 patients, A was compared with B. "
+        "Patients who relapsed after A received salvage B. "
+        "Salvage B yielded a 74% CR rate."
+    )
+    assert draft.n == 210
+    assert not [e for e in draft.entries if e.name == "CR"]
+    assert any("74%" in c for c in skipped(draft))
+
+
+def test_a_cohort_rate_without_a_phase_word_is_still_drafted() -> None:
+    draft = extract("In this study of 200 patients, the CR rate was 74%.")
+    assert rows(draft, "percent", "total") == [("CR", None, 74, 200)]
+
+
+def test_n_patients_enrolled_in_the_active_voice_is_the_cohort() -> None:
+    draft = extract("Overall, 418 children with newly diagnosed ITP enrolled in the registry.")
+    assert draft.n == 418
+
+
+def test_we_conducted_a_trial_comparing_a_with_b_in_n_patients() -> None:
+    draft = extract(
+        "We conducted a multicenter phase 3 trial comparing lenalidomide with placebo in "
+        "614 patients who had responded to induction."
+    )
+    assert draft.n == 614
+
+
+def test_the_enrolled_count_is_the_cohort_not_the_patients_approached() -> None:
+    draft = extract("Of the 90 patients approached, 64 patients enrolled in the study.")
+    assert draft.n == 64
+
+
+def test_arm_sizes_printed_with_the_arms_own_name_in_parentheses() -> None:
+    draft = extract(
+        "In total, 240 patients were randomly assigned to receive either azacitidine "
+        "(arm 1, n = 121) or best supportive care with transfusions (arm 2, n = 119)."
+    )
+    assert sorted(n for _, n in arms(draft) if _ != "all") == [119, 121]
+    labels = {a.label for a in draft.arms if a.id != "all"}
+    assert any("azacitidine" in (x or "") for x in labels)
+    assert any("(arm 2)" in (x or "") for x in labels)
+
+
+def test_this_study_assessed_a_in_n_patients_is_the_cohort() -> None:
+    draft = extract(
+        "This open-label, multicenter phase 2 study evaluated ibrutinib in 144 previously "
+        "treated patients with mantle cell lymphoma."
+    )
+    assert draft.n == 144

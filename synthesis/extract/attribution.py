@@ -111,6 +111,9 @@ _SUBGROUP_SENTENCE = re.compile(
     # "Excluding patients with favorable karyotypes, the CR rate was 45%": a subpopulation
     r"|\b(?:excluding|except(?:\s+for)?|apart\s+from|other\s+than)\s+(?:the\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:patients|those|cases|subjects)\b"
+    # "Salvage A had an 85% CR rate", "At relapse, retreatment with A gave ...": the values of
+    # a later treatment phase (its patients are a subgroup), not the study's cohort
+    r"|(?:^|[,;:]\s*)(?:[\w-]+\s+){0,3}?(?:salvage|rescue|re-?treatment|re-?induction)\b"
 )
 # "in the 2-mg cohort", "In the 4-mg cohort,": the group a sentence's values belong to
 GROUP_BEFORE = re.compile(

@@ -91,13 +91,24 @@ _SHARES_OF = re.compile(
 # "We compared A with B in 289 elderly patients", "We retrospectively evaluated survival
 # outcomes in 980 elderly (>=70 years) AML patients": the study's own population
 _WE_IN = re.compile(
-    rf"(?i)(?:^|[.;]\s+|,\s+)we\s+(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
-    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?)\b[^.;]{{0,120}}?"
+    # "This phase 3, randomized study assessed A in 205 patients": the study as the subject
+    rf"(?i)(?:^|[.;]\s+|,\s+)(?:we|(?-i:This|this)\s+(?:[\w,-]+\s+){{0,5}}?(?:study|trial))\s+"
+    rf"(?:\w+ly\s+)?(?:compared|evaluated|assessed|investigated|"
+    rf"studied|examined|analy[sz]ed|reviewed|describe[ds]?|report(?:ed)?|"
+    # "We conducted a randomized trial comparing A with B in 332 patients who ..."
+    rf"(?:conducted|performed|undertook)\s+an?\s+(?:[\w,-]+\s+){{0,4}}?(?:trial|study))\b"
+    rf"[^.;]{{0,120}}?"
     rf"\b(?:in|among)\s+(?P<n>{NUMBER})\s+(?:{_FILLER}|\([^()]{{1,30}}\)\s+){{0,6}}?"
     rf"{PEOPLE}\b"
 )
+# "565 patients with chronic ITP enrolled and met criteria": the verb in the active voice
+_ENROLLED = re.compile(
+    rf"(?i)(?<![\w/,])(?<!\d\.)(?P<n>{NUMBER})\s+{_FILLER}{{0,3}}?{PEOPLE}"
+    rf"(?:\s+(?:with|from|aged)\s+[^.;,()]{{0,60}}?)?\s+enrolled\s+(?:and|in|on|onto|into)\b"
+)
 _COHORT_PATTERNS = (
     *_COHORT_PATTERNS,
+    _ENROLLED,
     _THE_N,
     _PASSED,
     SLASH_SIZES,
@@ -130,6 +141,25 @@ _LATER_CHECK = re.compile(
     rf"(?i)\b{NUMBER}\s+(?:{PEOPLE}\s+)?(?:were|was)\s+(?:\w+\s+)?(?:eligible|evaluable|assessable)\b"
 )
 _REGISTERED = re.compile(rf"(?i){NUMBER}\s+[^.;]{{0,160}}?\b(?:were|was)\s+(?:\w+\s+)?registered\b")
+
+
+# "The training cohort consisted of 733 patients ... a validation cohort of 190 patients":
+# a study of two or more named cohorts; the count of one of them is not the study's
+_PART_COHORT = re.compile(
+    r"(?i)\b(?P<kind>training|derivation|discovery|validation|replication|development|"
+    r"test(?:ing)?|exploratory|confirmatory)\s+(?:cohort|set|series|sample|population)s?\b"
+)
+
+
+def _one_of_named_cohorts(sents: list[Sentence], sent: Sentence, pos: int) -> bool:
+    """Whether the count at ``pos`` is the size of one named cohort ("the training cohort
+    of 733 patients") while the text names another kind of cohort ("validation cohort")."""
+    clause = re.split(r"[;.]", sent.text[: pos - sent.start])[-1]
+    own = [m.group("kind").lower() for m in _PART_COHORT.finditer(clause)]
+    if not own:
+        return False
+    kinds = {m.group("kind").lower() for s in sents for m in _PART_COHORT.finditer(s.text)}
+    return bool(kinds - set(own))
 
 
 @dataclass(frozen=True)
@@ -228,6 +258,8 @@ def find_cohort(sents: list[Sentence]) -> Cohort:
     pos, n, sent, _, _ = found[0]
     if _parallel_count(sent, pos - sent.start, n):
         return Cohort(None, None, False, sent)
+    if _one_of_named_cohorts(sents, sent, pos):
+        return Cohort(None, None, False)
     rivals = [
         (at, s)
         for at, v, s, strong, pct in found[1:]

@@ -603,7 +603,9 @@ _TREATS = re.compile(
     r"either|underwent|undergo)\b"
 )
 _ITEM = re.compile(
-    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
+    # "(arm A, n = 97)": the arm's own name before its size is an alias too
+    rf"\(\s*(?:(?P<eq>[nN]\s*=)\s*|(?P<alias>(?:[Aa]rm|[Gg]roup)\s+(?:[A-Z]|\d{{1,2}})|"
+    rf"[A-Za-z][A-Za-z0-9+/-]{{0,11}})\s*[;,]\s*"
     rf"(?P<eq2>[nN]\s*=)\s*)?(?P<n>{INT})(?P<pts>\s+(?:patients|pts|participants))?"
     # "(n = 95, nonresponders received a second course)": a remark after the size
     r"(?P<rest>\s*[,;]\s*[A-Za-z][^()=]{0,100})?\s*\)"
