@@ -326,33 +326,59 @@ def _direction_agrees(text: str, before: str, named: DraftArm, values: list[floa
 # "longer in the thalidomide arm, 73 versus 60 months": the comparative tied to the group
 _MORE_IN = re.compile(
     r"(?i)\b(?P<w>longer|higher|greater|better|superior|improved|prolonged|shorter|lower|worse|"
-    r"inferior)\s+(?:(?:in|with|for|on|among)\s+)?(?:the\s+)?$"
+    r"inferior)\s+"
+    # "longer overall survival after A": the outcome may stand between
+    r"(?:(?:overall|progression-free|event-free|disease-free|relapse-free|survival|OS|PFS|EFS|"
+    r"DFS)\s+){0,3}(?:(?:in|with|for|on|among|after)\s+)?(?:the\s+)?$"
 )
 _LESS_WORDS = frozenset({"shorter", "lower", "worse", "inferior"})
 
 
 def _by_direction(
-    groups: Groups, text: str, one: DraftArm, other: DraftArm, values: list[float]
+    groups: Groups,
+    text: str,
+    one: DraftArm,
+    other: DraftArm,
+    values: list[float],
+    *,
+    timed: bool = False,
 ) -> Assignment | None:
     """Two values, one named group after a comparative ("longer in A"): the named group's
-    value is the larger (or, after "shorter", "lower", the smaller), whatever the order."""
+    value is the larger (or, after "shorter", "lower", the smaller), whatever the order.
+
+    With *timed* (two survival times) the named group's value may also be printed second:
+    "PFS was superior in the A arm (median 28 v 35 months)" makes 35 A's, 28 the other's."""
     if len(values) != 2 or values[0] == values[1]:
         return None
     spans = [(a, b) for a, b, arm in groups.named(text) if arm is one]
     if len(spans) != 1:
         return None
-    m = _MORE_IN.search(text[max(0, spans[0][0] - 40) : spans[0][0]])
+    # the group's span may hold the comparative ("longer after A" read as A's name)
+    start, end = spans[0]
+    cuts = [start] + [start + x.end() for x in re.finditer(r"\s+", text[start:end])]
+    m = next(
+        (
+            found
+            for cut in cuts
+            if (found := _MORE_IN.search(text[max(0, start - 60) : cut])) is not None
+        ),
+        None,
+    )
     if m is None:
         return None
+    cue = " ".join(text[max(0, start - 60) + m.start() : end].split())
     larger = 0 if values[0] > values[1] else 1
     mine = larger if m.group("w").lower() not in _LESS_WORDS else 1 - larger
-    if mine != 0:
-        return None  # the named group's value is not printed first: the order is unclear
-    arms = [one, other]
+    # the named group's value printed second: read only for survival times in a bracket
+    # right after the group ("superior in the A arm (median 28 v 35 months"), never after a
+    # comma ("longer in A, 8 versus 12 months" stays out: the order is unclear)
+    if mine != 0 and not (timed and re.match(r"(?i)\s*(?:arm|group)?\s*\(", text[end:])):
+        return None
+    arms = [one, other] if mine == 0 else [other, one]
     return Assignment(
         arms,
         check=(
-            f'arms inferred: "{m.group(0).strip()} {one.label}" makes the '
+            f'arms inferred: "{cue}" ({one.label}) makes the '
             f"{'larger' if mine == larger else 'smaller'} value {one.label}'s, the other "
             f"{other.label}'s"
         ),
@@ -368,8 +394,10 @@ def assign(
     values: list[float],
     *,
     trailing: re.Match[str] | None = None,
+    timed: bool = False,
 ) -> Assignment:
-    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring)."""
+    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring);
+    *timed*: the values are survival times (longer is better)."""
     arms = list(groups.arms)
     if len(arms) < 2:
         return Assignment(None, why="arms not identified")
@@ -411,7 +439,7 @@ def assign(
         one = distinct[0]
         other = next(a for a in arms if a is not one)
         if one is not arms[0]:
-            return _by_direction(groups, text, one, other, values) or Assignment(
+            return _by_direction(groups, text, one, other, values, timed=timed) or Assignment(
                 None, why=f"only {one.label} is named and the order of the values is not stated"
             )
         if not _direction_agrees(text, text[:first], one, values):
@@ -1952,6 +1980,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     len(vals),
                     [_median_number(v) for v in vals],
                     trailing=pair_trailing,
+                    timed=True,
                 )
             if got.arms is None and pair_trailing is None:
                 got = _in_the_groups(groups, text, len(vals)) or got
@@ -2082,7 +2111,8 @@ _LABELLED_TIME = re.compile(
 _TERM_TO_TIMES = re.compile(
     r"\s*(?:(?:was|were)\s+)?(?:(?:significantly|numerically|markedly)\s+)?"
     r"(?:(?:longer|shorter|better|worse|improved|superior|inferior|prolonged|similar)\s+)?"
-    r"(?:(?:with|in|for)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?(?:\s+(?:arm|group))?\s*)?"
+    r"(?:(?:with|in|for|after)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?"
+    r"(?:\s+(?:arm|group))?\s*)?"
 )
 _UNLABELLED_TIMES = re.compile(
     rf"\s*[(\[]\s*(?P<v1>{NUM}|{NR})\s*(?:months?|mos?\.?)?\s*(?:vs\.?|versus|v\.?)\s*"
@@ -2152,7 +2182,7 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
         if pair is None:
             continue
         values = [_median_number_text(pair.group(k)) for k in ("v1", "v2")]
-        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values)
+        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values, timed=True)
         if got.arms is None:
             _skip(
                 state,
