@@ -823,3 +823,20 @@ def test_the_superior_arms_time_printed_second_in_its_bracket() -> None:
     assert medians(draft) == []
     draft = extract(TWO_ARMS + "Response rate was higher in the BR arm (40% vs 60%).")
     assert [e for e in draft.entries if e.get("percent") is not None] == []
+
+
+def test_the_favoured_arms_time_is_the_longer() -> None:
+    # "favoured A (x vs y)": A is the arm whose time is the longer
+    draft = extract(TWO_ARMS + "Median PFS favoured BR (14.2 vs 11.0 months; HR 0.7).")
+    assert medians(draft) == [
+        ("PFS", "br", 14.2, None, "months"),
+        ("PFS", "zanubrutinib", 11.0, None, "months"),
+    ]
+    draft = extract(TWO_ARMS + "Median PFS favoured zanubrutinib (14.2 vs 11.0 months).")
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 14.2, None, "months"),
+        ("PFS", "br", 11.0, None, "months"),
+    ]
+    # the favoured arm named first with the shorter time first: the order is unclear
+    draft = extract(TWO_ARMS + "Median PFS favoured zanubrutinib (11.0 vs 14.2 months).")
+    assert medians(draft) == []

@@ -220,7 +220,9 @@ _TRAILING_ARMS = re.compile(
     rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
     rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
 )
-_BETTER = re.compile(r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more)\b")
+_BETTER = re.compile(
+    r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more|favou?r(?:ed|ing))\b"
+)
 _WORSE = re.compile(r"(?i)\b(?:lower|shorter|worse|inferior|poorer|fewer|less)\b")
 _ALLOCATED_KINDS = ("allocation with sizes", "allocation", "comparison")
 
@@ -326,7 +328,7 @@ def _direction_agrees(text: str, before: str, named: DraftArm, values: list[floa
 # "longer in the thalidomide arm, 73 versus 60 months": the comparative tied to the group
 _MORE_IN = re.compile(
     r"(?i)\b(?P<w>longer|higher|greater|better|superior|improved|prolonged|shorter|lower|worse|"
-    r"inferior)\s+"
+    r"inferior|favou?r(?:ed|ing))\s+"
     # "longer overall survival after A": the outcome may stand between
     r"(?:(?:overall|progression-free|event-free|disease-free|relapse-free|survival|OS|PFS|EFS|"
     r"DFS)\s+){0,3}(?:(?:in|with|for|on|among|after)\s+)?(?:the\s+)?$"
@@ -2111,7 +2113,9 @@ _LABELLED_TIME = re.compile(
 _TERM_TO_TIMES = re.compile(
     r"\s*(?:(?:was|were)\s+)?(?:(?:significantly|numerically|markedly)\s+)?"
     r"(?:(?:longer|shorter|better|worse|improved|superior|inferior|prolonged|similar)\s+)?"
-    r"(?:(?:with|in|for|after)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?"
+    # "Median PFS favoured A (x vs y)": the favoured arm's time is the longer
+    r"(?:(?:with|in|for|after|favou?red|favou?ring)\s+(?:the\s+)?[\w+/-]{1,30}"
+    r"(?:\s+[\w+/-]{1,30})?"
     r"(?:\s+(?:arm|group))?\s*)?"
 )
 _UNLABELLED_TIMES = re.compile(
