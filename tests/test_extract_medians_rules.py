@@ -840,3 +840,14 @@ def test_the_favoured_arms_time_is_the_longer() -> None:
     # the favoured arm named first with the shorter time first: the order is unclear
     draft = extract(TWO_ARMS + "Median PFS favoured zanubrutinib (11.0 vs 14.2 months).")
     assert medians(draft) == []
+
+
+def test_as_compared_with_parts_two_values() -> None:
+    draft = extract(
+        TWO_ARMS + "Median PFS was 24.1 months with zanubrutinib, as compared with 18.2 "
+        "months with BR."
+    )
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 24.1, None, "months"),
+        ("PFS", "br", 18.2, None, "months"),
+    ]

@@ -1254,7 +1254,7 @@ _PRE_LABEL = re.compile(
     rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
+    r"\s*(?:,?\s*(?:as\s+)?compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
     # "10.1 months in the A arm, while it was 6.2 months in the B arm"
     r",?\s*(?:while|whereas)(?:\s+(?:it|that|this|the\s+median)\s+(?:was|were))?|,\s*and|,|;|"
     r"and(?:\s+(?:was|were)\b)?|v\.?(?=\s))\s*"
@@ -1430,7 +1430,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
-        out.seps.append(sep.group(0).strip().lstrip(",").strip())
+        out.seps.append(re.sub(r"(?i)^as\s+", "", sep.group(0).strip().lstrip(",").strip()))
         pos = sep.end()
     return out
 
