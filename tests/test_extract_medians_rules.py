@@ -776,3 +776,78 @@ def test_the_cohort_named_before_was() -> None:
     assert medians(draft) == []
     draft = extract("We saw 80 patients. Median OS for the high-risk group was 24.1 months.")
     assert medians(draft) == []
+
+
+# ---------------------------------------------------------------------------
+# Third pass: the comparative names the group whose time is longer
+
+
+def test_longer_after_a_named_arm() -> None:
+    # "after A" names the arm like "with A"; the comparative may stand before the outcome
+    for sentence in (
+        "Overall survival was longer after BR (14.2 vs. 11.0 months, P = 0.03).",
+        "The study showed longer overall survival after BR (14.2 vs. 11.0 months, P = 0.03).",
+    ):
+        draft = extract(TWO_ARMS + sentence)
+        assert medians(draft) == [
+            ("OS", "br", 14.2, None, "months"),
+            ("OS", "zanubrutinib", 11.0, None, "months"),
+        ], sentence
+        assert all("longer" in c for c in checks(draft))
+    draft = extract(
+        TWO_ARMS + "Overall survival was longer after zanubrutinib (14.2 vs. 11.0 months)."
+    )
+    assert medians(draft) == [
+        ("OS", "zanubrutinib", 14.2, None, "months"),
+        ("OS", "br", 11.0, None, "months"),
+    ]
+
+
+def test_the_superior_arms_time_printed_second_in_its_bracket() -> None:
+    # "superior in A (median 11 v 14 months)": A's time is the longer one, printed second
+    draft = extract(
+        TWO_ARMS + "PFS was superior in the BR arm (median of 11 months v 14 months; HR 0.7)."
+    )
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 11, None, "months"),
+        ("PFS", "br", 14, None, "months"),
+    ]
+    assert "larger value bendamustine-rituximab's" in checks(draft)[0]
+    draft = extract(TWO_ARMS + "PFS was shorter in the BR arm (median 14 v 11 months; HR 1.4).")
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 14, None, "months"),
+        ("PFS", "br", 11, None, "months"),
+    ]
+    # after a comma the order stays unclear; a rate is never read this way
+    draft = extract(TWO_ARMS + "Median PFS was longer in the BR arm, 11 versus 14 months.")
+    assert medians(draft) == []
+    draft = extract(TWO_ARMS + "Response rate was higher in the BR arm (40% vs 60%).")
+    assert [e for e in draft.entries if e.get("percent") is not None] == []
+
+
+def test_the_favoured_arms_time_is_the_longer() -> None:
+    # "favoured A (x vs y)": A is the arm whose time is the longer
+    draft = extract(TWO_ARMS + "Median PFS favoured BR (14.2 vs 11.0 months; HR 0.7).")
+    assert medians(draft) == [
+        ("PFS", "br", 14.2, None, "months"),
+        ("PFS", "zanubrutinib", 11.0, None, "months"),
+    ]
+    draft = extract(TWO_ARMS + "Median PFS favoured zanubrutinib (14.2 vs 11.0 months).")
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 14.2, None, "months"),
+        ("PFS", "br", 11.0, None, "months"),
+    ]
+    # the favoured arm named first with the shorter time first: the order is unclear
+    draft = extract(TWO_ARMS + "Median PFS favoured zanubrutinib (11.0 vs 14.2 months).")
+    assert medians(draft) == []
+
+
+def test_as_compared_with_parts_two_values() -> None:
+    draft = extract(
+        TWO_ARMS + "Median PFS was 24.1 months with zanubrutinib, as compared with 18.2 "
+        "months with BR."
+    )
+    assert medians(draft) == [
+        ("PFS", "zanubrutinib", 24.1, None, "months"),
+        ("PFS", "br", 18.2, None, "months"),
+    ]

@@ -223,7 +223,9 @@ _TRAILING_ARMS = re.compile(
     rf"|(?:for|in|with)\s+(?:the\s+)?(?P<t1>{_ARM_REF})\s*,?\s+(?:and|vs\.?|versus|v\.?)\s+"
     rf"(?:the\s+)?(?P<t2>{_ARM_REF})(?:\s+(?:arms?|groups?|cohorts?|treatment))?)?"
 )
-_BETTER = re.compile(r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more)\b")
+_BETTER = re.compile(
+    r"(?i)\b(?:higher|longer|better|greater|superior|improved|prolonged|more|favou?r(?:ed|ing))\b"
+)
 _WORSE = re.compile(r"(?i)\b(?:lower|shorter|worse|inferior|poorer|fewer|less)\b")
 _ALLOCATED_KINDS = ("allocation with sizes", "allocation", "comparison")
 
@@ -329,33 +331,59 @@ def _direction_agrees(text: str, before: str, named: DraftArm, values: list[floa
 # "longer in the thalidomide arm, 73 versus 60 months": the comparative tied to the group
 _MORE_IN = re.compile(
     r"(?i)\b(?P<w>longer|higher|greater|better|superior|improved|prolonged|shorter|lower|worse|"
-    r"inferior)\s+(?:(?:in|with|for|on|among)\s+)?(?:the\s+)?$"
+    r"inferior|favou?r(?:ed|ing))\s+"
+    # "longer overall survival after A": the outcome may stand between
+    r"(?:(?:overall|progression-free|event-free|disease-free|relapse-free|survival|OS|PFS|EFS|"
+    r"DFS)\s+){0,3}(?:(?:in|with|for|on|among|after)\s+)?(?:the\s+)?$"
 )
 _LESS_WORDS = frozenset({"shorter", "lower", "worse", "inferior"})
 
 
 def _by_direction(
-    groups: Groups, text: str, one: DraftArm, other: DraftArm, values: list[float]
+    groups: Groups,
+    text: str,
+    one: DraftArm,
+    other: DraftArm,
+    values: list[float],
+    *,
+    timed: bool = False,
 ) -> Assignment | None:
     """Two values, one named group after a comparative ("longer in A"): the named group's
-    value is the larger (or, after "shorter", "lower", the smaller), whatever the order."""
+    value is the larger (or, after "shorter", "lower", the smaller), whatever the order.
+
+    With *timed* (two survival times) the named group's value may also be printed second:
+    "PFS was superior in the A arm (median 28 v 35 months)" makes 35 A's, 28 the other's."""
     if len(values) != 2 or values[0] == values[1]:
         return None
     spans = [(a, b) for a, b, arm in groups.named(text) if arm is one]
     if len(spans) != 1:
         return None
-    m = _MORE_IN.search(text[max(0, spans[0][0] - 40) : spans[0][0]])
+    # the group's span may hold the comparative ("longer after A" read as A's name)
+    start, end = spans[0]
+    cuts = [start] + [start + x.end() for x in re.finditer(r"\s+", text[start:end])]
+    m = next(
+        (
+            found
+            for cut in cuts
+            if (found := _MORE_IN.search(text[max(0, start - 60) : cut])) is not None
+        ),
+        None,
+    )
     if m is None:
         return None
+    cue = " ".join(text[max(0, start - 60) + m.start() : end].split())
     larger = 0 if values[0] > values[1] else 1
     mine = larger if m.group("w").lower() not in _LESS_WORDS else 1 - larger
-    if mine != 0:
-        return None  # the named group's value is not printed first: the order is unclear
-    arms = [one, other]
+    # the named group's value printed second: read only for survival times in a bracket
+    # right after the group ("superior in the A arm (median 28 v 35 months"), never after a
+    # comma ("longer in A, 8 versus 12 months" stays out: the order is unclear)
+    if mine != 0 and not (timed and re.match(r"(?i)\s*(?:arm|group)?\s*\(", text[end:])):
+        return None
+    arms = [one, other] if mine == 0 else [other, one]
     return Assignment(
         arms,
         check=(
-            f'arms inferred: "{m.group(0).strip()} {one.label}" makes the '
+            f'arms inferred: "{cue}" ({one.label}) makes the '
             f"{'larger' if mine == larger else 'smaller'} value {one.label}'s, the other "
             f"{other.label}'s"
         ),
@@ -371,8 +399,10 @@ def assign(
     values: list[float],
     *,
     trailing: re.Match[str] | None = None,
+    timed: bool = False,
 ) -> Assignment:
-    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring)."""
+    """The groups of *count* values printed in ``text[first:last]`` (see the module docstring);
+    *timed*: the values are survival times (longer is better)."""
     arms = list(groups.arms)
     if len(arms) < 2:
         return Assignment(None, why="arms not identified")
@@ -414,7 +444,7 @@ def assign(
         one = distinct[0]
         other = next(a for a in arms if a is not one)
         if one is not arms[0]:
-            return _by_direction(groups, text, one, other, values) or Assignment(
+            return _by_direction(groups, text, one, other, values, timed=timed) or Assignment(
                 None, why=f"only {one.label} is named and the order of the values is not stated"
             )
         if not _direction_agrees(text, text[:first], one, values):
@@ -1227,7 +1257,7 @@ _PRE_LABEL = re.compile(
     rf"(?={NUM}|not\s|NR\b)"
 )
 _VALUE_SEP = re.compile(
-    r"\s*(?:,?\s*compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
+    r"\s*(?:,?\s*(?:as\s+)?compared\s+(?:with|to)|,?\s*(?:vs\.?|versus)|"
     # "10.1 months in the A arm, while it was 6.2 months in the B arm"
     r",?\s*(?:while|whereas)(?:\s+(?:it|that|this|the\s+median)\s+(?:was|were))?|,\s*and|,|;|"
     r"and(?:\s+(?:was|were)\b)?|v\.?(?=\s))\s*"
@@ -1403,7 +1433,7 @@ def _read_medians(text: str, pos: int, groups: Groups, ci_header: bool = False) 
             break  # "... months (p = 0.35) and 69.8 % vs. 57.3 %": a percent is no median
         if sep.group(0).strip() == ";" and nxt is None:
             break
-        out.seps.append(sep.group(0).strip().lstrip(",").strip())
+        out.seps.append(re.sub(r"(?i)^as\s+", "", sep.group(0).strip().lstrip(",").strip()))
         pos = sep.end()
     return out
 
@@ -1955,6 +1985,7 @@ def _median_entries(sent: Sentence, terms: list[Term], state: State, groups: Gro
                     len(vals),
                     [_median_number(v) for v in vals],
                     trailing=pair_trailing,
+                    timed=True,
                 )
             if got.arms is None and pair_trailing is None:
                 got = _in_the_groups(groups, text, len(vals)) or got
@@ -2085,7 +2116,10 @@ _LABELLED_TIME = re.compile(
 _TERM_TO_TIMES = re.compile(
     r"\s*(?:(?:was|were)\s+)?(?:(?:significantly|numerically|markedly)\s+)?"
     r"(?:(?:longer|shorter|better|worse|improved|superior|inferior|prolonged|similar)\s+)?"
-    r"(?:(?:with|in|for)\s+(?:the\s+)?[\w+/-]{1,30}(?:\s+[\w+/-]{1,30})?(?:\s+(?:arm|group))?\s*)?"
+    # "Median PFS favoured A (x vs y)": the favoured arm's time is the longer
+    r"(?:(?:with|in|for|after|favou?red|favou?ring)\s+(?:the\s+)?[\w+/-]{1,30}"
+    r"(?:\s+[\w+/-]{1,30})?"
+    r"(?:\s+(?:arm|group))?\s*)?"
 )
 _UNLABELLED_TIMES = re.compile(
     rf"\s*[(\[]\s*(?P<v1>{NUM}|{NR})\s*(?:months?|mos?\.?)?\s*(?:vs\.?|versus|v\.?)\s*"
@@ -2155,7 +2189,7 @@ def _labelled_times(sent: Sentence, tterms: list[Term], state: State, groups: Gr
         if pair is None:
             continue
         values = [_median_number_text(pair.group(k)) for k in ("v1", "v2")]
-        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values)
+        got = assign(groups, text, pair.start("v1"), pair.end("v2"), 2, values, timed=True)
         if got.arms is None:
             _skip(
                 state,
