@@ -750,3 +750,33 @@ def test_an_unlabelled_ratio_right_after_its_outcome_is_still_read() -> None:
     draft = extract(RCT + "Drug Q improved PFS (HR 0.60; P < .001) and OS (0.75; P = .02).")
     hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr")]
     assert hrs == [("PFS", 0.60, "<0.001"), ("OS", 0.75, 0.02)]
+
+
+# ---------------------------------------------------------------------------
+# Third pass: a list of factors closed by "were ... factors" after the ratios
+
+
+def test_every_item_of_a_bracketed_factor_list_closed_by_its_verb_gets_its_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, bulky disease [HR = 2.10, 95% CI (1.20-3.70), "
+        "P = 0.01], low albumin [HR = 1.80, 95% CI (1.10-2.90), P = 0.02], high beta-2 "
+        "microglobulin [HR = 1.50, 95% CI (1.05-2.15)] and older age [HR = 1.40, 95% CI "
+        "(1.02-1.90)] were independent risk factors for inferior OS."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [
+        ("OS", 2.10, "bulky disease"),
+        ("OS", 1.80, "low albumin"),
+        ("OS", 1.50, "high beta-2 microglobulin"),
+        ("OS", 1.40, "older age"),
+    ]
+
+
+def test_a_factor_list_that_turned_out_to_be_risk_factors_gets_its_contrasts() -> None:
+    draft = extract(
+        COHORT + "On Cox analysis for PFS, male sex (HR 1.30; 95% CI 1.05-1.61), anemia (HR "
+        "1.45; 95% CI 1.10-1.91), and high LDH (HR 1.90; 95% CI 1.40-2.58) turned out to be "
+        "independent risk factors."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [("PFS", 1.30, "male sex"), ("PFS", 1.45, "anemia"), ("PFS", 1.90, "high LDH")]

@@ -2412,10 +2412,16 @@ _FACTOR_BEFORE_PAREN = re.compile(
 )
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
-    r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
+    r"^[^()\[\]]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()\[\]]{0,60}?\s*"
+    # the next items, each with its ratio in parentheses or brackets ("[HR 2.5, 95% CI
+    # (1.3-4.1)]": one nested parenthesis)
+    r"(?:\([^()]{0,80}\)|\[(?:[^\[\]()]|\([^()]{0,30}\)){0,80}\])){0,6}"
     r"\s*(?:(?:was|were|remained)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic|"
     r"predictors?|(?:risk\s+)?factors?)|(?:\w+\s+)?predicted\b|as\s+(?:\w+\s+){0,3}"
-    r"(?:predictors?|factors?)\b)"
+    r"(?:predictors?|factors?)\b"
+    # "... (HR 1.74) turned out to be independent risk factors"
+    r"|(?:turned\s+out|proved|emerged)\s+(?:to\s+)?(?:be\s+|as\s+)?(?:\w+\s+){0,3}"
+    r"(?:predictors?|(?:risk\s+)?factors?)\b)"
 )
 # "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
 _AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
