@@ -780,3 +780,25 @@ def test_a_factor_list_that_turned_out_to_be_risk_factors_gets_its_contrasts() -
     )
     got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
     assert got == [("PFS", 1.30, "male sex"), ("PFS", 1.45, "anemia"), ("PFS", 1.90, "high LDH")]
+
+
+def test_a_factor_list_after_factors_associated_with_gets_its_contrasts() -> None:
+    draft = extract(
+        COHORT + "Multivariate analysis showed the factors for shorter PFS associated with "
+        "extranodal disease [HR = 2.20, 95% CI (1.30-3.72)], high Ki-67 [HR = 1.75, 95% CI "
+        "(1.12-2.73), P = 0.01] and elevated LDH [HR = 1.60, 95% CI (1.04-2.46)]."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [
+        ("PFS", 2.20, "extranodal disease"),
+        ("PFS", 1.75, "high Ki-67"),
+        ("PFS", 1.60, "elevated LDH"),
+    ]
+
+
+def test_an_outcome_after_factors_associated_with_is_not_a_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, the factors associated with OS (HR 1.50; 95% CI "
+        "1.10-2.05) were examined."
+    )
+    assert all(e.get("contrast") != "OS" for e in draft.entries)

@@ -2484,11 +2484,27 @@ def _list_item(text: str, low: int, pos: int) -> str | None:
     return item
 
 
+# "the prognostic factors for inferior OS associated with A [HR ...], B [HR ...] and C
+# [HR ...]": the list follows "associated with"
+_FACTOR_LIST_WITH = re.compile(
+    r"(?i)\b(?:predictors?|factors?|variables?|covariates?|determinants?)\b[^.;:()\[\]]{0,80}?"
+    r"\b(?:associated|correlated)\s+with\s+"
+)
+
+
 def _listed_factor(text: str, pos: int) -> str | None:
     """The factor of a ratio at *pos* that a list of factors introduces, else None."""
     intros = list(_FACTOR_LIST.finditer(text, 0, pos))
     if not intros:
-        return None
+        withs = list(_FACTOR_LIST_WITH.finditer(text, 0, pos))
+        if not withs:
+            return None
+        low = withs[-1].end()
+        if _LIST_VERB.search(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text[low:pos])):
+            return None
+        item = _list_item(text, low, pos)
+        # "factors associated with OS (HR ...": an outcome is not a factor
+        return None if item is None or find_terms(item) else item
     low = intros[-1].end()
     # only list items between the introduction and the ratio: a verb outside the items'
     # parentheses ("factors were balanced; OS was longer with A (HR ...") ends the list
