@@ -802,3 +802,33 @@ def test_an_outcome_after_factors_associated_with_is_not_a_contrast() -> None:
         "1.10-2.05) were examined."
     )
     assert all(e.get("contrast") != "OS" for e in draft.entries)
+
+
+def test_a_model_sentence_naming_no_outcome_takes_the_analysis_outcome_named_before() -> None:
+    draft = extract(
+        COHORT + "Variables tested in the univariate analysis for PFS were age, stage and LDH. "
+        "Those with p<0.1 entered the Cox model. In the Cox model, stage IV (HR 1.90; 95% CI "
+        "1.20-3.01; p=0.006) and high LDH (vs. normal LDH, HR 1.40; 95% CI 1.05-1.87) remained "
+        "independent prognostic factors."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [("PFS", 1.90, "stage IV"), ("PFS", 1.40, "high LDH (vs. normal LDH)")]
+    assert all("outcome inferred" in (e.check or "") for e in draft.entries if e.get("hr")), (
+        draft.entries
+    )
+
+
+def test_a_sentence_without_a_model_does_not_take_an_earlier_analysis_outcome() -> None:
+    draft = extract(
+        COHORT + "Variables tested in the univariate analysis for PFS were age, stage and LDH. "
+        "Stage IV (HR 1.90; 95% CI 1.20-3.01) was frequent."
+    )
+    assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_a_p_printed_as_zero_is_left_out_and_the_ratio_kept() -> None:
+    draft = extract(
+        COHORT + "In multivariate analysis, bulky disease (HR=2.66, p=0.000) was an independent "
+        "predictor of shorter OS."
+    )
+    assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.66, None, "bulky disease")]

@@ -2408,7 +2408,8 @@ _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
     r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?"
     # "Older age (≥70 vs <70 years; HR 1.8 ...": the levels compared, inside the parenthesis
-    r"(?:(?P<spec>[^()\[\];,]{0,30}?\s(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
+    # "one lesion (vs. no lesion, HR 1.6": the reference level only
+    r"(?:(?P<spec>(?:[^()\[\];,]{0,30}?\s)?(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
 )
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
@@ -2802,6 +2803,24 @@ def _respectively_ratios(
     return out
 
 
+# "Factors included in the univariate analysis for OS were ...", "Cox regression for PFS":
+# the one outcome an analysis of the abstract is for
+_ANALYSIS_FOR = re.compile(
+    r"(?i)\b(?:analys[ie]s|models?|regressions?|factors?|predictors?|variables?)\s+"
+    r"(?:of|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$"
+)
+
+
+def analysis_outcome(text: str, terms: list[Term]) -> str | None:
+    """The one outcome a sentence says an analysis is for ("the univariate analysis for
+    OS"), when that is the only outcome it names, else None."""
+    names = {t.name for t in terms}
+    if len(names) != 1:
+        return None
+    t = terms[0]
+    return t.name if _ANALYSIS_FOR.search(text[max(0, t.start - 60) : t.start]) else None
+
+
 def ratio_entries(
     sent: Sentence,
     terms: list[Term],
@@ -2809,6 +2828,7 @@ def ratio_entries(
     groups: Groups,
     *,
     carried: str | None = None,
+    carried_from: str = "the outcome of the ratios of the sentence before",
 ) -> None:
     """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed.
 
@@ -2894,7 +2914,8 @@ def ratio_entries(
             p_printed = m.group("p").replace(",", ".")  # "p=0,007": a decimal comma
             p_text = num_text(p_printed)
             # "P = 1.2 x 10-6": a p in scientific notation is not drafted (the ratio is)
-            if float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
+            # "p=0.000": a rounded-down p is not a value (left out)
+            if 0 < float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
                 fields.append(("p", number(p_printed) if op == "=" else f"{op}{p_text}"))
         else:
             # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
@@ -2929,10 +2950,7 @@ def ratio_entries(
         check = None
         if name is None and carried is not None and not terms:
             name = carried
-            check = (
-                f"outcome inferred: this sentence names none; {carried} is the outcome of the "
-                "ratios of the sentence before"
-            )
+            check = f"outcome inferred: this sentence names none; {carried} is {carried_from}"
         if name is None:
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
