@@ -832,3 +832,23 @@ def test_a_p_printed_as_zero_is_left_out_and_the_ratio_kept() -> None:
         "predictor of shorter OS."
     )
     assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.66, None, "bulky disease")]
+
+
+def test_an_odds_ratio_of_unqualified_response_is_an_overall_response_ratio() -> None:
+    draft = extract(
+        COHORT + "Patients with a prior splenectomy had a lower likelihood of response (odds "
+        "ratio, 0.45; 95% CI 0.25-0.81; P = .008)."
+    )
+    e = [e for e in draft.entries if e.get("or")]
+    assert [(x.name, x.get("or"), x.get("ci"), x.get("p")) for x in e] == [
+        ("ORR", 0.45, [0.25, 0.81], 0.008)
+    ]
+    assert "outcome inferred" in e[0].check
+
+
+def test_an_odds_ratio_of_complete_response_is_not_read_as_overall_response() -> None:
+    draft = extract(
+        COHORT + "Older patients had a lower likelihood of response (CR) (odds ratio, 0.45; "
+        "95% CI 0.25-0.81)."
+    )
+    assert [e.name for e in draft.entries if e.get("or")] != ["ORR"]

@@ -2821,6 +2821,13 @@ def analysis_outcome(text: str, terms: list[Term]) -> str | None:
     return t.name if _ANALYSIS_FOR.search(text[max(0, t.start - 60) : t.start]) else None
 
 
+# "predictors of response", "a lower likelihood of response": response with no qualifier
+_RESPONSE_EVENT = re.compile(
+    r"(?i)\b(?:likelihood|odds|probability|chances?|predictors?|correlates?|determinants?)\s+"
+    r"of\s+(?:a\s+)?response\b(?!\s*(?:duration|rates?\s+of|[(\[]?\s*(?:CR|PR|MR)\b))"
+)
+
+
 def ratio_entries(
     sent: Sentence,
     terms: list[Term],
@@ -2948,7 +2955,16 @@ def ratio_entries(
             factor = _factor_contrast(text, m, groups)
             name = _ratio_outcome(text, terms, m, kind=fields[0][0], factor=factor)
         check = None
-        if name is None and carried is not None and not terms:
+        if (
+            name is None
+            and fields[0][0] in ("or", "rr")
+            and not any(t.end <= m.start() for t in terms)
+            and _RESPONSE_EVENT.search(text, 0, m.start())
+        ):
+            # "a lower likelihood of response (odds ratio, 0.34 ...": response unqualified
+            name = "ORR"
+            check = "outcome inferred: 'response' (not qualified) read as overall response"
+        elif name is None and carried is not None and not terms:
             name = carried
             check = f"outcome inferred: this sentence names none; {carried} is {carried_from}"
         if name is None:
@@ -2984,6 +3000,8 @@ def ratio_entries(
             # without its contrast it would be pooled as a treatment effect
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
+        if contrast is None and check is not None and check.startswith("outcome inferred: 'resp"):
+            check += "; no contrast found: name the groups this ratio compares in `contrast`"
         if contrast is None and not groups.arms and check is None:
             # the groups of the study were not found: the ratio compares two groups the
             # reviewer names (its value, CI and p are read as printed)
