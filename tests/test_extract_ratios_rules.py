@@ -750,3 +750,105 @@ def test_an_unlabelled_ratio_right_after_its_outcome_is_still_read() -> None:
     draft = extract(RCT + "Drug Q improved PFS (HR 0.60; P < .001) and OS (0.75; P = .02).")
     hrs = [(e.name, e.get("hr"), e.get("p")) for e in draft.entries if e.get("hr")]
     assert hrs == [("PFS", 0.60, "<0.001"), ("OS", 0.75, 0.02)]
+
+
+# ---------------------------------------------------------------------------
+# Third pass: a list of factors closed by "were ... factors" after the ratios
+
+
+def test_every_item_of_a_bracketed_factor_list_closed_by_its_verb_gets_its_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, bulky disease [HR = 2.10, 95% CI (1.20-3.70), "
+        "P = 0.01], low albumin [HR = 1.80, 95% CI (1.10-2.90), P = 0.02], high beta-2 "
+        "microglobulin [HR = 1.50, 95% CI (1.05-2.15)] and older age [HR = 1.40, 95% CI "
+        "(1.02-1.90)] were independent risk factors for inferior OS."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [
+        ("OS", 2.10, "bulky disease"),
+        ("OS", 1.80, "low albumin"),
+        ("OS", 1.50, "high beta-2 microglobulin"),
+        ("OS", 1.40, "older age"),
+    ]
+
+
+def test_a_factor_list_that_turned_out_to_be_risk_factors_gets_its_contrasts() -> None:
+    draft = extract(
+        COHORT + "On Cox analysis for PFS, male sex (HR 1.30; 95% CI 1.05-1.61), anemia (HR "
+        "1.45; 95% CI 1.10-1.91), and high LDH (HR 1.90; 95% CI 1.40-2.58) turned out to be "
+        "independent risk factors."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [("PFS", 1.30, "male sex"), ("PFS", 1.45, "anemia"), ("PFS", 1.90, "high LDH")]
+
+
+def test_a_factor_list_after_factors_associated_with_gets_its_contrasts() -> None:
+    draft = extract(
+        COHORT + "Multivariate analysis showed the factors for shorter PFS associated with "
+        "extranodal disease [HR = 2.20, 95% CI (1.30-3.72)], high Ki-67 [HR = 1.75, 95% CI "
+        "(1.12-2.73), P = 0.01] and elevated LDH [HR = 1.60, 95% CI (1.04-2.46)]."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [
+        ("PFS", 2.20, "extranodal disease"),
+        ("PFS", 1.75, "high Ki-67"),
+        ("PFS", 1.60, "elevated LDH"),
+    ]
+
+
+def test_an_outcome_after_factors_associated_with_is_not_a_contrast() -> None:
+    draft = extract(
+        COHORT + "In multivariable analysis, the factors associated with OS (HR 1.50; 95% CI "
+        "1.10-2.05) were examined."
+    )
+    assert all(e.get("contrast") != "OS" for e in draft.entries)
+
+
+def test_a_model_sentence_naming_no_outcome_takes_the_analysis_outcome_named_before() -> None:
+    draft = extract(
+        COHORT + "Variables tested in the univariate analysis for PFS were age, stage and LDH. "
+        "Those with p<0.1 entered the Cox model. In the Cox model, stage IV (HR 1.90; 95% CI "
+        "1.20-3.01; p=0.006) and high LDH (vs. normal LDH, HR 1.40; 95% CI 1.05-1.87) remained "
+        "independent prognostic factors."
+    )
+    got = [(e.name, e.get("hr"), e.get("contrast")) for e in draft.entries if e.get("hr")]
+    assert got == [("PFS", 1.90, "stage IV"), ("PFS", 1.40, "high LDH (vs. normal LDH)")]
+    assert all("outcome inferred" in (e.check or "") for e in draft.entries if e.get("hr")), (
+        draft.entries
+    )
+
+
+def test_a_sentence_without_a_model_does_not_take_an_earlier_analysis_outcome() -> None:
+    draft = extract(
+        COHORT + "Variables tested in the univariate analysis for PFS were age, stage and LDH. "
+        "Stage IV (HR 1.90; 95% CI 1.20-3.01) was frequent."
+    )
+    assert [e for e in draft.entries if e.get("hr")] == []
+
+
+def test_a_p_printed_as_zero_is_left_out_and_the_ratio_kept() -> None:
+    draft = extract(
+        COHORT + "In multivariate analysis, bulky disease (HR=2.66, p=0.000) was an independent "
+        "predictor of shorter OS."
+    )
+    assert rows(draft, "hr", "p", "contrast") == [("OS", None, 2.66, None, "bulky disease")]
+
+
+def test_an_odds_ratio_of_unqualified_response_is_an_overall_response_ratio() -> None:
+    draft = extract(
+        COHORT + "Patients with a prior splenectomy had a lower likelihood of response (odds "
+        "ratio, 0.45; 95% CI 0.25-0.81; P = .008)."
+    )
+    e = [e for e in draft.entries if e.get("or")]
+    assert [(x.name, x.get("or"), x.get("ci"), x.get("p")) for x in e] == [
+        ("ORR", 0.45, [0.25, 0.81], 0.008)
+    ]
+    assert "outcome inferred" in e[0].check
+
+
+def test_an_odds_ratio_of_complete_response_is_not_read_as_overall_response() -> None:
+    draft = extract(
+        COHORT + "Older patients had a lower likelihood of response (CR) (odds ratio, 0.45; "
+        "95% CI 0.25-0.81)."
+    )
+    assert [e.name for e in draft.entries if e.get("or")] != ["ORR"]

@@ -29,7 +29,14 @@ from synthesis.errors import SynthError
 from synthesis.records.normalize import events_from_percent, printed_decimals
 from synthesis.records.schema import ID_PATTERN, WHOLE_COHORT
 
-from .attribution import State, binary_entries, median_context, median_entries, ratio_entries
+from .attribution import (
+    State,
+    analysis_outcome,
+    binary_entries,
+    median_context,
+    median_entries,
+    ratio_entries,
+)
 from .citation import find_citation
 from .cohort import Cohort, find_cohort
 from .comments import unread_numbers, yaml_value
@@ -37,6 +44,9 @@ from .groups import DraftArm, find_groups
 from .model import Draft, DraftEntry
 from .numbers import RATIO, Term, find_binary_values, find_terms
 from .text import MAX_SENTENCE, Sentence, short, split_text
+
+# "According to the Cox analysis, ...": a sentence reporting a model's estimates
+_MODEL = re.compile(r"(?i)\bcox\b|multivaria|univaria|regression|proportional[-\s]hazards?")
 
 
 def _study_id(study_id: str | None, source_name: str | None) -> str:
@@ -138,6 +148,7 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             "not read twice)"
         )
     carried: str | None = None  # the one outcome of the ratios of the sentence before
+    analysed: str | None = None  # "the univariate analysis for OS": an analysis's outcome
     for s in sents:
         terms = terms_of[id(s)]
         if not terms:
@@ -145,9 +156,22 @@ def extract(text: str, *, study_id: str | None = None, source_name: str | None =
             # in a sentence that names no outcome continues the sentence before's
             # (or names its outcome in the ratio: "the HR for progression was 0.51")
             if RATIO.search(s.text):
-                ratio_entries(s, terms, state, groups, carried=carried)
+                if carried is None and analysed is not None and _MODEL.search(s.text):
+                    # "Factors in the analysis for OS were ... According to the Cox model,
+                    # age (HR ...)": the model's outcome, named sentences before
+                    ratio_entries(
+                        s,
+                        terms,
+                        state,
+                        groups,
+                        carried=analysed,
+                        carried_from="the outcome of the analysis an earlier sentence names",
+                    )
+                else:
+                    ratio_entries(s, terms, state, groups, carried=carried)
             carried = None
             continue
+        analysed = analysis_outcome(s.text, terms)
         if not _DIGIT_OR_NR.search(s.text):
             carried = None
             continue  # no number and no "not reached": nothing to draft

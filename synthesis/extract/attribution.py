@@ -2445,14 +2445,21 @@ _FACTOR_BEFORE_PAREN = re.compile(
     r"(?:^|[,;]\s*|\b(?:although|while|whereas|and|but)\s+)(?P<c>[A-Za-z][^,;()]{0,60}?)\s*"
     r"[(\[]\s*(?:[nN]\s*=\s*\d+\s*[;,]\s*)?"
     # "Older age (≥70 vs <70 years; HR 1.8 ...": the levels compared, inside the parenthesis
-    r"(?:(?P<spec>[^()\[\];,]{0,30}?\s(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
+    # "one lesion (vs. no lesion, HR 1.6": the reference level only
+    r"(?:(?P<spec>(?:[^()\[\];,]{0,30}?\s)?(?:vs\.?|versus)\s[^()\[\];,]{1,30}?)\s*[;,]\s*)?$"
 )
 # "... (HR 0.66) and B (n = 273; HR 0.55) were independently associated": a list of factors
 _ASSOCIATED_AFTER = re.compile(
-    r"^[^()]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()]{0,60}?\s*\([^()]{0,80}\)){0,3}"
+    r"^[^()\[\]]{0,30}?[)\]]?(?:\s*,?\s*(?:and\s+)?[A-Za-z][^,;()\[\]]{0,60}?\s*"
+    # the next items, each with its ratio in parentheses or brackets ("[HR 2.5, 95% CI
+    # (1.3-4.1)]": one nested parenthesis)
+    r"(?:\([^()]{0,80}\)|\[(?:[^\[\]()]|\([^()]{0,30}\)){0,80}\])){0,6}"
     r"\s*(?:(?:was|were|remained)\s+(?:\w+\s+){0,2}(?:associated|correlated|predictive|prognostic|"
     r"predictors?|(?:risk\s+)?factors?)|(?:\w+\s+)?predicted\b|as\s+(?:\w+\s+){0,3}"
-    r"(?:predictors?|factors?)\b)"
+    r"(?:predictors?|factors?)\b"
+    # "... (HR 1.74) turned out to be independent risk factors"
+    r"|(?:turned\s+out|proved|emerged)\s+(?:to\s+)?(?:be\s+|as\s+)?(?:\w+\s+){0,3}"
+    r"(?:predictors?|(?:risk\s+)?factors?)\b)"
 )
 # "Among patients receiving systemic treatment, A (HR ...)": the population of the contrast
 _AMONG_FRAME = re.compile(r"^(?:Among|In)\s+(?P<f>(?:patients|those)\s[^,;()]{3,60}?),\s")
@@ -2515,11 +2522,27 @@ def _list_item(text: str, low: int, pos: int) -> str | None:
     return item
 
 
+# "the prognostic factors for inferior OS associated with A [HR ...], B [HR ...] and C
+# [HR ...]": the list follows "associated with"
+_FACTOR_LIST_WITH = re.compile(
+    r"(?i)\b(?:predictors?|factors?|variables?|covariates?|determinants?)\b[^.;:()\[\]]{0,80}?"
+    r"\b(?:associated|correlated)\s+with\s+"
+)
+
+
 def _listed_factor(text: str, pos: int) -> str | None:
     """The factor of a ratio at *pos* that a list of factors introduces, else None."""
     intros = list(_FACTOR_LIST.finditer(text, 0, pos))
     if not intros:
-        return None
+        withs = list(_FACTOR_LIST_WITH.finditer(text, 0, pos))
+        if not withs:
+            return None
+        low = withs[-1].end()
+        if _LIST_VERB.search(re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", text[low:pos])):
+            return None
+        item = _list_item(text, low, pos)
+        # "factors associated with OS (HR ...": an outcome is not a factor
+        return None if item is None or find_terms(item) else item
     low = intros[-1].end()
     # only list items between the introduction and the ratio: a verb outside the items'
     # parentheses ("factors were balanced; OS was longer with A (HR ...") ends the list
@@ -2817,6 +2840,31 @@ def _respectively_ratios(
     return out
 
 
+# "Factors included in the univariate analysis for OS were ...", "Cox regression for PFS":
+# the one outcome an analysis of the abstract is for
+_ANALYSIS_FOR = re.compile(
+    r"(?i)\b(?:analys[ie]s|models?|regressions?|factors?|predictors?|variables?)\s+"
+    r"(?:of|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?$"
+)
+
+
+def analysis_outcome(text: str, terms: list[Term]) -> str | None:
+    """The one outcome a sentence says an analysis is for ("the univariate analysis for
+    OS"), when that is the only outcome it names, else None."""
+    names = {t.name for t in terms}
+    if len(names) != 1:
+        return None
+    t = terms[0]
+    return t.name if _ANALYSIS_FOR.search(text[max(0, t.start - 60) : t.start]) else None
+
+
+# "predictors of response", "a lower likelihood of response": response with no qualifier
+_RESPONSE_EVENT = re.compile(
+    r"(?i)\b(?:likelihood|odds|probability|chances?|predictors?|correlates?|determinants?)\s+"
+    r"of\s+(?:a\s+)?response\b(?!\s*(?:duration|rates?\s+of|[(\[]?\s*(?:CR|PR|MR)\b))"
+)
+
+
 def ratio_entries(
     sent: Sentence,
     terms: list[Term],
@@ -2824,6 +2872,7 @@ def ratio_entries(
     groups: Groups,
     *,
     carried: str | None = None,
+    carried_from: str = "the outcome of the ratios of the sentence before",
 ) -> None:
     """Hazard, odds and risk ratios of a sentence, with CI, level and p as printed.
 
@@ -2909,7 +2958,8 @@ def ratio_entries(
             p_printed = m.group("p").replace(",", ".")  # "p=0,007": a decimal comma
             p_text = num_text(p_printed)
             # "P = 1.2 x 10-6": a p in scientific notation is not drafted (the ratio is)
-            if float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
+            # "p=0.000": a rounded-down p is not a value (left out)
+            if 0 < float(p_text) <= 1 and not _SCIENTIFIC.match(text, m.end()):
                 fields.append(("p", number(p_printed) if op == "=" else f"{op}{p_text}"))
         else:
             # "(...; P = .108; hazard ratio [HR], 0.85; 95% CI ...)": the p printed just
@@ -2942,12 +2992,18 @@ def ratio_entries(
             factor = _factor_contrast(text, m, groups)
             name = _ratio_outcome(text, terms, m, kind=fields[0][0], factor=factor)
         check = None
-        if name is None and carried is not None and not terms:
+        if (
+            name is None
+            and fields[0][0] in ("or", "rr")
+            and not any(t.end <= m.start() for t in terms)
+            and _RESPONSE_EVENT.search(text, 0, m.start())
+        ):
+            # "a lower likelihood of response (odds ratio, 0.34 ...": response unqualified
+            name = "ORR"
+            check = "outcome inferred: 'response' (not qualified) read as overall response"
+        elif name is None and carried is not None and not terms:
             name = carried
-            check = (
-                f"outcome inferred: this sentence names none; {carried} is the outcome of the "
-                "ratios of the sentence before"
-            )
+            check = f"outcome inferred: this sentence names none; {carried} is {carried_from}"
         if name is None:
             _skip(state, sent, "ratio without a named outcome", *span)
             continue
@@ -2981,6 +3037,8 @@ def ratio_entries(
             # without its contrast it would be pooled as a treatment effect
             _skip(state, sent, "a multivariate ratio whose contrast is not stated", *span)
             continue
+        if contrast is None and check is not None and check.startswith("outcome inferred: 'resp"):
+            check += "; no contrast found: name the groups this ratio compares in `contrast`"
         if contrast is None and not groups.arms and check is None:
             # the groups of the study were not found: the ratio compares two groups the
             # reviewer names (its value, CI and p are read as printed)
