@@ -33,6 +33,7 @@ def test_the_sets_are_there() -> None:
         "round5",
         "round6",
         "round7",
+        "round8",
         "seeds",
     ]
     counts = {p.name: len(list(p.glob("*.txt"))) for p in FOLDERS}
@@ -45,6 +46,7 @@ def test_the_sets_are_there() -> None:
         "round5": 25,
         "round6": 23,
         "round7": 24,
+        "round8": 21,
         "seeds": 5,
     }
     assert counts["dev"] >= 6
@@ -67,6 +69,7 @@ def test_every_abstract_has_its_record(folder: Path) -> None:
         SETS / "round5",
         SETS / "round6",
         SETS / "round7",
+        SETS / "round8",
     ],
     ids=lambda p: p.name,
 )
@@ -218,7 +221,7 @@ def number_problems(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize(
     "folder",
-    [SETS / "round4", SETS / "round5", SETS / "round6", SETS / "round7"],
+    [SETS / "round4", SETS / "round5", SETS / "round6", SETS / "round7", SETS / "round8"],
     ids=lambda p: p.name,
 )
 def test_every_number_of_an_entry_is_in_its_quote(folder: Path) -> None:
