@@ -4,35 +4,16 @@ exit status, in-process with click's CliRunner. Reviews are written into ``tmp_p
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from synthesis.cli import main
+
+from tests.cli_support import invoke, record
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = str(ROOT / "studies")
 #: the outcomes of the bundled review, as every "no study reports outcome" message lists them
 OUTCOMES = "CR, CR/CRi, DOR, EFS, Mortality, ORR, OS, PFS"
-
-
-def invoke(*args: str, cwd: Path | None = None):
-    old = os.getcwd()
-    os.chdir(cwd if cwd is not None else ROOT)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(f"  - {o}" for o in outcomes)
-    (folder / f"{sid}.yaml").write_text(
-        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
-        encoding="utf-8",
-    )
 
 
 # --- 4. unknown outcome: did you mean, in every command ------------------------------------

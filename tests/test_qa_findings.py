@@ -17,29 +17,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from synthesis.cli import main
+
+from tests.cli_support import invoke, record
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = str(ROOT / "studies")
-
-
-def invoke(*args: str, cwd: Path | None = None):
-    old = os.getcwd()
-    os.chdir(cwd if cwd is not None else ROOT)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(f"  - {o}" for o in outcomes)
-    (folder / f"{sid}.yaml").write_text(
-        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
-        encoding="utf-8",
-    )
 
 
 def identical_hr_review(tmp_path: Path) -> Path:

@@ -9,31 +9,11 @@ repository.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from synthesis.cli import main
 
-
-def invoke(*args: str, cwd: Path):
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(f"  - {o}" for o in outcomes)
-    (folder / f"{sid}.yaml").write_text(
-        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
-        encoding="utf-8",
-    )
-
+from tests.cli_support import invoke, record
 
 ARMS = "arms:\n  - {id: exp, n: 30, role: experimental}\n  - {id: ctl, n: 30, role: control}\n"
 # deaths (experimental, control) of 30 each, in 4 two-arm studies

@@ -14,37 +14,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from synthesis.cli import main
+
+from tests.cli_support import invoke, record
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDIES = str(ROOT / "studies")
 Z975 = 1.959963984540054  # qnorm(0.975)
-
-
-def invoke(*args: str, cwd: Path | None = None):
-    old = os.getcwd()
-    os.chdir(cwd if cwd is not None else ROOT)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(f"  - {o}" for o in outcomes)
-    (folder / f"{sid}.yaml").write_text(
-        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
-        encoding="utf-8",
-    )
 
 
 def identical_hr_review(tmp_path: Path, k: int = 3) -> Path:

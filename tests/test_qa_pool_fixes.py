@@ -20,30 +20,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from synthesis.cli import main
+
+from tests.cli_support import invoke, record
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def invoke(*args: str):
-    old = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def record(folder: Path, sid: str, year: int, outcomes: list[str], extra: str = "") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    body = "\n".join(f"  - {o}" for o in outcomes)
-    (folder / f"{sid}.yaml").write_text(
-        f'id: {sid}\ncitation: "Cite {sid}"\nyear: {year}\n{extra}outcomes:\n{body}\n',
-        encoding="utf-8",
-    )
 
 
 def lines(text: str) -> list[str]:
