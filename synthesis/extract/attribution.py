@@ -872,14 +872,9 @@ def _binary_entries(
             elif items is not None and len(items) == len(listed):
                 # "CR, PR, and no response were 25%, 58%, and 17%, respectively": the items
                 # with a canonical name take their values; the others are left out
-                for term, val in zip(items, listed, strict=True):
-                    if term is None:
-                        _skip(state, sent, "an outcome with no canonical name", val.start, val.end)
-                        continue
-                    _add_binary(
-                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
-                    )
-                    used.add(bterms.index(term))
+                _add_respective(
+                    items, listed, sent, state, tp, _id(sentence_arm), frame_check, used, bterms
+                )
             else:
                 state.note(
                     "ambiguous (several outcomes for these numbers): "
@@ -897,14 +892,9 @@ def _binary_entries(
             )
             if items is not None and len(items) == len(listed):
                 # "PR, stable disease, and CR were 40%, 35%, and 25%, respectively"
-                for term, val in zip(items, listed, strict=True):
-                    if term is None:
-                        _skip(state, sent, "an outcome with no canonical name", val.start, val.end)
-                        continue
-                    _add_binary(
-                        term.name, val, sent, state, tp, arm=_id(sentence_arm), check=frame_check
-                    )
-                    used.add(bterms.index(term))
+                _add_respective(
+                    items, listed, sent, state, tp, _id(sentence_arm), frame_check, used, bterms
+                )
                 i += len(listed)
                 continue
             if len(listed) > 1:
@@ -1037,6 +1027,27 @@ def _defined_terms(terms: list[Term], text: str) -> list[Term]:
         if depth == 0 and not re.search(r"\d", inside) and len(find_terms(inside)) >= 2:
             close = j
     return out
+
+
+def _add_respective(
+    items: list[Term | None],
+    listed: list[Value],
+    sent: Sentence,
+    state: State,
+    tp: str | None,
+    arm: str | None,
+    check: str | None,
+    used: set[int],
+    bterms: list[Term],
+) -> None:
+    """Values of a "respectively" list of outcomes, item by item: an item with a canonical
+    name takes its value; one without (None) is left out with a comment."""
+    for term, val in zip(items, listed, strict=True):
+        if term is None:
+            _skip(state, sent, "an outcome with no canonical name", val.start, val.end)
+            continue
+        _add_binary(term.name, val, sent, state, tp, arm=arm, check=check)
+        used.add(bterms.index(term))
 
 
 def _id(arm: DraftArm | None) -> str | None:
